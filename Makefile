@@ -1,0 +1,43 @@
+# Fengchao (蜂巢). `make run` starts the whole platform on this machine; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST := PYTHONWARNINGS=ignore $(BIN)/python -m pytest
+
+.PHONY: install run test unit integration e2e bench migrate clean
+
+install: $(STAMP)
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e . || $(BIN)/pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: install ## every service, the relay and the gateway on this machine (SQLite, local RabbitMQ)
+	PYTHONWARNINGS=ignore $(BIN)/python deploy/run_local.py
+
+test: install ## unit, integration and end-to-end tests against real RabbitMQ and PostgreSQL
+	$(PYTEST)
+
+unit: install ## only the tests that need no broker or database server
+	$(PYTEST) tests/unit
+
+integration: install
+	$(PYTEST) tests/integration
+
+e2e: install
+	$(PYTEST) tests/e2e
+
+bench: install ## benchmarks; results go to docs/benchmarks.md
+	PYTHONWARNINGS=ignore $(BIN)/python -m tests.bench.run
+
+migrate: install ## upgrade every database named by DATABASE_URL to the newest migration
+	PYTHONWARNINGS=ignore $(BIN)/python -m services.common.migrate
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

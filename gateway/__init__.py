@@ -1,0 +1,1 @@
+"""The HTTP gateway: identity and tenancy, the API for web clients and partners."""

@@ -1,0 +1,69 @@
+"""Who is calling: bearer token or partner API key → Principal → call context.
+
+The tenant of a request comes from the credential. A tenant named in the URL
+(`<tenant_id>` in the route) or in the `X-Tenant-ID` header must be the same,
+or the request is refused: one credential, one tenant.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from gateway import db, identity
+from gateway.identity import Principal
+from services.common.context import CallContext
+from services.common.errors import Forbidden, Unauthenticated
+
+TENANT_HEADER = "X-Tenant-ID"
+API_KEY_HEADER = "X-API-Key"
+
+
+def load_principal() -> None:
+    """before_request: reads credentials when present; routes decide whether they are required."""
+    g.principal = None
+    header = request.headers.get("Authorization", "")
+    settings = current_app.extensions["fengchao.settings"]
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Use 'Authorization: Bearer <token>'")
+        g.principal = identity.verify_access_token(session=db.session(), settings=settings.tokens,
+                                                   token=token.strip())
+    elif api_key := request.headers.get(API_KEY_HEADER):
+        g.principal = identity.verify_api_key(session=db.session(), secret=api_key)
+    if g.principal is not None:
+        _check_named_tenant(g.principal)
+
+
+def _check_named_tenant(principal: Principal) -> None:
+    named = {request.headers.get(TENANT_HEADER)}
+    if request.view_args:
+        named.add(request.view_args.get("tenant_id"))
+    named.discard(None)
+    if named and named != {principal.tenant_id}:
+        raise Forbidden("The credential is for another tenant")
+
+
+def require_principal(*roles: str) -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        raise Unauthenticated("Sign in, or send a partner API key")
+    if roles and not principal.roles.intersection(roles):
+        raise Forbidden(f"Needs one of the roles: {', '.join(roles)}")
+    return principal
+
+
+def preferred_locale() -> str:
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"], default="zh-CN")
+    return "en" if best == "en" else "zh-CN"
+
+
+def call_context() -> CallContext:
+    principal = require_principal()
+    return CallContext(
+        tenant_id=principal.tenant_id,
+        user_id=principal.subject,
+        roles=principal.roles,
+        locale=preferred_locale(),
+        request_id=g.request_id,
+    )

@@ -1,0 +1,108 @@
+"""Idempotency keys for writes: a retried request gets the first answer, not a second effect.
+
+A client sends `Idempotency-Key: <unique string>` with a POST. The first request
+with that key (per tenant and caller) runs and its answer is stored; a retry
+with the same key and the same body gets that answer again with
+`Idempotent-Replayed: true`; the same key with another body is refused (422);
+a retry while the first is still running gets 409. A 5xx answer is not stored,
+so the client may retry it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Callable
+
+from flask import Response, g, json, make_response, request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from gateway import db
+from gateway.auth import require_principal
+from gateway.models import IdempotencyRecord
+from gateway.problems import from_http_exception, from_service_error, problem
+from services.common.errors import FengchaoError
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(request.path.encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def idempotent(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not key or len(key) > MAX_KEY_LENGTH:
+            return problem(400, code="bad_idempotency_key", detail=f"{HEADER} must be 1-{MAX_KEY_LENGTH} characters")
+        principal = require_principal()
+        session = db.session()
+        fingerprint = _fingerprint()
+        record = IdempotencyRecord(tenant_id=principal.tenant_id, principal=principal.subject, key=key,
+                                   fingerprint=fingerprint)
+        try:
+            with session.begin():
+                session.add(record)
+        except IntegrityError:
+            return _replay(principal.tenant_id, principal.subject, key, fingerprint)
+
+        try:
+            response = make_response(view(*args, **kwargs))
+        except FengchaoError as exc:
+            response = from_service_error(exc)
+        except HTTPException as exc:
+            response = from_http_exception(exc)
+        except Exception:
+            _forget(record.id)
+            raise
+        if response.status_code >= 500:
+            _forget(record.id)
+        else:
+            with session.begin():
+                stored = session.get(IdempotencyRecord, record.id)
+                stored.status = response.status_code
+                stored.body = response.get_json(silent=True)
+                stored.headers = {"Content-Type": response.content_type,
+                                  **({"Location": response.headers["Location"]} if "Location" in response.headers
+                                     else {})}
+        return response
+
+    return wrapper
+
+
+def _replay(tenant_id: str, principal: str, key: str, fingerprint: str) -> Response:
+    session = db.session()
+    with session.begin():
+        record = session.scalar(select(IdempotencyRecord).where(
+            IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.principal == principal,
+            IdempotencyRecord.key == key))
+    if record is None:  # the first attempt failed with 5xx meanwhile and was forgotten
+        return problem(409, code="idempotency_retry", detail="The first request with this key failed; retry now")
+    if record.fingerprint != fingerprint:
+        return problem(422, code="idempotency_key_reused",
+                       detail=f"This {HEADER} was used for a different request")
+    if record.status is None:
+        return problem(409, code="idempotency_in_progress",
+                       detail="A request with this key is still being processed", headers={"Retry-After": "1"})
+    response = Response(json.dumps(record.body, ensure_ascii=False), status=record.status)
+    for name, value in (record.headers or {}).items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    g.idempotent_replay = True
+    return response
+
+
+def _forget(record_id: int) -> None:
+    session = db.session()
+    with session.begin():
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))

@@ -1,0 +1,117 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`).
+
+`STATUS_BY_ERROR` is the one table from typed service errors to HTTP; a test
+checks that it covers every error class in services.common.errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g, json, request
+from nameko.exceptions import RemoteError
+from werkzeug.exceptions import HTTPException
+
+from services.common import errors
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_ERROR: dict[type[errors.FengchaoError], int] = {
+    errors.ValidationFailed: 422,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.TenantRequired: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.ServiceUnavailable: 503,
+    errors.ServiceTimeout: 504,
+}
+
+# Short titles shown to people, Chinese first (the UI language), then English.
+TITLES = {
+    400: "请求格式有误 / Malformed request",
+    401: "请先登录 / Authentication required",
+    403: "无权操作 / Not allowed",
+    404: "未找到 / Not found",
+    405: "不支持此方法 / Method not allowed",
+    409: "与当前状态冲突 / Conflict with current state",
+    413: "请求过大 / Request too large",
+    415: "不支持的内容类型 / Unsupported media type",
+    422: "输入有误 / Invalid input",
+    429: "请求过于频繁 / Too many requests",
+    500: "服务器内部错误 / Internal error",
+    503: "服务暂不可用 / Service unavailable",
+    504: "服务响应超时 / Service timed out",
+}
+
+
+def problem(status: int, *, code: str, detail: str = "", fields: dict | None = None,
+            extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail or TITLES.get(status, ""),
+        "instance": request.path if request else None,
+        "code": code,
+        "request_id": getattr(g, "request_id", None),
+    }
+    if fields:
+        body["errors"] = fields
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body})
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    if status == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="fengchao"')
+    return response
+
+
+def from_service_error(exc: errors.FengchaoError) -> Response:
+    status = STATUS_BY_ERROR.get(type(exc)) or _status_by_ancestry(exc)
+    extra = dict(exc.extra)
+    fields = extra.pop("fields", None)
+    headers = {"Retry-After": "5"} if status in (503, 504) else None
+    return problem(status, code=exc.code, detail=exc.detail, fields=fields, extra=extra, headers=headers)
+
+
+def _status_by_ancestry(exc: errors.FengchaoError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def from_http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    fields = None
+    data = getattr(exc, "data", None)  # webargs / flask-smorest put validation messages here
+    if isinstance(data, dict) and "messages" in data:
+        fields = _flatten_locations(data["messages"])
+    code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+            415: "unsupported_media_type", 422: "validation_failed"}.get(status, "http_error")
+    detail = exc.description if status != 422 else "Some fields are invalid"
+    return problem(status, code=code, detail=detail, fields=fields)
+
+
+def _flatten_locations(messages: dict) -> dict:
+    """webargs nests messages by location ({"json": {...}}); callers want fields."""
+    flat: dict = {}
+    for location, value in messages.items():
+        if isinstance(value, dict) and location in ("json", "query", "form", "headers", "path", "files", "view_args"):
+            flat.update(value)
+        else:
+            flat[location] = value
+    return flat
+
+
+def from_unexpected(exc: Exception) -> Response:
+    if isinstance(exc, RemoteError):
+        log.error("gateway.remote_error", exc_type=exc.exc_type, value=exc.value)
+    else:
+        log.exception("gateway.unhandled_error")
+    return problem(500, code="internal", detail="Something went wrong on our side; it has been logged.")

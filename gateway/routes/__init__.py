@@ -1,0 +1,1 @@
+"""One routes module per area: health, auth (identity), tenants, and one per service."""

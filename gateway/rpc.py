@@ -1,0 +1,183 @@
+"""A pooled, thread-safe RPC client speaking nameko's wire protocol.
+
+Why not nameko's ClusterRpcProxy: it is single-threaded (sharing one across
+gunicorn threads hangs) and opening one per request costs a connection and a
+reply queue each time. Here each pooled `RpcClient` owns one broker connection
+and one exclusive reply queue and is used by one thread at a time; the pool
+never holds more than `size` of them, so broker connections stay bounded
+however many requests arrive.
+
+The protocol is nameko's: publish `{"args", "kwargs"}` to the `nameko-rpc`
+topic exchange with routing key `<service>.<method>`, `reply_to` and
+`correlation_id`; context data travels as `nameko.<key>` headers; the reply is
+`{"result", "error"}` and errors are rebuilt with nameko's own `deserialize`,
+so our typed errors arrive typed.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from kombu import Connection, Consumer, Exchange, Producer, Queue
+from nameko.exceptions import deserialize
+
+from services.common.errors import FengchaoError, ServiceTimeout, ServiceUnavailable
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
+
+RPC_EXCHANGE = "nameko-rpc"
+CONNECTION_NAME = "fengchao-gateway-rpc"
+
+
+class RpcClient:
+    """One connection, one reply queue; not thread-safe (the pool guarantees exclusivity)."""
+
+    def __init__(self, amqp_uri: str, connect_timeout: float = 5.0):
+        self.broken = False
+        self._pending: set[str] = set()
+        self._replies: dict[str, dict] = {}
+        self.reply_to = f"rpc.reply-gateway-{uuid.uuid4()}"
+        self.connection = Connection(
+            amqp_uri,
+            transport_options={
+                "confirm_publish": True,
+                # Named so operators (and the pool test) can tell gateway connections apart.
+                "client_properties": {"connection_name": f"{CONNECTION_NAME} pid={os.getpid()}"},
+            },
+            connect_timeout=connect_timeout,
+        )
+        try:
+            self.connection.connect()
+            exchange = Exchange(RPC_EXCHANGE, type="topic", durable=True)
+            consume_channel = self.connection.channel()
+            reply_queue = Queue(
+                self.reply_to, exchange=exchange, routing_key=self.reply_to,
+                exclusive=True, auto_delete=True, channel=consume_channel,
+            )
+            reply_queue.declare()
+            self._consumer = Consumer(
+                consume_channel, queues=[reply_queue], callbacks=[self._on_reply], no_ack=True, accept=["json"]
+            )
+            self._consumer.consume()
+            # A separate channel for publishing, so confirms never interleave with replies.
+            self._producer = Producer(self.connection.channel(), exchange=exchange, serializer="json")
+        except Exception:
+            self.close()
+            raise
+
+    def _on_reply(self, body: dict, message) -> None:
+        correlation_id = message.properties.get("correlation_id")
+        if correlation_id in self._pending:
+            self._replies[correlation_id] = body
+        # else: the late answer to a call that already timed out; dropped.
+
+    def call(self, service: str, method: str, args: tuple, kwargs: dict, context_data: dict, timeout: float) -> Any:
+        correlation_id = str(uuid.uuid4())
+        headers = {f"nameko.{key}": value for key, value in context_data.items() if value is not None}
+        self._pending.add(correlation_id)
+        try:
+            try:
+                self._producer.publish(
+                    {"args": list(args), "kwargs": kwargs},
+                    routing_key=f"{service}.{method}",
+                    reply_to=self.reply_to,
+                    correlation_id=correlation_id,
+                    headers=headers,
+                    mandatory=True,  # with confirms: an unknown service fails now, not at timeout
+                    expiration=timeout,  # a request nobody took in time is dropped, not run late
+                    retry=False,
+                )
+            except Exception as exc:
+                if "NO_ROUTE" in str(exc):
+                    raise ServiceUnavailable(f"The {service} service is not running") from None
+                self.broken = True
+                raise ServiceUnavailable("The message broker is unreachable") from exc
+            deadline = time.monotonic() + timeout
+            while correlation_id not in self._replies:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    # The connection may hold half a frame now; the pool replaces it.
+                    self.broken = True
+                    raise ServiceTimeout(f"The {service} service did not answer within {timeout:g} s")
+                try:
+                    self.connection.drain_events(timeout=min(remaining, 1.0))
+                except socket.timeout:
+                    continue
+                except Exception as exc:
+                    self.broken = True
+                    raise ServiceUnavailable("Lost the connection to the message broker") from exc
+            body = self._replies.pop(correlation_id)
+        finally:
+            self._pending.discard(correlation_id)
+            self._replies.pop(correlation_id, None)
+        if body.get("error"):
+            raise deserialize(body["error"])
+        return body.get("result")
+
+    def close(self) -> None:
+        try:
+            self.connection.release()
+        except Exception:  # closing a dead connection may fail; it is gone either way
+            pass
+
+
+class RpcPool:
+    """At most `size` clients; a thread borrows one for a call and gives it back."""
+
+    def __init__(self, amqp_uri: str, size: int = 8, timeout: float = 10.0, acquire_timeout: float | None = None):
+        self.amqp_uri = amqp_uri
+        self.size = size
+        self.timeout = timeout
+        self.acquire_timeout = acquire_timeout if acquire_timeout is not None else timeout
+        self._idle: queue.LifoQueue[RpcClient] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self.created = 0  # clients ever created: a growing number means reconnects
+
+    @contextmanager
+    def client(self) -> Iterator[RpcClient]:
+        if not self._slots.acquire(timeout=self.acquire_timeout):
+            raise ServiceUnavailable("The gateway is at its concurrency limit; retry shortly")
+        client = None
+        try:
+            try:
+                client = self._idle.get_nowait()
+            except queue.Empty:
+                try:
+                    client = RpcClient(self.amqp_uri)
+                except Exception as exc:
+                    log.warning("rpc.connect_failed", error=repr(exc))
+                    raise ServiceUnavailable("The message broker is unreachable") from exc
+                with self._lock:
+                    self.created += 1
+            yield client
+        finally:
+            if client is not None:
+                if client.broken:
+                    client.close()
+                else:
+                    self._idle.put(client)
+            self._slots.release()
+
+    def call(self, service: str, method: str, *args: Any, context_data: dict, timeout: float | None = None,
+             **kwargs: Any) -> Any:
+        with self.client() as client:
+            return client.call(service, method, args, kwargs, context_data, timeout or self.timeout)
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+__all__ = ["RpcPool", "RpcClient", "FengchaoError"]

@@ -1,0 +1,108 @@
+"""Configuration from environment variables, each with a documented default.
+
+The table in docs/operations.md lists every variable; `SETTINGS` below is the
+single source of that table (tests check they agree).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+SERVICE_NAMES = ("jobs", "training", "governance", "points")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ the services, relay and gateway use."),
+    Setting(
+        "DATABASE_URL",
+        "sqlite:///var/db/{service}.sqlite3",
+        "Owner URL of each component's database; `{service}` is replaced by jobs, training, governance, points or "
+        "gateway. Migrations and the outbox relay connect with it.",
+    ),
+    Setting(
+        "DATABASE_APP_USER",
+        "fengchao_app",
+        "PostgreSQL only: the non-owner role the services connect as, so row-level security applies to them.",
+    ),
+    Setting("DATABASE_APP_PASSWORD", "", "PostgreSQL only: password of DATABASE_APP_USER (empty with trust auth)."),
+    Setting("RPC_TIMEOUT", "10", "Seconds the gateway waits for a service to answer before 504."),
+    Setting("RPC_POOL_SIZE", "8", "Broker connections per gateway process (one RPC client each)."),
+    Setting("JWT_SECRET", "", "HMAC key for access and refresh tokens; required outside development."),
+    Setting("JWT_ACCESS_TTL", "900", "Lifetime of an access token in seconds."),
+    Setting("JWT_REFRESH_TTL", "1209600", "Lifetime of a refresh token in seconds."),
+    Setting("GATEWAY_BIND", "127.0.0.1:8080", "host:port gunicorn listens on."),
+    Setting("GATEWAY_WORKERS", "2", "gunicorn worker processes."),
+    Setting("GATEWAY_THREADS", "8", "gthread threads per gunicorn worker."),
+    Setting("SERVICE_MAX_WORKERS", "10", "Concurrent nameko workers per service process."),
+    Setting("RELAY_POLL_INTERVAL", "0.2", "Seconds between outbox polls when the relay found nothing to publish."),
+    Setting("RELAY_BATCH_SIZE", "200", "Outbox rows the relay publishes per transaction."),
+    Setting("LOG_LEVEL", "INFO", "Python log level of every process."),
+    Setting("LOG_FORMAT", "json", "`json` for one JSON object per line, `console` for humans."),
+)
+
+_DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """An environment variable, or its documented default."""
+    return os.environ.get(name, _DEFAULTS[name])
+
+
+def get_float(name: str) -> float:
+    return float(get(name))
+
+
+def get_int(name: str) -> int:
+    return int(get(name))
+
+
+def database_url(component: str, template: str | None = None) -> str:
+    """Owner URL of one component's database.
+
+    `<COMPONENT>_DATABASE_URL` wins; otherwise DATABASE_URL with `{service}`
+    filled in. Without the placeholder every component would share one database,
+    which the architecture forbids, so that is refused.
+    """
+    specific = os.environ.get(f"{component.upper()}_DATABASE_URL")
+    if specific and template is None:
+        return specific
+    template = template or get("DATABASE_URL")
+    if "{service}" not in template:
+        raise RuntimeError(
+            "DATABASE_URL must contain '{service}' (each service owns its database), "
+            f"or set {component.upper()}_DATABASE_URL"
+        )
+    return template.replace("{service}", component)
+
+
+def app_database_url(component: str, template: str | None = None) -> str:
+    """URL the running service uses. On PostgreSQL it names the non-owner app role
+    so that row-level security binds it; elsewhere it is the owner URL."""
+    owner_url = database_url(component, template)
+    if not owner_url.startswith("postgresql"):
+        return owner_url
+    parts = urlsplit(owner_url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    password = get("DATABASE_APP_PASSWORD")
+    user = get("DATABASE_APP_USER") + (f":{password}" if password else "")
+    return urlunsplit((parts.scheme, f"{user}@{host}", parts.path, parts.query, parts.fragment))
+
+
+def nameko_config() -> dict:
+    """The nameko config dict every service process starts with."""
+    return {
+        "AMQP_URI": get("AMQP_URI"),
+        "max_workers": get_int("SERVICE_MAX_WORKERS"),
+        "serializer": "json",
+    }

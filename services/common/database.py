@@ -1,0 +1,282 @@
+"""Storage every service shares: a typed declarative base, tenant scoping, the
+transactional outbox and the idempotent-consumer record.
+
+A service's unit of work is `self.db.transaction()`: one SQLAlchemy session,
+scoped to the call's tenant, committed at the end of the block together with any
+events published through it. No repository layer on top: the session is it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
+
+from services.common import config
+from services.common.context import CallContext
+from services.common.envelope import make_envelope
+from services.common.errors import Forbidden, TenantRequired
+
+# Runs that bypass tenant scoping must say so on the statement; grep for it.
+ALL_TENANTS = "fengchao_all_tenants"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite returns naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: use timezone-aware UTC")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+# SQLite has no BIGINT autoincrement; the variant keeps one model for both.
+AutoIncrementId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class TenantScoped:
+    """Mixin for every tenant-owned row: reads, updates and deletes through the
+    session only ever see the current tenant's rows, and inserts are stamped
+    with it."""
+
+    tenant_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+
+
+class OutboxColumns:
+    """An event written in the same transaction as the change it announces."""
+
+    seq: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    event_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    envelope: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ProcessedEventColumns:
+    """Event ids a consumer has handled; the primary key makes a redelivery a no-op."""
+
+    consumer: Mapped[str] = mapped_column(String(120), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+def service_base(service: str) -> type[DeclarativeBase]:
+    """A declarative base for one service's database, with its outbox and
+    processed-event tables already mapped (`Base.Outbox`, `Base.ProcessedEvent`)."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class OutboxEvent(TenantScoped, OutboxColumns, Base):
+        __tablename__ = "outbox_events"
+        __table_args__ = (Index("ix_outbox_unpublished", "seq", sqlite_where=text("published_at IS NULL"),
+                                postgresql_where=text("published_at IS NULL")),)
+
+    class ProcessedEvent(TenantScoped, ProcessedEventColumns, Base):
+        __tablename__ = "processed_events"
+
+    Base.service_name = service  # type: ignore[attr-defined]
+    Base.Outbox = OutboxEvent  # type: ignore[attr-defined]
+    Base.ProcessedEvent = ProcessedEvent  # type: ignore[attr-defined]
+    return Base
+
+
+class TenantSession(Session):
+    """A session that knows its tenant (`info["tenant_id"]`) and enforces it."""
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _scope_to_tenant(state: ORMExecuteState) -> None:
+    if state.execution_options.get(ALL_TENANTS):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the criteria already travel with the parent query
+    tenant_id = state.session.info.get("tenant_id")
+    if tenant_id is None:
+        raise TenantRequired("A database query was attempted without a tenant")
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
+    )
+
+
+@event.listens_for(TenantSession, "before_flush")
+def _stamp_tenant(session: Session, _flush_context, _instances) -> None:
+    tenant_id = session.info.get("tenant_id")
+    for obj in session.new:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if tenant_id is None:
+            raise TenantRequired("An insert was attempted without a tenant")
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise Forbidden("A row cannot be written into another tenant")
+    for obj in session.dirty:
+        if isinstance(obj, TenantScoped) and obj.tenant_id != tenant_id:
+            raise Forbidden("A row cannot be moved into another tenant")
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _set_rls_tenant(session: Session, _transaction, connection) -> None:
+    # Second wall on PostgreSQL: row-level security policies read this setting.
+    # `true` = local to the transaction, so a pooled connection never carries it on.
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
+            {"tenant_id": session.info.get("tenant_id") or ""},
+        )
+
+
+def driver_url(url: str) -> str:
+    """SQLAlchemy 2.1 maps `postgresql://` to psycopg 3, which blocks eventlet's hub;
+    we pin psycopg2 (made green by psycogreen) unless a URL names a driver itself."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
+    url = driver_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800,
+                         **kwargs)
+
+
+class Transaction:
+    """What a worker holds inside `db.transaction()`."""
+
+    def __init__(self, session: Session, base: type[DeclarativeBase], ctx: CallContext):
+        self.session = session
+        self._base = base
+        self._ctx = ctx
+
+    def publish(self, event: str, data: dict[str, Any], *, subject: str | None = None) -> str:
+        """Write `event` to the outbox; it commits or rolls back with the change.
+        Returns the event id."""
+        tenant_id = self._ctx.tenant
+        envelope = make_envelope(
+            service=self._base.service_name, event=event, tenant_id=tenant_id, data=data, subject=subject
+        )
+        self.session.add(
+            self._base.Outbox(
+                tenant_id=tenant_id,
+                event_id=envelope["id"],
+                event_type=event,
+                envelope=envelope,
+                headers=self._ctx.to_context_data(),
+            )
+        )
+        return envelope["id"]
+
+    def first_delivery(self, envelope: dict[str, Any], consumer: str) -> bool:
+        """Record that `consumer` handled this event. False when it already had:
+        the caller then does nothing, which makes the consumer idempotent.
+        The record commits with the consumer's own changes, so a crash between
+        the two cannot happen."""
+        if envelope.get("tenantid") != self._ctx.tenant:
+            raise Forbidden("Event tenant does not match the context tenant")
+        key = (consumer, envelope["id"])
+        if self.session.get(self._base.ProcessedEvent, key) is not None:
+            return False
+        self.session.add(self._base.ProcessedEvent(consumer=consumer, event_id=envelope["id"]))
+        # Flush now: a concurrent duplicate fails on the primary key here and the
+        # whole handler rolls back; the broker redelivers and the check above wins.
+        self.session.flush()
+        return True
+
+
+class WorkerDatabase:
+    def __init__(self, factory: sessionmaker, base: type[DeclarativeBase], ctx: CallContext):
+        self._factory = factory
+        self._base = base
+        self._ctx = ctx
+
+    def check_connection(self) -> None:
+        """Needs no tenant: used by health checks only."""
+        with self._factory.kw["bind"].connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One tenant-scoped unit of work; commits on success, rolls back on error."""
+        tenant_id = self._ctx.tenant  # fail closed before touching the database
+        with self._factory() as session:
+            session.info["tenant_id"] = tenant_id
+            with session.begin():
+                yield Transaction(session, self._base, self._ctx)
+
+
+class Database(DependencyProvider):
+    """The nameko dependency: `db = Database(Base)` in a service class."""
+
+    def __init__(self, base: type[DeclarativeBase]):
+        self.base = base
+
+    def setup(self) -> None:
+        service = self.container.service_name
+        template = self.container.config.get("DATABASE_URL")
+        url = config.app_database_url(service, template=template)
+        self.engine = make_engine(url, pool_size=int(self.container.config.get("max_workers", 10)))
+        self.factory = sessionmaker(self.engine, class_=TenantSession, expire_on_commit=False)
+
+    def stop(self) -> None:
+        self.engine.dispose()
+
+    def kill(self) -> None:
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx) -> WorkerDatabase:
+        return WorkerDatabase(self.factory, self.base, CallContext.from_context_data(worker_ctx.context_data))

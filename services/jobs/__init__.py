@@ -1,0 +1,1 @@
+"""jobs: the gig-labour market (零工市场)."""

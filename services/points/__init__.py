@@ -1,0 +1,1 @@
+"""points: the moral bank (道德银行)."""

@@ -1,0 +1,1 @@
+"""training: vocational and certificate courses (职业技能培训)."""

@@ -1,0 +1,15 @@
+"""The training nameko service: entrypoints only; rules live in the domain modules."""
+
+from __future__ import annotations
+
+from services.common.context import TenantContext
+from services.common.database import Database
+from services.common.service import HealthEntrypoints
+from services.training.models import Base
+
+
+class TrainingService(HealthEntrypoints):
+    name = "training"
+
+    ctx = TenantContext()
+    db = Database(Base)

@@ -1,0 +1,124 @@
+"""The platform's processes, started the way `make run` starts them, against a test run's broker and databases."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from gateway.rpc import RpcPool
+from services.common.errors import FengchaoError
+from tests.support.infra import Infra
+
+JWT_SECRET = "test-secret-" + "k" * 40
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    def __init__(self, infra: Infra, log_dir: Path):
+        self.infra = infra
+        self.log_dir = log_dir
+        self.running: list[subprocess.Popen] = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.infra.env())
+        env.update(JWT_SECRET=JWT_SECRET, LOG_FORMAT="json", LOG_LEVEL="INFO", PYTHONWARNINGS="ignore",
+                   RELAY_POLL_INTERVAL="0.05")
+        env.update(extra)
+        return env
+
+    def _spawn(self, name: str, args: list[str], **extra: str) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env(**extra), stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc.log_path = self.log_dir / f"{name}.log"  # type: ignore[attr-defined]
+        self.running.append(proc)
+        return proc
+
+    def start_service(self, service: str, *, wait: bool = True, **extra: str) -> subprocess.Popen:
+        name = service.split(":")[-1].lower()
+        proc = self._spawn(name, ["-m", "services.common.runner", service], **extra)
+        if wait:
+            self.wait_for_ping(service if ":" not in service else extra.get("PING_AS", name), proc)
+        return proc
+
+    def wait_for_ping(self, service: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+        pool = RpcPool(self.infra.amqp_uri, size=1, timeout=2)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{service} exited with {proc.returncode}:\n{self.tail(proc)}")
+                try:
+                    pool.call(service, "ping", context_data={})
+                    return
+                except FengchaoError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{service} did not answer a ping:\n{self.tail(proc)}") from None
+                    time.sleep(0.2)
+        finally:
+            pool.close()
+
+    def start_relay(self, *services: str, **extra: str) -> subprocess.Popen:
+        return self._spawn("relay", ["-m", "services.common.relay", *services], **extra)
+
+    def start_gateway(self, *, workers: int = 1, threads: int = 16, **extra: str) -> str:
+        port = free_port()
+        proc = self._spawn(
+            f"gateway-{port}",
+            ["-m", "gunicorn", "-c", "gateway/gunicorn_conf.py", "gateway.wsgi:app"],
+            GATEWAY_BIND=f"127.0.0.1:{port}", GATEWAY_WORKERS=str(workers), GATEWAY_THREADS=str(threads), **extra,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"gateway exited with {proc.returncode}:\n{self.tail(proc)}")
+            try:
+                if requests.get(base_url + "/healthz", timeout=1).status_code == 200:
+                    proc.base_url = base_url  # type: ignore[attr-defined]
+                    return base_url
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gateway did not start:\n{self.tail(proc)}")
+            time.sleep(0.2)
+
+    @staticmethod
+    def tail(proc: subprocess.Popen, lines: int = 40) -> str:
+        try:
+            return "\n".join(Path(proc.log_path).read_text(errors="replace").splitlines()[-lines:])  # type: ignore
+        except OSError:
+            return "(no log)"
+
+    def stop(self, proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if proc in self.running:
+            self.running.remove(proc)
+        return proc.returncode
+
+    def stop_all(self) -> None:
+        for proc in list(reversed(self.running)):
+            self.stop(proc)
