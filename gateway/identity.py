@@ -34,6 +34,15 @@ ALGORITHM = "HS256"
 API_KEY_PREFIX = "fck_"
 
 
+class RefreshTokenReused(Unauthenticated):
+    """A spent or revoked refresh token came back: stolen or replayed. The caller
+    revokes `family_id` in a transaction of its own (this one rolls back)."""
+
+    def __init__(self, family_id: str):
+        super().__init__("Refresh token revoked")
+        self.family_id = family_id
+
+
 @dataclass(frozen=True)
 class TokenSettings:
     secret: str
@@ -218,14 +227,14 @@ def verify_access_token(*, session: Session, settings: TokenSettings, token: str
 
 def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: str) -> dict:
     """Rotate: the presented token is spent and a new pair issued. A spent or
-    revoked token presented again revokes its whole family."""
+    revoked token presented again raises RefreshTokenReused, and its whole
+    family must then be revoked."""
     claims = _decode(refresh_token, settings, "refresh")
     stored = session.get(RefreshToken, claims["jti"], with_for_update=True)
     if stored is None:
         raise Unauthenticated("Unknown refresh token")
     if stored.revoked_at is not None:
-        revoke_family(session=session, family_id=stored.family_id)
-        raise Unauthenticated("Refresh token revoked")
+        raise RefreshTokenReused(stored.family_id)
     stored.revoked_at = now()
     membership = session.scalar(
         select(Membership).where(Membership.user_id == stored.user_id, Membership.tenant_id == stored.tenant_id)

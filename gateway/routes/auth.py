@@ -41,9 +41,14 @@ class Refresh(MethodView):
     def post(self, body):
         """Trade a refresh token for a new pair. Each refresh token works once."""
         session = db.session()
-        with session.begin():
-            return identity.refresh_tokens(session=session, settings=_settings(),
-                                           refresh_token=body["refresh_token"])
+        try:
+            with session.begin():
+                return identity.refresh_tokens(session=session, settings=_settings(),
+                                               refresh_token=body["refresh_token"])
+        except identity.RefreshTokenReused as reuse:
+            with session.begin():
+                identity.revoke_family(session=session, family_id=reuse.family_id)
+            raise
 
 
 @blp.route("/auth/logout")

@@ -11,6 +11,7 @@ the dotted path): rename only with a migration note.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from nameko.exceptions import deserialize_to_instance
@@ -23,12 +24,15 @@ class FengchaoError(Exception):
     code = "internal"
     title = "Internal error"
 
-    def __init__(self, detail: str = "", extra: dict[str, Any] | None = None):
-        # Both arguments are kept in `args` so that nameko serialises them
-        # and the client rebuilds the same error.
-        super().__init__(detail, extra or {})
+    def __init__(self, detail: str = "", extra: dict[str, Any] | str | None = None):
+        # nameko rebuilds a registered error from its `args`, but turns every
+        # non-string leaf into a string on the way. Keeping `extra` as one JSON
+        # string preserves its numbers, booleans and nulls across RPC.
+        if isinstance(extra, str):
+            extra = json.loads(extra)
         self.detail = detail or self.title
-        self.extra = extra or {}
+        self.extra: dict[str, Any] = extra or {}
+        super().__init__(detail, json.dumps(self.extra, ensure_ascii=False))
 
     def __str__(self) -> str:
         return self.detail

@@ -12,18 +12,6 @@ pytestmark = pytest.mark.integration
 COURIER = {"display_name": "王师傅", "phone": "13900000001", "skills": ["快递"]}
 
 
-@pytest.fixture(scope="module")
-def jobs_and_witness(infra, processes):
-    from tests.support.witness import Base as WitnessBase
-
-    infra.create_extra_database("witness", WitnessBase.metadata)
-    jobs = processes.start_service("jobs")
-    witness = processes.start_service("tests.support.witness:WitnessService", PING_AS="witness")
-    yield
-    processes.stop(witness)
-    processes.stop(jobs)
-
-
 @pytest.fixture
 def pool(infra, jobs_and_witness):
     pool = RpcPool(infra.amqp_uri, size=2, timeout=10)

@@ -73,7 +73,12 @@ class Processes:
             pool.close()
 
     def start_relay(self, *services: str, **extra: str) -> subprocess.Popen:
-        return self._spawn("relay", ["-m", "services.common.relay", *services], **extra)
+        proc = self._spawn("relay", ["-m", "services.common.relay", *services], **extra)
+        proc.role = "relay"  # type: ignore[attr-defined]
+        return proc
+
+    def relays(self) -> list[subprocess.Popen]:
+        return [p for p in self.running if getattr(p, "role", None) == "relay" and p.poll() is None]
 
     def start_gateway(self, *, workers: int = 1, threads: int = 16, **extra: str) -> str:
         port = free_port()

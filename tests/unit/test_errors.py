@@ -16,9 +16,11 @@ def test_typed_errors_cross_rpc_serialisation_with_their_details():
     assert type(rebuilt) is errors.ValidationFailed
     assert rebuilt.fields == {"phone": ["an 11-digit mobile number"]}
 
-    conflict = deserialize(serialize(errors.Conflict("already applied", {"state": "withdrawn"})))
+    conflict = deserialize(serialize(errors.Conflict("already applied", {"state": "withdrawn", "version": 3,
+                                                                         "open": False, "by": None})))
     assert type(conflict) is errors.Conflict
-    assert conflict.detail == "already applied" and conflict.extra == {"state": "withdrawn"}
+    assert conflict.detail == "already applied"
+    assert conflict.extra == {"state": "withdrawn", "version": 3, "open": False, "by": None}
 
 
 def test_an_unregistered_exception_arrives_as_a_remote_error_not_as_ours():
