@@ -11,8 +11,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from gateway import auth, db, problems
-from gateway.routes import auth as auth_routes
-from gateway.routes import health, jobs
+from gateway.routes import blueprints
 from gateway.schemas import Problem
 from gateway.settings import GatewaySettings
 from services.common.errors import FengchaoError
@@ -52,7 +51,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
         }},
         "security": [{"bearer": []}, {"apiKey": []}],
     })
-    for blueprint in (health.blp, auth_routes.blp, jobs.blp):
+    for blueprint in blueprints():
         api.register_blueprint(blueprint)
 
     @app.before_request

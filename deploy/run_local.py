@@ -1,0 +1,167 @@
+"""`make run`: the whole platform on one machine.
+
+RabbitMQ from AMQP_URI, or the local one (started if installed and stopped);
+SQLite files under var/db unless DATABASE_URL says otherwise; migrations applied;
+two demo communities with a resident and a staff account on first start; then
+the four services, the outbox relay and the gateway as child processes. Ctrl-C
+stops them all cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var"
+sys.path.insert(0, str(ROOT))
+
+from services.common import config  # noqa: E402
+
+DEMO_PASSWORD = "Fengchao2026"
+DEMO_ACCOUNTS = [  # phone, name, tenant, roles
+    ("13800000001", "王师傅", "xiangyang", "resident"),
+    ("13800000002", "张主任", "xiangyang", "staff,tenant_admin"),
+    ("13800000003", "刘女士", "dongxin", "resident"),
+]
+
+
+def say(message: str) -> None:
+    print(f"[fengchao] {message}", flush=True)
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
+def ensure_rabbitmq(amqp_uri: str) -> None:
+    parts = urlsplit(amqp_uri)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
+    if port_open(host, port):
+        return
+    if host not in ("127.0.0.1", "localhost"):
+        sys.exit(f"RabbitMQ at {host}:{port} does not answer (AMQP_URI={amqp_uri}).")
+    server = shutil.which("rabbitmq-server")
+    if server is None:
+        sys.exit("RabbitMQ is not running and not installed. Install it (Debian/Ubuntu: "
+                 "`sudo apt-get install rabbitmq-server`), or set AMQP_URI to a running broker.")
+    say("starting the local RabbitMQ")
+    subprocess.run([server, "-detached"], check=False)
+    for _ in range(60):
+        if port_open(host, port):
+            return
+        time.sleep(1)
+    sys.exit("RabbitMQ did not start within 60 s; see its log (rabbitmq-diagnostics status).")
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("AMQP_URI", config.get("AMQP_URI"))
+    env.setdefault("DATABASE_URL", f"sqlite:///{VAR}/db/{{service}}.sqlite3")
+    env.setdefault("LOG_FORMAT", "console")
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    secret_file = VAR / "jwt-secret"
+    if "JWT_SECRET" not in env:
+        VAR.mkdir(exist_ok=True)
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(48))
+            secret_file.chmod(0o600)
+        env["JWT_SECRET"] = secret_file.read_text().strip()
+    return env
+
+
+def run_python(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, **kwargs)
+
+
+def seed_demo(env: dict[str, str]) -> None:
+    check = run_python(["-m", "gateway", "create-tenant", "xiangyang", "向阳社区", "--kind", "community"], env,
+                       capture_output=True, text=True)
+    if check.returncode != 0:
+        return  # already seeded on an earlier start
+    run_python(["-m", "gateway", "create-tenant", "dongxin", "东新社区", "--kind", "community"], env,
+               capture_output=True)
+    for phone, name, tenant, roles in DEMO_ACCOUNTS:
+        run_python(["-m", "gateway", "create-user", phone, name, "--password", DEMO_PASSWORD, "--tenant", tenant,
+                    "--roles", roles], env, capture_output=True)
+    say("demo communities 向阳社区 (xiangyang) and 东新社区 (dongxin) created; accounts (password "
+        f"{DEMO_PASSWORD}): " + ", ".join(f"{phone} {name} [{roles}]" for phone, name, _t, roles in DEMO_ACCOUNTS))
+
+
+def main() -> None:
+    env = environment()
+    ensure_rabbitmq(env["AMQP_URI"])
+    say("applying migrations")
+    if run_python(["-m", "services.common.migrate"], env, stdout=subprocess.DEVNULL).returncode != 0:
+        sys.exit("migrations failed")
+    seed_demo(env)
+
+    children: list[subprocess.Popen] = []
+
+    def spawn(args: list[str]) -> None:
+        children.append(subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env))
+
+    for service in config.SERVICE_NAMES:
+        spawn(["-m", "services.common.runner", service])
+    spawn(["-m", "services.common.relay"])
+    spawn(["-m", "gunicorn", "-c", "gateway/gunicorn_conf.py", "gateway.wsgi:app"])
+
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        say("stopping…")
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        say("stopped")
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    bind = env.get("GATEWAY_BIND", config.get("GATEWAY_BIND"))
+    url = f"http://{bind}"
+    deadline = time.monotonic() + 60
+    while not stopping:
+        try:
+            if requests.get(url + "/readyz", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline or any(c.poll() is not None for c in children):
+            say("the platform did not become ready; see the log lines above")
+            stop()
+            sys.exit(1)
+        time.sleep(0.5)
+    if not stopping:
+        say(f"ready: {url}   (API docs {url}/docs, readiness {url}/readyz; Ctrl-C stops)")
+    while not stopping:
+        if any(c.poll() is not None for c in children):
+            say("a process exited unexpectedly; stopping the rest")
+            stop()
+            sys.exit(1)
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()
