@@ -97,6 +97,18 @@ class Platform:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def add_person(self, key: str, *, phone: str, name: str, tenant_id: str, roles: tuple[str, ...]) -> Person:
+        """Another account for a test (a mentor, a merchant, an employer…); phones must be unique per run."""
+        engine = make_engine(self.infra.owner_url("gateway"), pool_size=1)
+        session = sessionmaker(engine, expire_on_commit=False)()
+        with session.begin():
+            user = identity.create_user(session=session, phone=phone, display_name=name, password=PASSWORD)
+            identity.grant_membership(session=session, user_id=user.id, tenant_id=tenant_id, roles=list(roles))
+        session.close()
+        engine.dispose()
+        self.people[key] = Person(key, user.id, phone, tenant_id, roles)
+        return self.people[key]
+
     def session(self, key: str):
         """A requests session signed in as `key` (one login per person per run)."""
         import requests
@@ -124,9 +136,7 @@ def people(infra):
 
 @pytest.fixture(scope="session")
 def platform(infra, processes, people):
-    from services.common.config import SERVICE_NAMES
-
-    for service in SERVICE_NAMES:
+    for service in infra.services:
         processes.start_service(service)
     relay = processes.start_relay()
     base_url = processes.start_gateway()

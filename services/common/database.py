@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     create_engine,
+    or_,
     event,
     text,
 )
@@ -75,12 +76,39 @@ class UtcDateTime(TypeDecorator):
 AutoIncrementId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class TenantScoped:
-    """Mixin for every tenant-owned row: reads, updates and deletes through the
-    session only ever see the current tenant's rows, and inserts are stamped
-    with it."""
+class TenantOwned:
+    """A row that belongs to one tenant: inserts are stamped with the session's
+    tenant, and only that tenant may write it. Use one of the two kinds below."""
 
     tenant_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+
+
+class TenantScoped(TenantOwned):
+    """A private row: reads, updates and deletes through the session only ever
+    see the current tenant's rows."""
+
+
+class Shareable(TenantOwned):
+    """A row its tenant may publish to named tenants or to all (an alliance job
+    post shown in all 12 communities, a college course open to all). Others can
+    read it; only the owner can change it.
+
+    `audience` is "" (own tenant only), "*" (every tenant) or ",t1,t2," — a
+    delimited string rather than a JSON list so that the same predicate works in
+    the ORM on every backend and in PostgreSQL's row-level-security policy.
+    """
+
+    audience: Mapped[str] = mapped_column(String(2000), nullable=False, default="")
+
+    @staticmethod
+    def audience_for(tenants: list[str] | None, *, everyone: bool = False) -> str:
+        if everyone:
+            return "*"
+        return "," + ",".join(sorted(set(tenants))) + "," if tenants else ""
+
+    @staticmethod
+    def audience_tenants(audience: str) -> list[str] | str:
+        return "*" if audience == "*" else [t for t in audience.split(",") if t]
 
 
 class OutboxColumns:
@@ -134,19 +162,32 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
         return
     if state.is_column_load or state.is_relationship_load:
         return  # the criteria already travel with the parent query
-    tenant_id = state.session.info.get("tenant_id")
+    info = state.session.info
+    if info.get("all_tenants") and state.is_select:
+        return  # operator-wide read; writes stay refused in before_flush
+    tenant_id = info.get("tenant_id")
     if tenant_id is None:
         raise TenantRequired("A database query was attempted without a tenant")
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    options = [with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)]
+    if state.is_select:
+        member = f"%,{tenant_id},%"
+        options.append(with_loader_criteria(
+            Shareable,
+            lambda cls: or_(cls.tenant_id == tenant_id, cls.audience == "*", cls.audience.like(member)),
+            include_aliases=True,
+        ))
+    else:
+        options.append(with_loader_criteria(Shareable, lambda cls: cls.tenant_id == tenant_id, include_aliases=True))
+    state.statement = state.statement.options(*options)
 
 
 @event.listens_for(TenantSession, "before_flush")
 def _stamp_tenant(session: Session, _flush_context, _instances) -> None:
     tenant_id = session.info.get("tenant_id")
+    if session.info.get("all_tenants") and (session.new or session.dirty or session.deleted):
+        raise Forbidden("A read across tenants cannot write")
     for obj in session.new:
-        if not isinstance(obj, TenantScoped):
+        if not isinstance(obj, TenantOwned):
             continue
         if tenant_id is None:
             raise TenantRequired("An insert was attempted without a tenant")
@@ -154,9 +195,10 @@ def _stamp_tenant(session: Session, _flush_context, _instances) -> None:
             obj.tenant_id = tenant_id
         elif obj.tenant_id != tenant_id:
             raise Forbidden("A row cannot be written into another tenant")
-    for obj in session.dirty:
-        if isinstance(obj, TenantScoped) and obj.tenant_id != tenant_id:
-            raise Forbidden("A row cannot be moved into another tenant")
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, TenantOwned) and obj.tenant_id != tenant_id:
+            # A shared row read from another tenant is visible, never writable.
+            raise Forbidden("Only the owning tenant can change this")
 
 
 @event.listens_for(TenantSession, "after_begin")
@@ -165,8 +207,8 @@ def _set_rls_tenant(session: Session, _transaction, connection) -> None:
     # `true` = local to the transaction, so a pooled connection never carries it on.
     if connection.dialect.name == "postgresql":
         connection.execute(
-            text("SELECT set_config('app.tenant_id', :tenant_id, true)"),
-            {"tenant_id": session.info.get("tenant_id") or ""},
+            text("SELECT set_config('app.tenant_id', :tenant_id, true), set_config('app.all_tenants', :all, true)"),
+            {"tenant_id": session.info.get("tenant_id") or "", "all": "on" if session.info.get("all_tenants") else ""},
         )
 
 
@@ -257,6 +299,19 @@ class WorkerDatabase:
             session.info["tenant_id"] = tenant_id
             with session.begin():
                 yield Transaction(session, self._base, self._ctx)
+
+    @contextmanager
+    def read_all_tenants(self) -> Iterator[Session]:
+        """Read-only session across every tenant, for the sub-district operator's
+        figures. Refused to anyone without the `operator` role; any write in it is
+        refused; on PostgreSQL the RLS read policies admit it via `app.all_tenants`."""
+        self._ctx.tenant  # still needs a caller with a tenant
+        self._ctx.require_role("operator")
+        with self._factory() as session:
+            session.info["tenant_id"] = self._ctx.tenant
+            session.info["all_tenants"] = True
+            with session.begin():
+                yield session
 
 
 class Database(DependencyProvider):

@@ -100,14 +100,30 @@ def run_env(target_metadata: sa.MetaData) -> None:
     engine.dispose()
 
 
-def enable_tenant_rls(table: str) -> None:
-    """Row-level security on a tenant-owned table (PostgreSQL; a no-op elsewhere).
-    The app role sees and writes only rows of the tenant set for its transaction."""
+def rls_statements(table: str, *, shareable: bool = False) -> list[str]:
+    """Row-level security for a tenant-owned table: the app role writes only rows
+    of the tenant set for its transaction and reads those (plus, for a Shareable
+    table, rows whose audience names that tenant or everyone). The operator's
+    read across tenants (`app.all_tenants`) is admitted for reads only."""
+    own = f"tenant_id = current_setting('{RLS_SETTING}', true)"
+    operator = "current_setting('app.all_tenants', true) = 'on'"
+    readable = own
+    if shareable:
+        readable = (f"{own} OR audience = '*' OR "
+                    f"audience LIKE '%,' || current_setting('{RLS_SETTING}', true) || ',%'")
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_write ON {table} FOR ALL USING ({own}) WITH CHECK ({own})",
+        f"CREATE POLICY tenant_read ON {table} FOR SELECT USING ({readable} OR {operator})",
+    ]
+
+
+def enable_tenant_rls(table: str, *, shareable: bool = False) -> None:
+    """Apply `rls_statements` in a migration (PostgreSQL; a no-op elsewhere)."""
     if op.get_bind().dialect.name != "postgresql":
         return
-    predicate = f"tenant_id = current_setting('{RLS_SETTING}', true)"
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({predicate}) WITH CHECK ({predicate})")
+    for statement in rls_statements(table, shareable=shareable):
+        op.execute(statement)
 
 
 def create_event_tables() -> None:

@@ -16,13 +16,28 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from services.common.config import SERVICE_NAMES
 from tests.bench.harness import machine_description
 from tests.conftest import Platform, seed_identity
 from tests.support.infra import discover
 from tests.support.processes import Processes
 
-BENCHMARKS = ["gateway_overhead"]
+def discovered() -> list[str]:
+    """Every module in tests/bench/ that defines NAME and run(bench) is a benchmark."""
+    import pkgutil
+
+    import tests.bench as package
+
+    names = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in ("run", "harness"):
+            continue
+        module = importlib.import_module(f"tests.bench.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "run"):
+            names.append(info.name)
+    return sorted(names, key=lambda n: (n != "gateway_overhead", n))
+
+
+BENCHMARKS = discovered()
 DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 
 
@@ -59,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     processes = Processes(infra, Path(tempfile.mkdtemp(prefix="fengchao-bench-")))
     try:
         people = seed_identity(infra.owner_url("gateway"))
-        for service in SERVICE_NAMES:
+        for service in infra.services:
             processes.start_service(service)
         processes.start_relay()
         base_url = processes.start_gateway(workers=Bench.gateway_workers, threads=Bench.gateway_threads,

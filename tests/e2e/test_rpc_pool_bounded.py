@@ -1,5 +1,6 @@
 """Concurrency through one gateway process keeps broker connections bounded by its pool."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -29,12 +30,16 @@ def test_32_concurrent_requests_use_at_most_pool_size_broker_connections(platfor
             statuses = list(pool.map(read, range(CONCURRENT)))
             assert statuses == [200] * CONCURRENT
 
-    gateway_pid = requests.get(base_url + "/healthz", timeout=5)  # noqa: F841 (keeps the worker warm)
-    names = [c.get("client_properties", {}).get("connection_name", "") for c in platform.infra.connections()]
-    gateway_connections = [n for n in names if n.startswith(CONNECTION_NAME)]
-    # the shared gateway of the suite may hold its own; count only this process's
+    # The management API lists a new connection's properties after its next
+    # statistics tick (about 5 s), so look until the gateway's appear.
     by_process: dict[str, int] = {}
-    for name in gateway_connections:
-        by_process[name] = by_process.get(name, 0) + 1
+    deadline = time.monotonic() + 20
+    while not by_process and time.monotonic() < deadline:
+        names = [(c.get("client_properties") or {}).get("connection_name", "") for c in platform.infra.connections()]
+        # the suite's shared gateway holds its own; count each process's separately
+        for name in (n for n in names if n.startswith(CONNECTION_NAME)):
+            by_process[name] = by_process.get(name, 0) + 1
+        if not by_process:
+            time.sleep(1)
     assert by_process, names
     assert max(by_process.values()) <= POOL_SIZE, by_process

@@ -74,3 +74,32 @@ def test_the_service_connects_as_a_role_that_does_not_own_the_tables(infra):
                               ).scalar()
     engine.dispose()
     assert me == "fengchao_app" and owner != me and bypass is False
+
+
+def test_row_level_security_admits_shared_rows_for_reading_only(infra, jobs_and_witness):
+    from tests.support.witness import Notice
+
+    engine = make_engine(infra.app_url("witness"), pool_size=2)
+    factory = sessionmaker(engine, class_=TenantSession, expire_on_commit=False)
+
+    def session_for(tenant_id):
+        session = factory()
+        session.info["tenant_id"] = tenant_id
+        return session
+
+    with session_for("hospital") as s, s.begin():
+        s.add(Notice(title="first-aid drill", audience=Notice.audience_for(["dongxin"])))
+        s.add(Notice(title="open to all", audience="*"))
+        s.add(Notice(title="internal", audience=""))
+
+    def raw_titles(tenant_id):
+        with session_for(tenant_id) as s, s.begin():
+            return sorted(s.execute(text("SELECT title FROM notices")).scalars())
+
+    assert raw_titles("dongxin") == ["first-aid drill", "open to all"]
+    assert raw_titles("huanqiu") == ["open to all"]
+    assert raw_titles("hospital") == ["first-aid drill", "internal", "open to all"]
+    with session_for("dongxin") as s, s.begin():
+        changed = s.execute(text("UPDATE notices SET title = 'defaced'")).rowcount
+    assert changed == 0 and "defaced" not in raw_titles("hospital")
+    engine.dispose()

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from services.common import config
 from services.common.database import driver_url
-from services.common.migrate import COMPONENTS, upgrade
+from services.common.migrate import COMPONENTS, rls_statements, upgrade
 
 HOW_TO_FIX = """\
 The integration and end-to-end tests need a real RabbitMQ (with the management
@@ -77,12 +77,21 @@ class Infra:
         response.raise_for_status()
         return response
 
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The services this run starts: all, or those in TEST_SERVICES (comma-separated),
+        so work on one service is not held up by another that is mid-change."""
+        chosen = os.environ.get("TEST_SERVICES")
+        if not chosen:
+            return config.SERVICE_NAMES
+        return tuple(s for s in config.SERVICE_NAMES if s in chosen.split(","))
+
     def create(self) -> None:
         vhost = quote(self.vhost, safe="")
         user = urlsplit(self.amqp_server_uri).username or "guest"
         self._management("PUT", f"/vhosts/{vhost}")
         self._management("PUT", f"/permissions/{vhost}/{user}", json={"configure": ".*", "write": ".*", "read": ".*"})
-        for component in COMPONENTS:
+        for component in (*self.services, "gateway", *(["jobs"] if "jobs" not in self.services else [])):
             upgrade(component, self.owner_url(component))
 
     def create_extra_database(self, component: str, metadata: sa.MetaData) -> None:
@@ -96,10 +105,8 @@ class Infra:
         with engine.begin() as conn:
             for table in metadata.tables.values():
                 if "tenant_id" in table.c:
-                    predicate = "tenant_id = current_setting('app.tenant_id', true)"
-                    conn.execute(sa.text(f"ALTER TABLE {table.name} ENABLE ROW LEVEL SECURITY"))
-                    conn.execute(sa.text(f"CREATE POLICY tenant_isolation ON {table.name} "
-                                         f"USING ({predicate}) WITH CHECK ({predicate})"))
+                    for statement in rls_statements(table.name, shareable="audience" in table.c):
+                        conn.execute(sa.text(statement))
         engine.dispose()
         grant_app_role(url)
 

@@ -11,7 +11,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.context import TenantContext
-from services.common.database import AutoIncrementId, Database, TenantScoped, service_base
+from services.common.database import AutoIncrementId, Database, Shareable, TenantScoped, new_id, service_base
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 
 Base = service_base("witness")
@@ -28,6 +28,14 @@ class Effect(TenantScoped, Base):
     seq: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(36))
     worker_id: Mapped[str] = mapped_column(String(36))
+
+
+class Notice(Shareable, Base):
+    """A shareable row, for the row-level-security tests of sharing."""
+
+    __tablename__ = "notices"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(50))
 
 
 class WitnessService(HealthEntrypoints):

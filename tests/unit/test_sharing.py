@@ -1,0 +1,91 @@
+"""Sharing across tenants is explicit: a Shareable row is read by the tenants in its
+audience and changed only by its owner; operators read across tenants but never write."""
+
+import pytest
+from sqlalchemy import String, select, update
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+
+from services.common.context import CallContext
+from services.common.database import (
+    Shareable,
+    TenantSession,
+    WorkerDatabase,
+    make_engine,
+    new_id,
+    service_base,
+)
+from services.common.errors import Forbidden
+
+Base = service_base("sharing_unit")
+
+
+class Post(Shareable, Base):
+    __tablename__ = "posts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(50))
+
+
+@pytest.fixture
+def factory():
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    yield sessionmaker(engine, class_=TenantSession, expire_on_commit=False)
+    engine.dispose()
+
+
+def _session(factory, tenant_id):
+    session = factory()
+    session.info["tenant_id"] = tenant_id
+    return session
+
+
+def _titles(factory, tenant_id):
+    with _session(factory, tenant_id) as s, s.begin():
+        return sorted(s.scalars(select(Post.title)))
+
+
+@pytest.fixture
+def posts(factory):
+    with _session(factory, "alliance") as s, s.begin():
+        s.add(Post(title="all", audience=Shareable.audience_for(None, everyone=True)))
+        s.add(Post(title="two", audience=Shareable.audience_for(["xiangyang", "dongxin"])))
+        s.add(Post(title="own", audience=""))
+
+
+def test_each_tenant_sees_what_was_shared_with_it(factory, posts):
+    assert _titles(factory, "alliance") == ["all", "own", "two"]
+    assert _titles(factory, "xiangyang") == ["all", "two"]
+    assert _titles(factory, "huanqiu") == ["all"]
+
+
+def test_a_tenant_it_was_shared_with_cannot_change_it(factory, posts):
+    with _session(factory, "xiangyang") as s:
+        with pytest.raises(Forbidden):
+            with s.begin():
+                post = s.scalars(select(Post).where(Post.title == "two")).one()
+                post.title = "changed"
+    with _session(factory, "xiangyang") as s, s.begin():
+        assert s.execute(update(Post).values(title="bulk")).rowcount == 0
+    assert _titles(factory, "alliance") == ["all", "own", "two"]
+
+
+def test_audience_round_trips():
+    assert Shareable.audience_tenants(Shareable.audience_for(["b", "a", "b"])) == ["a", "b"]
+    assert Shareable.audience_tenants("*") == "*"
+    assert Shareable.audience_for([]) == ""
+
+
+def test_only_an_operator_reads_across_tenants_and_cannot_write_there(factory, posts):
+    with _session(factory, "xiangyang") as s, s.begin():
+        s.add(Post(title="xy-private"))
+    staff = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="s", roles=frozenset({"staff"})))
+    with pytest.raises(Forbidden):
+        with staff.read_all_tenants():
+            pass
+    operator = WorkerDatabase(factory, Base, CallContext(tenant_id="subdistrict", user_id="o",
+                                                         roles=frozenset({"operator"})))
+    with operator.read_all_tenants() as session:
+        assert sorted(session.scalars(select(Post.title))) == ["all", "own", "two", "xy-private"]
+    with pytest.raises(Forbidden):
+        with operator.read_all_tenants() as session:
+            session.add(Post(title="sneaky", tenant_id="subdistrict"))
