@@ -42,6 +42,9 @@ from services.common import config
 from services.common.context import CallContext
 from services.common.envelope import make_envelope
 from services.common.errors import Forbidden, TenantRequired
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
 
 # Runs that bypass tenant scoping must say so on the statement; grep for it.
 ALL_TENANTS = "fengchao_all_tenants"
@@ -245,10 +248,15 @@ class Transaction:
         self._base = base
         self._ctx = ctx
 
+    @property
+    def tenant_id(self) -> str:
+        """The tenant this transaction writes in (the caller's, or the one `in_tenant` named)."""
+        return self.session.info["tenant_id"]
+
     def publish(self, event: str, data: dict[str, Any], *, subject: str | None = None) -> str:
         """Write `event` to the outbox; it commits or rolls back with the change.
         Returns the event id."""
-        tenant_id = self._ctx.tenant
+        tenant_id = self.tenant_id
         envelope = make_envelope(
             service=self._base.service_name, event=event, tenant_id=tenant_id, data=data, subject=subject
         )
@@ -268,7 +276,7 @@ class Transaction:
         the caller then does nothing, which makes the consumer idempotent.
         The record commits with the consumer's own changes, so a crash between
         the two cannot happen."""
-        if envelope.get("tenantid") != self._ctx.tenant:
+        if envelope.get("tenantid") != self.tenant_id:
             raise Forbidden("Event tenant does not match the context tenant")
         key = (consumer, envelope["id"])
         if self.session.get(self._base.ProcessedEvent, key) is not None:
@@ -295,6 +303,21 @@ class WorkerDatabase:
     def transaction(self) -> Iterator[Transaction]:
         """One tenant-scoped unit of work; commits on success, rolls back on error."""
         tenant_id = self._ctx.tenant  # fail closed before touching the database
+        with self._factory() as session:
+            session.info["tenant_id"] = tenant_id
+            with session.begin():
+                yield Transaction(session, self._base, self._ctx)
+
+    @contextmanager
+    def in_tenant(self, tenant_id: str, *, reason: str) -> Iterator[Transaction]:
+        """A unit of work in ANOTHER tenant, for the few cross-tenant writes a rule
+        allows (a resident of one community applies to an alliance post owned by a
+        partner tenant; the employer's answer reaches the resident). The caller has
+        checked the rule before calling; every use is logged with its reason, so
+        crossing stays explicit and audited. Rows it writes belong to `tenant_id`."""
+        acting_tenant = self._ctx.tenant
+        log.info("tenant.cross_write", acting_tenant=acting_tenant, target_tenant=tenant_id,
+                 user_id=self._ctx.user_id, reason=reason)
         with self._factory() as session:
             session.info["tenant_id"] = tenant_id
             with session.begin():
