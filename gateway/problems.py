@@ -61,8 +61,9 @@ def problem(status: int, *, code: str, detail: str = "", fields: dict | None = N
     }
     if fields:
         body["errors"] = fields
-    if extra:
-        body.update({k: v for k, v in extra.items() if k not in body})
+    for key, value in (extra or {}).items():
+        # A detail named like a problem member ("status") must not replace it.
+        body[key if key not in body else f"current_{key}"] = value
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value

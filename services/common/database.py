@@ -324,6 +324,32 @@ class WorkerDatabase:
                 yield Transaction(session, self._base, self._ctx)
 
     @contextmanager
+    def system_in_tenant(self, tenant_id: str, *, reason: str) -> Iterator[Transaction]:
+        """For timers and other work no person asked for (expiring posts): a unit
+        of work in `tenant_id`. Only for entrypoints that carry no caller: a call
+        that has a tenant must use `transaction()` or `in_tenant()`."""
+        if self._ctx.tenant_id or self._ctx.user_id:
+            raise Forbidden("System work cannot run on behalf of a caller")
+        log.info("tenant.system_write", target_tenant=tenant_id, reason=reason)
+        with self._factory() as session:
+            session.info["tenant_id"] = tenant_id
+            with session.begin():
+                yield Transaction(session, self._base, CallContext(tenant_id=tenant_id))
+
+    @contextmanager
+    def system_read_all_tenants(self, *, reason: str) -> Iterator[Session]:
+        """Read-only, every tenant, for timers (finding what to expire). Same
+        guard as `system_in_tenant`; writes in it are refused."""
+        if self._ctx.tenant_id or self._ctx.user_id:
+            raise Forbidden("System work cannot run on behalf of a caller")
+        log.debug("tenant.system_read", reason=reason)
+        with self._factory() as session:
+            session.info["tenant_id"] = None
+            session.info["all_tenants"] = True
+            with session.begin():
+                yield session
+
+    @contextmanager
     def read_all_tenants(self) -> Iterator[Session]:
         """Read-only session across every tenant, for the sub-district operator's
         figures. Refused to anyone without the `operator` role; any write in it is

@@ -89,3 +89,35 @@ def test_only_an_operator_reads_across_tenants_and_cannot_write_there(factory, p
     with pytest.raises(Forbidden):
         with operator.read_all_tenants() as session:
             session.add(Post(title="sneaky", tenant_id="subdistrict"))
+
+
+def test_a_cross_tenant_write_lands_in_the_named_tenant_and_is_logged(factory, caplog):
+    resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
+    with resident.in_tenant("alliance", reason="apply to a shared post") as tx:
+        tx.session.add(Post(title="application"))
+        event_id = tx.publish("applied", {"post": "p"})
+    with _session(factory, "alliance") as s, s.begin():
+        assert s.scalars(select(Post.title)).all() == ["application"]
+        outbox = s.scalars(select(Base.Outbox)).one()
+        assert outbox.tenant_id == "alliance" and outbox.event_id == event_id
+        assert outbox.envelope["tenantid"] == "alliance"
+    assert _titles(factory, "xiangyang") == []
+
+
+def test_system_work_is_refused_to_anyone_with_a_caller():
+    caller = WorkerDatabase(None, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
+    with pytest.raises(Forbidden):
+        with caller.system_in_tenant("xiangyang", reason="sneaky"):
+            pass
+    with pytest.raises(Forbidden):
+        with caller.system_read_all_tenants(reason="sneaky"):
+            pass
+
+
+def test_system_work_without_a_caller_reads_everywhere_and_writes_where_it_says(factory, posts):
+    system = WorkerDatabase(factory, Base, CallContext())
+    with system.system_read_all_tenants(reason="test") as session:
+        assert sorted(session.scalars(select(Post.title))) == ["all", "own", "two"]
+    with system.system_in_tenant("alliance", reason="test") as tx:
+        tx.session.scalars(select(Post).where(Post.title == "own")).one().title = "own-updated"
+    assert "own-updated" in _titles(factory, "alliance")
