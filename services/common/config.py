@@ -37,6 +37,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RPC_TIMEOUT", "10", "Seconds the gateway waits for a service to answer before 504."),
     Setting("RPC_POOL_SIZE", "8", "Broker connections per gateway process (one RPC client each)."),
     Setting("JWT_SECRET", "", "HMAC key for access and refresh tokens; required outside development."),
+    Setting("FAIR_CHECKIN_SECRET", "",
+            "HMAC key of job-fair check-in codes; empty: one derived from JWT_SECRET for this purpose only."),
     Setting("JWT_ACCESS_TTL", "900", "Lifetime of an access token in seconds."),
     Setting("JWT_REFRESH_TTL", "1209600", "Lifetime of a refresh token in seconds."),
     Setting("GATEWAY_BIND", "127.0.0.1:8080", "host:port gunicorn listens on."),

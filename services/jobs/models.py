@@ -137,6 +137,9 @@ class JobPost(Shareable, Base):
     lng: Mapped[float | None] = mapped_column(Float, nullable=True)
     pay_amount: Mapped[int] = mapped_column(Integer)
     pay_period: Mapped[str] = mapped_column(String(10))  # hour | day | month | piece
+    # Days after a hire when the worker is asked whether wages were paid on time:
+    # next day for gig work, after the first payday for monthly pay.
+    wage_follow_up_days: Mapped[int] = mapped_column(Integer, default=1)
     headcount: Mapped[int] = mapped_column(Integer, default=1)
     hired_count: Mapped[int] = mapped_column(Integer, default=0)
     required_skills: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -217,3 +220,161 @@ class Placement(Shareable, Base):
     wages_paid: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     case_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+# --- Job fairs (家门口的招聘会) and the labour-rights desk (维权服务台) ------------------
+# (Appended by the fairs / rights-desk share of issue 3; rules in fairs.py and rights_desk.py.)
+
+
+class JobFair(Shareable, Base):
+    """A doorstep job fair, on site or online, organised by a community or the
+    operator for its own residents or for several communities (audience), e.g. a
+    special fair for floating party members across communities."""
+
+    __tablename__ = "job_fairs"
+    __table_args__ = (Index("ix_job_fairs_tenant_starts", "tenant_id", "starts_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # on_site | online
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    venue: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    online_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    target_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft|published|held|cancelled
+    cancelled_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Figures frozen when the fair is marked held (the live ones keep growing as hires come in).
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class FairBooth(Shareable, Base):
+    """An employer taking part in a fair, with the posts it brings. Lives in the
+    fair's tenant and shares the fair's audience (residents see who is coming);
+    the employer and posts may belong to an alliance tenant."""
+
+    __tablename__ = "job_fair_booths"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "fair_id", "employer_id", name="uq_job_fair_booths_employer"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fair_id: Mapped[str] = mapped_column(ForeignKey("job_fairs.id", ondelete="CASCADE"))
+    employer_id: Mapped[str] = mapped_column(String(36))
+    employer_name: Mapped[str] = mapped_column(String(100))
+    employer_tenant_id: Mapped[str] = mapped_column(String(64))
+    booth: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    post_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    added_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class FairRegistration(Shareable, Base):
+    """A resident's place at a fair (pre-registered, or a walk-in recorded at the
+    door). Owned by the fair's tenant and shared with the resident's community
+    (audience), so the resident finds it, and their check-in code, from home."""
+
+    __tablename__ = "job_fair_registrations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "fair_id", "user_id", name="uq_job_fair_registrations_user"),
+        UniqueConstraint("tenant_id", "fair_id", "code_ref", name="uq_job_fair_registrations_code"),
+        Index("ix_job_fair_registrations_fair", "tenant_id", "fair_id", "status"),
+        Index("ix_job_fair_registrations_user", "user_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    fair_id: Mapped[str] = mapped_column(ForeignKey("job_fairs.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # null: walk-in without an account
+    resident_tenant_id: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(20))  # pre_registered | walk_in
+    status: Mapped[str] = mapped_column(String(20), default="registered")  # registered|cancelled|checked_in
+    # The random half of the check-in code; the other half is its signature.
+    code_ref: Mapped[str] = mapped_column(String(16))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    checked_in_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class DeskMember(TenantScoped, Base):
+    """Someone who holds the labour-rights desk for a community: a community
+    lawyer, a psychological social worker, a labour inspector or a talent officer."""
+
+    __tablename__ = "rights_desk_members"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_rights_desk_members_user"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(String(36))
+    desk_role: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(50))  # how the person is shown, e.g. "王律师"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    added_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RightsCase(TenantScoped, Base):
+    """A confidential labour-rights case (维权个案) in the person's community: only
+    the person, the assignee and tenant admins may read it, and each read is logged."""
+
+    __tablename__ = "rights_cases"
+    __table_args__ = (
+        Index("ix_rights_cases_tenant_status", "tenant_id", "status"),
+        Index("ix_rights_cases_tenant_person", "tenant_id", "person_user_id"),
+        Index("ix_rights_cases_tenant_assignee", "tenant_id", "assignee_user_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    person_user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # null: anonymous hotline caller
+    category: Mapped[str] = mapped_column(String(30))
+    summary: Mapped[str] = mapped_column(String(4000))
+    contact_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    source: Mapped[str] = mapped_column(String(30))  # self | staff | placement_follow_up | hotline
+    source_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    opened_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    suggested_desk_role: Mapped[str] = mapped_column(String(30))
+    assignee_user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    assignee_desk_role: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    outcome_note: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    referred_to: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    concluded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CaseEntry(TenantScoped, Base):
+    """The case's timeline: notes by the desk (some internal, hidden from the
+    person) and each change of status or assignee, with who and when."""
+
+    __tablename__ = "rights_case_entries"
+    __table_args__ = (Index("ix_rights_case_entries_case", "tenant_id", "case_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("rights_cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # note | status | assignment
+    author_user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    body: Mapped[str] = mapped_column(String(4000))
+    visible_to_person: Mapped[bool] = mapped_column(Boolean, default=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CaseAccess(TenantScoped, Base):
+    """One read (or change) of a confidential case: who, in what capacity, did
+    what, when. The person can list these for their own cases."""
+
+    __tablename__ = "rights_case_access_log"
+    __table_args__ = (Index("ix_rights_case_access_log_case", "tenant_id", "case_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("rights_cases.id", ondelete="CASCADE"))
+    actor_user_id: Mapped[str] = mapped_column(String(36))
+    capacity: Mapped[str] = mapped_column(String(20))  # person | assignee | tenant_admin
+    action: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from nameko.events import event_handler
 from nameko.rpc import rpc
+from nameko.timer import timer
+from sqlalchemy import select
 
 from services.common.context import TenantContext
 from services.common.contracts import load
-from services.common.database import Database
+from services.common.database import Database, utcnow
+from services.common.errors import NotFound
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
-from services.jobs import events, workers
-from services.jobs.models import Base
+from services.jobs import applications, employers, events, placements, posts, recommendations, skills, workers
+from services.jobs.desk_entrypoints import DeskEntrypoints
+from services.jobs.models import Application, Base, Placement
+from services.jobs.post_index import PostIndexProvider
 from services.jobs.schemas import (
+    ApplicationCreate,
+    ApplicationList,
+    ApplicationOut,
+    ApplicationQuery,
+    ApplicationTransition,
+    CandidateRecommendationList,
+    CertificateCreate,
+    CertificateList,
+    CertificateOut,
+    EmployerCreate,
+    EmployerDecision,
+    EmployerList,
+    EmployerOut,
+    JobPostCreate,
+    JobPostOut,
+    JobPostPage,
+    JobPostQuery,
+    JobPostUpdate,
+    PlacementList,
+    PlacementOut,
+    PostClose,
+    PostRecommendationList,
+    RecommendationQuery,
+    SkillCreate,
+    SkillList,
+    SkillOut,
+    WageAnswer,
     WorkerListQuery,
     WorkerProfileCreate,
     WorkerProfileOut,
@@ -19,13 +54,15 @@ from services.jobs.schemas import (
 )
 
 _profile_out = WorkerProfileOut()
+_post_out = JobPostOut()
 
 
-class JobsService(HealthEntrypoints):
+class JobsService(DeskEntrypoints, HealthEntrypoints):
     name = "jobs"
 
     ctx = TenantContext()
     db = Database(Base)
+    post_index = PostIndexProvider()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def register_worker(self, payload: dict) -> dict:
@@ -67,3 +104,271 @@ class JobsService(HealthEntrypoints):
         with self.db.transaction() as tx:
             items, next_cursor = workers.list_page(session=tx.session, ctx=self.ctx, **params)
             return WorkerProfilePage().dump({"items": items, "next_cursor": next_cursor})
+
+    # --- skills and certificates ---------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_skills(self) -> dict:
+        with self.db.transaction() as tx:
+            return SkillList().dump({"items": sorted(skills.taxonomy(session=tx.session).values(),
+                                                     key=lambda s: (s.category, s.code))})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_skill(self, payload: dict) -> dict:
+        self.ctx.require_role("staff", "tenant_admin")
+        data = load(SkillCreate(), payload)
+        with self.db.transaction() as tx:
+            return SkillOut().dump(skills.add(session=tx.session, **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_certificate(self, worker_id: str, payload: dict) -> dict:
+        data = load(CertificateCreate(), payload)
+        with self.db.transaction() as tx:
+            certificate = workers.add_certificate(session=tx.session, ctx=self.ctx, worker_id=worker_id, data=data)
+            return CertificateOut().dump(workers.certificate_out(certificate, now=utcnow()))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_certificates(self, worker_id: str) -> dict:
+        with self.db.transaction() as tx:
+            now = utcnow()
+            items = workers.certificates(session=tx.session, ctx=self.ctx, worker_id=worker_id)
+            return CertificateList().dump({"items": [workers.certificate_out(c, now=now) for c in items]})
+
+    @event_handler("training", "certificate_issued", requeue_on_error=True)
+    def on_certificate_issued(self, envelope: dict) -> None:
+        """A certificate from training goes onto the holder's profile, once."""
+        with self.db.transaction() as tx:
+            if not tx.first_delivery(envelope, consumer="jobs.on_certificate_issued"):
+                return
+            workers.add_issued_certificate(session=tx.session, data=envelope["data"])
+
+    # --- employers -------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def register_employer(self, payload: dict) -> dict:
+        data = load(EmployerCreate(), payload)
+        with self.db.transaction() as tx:
+            employer = employers.register(session=tx.session, ctx=self.ctx, data=data)
+            return EmployerOut().dump(employers.out(session=tx.session, employer=employer))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def decide_employer(self, employer_id: str, payload: dict) -> dict:
+        data = load(EmployerDecision(), payload)
+        with self.db.transaction() as tx:
+            employer = employers.decide(session=tx.session, ctx=self.ctx, employer_id=employer_id, **data)
+            return EmployerOut().dump(employers.out(session=tx.session, employer=employer))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_employer(self, employer_id: str) -> dict:
+        with self.db.transaction() as tx:
+            employer = employers.get(session=tx.session, employer_id=employer_id)
+            if not employers.may_act_for(session=tx.session, ctx=self.ctx, employer_id=employer.id):
+                raise NotFound("Employer not found", {"employer_id": employer_id})
+            return EmployerOut().dump(employers.out(session=tx.session, employer=employer))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_employers(self) -> dict:
+        with self.db.transaction() as tx:
+            items = employers.listing(session=tx.session, ctx=self.ctx)
+            return EmployerList().dump({"items": [employers.out(session=tx.session, employer=e) for e in items]})
+
+    # --- job posts -------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_post(self, payload: dict) -> dict:
+        data = load(JobPostCreate(), payload)
+        with self.db.transaction() as tx:
+            return _post_out.dump(posts.out(posts.create(session=tx.session, ctx=self.ctx, data=data)))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_post(self, post_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return _post_out.dump(posts.out(posts.get(session=tx.session, ctx=self.ctx, post_id=post_id)))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_post(self, post_id: str, changes: dict) -> dict:
+        data = load(JobPostUpdate(), changes, partial=True)
+        with self.db.transaction() as tx:
+            post = posts.update(session=tx.session, ctx=self.ctx, post_id=post_id, changes=data)
+            result = posts.out(post)
+        self._index(result)
+        return _post_out.dump(result)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def open_post(self, post_id: str) -> dict:
+        with self.db.transaction() as tx:
+            post = posts.open_post(session=tx.session, ctx=self.ctx, post_id=post_id)
+            result = posts.out(post)
+            tx.publish(events.JOB_POSTED, events.JobPostedData().dump({"post_id": post.id, **result}), subject=post.id)
+        self._index(result)
+        return _post_out.dump(result)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def close_post(self, post_id: str, payload: dict | None = None) -> dict:
+        data = load(PostClose(), payload or {})
+        with self.db.transaction() as tx:
+            post = posts.close(session=tx.session, ctx=self.ctx, post_id=post_id, reason=data["reason"])
+            result = posts.out(post)
+            self._publish_closed(tx, post)
+        self._index(result)
+        return _post_out.dump(result)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_posts(self, query: dict | None = None) -> dict:
+        params = load(JobPostQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, next_cursor = posts.listing(session=tx.session, ctx=self.ctx, **params)
+            return JobPostPage().dump({"items": [posts.out(p) for p in items], "next_cursor": next_cursor})
+
+    @timer(interval=60)
+    def expire_posts(self) -> None:
+        """Open posts past their expiry date become expired (and say so)."""
+        now = utcnow()
+        with self.db.system_read_all_tenants(reason="find posts to expire") as session:
+            due = posts.due_to_expire(session=session, now=now)
+        for tenant_id, post_id in due:
+            with self.db.system_in_tenant(tenant_id, reason="expire a post") as tx:
+                post = posts.expire(session=tx.session, post_id=post_id, now=now)
+                if post is not None:
+                    self._publish_closed(tx, post)
+                    self._index(posts.out(post))
+
+    def _publish_closed(self, tx, post) -> None:
+        tx.publish(events.JOB_CLOSED, events.JobClosedData().dump(
+            {"post_id": post.id, "status": post.status, "reason": post.closed_reason, "hired_count": post.hired_count}),
+            subject=post.id)
+
+    def _index(self, post: dict) -> None:
+        # This process sees its own change at once; others within REFRESH_SECONDS.
+        self.post_index.index.upsert(post)
+
+    # --- recommendations ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def recommend_posts(self, query: dict | None = None) -> dict:
+        params = load(RecommendationQuery(), query or {})
+        self.post_index.refresh_if_stale()
+        with self.db.transaction() as tx:
+            return PostRecommendationList().dump(recommendations.for_worker(
+                session=tx.session, ctx=self.ctx, index=self.post_index.index, query=params))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def recommend_candidates(self, post_id: str, query: dict | None = None) -> dict:
+        limit = load(RecommendationQuery(only=("limit",)), query or {})["limit"]
+        with self.db.transaction() as tx:
+            post = posts.get(session=tx.session, ctx=self.ctx, post_id=post_id)
+            audience = post.audience
+            tenants = None if audience == "*" else [post.tenant_id, *[t for t in audience.split(",") if t]]
+        # Consent to recommendations is the person's sharing: read through the index's connection.
+        profiles, certificate_skills = self.post_index.consenting_workers(tenants)
+        with self.db.transaction() as tx:
+            return CandidateRecommendationList().dump(recommendations.candidates_for_post(
+                session=tx.session, ctx=self.ctx, post_id=post_id, limit=limit,
+                candidate_profiles=[SimpleNamespace(**p) for p in profiles], certificate_skills=certificate_skills))
+
+    # --- applications and placements ---------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def apply(self, payload: dict) -> dict:
+        data = load(ApplicationCreate(), payload)
+        with self.db.transaction() as tx:
+            draft = applications.prepare(session=tx.session, ctx=self.ctx, **data)
+        with self._tenant_of(draft.post_tenant_id, "a resident applies to a post shared with their community") as tx:
+            application = applications.submit(session=tx.session, draft=draft)
+            tx.publish(events.APPLICATION_SUBMITTED, events.ApplicationSubmittedData().dump({
+                "application_id": application.id, "post_id": application.post_id,
+                "applicant_user_id": application.applicant_user_id,
+                "applicant_tenant_id": application.applicant_tenant_id, "fair_id": application.fair_id,
+            }), subject=application.id)
+            return ApplicationOut().dump(applications.out(session=tx.session, ctx=self.ctx, application=application))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_application(self, application_id: str) -> dict:
+        with self.db.transaction() as tx:
+            application = applications.get(session=tx.session, ctx=self.ctx, application_id=application_id)
+            return ApplicationOut().dump(applications.out(session=tx.session, ctx=self.ctx, application=application))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_applications(self, query: dict | None = None) -> dict:
+        params = load(ApplicationQuery(), query or {})
+        with self.db.transaction() as tx:
+            items = applications.listing(session=tx.session, ctx=self.ctx, **params)
+            return ApplicationList().dump(
+                {"items": [applications.out(session=tx.session, ctx=self.ctx, application=a) for a in items]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def transition_application(self, application_id: str, payload: dict) -> dict:
+        data = load(ApplicationTransition(), payload)
+        owner = self._owner_tenant(Application, application_id)
+        with self._tenant_of(owner, "an applicant withdraws from a post of another community") as tx:
+            application, placement, from_status = applications.transition(
+                session=tx.session, ctx=self.ctx, application_id=application_id, to_status=data["status"],
+                reason=data["reason"])
+            change = application.status
+            tx.publish(events.APPLICATION_STATUS_CHANGED, events.ApplicationStatusChangedData().dump({
+                "application_id": application.id, "post_id": application.post_id, "to_status": change,
+                "from_status": from_status, "reason": data["reason"], "actor_user_id": self.ctx.user_id,
+                "applicant_tenant_id": application.applicant_tenant_id,
+            }), subject=application.id)
+            if placement is not None:
+                tx.publish(events.WORKER_HIRED, events.WorkerHiredData().dump({
+                    "placement_id": placement.id, "application_id": application.id, "post_id": placement.post_id,
+                    "employer_id": placement.employer_id, "worker_user_id": placement.worker_user_id,
+                    "worker_tenant_id": placement.worker_tenant_id, "follow_up_due_at": placement.follow_up_due_at,
+                }), subject=placement.id)
+                post = posts.out(tx.session.get(posts.JobPost, application.post_id))
+                if post["status"] == "filled":
+                    self._publish_closed(tx, tx.session.get(posts.JobPost, application.post_id))
+            result = ApplicationOut().dump(applications.out(session=tx.session, ctx=self.ctx, application=application))
+        if placement is not None:
+            self._index(post)
+        return result
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_placements(self) -> dict:
+        with self.db.transaction() as tx:
+            return PlacementList().dump({"items": placements.listing(session=tx.session, ctx=self.ctx)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def answer_wages(self, placement_id: str, payload: dict) -> dict:
+        """The worker says whether wages came on time; "no" opens a rights case in
+        their community (once, however often the answer is retried)."""
+        data = load(WageAnswer(), payload)
+        owner = self._owner_tenant(Placement, placement_id)
+        with self._tenant_of(owner, "a worker reports on wages for a post of another community") as tx:
+            placement, _recorded = placements.answer_wages(
+                session=tx.session, ctx=self.ctx, placement_id=placement_id, wages_paid=data["wages_paid"])
+            result = PlacementOut().dump(placement)
+        if not data["wages_paid"] and result["case_id"] is None:
+            case_id = self._open_wage_case(placement_id, data.get("note"))
+            with self._tenant_of(owner, "link a wage case to its placement") as tx:
+                placements.link_case(session=tx.session, placement_id=placement_id, case_id=case_id)
+            result["case_id"] = case_id
+        return result
+
+    def _open_wage_case(self, placement_id: str, note: str | None) -> str:
+        from services.jobs import rights_desk
+
+        with self.db.transaction() as tx:
+            case = rights_desk.open_case(
+                session=tx.session, ctx=self.ctx, person_user_id=self.ctx.user_id, category="wage_arrears",
+                summary=note or "工资未按时发放 / Wages not paid on time (placement follow-up)",
+                source="placement_follow_up", source_ref=placement_id)
+            rights_desk.publish_case_opened(tx, case)
+            return case.id
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _owner_tenant(self, model, row_id: str) -> str:
+        """The tenant that owns a shared row the caller can see (else NotFound)."""
+        with self.db.transaction() as tx:
+            owner = tx.session.scalar(select(model.tenant_id).where(model.id == row_id))
+        if owner is None:
+            raise NotFound("Not found", {"id": row_id})
+        return owner
+
+    def _tenant_of(self, tenant_id: str, reason: str):
+        if tenant_id == self.ctx.tenant:
+            return self.db.transaction()
+        return self.db.in_tenant(tenant_id, reason=reason)
+

@@ -5,6 +5,7 @@ Pure rules over a tenant-scoped session; no broker, no nameko.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.common.context import CallContext
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs.models import WorkerProfile
+from services.jobs import skills
+from services.jobs.models import WorkerCertificate, WorkerProfile
 
 STAFF_ROLES = ("staff", "tenant_admin")
 
@@ -33,6 +35,8 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
         user_id = data.pop("on_behalf_of_user_id")
         if user_id != actor and not is_staff(ctx):
             raise Forbidden("Only staff can register someone else")
+    if "skills" in data:
+        data["skills"] = skills.normalise(session=session, values=data["skills"])
     if user_id is not None:
         existing = session.scalar(select(WorkerProfile.id).where(WorkerProfile.user_id == user_id))
         if existing:
@@ -61,6 +65,8 @@ def update(*, session: Session, ctx: CallContext, worker_id: str, changes: dict[
     profile = get(session=session, ctx=ctx, worker_id=worker_id)
     if expected_version is not None and expected_version != profile.version:
         raise Conflict("The profile changed since you read it", {"current_version": profile.version})
+    if "skills" in changes:
+        changes["skills"] = skills.normalise(session=session, values=changes["skills"])
     for key, value in changes.items():
         setattr(profile, key, value)
     try:
@@ -87,3 +93,73 @@ def list_page(
 
 def _may_see(ctx: CallContext, profile: WorkerProfile) -> bool:
     return is_staff(ctx) or (ctx.user_id is not None and profile.user_id == ctx.user_id)
+
+
+# --- certificates ----------------------------------------------------------------
+
+
+def add_certificate(*, session: Session, ctx: CallContext, worker_id: str, data: dict[str, Any]) -> WorkerCertificate:
+    """The person (or staff for them) declares a certificate they hold."""
+    profile = get(session=session, ctx=ctx, worker_id=worker_id)
+    if data.get("skill"):
+        data["skill"] = skills.normalise(session=session, values=[data["skill"]], field="skill")[0]
+    if data.get("issued_at") and data.get("expires_at") and data["expires_at"] <= data["issued_at"]:
+        raise ValidationFailed.from_messages({"expires_at": ["must be after issued_at"]})
+    certificate = WorkerCertificate(worker_id=profile.id, source="self", **data)
+    session.add(certificate)
+    session.flush()
+    return certificate
+
+
+def certificates(*, session: Session, ctx: CallContext, worker_id: str) -> list[WorkerCertificate]:
+    profile = get(session=session, ctx=ctx, worker_id=worker_id)
+    return list(session.scalars(select(WorkerCertificate).where(WorkerCertificate.worker_id == profile.id)
+                                .order_by(WorkerCertificate.created_at)))
+
+
+def certificate_out(certificate: WorkerCertificate, *, now: datetime) -> dict[str, Any]:
+    return {
+        **{c: getattr(certificate, c) for c in ("id", "worker_id", "name", "skill", "number", "issued_at",
+                                                 "expires_at", "source")},
+        "valid": certificate.expires_at is None or certificate.expires_at > now,
+    }
+
+
+def add_issued_certificate(*, session: Session, data: dict[str, Any]) -> WorkerCertificate | None:
+    """From training's `certificate_issued`: put the certificate on the holder's
+    profile in this tenant. No profile yet: nothing to add (None). The skill is
+    matched against the taxonomy when it can be; an unknown one is kept as a name."""
+    profile = session.scalars(select(WorkerProfile).where(WorkerProfile.user_id == data.get("user_id"))).one_or_none()
+    if profile is None:
+        return None
+    existing = session.scalars(select(WorkerCertificate).where(
+        WorkerCertificate.worker_id == profile.id, WorkerCertificate.source_ref == data["certificate_id"])).first()
+    if existing is not None:
+        return existing
+    skill = None
+    if data.get("skill"):
+        try:
+            skill = skills.normalise(session=session, values=[data["skill"]], field="skill")[0]
+        except ValidationFailed:
+            skill = None
+    certificate = WorkerCertificate(
+        worker_id=profile.id, name=data.get("certificate_name") or "证书 / Certificate", skill=skill,
+        number=data.get("code"), issued_at=_parse_time(data.get("issued_at")),
+        expires_at=_parse_time(data.get("expires_at")), source="training", source_ref=data["certificate_id"],
+    )
+    session.add(certificate)
+    if skill and skill not in profile.skills:
+        profile.skills = [*profile.skills, skill]
+    session.flush()
+    return certificate
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        from datetime import timezone
+
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed

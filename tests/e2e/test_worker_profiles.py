@@ -32,7 +32,7 @@ def test_a_courier_registers_reads_and_updates_their_profile(platform, courier_a
     http = platform.session("courier_a")
     profile = courier_a_profile
     assert profile["tenant_id"] == "xiangyang" and profile["user_id"] == platform.people["courier_a"].user_id
-    assert profile["skills"] == ["快递", "电动车驾驶"]
+    assert profile["skills"] == ["courier_delivery", "ebike_riding"]  # stored as taxonomy codes
 
     read = http.get(platform.url(f"/api/v1/jobs/workers/{profile['id']}"))
     assert read.status_code == 200 and read.json()["home_area"] == "向阳新村"

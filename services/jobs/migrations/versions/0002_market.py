@@ -72,6 +72,7 @@ def upgrade() -> None:
     sa.Column('lng', sa.Float(), nullable=True),
     sa.Column('pay_amount', sa.Integer(), nullable=False),
     sa.Column('pay_period', sa.String(length=10), nullable=False),
+    sa.Column('wage_follow_up_days', sa.Integer(), nullable=False),
     sa.Column('headcount', sa.Integer(), nullable=False),
     sa.Column('hired_count', sa.Integer(), nullable=False),
     sa.Column('required_skills', sa.JSON(), nullable=False),

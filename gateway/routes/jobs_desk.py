@@ -1,0 +1,345 @@
+"""家门口的招聘会 / Job fairs, 维权服务台 / the labour-rights desk, and 数据看板 / figures
+of the gig market: part of the jobs service's API."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from gateway.auth import require_principal
+from gateway.idempotency import idempotent
+from gateway.services import call, respond
+from services.common.errors import Conflict
+from services.jobs.desk_schemas import (
+    AccessLog,
+    AllTenantFigures,
+    BoothAdd,
+    BoothOut,
+    CaseAssign,
+    CaseConclude,
+    CaseEntryOut,
+    CaseListQuery,
+    CaseNoteAdd,
+    CaseOpen,
+    CaseOut,
+    CasePage,
+    CheckIn,
+    DeskMemberOut,
+    DeskMembers,
+    DeskMemberSet,
+    FairCancel,
+    FairCreate,
+    FairListQuery,
+    FairOut,
+    FairOutcome,
+    FairPage,
+    FairUpdate,
+    FiguresQuery,
+    MyRegistrations,
+    RegistrationListQuery,
+    RegistrationOut,
+    RegistrationPage,
+    TenantFigures,
+)
+
+blp = Blueprint("jobs_desk", __name__, url_prefix="/api/v1/jobs",
+                description="家门口的招聘会、维权服务台、数据看板 / Job fairs, labour-rights desk, figures")
+
+_RETRY_SAFE = {"parameters": [{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
+                               "description": "Retry-safe: the same key returns the first answer"}]}
+
+
+@blp.before_request
+def _signed_in():
+    require_principal()
+
+
+def _body() -> dict:
+    # The service validates again and is the authority; it gets the body as sent.
+    return request.get_json(silent=True) or {}
+
+
+def _query() -> dict:
+    return request.args.to_dict()
+
+
+# --- fairs -----------------------------------------------------------------------------
+
+
+@blp.route("/fairs")
+class Fairs(MethodView):
+    @blp.arguments(FairListQuery, location="query")
+    @blp.response(200, FairPage)
+    def get(self, _query_args):
+        """Fairs your community organises or that are shared with it (upcoming by default)."""
+        return respond(call("jobs", "list_fairs", _query()))
+
+    @idempotent
+    @blp.arguments(FairCreate)
+    @blp.response(201, FairOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args):
+        """Organise a fair (staff): on site or online, for your residents or the communities you name.
+        It starts as a draft."""
+        return respond(call("jobs", "create_fair", _body()), 201)
+
+
+@blp.route("/fairs/registrations/mine")
+class MyFairRegistrations(MethodView):
+    @blp.response(200, MyRegistrations)
+    def get(self):
+        """Your fair registrations, wherever the fairs are, with your check-in codes."""
+        return respond(call("jobs", "my_fair_registrations"))
+
+
+@blp.route("/fairs/<fair_id>")
+class Fair(MethodView):
+    @blp.response(200, FairOut)
+    def get(self, fair_id):
+        """One fair with its employers (booths). Another tenant's draft or unshared fair answers 404."""
+        return respond(call("jobs", "get_fair", fair_id))
+
+    @blp.arguments(FairUpdate(partial=True))
+    @blp.response(200, FairOut)
+    def patch(self, _body_args, fair_id):
+        """Change a fair that has not been held or cancelled (organiser only)."""
+        return respond(call("jobs", "update_fair", fair_id, _body()))
+
+
+@blp.route("/fairs/<fair_id>/publish")
+class FairPublish(MethodView):
+    @idempotent
+    @blp.response(200, FairOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, fair_id):
+        """Draft → published: the audience sees it and can register."""
+        return respond(call("jobs", "publish_fair", fair_id))
+
+
+@blp.route("/fairs/<fair_id>/cancel")
+class FairCancelRoute(MethodView):
+    @idempotent
+    @blp.arguments(FairCancel)
+    @blp.response(200, FairOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args, fair_id):
+        """Cancel a draft or published fair, with the reason residents will see."""
+        return respond(call("jobs", "cancel_fair", fair_id, _body()))
+
+
+@blp.route("/fairs/<fair_id>/held")
+class FairHeld(MethodView):
+    @idempotent
+    @blp.response(200, FairOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, fair_id):
+        """Mark a fair held (once it has started): its outcome is frozen and `fair_held` is published."""
+        return respond(call("jobs", "hold_fair", fair_id))
+
+
+@blp.route("/fairs/<fair_id>/booths")
+class FairBooths(MethodView):
+    @idempotent
+    @blp.arguments(BoothAdd)
+    @blp.response(201, BoothOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args, fair_id):
+        """An employer takes part with the open posts it brings (adding again adds posts to its booth)."""
+        return respond(call("jobs", "add_fair_booth", fair_id, _body()), 201)
+
+
+@blp.route("/fairs/<fair_id>/outcome")
+class FairOutcomeRoute(MethodView):
+    @blp.response(200, FairOutcome)
+    def get(self, fair_id):
+        """Live outcome (organiser): attendees, walk-ins, no-shows, applications made at the fair, hires."""
+        return respond(call("jobs", "fair_outcome", fair_id))
+
+
+@blp.route("/fairs/<fair_id>/registration")
+class FairRegistration(MethodView):
+    @blp.response(200, RegistrationOut)
+    def get(self, fair_id):
+        """Your registration for this fair, with its check-in code."""
+        return respond(call("jobs", "my_fair_registration", fair_id))
+
+    @idempotent
+    @blp.response(201, RegistrationOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, fair_id):
+        """Pre-register for a fair shared with your community. 409 when it is full (with the count)."""
+        return respond(call("jobs", "register_for_fair", fair_id), 201)
+
+    @blp.response(200, RegistrationOut)
+    def delete(self, fair_id):
+        """Give your place back (before check-in)."""
+        return respond(call("jobs", "cancel_fair_registration", fair_id))
+
+
+class QrQuery(Schema):
+    format = fields.String(load_default="svg", validate=validate.OneOf(("svg", "png")))
+    scale = fields.Integer(load_default=8, validate=validate.Range(2, 20))
+
+
+@blp.route("/fairs/<fair_id>/registration/qr")
+class FairRegistrationQr(MethodView):
+    @blp.arguments(QrQuery, location="query")
+    @blp.response(200, content_type="image/svg+xml",
+                  description="The check-in code as a QR code (SVG, or PNG with format=png)")
+    @blp.alt_response(409, description="No code to show: the registration is cancelled or already checked in")
+    def get(self, query_args, fair_id):
+        """Your check-in code as a QR code, for staff to scan at the door."""
+        registration = call("jobs", "my_fair_registration", fair_id)
+        if not registration.get("code"):
+            raise Conflict(f"报名状态为 {registration['status']} / The registration is {registration['status']}",
+                           {"state": registration["status"]})
+        qr = segno.make(registration["code"], error="m")
+        buffer = io.BytesIO()
+        kind = query_args["format"]
+        qr.save(buffer, kind=kind, scale=query_args["scale"], border=2)
+        response = Response(buffer.getvalue(), mimetype="image/svg+xml" if kind == "svg" else "image/png")
+        response.headers["Cache-Control"] = "no-store"  # a ticket: not for shared caches
+        return response
+
+
+@blp.route("/fairs/<fair_id>/registrations")
+class FairRegistrations(MethodView):
+    @blp.arguments(RegistrationListQuery, location="query")
+    @blp.response(200, RegistrationPage)
+    def get(self, _query_args, fair_id):
+        """The door list (organiser staff); codes are not shown here."""
+        return respond(call("jobs", "list_fair_registrations", fair_id, _query()))
+
+
+@blp.route("/fairs/<fair_id>/check-ins")
+class FairCheckIns(MethodView):
+    @idempotent
+    @blp.arguments(CheckIn)
+    @blp.response(201, RegistrationOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args, fair_id):
+        """Check someone in at the door: a scanned or typed code, or a walk-in without one.
+        A second scan answers 409 with when they checked in."""
+        return respond(call("jobs", "check_in_at_fair", fair_id, _body()), 201)
+
+
+# --- labour-rights desk ----------------------------------------------------------------
+
+
+@blp.route("/rights-cases/desk-members")
+class DeskMembersRoute(MethodView):
+    @blp.response(200, DeskMembers)
+    def get(self):
+        """Who holds the desk in your community (lawyers, social workers, labour inspectors, talent officers)."""
+        return respond(call("jobs", "list_desk_members"))
+
+    @idempotent
+    @blp.arguments(DeskMemberSet)
+    @blp.response(200, DeskMemberOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args):
+        """Put someone on the desk, change their desk role, or take them off (`active: false`). Tenant admins."""
+        return respond(call("jobs", "set_desk_member", _body()))
+
+
+@blp.route("/rights-cases")
+class RightsCases(MethodView):
+    @blp.arguments(CaseListQuery, location="query")
+    @blp.response(200, CasePage)
+    def get(self, _query_args):
+        """Cases you may see: your own, those assigned to you, or (tenant admins) all. Each listing is logged."""
+        return respond(call("jobs", "list_rights_cases", _query()))
+
+    @idempotent
+    @blp.arguments(CaseOpen)
+    @blp.response(201, CaseOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args):
+        """Ask the desk for help (for yourself), or record a case for someone (staff, hotline). Confidential."""
+        return respond(call("jobs", "open_rights_case", _body()), 201)
+
+
+@blp.route("/rights-cases/<case_id>")
+class RightsCase(MethodView):
+    @blp.response(200, CaseOut)
+    def get(self, case_id):
+        """A case and its timeline: for the person, the assignee and tenant admins only (others: 404).
+        The read is written to the case's access log."""
+        return respond(call("jobs", "get_rights_case", case_id))
+
+
+@blp.route("/rights-cases/<case_id>/assignment")
+class RightsCaseAssignment(MethodView):
+    @idempotent
+    @blp.arguments(CaseAssign)
+    @blp.response(200, CaseOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args, case_id):
+        """Assign (or reassign) the case to someone on the desk. Tenant admins."""
+        return respond(call("jobs", "assign_rights_case", case_id, _body()))
+
+
+@blp.route("/rights-cases/<case_id>/start")
+class RightsCaseStart(MethodView):
+    @idempotent
+    @blp.response(200, CaseOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, case_id):
+        """The assignee takes the case up: assigned → in_progress."""
+        return respond(call("jobs", "start_rights_case", case_id))
+
+
+@blp.route("/rights-cases/<case_id>/notes")
+class RightsCaseNotes(MethodView):
+    @idempotent
+    @blp.arguments(CaseNoteAdd)
+    @blp.response(201, CaseEntryOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args, case_id):
+        """Add a note; the desk may keep it internal (`visible_to_person: false`)."""
+        return respond(call("jobs", "add_rights_case_note", case_id, _body()), 201)
+
+
+@blp.route("/rights-cases/<case_id>/conclusion")
+class RightsCaseConclusion(MethodView):
+    @idempotent
+    @blp.arguments(CaseConclude)
+    @blp.response(200, CaseOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, _body_args, case_id):
+        """Resolve or refer (assignee, admins; publishes `case_resolved`), or close (the person may withdraw)."""
+        return respond(call("jobs", "conclude_rights_case", case_id, _body()))
+
+
+@blp.route("/rights-cases/<case_id>/access-log")
+class RightsCaseAccessLog(MethodView):
+    @blp.response(200, AccessLog)
+    def get(self, case_id):
+        """Who read or changed this case, when and in what capacity: for the person and tenant admins."""
+        return respond(call("jobs", "rights_case_access_log", case_id))
+
+
+# --- figures ---------------------------------------------------------------------------
+
+
+@blp.route("/figures")
+class Figures(MethodView):
+    @blp.arguments(FiguresQuery, location="query")
+    @blp.response(200, TenantFigures)
+    def get(self, _query_args):
+        """Your tenant's figures (staff): workers, posts, fairs, applications, placements, people helped."""
+        return respond(call("jobs", "tenant_figures", _query()))
+
+
+@blp.route("/figures/all-tenants")
+class AllTenantFiguresRoute(MethodView):
+    @blp.arguments(FiguresQuery, location="query")
+    @blp.response(200, AllTenantFigures)
+    def get(self, _query_args):
+        """Every tenant side by side, with totals (the sub-district operator)."""
+        return respond(call("jobs", "all_tenant_figures", _query()))

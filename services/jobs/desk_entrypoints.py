@@ -1,0 +1,349 @@
+"""Entrypoints of job fairs, the labour-rights desk and the figures, mixed into
+JobsService (`self.db`, `self.ctx` are the service's). Thin: validate with the
+schema, open the right unit of work, call the rules, publish, dump."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.common import config
+from services.common.contracts import load
+from services.common.database import Shareable, utcnow
+from services.common.errors import ServiceUnavailable
+from services.common.service import EXPECTED_ERRORS
+from services.jobs import events, fairs, figures, rights_desk
+from services.jobs.desk_schemas import (
+    AccessLog,
+    AllTenantFigures,
+    BoothAdd,
+    BoothOut,
+    CaseAssign,
+    CaseConclude,
+    CaseEntryOut,
+    CaseListQuery,
+    CaseNoteAdd,
+    CaseOpen,
+    CaseOut,
+    CasePage,
+    CheckIn,
+    DeskMemberOut,
+    DeskMembers,
+    DeskMemberSet,
+    FairCancel,
+    FairCreate,
+    FairListQuery,
+    FairOut,
+    FairOutcome,
+    FairPage,
+    FairUpdate,
+    FiguresQuery,
+    MyRegistrations,
+    RegistrationListQuery,
+    RegistrationOut,
+    RegistrationPage,
+    TenantFigures,
+)
+from services.jobs.models import FairRegistration, JobFair, RightsCase
+
+_fair_out = FairOut()
+_registration_out = RegistrationOut()
+_case_out = CaseOut()
+
+
+def check_in_key() -> bytes:
+    """The HMAC key of check-in codes: FAIR_CHECKIN_SECRET, else one derived from
+    JWT_SECRET (separated by purpose, so neither key reveals the other). Without
+    either, codes cannot be issued or checked: refuse rather than sign with a
+    guessable key."""
+    secret = config.get("FAIR_CHECKIN_SECRET")
+    if secret:
+        return secret.encode()
+    jwt_secret = config.get("JWT_SECRET")
+    if not jwt_secret:
+        raise ServiceUnavailable("签到码未配置 / Check-in codes need FAIR_CHECKIN_SECRET or JWT_SECRET")
+    return hmac.new(jwt_secret.encode(), b"fengchao.jobs.fair-check-in", hashlib.sha256).digest()
+
+
+def _audience_out(audience: str) -> Any:
+    return Shareable.audience_tenants(audience)
+
+
+def _fair_data(session, fair: JobFair, booths: list | None = None) -> dict:
+    return {
+        **{c.key: getattr(fair, c.key) for c in JobFair.__table__.columns if c.key != "audience"},
+        "audience": _audience_out(fair.audience),
+        "booths": fairs.booths_of(session=session, fair_id=fair.id) if booths is None else booths,
+    }
+
+
+def _fair_dict(session, fair: JobFair) -> dict:
+    return _fair_out.dump(_fair_data(session, fair))
+
+
+def _registration_data(registration: FairRegistration, *, with_code: bool) -> dict:
+    data = {c.key: getattr(registration, c.key) for c in FairRegistration.__table__.columns}
+    data["fair_tenant_id"] = registration.tenant_id
+    # The code is the resident's ticket: shown to them, never in the organiser's list.
+    data["code"] = (fairs.check_in_code(key=check_in_key(), fair_id=registration.fair_id,
+                                        code_ref=registration.code_ref)
+                    if with_code and registration.status == "registered" else None)
+    return data
+
+
+def _registration_dict(registration: FairRegistration, *, with_code: bool) -> dict:
+    return _registration_out.dump(_registration_data(registration, with_code=with_code))
+
+
+def _case_dict(case: RightsCase, entries: list) -> dict:
+    return _case_out.dump({**{c.key: getattr(case, c.key) for c in RightsCase.__table__.columns},
+                           "entries": entries})
+
+
+class DeskEntrypoints:
+    """Job fairs (家门口的招聘会), the labour-rights desk (维权服务台) and the figures."""
+
+    def _in_tenant_of(self, tenant_id: str, reason: str):
+        """The caller's own unit of work, or — once a rule allowed it — one in the
+        tenant that owns the row (audited by `db.in_tenant`)."""
+        if tenant_id == self.ctx.tenant:
+            return self.db.transaction()
+        return self.db.in_tenant(tenant_id, reason=reason)
+
+    # --- fairs: organising ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_fair(self, payload: dict) -> dict:
+        data = load(FairCreate(), payload)
+        with self.db.transaction() as tx:
+            fair = fairs.create_fair(session=tx.session, ctx=self.ctx, data=data)
+            return _fair_dict(tx.session, fair)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_fair(self, fair_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return _fair_dict(tx.session, fairs.get_fair(session=tx.session, ctx=self.ctx, fair_id=fair_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_fair(self, fair_id: str, changes: dict) -> dict:
+        data = load(FairUpdate(), changes, partial=True)
+        with self.db.transaction() as tx:
+            fair = fairs.update_fair(session=tx.session, ctx=self.ctx, fair_id=fair_id, changes=data)
+            return _fair_dict(tx.session, fair)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_fairs(self, query: dict | None = None) -> dict:
+        params = load(FairListQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, next_cursor = fairs.list_fairs(session=tx.session, ctx=self.ctx, now=utcnow(), **params)
+            booths = fairs.booths_by_fair(session=tx.session, fair_ids=[f.id for f in items])
+            return FairPage().dump({"items": [_fair_data(tx.session, f, booths.get(f.id, [])) for f in items],
+                                    "next_cursor": next_cursor})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def publish_fair(self, fair_id: str) -> dict:
+        with self.db.transaction() as tx:
+            fair = fairs.publish_fair(session=tx.session, ctx=self.ctx, fair_id=fair_id, now=utcnow())
+            return _fair_dict(tx.session, fair)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cancel_fair(self, fair_id: str, payload: dict) -> dict:
+        data = load(FairCancel(), payload)
+        with self.db.transaction() as tx:
+            fair = fairs.cancel_fair(session=tx.session, ctx=self.ctx, fair_id=fair_id, reason=data["reason"])
+            return _fair_dict(tx.session, fair)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_fair_booth(self, fair_id: str, payload: dict) -> dict:
+        data = load(BoothAdd(), payload)
+        with self.db.transaction() as tx:
+            booth = fairs.add_booth(session=tx.session, ctx=self.ctx, fair_id=fair_id, **data)
+            return BoothOut().dump(booth)
+
+    # --- fairs: outcome ------------------------------------------------------------------
+
+    def _outcome(self, tx, fair: JobFair) -> dict:
+        """Live outcome: the fair's own rows, plus applications read in each tenant
+        where they can live (see fairs.outcome_tenants)."""
+        tallies = []
+        for tenant in sorted(fairs.outcome_tenants(session=tx.session, fair=fair)):
+            if tenant == tx.tenant_id:
+                tallies.append(fairs.applications_at(session=tx.session, fair_id=fair.id))
+                continue
+            with self.db.in_tenant(tenant, reason="count applications made at a job fair") as other:
+                tallies.append(fairs.applications_at(session=other.session, fair_id=fair.id))
+        return fairs.outcome(session=tx.session, fair=fair, tallies=tallies)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def fair_outcome(self, fair_id: str) -> dict:
+        with self.db.transaction() as tx:
+            fair = fairs.own_fair(session=tx.session, ctx=self.ctx, fair_id=fair_id, for_update=False)
+            return FairOutcome().dump(self._outcome(tx, fair))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def hold_fair(self, fair_id: str) -> dict:
+        with self.db.transaction() as tx:
+            fair = fairs.own_fair(session=tx.session, ctx=self.ctx, fair_id=fair_id)
+            figures_now = self._outcome(tx, fair)
+            fair = fairs.mark_held(session=tx.session, ctx=self.ctx, fair_id=fair_id, figures=figures_now,
+                                   now=utcnow())
+            tx.publish(events.FAIR_HELD, events.FairHeldData().dump({
+                **{k: v for k, v in figures_now.items() if k != "cancelled"},
+                "title": fair.title, "kind": fair.kind, "starts_at": fair.starts_at, "ends_at": fair.ends_at,
+                "audience": _audience_out(fair.audience), "target_groups": fair.target_groups,
+                "held_at": fair.held_at,
+            }), subject=fair.id)
+            return _fair_dict(tx.session, fair)
+
+    # --- fairs: registration and check-in ------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def register_for_fair(self, fair_id: str) -> dict:
+        now = utcnow()
+        with self.db.transaction() as tx:
+            fair_tenant = fairs.registration_tenant(session=tx.session, ctx=self.ctx, fair_id=fair_id, now=now)
+        with self._in_tenant_of(fair_tenant, "a resident pre-registers for a job fair shared with their community") \
+                as tx:
+            registration = fairs.register(session=tx.session, ctx=self.ctx, fair_id=fair_id,
+                                          resident_tenant_id=self.ctx.tenant, now=now)
+            return _registration_dict(registration, with_code=True)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def my_fair_registration(self, fair_id: str) -> dict:
+        with self.db.transaction() as tx:
+            registration = fairs.my_registration(session=tx.session, ctx=self.ctx, fair_id=fair_id)
+            return _registration_dict(registration, with_code=True)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cancel_fair_registration(self, fair_id: str) -> dict:
+        with self.db.transaction() as tx:
+            fair_tenant = fairs.my_registration(session=tx.session, ctx=self.ctx, fair_id=fair_id).tenant_id
+        with self._in_tenant_of(fair_tenant, "a resident gives back their place at a job fair") as tx:
+            registration = fairs.cancel_registration(session=tx.session, ctx=self.ctx, fair_id=fair_id,
+                                                     now=utcnow())
+            return _registration_dict(registration, with_code=False)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def my_fair_registrations(self) -> dict:
+        with self.db.transaction() as tx:
+            rows = fairs.my_registrations(session=tx.session, ctx=self.ctx, limit=200)
+            items = []
+            for registration, fair in rows:
+                item = _registration_data(registration, with_code=True)
+                item["fair"] = {c: getattr(fair, c) for c in ("id", "title", "kind", "starts_at", "ends_at",
+                                                             "venue", "online_url", "status", "tenant_id")}
+                items.append(item)
+            return MyRegistrations().dump({"items": items})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_fair_registrations(self, fair_id: str, query: dict | None = None) -> dict:
+        params = load(RegistrationListQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, next_cursor = fairs.list_registrations(session=tx.session, ctx=self.ctx, fair_id=fair_id,
+                                                          **params)
+            return RegistrationPage().dump({"items": [_registration_data(r, with_code=False) for r in items],
+                                            "next_cursor": next_cursor})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def check_in_at_fair(self, fair_id: str, payload: dict) -> dict:
+        data = load(CheckIn(), payload)
+        with self.db.transaction() as tx:
+            if data.get("walk_in"):
+                registration = fairs.record_walk_in(session=tx.session, ctx=self.ctx, fair_id=fair_id,
+                                                    resident_tenant_id=data.get("resident_tenant_id"), now=utcnow())
+            else:
+                registration = fairs.check_in(session=tx.session, ctx=self.ctx, fair_id=fair_id, code=data["code"],
+                                              key=check_in_key(), now=utcnow())
+            return _registration_dict(registration, with_code=False)
+
+    # --- labour-rights desk --------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_desk_member(self, payload: dict) -> dict:
+        data = load(DeskMemberSet(), payload)
+        with self.db.transaction() as tx:
+            return DeskMemberOut().dump(rights_desk.set_desk_member(session=tx.session, ctx=self.ctx, **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_desk_members(self) -> dict:
+        with self.db.transaction() as tx:
+            return DeskMembers().dump({"items": rights_desk.list_desk_members(session=tx.session, ctx=self.ctx)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def open_rights_case(self, payload: dict) -> dict:
+        data = load(CaseOpen(), payload)
+        person = data.pop("person_user_id") if "person_user_id" in data else self.ctx.require_user()
+        with self.db.transaction() as tx:
+            case = rights_desk.open_case(session=tx.session, ctx=self.ctx, person_user_id=person, **data)
+            rights_desk.publish_case_opened(tx, case)
+            # The opener sees what they just wrote; later reads follow the confidentiality rule.
+            return _case_dict(case, rights_desk.entries_for(tx.session, case, "opener"))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_rights_cases(self, query: dict | None = None) -> dict:
+        params = load(CaseListQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, next_cursor = rights_desk.list_cases(session=tx.session, ctx=self.ctx, **params)
+            return CasePage().dump({"items": items, "next_cursor": next_cursor})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_rights_case(self, case_id: str) -> dict:
+        with self.db.transaction() as tx:
+            case, entries = rights_desk.read_case(session=tx.session, ctx=self.ctx, case_id=case_id)
+            return _case_dict(case, entries)
+
+    def _case_after(self, tx, case: RightsCase) -> dict:
+        capacity = rights_desk.capacity_of(self.ctx, case) or "tenant_admin"
+        return _case_dict(case, rights_desk.entries_for(tx.session, case, capacity))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def assign_rights_case(self, case_id: str, payload: dict) -> dict:
+        data = load(CaseAssign(), payload)
+        with self.db.transaction() as tx:
+            case = rights_desk.assign_case(session=tx.session, ctx=self.ctx, case_id=case_id, now=utcnow(), **data)
+            return self._case_after(tx, case)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def start_rights_case(self, case_id: str) -> dict:
+        with self.db.transaction() as tx:
+            case = rights_desk.start_case(session=tx.session, ctx=self.ctx, case_id=case_id)
+            return self._case_after(tx, case)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_rights_case_note(self, case_id: str, payload: dict) -> dict:
+        data = load(CaseNoteAdd(), payload)
+        with self.db.transaction() as tx:
+            entry = rights_desk.add_note(session=tx.session, ctx=self.ctx, case_id=case_id, **data)
+            return CaseEntryOut().dump(entry)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def conclude_rights_case(self, case_id: str, payload: dict) -> dict:
+        data = load(CaseConclude(), payload)
+        with self.db.transaction() as tx:
+            case = rights_desk.conclude_case(session=tx.session, ctx=self.ctx, case_id=case_id, now=utcnow(), **data)
+            if case.status in rights_desk.HELPED:
+                rights_desk.publish_case_resolved(tx, case)
+            return self._case_after(tx, case)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def rights_case_access_log(self, case_id: str) -> dict:
+        with self.db.transaction() as tx:
+            items = rights_desk.access_log(session=tx.session, ctx=self.ctx, case_id=case_id)
+            return AccessLog().dump({"case_id": case_id, "items": items})
+
+    # --- figures -------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def tenant_figures(self, query: dict | None = None) -> dict:
+        params = load(FiguresQuery(), query or {})
+        with self.db.transaction() as tx:
+            return TenantFigures().dump(figures.tenant_figures(session=tx.session, ctx=self.ctx, **params))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def all_tenant_figures(self, query: dict | None = None) -> dict:
+        params = load(FiguresQuery(), query or {})
+        with self.db.read_all_tenants() as session:
+            return AllTenantFigures().dump(figures.all_tenant_figures(session=session, **params))

@@ -1,0 +1,89 @@
+"""Employers of the gig-market alliance: registered, then verified by staff
+before any of their posts can open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.jobs import matching
+from services.jobs.models import Employer, EmployerMember
+from sqlalchemy.orm import Session
+
+STAFF_ROLES = ("staff", "tenant_admin")
+
+
+def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Employer:
+    """Staff register an employer, or an employer account registers its own
+    company (then it is a member and waits for verification)."""
+    actor = ctx.require_user()
+    if not ctx.has_any_role(*STAFF_ROLES, "employer"):
+        raise Forbidden("Only staff or employer accounts can register an employer")
+    members = set(data.pop("member_user_ids", []) or [])
+    if ctx.has_any_role("employer") and not ctx.has_any_role(*STAFF_ROLES):
+        members.add(actor)
+    employer = Employer(created_by=actor, **data)
+    session.add(employer)
+    session.flush()
+    for user_id in sorted(members):
+        session.add(EmployerMember(employer_id=employer.id, user_id=user_id))
+    session.flush()
+    return employer
+
+
+def decide(*, session: Session, ctx: CallContext, employer_id: str, status: str) -> Employer:
+    """Staff verify an employer, or suspend one (its posts can no longer open)."""
+    ctx.require_role(*STAFF_ROLES)
+    employer = get(session=session, employer_id=employer_id)
+    if employer.status == status:
+        raise Conflict(f"The employer is already {status}", {"current_status": employer.status})
+    employer.status = status
+    if status == "verified":
+        employer.verified_by = ctx.user_id
+        employer.verified_at = utcnow()
+    session.flush()
+    return employer
+
+
+def get(*, session: Session, employer_id: str) -> Employer:
+    employer = session.get(Employer, employer_id)
+    if employer is None:
+        raise NotFound("Employer not found", {"employer_id": employer_id})
+    return employer
+
+
+def members(*, session: Session, employer_id: str) -> list[str]:
+    return list(session.scalars(select(EmployerMember.user_id).where(EmployerMember.employer_id == employer_id)))
+
+
+def is_member(*, session: Session, ctx: CallContext, employer_id: str) -> bool:
+    if not ctx.user_id:
+        return False
+    return session.get(EmployerMember, (employer_id, ctx.user_id)) is not None
+
+
+def may_act_for(*, session: Session, ctx: CallContext, employer_id: str) -> bool:
+    """Staff of the employer's tenant, or one of its own accounts."""
+    return ctx.has_any_role(*STAFF_ROLES) or is_member(session=session, ctx=ctx, employer_id=employer_id)
+
+
+def listing(*, session: Session, ctx: CallContext) -> list[Employer]:
+    """Staff see every employer of the tenant; an employer account sees its own."""
+    query = select(Employer).order_by(Employer.name)
+    if not ctx.has_any_role(*STAFF_ROLES):
+        query = query.join(EmployerMember, EmployerMember.employer_id == Employer.id).where(
+            EmployerMember.user_id == ctx.require_user())
+    return list(session.scalars(query))
+
+
+def out(*, session: Session, employer: Employer) -> dict:
+    return {
+        **{c: getattr(employer, c) for c in ("id", "tenant_id", "name", "industrial_park", "description", "status",
+                                             "verified_at", "wages_paid_reports", "wages_unpaid_reports")},
+        "reliability": round(matching.reliability(employer.wages_paid_reports, employer.wages_unpaid_reports), 3),
+        "member_user_ids": members(session=session, employer_id=employer.id),
+    }

@@ -1,0 +1,168 @@
+"""Figures of the gig market (数据看板): for a community's staff, their tenant; for the
+sub-district operator, every tenant side by side plus the totals that the record
+(100+ fairs, 6,000+ posts, 1,800+ people placed, 550 people helped) is counted in.
+
+Each figure is one counting query grouped by the tenant it belongs to. Which tenant
+that is depends on the figure: a post counts for the tenant that owns it, an
+application or a placement also for the community the person lives in (those rows
+are shared with it), a fair attendance for the attendee's community. In a tenant's
+own session the same queries see exactly that tenant's rows and the rows shared
+with it; in the operator's read across tenants they see everything.
+
+Counts only: no row, name or case content leaves this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from services.common.context import CallContext
+from services.common.errors import Forbidden
+from services.jobs import rights_desk
+from services.jobs.models import (
+    Application,
+    FairRegistration,
+    JobFair,
+    JobPost,
+    Placement,
+    RightsCase,
+    WorkerProfile,
+)
+
+VIEWER_ROLES = ("staff", "tenant_admin", "operator")
+TOTAL = "*"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """How one figure is counted."""
+
+    name: str
+    group_by: InstrumentedAttribute  # the tenant the counted row belongs to, for this figure
+    counted: Callable[[], ColumnElement]
+    when: InstrumentedAttribute | None  # the date the period filter applies to; None: a figure of now
+    where: Callable[[], list[ColumnElement]] = lambda: []
+    meaning: str = ""
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("workers_registered", WorkerProfile.tenant_id, lambda: func.count(WorkerProfile.id),
+           WorkerProfile.created_at, meaning="people registered at the gig market (零工登记)"),
+    Figure("posts_published", JobPost.tenant_id, lambda: func.count(JobPost.id), JobPost.created_at,
+           lambda: [JobPost.status != "draft"], "job posts the tenant published"),
+    Figure("posts_open", JobPost.tenant_id, lambda: func.count(JobPost.id), None,
+           lambda: [JobPost.status == "open"], "of those, open now"),
+    Figure("headcount_offered", JobPost.tenant_id, lambda: func.coalesce(func.sum(JobPost.headcount), 0),
+           JobPost.created_at, lambda: [JobPost.status != "draft"], "places offered in published posts"),
+    Figure("fairs_held", JobFair.tenant_id, lambda: func.count(JobFair.id), JobFair.starts_at,
+           lambda: [JobFair.status == "held"], "job fairs the tenant organised and held"),
+    Figure("fairs_upcoming", JobFair.tenant_id, lambda: func.count(JobFair.id), None,
+           lambda: [JobFair.status == "published"], "published fairs not yet held"),
+    Figure("fair_attendees", JobFair.tenant_id, lambda: func.count(FairRegistration.id),
+           FairRegistration.checked_in_at, lambda: [FairRegistration.status == "checked_in"],
+           "people checked in at the tenant's fairs, from any community"),
+    Figure("residents_at_fairs", FairRegistration.resident_tenant_id, lambda: func.count(FairRegistration.id),
+           FairRegistration.checked_in_at, lambda: [FairRegistration.status == "checked_in"],
+           "the tenant's residents checked in at any fair"),
+    Figure("applications_received", Application.tenant_id, lambda: func.count(Application.id),
+           Application.created_at, meaning="applications to the tenant's posts"),
+    Figure("applications_by_residents", Application.applicant_tenant_id, lambda: func.count(Application.id),
+           Application.created_at, meaning="applications the tenant's residents made, to any post"),
+    Figure("hires_made", Placement.tenant_id, lambda: func.count(Placement.id), Placement.started_at,
+           meaning="placements into the tenant's posts"),
+    Figure("residents_placed", Placement.worker_tenant_id, lambda: func.count(distinct(Placement.worker_user_id)),
+           Placement.started_at, meaning="the tenant's residents placed in work (people, not placements)"),
+    Figure("wages_unpaid_reports", Placement.worker_tenant_id, lambda: func.count(Placement.id),
+           Placement.answered_at, lambda: [Placement.wages_paid.is_(False)],
+           "follow-ups where the resident said wages were not paid on time"),
+    Figure("cases_opened", RightsCase.tenant_id, lambda: func.count(RightsCase.id), RightsCase.opened_at,
+           meaning="labour-rights cases opened"),
+    Figure("cases_in_hand", RightsCase.tenant_id, lambda: func.count(RightsCase.id), None,
+           lambda: [RightsCase.status.not_in(rights_desk.CONCLUDED)], "cases open, assigned or in progress now"),
+    Figure("people_helped", RightsCase.tenant_id,
+           # An anonymous hotline caller is one person per case.
+           lambda: func.count(distinct(func.coalesce(RightsCase.person_user_id, RightsCase.id))),
+           RightsCase.concluded_at, lambda: [RightsCase.status.in_(rights_desk.HELPED)],
+           "people whose case was resolved or referred on (the desk's 550 so far)"),
+)
+
+MEANINGS = {f.name: f.meaning for f in FIGURES}
+
+
+def _select(figure: Figure, *columns: ColumnElement, since: datetime | None, until: datetime | None):
+    query = select(*columns, figure.counted()).where(*figure.where())
+    if figure.name == "fair_attendees":  # attendances count for the tenant whose fair it was
+        query = query.select_from(FairRegistration).join(JobFair, JobFair.id == FairRegistration.fair_id)
+    if figure.when is not None:
+        if since is not None:
+            query = query.where(figure.when >= since)
+        if until is not None:
+            query = query.where(figure.when < until)
+    return query
+
+
+def _per_tenant(session: Session, figure: Figure, *, tenant: str | None, since: datetime | None,
+                until: datetime | None) -> dict[str, int]:
+    query = _select(figure, figure.group_by, since=since, until=until)
+    if tenant is not None:
+        query = query.where(figure.group_by == tenant)
+    return {row[0]: int(row[1] or 0) for row in session.execute(query.group_by(figure.group_by))}
+
+
+def _total(session: Session, figure: Figure, *, since: datetime | None, until: datetime | None) -> int:
+    return int(session.scalar(_select(figure, since=since, until=until)) or 0)
+
+
+def _cases_by_category(session: Session, *, tenant: str | None, since: datetime | None,
+                       until: datetime | None) -> dict[str, int]:
+    query = select(RightsCase.category, func.count(RightsCase.id)).group_by(RightsCase.category)
+    if tenant is not None:
+        query = query.where(RightsCase.tenant_id == tenant)
+    if since is not None:
+        query = query.where(RightsCase.opened_at >= since)
+    if until is not None:
+        query = query.where(RightsCase.opened_at < until)
+    found = dict(session.execute(query).all())
+    return {category: int(found.get(category, 0)) for category in rights_desk.CATEGORIES}
+
+
+def _empty() -> dict[str, int]:
+    return {f.name: 0 for f in FIGURES}
+
+
+def tenant_figures(*, session: Session, ctx: CallContext, since: datetime | None, until: datetime | None
+                   ) -> dict[str, Any]:
+    """The caller's tenant, for its staff and admins (counts only, cases included)."""
+    if not ctx.has_any_role(*VIEWER_ROLES):
+        raise Forbidden("数据看板仅工作人员可见 / Figures are for staff")
+    tenant = session.info["tenant_id"]
+    figures = _empty()
+    for figure in FIGURES:
+        figures[figure.name] = _per_tenant(session, figure, tenant=tenant, since=since, until=until).get(tenant, 0)
+    return {"tenant_id": tenant, "since": since, "until": until, "figures": figures,
+            "cases_by_category": _cases_by_category(session, tenant=tenant, since=since, until=until)}
+
+
+def all_tenant_figures(*, session: Session, since: datetime | None, until: datetime | None) -> dict[str, Any]:
+    """Every tenant side by side, and the totals (`session` reads across tenants:
+    `db.read_all_tenants()`, which only the operator may open). A total counts
+    distinct people once even when two tenants both count them."""
+    if not session.info.get("all_tenants"):
+        raise Forbidden("Needs a read across tenants")
+    per_tenant: dict[str, dict[str, int]] = {}
+    totals = _empty()
+    for figure in FIGURES:
+        for tenant, value in _per_tenant(session, figure, tenant=None, since=since, until=until).items():
+            per_tenant.setdefault(tenant, _empty())[figure.name] = value
+        totals[figure.name] = _total(session, figure, since=since, until=until)
+    return {
+        "since": since, "until": until,
+        "tenants": [{"tenant_id": t, "figures": per_tenant[t]} for t in sorted(per_tenant)],
+        "totals": totals,
+        "cases_by_category": _cases_by_category(session, tenant=None, since=since, until=until),
+    }

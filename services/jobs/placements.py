@@ -1,0 +1,71 @@
+"""Placement follow-up: after a hire and the post's follow-up period, the worker
+says whether wages were paid on time. Each answer adds to the employer's
+reliability record (which weighs its posts in recommendations); "not paid"
+opens a labour-rights case in the worker's community.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.jobs.models import Employer, Placement
+
+STAFF_ROLES = ("staff", "tenant_admin")
+
+
+def get(*, session: Session, ctx: CallContext, placement_id: str) -> Placement:
+    placement = session.get(Placement, placement_id)
+    if placement is None or not (placement.worker_user_id == ctx.user_id or ctx.has_any_role(*STAFF_ROLES)):
+        raise NotFound("Placement not found", {"placement_id": placement_id})
+    return placement
+
+
+def answer_wages(*, session: Session, ctx: CallContext, placement_id: str, wages_paid: bool,
+                 now: datetime | None = None) -> tuple[Placement, bool]:
+    """Runs in the placement's (the post's) tenant. Returns the placement and
+    whether this call recorded the answer (False: the same answer was already in,
+    so a retried request changes nothing)."""
+    placement = session.scalars(select(Placement).where(Placement.id == placement_id).with_for_update()).one_or_none()
+    if placement is None or placement.worker_user_id != ctx.user_id:
+        raise NotFound("Placement not found", {"placement_id": placement_id})
+    now = now or utcnow()
+    if now < placement.follow_up_due_at:
+        raise Conflict("还未到工资确认时间 / It is too early to confirm wages",
+                       {"follow_up_due_at": placement.follow_up_due_at.isoformat()})
+    if placement.wages_paid is not None:
+        if placement.wages_paid == wages_paid:
+            return placement, False
+        raise Conflict("Wages were already confirmed with another answer", {"wages_paid": placement.wages_paid})
+    placement.wages_paid, placement.answered_at = wages_paid, now
+    employer = session.scalars(select(Employer).where(Employer.id == placement.employer_id).with_for_update()).one()
+    if wages_paid:
+        employer.wages_paid_reports += 1
+    else:
+        employer.wages_unpaid_reports += 1
+    session.flush()
+    return placement, True
+
+
+def link_case(*, session: Session, placement_id: str, case_id: str) -> None:
+    placement = session.get(Placement, placement_id)
+    if placement is None:
+        raise NotFound("Placement not found")
+    if placement.case_id and placement.case_id != case_id:
+        raise Forbidden("Placement already linked to another case")
+    placement.case_id = case_id
+    session.flush()
+
+
+def listing(*, session: Session, ctx: CallContext) -> list[Placement]:
+    query = select(Placement).order_by(Placement.started_at.desc()).limit(200)
+    if ctx.has_any_role(*STAFF_ROLES):
+        query = query.where(or_(Placement.tenant_id == ctx.tenant, Placement.worker_tenant_id == ctx.tenant))
+    else:
+        query = query.where(Placement.worker_user_id == ctx.require_user())
+    return list(session.scalars(query))

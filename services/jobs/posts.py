@@ -1,0 +1,191 @@
+"""Job posts (岗位) and their lifecycle:
+
+    draft → open → filled (headcount reached) | closed (by the employer or staff) | expired (past expires_at)
+
+A post belongs to its employer's tenant; its visibility decides which tenants see
+it. Only a verified employer's post can open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import Shareable, utcnow
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.jobs import employers, skills
+from services.jobs.models import JobPost
+
+STAFF_ROLES = ("staff", "tenant_admin")
+# Pay periods paid at least monthly are asked about after the first payday.
+DEFAULT_FOLLOW_UP_DAYS = {"hour": 1, "day": 1, "piece": 7, "month": 35}
+EDITABLE_WHEN_OPEN = {"description", "shifts", "headcount", "benefits", "expires_at", "visibility", "area"}
+
+
+def _audience(visibility: dict) -> str:
+    if visibility["scope"] == "all":
+        return Shareable.audience_for(None, everyone=True)
+    if visibility["scope"] == "tenants":
+        return Shareable.audience_for(visibility["tenants"])
+    return ""
+
+
+def visibility_of(post: JobPost) -> dict:
+    tenants = Shareable.audience_tenants(post.audience)
+    if tenants == "*":
+        return {"scope": "all", "tenants": []}
+    return {"scope": "tenants" if tenants else "own", "tenants": tenants}
+
+
+def _normalise_skills(session: Session, data: dict) -> None:
+    known = skills.taxonomy(session=session)
+    for field in ("required_skills", "preferred_skills", "required_certificates"):
+        if field in data:
+            data[field] = skills.normalise(session=session, values=data[field], field=field, known=known)
+
+
+def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> JobPost:
+    """A draft post for an employer of this tenant, by its own account or staff."""
+    actor = ctx.require_user()
+    employer = employers.get(session=session, employer_id=data.pop("employer_id"))
+    if not employers.may_act_for(session=session, ctx=ctx, employer_id=employer.id):
+        raise NotFound("Employer not found", {"employer_id": employer.id})
+    _normalise_skills(session, data)
+    data["audience"] = _audience(data.pop("visibility"))
+    data.setdefault("wage_follow_up_days", DEFAULT_FOLLOW_UP_DAYS[data["pay_period"]])
+    post = JobPost(employer_id=employer.id, employer_name=employer.name, created_by=actor, status="draft", **data)
+    session.add(post)
+    session.flush()
+    return post
+
+
+def get(*, session: Session, ctx: CallContext, post_id: str) -> JobPost:
+    """A post visible to the caller's tenant. Drafts only to those who may edit them."""
+    post = session.get(JobPost, post_id)
+    if post is None or (post.status == "draft" and not may_edit(session=session, ctx=ctx, post=post)):
+        raise NotFound("Job post not found", {"post_id": post_id})
+    return post
+
+
+def may_edit(*, session: Session, ctx: CallContext, post: JobPost) -> bool:
+    return post.tenant_id == ctx.tenant_id and employers.may_act_for(session=session, ctx=ctx,
+                                                                     employer_id=post.employer_id)
+
+
+def _editable(session: Session, ctx: CallContext, post_id: str) -> JobPost:
+    post = get(session=session, ctx=ctx, post_id=post_id)
+    if not may_edit(session=session, ctx=ctx, post=post):
+        # Visible (shared with this tenant) but not theirs to change.
+        raise Forbidden("Only the employer or the owning community's staff can change this post")
+    return post
+
+
+def update(*, session: Session, ctx: CallContext, post_id: str, changes: dict[str, Any]) -> JobPost:
+    post = _editable(session, ctx, post_id)
+    if not changes:
+        raise ValidationFailed.from_messages({"_schema": ["Nothing to change"]})
+    if post.status not in ("draft", "open"):
+        raise Conflict(f"A {post.status} post cannot be edited", {"current_status": post.status})
+    if post.status == "open" and (locked := set(changes) - EDITABLE_WHEN_OPEN):
+        raise Conflict("An open post can only change " + ", ".join(sorted(EDITABLE_WHEN_OPEN)),
+                       {"current_status": post.status, "fields": sorted(locked)})
+    _normalise_skills(session, changes)
+    if "visibility" in changes:
+        changes["audience"] = _audience(changes.pop("visibility"))
+    if "headcount" in changes and changes["headcount"] < post.hired_count:
+        raise Conflict("Headcount cannot go below the number already hired", {"hired_count": post.hired_count})
+    for key, value in changes.items():
+        setattr(post, key, value)
+    session.flush()
+    return post
+
+
+def open_post(*, session: Session, ctx: CallContext, post_id: str, now: datetime | None = None) -> JobPost:
+    post = _editable(session, ctx, post_id)
+    if post.status != "draft":
+        raise Conflict(f"Only a draft can open; this post is {post.status}", {"current_status": post.status})
+    employer = employers.get(session=session, employer_id=post.employer_id)
+    if employer.status != "verified":
+        raise Conflict("员工单位尚未审核 / The employer is not verified yet", {"employer_status": employer.status})
+    if post.expires_at is not None and post.expires_at <= (now or utcnow()):
+        raise Conflict("The post's expiry date has passed", {"expires_at": post.expires_at.isoformat()})
+    post.status = "open"
+    session.flush()
+    return post
+
+
+def close(*, session: Session, ctx: CallContext, post_id: str, reason: str) -> JobPost:
+    post = _editable(session, ctx, post_id)
+    if post.status not in ("draft", "open"):
+        raise Conflict(f"The post is already {post.status}", {"current_status": post.status})
+    post.status, post.closed_reason = "closed", reason
+    session.flush()
+    return post
+
+
+def record_hire(*, session: Session, post_id: str) -> JobPost:
+    """One more person hired: the row is locked so that two hires at once cannot
+    both take the last place. Reaching the headcount fills the post."""
+    post = session.scalars(select(JobPost).where(JobPost.id == post_id).with_for_update()).one()
+    if post.status != "open":
+        raise Conflict(f"The post is {post.status}, not open", {"post_status": post.status})
+    if post.hired_count >= post.headcount:
+        raise Conflict("The post has no places left", {"post_status": post.status, "headcount": post.headcount})
+    post.hired_count += 1
+    if post.hired_count == post.headcount:
+        post.status, post.closed_reason = "filled", "headcount reached"
+    session.flush()
+    return post
+
+
+def due_to_expire(*, session: Session, now: datetime) -> list[tuple[str, str]]:
+    """(tenant, post id) of open posts past their expiry, across tenants (for the timer)."""
+    rows = session.execute(select(JobPost.tenant_id, JobPost.id).where(
+        JobPost.status == "open", JobPost.expires_at.is_not(None), JobPost.expires_at <= now))
+    return [(row.tenant_id, row.id) for row in rows]
+
+
+def expire(*, session: Session, post_id: str, now: datetime) -> JobPost | None:
+    post = session.scalars(select(JobPost).where(JobPost.id == post_id).with_for_update()).one_or_none()
+    if post is None or post.status != "open" or post.expires_at is None or post.expires_at > now:
+        return None
+    post.status, post.closed_reason = "expired", "past its expiry date"
+    session.flush()
+    return post
+
+
+def listing(*, session: Session, ctx: CallContext, status: str | None, job_type: str | None,
+            employer_id: str | None, limit: int, after: str | None) -> tuple[list[JobPost], str | None]:
+    """Posts visible to the tenant; drafts only of employers the caller acts for."""
+    query = select(JobPost).order_by(JobPost.id).limit(limit + 1)
+    if status:
+        query = query.where(JobPost.status == status)
+    if job_type:
+        query = query.where(JobPost.job_type == job_type)
+    if employer_id:
+        query = query.where(JobPost.employer_id == employer_id)
+    if after:
+        query = query.where(JobPost.id > after)
+    if not ctx.has_any_role(*STAFF_ROLES):
+        mine = select(employers.EmployerMember.employer_id).where(employers.EmployerMember.user_id == ctx.user_id)
+        query = query.where(or_(JobPost.status != "draft", JobPost.employer_id.in_(mine)))
+    else:
+        query = query.where(or_(JobPost.status != "draft", JobPost.tenant_id == ctx.tenant))
+    rows = list(session.scalars(query))
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+def out(post: JobPost) -> dict:
+    data = {column: getattr(post, column) for column in (
+        "id", "tenant_id", "employer_id", "employer_name", "title", "description", "job_type", "shifts", "area", "lat",
+        "lng", "pay_amount", "pay_period", "headcount", "hired_count", "required_skills", "preferred_skills",
+        "required_certificates", "target_groups", "benefits", "status", "closed_reason", "expires_at",
+        "wage_follow_up_days", "version", "created_at", "updated_at")}
+    data["visibility"] = visibility_of(post)
+    data["audience"] = post.audience  # for the post index; not part of the public schema
+    return data

@@ -1,0 +1,119 @@
+"""Recommendations for a worker (posts) and for a post (candidates), each with
+its explanation. Ranking comes from the post index (post_index.py); the
+explanation from matching.score on the few posts shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import Conflict, Forbidden
+from services.jobs import matching, posts
+from services.jobs.models import Employer, JobPost, WorkerCertificate, WorkerProfile
+from services.jobs.post_index import PostIndex
+
+
+def worker_facts(*, session: Session, profile: WorkerProfile, now: datetime) -> matching.WorkerFacts:
+    valid = session.scalars(select(WorkerCertificate.skill).where(
+        WorkerCertificate.worker_id == profile.id, WorkerCertificate.skill.is_not(None),
+        (WorkerCertificate.expires_at.is_(None)) | (WorkerCertificate.expires_at > now)))
+    return matching.WorkerFacts(
+        skills=frozenset(profile.skills), certificate_skills=frozenset(valid),
+        hours=matching.hour_slots(profile.availability), lat=profile.home_lat, lng=profile.home_lng,
+        radius_km=profile.commute_radius_km, expected_daily_pay=profile.expected_daily_pay,
+        groups=frozenset(profile.groups),
+    )
+
+
+def post_facts(post: JobPost, employer_reliability: float) -> matching.PostFacts:
+    return matching.PostFacts(
+        required_skills=frozenset(post.required_skills), preferred_skills=frozenset(post.preferred_skills),
+        required_certificates=frozenset(post.required_certificates), hours=matching.hour_slots(post.shifts),
+        lat=post.lat, lng=post.lng, daily_pay=matching.daily_pay(post.pay_amount, post.pay_period),
+        target_groups=frozenset(post.target_groups), employer_reliability=employer_reliability,
+    )
+
+
+def _parts(match: matching.Match) -> list[dict]:
+    return [{"part": p.part, "score": round(p.score, 3), "weight": p.weight, "matched": p.matched,
+             "missing": p.missing, "note": p.note} for p in match.parts]
+
+
+def for_worker(*, session: Session, ctx: CallContext, index: PostIndex, query: dict) -> dict:
+    """The signed-in person's best open posts (they need a worker profile)."""
+    now = utcnow()
+    profile = session.scalars(select(WorkerProfile).where(WorkerProfile.user_id == ctx.require_user())).one_or_none()
+    if profile is None:
+        raise Conflict("请先完成零工登记 / Register a worker profile to get recommendations", {"worker_profile": None})
+    facts = worker_facts(session=session, profile=profile, now=now)
+    candidates, considered = index.recommend(facts, tenant_id=ctx.tenant, now=now.timestamp(), **query)
+    if not candidates:
+        return {"items": [], "considered": considered}
+    rows = {p.id: p for p in session.scalars(select(JobPost).where(JobPost.id.in_([c.post_id for c in candidates])))}
+    reliability = {e.id: matching.reliability(e.wages_paid_reports, e.wages_unpaid_reports)
+                   for e in session.scalars(select(Employer).where(Employer.id.in_({p.employer_id for p in rows.values()})))}
+    items = []
+    for candidate in candidates:
+        post = rows.get(candidate.post_id)  # the tenant-scoped read is the final word on visibility
+        if post is None or post.status != "open":
+            continue
+        # An employer of another tenant is not readable here; its reliability came with the index.
+        employer_reliability = reliability.get(post.employer_id,
+                                               _index_reliability(index, post.employer_id))
+        match = matching.score(facts, post_facts(post, employer_reliability))
+        items.append({"post": posts.out(post), "score": match.score, "distance_km": match.distance_km,
+                      "explanation": _parts(match)})
+    return {"items": items, "considered": considered}
+
+
+def _index_reliability(index: PostIndex, employer_id: str) -> float:
+    position = index.employers.get(employer_id)
+    return 0.5 if position is None else float(index.employer_reliability[position])
+
+
+def naive_for_worker(*, session: Session, facts: matching.WorkerFacts, limit: int, now: datetime,
+                     reliability: dict[str, float]) -> list[tuple[str, float]]:
+    """The straightforward way, kept as the benchmark's baseline: load every open
+    post the tenant can see and score each one in Python."""
+    scored = []
+    for post in session.scalars(select(JobPost).where(JobPost.status == "open")):
+        if post.expires_at is not None and post.expires_at <= now:
+            continue
+        match = matching.score(facts, post_facts(post, reliability.get(post.employer_id, 0.5)))
+        if match.within_radius:
+            scored.append((post.id, match.score))
+    scored.sort(key=lambda item: -item[1])
+    return scored[:limit]
+
+
+def candidates_for_post(*, session: Session, ctx: CallContext, post_id: str, limit: int,
+                        candidate_profiles: list[WorkerProfile], certificate_skills: dict[str, set[str]]) -> dict:
+    """Consenting workers ranked for a post (the employer side asks). The caller
+    supplies the consenting profiles of the tenants that can see the post."""
+    post = posts.get(session=session, ctx=ctx, post_id=post_id)
+    if not posts.may_edit(session=session, ctx=ctx, post=post):
+        raise Forbidden("Only the employer side of the post sees its candidates")
+    employer = session.get(Employer, post.employer_id)
+    facts_post = post_facts(post, matching.reliability(employer.wages_paid_reports, employer.wages_unpaid_reports))
+    ranked = []
+    for profile in candidate_profiles:
+        facts = matching.WorkerFacts(
+            skills=frozenset(profile.skills), certificate_skills=frozenset(certificate_skills.get(profile.id, ())),
+            hours=matching.hour_slots(profile.availability), lat=profile.home_lat, lng=profile.home_lng,
+            radius_km=profile.commute_radius_km, expected_daily_pay=profile.expected_daily_pay,
+            groups=frozenset(profile.groups))
+        match = matching.score(facts, facts_post)
+        if match.within_radius:
+            ranked.append((match, profile))
+    ranked.sort(key=lambda item: -item[0].score)
+    return {
+        "considered": len(candidate_profiles),
+        "items": [{"worker_id": profile.id, "worker_tenant_id": profile.tenant_id,
+                   "display_name": profile.display_name[:1] + "*" * max(1, len(profile.display_name) - 1),
+                   "skills": profile.skills, "score": match.score, "distance_km": match.distance_km,
+                   "explanation": _parts(match)} for match, profile in ranked[:limit]],
+    }

@@ -1,0 +1,329 @@
+"""The labour-rights desk (维权服务台): policy consultation, wage arrears, contract
+disputes, work injury, legal aid and psychological support, handled by the people
+who hold the desk (community lawyers, psychological social workers, labour
+inspectors, talent officers).
+
+Cases are CONFIDENTIAL. Only the person, the assignee and the tenant's admins may
+read one; to anybody else (plain staff, other residents, other tenants) it does not
+exist (NotFound). Every read and every change is written to the case's access log,
+which the person can list: who, in what capacity, did what, when.
+
+Lifecycle: open → assigned → in_progress → resolved | referred | closed.
+The assignee or an admin resolves or refers; the person may withdraw (close) while
+it is not concluded; admins (re)assign. Pure rules over a tenant-scoped session.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.jobs import events
+from services.jobs.models import CaseAccess, CaseEntry, DeskMember, RightsCase
+
+CATEGORIES = ("policy_consultation", "wage_arrears", "contract_dispute", "work_injury", "legal_aid",
+              "psychological_support")
+SOURCES = ("self", "staff", "placement_follow_up", "hotline")
+DESK_ROLES = ("community_lawyer", "social_worker", "labour_inspector", "talent_officer")
+STATUSES = ("open", "assigned", "in_progress", "resolved", "referred", "closed")
+CONCLUDED = ("resolved", "referred", "closed")
+HELPED = ("resolved", "referred")
+
+# Who the desk usually sends a case to; admins may choose anyone on the desk.
+SUGGESTED_DESK_ROLE = {
+    "policy_consultation": "talent_officer",
+    "wage_arrears": "labour_inspector",
+    "contract_dispute": "community_lawyer",
+    "work_injury": "labour_inspector",
+    "legal_aid": "community_lawyer",
+    "psychological_support": "social_worker",
+}
+
+ADMIN = "tenant_admin"
+STAFF_ROLES = ("staff", "tenant_admin")
+NOT_FOUND = "案件不存在 / Case not found"
+
+
+# --- the desk roster -----------------------------------------------------------------
+
+
+def _active_member(session: Session, user_id: str | None) -> DeskMember | None:
+    if user_id is None:
+        return None
+    return session.scalar(select(DeskMember).where(DeskMember.user_id == user_id, DeskMember.active.is_(True)))
+
+
+def set_desk_member(*, session: Session, ctx: CallContext, user_id: str, desk_role: str, title: str,
+                    active: bool = True) -> DeskMember:
+    """Tenant admins keep the roster of who holds the desk; adding someone again
+    changes their role or title, and `active: false` takes them off (their cases
+    stay assigned until an admin reassigns them)."""
+    actor = ctx.require_user()
+    ctx.require_role(ADMIN)
+    member = session.scalar(select(DeskMember).where(DeskMember.user_id == user_id))
+    if member is None:
+        member = DeskMember(user_id=user_id, added_by=actor)
+        session.add(member)
+    member.desk_role, member.title, member.active = desk_role, title, active
+    session.flush()
+    return member
+
+
+def list_desk_members(*, session: Session, ctx: CallContext) -> list[DeskMember]:
+    """Who holds the desk is public to the community: residents need to know whom to ask."""
+    ctx.require_user()
+    return list(session.scalars(select(DeskMember).where(DeskMember.active.is_(True))
+                                .order_by(DeskMember.desk_role, DeskMember.title)))
+
+
+# --- opening -------------------------------------------------------------------------
+
+
+def open_case(
+    *, session: Session, ctx: CallContext, person_user_id: str | None, category: str, summary: str, source: str,
+    source_ref: str | None = None, contact_phone: str | None = None,
+) -> RightsCase:
+    """Open a case in the session's tenant (the person's community).
+
+    - `self`: a resident, for themselves.
+    - `placement_follow_up`: a worker answered "wages not paid" (the person, or staff
+      recording the answer for them).
+    - `staff` / `hotline`: staff or a desk member, for a person (or an anonymous
+      caller: `person_user_id` None, a contact phone instead).
+    """
+    actor = ctx.require_user()
+    problems: dict[str, list[str]] = {}
+    if category not in CATEGORIES:
+        problems["category"] = [f"Must be one of: {', '.join(CATEGORIES)}"]
+    if source not in SOURCES:
+        problems["source"] = [f"Must be one of: {', '.join(SOURCES)}"]
+    if not summary or not summary.strip():
+        problems["summary"] = ["请简要说明情况 / Describe the matter briefly"]
+    if problems:
+        raise ValidationFailed.from_messages(problems)
+    on_desk = ctx.has_any_role(*STAFF_ROLES) or _active_member(session, actor) is not None
+    if source == "self" and person_user_id != actor:
+        raise Forbidden("只能为本人登记 / A resident opens a case for themselves only")
+    if source == "placement_follow_up" and person_user_id != actor and not on_desk:
+        raise Forbidden("只能为本人登记 / A resident opens a case for themselves only")
+    if source in ("staff", "hotline") and not on_desk:
+        raise Forbidden("只有工作人员可代为登记 / Only staff or the desk open a case for someone else")
+    if person_user_id is None and not contact_phone and source != "hotline":
+        raise ValidationFailed.from_messages({"person_user_id": ["须指明当事人 / Name the person, or give a contact"]})
+    case = RightsCase(
+        person_user_id=person_user_id, category=category, summary=summary.strip(), contact_phone=contact_phone,
+        source=source, source_ref=source_ref, opened_by=actor, status="open",
+        suggested_desk_role=SUGGESTED_DESK_ROLE[category])
+    session.add(case)
+    session.flush()
+    _entry(session, case, kind="status", author=actor, body="opened")
+    _log(session, case, actor=actor, capacity=capacity_of(ctx, case) or "opener", action="opened")
+    return case
+
+
+def publish_case_opened(tx: Any, case: RightsCase) -> str:
+    """Announce a new case. The data says what kind of help is needed and where it
+    came from; never who, never what happened (the case is confidential)."""
+    return tx.publish(events.CASE_OPENED, events.CaseOpenedData().dump({
+        "case_id": case.id,
+        "category": case.category,
+        "source": case.source,
+        "source_ref": case.source_ref,
+        "suggested_desk_role": case.suggested_desk_role,
+        "opened_at": case.opened_at,
+    }), subject=case.id)
+
+
+def publish_case_resolved(tx: Any, case: RightsCase) -> str:
+    """Announce that a person was helped: resolved at the desk or referred on."""
+    return tx.publish(events.CASE_RESOLVED, events.CaseResolvedData().dump({
+        "case_id": case.id,
+        "category": case.category,
+        "outcome": case.status,
+        "desk_role": case.assignee_desk_role,
+        "referred_to": case.referred_to,
+        "opened_at": case.opened_at,
+        "concluded_at": case.concluded_at,
+        "days_open": round((case.concluded_at - case.opened_at).total_seconds() / 86400, 1),
+    }), subject=case.id)
+
+
+# --- confidentiality -----------------------------------------------------------------
+
+
+def capacity_of(ctx: CallContext, case: RightsCase) -> str | None:
+    """In what capacity the caller may see this case, or None."""
+    if ctx.user_id is None:
+        return None
+    if case.person_user_id == ctx.user_id:
+        return "person"
+    if case.assignee_user_id == ctx.user_id:
+        return "assignee"
+    if ctx.has_any_role(ADMIN):
+        return "tenant_admin"
+    return None
+
+
+def _log(session: Session, case: RightsCase, *, actor: str, capacity: str, action: str) -> None:
+    session.add(CaseAccess(case_id=case.id, actor_user_id=actor, capacity=capacity, action=action, at=utcnow()))
+
+
+def _entry(session: Session, case: RightsCase, *, kind: str, author: str | None, body: str,
+           visible_to_person: bool = True) -> CaseEntry:
+    entry = CaseEntry(case_id=case.id, kind=kind, author_user_id=author, body=body,
+                      visible_to_person=visible_to_person, at=utcnow())
+    session.add(entry)
+    return entry
+
+
+def _load(session: Session, ctx: CallContext, case_id: str, *, for_update: bool = False
+          ) -> tuple[RightsCase, str]:
+    query = select(RightsCase).where(RightsCase.id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    case = session.scalar(query)
+    capacity = capacity_of(ctx, case) if case is not None else None
+    if case is None or capacity is None:
+        # The same answer as for a guessed id: a case others may not see does not exist for them.
+        raise NotFound(NOT_FOUND, {"case_id": case_id})
+    return case, capacity
+
+
+def _require_not_concluded(case: RightsCase) -> None:
+    if case.status in CONCLUDED:
+        raise Conflict(f"案件已结案 ({case.status}) / The case is {case.status}", {"state": case.status})
+
+
+def entries_for(session: Session, case: RightsCase, capacity: str) -> list[CaseEntry]:
+    """The timeline; internal desk notes are not shown to the person."""
+    query = select(CaseEntry).where(CaseEntry.case_id == case.id).order_by(CaseEntry.seq)
+    if capacity == "person":
+        query = query.where(CaseEntry.visible_to_person.is_(True))
+    return list(session.scalars(query))
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def read_case(*, session: Session, ctx: CallContext, case_id: str) -> tuple[RightsCase, list[CaseEntry]]:
+    """The case with its timeline, for the person, the assignee or an admin; the read is logged."""
+    case, capacity = _load(session, ctx, case_id)
+    _log(session, case, actor=ctx.user_id, capacity=capacity, action="viewed")
+    session.flush()
+    return case, entries_for(session, case, capacity)
+
+
+def list_cases(
+    *, session: Session, ctx: CallContext, status: str | None, category: str | None, limit: int, after: str | None,
+) -> tuple[list[RightsCase], str | None]:
+    """Admins list the tenant's cases; everyone else the cases where they are the
+    person or the assignee (plain staff: none). Each case listed is logged as read."""
+    user_id = ctx.require_user()
+    query = select(RightsCase).order_by(RightsCase.opened_at.desc(), RightsCase.id.desc()).limit(limit + 1)
+    if not ctx.has_any_role(ADMIN):
+        query = query.where(or_(RightsCase.person_user_id == user_id, RightsCase.assignee_user_id == user_id))
+    if status:
+        query = query.where(RightsCase.status == status)
+    if category:
+        query = query.where(RightsCase.category == category)
+    if after:
+        last = session.get(RightsCase, after)
+        if last is None or capacity_of(ctx, last) is None:
+            raise ValidationFailed.from_messages({"after": ["Not a cursor from this list"]})
+        query = query.where(or_(RightsCase.opened_at < last.opened_at,
+                                (RightsCase.opened_at == last.opened_at) & (RightsCase.id < last.id)))
+    rows = list(session.scalars(query))
+    page = rows[:limit]
+    for case in page:
+        _log(session, case, actor=user_id, capacity=capacity_of(ctx, case) or "tenant_admin", action="listed")
+    session.flush()
+    return page, (page[-1].id if len(rows) > limit else None)
+
+
+def access_log(*, session: Session, ctx: CallContext, case_id: str) -> list[CaseAccess]:
+    """Who read or changed the case, for the person (and admins, who answer for it).
+    Reading the log is not itself a read of the case."""
+    case, capacity = _load(session, ctx, case_id)
+    if capacity == "assignee":
+        raise Forbidden("访问记录仅当事人和管理员可见 / Only the person and admins see the access log")
+    return list(session.scalars(select(CaseAccess).where(CaseAccess.case_id == case.id).order_by(CaseAccess.seq)))
+
+
+# --- working the case ----------------------------------------------------------------
+
+
+def assign_case(*, session: Session, ctx: CallContext, case_id: str, assignee_user_id: str,
+                now: datetime) -> RightsCase:
+    """An admin gives the case to someone on the desk (or to another desk member);
+    the person sees the assignment in the timeline."""
+    case, capacity = _load(session, ctx, case_id, for_update=True)
+    if capacity != "tenant_admin" and not ctx.has_any_role(ADMIN):
+        raise Forbidden("只有管理员可以分派案件 / Only admins assign cases")
+    _require_not_concluded(case)
+    member = _active_member(session, assignee_user_id)
+    if member is None:
+        raise ValidationFailed.from_messages(
+            {"assignee_user_id": ["不是本社区服务台成员 / Not on this community's desk"]})
+    if case.assignee_user_id == member.user_id:
+        raise Conflict("已分派给此人 / Already assigned to this person", {"state": case.status})
+    case.assignee_user_id, case.assignee_desk_role = member.user_id, member.desk_role
+    case.status, case.assigned_at = "assigned", now
+    _entry(session, case, kind="assignment", author=ctx.user_id, body=f"{member.title} ({member.desk_role})")
+    _log(session, case, actor=ctx.user_id, capacity="tenant_admin", action="assigned")
+    session.flush()
+    return case
+
+
+def start_case(*, session: Session, ctx: CallContext, case_id: str) -> RightsCase:
+    """The assignee takes it up: assigned → in_progress."""
+    case, capacity = _load(session, ctx, case_id, for_update=True)
+    if capacity == "person" and case.assignee_user_id != ctx.user_id:
+        raise Forbidden("只有承办人可以开始办理 / Only the assignee takes a case up")
+    if case.status != "assigned":
+        raise Conflict(f"案件状态为 {case.status} / The case is {case.status}", {"state": case.status})
+    case.status = "in_progress"
+    _entry(session, case, kind="status", author=ctx.user_id, body="in_progress")
+    _log(session, case, actor=ctx.user_id, capacity=capacity, action="started")
+    session.flush()
+    return case
+
+
+def add_note(*, session: Session, ctx: CallContext, case_id: str, body: str, visible_to_person: bool
+             ) -> CaseEntry:
+    """The desk records what was done; a note marked internal is hidden from the
+    person. The person may add information too (always visible to them)."""
+    case, capacity = _load(session, ctx, case_id, for_update=True)
+    _require_not_concluded(case)
+    entry = _entry(session, case, kind="note", author=ctx.user_id, body=body,
+                   visible_to_person=True if capacity == "person" else visible_to_person)
+    _log(session, case, actor=ctx.user_id, capacity=capacity, action="noted")
+    session.flush()
+    return entry
+
+
+def conclude_case(*, session: Session, ctx: CallContext, case_id: str, outcome: str, note: str,
+                  referred_to: str | None, now: datetime) -> RightsCase:
+    """resolved / referred (to arbitration, the labour inspectorate, a hospital…): by
+    the assignee or an admin, once assigned. closed: the person withdraws, or the desk
+    closes it (unreachable, duplicate), while it is not concluded."""
+    case, capacity = _load(session, ctx, case_id, for_update=True)
+    _require_not_concluded(case)
+    if outcome in HELPED:
+        if capacity == "person":
+            raise Forbidden("只有承办人或管理员可以结案 / Only the assignee or an admin concludes a case")
+        if case.status not in ("assigned", "in_progress"):
+            raise Conflict("案件尚未分派 / The case is not assigned yet", {"state": case.status})
+        if outcome == "referred" and not referred_to:
+            raise ValidationFailed.from_messages({"referred_to": ["转介须写明去向 / Say where it was referred"]})
+    case.status, case.outcome_note, case.concluded_at = outcome, note, now
+    case.referred_to = referred_to if outcome == "referred" else None
+    _entry(session, case, kind="status", author=ctx.user_id, body=f"{outcome}: {note}")
+    _log(session, case, actor=ctx.user_id, capacity=capacity, action=outcome)
+    session.flush()
+    return case

@@ -1,0 +1,53 @@
+"""Accounts the fair, desk and figures tests need besides the suite's residents and staff:
+a tenant admin, a community lawyer, the sub-district operator (in an operator tenant)
+and a crowd of residents for the capacity race. Phones start with 133."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from gateway import identity
+from gateway.models import Tenant
+from services.common.database import make_engine
+
+CROWD = 8
+
+
+def _ensure_operator_tenant(platform) -> None:
+    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
+    session = sessionmaker(engine, expire_on_commit=False)()
+    with session.begin():
+        if session.get(Tenant, "subdistrict") is None:
+            identity.create_tenant(session=session, tenant_id="subdistrict", name="康桥街道", kind="operator")
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture(scope="package")
+def desk_people(platform):
+    _ensure_operator_tenant(platform)
+    add = platform.add_person
+    add("admin_x", phone="13300000001", name="向阳管理员", tenant_id="xiangyang", roles=("staff", "tenant_admin"))
+    add("lawyer_x", phone="13300000002", name="王律师", tenant_id="xiangyang", roles=("staff",))
+    add("operator", phone="13300000003", name="街道运营", tenant_id="subdistrict", roles=("operator", "staff"))
+    add("admin_d", phone="13300000004", name="东新管理员", tenant_id="dongxin", roles=("staff", "tenant_admin"))
+    for i in range(CROWD):
+        add(f"crowd_{i}", phone=f"133000001{i:02d}", name=f"居民{i}", tenant_id="dongxin" if i % 2 else "huanqiu",
+            roles=("resident",))
+    return platform.people
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def happening_now(**overrides) -> dict:
+    """A fair whose doors are open: started half an hour ago, ends in three hours."""
+    now = datetime.now(timezone.utc)
+    body = {"title": "家门口的招聘会", "kind": "on_site", "venue": "康桥新居民党群服务中心",
+            "starts_at": iso(now - timedelta(minutes=30)), "ends_at": iso(now + timedelta(hours=3))}
+    body.update(overrides)
+    return body

@@ -1,0 +1,198 @@
+"""Recommendation scoring: explanations people can read, and an index that ranks
+exactly as the reference scorer does."""
+
+import random
+from datetime import datetime, timezone
+
+import pytest
+
+from services.jobs import matching
+from services.jobs.post_index import PostIndex
+
+SCHOOL_HOURS = [{"weekday": d, "start": "09:00", "end": "15:00"} for d in range(1, 6)]
+MOTHER = matching.WorkerFacts(
+    skills=frozenset({"cashier", "packing"}), certificate_skills=frozenset(), hours=matching.hour_slots(SCHOOL_HOURS),
+    lat=30.3200, lng=120.1500, radius_km=5.0, expected_daily_pay=150, groups=frozenset({"full_time_mother"}),
+)
+
+
+def post_facts(**overrides):
+    values = dict(required_skills=frozenset({"cashier"}), preferred_skills=frozenset(), required_certificates=frozenset(),
+                  hours=matching.hour_slots([{"weekday": 1, "start": "10:00", "end": "14:00"}]), lat=30.3300,
+                  lng=120.1500, daily_pay=160.0, target_groups=frozenset({"full_time_mother"}),
+                  employer_reliability=0.5)
+    values.update(overrides)
+    return matching.PostFacts(**values)
+
+
+def test_a_school_hours_cashier_job_near_home_scores_high_and_says_why():
+    match = matching.score(MOTHER, post_facts())
+    parts = {p.part: p for p in match.parts}
+    assert parts["skills"].matched == ["cashier"] and parts["skills"].missing == []
+    assert parts["schedule"].score == 1.0 and "4 of the post's 4 weekly hours" in parts["schedule"].note
+    assert 1.0 < match.distance_km < 1.2 and match.within_radius
+    assert parts["groups"].score == 1.0
+    assert match.score > 0.85
+
+
+def test_missing_skills_and_certificates_are_named():
+    match = matching.score(MOTHER, post_facts(required_skills=frozenset({"cashier", "forklift"}),
+                                              required_certificates=frozenset({"forklift"})))
+    parts = {p.part: p for p in match.parts}
+    assert parts["skills"].missing == ["forklift"] and parts["certificates"].missing == ["forklift"]
+
+
+def test_a_night_shift_fits_a_mothers_day_badly():
+    night = post_facts(hours=matching.hour_slots([{"weekday": 1, "start": "20:00", "end": "23:59"}]))
+    assert {p.part: p for p in matching.score(MOTHER, night).parts}["schedule"].score == 0.0
+
+
+def test_beyond_the_commute_radius_is_not_within_reach():
+    far = post_facts(lat=30.5, lng=120.5)
+    assert not matching.score(MOTHER, far).within_radius
+
+
+def test_a_reliable_employer_ranks_above_an_unreliable_one_all_else_equal():
+    good = matching.score(MOTHER, post_facts(employer_reliability=matching.reliability(20, 0)))
+    bad = matching.score(MOTHER, post_facts(employer_reliability=matching.reliability(0, 5)))
+    assert good.score > bad.score
+
+
+def test_pay_is_compared_per_day():
+    assert matching.daily_pay(25, "hour") == 200 and matching.daily_pay(4400, "month") == 200
+    assert matching.daily_pay(3, "piece") is None
+
+
+# --- the index agrees with the reference scorer --------------------------------------
+
+SKILLS = ["cashier", "packing", "forklift", "courier_delivery", "cleaning", "cooking", "ebike_riding"]
+
+
+def random_post(rng: random.Random, i: int, tenant: str, audience: str) -> dict:
+    day = rng.randint(1, 7)
+    start = rng.randint(6, 18)
+    return {
+        "id": f"p{i:05d}", "tenant_id": tenant, "audience": audience, "status": "open", "expires_at": None,
+        "required_skills": rng.sample(SKILLS, rng.randint(0, 2)), "preferred_skills": rng.sample(SKILLS, rng.randint(0, 2)),
+        "required_certificates": rng.sample(SKILLS, rng.randint(0, 1)),
+        "shifts": [] if rng.random() < 0.2 else [{"weekday": day, "start": f"{start:02d}:00", "end": f"{start + 4:02d}:30"}],
+        "lat": None if rng.random() < 0.1 else 30.30 + rng.random() * 0.08,
+        "lng": None if rng.random() < 0.1 else 120.12 + rng.random() * 0.08,
+        "pay_amount": rng.choice([22, 180, 5200, 3]), "pay_period": rng.choice(["hour", "day", "month", "piece"]),
+        "target_groups": rng.sample(["full_time_mother", "veteran", "older_job_seeker"], rng.randint(0, 1)),
+        "job_type": rng.choice(["gig", "part_time", "full_time"]), "employer_id": f"e{i % 7}",
+    }
+
+
+def reference_facts(post: dict, reliability: float) -> matching.PostFacts:
+    return matching.PostFacts(
+        required_skills=frozenset(post["required_skills"]), preferred_skills=frozenset(post["preferred_skills"]),
+        required_certificates=frozenset(post["required_certificates"]), hours=matching.hour_slots(post["shifts"]),
+        lat=post["lat"], lng=post["lng"], daily_pay=matching.daily_pay(post["pay_amount"], post["pay_period"]),
+        target_groups=frozenset(post["target_groups"]), employer_reliability=reliability)
+
+
+@pytest.fixture
+def indexed():
+    rng = random.Random(20261128)
+    index = PostIndex(capacity=16)  # small, so that growing is exercised too
+    posts = []
+    for i in range(400):
+        audience = rng.choice(["", "*", ",xiangyang,", ",dongxin,huanqiu,"])
+        post = random_post(rng, i, rng.choice(["alliance", "xiangyang", "dongxin"]), audience)
+        posts.append(post)
+        index.upsert(post)
+    for e in range(7):
+        index.set_employer_reliability(f"e{e}", matching.reliability(e, 6 - e))
+    return index, posts
+
+
+def visible_to(post: dict, tenant: str) -> bool:
+    return post["tenant_id"] == tenant or post["audience"] == "*" or f",{tenant}," in post["audience"]
+
+
+def test_the_index_ranks_exactly_as_the_reference_scorer(indexed):
+    index, posts = indexed
+    worker = matching.WorkerFacts(
+        skills=frozenset({"cashier", "forklift"}), certificate_skills=frozenset({"forklift"}),
+        hours=matching.hour_slots([{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(1, 8)]),
+        lat=30.34, lng=120.16, radius_km=4.0, expected_daily_pay=200, groups=frozenset({"veteran"}))
+    got, considered = index.recommend(worker, tenant_id="xiangyang", limit=400)
+    expected = []
+    for post in posts:
+        if not visible_to(post, "xiangyang"):
+            continue
+        reliability = matching.reliability(int(post["employer_id"][1:]), 6 - int(post["employer_id"][1:]))
+        match = matching.score(worker, reference_facts(post, reliability))
+        if match.within_radius:
+            expected.append((post["id"], match.score))
+    assert considered == sum(visible_to(p, "xiangyang") for p in posts)
+    assert {c.post_id: c.score for c in got} == pytest.approx(dict(expected), abs=1e-6)
+    scores = [c.score for c in got]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_the_index_shows_each_tenant_only_what_it_may_see(indexed):
+    index, posts = indexed
+    worker = matching.WorkerFacts(frozenset(), frozenset(), frozenset(), None, None, 5.0, None, frozenset())
+    for tenant in ("xiangyang", "huanqiu", "nowhere"):
+        got, _ = index.recommend(worker, tenant_id=tenant, limit=1000)
+        assert {c.post_id for c in got} == {p["id"] for p in posts if visible_to(p, tenant)}
+
+
+def test_closed_and_expired_posts_drop_out_and_filters_apply(indexed):
+    index, posts = indexed
+    worker = matching.WorkerFacts(frozenset(), frozenset(), frozenset(), None, None, 5.0, None, frozenset())
+    first = next(p for p in posts if p["audience"] == "*")
+    index.upsert({**first, "status": "closed"})
+    second = next(p for p in posts if p["audience"] == "*" and p["id"] != first["id"])
+    index.upsert({**second, "expires_at": datetime(2020, 1, 1, tzinfo=timezone.utc)})
+    ids = {c.post_id for c in index.recommend(worker, tenant_id="huanqiu", limit=1000)[0]}
+    assert first["id"] not in ids and second["id"] not in ids
+    gigs = index.recommend(worker, tenant_id="huanqiu", limit=1000, job_type="gig")[0]
+    assert gigs and all(next(p for p in posts if p["id"] == c.post_id)["job_type"] == "gig" for c in gigs)
+    paid = index.recommend(worker, tenant_id="huanqiu", limit=1000, min_daily_pay=180)[0]
+    for c in paid:
+        post = next(p for p in posts if p["id"] == c.post_id)
+        assert matching.daily_pay(post["pay_amount"], post["pay_period"]) >= 180
+
+
+def test_changing_a_posts_audience_moves_it_between_tenants():
+    index = PostIndex()
+    rng = random.Random(1)
+    post = random_post(rng, 1, "alliance", ",xiangyang,")
+    index.upsert(post)
+    worker = matching.WorkerFacts(frozenset(), frozenset(), frozenset(), None, None, 5.0, None, frozenset())
+    assert index.recommend(worker, tenant_id="xiangyang", limit=5)[1] == 1
+    index.upsert({**post, "audience": ",dongxin,"})
+    assert index.recommend(worker, tenant_id="xiangyang", limit=5)[1] == 0
+    assert index.recommend(worker, tenant_id="dongxin", limit=5)[1] == 1
+
+
+def test_the_loader_reads_everything_once_then_only_what_changed(jobs_sessions):
+    from services.jobs import employers, posts
+    from services.jobs.post_index import IndexLoader
+    from services.jobs.schemas import EmployerCreate, JobPostCreate
+    from services.common.contracts import load
+    from tests.unit.conftest import ctx
+
+    session = jobs_sessions("alliance")
+    staff = ctx("alliance", "s", "staff")
+    with session.begin():
+        employer = employers.register(session=session, ctx=staff, data=load(EmployerCreate(), {"name": "E"}))
+        employers.decide(session=session, ctx=staff, employer_id=employer.id, status="verified")
+        for i in range(3):
+            post = posts.create(session=session, ctx=staff, data=load(JobPostCreate(), {
+                "employer_id": employer.id, "title": f"p{i}", "job_type": "gig", "pay_amount": 200,
+                "pay_period": "day", "visibility": {"scope": "all"}}))
+            posts.open_post(session=session, ctx=staff, post_id=post.id)
+    loader = IndexLoader(session.get_bind(), PostIndex())
+    assert loader.refresh() == 3
+    loader.last_look = loader.last_look.replace(year=loader.last_look.year + 1)  # a look far after those writes
+    assert loader.refresh() == 0
+    with session.begin():
+        posts.close(session=session, ctx=staff, post_id=post.id, reason="done")
+    loader.last_look = None  # a fresh process reads everything again
+    assert loader.refresh() == 3
+    worker = matching.WorkerFacts(frozenset(), frozenset(), frozenset(), None, None, 5.0, None, frozenset())
+    assert loader.index.recommend(worker, tenant_id="xiangyang", limit=10)[1] == 2
