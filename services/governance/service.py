@@ -1,11 +1,35 @@
-"""The governance nameko service: entrypoints only; rules live in the domain modules."""
+"""The governance nameko service: entrypoints only; rules live in the domain modules
+(councils, council_sessions, proposals, voting, resolutions, voice, branches, projects, assets)."""
 
 from __future__ import annotations
 
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.common import config
 from services.common.context import TenantContext
-from services.common.database import Database
-from services.common.service import HealthEntrypoints
+from services.common.contracts import load
+from services.common.database import Database, utcnow
+from services.common.logging import get_logger
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
+from services.governance import (
+    assets,
+    branches,
+    council_sessions,
+    councils,
+    projects,
+    proposals,
+    resolutions,
+    voice,
+    voting,
+)
+from services.governance import schemas as s
 from services.governance.models import Base
+
+log = get_logger(__name__)
+
+# Seconds between sweeps for vote reminders and closes; a vote closes at most this late.
+SWEEP_INTERVAL = config.get_float("GOVERNANCE_SWEEP_INTERVAL")
 
 
 class GovernanceService(HealthEntrypoints):
@@ -13,3 +37,446 @@ class GovernanceService(HealthEntrypoints):
 
     ctx = TenantContext()
     db = Database(Base)
+
+    # --- councils ----------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_council(self, payload: dict) -> dict:
+        data = load(s.CouncilCreate(), payload)
+        with self.db.transaction() as tx:
+            council = councils.create(session=tx.session, ctx=self.ctx, data=data)
+            return s.CouncilOut().dump({**_columns(council), "member_count": 0})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_councils(self, query: dict | None = None) -> dict:
+        params = load(s.PageQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, cursor = councils.list_page(session=tx.session, **params)
+            counts = councils.member_counts(session=tx.session, council_ids=[c.id for c in items])
+            return s.CouncilPage().dump({"items": [{**_columns(c), "member_count": counts.get(c.id, 0)}
+                                                   for c in items], "next_cursor": cursor})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_council(self, council_id: str) -> dict:
+        with self.db.transaction() as tx:
+            council = councils.get(session=tx.session, council_id=council_id)
+            counts = councils.member_counts(session=tx.session, council_ids=[council.id])
+            return s.CouncilOut().dump({**_columns(council), "member_count": counts.get(council.id, 0)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_members(self, council_id: str, payload: dict) -> dict:
+        data = load(s.MembersCreate(), payload)
+        with self.db.transaction() as tx:
+            added = councils.add_members(session=tx.session, ctx=self.ctx, council_id=council_id,
+                                         members=data["members"])
+            return s.MemberList().dump({"items": added, "next_cursor": None})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def remove_member(self, council_id: str, member_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return s.MemberOut().dump(councils.remove_member(session=tx.session, ctx=self.ctx,
+                                                             council_id=council_id, member_id=member_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_members(self, council_id: str, query: dict | None = None) -> dict:
+        params = load(s.PageQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, cursor = councils.list_members(session=tx.session, council_id=council_id, **params)
+            return s.MemberList().dump({"items": items, "next_cursor": cursor})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def open_topic(self, council_id: str, payload: dict) -> dict:
+        data = load(s.TopicCreate(), payload)
+        with self.db.transaction() as tx:
+            return s.TopicOut().dump(councils.open_topic(session=tx.session, ctx=self.ctx, publish=tx.publish,
+                                                         council_id=council_id, **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_topics(self, council_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return s.TopicList().dump({"items": councils.list_topics(session=tx.session, council_id=council_id)})
+
+    # --- sessions ------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def schedule_session(self, council_id: str, payload: dict) -> dict:
+        data = load(s.SessionCreate(), payload)
+        with self.db.transaction() as tx:
+            meeting = council_sessions.schedule(session=tx.session, ctx=self.ctx, council_id=council_id, data=data)
+            return self._session_out(tx, meeting)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_sessions(self, council_id: str) -> dict:
+        with self.db.transaction() as tx:
+            found = council_sessions.list_for_council(session=tx.session, council_id=council_id)
+            return s.SessionList().dump({"items": [council_sessions.view(session=tx.session, ctx=self.ctx,
+                                                                         meeting=m) for m in found]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_session(self, session_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return self._session_out(tx, council_sessions.get(session=tx.session, session_id=session_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def invite_to_session(self, session_id: str, payload: dict) -> dict:
+        data = load(s.InvitationsCreate(), payload)
+        with self.db.transaction() as tx:
+            council_sessions.invite(session=tx.session, ctx=self.ctx, session_id=session_id, **data)
+            return self._session_out(tx, council_sessions.get(session=tx.session, session_id=session_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def check_in(self, session_id: str, payload: dict) -> dict:
+        data = load(s.CheckIn(), payload)
+        with self.db.transaction() as tx:
+            council_sessions.check_in(session=tx.session, ctx=self.ctx, session_id=session_id, **data)
+            return self._session_out(tx, council_sessions.get(session=tx.session, session_id=session_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def enter_tally(self, session_id: str, payload: dict) -> dict:
+        data = load(s.HandTallyCreate(), payload)
+        with self.db.transaction() as tx:
+            tally = council_sessions.enter_tally(session=tx.session, ctx=self.ctx, session_id=session_id, data=data)
+            return s.HandTallyOut().dump(council_sessions.tally_view(tally))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def sign_off_tally(self, session_id: str, tally_id: str) -> dict:
+        with self.db.transaction() as tx:
+            tally = council_sessions.sign_off_tally(session=tx.session, ctx=self.ctx, session_id=session_id,
+                                                    tally_id=tally_id)
+            return s.HandTallyOut().dump(council_sessions.tally_view(tally))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def record_minutes(self, session_id: str, payload: dict) -> dict:
+        data = load(s.MinutesCreate(), payload)
+        with self.db.transaction() as tx:
+            meeting = council_sessions.hold(session=tx.session, ctx=self.ctx, publish=tx.publish,
+                                            session_id=session_id, data=data)
+            return self._session_out(tx, meeting)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cancel_session(self, session_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return self._session_out(tx, council_sessions.cancel(session=tx.session, ctx=self.ctx,
+                                                                 session_id=session_id))
+
+    def _session_out(self, tx, meeting) -> dict:
+        return s.SessionOut().dump(council_sessions.view(session=tx.session, ctx=self.ctx, meeting=meeting))
+
+    # --- proposals -------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_proposal(self, council_id: str, payload: dict) -> dict:
+        data = load(s.ProposalCreate(), payload)
+        with self.db.transaction() as tx:
+            proposal = proposals.create(session=tx.session, ctx=self.ctx, council_id=council_id, data=data)
+            return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_proposals(self, council_id: str) -> dict:
+        with self.db.transaction() as tx:
+            found = proposals.list_for_council(session=tx.session, ctx=self.ctx, council_id=council_id)
+            return s.ProposalList().dump({"items": [proposals.view(session=tx.session, proposal=p) for p in found]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_proposal(self, proposal_id: str) -> dict:
+        with self.db.transaction() as tx:
+            proposal = proposals.get(session=tx.session, ctx=self.ctx, proposal_id=proposal_id)
+            return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def transition_proposal(self, proposal_id: str, payload: dict) -> dict:
+        data = load(s.ProposalTransition(), payload)
+        with self.db.transaction() as tx:
+            proposal = proposals.transition(session=tx.session, ctx=self.ctx, publish=tx.publish,
+                                            proposal_id=proposal_id, **data)
+            return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_comment(self, proposal_id: str, payload: dict) -> dict:
+        data = load(s.CommentCreate(), payload)
+        with self.db.transaction() as tx:
+            note = proposals.comment(session=tx.session, ctx=self.ctx, proposal_id=proposal_id, **data)
+            return s.CommentOut().dump({**_columns(note), "replies": []})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_comments(self, proposal_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return s.CommentThread().dump({"items": proposals.thread(session=tx.session, ctx=self.ctx,
+                                                                     proposal_id=proposal_id)})
+
+    # --- votes -------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def open_vote(self, proposal_id: str, payload: dict) -> dict:
+        data = load(s.VoteOpen(), payload)
+        with self.db.transaction() as tx:
+            vote = voting.open_vote(session=tx.session, ctx=self.ctx, publish=tx.publish, proposal_id=proposal_id,
+                                    data=data)
+            return s.VoteOut().dump(voting.view(session=tx.session, ctx=self.ctx, vote=vote))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_vote(self, vote_id: str) -> dict:
+        with self.db.transaction() as tx:
+            vote = voting.get(session=tx.session, vote_id=vote_id)
+            return s.VoteOut().dump(voting.view(session=tx.session, ctx=self.ctx, vote=vote))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cast_ballot(self, vote_id: str, payload: dict) -> dict:
+        data = load(s.BallotCast(), payload)
+        with self.db.transaction() as tx:
+            return s.BallotReceiptOut().dump(voting.cast(session=tx.session, ctx=self.ctx, vote_id=vote_id,
+                                                         channel="online", **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cast_in_room_ballot(self, vote_id: str, payload: dict) -> dict:
+        data = load(s.InRoomBallotCast(), payload)
+        with self.db.transaction() as tx:
+            return s.BallotReceiptOut().dump(voting.cast(session=tx.session, ctx=self.ctx, vote_id=vote_id,
+                                                         channel="in_room", **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def change_ballot(self, vote_id: str, payload: dict) -> dict:
+        data = load(s.BallotChange(), payload)
+        with self.db.transaction() as tx:
+            return s.BallotReceiptOut().dump(voting.change(session=tx.session, ctx=self.ctx, vote_id=vote_id,
+                                                           **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def close_vote(self, vote_id: str, payload: dict | None = None) -> dict:
+        data = load(s.VoteClose(), payload or {})
+        with self.db.transaction() as tx:
+            vote = voting.close(session=tx.session, ctx=self.ctx, publish=tx.publish, vote_id=vote_id, **data)
+            return s.VoteOut().dump(voting.view(session=tx.session, ctx=self.ctx, vote=vote))
+
+    @timer(interval=SWEEP_INTERVAL)
+    def sweep_votes(self) -> None:
+        """Reminders before close and closes at the end of the window, tenant by tenant."""
+        with self.db.system_read_all_tenants(reason="find votes to remind or close") as session:
+            tenants = voting.tenants_with_due_votes(session=session, now=utcnow())
+        for tenant_id in tenants:
+            try:
+                with self.db.system_in_tenant(tenant_id, reason="remind or close votes") as tx:
+                    done = voting.sweep(session=tx.session, publish=tx.publish)
+                log.info("governance.sweep", tenant_id=tenant_id, **done)
+            except Exception:  # one community's failure must not stop the others' closes
+                log.exception("governance.sweep_failed", tenant_id=tenant_id)
+
+    # --- resolutions ----------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def adopt_resolution(self, proposal_id: str, payload: dict) -> dict:
+        data = load(s.ResolutionCreate(), payload)
+        with self.db.transaction() as tx:
+            resolution = resolutions.adopt(session=tx.session, ctx=self.ctx, publish=tx.publish,
+                                           proposal_id=proposal_id, data=data)
+            return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=self.ctx, resolution=resolution))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_resolutions(self, council_id: str | None = None) -> dict:
+        with self.db.transaction() as tx:
+            found = resolutions.list_all(session=tx.session, council_id=council_id)
+            return s.ResolutionList().dump({"items": [resolutions.view(session=tx.session, ctx=self.ctx,
+                                                                       resolution=r) for r in found]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_resolution(self, resolution_id: str) -> dict:
+        with self.db.transaction() as tx:
+            resolution = resolutions.get(session=tx.session, resolution_id=resolution_id)
+            return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=self.ctx, resolution=resolution))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_action_item(self, resolution_id: str, payload: dict) -> dict:
+        data = load(s.ActionItemCreate(), payload)
+        with self.db.transaction() as tx:
+            item = resolutions.add_item(session=tx.session, ctx=self.ctx, resolution_id=resolution_id, data=data)
+            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=self.ctx, item=item))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_action_item(self, item_id: str) -> dict:
+        with self.db.transaction() as tx:
+            item = resolutions.get_item(session=tx.session, item_id=item_id)
+            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=self.ctx, item=item))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def report_progress(self, item_id: str, payload: dict) -> dict:
+        data = load(s.ActionItemUpdateCreate(), payload)
+        with self.db.transaction() as tx:
+            item = resolutions.report(session=tx.session, ctx=self.ctx, publish=tx.publish, item_id=item_id, **data)
+            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=self.ctx, item=item))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def give_feedback(self, item_id: str, payload: dict) -> dict:
+        data = load(s.FeedbackCreate(), payload)
+        with self.db.transaction() as tx:
+            item = resolutions.give_feedback(session=tx.session, ctx=self.ctx, publish=tx.publish, item_id=item_id,
+                                             **data)
+            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=self.ctx, item=item))
+
+    # --- voice ------------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def submit_voice(self, payload: dict) -> dict:
+        data = load(s.VoiceCreate(), payload)
+        with self.db.transaction() as tx:
+            item = voice.submit(session=tx.session, ctx=self.ctx, publish=tx.publish, data=data)
+            return s.VoiceOut().dump(voice.view(session=tx.session, ctx=self.ctx, item=item))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_voice(self, query: dict | None = None) -> dict:
+        params = load(s.VoiceQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, cursor = voice.list_page(session=tx.session, ctx=self.ctx, **params)
+            mine = voice.my_me_toos(session=tx.session, ctx=self.ctx, voice_ids=[i.id for i in items])
+            return s.VoicePage().dump({"items": [voice.view(session=tx.session, ctx=self.ctx, item=i,
+                                                            me_too_ids=mine) for i in items],
+                                       "next_cursor": cursor})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_voice(self, voice_id: str) -> dict:
+        with self.db.transaction() as tx:
+            item = voice.get(session=tx.session, voice_id=voice_id)
+            return s.VoiceOut().dump(voice.view(session=tx.session, ctx=self.ctx, item=item))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def me_too(self, voice_id: str) -> dict:
+        with self.db.transaction() as tx:
+            item = voice.me_too(session=tx.session, ctx=self.ctx, voice_id=voice_id)
+            return s.VoiceOut().dump(voice.view(session=tx.session, ctx=self.ctx, item=item))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def triage_voice(self, voice_id: str, payload: dict) -> dict:
+        data = load(s.VoiceTriage(), payload)
+        with self.db.transaction() as tx:
+            item = voice.triage(session=tx.session, ctx=self.ctx, publish=tx.publish, voice_id=voice_id, data=data)
+            return s.VoiceOut().dump(voice.view(session=tx.session, ctx=self.ctx, item=item))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def voice_stats(self) -> dict:
+        with self.db.transaction() as tx:
+            return s.VoiceStats().dump(voice.stats(session=tx.session, ctx=self.ctx))
+
+    # --- branches and grid ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_branch(self, payload: dict) -> dict:
+        data = load(s.BranchCreate(), payload)
+        with self.db.transaction() as tx:
+            branch = branches.create(session=tx.session, ctx=self.ctx, data=data)
+            return s.BranchOut().dump({**_columns(branch), "members": []})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_branches(self) -> dict:
+        with self.db.transaction() as tx:
+            found = branches.list_visible(session=tx.session, ctx=self.ctx)
+            members = branches.members_of(session=tx.session, branch_ids=[b.id for b in found])
+            return s.BranchList().dump({"items": [{**_columns(b), "members": members[b.id]} for b in found]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_branch(self, branch_id: str) -> dict:
+        with self.db.transaction() as tx:
+            branch = branches.get(session=tx.session, ctx=self.ctx, branch_id=branch_id)
+            members = branches.members_of(session=tx.session, branch_ids=[branch.id])
+            return s.BranchOut().dump({**_columns(branch), "members": members[branch.id]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def enrol_branch_member(self, branch_id: str, payload: dict) -> dict:
+        data = load(s.BranchMemberCreate(), payload)
+        with self.db.transaction() as tx:
+            return s.BranchMemberOut().dump(branches.enrol(session=tx.session, ctx=self.ctx, branch_id=branch_id,
+                                                           data=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_grid_member(self, payload: dict) -> dict:
+        data = load(s.GridMemberCreate(), payload)
+        with self.db.transaction() as tx:
+            return s.GridMemberOut().dump(branches.add_grid_member(session=tx.session, ctx=self.ctx, data=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_grid(self) -> dict:
+        with self.db.transaction() as tx:
+            return s.GridMemberList().dump({"items": branches.list_grid(session=tx.session, ctx=self.ctx)})
+
+    # --- projects and duties ----------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def adopt_project(self, payload: dict) -> dict:
+        data = load(s.ProjectCreate(), payload)
+        with self.db.transaction() as tx:
+            project = projects.adopt(session=tx.session, ctx=self.ctx, publish=tx.publish, data=data)
+            return s.ProjectOut().dump(projects.view(session=tx.session, ctx=self.ctx, project=project))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_projects(self) -> dict:
+        with self.db.transaction() as tx:
+            return s.ProjectList().dump({"items": [projects.view(session=tx.session, ctx=self.ctx, project=p)
+                                                   for p in projects.list_all(session=tx.session)]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_project(self, project_id: str) -> dict:
+        with self.db.transaction() as tx:
+            project = projects.get(session=tx.session, project_id=project_id)
+            return s.ProjectOut().dump(projects.view(session=tx.session, ctx=self.ctx, project=project))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_duty(self, project_id: str, payload: dict) -> dict:
+        data = load(s.DutyCreate(), payload)
+        with self.db.transaction() as tx:
+            projects.add_duty(session=tx.session, ctx=self.ctx, project_id=project_id, data=data)
+            project = projects.get(session=tx.session, project_id=project_id)
+            return s.ProjectOut().dump(projects.view(session=tx.session, ctx=self.ctx, project=project))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def sign_up_for_slot(self, slot_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return s.SignupOut().dump(projects.sign_up(session=tx.session, ctx=self.ctx, slot_id=slot_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cancel_signup(self, signup_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return s.SignupOut().dump(projects.cancel(session=tx.session, ctx=self.ctx, signup_id=signup_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def complete_duty(self, signup_id: str, payload: dict | None = None) -> dict:
+        data = load(s.DutyCheckIn(), payload or {})
+        with self.db.transaction() as tx:
+            return s.SignupOut().dump(projects.check_in(session=tx.session, ctx=self.ctx, publish=tx.publish,
+                                                        signup_id=signup_id, **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def my_signups(self) -> dict:
+        with self.db.transaction() as tx:
+            return {"items": s.SignupOut(many=True).dump(projects.my_signups(session=tx.session, ctx=self.ctx))}
+
+    # --- assets ---------------------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_asset(self, payload: dict) -> dict:
+        data = load(s.AssetCreate(), payload)
+        with self.db.transaction() as tx:
+            asset = assets.create(session=tx.session, ctx=self.ctx, data=data)
+            return s.AssetOut().dump(assets.view(session=tx.session, assets=[asset])[0])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_asset(self, asset_id: str, changes: dict) -> dict:
+        data = load(s.AssetFields(), changes, partial=True)
+        with self.db.transaction() as tx:
+            asset = assets.update(session=tx.session, ctx=self.ctx, asset_id=asset_id, changes=data)
+            return s.AssetOut().dump(assets.view(session=tx.session, assets=[asset])[0])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_assets(self, query: dict | None = None) -> dict:
+        """The map: public (the gateway calls it for anonymous couriers with the community as tenant)."""
+        params = load(s.AssetQuery(), query or {})
+        with self.db.transaction() as tx:
+            found = assets.search(session=tx.session, **params)
+            return s.AssetList().dump({"items": assets.view(session=tx.session, assets=found)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_asset(self, asset_id: str) -> dict:
+        with self.db.transaction() as tx:
+            asset = assets.get(session=tx.session, asset_id=asset_id)
+            return s.AssetOut().dump(assets.view(session=tx.session, assets=[asset])[0])
+
+
+def _columns(row) -> dict:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}

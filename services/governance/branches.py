@@ -1,0 +1,119 @@
+"""Party branches (支部) and the community grid (网格).
+
+Who belongs to which branch is sensitive: staff see all branches; a branch's own
+officers (officer, secretary) see their branch; nobody else sees any of it — a
+branch id they are not an officer of answers 404 like a guessed one. Grid
+membership is staff-only.
+
+Enrolment: one branch per person, except a floating party member (流动党员), who is
+enrolled in two at once — a residential branch and a building-group or
+occupational branch (双向编入).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.errors import Conflict, Forbidden
+from services.governance.access import get_or_404, is_staff, require_staff
+from services.governance.models import Branch, BranchMember, GridMember
+
+OFFICER_ROLES = ("officer", "secretary")
+
+
+def officer_branch_ids(*, session: Session, ctx: CallContext) -> set[str]:
+    if not ctx.user_id:
+        return set()
+    return set(session.scalars(select(BranchMember.branch_id).where(
+        BranchMember.user_id == ctx.user_id, BranchMember.role.in_(OFFICER_ROLES))))
+
+
+def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Branch:
+    require_staff(ctx)
+    if session.scalar(select(Branch.id).where(Branch.name == data["name"])):
+        raise Conflict("同名支部已存在 / A branch with this name exists", {"name": data["name"]})
+    branch = Branch(**data)
+    session.add(branch)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("同名支部已存在 / A branch with this name exists", {"name": data["name"]}) from None
+    return branch
+
+
+def get(*, session: Session, ctx: CallContext, branch_id: str) -> Branch:
+    officer_of = set() if is_staff(ctx) else officer_branch_ids(session=session, ctx=ctx)
+    return get_or_404(session, Branch, branch_id, "Branch", lambda b: is_staff(ctx) or b.id in officer_of)
+
+
+def list_visible(*, session: Session, ctx: CallContext) -> list[Branch]:
+    """Staff: every branch. Officers: their own. Anyone else: refused."""
+    query = select(Branch).order_by(Branch.name)
+    if not is_staff(ctx):
+        mine = officer_branch_ids(session=session, ctx=ctx)
+        if not mine:
+            raise Forbidden("支部信息仅限工作人员和本支部委员 / Branch data is for staff and the branch's officers")
+        query = query.where(Branch.id.in_(mine))
+    return list(session.scalars(query))
+
+
+def members_of(*, session: Session, branch_ids: list[str]) -> dict[str, list[BranchMember]]:
+    found: dict[str, list[BranchMember]] = {b: [] for b in branch_ids}
+    for member in session.scalars(select(BranchMember).where(BranchMember.branch_id.in_(branch_ids))
+                                  .order_by(BranchMember.joined_at)):
+        found[member.branch_id].append(member)
+    return found
+
+
+def enrol(*, session: Session, ctx: CallContext, branch_id: str, data: dict[str, Any]) -> BranchMember:
+    """Staff, or an officer of this branch, enrol a party member."""
+    branch = get(session=session, ctx=ctx, branch_id=branch_id)
+    if not is_staff(ctx) and branch_id not in officer_branch_ids(session=session, ctx=ctx):
+        raise Forbidden("仅限工作人员和本支部委员 / Only staff and this branch's officers can enrol members")
+    current = session.execute(select(BranchMember, Branch).join(Branch, Branch.id == BranchMember.branch_id)
+                              .where(BranchMember.user_id == data["user_id"])).all()
+    if any(m.branch_id == branch_id for m, _ in current):
+        raise Conflict("已在本支部 / Already a member of this branch", {"branch_id": branch_id})
+    if current:
+        floating = data.get("floating") and all(m.floating for m, _ in current)
+        if not floating:
+            raise Conflict("一人只能编入一个支部（流动党员可双向编入）/ One branch per person; only a floating party "
+                           "member is enrolled in two", {"branch_ids": [m.branch_id for m, _ in current]})
+        if len(current) >= 2:
+            raise Conflict("流动党员最多编入两个支部 / A floating party member is enrolled in at most two branches",
+                           {"branch_ids": [m.branch_id for m, _ in current]})
+        kinds = {b.kind == "residential" for _, b in current} | {branch.kind == "residential"}
+        if kinds != {True, False}:
+            raise Conflict("双向编入须为一个居住地支部和一个楼宇或行业支部 / Dual enrolment is one residential branch "
+                           "and one building-group or occupational branch",
+                           {"branch_ids": [m.branch_id for m, _ in current]})
+    member = BranchMember(branch_id=branch_id, **data)
+    session.add(member)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("已在本支部 / Already a member of this branch", {"branch_id": branch_id}) from None
+    return member
+
+
+def add_grid_member(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> GridMember:
+    require_staff(ctx)
+    if session.scalar(select(GridMember.id).where(GridMember.user_id == data["user_id"])):
+        raise Conflict("已是网格员 / Already in the grid force", {"user_id": data["user_id"]})
+    member = GridMember(**data)
+    session.add(member)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("已是网格员 / Already in the grid force", {"user_id": data["user_id"]}) from None
+    return member
+
+
+def list_grid(*, session: Session, ctx: CallContext) -> list[GridMember]:
+    require_staff(ctx)
+    return list(session.scalars(select(GridMember).order_by(GridMember.grid, GridMember.display_name)))

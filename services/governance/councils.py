@@ -1,0 +1,125 @@
+"""Red Tea Council (红茶议事会): councils, their members by stakeholder group, and topics (议题).
+
+Councils, members and topics are public inside the community (the council works in
+the open); creating them is staff work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import Conflict
+from services.governance import events
+from services.governance.access import Publish, get_or_404, require_staff
+from services.governance.models import Council, CouncilMember, Topic
+
+
+def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Council:
+    actor = require_staff(ctx)
+    council = Council(created_by=actor, **data)
+    session.add(council)
+    session.flush()
+    return council
+
+
+def get(*, session: Session, council_id: str) -> Council:
+    return get_or_404(session, Council, council_id, "Council")
+
+
+def member_counts(*, session: Session, council_ids: list[str]) -> dict[str, int]:
+    if not council_ids:
+        return {}
+    rows = session.execute(
+        select(CouncilMember.council_id, func.count()).where(
+            CouncilMember.council_id.in_(council_ids), CouncilMember.active.is_(True)
+        ).group_by(CouncilMember.council_id))
+    return dict(rows.all())
+
+
+def list_page(*, session: Session, limit: int, after: str | None) -> tuple[list[Council], str | None]:
+    query = select(Council).order_by(Council.id).limit(limit + 1)
+    if after:
+        query = query.where(Council.id > after)
+    rows = list(session.scalars(query))
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def add_members(*, session: Session, ctx: CallContext, council_id: str,
+                members: list[dict[str, Any]]) -> list[CouncilMember]:
+    """Seats people on a council. An account holds one seat per council: adding it
+    again is a Conflict naming the existing seat (a re-activated seat is reused)."""
+    require_staff(ctx)
+    get(session=session, council_id=council_id)
+    user_ids = [m["user_id"] for m in members if m.get("user_id")]
+    if len(user_ids) != len(set(user_ids)):
+        raise Conflict("同一账号重复 / The same account appears twice", {"user_ids": sorted(
+            {u for u in user_ids if user_ids.count(u) > 1})})
+    existing = {m.user_id: m for m in session.scalars(select(CouncilMember).where(
+        CouncilMember.council_id == council_id, CouncilMember.user_id.in_(user_ids)))} if user_ids else {}
+    taken = [m.id for m in existing.values() if m.active]
+    if taken:
+        raise Conflict("已是议事会成员 / Already a member of this council", {"member_ids": taken})
+    added = []
+    for spec in members:
+        seat = existing.get(spec.get("user_id")) if spec.get("user_id") else None
+        if seat is not None:
+            seat.active, seat.display_name, seat.stakeholder_group = True, spec["display_name"], spec[
+                "stakeholder_group"]
+            seat.joined_at = utcnow()
+        else:
+            seat = CouncilMember(council_id=council_id, **spec)
+            session.add(seat)
+        added.append(seat)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("已是议事会成员 / Already a member of this council (added meanwhile)") from None
+    return added
+
+
+def remove_member(*, session: Session, ctx: CallContext, council_id: str, member_id: str) -> CouncilMember:
+    """A seat is deactivated, never deleted: past ballots and attendance keep their meaning."""
+    require_staff(ctx)
+    seat = get_or_404(session, CouncilMember, member_id, "Member", lambda m: m.council_id == council_id)
+    seat.active = False
+    session.flush()
+    return seat
+
+
+def list_members(*, session: Session, council_id: str, limit: int, after: str | None
+                 ) -> tuple[list[CouncilMember], str | None]:
+    get(session=session, council_id=council_id)
+    query = (select(CouncilMember).where(CouncilMember.council_id == council_id, CouncilMember.active.is_(True))
+             .order_by(CouncilMember.id).limit(limit + 1))
+    if after:
+        query = query.where(CouncilMember.id > after)
+    rows = list(session.scalars(query))
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def open_topic(*, session: Session, ctx: CallContext, publish: Publish, council_id: str, title: str,
+               description: str = "", source_voice_id: str | None = None) -> Topic:
+    """A topic is opened by staff, directly or by promoting a voice item."""
+    actor = require_staff(ctx)
+    council = get(session=session, council_id=council_id)
+    if council.status != "active":
+        raise Conflict("议事会已归档 / The council is archived", {"state": council.status})
+    topic = Topic(council_id=council_id, title=title, description=description, source_voice_id=source_voice_id,
+                  opened_by=actor)
+    session.add(topic)
+    session.flush()
+    publish(events.TOPIC_OPENED, events.TopicOpenedData().dump({
+        "topic_id": topic.id, "council_id": council_id, "source_voice_id": source_voice_id,
+        "opened_at": topic.created_at}), subject=topic.id)
+    return topic
+
+
+def list_topics(*, session: Session, council_id: str) -> list[Topic]:
+    get(session=session, council_id=council_id)
+    return list(session.scalars(select(Topic).where(Topic.council_id == council_id).order_by(Topic.created_at)))

@@ -1,0 +1,219 @@
+"""Vanguard-led projects (先锋领办项目) and key small matters (关键小事).
+
+A party branch or a partner unit adopts a project; a project has recurring duties
+(e.g. cleaning a warm-bee rest station every Saturday 09:00–10:00); each
+occurrence is a slot volunteers sign up for, up to its capacity; a volunteer
+checks in on completion (optionally with a photo reference), which publishes
+`duty_completed` for the points service.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.governance import branches, events
+from services.governance.access import Publish, get_or_404, is_staff
+from services.governance.models import Asset, Branch, Duty, DutySignup, DutySlot, Project
+
+# Duties are set in community (Beijing) time; China keeps UTC+8 all year.
+LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
+# A volunteer may check in from the slot's start until three days after its end (a late report, not a forged one).
+CHECK_IN_GRACE = timedelta(days=3)
+
+
+def adopt(*, session: Session, ctx: CallContext, publish: Publish, data: dict[str, Any]) -> Project:
+    """Staff record an adoption; an officer of a branch may adopt for their own branch."""
+    actor = ctx.require_user()
+    if data["adopter_kind"] == "party_branch":
+        branch = session.get(Branch, data["adopter_branch_id"])
+        if branch is None:
+            raise ValidationFailed.from_messages({"adopter_branch_id": ["没有这个支部 / No such branch"]})
+        if not is_staff(ctx) and branch.id not in branches.officer_branch_ids(session=session, ctx=ctx):
+            raise Forbidden("仅限工作人员或该支部委员 / Only staff or the branch's officers can adopt for it")
+        data = {**data, "adopter_name": branch.name}
+    else:
+        if not is_staff(ctx):
+            raise Forbidden("仅限社区工作人员 / Only community staff record a partner unit's adoption")
+        data = {**data, "adopter_branch_id": None}
+    project = Project(adopted_by=actor, **data)
+    session.add(project)
+    session.flush()
+    publish(events.PROJECT_ADOPTED, events.ProjectAdoptedData().dump({
+        "project_id": project.id, "kind": project.kind, "adopter_kind": project.adopter_kind,
+        "adopter_branch_id": project.adopter_branch_id, "adopted_at": project.adopted_at}), subject=project.id)
+    return project
+
+
+def get(*, session: Session, project_id: str) -> Project:
+    return get_or_404(session, Project, project_id, "Project")
+
+
+def list_all(*, session: Session) -> list[Project]:
+    return list(session.scalars(select(Project).order_by(Project.adopted_at)))
+
+
+def add_duty(*, session: Session, ctx: CallContext, project_id: str, data: dict[str, Any],
+             now: datetime | None = None) -> Duty:
+    project = get(session=session, project_id=project_id)
+    _require_runner(session, ctx, project)
+    weeks = data.pop("weeks_ahead", 4)
+    if data.get("hours") is None:
+        data["hours"] = _length_hours(data["start_time"], data["end_time"])
+    duty = Duty(project_id=project.id, **data)
+    session.add(duty)
+    session.flush()
+    add_slots(session=session, duty=duty, weeks=weeks, now=now)
+    return duty
+
+
+def add_slots(*, session: Session, duty: Duty, weeks: int, now: datetime | None = None) -> list[DutySlot]:
+    """The duty's next `weeks` occurrences that start after now; ones that exist are kept."""
+    now = now or utcnow()
+    local_today = now.astimezone(LOCAL).date()
+    first = local_today + timedelta(days=(duty.weekday - 1 - local_today.weekday()) % 7)
+    existing = set(session.scalars(select(DutySlot.starts_at).where(DutySlot.duty_id == duty.id)))
+    made = []
+    for week in range(weeks + 1):
+        day = first + timedelta(weeks=week)
+        starts_at, ends_at = _at(day, duty.start_time), _at(day, duty.end_time)
+        if starts_at <= now or starts_at in existing or len(made) == weeks:
+            continue
+        slot = DutySlot(duty_id=duty.id, project_id=duty.project_id, starts_at=starts_at, ends_at=ends_at,
+                        capacity=duty.volunteers_needed)
+        session.add(slot)
+        made.append(slot)
+    session.flush()
+    return made
+
+
+def sign_up(*, session: Session, ctx: CallContext, slot_id: str, now: datetime | None = None) -> DutySignup:
+    """A volunteer takes a place on an upcoming slot. Capacity holds under
+    concurrency: the count moves by `UPDATE … WHERE taken < capacity`."""
+    user_id = ctx.require_user()
+    now = now or utcnow()
+    slot = get_or_404(session, DutySlot, slot_id, "Slot")
+    if slot.starts_at <= now:
+        raise Conflict("该时段已开始 / This slot has already started", {"state": "started"})
+    signup = session.scalar(select(DutySignup).where(DutySignup.slot_id == slot.id, DutySignup.user_id == user_id))
+    if signup is not None and signup.status != "cancelled":
+        raise Conflict("您已报名 / You are already signed up", {"state": signup.status, "signup_id": signup.id})
+    if signup is None:
+        signup = DutySignup(slot_id=slot.id, project_id=slot.project_id, user_id=user_id)
+        try:
+            session.add(signup)
+            session.flush()
+        except IntegrityError:
+            raise Conflict("您已报名 / You are already signed up", {"state": "signed_up"}) from None
+    else:
+        signup.status, signup.signed_up_at = "signed_up", now
+    taken = session.execute(update(DutySlot).where(DutySlot.id == slot.id, DutySlot.taken < DutySlot.capacity)
+                            .values(taken=DutySlot.taken + 1))
+    if taken.rowcount != 1:
+        raise Conflict("名额已满 / Slot full", {"state": "full", "capacity": slot.capacity})
+    session.flush()
+    return signup
+
+
+def cancel(*, session: Session, ctx: CallContext, signup_id: str, now: datetime | None = None) -> DutySignup:
+    now = now or utcnow()
+    signup = _own_signup(session, ctx, signup_id)
+    slot = session.get(DutySlot, signup.slot_id)
+    if signup.status != "signed_up":
+        raise Conflict(f"报名状态为 {signup.status} / The sign-up is {signup.status}", {"state": signup.status})
+    if slot.starts_at <= now:
+        raise Conflict("该时段已开始，不能取消 / The slot has started; it cannot be cancelled", {"state": "started"})
+    signup.status = "cancelled"
+    session.execute(update(DutySlot).where(DutySlot.id == slot.id, DutySlot.taken > 0)
+                    .values(taken=DutySlot.taken - 1))
+    session.flush()
+    return signup
+
+
+def check_in(*, session: Session, ctx: CallContext, publish: Publish, signup_id: str, photo_ref: str | None,
+             now: datetime | None = None) -> DutySignup:
+    """The volunteer reports the duty done: not before the slot starts, not later
+    than three days after it ends, once."""
+    now = now or utcnow()
+    signup = _own_signup(session, ctx, signup_id, lock=True)
+    if signup.status != "signed_up":
+        raise Conflict(f"报名状态为 {signup.status} / The sign-up is {signup.status}", {"state": signup.status})
+    slot = session.get(DutySlot, signup.slot_id)
+    if now < slot.starts_at:
+        raise Conflict("时段尚未开始 / The slot has not started yet",
+                       {"state": "signed_up", "starts_at": slot.starts_at.isoformat()})
+    if now > slot.ends_at + CHECK_IN_GRACE:
+        raise Conflict("已超过打卡期限 / Check-in closed three days after the slot", {"state": "signed_up"})
+    duty = session.get(Duty, slot.duty_id)
+    signup.status, signup.completed_at, signup.photo_ref, signup.hours = "completed", now, photo_ref, duty.hours
+    session.flush()
+    publish(events.DUTY_COMPLETED, events.DutyCompletedData().dump({
+        "duty_id": signup.id, "project_id": signup.project_id, "user_id": signup.user_id, "hours": duty.hours,
+        "completed_at": now, "slot_id": slot.id, "has_photo": photo_ref is not None}), subject=signup.id)
+    return signup
+
+
+def my_signups(*, session: Session, ctx: CallContext) -> list[DutySignup]:
+    return list(session.scalars(select(DutySignup).where(DutySignup.user_id == ctx.require_user())
+                                .order_by(DutySignup.signed_up_at)))
+
+
+def view(*, session: Session, ctx: CallContext, project: Project, now: datetime | None = None) -> dict[str, Any]:
+    """The project with its duties and their upcoming slots."""
+    now = now or utcnow()
+    duties = list(session.scalars(select(Duty).where(Duty.project_id == project.id).order_by(Duty.created_at)))
+    slots = list(session.scalars(select(DutySlot).where(DutySlot.project_id == project.id,
+                                                        DutySlot.ends_at > now).order_by(DutySlot.starts_at)))
+    mine = set(session.scalars(select(DutySignup.slot_id).where(
+        DutySignup.project_id == project.id, DutySignup.user_id == ctx.user_id,
+        DutySignup.status != "cancelled"))) if ctx.user_id else set()
+    asset_ids = list(session.scalars(select(Asset.id).where(Asset.project_id == project.id,
+                                                            Asset.tenant_id == project.tenant_id)))
+    return {**{c.key: getattr(project, c.key) for c in Project.__table__.columns},
+            "asset_ids": asset_ids,
+            "duties": [{**{c.key: getattr(d, c.key) for c in Duty.__table__.columns},
+                        "slots": [{**{c.key: getattr(s, c.key) for c in DutySlot.__table__.columns},
+                                   "signed_up_by_me": s.id in mine} for s in slots if s.duty_id == d.id]}
+                       for d in duties]}
+
+
+def _require_runner(session: Session, ctx: CallContext, project: Project) -> None:
+    if is_staff(ctx):
+        return
+    if project.adopter_branch_id and project.adopter_branch_id in branches.officer_branch_ids(session=session,
+                                                                                             ctx=ctx):
+        return
+    raise Forbidden("仅限工作人员或领办支部委员 / Only staff or the adopting branch's officers")
+
+
+def _own_signup(session: Session, ctx: CallContext, signup_id: str, lock: bool = False) -> DutySignup:
+    user_id = ctx.require_user()
+    query = select(DutySignup).where(DutySignup.id == signup_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    signup = session.scalar(query)
+    if signup is None or signup.user_id != user_id:
+        return get_or_404(session, DutySignup, signup_id, "Sign-up", lambda s: s.user_id == user_id)
+    return signup
+
+
+def _at(day: date, hhmm: str) -> datetime:
+    if hhmm == "24:00":
+        return datetime.combine(day + timedelta(days=1), time(0, 0), LOCAL).astimezone(timezone.utc)
+    hours, minutes = map(int, hhmm.split(":"))
+    return datetime.combine(day, time(hours, minutes), LOCAL).astimezone(timezone.utc)
+
+
+def _length_hours(start: str, end: str) -> float:
+    def minutes(hhmm: str) -> int:
+        h, m = map(int, hhmm.split(":"))
+        return h * 60 + m
+
+    return round((minutes(end) - minutes(start)) / 60, 2)

@@ -1,0 +1,197 @@
+"""Resolutions and follow-through: an adopted proposal becomes a resolution (a
+convention with its text and effective date) split into action items, each
+assigned to a party with a due date.
+
+Item lifecycle: open → in_progress (progress updates) → done (the party claims it)
+→ reopened when enough residents dispute the claim → … → done again.
+Beyond an admin-updated progress bar: residents affected confirm or dispute that an
+item is really done ("the parking bay is free"). On each completion claim, once
+disputes reach the item's threshold and outnumber confirmations, it reopens.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import Conflict, Forbidden
+from services.governance import events
+from services.governance.access import Publish, get_or_404, is_staff, require_staff
+from services.governance.models import ActionItem, ActionItemFeedback, ActionItemUpdate, Proposal, Resolution
+
+
+def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: str,
+          data: dict[str, Any]) -> Resolution:
+    """Staff turn an adopted proposal into a resolution, once."""
+    actor = require_staff(ctx)
+    proposal = get_or_404(session, Proposal, proposal_id, "Proposal")
+    if proposal.status != "adopted":
+        raise Conflict("只有通过的提案才能形成决议 / Only an adopted proposal becomes a resolution",
+                       {"state": proposal.status})
+    existing = session.scalar(select(Resolution.id).where(Resolution.proposal_id == proposal.id))
+    if existing:
+        raise Conflict("该提案已形成决议 / This proposal already has a resolution",
+                       {"state": "resolved", "resolution_id": existing})
+    items = data.pop("action_items", [])
+    resolution = Resolution(proposal_id=proposal.id, council_id=proposal.council_id,
+                            title=data.pop("title", None) or proposal.title, adopted_by=actor, **data)
+    session.add(resolution)
+    try:
+        session.flush()
+    except IntegrityError:  # adopted concurrently by another request
+        raise Conflict("该提案已形成决议 / This proposal already has a resolution", {"state": "resolved"}) from None
+    created = [_new_item(session, resolution.id, spec) for spec in items]
+    session.flush()
+    publish(events.RESOLUTION_ADOPTED, events.ResolutionAdoptedData().dump({
+        "resolution_id": resolution.id, "proposal_id": proposal.id, "council_id": resolution.council_id,
+        "effective_on": resolution.effective_on, "action_item_ids": [i.id for i in created],
+        "adopted_at": resolution.adopted_at}), subject=resolution.id)
+    return resolution
+
+
+def add_item(*, session: Session, ctx: CallContext, resolution_id: str, data: dict[str, Any]) -> ActionItem:
+    require_staff(ctx)
+    get_or_404(session, Resolution, resolution_id, "Resolution")
+    item = _new_item(session, resolution_id, data)
+    session.flush()
+    return item
+
+
+def report(*, session: Session, ctx: CallContext, publish: Publish, item_id: str, note: str,
+           progress_percent: int | None, completed: bool) -> ActionItem:
+    """The responsible party (its named account) or staff report progress, or claim the item done."""
+    item = _locked(session, item_id)
+    if not (is_staff(ctx) or (item.assignee_user_id and item.assignee_user_id == ctx.user_id)):
+        raise Forbidden("仅责任方或工作人员可更新进度 / Only the responsible party or staff can report progress")
+    if item.status == "done":
+        raise Conflict("事项已标记完成，等待居民确认 / The item is marked done; residents are confirming it",
+                       {"state": item.status})
+    now = utcnow()
+    if completed:
+        item.status, item.progress_percent, item.completed_at = "done", 100, now
+        item.completion_round += 1
+        kind = "completed"
+    else:
+        item.status = "in_progress"
+        if progress_percent is not None:
+            item.progress_percent = min(progress_percent, 99)  # 100 % is a claim residents can check
+        kind = "progress"
+    session.add(ActionItemUpdate(item_id=item.id, kind=kind, note=note, progress_percent=item.progress_percent,
+                                 author_user_id=ctx.user_id))
+    session.flush()
+    if completed:
+        publish(events.ACTION_ITEM_COMPLETED, events.ActionItemCompletedData().dump({
+            "action_item_id": item.id, "resolution_id": item.resolution_id, "assignee_kind": item.assignee_kind,
+            "completion_round": item.completion_round, "completed_at": now}), subject=item.id)
+    return item
+
+
+def give_feedback(*, session: Session, ctx: CallContext, publish: Publish, item_id: str, verdict: str,
+                  comment: str | None) -> ActionItem:
+    """A resident confirms or disputes a completion claim, once per claim. The item
+    row is locked, so concurrent disputes are counted one after another and the
+    reopening happens exactly once."""
+    user_id = ctx.require_user()
+    item = _locked(session, item_id)
+    if item.status != "done":
+        raise Conflict("事项尚未标记完成 / Only a completed item can be confirmed or disputed",
+                       {"state": item.status})
+    if item.assignee_user_id == user_id:
+        raise Forbidden("责任方不能确认自己的事项 / The responsible party cannot judge its own work")
+    already = session.scalar(select(ActionItemFeedback.verdict).where(
+        ActionItemFeedback.item_id == item.id, ActionItemFeedback.round == item.completion_round,
+        ActionItemFeedback.user_id == user_id))
+    if already:
+        raise Conflict("您已反馈过 / You already gave your verdict on this completion",
+                       {"state": item.status, "verdict": already})
+    session.add(ActionItemFeedback(item_id=item.id, round=item.completion_round, user_id=user_id, verdict=verdict,
+                                   comment=comment))
+    session.flush()
+    confirmations, disputes = counts(session=session, item=item)
+    now = utcnow()
+    if verdict == "dispute":
+        publish(events.ACTION_ITEM_DISPUTED, events.ActionItemDisputedData().dump({
+            "action_item_id": item.id, "resolution_id": item.resolution_id, "completion_round": item.completion_round,
+            "disputes": disputes, "confirmations": confirmations, "dispute_threshold": item.dispute_threshold,
+            "disputed_at": now}), subject=item.id)
+        if disputes >= item.dispute_threshold and disputes > confirmations:
+            item.status, item.completed_at = "reopened", None
+            item.progress_percent = min(item.progress_percent, 90)
+            item.reopened_count += 1
+            session.add(ActionItemUpdate(item_id=item.id, kind="reopened", progress_percent=item.progress_percent,
+                                         note=f"{disputes} 位居民反馈未完成 / {disputes} residents say it is not done"))
+            session.flush()
+            publish(events.ACTION_ITEM_REOPENED, events.ActionItemReopenedData().dump({
+                "action_item_id": item.id, "resolution_id": item.resolution_id,
+                "completion_round": item.completion_round, "disputes": disputes, "confirmations": confirmations,
+                "reopened_at": now}), subject=item.id)
+    return item
+
+
+def counts(*, session: Session, item: ActionItem) -> tuple[int, int]:
+    """(confirmations, disputes) on the item's current completion claim."""
+    rows = dict(session.execute(select(ActionItemFeedback.verdict, func.count()).where(
+        ActionItemFeedback.item_id == item.id, ActionItemFeedback.round == item.completion_round
+    ).group_by(ActionItemFeedback.verdict)).all())
+    return rows.get("confirm", 0), rows.get("dispute", 0)
+
+
+def get(*, session: Session, resolution_id: str) -> Resolution:
+    return get_or_404(session, Resolution, resolution_id, "Resolution")
+
+
+def list_all(*, session: Session, council_id: str | None = None) -> list[Resolution]:
+    query = select(Resolution).order_by(Resolution.adopted_at)
+    if council_id:
+        query = query.where(Resolution.council_id == council_id)
+    return list(session.scalars(query))
+
+
+def view(*, session: Session, ctx: CallContext, resolution: Resolution, today: date | None = None) -> dict[str, Any]:
+    items = list(session.scalars(select(ActionItem).where(ActionItem.resolution_id == resolution.id)
+                                 .order_by(ActionItem.due_on, ActionItem.id)))
+    item_views = [item_view(session=session, ctx=ctx, item=i, today=today) for i in items]
+    return {**{c.key: getattr(resolution, c.key) for c in Resolution.__table__.columns},
+            "progress_percent": round(sum(i.progress_percent for i in items) / len(items)) if items else 0,
+            "action_items": item_views}
+
+
+def item_view(*, session: Session, ctx: CallContext, item: ActionItem, today: date | None = None) -> dict[str, Any]:
+    today = today or utcnow().date()
+    confirmations, disputes = counts(session=session, item=item)
+    mine = session.scalar(select(ActionItemFeedback.verdict).where(
+        ActionItemFeedback.item_id == item.id, ActionItemFeedback.round == item.completion_round,
+        ActionItemFeedback.user_id == ctx.user_id)) if ctx.user_id else None
+    history = session.scalars(select(ActionItemUpdate).where(ActionItemUpdate.item_id == item.id)
+                              .order_by(ActionItemUpdate.created_at))
+    return {**{c.key: getattr(item, c.key) for c in ActionItem.__table__.columns},
+            "overdue": item.status != "done" and item.due_on < today,
+            "confirmations": confirmations, "disputes": disputes, "my_verdict": mine,
+            "history": [{"kind": h.kind, "note": h.note, "progress_percent": h.progress_percent,
+                         "created_at": h.created_at} for h in history]}
+
+
+def get_item(*, session: Session, item_id: str) -> ActionItem:
+    return get_or_404(session, ActionItem, item_id, "Action item")
+
+
+def _new_item(session: Session, resolution_id: str, spec: dict[str, Any]) -> ActionItem:
+    item = ActionItem(resolution_id=resolution_id, **spec)
+    session.add(item)
+    return item
+
+
+def _locked(session: Session, item_id: str) -> ActionItem:
+    item = session.scalar(select(ActionItem).where(ActionItem.id == item_id).with_for_update()
+                          .execution_options(populate_existing=True))
+    if item is None:
+        return get_item(session=session, item_id=item_id)  # raises NotFound
+    return item
+
+

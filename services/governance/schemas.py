@@ -1,0 +1,764 @@
+"""Contracts of the governance service: RPC payloads and results, and the gateway's OpenAPI."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+STAKEHOLDER_GROUPS = ("resident", "courier", "property_manager", "owners_committee", "estate_officer",
+                      "community_staff", "partner")
+CHOICES = ("agree", "abstain", "disagree", "block")
+CHANNELS = ("online", "in_room")
+PROPOSAL_STATES = ("draft", "submitted", "in_deliberation", "voting", "adopted", "rejected", "withdrawn")
+VOICE_CATEGORIES = ("access", "parking", "charging", "rest_stop", "safety", "traffic", "sanitation", "rights",
+                    "services", "idea", "other")
+VOICE_STATES = ("submitted", "acknowledged", "answered", "promoted", "resolved", "declined")
+ASSIGNEE_KINDS = ("property_manager", "community", "partner_unit", "owners_committee", "estate_officer")
+BRANCH_KINDS = ("residential", "building_group", "occupational")
+BRANCH_ROLES = ("member", "officer", "secretary")
+PROJECT_KINDS = ("vanguard_project", "key_small_matter")
+ADOPTER_KINDS = ("party_branch", "partner_unit")
+ASSET_KINDS = ("service_centre", "service_station", "rest_stop")
+AMENITIES = ("water", "microwave", "first_aid_kit", "toilet", "open_24h", "charging", "wifi", "seating",
+             "umbrella", "air_conditioning")
+
+# Shift workers (couriers on late rounds, night-shift staff) must be able to vote: never less than a day.
+MIN_VOTE_WINDOW = timedelta(hours=24)
+MAX_VOTE_WINDOW = timedelta(days=30)
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+TEXT = validate.Length(1, 2000)
+
+
+def _one_of(values):
+    return validate.OneOf(values, error="必须是以下之一 / Must be one of: {choices}")
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    after = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: last id seen"})
+
+
+# --- councils --------------------------------------------------------------------------
+
+
+class CouncilCreate(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "红茶议事会"})
+    theme = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "小哥友好社区"})
+    description = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class CouncilOut(Schema):
+    id = fields.String()
+    tenant_id = fields.String()
+    name = fields.String()
+    theme = fields.String()
+    description = fields.String()
+    status = fields.String()
+    member_count = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class CouncilPage(Schema):
+    items = fields.List(fields.Nested(CouncilOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MemberCreate(Schema):
+    user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 36),
+                            metadata={"description": "The member's account; null for someone who takes part "
+                                                     "only in the room"})
+    display_name = fields.String(required=True, validate=validate.Length(1, 50))
+    stakeholder_group = fields.String(required=True, validate=_one_of(STAKEHOLDER_GROUPS))
+
+
+class MembersCreate(Schema):
+    members = fields.List(fields.Nested(MemberCreate), required=True, validate=validate.Length(1, 10000))
+
+
+class MemberOut(Schema):
+    id = fields.String()
+    council_id = fields.String()
+    user_id = fields.String(allow_none=True)
+    display_name = fields.String()
+    stakeholder_group = fields.String()
+    active = fields.Boolean()
+    joined_at = fields.DateTime()
+
+
+class MemberList(Schema):
+    items = fields.List(fields.Nested(MemberOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TopicCreate(Schema):
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    description = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class TopicOut(Schema):
+    id = fields.String()
+    council_id = fields.String()
+    title = fields.String()
+    description = fields.String()
+    status = fields.String()
+    source_voice_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class TopicList(Schema):
+    items = fields.List(fields.Nested(TopicOut))
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+class SessionCreate(Schema):
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    agenda = fields.List(fields.String(validate=validate.Length(1, 300)), load_default=list,
+                         validate=validate.Length(max=30))
+    topic_ids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=30))
+    starts_at = fields.AwareDateTime(required=True, default_timezone=None)
+    ends_at = fields.AwareDateTime(required=True, default_timezone=None)
+    venue = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    online_url = fields.Url(load_default=None, allow_none=True, schemes={"https", "http"})
+    chair_member_id = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _where_and_when(self, data, **_kwargs):
+        errors = {}
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            errors["ends_at"] = ["结束须晚于开始 / Must end after it starts"]
+        if not data.get("venue") and not data.get("online_url"):
+            errors["venue"] = ["请填写地点或线上链接 / Give a venue or an online link"]
+        if errors:
+            raise ValidationError(errors)
+
+
+class InvitationsCreate(Schema):
+    member_ids = fields.List(fields.String(), load_default=None, allow_none=True,
+                             metadata={"description": "Omit to invite every active member of the council"})
+
+
+class CheckIn(Schema):
+    registration_code = fields.String(load_default=None, allow_none=True,
+                                      metadata={"description": "Self check-in: the code shown in the room"})
+    member_id = fields.String(load_default=None, allow_none=True,
+                              metadata={"description": "Staff check-in of a member (no code needed)"})
+
+
+class AttendanceOut(Schema):
+    member_id = fields.String()
+    display_name = fields.String()
+    stakeholder_group = fields.String()
+    invited_at = fields.DateTime()
+    checked_in_at = fields.DateTime(allow_none=True)
+    check_in_method = fields.String(allow_none=True)
+
+
+class HandTallyCreate(Schema):
+    motion = fields.String(required=True, validate=validate.Length(1, 300))
+    proposal_id = fields.String(load_default=None, allow_none=True)
+    in_favour = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    against = fields.Integer(required=True, validate=validate.Range(0, 100000))
+    abstained = fields.Integer(required=True, validate=validate.Range(0, 100000))
+
+
+class HandTallyOut(Schema):
+    id = fields.String()
+    session_id = fields.String()
+    motion = fields.String()
+    proposal_id = fields.String(allow_none=True)
+    in_favour = fields.Integer()
+    against = fields.Integer()
+    abstained = fields.Integer()
+    entered_by_member_id = fields.String()
+    signed_off_by_member_id = fields.String(allow_none=True)
+    signed_off_at = fields.DateTime(allow_none=True)
+    status = fields.String(metadata={"description": "entered | signed_off"})
+
+
+class MinutesCreate(Schema):
+    minutes = fields.String(required=True, validate=validate.Length(1, 20000))
+    decisions = fields.List(fields.String(validate=validate.Length(1, 500)), load_default=list,
+                            validate=validate.Length(max=50))
+    linked_proposal_ids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=50))
+
+
+class SessionOut(Schema):
+    id = fields.String()
+    council_id = fields.String()
+    title = fields.String()
+    agenda = fields.List(fields.String())
+    topic_ids = fields.List(fields.String())
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    venue = fields.String(allow_none=True)
+    online_url = fields.String(allow_none=True)
+    chair_member_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "scheduled | held | cancelled"})
+    registration_code = fields.String(allow_none=True,
+                                      metadata={"description": "Shown to staff and the chair only"})
+    minutes = fields.String(allow_none=True)
+    decisions = fields.List(fields.String())
+    linked_proposal_ids = fields.List(fields.String())
+    held_at = fields.DateTime(allow_none=True)
+    attendance = fields.List(fields.Nested(AttendanceOut))
+    hand_tallies = fields.List(fields.Nested(HandTallyOut))
+
+
+class SessionList(Schema):
+    items = fields.List(fields.Nested(SessionOut))
+
+
+# --- proposals ---------------------------------------------------------------------------
+
+
+class ProposalCreate(Schema):
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    body = fields.String(required=True, validate=validate.Length(1, 20000))
+    topic_id = fields.String(load_default=None, allow_none=True)
+
+
+class ProposalTransition(Schema):
+    action = fields.String(required=True, validate=_one_of(("submit", "deliberate", "withdraw")),
+                           metadata={"description": "submit (author: draft → submitted), deliberate (staff: "
+                                                    "submitted → in_deliberation), withdraw (author or staff)"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500))
+
+
+class CommentCreate(Schema):
+    body = fields.String(required=True, validate=validate.Length(1, 4000))
+    parent_id = fields.String(load_default=None, allow_none=True)
+
+
+class CommentOut(Schema):
+    id = fields.String()
+    parent_id = fields.String(allow_none=True)
+    author_user_id = fields.String()
+    body = fields.String()
+    created_at = fields.DateTime()
+    replies = fields.List(fields.Nested(lambda: CommentOut()))
+
+
+class CommentThread(Schema):
+    items = fields.List(fields.Nested(CommentOut))
+
+
+class ProposalOut(Schema):
+    id = fields.String()
+    council_id = fields.String()
+    topic_id = fields.String(allow_none=True)
+    title = fields.String()
+    body = fields.String()
+    status = fields.String(metadata={"description": " → ".join(PROPOSAL_STATES)})
+    author_user_id = fields.String()
+    submitted_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    withdrawn_reason = fields.String(allow_none=True)
+    vote_id = fields.String(allow_none=True)
+    resolution_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class ProposalList(Schema):
+    items = fields.List(fields.Nested(ProposalOut))
+
+
+# --- votes -------------------------------------------------------------------------------
+
+
+class VoteOpen(Schema):
+    opens_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                    metadata={"description": "Default: now"})
+    closes_at = fields.AwareDateTime(required=True,
+                                     metadata={"description": "At least 24 h after opening, so shift workers "
+                                                              "can vote; at most 30 days"})
+    quorum_percent = fields.Integer(load_default=50, validate=validate.Range(0, 100),
+                                    metadata={"description": "Share of eligible members who must vote "
+                                                             "(any choice)"})
+    threshold_percent = fields.Integer(load_default=50, validate=validate.Range(50, 99),
+                                       metadata={"description": "Adopted when agree is MORE than this share of "
+                                                                "agree + disagree + block (abstentions count "
+                                                                "for quorum only)"})
+    block_limit = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 10000),
+                                 metadata={"description": "This many blocks reject the proposal whatever the "
+                                                          "majority; null: a block counts as disagree"})
+    secret = fields.Boolean(load_default=False)
+    remind_before_hours = fields.Integer(load_default=12, validate=validate.Range(1, 24 * 30))
+
+    @validates_schema
+    def _window(self, data, **_kwargs):
+        opens, closes = data.get("opens_at"), data.get("closes_at")
+        if opens is not None and closes is not None:
+            if closes - opens < MIN_VOTE_WINDOW:
+                raise ValidationError("投票期至少24小时（照顾轮班者）/ The window must be at least 24 hours so "
+                                      "shift workers can vote", field_name="closes_at")
+            if closes - opens > MAX_VOTE_WINDOW:
+                raise ValidationError("投票期最长30天 / The window can be at most 30 days", field_name="closes_at")
+
+
+class BallotCast(Schema):
+    choice = fields.String(required=True, validate=_one_of(CHOICES))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
+
+
+class InRoomBallotCast(BallotCast):
+    member_id = fields.String(required=True)
+
+
+class BallotChange(BallotCast):
+    receipt_code = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "Secret ballots: the code you were given when "
+                                                          "casting (the only link to your ballot)"})
+    member_id = fields.String(load_default=None, allow_none=True,
+                              metadata={"description": "Staff correcting an in-room ballot"})
+
+
+class BallotReceiptOut(Schema):
+    vote_id = fields.String()
+    member_id = fields.String()
+    channel = fields.String()
+    choice = fields.String(allow_none=True, metadata={"description": "Null for a secret ballot"})
+    receipt_code = fields.String(allow_none=True,
+                                 metadata={"description": "Secret ballots only, returned once: keep it to "
+                                                          "change your vote before close"})
+    cast_at = fields.DateTime()
+
+
+class ChoiceCounts(Schema):
+    agree = fields.Integer()
+    abstain = fields.Integer()
+    disagree = fields.Integer()
+    block = fields.Integer()
+
+
+class VoteResult(Schema):
+    eligible = fields.Integer()
+    voted = fields.Integer()
+    turnout_percent = fields.Float()
+    quorum_met = fields.Boolean()
+    agree_percent = fields.Float(metadata={"description": "agree ÷ (agree + disagree + block)"})
+    threshold_met = fields.Boolean()
+    blocked = fields.Boolean()
+    outcome = fields.String(metadata={"description": "adopted | rejected"})
+    totals = fields.Nested(ChoiceCounts)
+    by_group = fields.Dict(keys=fields.String(), values=fields.Nested(ChoiceCounts))
+    by_channel = fields.Dict(keys=fields.String(), values=fields.Nested(ChoiceCounts))
+    reasons = fields.List(fields.Dict(), metadata={"description": "Open ballots: member, choice and reason"})
+
+
+class VoteOut(Schema):
+    id = fields.String()
+    proposal_id = fields.String()
+    council_id = fields.String()
+    opens_at = fields.DateTime()
+    closes_at = fields.DateTime()
+    remind_at = fields.DateTime()
+    quorum_percent = fields.Integer()
+    threshold_percent = fields.Integer()
+    block_limit = fields.Integer(allow_none=True)
+    secret = fields.Boolean()
+    status = fields.String(metadata={"description": "scheduled | open | closed (computed from the window)"})
+    voted = fields.Integer()
+    my_receipt = fields.Nested(BallotReceiptOut, allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    result = fields.Nested(VoteResult, allow_none=True)
+
+
+class VoteClose(Schema):
+    early = fields.Boolean(load_default=False,
+                           metadata={"description": "Close before the window ends: allowed only once every "
+                                                    "eligible member has voted"})
+
+
+# --- resolutions and action items --------------------------------------------------------
+
+
+class ActionItemCreate(Schema):
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    description = fields.String(load_default="", validate=validate.Length(max=4000))
+    assignee_kind = fields.String(required=True, validate=_one_of(ASSIGNEE_KINDS))
+    assignee_name = fields.String(required=True, validate=validate.Length(1, 100))
+    assignee_user_id = fields.String(load_default=None, allow_none=True,
+                                     metadata={"description": "The account that reports progress for the party"})
+    due_on = fields.Date(required=True)
+    dispute_threshold = fields.Integer(load_default=3, validate=validate.Range(1, 1000),
+                                       metadata={"description": "Disputes (more than confirmations) that "
+                                                                "reopen a completed item"})
+
+
+class ResolutionCreate(Schema):
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    text = fields.String(required=True, validate=validate.Length(1, 50000))
+    effective_on = fields.Date(required=True)
+    review_on = fields.Date(load_default=None, allow_none=True)
+    action_items = fields.List(fields.Nested(ActionItemCreate), load_default=list, validate=validate.Length(max=50))
+
+    @validates_schema
+    def _review_after_effect(self, data, **_kwargs):
+        if data.get("review_on") and data.get("effective_on") and data["review_on"] <= data["effective_on"]:
+            raise ValidationError("复查日期须晚于生效日期 / Review must come after the effective date",
+                                  field_name="review_on")
+
+
+class ActionItemUpdateCreate(Schema):
+    note = fields.String(required=True, validate=validate.Length(1, 2000))
+    progress_percent = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 100))
+    completed = fields.Boolean(load_default=False,
+                               metadata={"description": "Claim the item is done; residents then confirm or "
+                                                        "dispute it"})
+
+
+class FeedbackCreate(Schema):
+    verdict = fields.String(required=True, validate=_one_of(("confirm", "dispute")))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500))
+
+    @validates_schema
+    def _dispute_needs_reason(self, data, **_kwargs):
+        if data.get("verdict") == "dispute" and not data.get("comment"):
+            raise ValidationError("请说明未完成的情况 / Say what is not done", field_name="comment")
+
+
+class ActionItemHistoryOut(Schema):
+    kind = fields.String()
+    note = fields.String()
+    progress_percent = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ActionItemOut(Schema):
+    id = fields.String()
+    resolution_id = fields.String()
+    title = fields.String()
+    description = fields.String()
+    assignee_kind = fields.String()
+    assignee_name = fields.String()
+    due_on = fields.Date()
+    overdue = fields.Boolean()
+    status = fields.String(metadata={"description": "open | in_progress | done | reopened"})
+    progress_percent = fields.Integer()
+    dispute_threshold = fields.Integer()
+    completion_round = fields.Integer()
+    completed_at = fields.DateTime(allow_none=True)
+    reopened_count = fields.Integer()
+    confirmations = fields.Integer(metadata={"description": "on the current completion claim"})
+    disputes = fields.Integer(metadata={"description": "on the current completion claim"})
+    my_verdict = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(ActionItemHistoryOut))
+
+
+class ResolutionOut(Schema):
+    id = fields.String()
+    proposal_id = fields.String()
+    council_id = fields.String()
+    title = fields.String()
+    text = fields.String()
+    effective_on = fields.Date()
+    review_on = fields.Date(allow_none=True)
+    adopted_at = fields.DateTime()
+    progress_percent = fields.Integer(metadata={"description": "mean progress of its action items"})
+    action_items = fields.List(fields.Nested(ActionItemOut))
+
+
+class ResolutionList(Schema):
+    items = fields.List(fields.Nested(ResolutionOut))
+
+
+# --- voice ------------------------------------------------------------------------------
+
+
+class VoiceCreate(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 2000))
+    category = fields.String(required=True, validate=_one_of(VOICE_CATEGORIES))
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+    anonymous = fields.Boolean(load_default=False,
+                               metadata={"description": "Other residents never see who raised it; staff do"})
+
+
+class VoiceTriage(Schema):
+    action = fields.String(required=True,
+                           validate=_one_of(("acknowledge", "answer", "promote", "resolve", "decline")))
+    answer = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 4000))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500))
+    council_id = fields.String(load_default=None, allow_none=True,
+                               metadata={"description": "promote: the council that takes it up as a topic"})
+    topic_title = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+
+    @validates_schema
+    def _needs(self, data, **_kwargs):
+        action = data.get("action")
+        if action == "answer" and not data.get("answer"):
+            raise ValidationError("请填写答复 / An answer is required", field_name="answer")
+        if action == "decline" and not data.get("reason"):
+            raise ValidationError("请说明不予采纳的理由 / Give the reason for declining", field_name="reason")
+        if action == "promote" and not data.get("council_id"):
+            raise ValidationError("请选择议事会 / Choose the council", field_name="council_id")
+
+
+class VoiceQuery(PageQuery):
+    status = fields.String(load_default=None, allow_none=True, validate=_one_of(VOICE_STATES))
+    category = fields.String(load_default=None, allow_none=True, validate=_one_of(VOICE_CATEGORIES))
+    mine = fields.Boolean(load_default=False)
+
+
+class VoiceOut(Schema):
+    id = fields.String()
+    text = fields.String()
+    category = fields.String()
+    location = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lng = fields.Float(allow_none=True)
+    anonymous = fields.Boolean()
+    author_user_id = fields.String(allow_none=True,
+                                   metadata={"description": "Null for an anonymous item unless you are staff or "
+                                                            "its author"})
+    mine = fields.Boolean()
+    status = fields.String(metadata={"description": " | ".join(VOICE_STATES)})
+    answer = fields.String(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+    topic_id = fields.String(allow_none=True)
+    me_too_count = fields.Integer()
+    me_too_by_me = fields.Boolean()
+    created_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    first_answered_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class VoicePage(Schema):
+    items = fields.List(fields.Nested(VoiceOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class VoiceStats(Schema):
+    tenant_id = fields.String()
+    items = fields.Integer()
+    awaiting_answer = fields.Integer()
+    answered = fields.Integer()
+    median_hours_to_first_answer = fields.Float(allow_none=True)
+    p90_hours_to_first_answer = fields.Float(allow_none=True)
+    oldest_waiting_hours = fields.Float(allow_none=True)
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+# --- branches and grid --------------------------------------------------------------------
+
+
+class BranchCreate(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    kind = fields.String(required=True, validate=_one_of(BRANCH_KINDS))
+
+
+class BranchMemberCreate(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(1, 36))
+    display_name = fields.String(required=True, validate=validate.Length(1, 50))
+    floating = fields.Boolean(load_default=False, metadata={"description": "A floating party member (流动党员)"})
+    role = fields.String(load_default="member", validate=_one_of(BRANCH_ROLES))
+
+
+class BranchMemberOut(Schema):
+    id = fields.String()
+    branch_id = fields.String()
+    user_id = fields.String()
+    display_name = fields.String()
+    floating = fields.Boolean()
+    role = fields.String()
+    joined_at = fields.DateTime()
+
+
+class BranchOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    created_at = fields.DateTime()
+    members = fields.List(fields.Nested(BranchMemberOut))
+
+
+class BranchList(Schema):
+    items = fields.List(fields.Nested(BranchOut))
+
+
+class GridMemberCreate(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(1, 36))
+    display_name = fields.String(required=True, validate=validate.Length(1, 50))
+    grid = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "向阳新村第3网格"})
+
+
+class GridMemberOut(Schema):
+    id = fields.String()
+    user_id = fields.String()
+    display_name = fields.String()
+    grid = fields.String()
+    joined_at = fields.DateTime()
+
+
+class GridMemberList(Schema):
+    items = fields.List(fields.Nested(GridMemberOut))
+
+
+# --- projects and duties ------------------------------------------------------------------
+
+
+class ProjectCreate(Schema):
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    description = fields.String(load_default="", validate=validate.Length(max=4000))
+    kind = fields.String(load_default="vanguard_project", validate=_one_of(PROJECT_KINDS))
+    adopter_kind = fields.String(required=True, validate=_one_of(ADOPTER_KINDS))
+    adopter_branch_id = fields.String(load_default=None, allow_none=True)
+    adopter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 100),
+                                 metadata={"description": "A partner unit's name (a branch is named by its id)"})
+
+    @validates_schema
+    def _adopter(self, data, **_kwargs):
+        if data.get("adopter_kind") == "party_branch" and not data.get("adopter_branch_id"):
+            raise ValidationError("请选择支部 / Choose the branch", field_name="adopter_branch_id")
+        if data.get("adopter_kind") == "partner_unit" and not data.get("adopter_name"):
+            raise ValidationError("请填写领办单位 / Name the partner unit", field_name="adopter_name")
+
+
+class DutyCreate(Schema):
+    title = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "暖蜂驿站每周清洁"})
+    weekday = fields.Integer(required=True, validate=validate.Range(1, 7), metadata={"description": "1 = Monday"})
+    start_time = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "09:00"})
+    end_time = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "10:00"})
+    volunteers_needed = fields.Integer(required=True, validate=validate.Range(1, 200))
+    hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0.25, 24),
+                         metadata={"description": "Credited on completion; default: the slot's length"})
+    weeks_ahead = fields.Integer(load_default=4, validate=validate.Range(1, 26),
+                                 metadata={"description": "Slots created now for this many weeks"})
+
+    @validates_schema
+    def _order(self, data, **_kwargs):
+        if data.get("start_time") and data.get("end_time") and data["start_time"] >= data["end_time"]:
+            raise ValidationError("结束须晚于开始 / end_time must be after start_time", field_name="end_time")
+
+
+class SlotOut(Schema):
+    id = fields.String()
+    duty_id = fields.String()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    capacity = fields.Integer()
+    taken = fields.Integer()
+    signed_up_by_me = fields.Boolean()
+
+
+class DutyOut(Schema):
+    id = fields.String()
+    project_id = fields.String()
+    title = fields.String()
+    weekday = fields.Integer()
+    start_time = fields.String()
+    end_time = fields.String()
+    volunteers_needed = fields.Integer()
+    hours = fields.Float()
+    slots = fields.List(fields.Nested(SlotOut))
+
+
+class ProjectOut(Schema):
+    id = fields.String()
+    title = fields.String()
+    description = fields.String()
+    kind = fields.String()
+    adopter_kind = fields.String()
+    adopter_branch_id = fields.String(allow_none=True)
+    adopter_name = fields.String()
+    status = fields.String()
+    adopted_at = fields.DateTime()
+    duties = fields.List(fields.Nested(DutyOut))
+    asset_ids = fields.List(fields.String())
+
+
+class ProjectList(Schema):
+    items = fields.List(fields.Nested(ProjectOut))
+
+
+class SignupOut(Schema):
+    id = fields.String()
+    slot_id = fields.String()
+    project_id = fields.String()
+    user_id = fields.String()
+    status = fields.String(metadata={"description": "signed_up | cancelled | completed"})
+    signed_up_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    photo_ref = fields.String(allow_none=True)
+    hours = fields.Float(allow_none=True)
+
+
+class DutyCheckIn(Schema):
+    photo_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 300),
+                              metadata={"description": "Reference of an uploaded photo of the work done"})
+
+
+# --- assets ---------------------------------------------------------------------------------
+
+
+class OpeningWindow(Schema):
+    weekday = fields.Integer(required=True, validate=validate.Range(1, 7), metadata={"description": "1 = Monday"})
+    open = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "08:00"})
+    close = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "20:00"})
+
+    @validates_schema
+    def _order(self, data, **_kwargs):
+        if data.get("open") and data.get("close") and data["open"] >= data["close"]:
+            raise ValidationError("关门须晚于开门 / close must be after open (split overnight hours at 24:00)",
+                                  field_name="close")
+
+
+class AssetFields(Schema):
+    kind = fields.String(validate=_one_of(ASSET_KINDS))
+    name = fields.String(validate=validate.Length(1, 100))
+    address = fields.String(validate=validate.Length(1, 200))
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    lng = fields.Float(validate=validate.Range(-180, 180))
+    opening_hours = fields.List(fields.Nested(OpeningWindow), validate=validate.Length(max=50),
+                                metadata={"description": "Local (Beijing) time; ignored when open_24h"})
+    amenities = fields.List(fields.String(validate=_one_of(AMENITIES)))
+    project_id = fields.String(allow_none=True)
+    active = fields.Boolean()
+    share_with_all = fields.Boolean(metadata={"description": "List it in every community's public map"})
+
+
+class AssetCreate(AssetFields):
+    kind = fields.String(required=True, validate=_one_of(ASSET_KINDS))
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    address = fields.String(required=True, validate=validate.Length(1, 200))
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+
+
+class AssetOut(Schema):
+    id = fields.String()
+    tenant_id = fields.String()
+    kind = fields.String()
+    name = fields.String()
+    address = fields.String()
+    lat = fields.Float()
+    lng = fields.Float()
+    opening_hours = fields.List(fields.Nested(OpeningWindow))
+    amenities = fields.List(fields.String())
+    project_id = fields.String(allow_none=True)
+    project_title = fields.String(allow_none=True)
+    active = fields.Boolean()
+    shared_with_all = fields.Boolean()
+    open_now = fields.Boolean()
+
+
+class AssetQuery(Schema):
+    kind = fields.String(load_default=None, allow_none=True, validate=_one_of(ASSET_KINDS))
+    amenity = fields.List(fields.String(validate=_one_of(AMENITIES)), load_default=list,
+                          metadata={"description": "Repeat to require several"})
+    open_now = fields.Boolean(load_default=False)
+    near_lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    near_lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+
+
+class AssetList(Schema):
+    items = fields.List(fields.Nested(AssetOut))

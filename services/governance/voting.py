@@ -1,0 +1,373 @@
+"""Votes on proposals: one member, one vote, across online and in-room channels.
+
+- A vote has a window (at least 24 h, so shift workers can take part), a quorum
+  (share of eligible members who vote) and a threshold (agree must be MORE than
+  `threshold_percent` of agree + disagree + block; abstentions count for quorum
+  only). `block_limit` blocks reject whatever the majority (Loomio's block).
+- Eligible: members seated on the council when the vote opened (the roll closes at
+  opening, so a council cannot be packed mid-vote).
+- A member votes once, in one channel; they may change their choice until close
+  in the channel they used. The receipt table's unique key enforces this, also
+  against concurrent requests.
+- Secret ballot: the ballot row stores no member, no time, and only the hash of a
+  receipt code handed to the voter once; the receipt row stores that the member
+  voted and nothing about the ballot. Nothing in the database joins the two.
+- Casting holds the vote's lock shared and closing holds it exclusive, so a ballot
+  is either counted by the close or refused, never stored uncounted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import new_id, utcnow
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.governance import events
+from services.governance.access import Publish, council_member, get_or_404, require_staff
+from services.governance.models import Ballot, CouncilMember, Proposal, Vote, VoteReceipt
+from services.governance.schemas import CHANNELS, CHOICES, MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
+
+CHANNEL_NAMES = {"online": "线上 / online", "in_room": "现场 / in the room"}
+
+
+def _token_hash(vote_id: str, code: str) -> str:
+    return hashlib.sha256(f"{vote_id}:{code}".encode()).hexdigest()
+
+
+# --- opening -----------------------------------------------------------------------------------
+
+
+def open_vote(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: str, data: dict[str, Any],
+              now: datetime | None = None) -> Vote:
+    """Staff put a proposal in deliberation to the vote."""
+    actor = require_staff(ctx)
+    now = now or utcnow()
+    proposal = get_or_404(session, Proposal, proposal_id, "Proposal")
+    if proposal.status != "in_deliberation":
+        raise Conflict(f"提案当前状态为 {proposal.status}，不能付诸表决 / Only a proposal in deliberation can be "
+                       f"put to the vote", {"state": proposal.status})
+    opens_at = data.get("opens_at") or now
+    closes_at = data["closes_at"]
+    if opens_at < now - timedelta(minutes=5):
+        raise ValidationFailed.from_messages({"opens_at": ["不能早于现在 / Cannot open in the past"]})
+    if closes_at - opens_at < MIN_VOTE_WINDOW:
+        raise ValidationFailed.from_messages({"closes_at": [
+            "投票期至少24小时（照顾轮班者）/ The window must be at least 24 hours so shift workers can vote"]})
+    if closes_at - opens_at > MAX_VOTE_WINDOW:
+        raise ValidationFailed.from_messages({"closes_at": ["投票期最长30天 / The window can be at most 30 days"]})
+    vote = Vote(
+        proposal_id=proposal.id, council_id=proposal.council_id, opens_at=opens_at, closes_at=closes_at,
+        remind_at=max(opens_at, closes_at - timedelta(hours=data.get("remind_before_hours", 12))),
+        quorum_percent=data.get("quorum_percent", 50), threshold_percent=data.get("threshold_percent", 50),
+        block_limit=data.get("block_limit"), secret=data.get("secret", False), opened_by=actor,
+    )
+    session.add(vote)
+    proposal.status = "voting"
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("该提案已有表决 / This proposal already has a vote", {"state": "voting"}) from None
+    publish(events.VOTE_OPENED, events.VoteOpenedData().dump({
+        "vote_id": vote.id, "proposal_id": proposal.id, "council_id": vote.council_id, "opens_at": opens_at,
+        "closes_at": closes_at, "quorum_percent": vote.quorum_percent, "threshold_percent": vote.threshold_percent,
+        "secret": vote.secret, "eligible": eligible_count(session=session, vote=vote)}), subject=vote.id)
+    return vote
+
+
+def get(*, session: Session, vote_id: str) -> Vote:
+    return get_or_404(session, Vote, vote_id, "Vote")
+
+
+# --- casting and changing ------------------------------------------------------------------------
+
+
+def cast(*, session: Session, ctx: CallContext, vote_id: str, choice: str, reason: str | None,
+         channel: str = "online", member_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Casts a member's ballot. Online: the caller's own seat. In the room: staff
+    record the ballot of the member standing before them."""
+    assert channel in CHANNELS and choice in CHOICES
+    now = now or utcnow()
+    vote = _locked(session, vote_id, exclusive=False)
+    seat = _voter(session, ctx, vote, channel, member_id)
+    _require_window(vote, now)
+    existing = session.scalar(select(VoteReceipt).where(VoteReceipt.vote_id == vote.id,
+                                                        VoteReceipt.member_id == seat.id))
+    if existing is not None:
+        raise _already_voted(existing, channel)
+    ballot_id = new_id()
+    receipt = VoteReceipt(vote_id=vote.id, member_id=seat.id, channel=channel, cast_at=now,
+                          ballot_id=None if vote.secret else ballot_id)
+    try:
+        session.add(receipt)
+        session.flush()
+    except IntegrityError:
+        # A concurrent request for the same member won the unique key.
+        raise Conflict("已投票 / Already voted (a simultaneous ballot was counted)", {"state": "voted"}) from None
+    code = None
+    if vote.secret:
+        code = secrets.token_urlsafe(16)
+        session.add(Ballot(id=ballot_id, vote_id=vote.id, choice=choice, reason=reason, channel=channel,
+                           stakeholder_group=seat.stakeholder_group, token_hash=_token_hash(vote.id, code)))
+    else:
+        session.add(Ballot(id=ballot_id, vote_id=vote.id, choice=choice, reason=reason, channel=channel,
+                           stakeholder_group=seat.stakeholder_group, member_id=seat.id, cast_at=now))
+    session.flush()
+    return receipt_view(receipt=receipt, choice=None if vote.secret else choice, receipt_code=code)
+
+
+def change(*, session: Session, ctx: CallContext, vote_id: str, choice: str, reason: str | None,
+           receipt_code: str | None = None, member_id: str | None = None, now: datetime | None = None
+           ) -> dict[str, Any]:
+    """Changes a ballot before close, in the channel it was cast in. A secret ballot
+    is found only through the receipt code its voter holds."""
+    now = now or utcnow()
+    vote = _locked(session, vote_id, exclusive=False)
+    channel = "in_room" if member_id else "online"
+    seat = _voter(session, ctx, vote, channel, member_id)
+    _require_window(vote, now)
+    receipt = session.scalar(select(VoteReceipt).where(VoteReceipt.vote_id == vote.id,
+                                                       VoteReceipt.member_id == seat.id))
+    if receipt is None:
+        raise Conflict("尚未投票 / You have not voted yet", {"state": "not_voted"})
+    if receipt.channel != channel:
+        raise Conflict(f"选票在{CHANNEL_NAMES[receipt.channel]}投出，只能在同一渠道更改 / The ballot was cast "
+                       f"{receipt.channel}; change it there", {"state": "voted", "channel": receipt.channel})
+    if vote.secret:
+        if not receipt_code:
+            raise ValidationFailed.from_messages({"receipt_code": ["无记名投票须出示回执码 / A secret ballot is "
+                                                                   "changed with its receipt code"]})
+        ballot = session.scalar(select(Ballot).where(Ballot.vote_id == vote.id,
+                                                     Ballot.token_hash == _token_hash(vote.id, receipt_code)))
+        if ballot is None:
+            raise ValidationFailed.from_messages({"receipt_code": ["回执码不正确 / Wrong receipt code"]})
+    else:
+        ballot = session.get(Ballot, receipt.ballot_id)
+        ballot.changed_at = now
+    ballot.choice, ballot.reason = choice, reason
+    session.flush()
+    return receipt_view(receipt=receipt, choice=None if vote.secret else choice)
+
+
+def receipt_view(*, receipt: VoteReceipt, choice: str | None, receipt_code: str | None = None) -> dict[str, Any]:
+    return {"vote_id": receipt.vote_id, "member_id": receipt.member_id, "channel": receipt.channel,
+            "choice": choice, "receipt_code": receipt_code, "cast_at": receipt.cast_at}
+
+
+# --- closing, tallies and reminders -------------------------------------------------------------------
+
+
+def close(*, session: Session, ctx: CallContext | None, publish: Publish, vote_id: str, early: bool = False,
+          now: datetime | None = None) -> Vote:
+    """Closes a vote and decides its proposal. Before the window ends only with
+    `early` and only when every eligible member has voted: nobody loses their say.
+    `ctx=None` is the service's own sweep at the end of the window."""
+    if ctx is not None:
+        require_staff(ctx)
+    now = now or utcnow()
+    vote = _locked(session, vote_id, exclusive=True)
+    if vote.status == "closed":
+        raise Conflict("表决已结束 / The vote is already closed", {"state": "closed", "outcome": vote.outcome})
+    if now < vote.closes_at:
+        voted, eligible = voted_count(session=session, vote=vote), eligible_count(session=session, vote=vote)
+        if not early:
+            raise Conflict("投票尚未截止 / The vote is open until it closes",
+                           {"state": "open", "closes_at": vote.closes_at.isoformat()})
+        if voted < eligible:
+            raise Conflict("尚有成员未投票，不能提前结束 / Not every eligible member has voted; it closes at the end "
+                           "of its window", {"state": "open", "voted": voted, "eligible": eligible})
+    result = tally(session=session, vote=vote)
+    vote.status, vote.closed_at, vote.outcome, vote.result = "closed", now, result["outcome"], result
+    proposal = session.get(Proposal, vote.proposal_id)
+    proposal.status, proposal.decided_at = result["outcome"], now
+    session.flush()
+    publish(events.VOTE_CLOSED, events.VoteClosedData().dump({
+        "vote_id": vote.id, "proposal_id": vote.proposal_id, "closed_at": now,
+        **{k: result[k] for k in ("outcome", "eligible", "voted", "quorum_met", "threshold_met", "blocked",
+                                  "totals", "by_group", "by_channel")}}), subject=vote.id)
+    return vote
+
+
+def tally(*, session: Session, vote: Vote) -> dict[str, Any]:
+    """Counts every ballot once, by choice, stakeholder group and channel, in one query."""
+    rows = session.execute(
+        select(Ballot.choice, Ballot.stakeholder_group, Ballot.channel, func.count())
+        .where(Ballot.vote_id == vote.id).group_by(Ballot.choice, Ballot.stakeholder_group, Ballot.channel)).all()
+    totals = _zero()
+    by_group: dict[str, dict[str, int]] = {}
+    by_channel: dict[str, dict[str, int]] = {}
+    for choice, group, channel, count in rows:
+        totals[choice] += count
+        by_group.setdefault(group, _zero())[choice] += count
+        by_channel.setdefault(channel, _zero())[choice] += count
+    reasons_query = select(Ballot.member_id, Ballot.choice, Ballot.reason).where(
+        Ballot.vote_id == vote.id, Ballot.reason.is_not(None)).limit(500)
+    reasons = [{"member_id": m, "choice": c, "reason": r} for m, c, r in session.execute(reasons_query)]
+    return decide(totals=totals, eligible=eligible_count(session=session, vote=vote),
+                  quorum_percent=vote.quorum_percent, threshold_percent=vote.threshold_percent,
+                  block_limit=vote.block_limit) | {"by_group": by_group, "by_channel": by_channel,
+                                                   "reasons": reasons}
+
+
+def decide(*, totals: dict[str, int], eligible: int, quorum_percent: int, threshold_percent: int,
+           block_limit: int | None) -> dict[str, Any]:
+    """The rule, in integers so that edges are exact: quorum when voters ×100 ≥
+    quorum% × eligible; adopted when agree ×100 > threshold% × (agree + disagree +
+    block), the quorum is met and blocks stay under the limit."""
+    voted = sum(totals.values())
+    decisive = totals["agree"] + totals["disagree"] + totals["block"]
+    quorum_met = voted * 100 >= quorum_percent * eligible
+    threshold_met = decisive > 0 and totals["agree"] * 100 > threshold_percent * decisive
+    blocked = block_limit is not None and totals["block"] >= block_limit
+    return {
+        "eligible": eligible, "voted": voted,
+        "turnout_percent": round(voted * 100 / eligible, 2) if eligible else 0.0,
+        "quorum_met": quorum_met,
+        "agree_percent": round(totals["agree"] * 100 / decisive, 2) if decisive else 0.0,
+        "threshold_met": threshold_met, "blocked": blocked,
+        "outcome": "adopted" if quorum_met and threshold_met and not blocked else "rejected",
+        "totals": dict(totals),
+    }
+
+
+def sweep(*, session: Session, publish: Publish, now: datetime | None = None) -> dict[str, int]:
+    """The service's periodic duty in one tenant: remind members who have not voted
+    (once, `remind_before_hours` before close) and close votes whose window ended.
+    Safe with several service instances: a reminder is claimed by a conditional
+    UPDATE, and a vote someone else closed meanwhile is skipped."""
+    now = now or utcnow()
+    reminded = closed = 0
+    due = list(session.scalars(select(Vote).where(
+        Vote.status == "open", or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
+    ).order_by(Vote.closes_at)))
+    for vote in due:
+        if vote.closes_at <= now:
+            try:
+                close(session=session, ctx=None, publish=publish, vote_id=vote.id, now=now)
+                closed += 1
+            except Conflict:
+                pass  # closed meanwhile by staff or another sweeper
+        elif vote.opens_at <= now:
+            claimed = session.execute(update(Vote).where(Vote.id == vote.id, Vote.reminder_sent_at.is_(None))
+                                      .values(reminder_sent_at=now))
+            if claimed.rowcount != 1:
+                continue
+            pending = not_voted_user_ids(session=session, vote=vote)
+            publish(events.VOTE_CLOSING_SOON, events.VoteClosingSoonData().dump({
+                "vote_id": vote.id, "proposal_id": vote.proposal_id, "closes_at": vote.closes_at,
+                "not_voted_user_ids": pending, "not_voted": len(pending)}), subject=vote.id)
+            reminded += 1
+    session.flush()
+    return {"reminded": reminded, "closed": closed}
+
+
+def eligible_count(*, session: Session, vote: Vote) -> int:
+    """Members seated when the vote opened and still seated, plus anyone who voted
+    and has since left (their ballot still counts)."""
+    voted = select(VoteReceipt.member_id).where(VoteReceipt.vote_id == vote.id)
+    return session.scalar(select(func.count()).select_from(CouncilMember).where(
+        CouncilMember.council_id == vote.council_id, CouncilMember.joined_at <= vote.opens_at,
+        or_(CouncilMember.active.is_(True), CouncilMember.id.in_(voted))))
+
+
+def voted_count(*, session: Session, vote: Vote) -> int:
+    return session.scalar(select(func.count()).select_from(VoteReceipt).where(VoteReceipt.vote_id == vote.id))
+
+
+def not_voted_user_ids(*, session: Session, vote: Vote) -> list[str]:
+    voted = select(VoteReceipt.member_id).where(VoteReceipt.vote_id == vote.id)
+    return list(session.scalars(select(CouncilMember.user_id).where(
+        CouncilMember.council_id == vote.council_id, CouncilMember.joined_at <= vote.opens_at,
+        CouncilMember.active.is_(True), CouncilMember.user_id.is_not(None), CouncilMember.id.not_in(voted)
+    ).order_by(CouncilMember.user_id)))
+
+
+def view(*, session: Session, ctx: CallContext, vote: Vote, now: datetime | None = None) -> dict[str, Any]:
+    """A vote as members see it. No running totals before close (they would sway
+    late voters); the caller's own receipt, with their choice unless secret."""
+    now = now or utcnow()
+    status = vote.status if vote.status == "closed" else ("scheduled" if now < vote.opens_at else "open")
+    mine = None
+    seat = council_member(session, council_id=vote.council_id, user_id=ctx.user_id)
+    if seat is not None:
+        receipt = session.scalar(select(VoteReceipt).where(VoteReceipt.vote_id == vote.id,
+                                                           VoteReceipt.member_id == seat.id))
+        if receipt is not None:
+            choice = None if vote.secret else session.scalar(select(Ballot.choice).where(
+                Ballot.id == receipt.ballot_id))
+            mine = receipt_view(receipt=receipt, choice=choice)
+    return {**{c.key: getattr(vote, c.key) for c in Vote.__table__.columns if c.key != "status"},
+            "status": status, "voted": voted_count(session=session, vote=vote), "my_receipt": mine}
+
+
+# --- internals ------------------------------------------------------------------------------------------
+
+
+def _zero() -> dict[str, int]:
+    return {choice: 0 for choice in CHOICES}
+
+
+def _locked(session: Session, vote_id: str, *, exclusive: bool) -> Vote:
+    """Casting takes the vote's lock shared, closing takes it exclusive: a close waits
+    for ballots in flight and ballots after it see it closed. On PostgreSQL this is a
+    transaction-scoped advisory lock: a shared row lock (FOR SHARE) would write a
+    multixact into the vote row on every ballot and serialise 10,000 voters on it."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"vote:{vote_id}".encode()).digest()[:8], "big", signed=True)
+        lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        session.execute(text(f"SELECT {lock}(:key)"), {"key": key})
+    query = select(Vote).where(Vote.id == vote_id).execution_options(populate_existing=True)
+    vote = session.scalar(query.with_for_update() if exclusive else query)
+    if vote is None:
+        raise NotFound("Vote not found", {"id": vote_id})
+    return vote
+
+
+def _voter(session: Session, ctx: CallContext, vote: Vote, channel: str, member_id: str | None) -> CouncilMember:
+    if channel == "in_room":
+        require_staff(ctx)
+        seat = session.get(CouncilMember, member_id)
+        if seat is None or seat.council_id != vote.council_id or not seat.active:
+            raise Forbidden("此人不是议事会成员，不能投票 / This person is not a member of the council and cannot "
+                            "vote", {"member_id": member_id})
+    else:
+        seat = council_member(session, council_id=vote.council_id, user_id=ctx.require_user())
+        if seat is None:
+            raise Forbidden("您不是该议事会成员，不能投票 / You are not a member of this council and cannot vote")
+    if seat.joined_at > vote.opens_at:
+        raise Forbidden("表决开始后加入的成员不能投票 / Members who joined after the vote opened cannot vote",
+                        {"joined_at": seat.joined_at.isoformat(), "opens_at": vote.opens_at.isoformat()})
+    return seat
+
+
+def _require_window(vote: Vote, now: datetime) -> None:
+    if vote.status == "closed" or now >= vote.closes_at:
+        raise Conflict("投票已截止 / Voting has closed", {"state": "closed", "closes_at": vote.closes_at.isoformat()})
+    if now < vote.opens_at:
+        raise Conflict("投票尚未开始 / Voting has not opened yet",
+                       {"state": "scheduled", "opens_at": vote.opens_at.isoformat()})
+
+
+def _already_voted(receipt: VoteReceipt, channel: str) -> Conflict:
+    if receipt.channel == channel:
+        detail = (f"您已在{CHANNEL_NAMES[channel]}投过票，不能重复投票；截止前可更改 / Already voted {receipt.channel}: "
+                  f"a member votes once (change the ballot instead before close)")
+    else:
+        detail = (f"已在{CHANNEL_NAMES[receipt.channel]}投过票：一人一票 / Already voted {receipt.channel}: one "
+                  f"member, one vote across channels")
+    return Conflict(detail, {"state": "voted", "channel": receipt.channel, "cast_at": receipt.cast_at.isoformat()})
+
+
+def tenants_with_due_votes(*, session: Session, now: datetime) -> list[str]:
+    """Communities with an open vote due a reminder or past its close (read across tenants by the sweep timer)."""
+    return list(session.scalars(select(Vote.tenant_id).where(
+        Vote.status == "open",
+        or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now)),
+    ).distinct()))

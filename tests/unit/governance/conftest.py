@@ -1,0 +1,99 @@
+"""Governance rules over an in-memory SQLite database built from the service's own Base.
+No broker, no server: events land in a recording outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from services.common.context import CallContext
+from services.common.database import TenantSession, make_engine
+from services.governance import councils, proposals, voting
+from services.governance.models import Base
+
+NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)  # a Saturday, 10:00 in the community
+
+
+class RecordingOutbox:
+    """Stands in for `tx.publish`: keeps (event, data, subject) in order."""
+
+    def __init__(self):
+        self.events: list[tuple[str, dict, str | None]] = []
+
+    def __call__(self, event, data, *, subject=None):
+        self.events.append((event, data, subject))
+        return f"evt-{len(self.events)}"
+
+    def named(self, event):
+        return [data for name, data, _ in self.events if name == event]
+
+
+@pytest.fixture
+def gov_engine():
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def gov_sessions(gov_engine):
+    """`open_session(tenant_id)` → a tenant-scoped session on one shared governance database."""
+    factory = sessionmaker(gov_engine, class_=TenantSession, expire_on_commit=False)
+    opened = []
+
+    def open_session(tenant_id):
+        session = factory()
+        session.info["tenant_id"] = tenant_id
+        opened.append(session)
+        return session
+
+    yield open_session
+    for session in opened:
+        session.close()
+
+
+@pytest.fixture
+def outbox():
+    return RecordingOutbox()
+
+
+def ctx(tenant_id: str, user_id: str | None, *roles: str) -> CallContext:
+    return CallContext(tenant_id=tenant_id, user_id=user_id, roles=frozenset(roles or ("resident",)))
+
+
+def staff(tenant_id: str = "xiangyang") -> CallContext:
+    return ctx(tenant_id, f"staff-{tenant_id}", "staff")
+
+
+def make_council(session, tenant_id="xiangyang", members=(), joined_at=None):
+    """A council with seats: `members` is a list of (user_id, group); returns (council, {user_id: seat})."""
+    with session.begin():
+        council = councils.create(session=session, ctx=staff(tenant_id),
+                                  data={"name": "红茶议事会", "theme": "小哥友好社区", "description": ""})
+        seats = councils.add_members(session=session, ctx=staff(tenant_id), council_id=council.id, members=[
+            {"user_id": u, "display_name": f"成员{u}", "stakeholder_group": g} for u, g in members]) if members else []
+        for seat in seats:
+            seat.joined_at = joined_at or NOW - timedelta(days=30)
+    return council, {s.user_id: s for s in seats}
+
+
+def proposal_in_deliberation(session, outbox, council, author, tenant_id="xiangyang"):
+    with session.begin():
+        proposal = proposals.create(session=session, ctx=ctx(tenant_id, author), council_id=council.id,
+                                    data={"title": "快递车分时段进出", "body": "早7-9点、晚5-8点限时进出", "topic_id": None})
+        proposals.transition(session=session, ctx=ctx(tenant_id, author), publish=outbox, proposal_id=proposal.id,
+                             action="submit", reason=None)
+        proposals.transition(session=session, ctx=staff(tenant_id), publish=outbox, proposal_id=proposal.id,
+                             action="deliberate", reason=None)
+    return proposal
+
+
+def open_vote(session, outbox, proposal, tenant_id="xiangyang", **rules):
+    data = {"closes_at": NOW + timedelta(hours=48), "quorum_percent": 50, "threshold_percent": 50,
+            "block_limit": None, "secret": False, "remind_before_hours": 12, **rules}
+    with session.begin():
+        return voting.open_vote(session=session, ctx=staff(tenant_id), publish=outbox, proposal_id=proposal.id,
+                                data=data, now=NOW)
