@@ -138,6 +138,6 @@ def people(infra):
 def platform(infra, processes, people):
     for service in infra.services:
         processes.start_service(service)
-    relay = processes.start_relay()
+    relay = processes.start_relay(*infra.services)
     base_url = processes.start_gateway()
     return Platform(base_url, people, infra, processes, relay)

@@ -47,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SERVICE_MAX_WORKERS", "10", "Concurrent nameko workers per service process."),
     Setting("GOVERNANCE_SWEEP_INTERVAL", "10",
             "Seconds between governance's sweeps for vote reminders and closes (a vote closes at most this late)."),
+    Setting("POINTS_HOUSEKEEPING_SECONDS", "60",
+            "Seconds between the points service's housekeeping runs (voucher timeouts, expiry notices and expiry)."),
     Setting("RELAY_POLL_INTERVAL", "0.2", "Seconds between outbox polls when the relay found nothing to publish."),
     Setting("RELAY_BATCH_SIZE", "200", "Outbox rows the relay publishes per transaction."),
     Setting("LOG_LEVEL", "INFO", "Python log level of every process."),

@@ -19,7 +19,9 @@ import threading
 import time
 from typing import Any
 
+from amqp.exceptions import AMQPError
 from kombu import Connection, Exchange, Producer
+from kombu.exceptions import OperationalError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,8 @@ from services.common.logging import configure as configure_logging
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
+
+BROKER_ERRORS = (OSError, AMQPError, OperationalError)
 
 # Fault-injection point for the crash tests: the process exits right after the
 # broker confirmed a batch and before the rows are marked published. Never set
@@ -125,7 +129,15 @@ class Relay:
 
     def _pump(self, producer: Producer) -> None:
         while not self.stopping.is_set():
-            published = sum(outbox.relay_batch(producer) for outbox in self.outboxes)
+            published = 0
+            for outbox in self.outboxes:
+                try:
+                    published += outbox.relay_batch(producer)
+                except BROKER_ERRORS:
+                    raise  # the broker connection: reconnect in run()
+                except Exception as exc:
+                    # One service's database being away must not hold up the others' events.
+                    log.warning("relay.outbox_unavailable", service=outbox.service, error=repr(exc))
             if published:
                 log.debug("relay.published", count=published)
             else:

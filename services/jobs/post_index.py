@@ -28,6 +28,9 @@ from services.common.database import make_engine
 from services.jobs import matching
 from services.jobs.models import Employer, JobPost
 from services.jobs.schemas import GROUPS
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
 
 SKILL_WORDS = 4  # 256 distinct skill codes across all tenants
 HOUR_WORDS = 3  # 168 weekly hour slots
@@ -282,10 +285,9 @@ class IndexLoader:
         self.engine = engine
         self.index = index
         self.last_look: datetime | None = None
-        self.refreshed_at = 0.0
 
     def refresh(self) -> int:
-        started, started_monotonic = datetime.now(timezone.utc), time.monotonic()
+        started = datetime.now(timezone.utc)
         query = select(*POST_COLUMNS)
         if self.last_look is not None:
             query = query.where(JobPost.updated_at >= self.last_look - timedelta(seconds=self.OVERLAP_SECONDS))
@@ -294,12 +296,13 @@ class IndexLoader:
             for row in conn.execute(query).mappings():
                 self.index.upsert(dict(row))
                 count += 1
+                if count % 2000 == 0:
+                    time.sleep(0)  # under eventlet: let requests run during a large load
             for employer in conn.execute(select(Employer.id, Employer.wages_paid_reports,
                                                 Employer.wages_unpaid_reports)):
                 self.index.set_employer_reliability(
                     employer.id, matching.reliability(employer.wages_paid_reports, employer.wages_unpaid_reports))
         self.last_look = started
-        self.refreshed_at = started_monotonic
         return count
 
     def consenting_workers(self, tenant_ids: list[str] | None) -> tuple[list[dict], dict[str, set[str]]]:
@@ -328,26 +331,38 @@ class IndexLoader:
                         certificate_skills.setdefault(row.worker_id, set()).add(row.skill)
         return profiles, certificate_skills
 
-    def refresh_if_stale(self) -> None:
-        if time.monotonic() - self.refreshed_at > REFRESH_SECONDS:
-            self.refresh()
 
 
 class PostIndexProvider(DependencyProvider):
-    """One index per service process, shared by its workers."""
+    """One index per service process, shared by its workers. It is filled before
+    the service takes calls, then kept fresh by a background loop, so no request
+    ever waits for a refresh."""
 
     def setup(self) -> None:
         template = self.container.config.get("DATABASE_URL")
         self.engine = make_engine(config.database_url("jobs", template), pool_size=2)
         self.loader = IndexLoader(self.engine, PostIndex())
+        self._running = False
 
     def start(self) -> None:
         self.loader.refresh()
+        self._running = True
+        self.container.spawn_managed_thread(self._keep_fresh)
+
+    def _keep_fresh(self) -> None:
+        while self._running:
+            time.sleep(REFRESH_SECONDS)
+            try:
+                self.loader.refresh()
+            except Exception:  # the database may be away for a moment; the index stays as it was
+                log.warning("jobs.post_index_refresh_failed", exc_info=True)
 
     def stop(self) -> None:
+        self._running = False
         self.engine.dispose()
 
     def kill(self) -> None:
+        self._running = False
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx) -> IndexLoader:

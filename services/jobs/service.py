@@ -247,7 +247,6 @@ class JobsService(DeskEntrypoints, HealthEntrypoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def recommend_posts(self, query: dict | None = None) -> dict:
         params = load(RecommendationQuery(), query or {})
-        self.post_index.refresh_if_stale()
         with self.db.transaction() as tx:
             return PostRecommendationList().dump(recommendations.for_worker(
                 session=tx.session, ctx=self.ctx, index=self.post_index.index, query=params))

@@ -1,11 +1,96 @@
-"""The points nameko service: entrypoints only; rules live in the domain modules."""
+"""The points nameko service (道德银行, the moral bank): entrypoints only; rules live in the
+domain modules (ledger, awards, board, expiry, redemption, agreements, figures)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.timer import timer
+from sqlalchemy import func, select
+
+from services.common import config
 from services.common.context import TenantContext
-from services.common.database import Database
-from services.common.service import HealthEntrypoints
-from services.points.models import Base
+from services.common.contracts import load
+from services.common.database import Database, Transaction, utcnow
+from services.common.logging import get_logger
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
+from services.points import agreements, awards, board, events, expiry, figures, ledger, redemption
+from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
+from services.points.schemas import (
+    AccountSummary,
+    AgreementIn,
+    AgreementList,
+    AgreementOut,
+    AllFiguresOut,
+    AwardOutcome,
+    AwardRequestList,
+    AwardRequestOut,
+    AwardRequestQuery,
+    BoardOut,
+    BoardQuery,
+    CatalogueQuery,
+    LedgerCheckOut,
+    DecisionIn,
+    FiguresOut,
+    CatalogueItemIn,
+    CatalogueItemList,
+    CatalogueItemOut,
+    ManualAwardIn,
+    MerchantIn,
+    MerchantList,
+    MerchantOut,
+    MerchantQuery,
+    MerchantStatementOut,
+    MerchantStatementQuery,
+    PauseIn,
+    PauseList,
+    PauseOut,
+    PauseQuery,
+    PostingOut,
+    PreferencesIn,
+    PreferencesOut,
+    RedemptionIn,
+    RedemptionOut,
+    RedemptionPage,
+    RedemptionQuery,
+    ReversalIn,
+    RuleIn,
+    RuleList,
+    RuleOut,
+    RunOut,
+    SettingsOut,
+    SettingsUpdate,
+    StatementPage,
+    StatementQuery,
+)
+
+log = get_logger(__name__)
+
+# Seconds between housekeeping runs (voucher timeouts, expiry notices, expiry) in every tenant.
+HOUSEKEEPING_SECONDS = config.get_float("POINTS_HOUSEKEEPING_SECONDS")
+
+
+def _posting_out(tx: Transaction, posting: Posting) -> dict:
+    return PostingOut().dump(ledger.posting_view(session=tx.session, posting=posting))
+
+
+def _publish_award(tx: Transaction, posting: Posting) -> None:
+    tx.publish(events.POINTS_AWARDED, events.PointsAwardedData().dump({
+        "posting_id": posting.id, "trace_number": posting.trace_number, "user_id": posting.user_id,
+        "amount": posting.amount, "category": posting.category, "source": posting.source, "rule_id": posting.rule_id,
+        "reference": posting.reference, "occurred_at": posting.occurred_at, "awarded_by": posting.created_by,
+    }), subject=posting.id)
+
+
+def _publish_redemption(tx: Transaction, event: str, item: Redemption, posting_id: str | None) -> None:
+    tx.publish(event, events.RedemptionData().dump({
+        "redemption_id": item.id, "user_id": item.user_id, "merchant_id": item.merchant_id,
+        "merchant_tenant_id": item.merchant_tenant_id, "item_id": item.item_id, "quantity": item.quantity,
+        "points": item.points, "status": item.status, "expires_at": item.expires_at, "posting_id": posting_id,
+        "at": item.closed_at or item.created_at,
+    }), subject=item.id)
 
 
 class PointsService(HealthEntrypoints):
@@ -13,3 +98,371 @@ class PointsService(HealthEntrypoints):
 
     ctx = TenantContext()
     db = Database(Base)
+
+    # --- settings ------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_settings(self) -> dict:
+        with self.db.transaction() as tx:
+            ledger.require_staff(self.ctx)
+            return SettingsOut().dump(ledger.settings(session=tx.session))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_settings(self, changes: dict) -> dict:
+        data = load(SettingsUpdate(), changes, partial=True)
+        with self.db.transaction() as tx:
+            actor = ledger.require_staff(self.ctx)
+            current = ledger.settings(session=tx.session)
+            for key, value in data.items():
+                setattr(current, key, value)
+            current.updated_by = actor
+            tx.session.flush()
+            return SettingsOut().dump(current)
+
+    # --- accounts ------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def account_summary(self, user_id: str | None = None) -> dict:
+        """The caller's own account, or (staff) anyone's in the tenant."""
+        with self.db.transaction() as tx:
+            user_id = self._person(user_id)
+            session, now = tx.session, utcnow()
+            member = ledger.find_member_account(session=session, user_id=user_id)
+            held = session.scalar(select(func.coalesce(func.sum(Redemption.points), 0)).where(
+                Redemption.user_id == user_id, Redemption.status == "pending",
+                Redemption.tenant_id == self.ctx.tenant))
+            paused_until = session.scalar(select(func.max(ExpiryPause.ends_at)).where(
+                ExpiryPause.user_id == user_id, ExpiryPause.starts_at <= now, ExpiryPause.ends_at > now))
+            prefs = board.preferences(session=session, user_id=user_id)
+            available = member.balance if member else 0
+            return AccountSummary().dump({
+                "tenant_id": self.ctx.tenant, "user_id": user_id, "account_id": member.id if member else None,
+                "available": available, "held": int(held), "total": available + int(held),
+                "upcoming_expiry": expiry.upcoming(session=session, member=member),
+                "expiry_paused_until": paused_until, "show_on_board": prefs.show_on_board,
+                "board_name": prefs.board_name,
+            })
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def account_statement(self, user_id: str | None = None, query: dict | None = None) -> dict:
+        params = load(StatementQuery(), query or {})
+        with self.db.transaction() as tx:
+            user_id = self._person(user_id)
+            member = ledger.find_member_account(session=tx.session, user_id=user_id)
+            if member is None:
+                return StatementPage().dump({"items": [], "next_cursor": None})
+            items, next_cursor = ledger.statement(session=tx.session, account_id=member.id, **params)
+            return StatementPage().dump({"items": items, "next_cursor": next_cursor})
+
+    def _person(self, user_id: str | None) -> str:
+        me = self.ctx.require_user()
+        if user_id and user_id != me:
+            ledger.require_staff(self.ctx)  # a resident sees only their own account
+            return user_id
+        return me
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_preferences(self, changes: dict) -> dict:
+        data = load(PreferencesIn(), changes, partial=True)
+        with self.db.transaction() as tx:
+            return PreferencesOut().dump(board.set_preferences(session=tx.session, ctx=self.ctx, changes=data))
+
+    # --- awards, approvals, reversals ------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def award(self, payload: dict) -> dict:
+        data = load(ManualAwardIn(), payload)
+        with self.db.transaction() as tx:
+            outcome, result, created = awards.manual_award(session=tx.session, ctx=self.ctx, data=data)
+            if outcome == "posted":
+                if created:
+                    _publish_award(tx, result)
+                return AwardOutcome().dump({"outcome": outcome, "posting": ledger.posting_view(
+                    session=tx.session, posting=result), "request": None})
+            return AwardOutcome().dump({"outcome": outcome, "posting": None, "request": result})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_award_requests(self, query: dict | None = None) -> dict:
+        params = load(AwardRequestQuery(), query or {})
+        with self.db.transaction() as tx:
+            return AwardRequestList().dump({"items": awards.list_requests(session=tx.session, ctx=self.ctx,
+                                                                          **params)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def approve_award(self, request_id: str, payload: dict | None = None) -> dict:
+        data = load(DecisionIn(), payload or {})
+        with self.db.transaction() as tx:
+            request, posting = awards.approve(session=tx.session, ctx=self.ctx, request_id=request_id, **data)
+            _publish_award(tx, posting)
+            return AwardRequestOut().dump(request)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reject_award(self, request_id: str, payload: dict | None = None) -> dict:
+        data = load(DecisionIn(), payload or {})
+        with self.db.transaction() as tx:
+            return AwardRequestOut().dump(awards.reject(session=tx.session, ctx=self.ctx, request_id=request_id,
+                                                        **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_posting(self, posting_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return _posting_out(tx, ledger.get_posting(session=tx.session, ctx=self.ctx, posting_id=posting_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reverse_posting(self, posting_id: str, payload: dict) -> dict:
+        data = load(ReversalIn(), payload)
+        with self.db.transaction() as tx:
+            posting = ledger.reverse(session=tx.session, ctx=self.ctx, posting_id=posting_id, reason=data["reason"])
+            tx.publish(events.POINTS_REVERSED, events.PointsReversedData().dump({
+                "posting_id": posting.id, "reverses_posting_id": posting.reverses_id,
+                "trace_number": posting.trace_number, "user_id": posting.user_id, "amount": posting.amount,
+                "reason": posting.memo, "reversed_by": posting.created_by,
+            }), subject=posting.id)
+            return _posting_out(tx, posting)
+
+    # --- earning rules and the events they read ----------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_rules(self) -> dict:
+        with self.db.transaction() as tx:
+            return RuleList().dump({"items": awards.list_rules(session=tx.session, ctx=self.ctx)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_rule(self, payload: dict) -> dict:
+        data = load(RuleIn(), payload)
+        with self.db.transaction() as tx:
+            return RuleOut().dump(awards.create_rule(session=tx.session, ctx=self.ctx, data=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_rule(self, rule_id: str, changes: dict) -> dict:
+        data = load(RuleIn(), changes, partial=True)
+        with self.db.transaction() as tx:
+            return RuleOut().dump(awards.update_rule(session=tx.session, ctx=self.ctx, rule_id=rule_id,
+                                                     changes=data))
+
+    @event_handler("training", "session_attended", requeue_on_error=True)
+    def on_session_attended(self, envelope: dict) -> None:
+        self._earn("training.session_attended", envelope, consumer="points.on_session_attended")
+
+    @event_handler("training", "certificate_issued", requeue_on_error=True)
+    def on_certificate_issued(self, envelope: dict) -> None:
+        self._earn("training.certificate_issued", envelope, consumer="points.on_certificate_issued")
+
+    @event_handler("governance", "duty_completed", requeue_on_error=True)
+    def on_duty_completed(self, envelope: dict) -> None:
+        self._earn("governance.duty_completed", envelope, consumer="points.on_duty_completed")
+
+    def _earn(self, event_type: str, envelope: dict, *, consumer: str) -> None:
+        if not self.ctx.tenant_id or not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
+            # Nothing to act on, and redelivering would not change that.
+            log.warning("points.event_ignored", event_type=event_type, event_id=(envelope or {}).get("id"))
+            return
+        with self.db.transaction() as tx:
+            if not tx.first_delivery(envelope, consumer=consumer):
+                return
+            for posting in awards.apply_event(session=tx.session, event_type=event_type, data=envelope["data"]):
+                _publish_award(tx, posting)
+
+    # --- honour board ----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def honour_board(self, query: dict | None = None) -> dict:
+        params = load(BoardQuery(), query or {})
+        with self.db.transaction() as tx:
+            return BoardOut().dump(board.honour_board(session=tx.session, ctx=self.ctx, **params))
+
+    # --- expiry and housekeeping -------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_pause(self, payload: dict) -> dict:
+        data = load(PauseIn(), payload)
+        with self.db.transaction() as tx:
+            return PauseOut().dump(expiry.create_pause(session=tx.session, ctx=self.ctx, **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_pauses(self, query: dict | None = None) -> dict:
+        params = load(PauseQuery(), query or {})
+        with self.db.transaction() as tx:
+            return PauseList().dump({"items": expiry.list_pauses(session=tx.session, ctx=self.ctx, **params)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def run_housekeeping(self) -> dict:
+        """Staff run now what the timer runs every minute, for their tenant."""
+        ledger.require_staff(self.ctx)
+        return RunOut().dump(self._housekeep(self.db.transaction))
+
+    @timer(interval=HOUSEKEEPING_SECONDS)
+    def housekeeping(self) -> None:
+        """Voucher timeouts, expiry notices and expiry in every tenant of the bank."""
+        with self.db.system_read_all_tenants(reason="points housekeeping: find tenants") as session:
+            tenants = sorted(session.scalars(select(Account.tenant_id).distinct()))
+        for tenant_id in tenants:
+            try:
+                done = self._housekeep(lambda t=tenant_id: self.db.system_in_tenant(t, reason="points housekeeping"))
+            except Exception:  # one tenant's trouble must not stop the others'
+                log.exception("points.housekeeping_failed", tenant_id=tenant_id)
+                continue
+            if any(done.values()):
+                log.info("points.housekeeping", tenant_id=tenant_id, **done)
+
+    @staticmethod
+    def _housekeep(unit_of_work, now: datetime | None = None) -> dict[str, int]:
+        """Three short transactions in one tenant; `unit_of_work()` opens each."""
+        now = now or utcnow()
+        with unit_of_work() as tx:
+            vouchers = redemption.expire_due(session=tx.session, now=now)
+            for item in vouchers:
+                _publish_redemption(tx, events.REDEMPTION_EXPIRED, item, item.closing_posting_id)
+        with unit_of_work() as tx:
+            notices = expiry.send_notices(session=tx.session, now=now)
+            for notice in notices:
+                tx.publish(events.POINTS_EXPIRING, events.PointsExpiringData().dump(notice), subject=notice["user_id"])
+        with unit_of_work() as tx:
+            expired = expiry.expire_due(session=tx.session, now=now)
+            for item in expired:
+                tx.publish(events.POINTS_EXPIRED, events.PointsExpiredData().dump(item), subject=item["posting_id"])
+        return {"vouchers_expired": len(vouchers), "notices_sent": len(notices), "people_expired": len(expired),
+                "points_expired": sum(item["amount"] for item in expired)}
+
+    # --- merchants and catalogue --------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_merchant(self, payload: dict) -> dict:
+        data = load(MerchantIn(), payload)
+        with self.db.transaction() as tx:
+            return MerchantOut().dump(redemption.create_merchant(session=tx.session, ctx=self.ctx, data=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_merchant(self, merchant_id: str, changes: dict) -> dict:
+        data = load(MerchantIn(), changes, partial=True)
+        with self.db.transaction() as tx:
+            return MerchantOut().dump(redemption.update_merchant(session=tx.session, ctx=self.ctx,
+                                                                 merchant_id=merchant_id, changes=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_merchant(self, merchant_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return MerchantOut().dump(redemption.get_merchant(session=tx.session, ctx=self.ctx,
+                                                              merchant_id=merchant_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_merchants(self, query: dict | None = None) -> dict:
+        params = load(MerchantQuery(), query or {})
+        with self.db.transaction() as tx:
+            return MerchantList().dump({"items": redemption.list_merchants(session=tx.session, ctx=self.ctx,
+                                                                           **params)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_item(self, merchant_id: str, payload: dict) -> dict:
+        data = load(CatalogueItemIn(), payload)
+        with self.db.transaction() as tx:
+            item = redemption.create_item(session=tx.session, ctx=self.ctx, merchant_id=merchant_id, data=data)
+            return self._item_out(tx, item)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_item(self, item_id: str, changes: dict) -> dict:
+        data = load(CatalogueItemIn(), changes, partial=True)
+        with self.db.transaction() as tx:
+            item = redemption.update_item(session=tx.session, ctx=self.ctx, item_id=item_id, changes=data)
+            return self._item_out(tx, item)
+
+    @staticmethod
+    def _item_out(tx: Transaction, item) -> dict:
+        merchant = tx.session.get(Merchant, item.merchant_id)
+        return CatalogueItemOut().dump({**{k: getattr(item, k) for k in CatalogueItemOut().fields if hasattr(item, k)},
+                               "merchant_name": merchant.name})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def catalogue(self, query: dict | None = None) -> dict:
+        params = load(CatalogueQuery(), query or {})
+        with self.db.transaction() as tx:
+            rows = redemption.catalogue(session=tx.session, ctx=self.ctx, **params)
+            return CatalogueItemList().dump({"items": [
+                {**{k: getattr(item, k) for k in CatalogueItemOut().fields if hasattr(item, k)}, "merchant_name": merchant.name}
+                for item, merchant in rows]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def merchant_statement(self, merchant_id: str, query: dict | None = None) -> dict:
+        params = load(MerchantStatementQuery(), query or {})
+        with self.db.transaction() as tx:
+            return MerchantStatementOut().dump(redemption.merchant_statement(
+                session=tx.session, ctx=self.ctx, merchant_id=merchant_id, **params))
+
+    # --- redemption -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_redemption(self, payload: dict) -> dict:
+        data = load(RedemptionIn(), payload)
+        with self.db.transaction() as tx:
+            item = redemption.create(session=tx.session, ctx=self.ctx, **data)
+            _publish_redemption(tx, events.REDEMPTION_CREATED, item, item.hold_posting_id)
+            return RedemptionOut().dump(redemption.view(item, self.ctx, with_qr=True))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_redemption(self, redemption_id: str) -> dict:
+        with self.db.transaction() as tx:
+            item = redemption.get(session=tx.session, ctx=self.ctx, redemption_id=redemption_id)
+            return RedemptionOut().dump(redemption.view(item, self.ctx, with_qr=True))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_redemptions(self, query: dict | None = None) -> dict:
+        params = load(RedemptionQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, next_cursor = redemption.list_page(session=tx.session, ctx=self.ctx, **params)
+            return RedemptionPage().dump({"items": [redemption.view(i, self.ctx) for i in items],
+                                          "next_cursor": next_cursor})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cancel_redemption(self, redemption_id: str) -> dict:
+        with self.db.transaction() as tx:
+            item = redemption.cancel(session=tx.session, ctx=self.ctx, redemption_id=redemption_id)
+            _publish_redemption(tx, events.REDEMPTION_CANCELLED, item, item.closing_posting_id)
+            return RedemptionOut().dump(redemption.view(item, self.ctx))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def preview_voucher(self, code: str) -> dict:
+        with self.db.transaction() as tx:
+            return RedemptionOut().dump(redemption.view(redemption.preview(session=tx.session, ctx=self.ctx,
+                                                                           code=str(code)), self.ctx))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def confirm_voucher(self, code: str) -> dict:
+        with self.db.transaction() as tx:
+            item = redemption.confirm(session=tx.session, ctx=self.ctx, code=str(code))
+            _publish_redemption(tx, events.REDEMPTION_CONFIRMED, item, item.closing_posting_id)
+            return RedemptionOut().dump(redemption.view(item, self.ctx))
+
+    # --- agreements, figures, the check --------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_agreements(self) -> dict:
+        with self.db.transaction() as tx:
+            return AgreementList().dump({"items": agreements.sides(session=tx.session, ctx=self.ctx)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_agreement(self, partner_tenant_id: str, payload: dict) -> dict:
+        data = load(AgreementIn(), payload)
+        with self.db.transaction() as tx:
+            agreements.set_side(session=tx.session, ctx=self.ctx, partner_tenant_id=partner_tenant_id, **data)
+            found = [s for s in agreements.sides(session=tx.session, ctx=self.ctx)
+                     if s["partner_tenant_id"] == partner_tenant_id]
+            return AgreementOut().dump(found[0])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def figures(self) -> dict:
+        with self.db.transaction() as tx:
+            ledger.require_staff(self.ctx)
+            return FiguresOut().dump(figures.for_tenant(session=tx.session, tenant_id=self.ctx.tenant))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def figures_all_tenants(self) -> dict:
+        with self.db.read_all_tenants() as session:
+            found = figures.by_tenant(session=session)
+            return AllFiguresOut().dump({"tenants": [{"tenant_id": t, **found[t]} for t in sorted(found)]})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def check_ledger(self) -> dict:
+        with self.db.transaction() as tx:
+            ledger.require_staff(self.ctx)
+            return LedgerCheckOut().dump(ledger.check(session=tx.session))
+

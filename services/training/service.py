@@ -1,15 +1,348 @@
-"""The training nameko service: entrypoints only; rules live in the domain modules."""
+"""The training nameko service: entrypoints only; rules live in the domain modules.
+
+Reads run in the caller's tenant (`db.transaction()`), where sharing decides what is visible. Writes run
+in the tenant hosting the course or session (`db.hosted_transaction(host)`, see tenancy.py), found first
+by a read in the caller's tenant, so that a resident of one community can enrol in a college's session;
+the domain rule checks the sharing again inside. Their events are published in the same transaction.
+"""
 
 from __future__ import annotations
 
+import base64
+
+from nameko.rpc import rpc
+
 from services.common.context import TenantContext
-from services.common.database import Database
-from services.common.service import HealthEntrypoints
+from services.common.contracts import load
+from services.common.errors import Forbidden
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
+from services.training import (
+    attendance,
+    catalogue,
+    certificate_pdf,
+    completion,
+    enrolment,
+    figures,
+    mentors,
+    scheduling,
+)
+from services.training.access import is_staff
 from services.training.models import Base
+from services.training.schemas import (
+    AllTenantFigures,
+    AttendanceList,
+    AttendanceMarkIn,
+    AttendanceOut,
+    AudienceIn,
+    CancelIn,
+    CategoryList,
+    CertificateList,
+    CertificateOut,
+    CertificatePdfOut,
+    CheckInIn,
+    CheckinCodeOut,
+    CourseCreate,
+    CourseListQuery,
+    CourseOut,
+    CoursePage,
+    CourseUpdate,
+    EnrolIn,
+    EnrolmentList,
+    EnrolmentListQuery,
+    EnrolmentOut,
+    ExamScoreIn,
+    MeetingIn,
+    MeetingOut,
+    MentorCreate,
+    MentorList,
+    MentorOut,
+    MentorRatingsOut,
+    RatingIn,
+    RatingOut,
+    RevokeIn,
+    SessionCloseOut,
+    SessionCreate,
+    SessionList,
+    SessionOut,
+    TenantFigures,
+    VerificationOut,
+)
+from services.training.tenancy import Outbox, TrainingDatabase
+
+_course_out = CourseOut()
+_session_out = SessionOut()
+_enrolment_out = EnrolmentOut()
+_certificate_out = CertificateOut()
 
 
 class TrainingService(HealthEntrypoints):
     name = "training"
 
     ctx = TenantContext()
-    db = Database(Base)
+    db = TrainingDatabase(Base)
+
+    # --- catalogue -------------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_categories(self) -> dict:
+        with self.db.transaction() as tx:
+            return CategoryList().dump({"items": catalogue.list_categories(session=tx.session)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_course(self, payload: dict) -> dict:
+        data = load(CourseCreate(), payload)
+        with self.db.transaction() as tx:
+            return _course_out.dump(catalogue.create_course(session=tx.session, ctx=self.ctx, data=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_course(self, course_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return _course_out.dump(catalogue.get_course(session=tx.session, ctx=self.ctx, course_id=course_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def update_course(self, course_id: str, changes: dict) -> dict:
+        data = load(CourseUpdate(), changes, partial=True)
+        with self.db.transaction() as tx:
+            return _course_out.dump(catalogue.update_course(session=tx.session, ctx=self.ctx, course_id=course_id,
+                                                            changes=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_courses(self, query: dict | None = None) -> dict:
+        params = load(CourseListQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, next_cursor = catalogue.list_courses(session=tx.session, ctx=self.ctx, **params)
+            return CoursePage().dump({"items": items, "next_cursor": next_cursor})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def publish_course(self, course_id: str, payload: dict | None = None) -> dict:
+        data = load(AudienceIn(), payload or {})
+        outbox = Outbox()
+        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+            course = catalogue.publish(session=tx.session, ctx=self.ctx, course_id=course_id, outbox=outbox, **data)
+            tx.publish_all(outbox)
+            return _course_out.dump(course)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def withdraw_course(self, course_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return _course_out.dump(catalogue.withdraw(session=tx.session, ctx=self.ctx, course_id=course_id))
+
+    # --- sessions and meetings -----------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_session(self, course_id: str, payload: dict) -> dict:
+        data = load(SessionCreate(), payload)
+        with self.db.transaction() as tx:
+            return _session_out.dump(scheduling.create_session(session=tx.session, ctx=self.ctx, course_id=course_id,
+                                                               data=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_sessions(self, course_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return SessionList().dump({"items": scheduling.list_sessions(session=tx.session, ctx=self.ctx,
+                                                                         course_id=course_id)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_session(self, session_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return _session_out.dump(scheduling.get_session(session=tx.session, ctx=self.ctx, session_id=session_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def add_meeting(self, session_id: str, payload: dict) -> dict:
+        data = load(MeetingIn(), payload)
+        with self.db.transaction() as tx:
+            return MeetingOut().dump(scheduling.add_meeting(session=tx.session, ctx=self.ctx, session_id=session_id,
+                                                            data=data))
+
+    # --- enrolment -------------------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def enrol(self, session_id: str, payload: dict) -> dict:
+        data = load(EnrolIn(), payload)
+        host = self._host_of_session(session_id)
+        outbox = Outbox()
+        with self.db.hosted_transaction(host) as tx:
+            made = enrolment.enrol(session=tx.session, ctx=self.ctx, session_id=session_id, data=data, outbox=outbox)
+            tx.publish_all(outbox)
+            return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[made])[0])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cancel_enrolment(self, enrolment_id: str, payload: dict | None = None) -> dict:
+        data = load(CancelIn(), payload or {})
+        host = self._host_of_enrolment(enrolment_id)
+        outbox = Outbox()
+        with self.db.hosted_transaction(host) as tx:
+            cancelled = enrolment.cancel(session=tx.session, ctx=self.ctx, enrolment_id=enrolment_id,
+                                         reason=data["reason"], outbox=outbox)
+            tx.publish_all(outbox)
+            return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[cancelled])[0])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_enrolment(self, enrolment_id: str) -> dict:
+        with self.db.transaction() as tx:
+            found = enrolment.get_enrolment(session=tx.session, ctx=self.ctx, enrolment_id=enrolment_id)
+            return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[found])[0])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_my_enrolments(self, query: dict | None = None) -> dict:
+        params = load(EnrolmentListQuery(), query or {})
+        with self.db.transaction() as tx:
+            items = enrolment.list_mine(session=tx.session, ctx=self.ctx, **params)
+            return EnrolmentList().dump({"items": enrolment.views(session=tx.session, enrolments=items)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def roster(self, session_id: str, query: dict | None = None) -> dict:
+        params = load(EnrolmentListQuery(), query or {})
+        with self.db.transaction() as tx:
+            items = enrolment.roster(session=tx.session, ctx=self.ctx, session_id=session_id, **params)
+            return EnrolmentList().dump({"items": enrolment.views(session=tx.session, enrolments=items)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def set_exam_score(self, enrolment_id: str, payload: dict) -> dict:
+        data = load(ExamScoreIn(), payload)
+        with self.db.transaction() as tx:
+            scored = enrolment.set_exam_score(session=tx.session, ctx=self.ctx, enrolment_id=enrolment_id,
+                                              score=data["score"])
+            return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[scored])[0])
+
+    # --- attendance ------------------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def checkin_code(self, meeting_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return CheckinCodeOut().dump(attendance.checkin_code(session=tx.session, ctx=self.ctx,
+                                                                 meeting_id=meeting_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def check_in(self, meeting_id: str, payload: dict) -> dict:
+        data = load(CheckInIn(), payload)
+        host = self._host_of_meeting(meeting_id)
+        outbox = Outbox()
+        with self.db.hosted_transaction(host) as tx:
+            record = attendance.check_in(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
+                                         token=data["token"], outbox=outbox)
+            tx.publish_all(outbox)
+            return AttendanceOut().dump(record)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def mark_attendance(self, meeting_id: str, payload: dict) -> dict:
+        data = load(AttendanceMarkIn(), payload)
+        outbox = Outbox()
+        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+            records = attendance.mark(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
+                                      present=data["present"], walk_ins=data["walk_ins"], outbox=outbox)
+            tx.publish_all(outbox)
+            return AttendanceList().dump({"items": records})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_attendance(self, meeting_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return AttendanceList().dump({"items": attendance.list_for_meeting(session=tx.session, ctx=self.ctx,
+                                                                               meeting_id=meeting_id)})
+
+    # --- completion and certificates ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def close_session(self, session_id: str) -> dict:
+        outbox = Outbox()
+        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+            result = completion.close_session(session=tx.session, ctx=self.ctx, session_id=session_id, outbox=outbox)
+            tx.publish_all(outbox)
+            return SessionCloseOut().dump(result)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_certificates(self) -> dict:
+        with self.db.transaction() as tx:
+            return CertificateList().dump({"items": completion.list_certificates(session=tx.session, ctx=self.ctx)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_certificate(self, certificate_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return _certificate_out.dump(completion.get_certificate(session=tx.session, ctx=self.ctx,
+                                                                    certificate_id=certificate_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def certificate_pdf(self, certificate_id: str, verify_url_base: str) -> dict:
+        """`verify_url_base` is the public verification address up to the code (the gateway knows it)."""
+        with self.db.transaction() as tx:
+            certificate = completion.get_certificate(session=tx.session, ctx=self.ctx, certificate_id=certificate_id)
+            pdf = certificate_pdf.render(certificate, verify_url=verify_url_base + certificate.code)
+            return CertificatePdfOut().dump({"filename": f"certificate-{certificate.code}.pdf",
+                                             "content_base64": base64.b64encode(pdf).decode()})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def revoke_certificate(self, certificate_id: str, payload: dict) -> dict:
+        data = load(RevokeIn(), payload)
+        outbox = Outbox()
+        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+            revoked = completion.revoke(session=tx.session, ctx=self.ctx, certificate_id=certificate_id,
+                                        reason=data["reason"], outbox=outbox)
+            tx.publish_all(outbox)
+            return _certificate_out.dump(revoked)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def verify_certificate(self, code: str) -> dict:
+        """Public: needs no tenant and no user."""
+        with self.db.public_read() as session:
+            return VerificationOut().dump(completion.verify(session=session, code=str(code)[:64]))
+
+    # --- mentors and ratings ---------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def create_mentor(self, payload: dict) -> dict:
+        data = load(MentorCreate(), payload)
+        with self.db.transaction() as tx:
+            return MentorOut().dump(mentors.create_mentor(session=tx.session, ctx=self.ctx, data=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_mentors(self) -> dict:
+        with self.db.transaction() as tx:
+            return MentorList().dump({"items": mentors.list_mentors(session=tx.session)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def get_mentor(self, mentor_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return MentorOut().dump(mentors.get_mentor(session=tx.session, mentor_id=mentor_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def rate_session(self, session_id: str, payload: dict) -> dict:
+        data = load(RatingIn(), payload)
+        host = self._host_of_session(session_id)
+        with self.db.hosted_transaction(host) as tx:
+            return RatingOut().dump(mentors.rate_session(session=tx.session, ctx=self.ctx, session_id=session_id,
+                                                         **data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def my_ratings(self) -> dict:
+        with self.db.transaction() as tx:
+            return MentorRatingsOut().dump(mentors.my_ratings(session=tx.session, ctx=self.ctx))
+
+    # --- figures -------------------------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def tenant_figures(self) -> dict:
+        if not is_staff(self.ctx):
+            raise Forbidden("仅限工作人员 / Staff only")
+        with self.db.transaction() as tx:
+            rows = figures.figures(session=tx.session, tenant_ids=[self.ctx.tenant])
+            return TenantFigures().dump(rows[0])
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def all_tenant_figures(self) -> dict:
+        with self.db.read_all_tenants() as session:
+            rows = figures.figures(session=session, tenant_ids=None)
+            return AllTenantFigures().dump({"total": figures.total(rows), "tenants": rows})
+
+    # --- where a write must run ------------------------------------------------------------------------------
+
+    def _host_of_session(self, session_id: str) -> str:
+        with self.db.transaction() as tx:
+            return scheduling.get_session(session=tx.session, ctx=self.ctx, session_id=session_id).tenant_id
+
+    def _host_of_meeting(self, meeting_id: str) -> str:
+        with self.db.transaction() as tx:
+            return scheduling.get_meeting(session=tx.session, ctx=self.ctx, meeting_id=meeting_id).tenant_id
+
+    def _host_of_enrolment(self, enrolment_id: str) -> str:
+        with self.db.transaction() as tx:
+            return enrolment.get_enrolment(session=tx.session, ctx=self.ctx, enrolment_id=enrolment_id).tenant_id

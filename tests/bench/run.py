@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         people = seed_identity(infra.owner_url("gateway"))
         for service in infra.services:
             processes.start_service(service)
-        processes.start_relay()
+        processes.start_relay(*infra.services)
         base_url = processes.start_gateway(workers=Bench.gateway_workers, threads=Bench.gateway_threads,
                                            LOG_LEVEL="WARNING")
         bench = Bench(Platform(base_url, people, infra, processes, None))

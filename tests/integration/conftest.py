@@ -24,4 +24,4 @@ def relays_stopped(processes):
         processes.stop(relay)
     yield
     if running:
-        processes.start_relay()
+        processes.start_relay(*processes.infra.services)

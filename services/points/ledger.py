@@ -1,0 +1,445 @@
+"""The double-entry ledger of the moral bank: accounts, postings, lots, reversals and the proof
+that balances equal entries.
+
+Rules this module enforces, whoever calls it:
+- a posting's entries sum to zero and are whole, non-zero points; it has at least two legs;
+- a personal account (a member's, a merchant's) never goes below zero: it is locked
+  (`SELECT … FOR UPDATE`) before it moves, so concurrent spends see each other;
+- the tenant's own accounts (issuance, holding, expiry, clearing) take atomic increments
+  after the personal accounts are locked, so that all locks are taken in one global order
+  (personal by id, then the tenant's own by id) and two postings cannot deadlock;
+- an idempotency key is unique per tenant and source: the same key returns the first posting;
+- nothing is updated or deleted: a reversal is a new posting linked to the original.
+
+Pure rules over a tenant-scoped session; no broker, no nameko.
+"""
+
+from __future__ import annotations
+
+import calendar
+import secrets
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Sequence
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import Conflict, NotFound
+from services.points.models import (
+    CLEARING,
+    EXPIRY,
+    HOLDING,
+    ISSUANCE,
+    MEMBER,
+    MERCHANT,
+    PERSONAL_KINDS,
+    Account,
+    Entry,
+    Lot,
+    LotUse,
+    PointsSettings,
+    Posting,
+)
+
+STAFF_ROLES = ("staff", "tenant_admin")
+MAX_AMOUNT = 1_000_000
+_TRACE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+Leg = tuple[Account, int]
+
+
+class LedgerCorrupt(RuntimeError):
+    """An invariant the ledger relies on does not hold; the transaction must not commit."""
+
+
+def is_staff(ctx: CallContext) -> bool:
+    return ctx.has_any_role(*STAFF_ROLES)
+
+
+def require_staff(ctx: CallContext) -> str:
+    ctx.require_role(*STAFF_ROLES)
+    return ctx.require_user()
+
+
+# --- settings and accounts -----------------------------------------------------------
+
+
+def get_or_create(session: Session, model: type, where: dict[str, Any], defaults: dict[str, Any] | None = None):
+    """Concurrent first use of the same row: one insert wins, the other reads it."""
+    found = session.scalar(select(model).filter_by(**where))
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            created = model(**where, **(defaults or {}))
+            session.add(created)
+        return created
+    except IntegrityError:
+        return session.scalar(select(model).filter_by(**where))
+
+
+def settings(*, session: Session) -> PointsSettings:
+    """The tenant's settings row (created with the defaults on first use); read once per transaction."""
+    key = ("points.settings", session.info.get("tenant_id"))
+    cached = session.info.get(key)
+    if cached is None or cached not in session:
+        cached = session.info[key] = get_or_create(session, PointsSettings, {})
+    return cached
+
+
+def account(*, session: Session, kind: str, owner_id: str = "") -> Account:
+    if session.info.get(_PENDING):
+        apply_pending(session)
+    return get_or_create(session, Account, {"kind": kind, "owner_id": owner_id}, {"balance": 0})
+
+
+def member_account(*, session: Session, user_id: str) -> Account:
+    return account(session=session, kind=MEMBER, owner_id=user_id)
+
+
+def find_member_account(*, session: Session, user_id: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.kind == MEMBER, Account.owner_id == user_id))
+
+
+def issuance(*, session: Session) -> Account:
+    return account(session=session, kind=ISSUANCE)
+
+
+def holding(*, session: Session) -> Account:
+    return account(session=session, kind=HOLDING)
+
+
+def expiry(*, session: Session) -> Account:
+    return account(session=session, kind=EXPIRY)
+
+
+def clearing(*, session: Session, partner_tenant_id: str) -> Account:
+    return account(session=session, kind=CLEARING, owner_id=partner_tenant_id)
+
+
+def merchant_account(*, session: Session, merchant_id: str) -> Account:
+    return account(session=session, kind=MERCHANT, owner_id=merchant_id)
+
+
+def lock(*, session: Session, accounts: Sequence[Account]) -> list[Account]:
+    """Lock personal accounts in id order and refresh their balances from the database."""
+    ids = sorted({a.id for a in accounts})
+    if not ids:
+        return []
+    return list(session.scalars(
+        select(Account).where(Account.id.in_(ids)).order_by(Account.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ))
+
+
+# --- postings ------------------------------------------------------------------------
+
+
+def new_trace_number(now: datetime) -> str:
+    """A payment's human-readable trace number (Cyclos): date + 8 random base32 characters."""
+    return now.strftime("%y%m%d") + "".join(secrets.choice(_TRACE_ALPHABET) for _ in range(8))
+
+
+def find_posting(*, session: Session, source: str, key: str) -> Posting | None:
+    return session.scalar(select(Posting).where(Posting.source == source, Posting.idempotency_key == key))
+
+
+def _check_legs(legs: Sequence[Leg]) -> None:
+    if len(legs) < 2:
+        raise LedgerCorrupt("A posting needs at least two legs")
+    for _account, amount in legs:
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0 or abs(amount) > MAX_AMOUNT * 1000:
+            raise LedgerCorrupt(f"A leg must move whole, non-zero points: {amount!r}")
+    if sum(amount for _account, amount in legs) != 0:
+        raise LedgerCorrupt("A posting's entries must sum to zero")
+
+
+def post(*, session: Session, kind: str, source: str, key: str, legs: Sequence[Leg], amount: int,
+         user_id: str | None = None, category: str | None = None, rule_id: str | None = None,
+         reference: str | None = None, reverses_id: str | None = None, memo: str | None = None,
+         created_by: str | None = None, occurred_at: datetime | None = None,
+         now: datetime | None = None) -> tuple[Posting, bool]:
+    """Write one balanced posting. Returns (posting, True), or (the first posting, False) when
+    (source, key) was used before. Refuses (Conflict, nothing written) when a personal account
+    would go below zero."""
+    _check_legs(legs)
+    now = now or utcnow()
+    existing = find_posting(session=session, source=source, key=key)
+    if existing is not None:
+        return same_kind(existing, kind), False
+
+    deltas: dict[str, int] = defaultdict(int)
+    by_id: dict[str, Account] = {}
+    for leg_account, leg_amount in legs:
+        deltas[leg_account.id] += leg_amount
+        by_id[leg_account.id] = leg_account
+    personal = {a.id: a for a in lock(session=session, accounts=[a for a in by_id.values()
+                                                                if a.kind in PERSONAL_KINDS])}
+    for account_id, locked in personal.items():
+        if locked.balance + deltas[account_id] < 0:
+            raise Conflict("积分不足 / Not enough points",
+                           {"state": "insufficient", "available": locked.balance, "required": -deltas[account_id]})
+
+    posting = Posting(trace_number=new_trace_number(now), kind=kind, source=source, idempotency_key=key,
+                      amount=amount, user_id=user_id, category=category, rule_id=rule_id, reference=reference,
+                      reverses_id=reverses_id, memo=memo, created_by=created_by, occurred_at=occurred_at or now,
+                      created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(posting)
+    except IntegrityError:
+        # The same key committed meanwhile (a concurrent retry): answer with the first posting.
+        existing = find_posting(session=session, source=source, key=key)
+        if existing is None:
+            raise
+        return same_kind(existing, kind), False
+
+    for leg_account, leg_amount in legs:
+        balance_after = None
+        if leg_account.id in personal:
+            held = personal[leg_account.id]
+            held.balance += leg_amount
+            balance_after = held.balance
+        session.add(Entry(posting_id=posting.id, account_id=leg_account.id, amount=leg_amount,
+                          balance_after=balance_after, created_at=now))
+    session.flush()
+    for account_id in sorted(set(by_id) - set(personal)):
+        _defer_increment(session, account_id, deltas[account_id])
+    return posting, True
+
+
+# The tenant's own accounts are touched by nearly every posting (every award moves the issuance
+# account). Their increments are applied as the transaction's last statements, just before
+# COMMIT, so each holds that hot row's lock for as short a time as possible; in account-id order,
+# after every personal lock, so that no two transactions wait on each other in a circle.
+_PENDING = "points.pending_increments"
+_HOOKED = "points.increment_hooks"
+
+
+def _defer_increment(session: Session, account_id: str, delta: int) -> None:
+    if not session.info.get(_HOOKED):
+        event.listen(session, "before_commit", apply_pending)
+        event.listen(session, "after_rollback", lambda s: s.info.pop(_PENDING, None))
+        session.info[_HOOKED] = True
+    pending = session.info.setdefault(_PENDING, defaultdict(int))
+    pending[account_id] += delta
+
+
+def apply_pending(session: Session) -> None:
+    """Apply deferred increments now (at commit, before reading the tenant's own balances in the
+    same transaction, and before switching tenants)."""
+    pending = session.info.pop(_PENDING, None)
+    for account_id in sorted(pending or ()):
+        if pending[account_id]:
+            session.execute(update(Account).where(Account.id == account_id)
+                            .values(balance=Account.balance + pending[account_id]))
+
+
+def same_kind(existing: Posting, kind: str) -> Posting:
+    if existing.kind != kind:
+        raise Conflict("此幂等键已用于其他记账 / This idempotency key was used for another posting",
+                       {"state": "key_reused", "posting_id": existing.id, "kind": existing.kind})
+    return existing
+
+
+def entries_of(*, session: Session, posting_id: str) -> list[tuple[Entry, Account]]:
+    return list(session.execute(
+        select(Entry, Account).join(Account, Account.id == Entry.account_id)
+        .where(Entry.posting_id == posting_id).order_by(Entry.seq)
+    ).tuples())
+
+
+# --- lots: first in, first out -------------------------------------------------------
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def add_lot(*, session: Session, member: Account, posting: Posting, amount: int, earned_at: datetime,
+            expiry_months: int) -> Lot:
+    lot = Lot(account_id=member.id, posting_id=posting.id, amount=amount, remaining=amount, earned_at=earned_at,
+              expires_at=add_months(earned_at, expiry_months))
+    session.add(lot)
+    return lot
+
+
+def draw_lots(*, session: Session, member: Account, posting: Posting, amount: int,
+              first_lot_id: str | None = None, only: Sequence[Lot] | None = None) -> list[LotUse]:
+    """Take `amount` from the member's lots, the one expiring first first (after `first_lot_id`,
+    if given). Call with the member's account locked (after `post`)."""
+    if only is not None:
+        lots = list(only)
+    else:
+        lots = list(session.scalars(
+            select(Lot).where(Lot.account_id == member.id, Lot.remaining > 0)
+            .order_by(Lot.expires_at, Lot.earned_at, Lot.id).execution_options(populate_existing=True)
+        ))
+        if first_lot_id:
+            lots.sort(key=lambda lot: lot.id != first_lot_id)
+    uses, left = [], amount
+    for lot in lots:
+        if left == 0:
+            break
+        taken = min(lot.remaining, left)
+        if taken <= 0:
+            continue
+        lot.remaining -= taken
+        left -= taken
+        use = LotUse(lot_id=lot.id, posting_id=posting.id, amount=taken)
+        session.add(use)
+        uses.append(use)
+    if left:
+        raise LedgerCorrupt(f"Lots of account {member.id} hold less than its balance")
+    return uses
+
+
+def give_back_lots(*, session: Session, drawn_by: str, posting: Posting) -> None:
+    """Undo what posting `drawn_by` took from lots (a released hold): each lot gets its points
+    back with its own expiry date, so a release never makes points younger."""
+    uses = list(session.scalars(select(LotUse).where(LotUse.posting_id == drawn_by).order_by(LotUse.seq)))
+    lots = {lot.id: lot for lot in session.scalars(select(Lot).where(Lot.id.in_([u.lot_id for u in uses]))
+                                                   .execution_options(populate_existing=True))}
+    for use in uses:
+        lots[use.lot_id].remaining += use.amount
+        session.add(LotUse(lot_id=use.lot_id, posting_id=posting.id, amount=-use.amount))
+
+
+# --- awards and reversals ------------------------------------------------------------
+
+
+def award(*, session: Session, user_id: str, amount: int, category: str, source: str, key: str,
+          rule_id: str | None = None, reference: str | None = None, memo: str | None = None,
+          created_by: str | None = None, occurred_at: datetime | None = None,
+          now: datetime | None = None) -> tuple[Posting, bool]:
+    """Issue points to a person: issuance → member, and a lot that expires after the tenant's
+    `expiry_months`, counted from the act."""
+    if not isinstance(amount, int) or amount <= 0 or amount > MAX_AMOUNT:
+        raise LedgerCorrupt(f"An award must be a positive whole number of points: {amount!r}")
+    now = now or utcnow()
+    occurred_at = occurred_at or now
+    member = member_account(session=session, user_id=user_id)
+    posting, created = post(
+        session=session, kind="award", source=source, key=key,
+        legs=[(issuance(session=session), -amount), (member, amount)], amount=amount, user_id=user_id,
+        category=category, rule_id=rule_id, reference=reference, memo=memo, created_by=created_by,
+        occurred_at=occurred_at, now=now,
+    )
+    if created:
+        add_lot(session=session, member=member, posting=posting, amount=amount, earned_at=occurred_at,
+                expiry_months=settings(session=session).expiry_months)
+    return posting, created
+
+
+def reverse(*, session: Session, ctx: CallContext, posting_id: str, reason: str,
+            now: datetime | None = None) -> Posting:
+    """Staff correct a wrong award by a reversal posting linked to it: the same legs, negated.
+    Refused when already reversed, when the posting is not an award, or when the person has
+    already spent the points (the ledger never goes below zero)."""
+    actor = require_staff(ctx)
+    now = now or utcnow()
+    original = session.get(Posting, posting_id)
+    if original is None:
+        raise NotFound("记账记录不存在 / Posting not found", {"posting_id": posting_id})
+    if original.kind != "award":
+        raise Conflict("只能冲正奖励记录 / Only awards can be reversed", {"state": original.kind})
+    reversal = session.scalar(select(Posting).where(Posting.reverses_id == original.id))
+    if reversal is not None:
+        raise Conflict("该记录已冲正 / Already reversed", {"state": "reversed", "reversed_by": reversal.id})
+    legs = [(leg_account, -entry.amount) for entry, leg_account in entries_of(session=session, posting_id=original.id)]
+    posting, _created = post(
+        session=session, kind="reversal", source="reversal", key=original.id, legs=legs, amount=original.amount,
+        user_id=original.user_id, category=original.category, rule_id=original.rule_id, reference=original.id,
+        reverses_id=original.id, memo=reason, created_by=actor, occurred_at=original.occurred_at, now=now,
+    )
+    member = next(a for a, amount in legs if a.kind == MEMBER)
+    first_lot = session.scalar(select(Lot.id).where(Lot.posting_id == original.id))
+    draw_lots(session=session, member=member, posting=posting, amount=original.amount, first_lot_id=first_lot)
+    return posting
+
+
+def get_posting(*, session: Session, ctx: CallContext, posting_id: str) -> Posting:
+    """Staff see any posting of their tenant; a person sees postings about themselves."""
+    posting = session.get(Posting, posting_id)
+    if posting is None or not (is_staff(ctx) or (ctx.user_id and posting.user_id == ctx.user_id)):
+        raise NotFound("记账记录不存在 / Posting not found", {"posting_id": posting_id})
+    return posting
+
+
+def posting_view(*, session: Session, posting: Posting) -> dict[str, Any]:
+    reversed_by = session.scalar(select(Posting.id).where(Posting.reverses_id == posting.id))
+    entries = [{"account_id": a.id, "account_kind": a.kind, "owner_id": a.owner_id or None, "amount": e.amount}
+               for e, a in entries_of(session=session, posting_id=posting.id)]
+    return {**_posting_fields(posting), "entries": entries, "reversed_by": reversed_by}
+
+
+def _posting_fields(posting: Posting) -> dict[str, Any]:
+    return {name: getattr(posting, name) for name in (
+        "id", "trace_number", "kind", "source", "amount", "user_id", "category", "rule_id", "reference",
+        "reverses_id", "memo", "created_by", "occurred_at", "created_at")}
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def statement(*, session: Session, account_id: str, limit: int, after: int | None) -> tuple[list[dict], int | None]:
+    """An account's entries, newest first, with the posting each belongs to (keyset on entry seq)."""
+    query = (select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id)
+             .where(Entry.account_id == account_id).order_by(Entry.seq.desc()).limit(limit + 1))
+    if after is not None:
+        query = query.where(Entry.seq < after)
+    rows = list(session.execute(query).tuples())
+    items = [{"seq": e.seq, "amount": e.amount, "balance_after": e.balance_after, "posting_id": p.id,
+              "trace_number": p.trace_number, "kind": p.kind, "category": p.category, "memo": p.memo,
+              "reference": p.reference, "occurred_at": p.occurred_at, "created_at": e.created_at}
+             for e, p in rows[:limit]]
+    next_cursor = items[-1]["seq"] if len(rows) > limit else None
+    return items, next_cursor
+
+
+def check(*, session: Session) -> dict[str, Any]:
+    """The proof the bank keeps: every account's balance equals the sum of its entries, every
+    posting sums to zero, a member's balance equals what its lots still hold, and a personal
+    account's last `balance_after` is its balance. Runs in the session's tenant (or, with an
+    unscoped owner session, over every tenant)."""
+    apply_pending(session)
+    problems: list[dict[str, Any]] = []
+    sums = dict(session.execute(select(Entry.account_id, func.sum(Entry.amount)).group_by(Entry.account_id)).all())
+    lot_sums = dict(session.execute(select(Lot.account_id, func.sum(Lot.remaining)).group_by(Lot.account_id))
+                    .all())
+    last_seq = (select(Entry.account_id, func.max(Entry.seq).label("seq")).group_by(Entry.account_id).subquery())
+    last_after = dict(session.execute(
+        select(Entry.account_id, Entry.balance_after).join(last_seq, Entry.seq == last_seq.c.seq)).all())
+    accounts = list(session.scalars(select(Account)))
+    for acc in accounts:
+        entry_sum = int(sums.get(acc.id) or 0)
+        if acc.balance != entry_sum:
+            problems.append({"problem": "balance_differs_from_entries", "account_id": acc.id, "tenant_id":
+                             acc.tenant_id, "balance": acc.balance, "entries": entry_sum})
+        if acc.kind == MEMBER and acc.balance != int(lot_sums.get(acc.id) or 0):
+            problems.append({"problem": "lots_differ_from_balance", "account_id": acc.id, "tenant_id": acc.tenant_id,
+                             "balance": acc.balance, "lots": int(lot_sums.get(acc.id) or 0)})
+        if acc.kind in PERSONAL_KINDS and acc.id in last_after and last_after[acc.id] != acc.balance:
+            problems.append({"problem": "running_balance_differs", "account_id": acc.id, "tenant_id": acc.tenant_id,
+                             "balance": acc.balance, "balance_after": last_after[acc.id]})
+        if acc.kind in PERSONAL_KINDS and acc.balance < 0:
+            problems.append({"problem": "overdrawn", "account_id": acc.id, "tenant_id": acc.tenant_id,
+                             "balance": acc.balance})
+    postings = session.scalar(select(func.count()).select_from(Posting))
+    unbalanced = session.execute(
+        select(Posting.id, Posting.tenant_id, func.coalesce(func.sum(Entry.amount), 0), func.count(Entry.seq))
+        .outerjoin(Entry, Entry.posting_id == Posting.id).group_by(Posting.id, Posting.tenant_id)
+        .having((func.coalesce(func.sum(Entry.amount), 0) != 0) | (func.count(Entry.seq) < 2))
+    ).all()
+    for posting_id, tenant_id, total, legs in unbalanced:
+        problems.append({"problem": "posting_unbalanced", "posting_id": posting_id, "tenant_id": tenant_id,
+                         "sum": int(total), "legs": legs})
+    return {"ok": not problems, "accounts": len(accounts), "postings": postings, "problems": problems}
+

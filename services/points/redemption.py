@@ -1,0 +1,417 @@
+"""Caring merchants (爱心商户), their catalogue, and redemption: hold → voucher → confirm → settle.
+
+A resident creates a redemption: the points move from their account to the tenant's holding
+account (no longer spendable), stock is taken, and a voucher code with its QR is shown, valid for
+the tenant's `voucher_minutes`. The merchant previews the voucher by scanning or typing the
+code, then confirms it: the held points settle to the merchant's account. A cancelled or expired
+voucher releases the hold (points go back into the same lots, with their own expiry dates) and
+returns the stock.
+
+Across tenants (a merchant accepting another community's points under an agreement) the
+redemption lives in the resident's tenant and is shared with the merchant's; each tenant's half
+is balanced in that tenant through its clearing account for the other.
+
+Lock order, the same in every path so that two redemptions never deadlock: the redemption row,
+then the member's account, then the catalogue item, then the merchant's account, then the
+tenant's own accounts (holding, clearing).
+
+Pure rules over a tenant-scoped session; no broker, no nameko.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+import segno
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from services.common.context import CallContext
+from services.common.database import Shareable, utcnow
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.points import agreements, crossing, ledger
+from services.points.models import CatalogueItem, Entry, Merchant, Posting, Redemption
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: people type these codes
+CODE_LENGTH = 10
+OPEN = ("pending", "confirmed")
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "").upper()
+
+
+def qr_svg(code: str) -> str:
+    """The voucher as a QR code (SVG data URI) the merchant's phone scans."""
+    return segno.make_qr(f"FENGCHAO-VOUCHER:{code}", error="m").svg_data_uri(scale=4, border=2)
+
+
+# --- merchants and catalogue ---------------------------------------------------------
+
+
+def _audience(session: Session, ctx: CallContext, accepts_tenants: list[str]) -> str:
+    partners = sorted(set(accepts_tenants) - {ctx.tenant})
+    missing = [t for t in partners if not agreements.in_force(session=session, tenant_a=ctx.tenant, tenant_b=t)]
+    if missing:
+        raise Conflict("这些社区与本社区没有有效协议 / No agreement in force with these tenants",
+                       {"state": "no_agreement", "tenants": missing})
+    return Shareable.audience_for(partners)
+
+
+def create_merchant(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Merchant:
+    """Staff enrol a caring merchant, naming the accounts that operate it and the partner
+    tenants (under an agreement in force) whose residents it accepts."""
+    actor = ledger.require_staff(ctx)
+    audience = _audience(session, ctx, data.pop("accepts_tenants", None) or [])
+    merchant = Merchant(audience=audience, created_by=actor, **data)
+    session.add(merchant)
+    session.flush()
+    ledger.merchant_account(session=session, merchant_id=merchant.id)
+    return merchant
+
+
+def _own_merchant(session: Session, merchant_id: str, ctx: CallContext) -> Merchant:
+    merchant = session.get(Merchant, merchant_id)
+    # A partner's merchant is readable, never writable: for changes it does not exist.
+    if merchant is None or merchant.tenant_id != ctx.tenant:
+        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+    return merchant
+
+
+def update_merchant(*, session: Session, ctx: CallContext, merchant_id: str, changes: dict[str, Any]) -> Merchant:
+    ledger.require_staff(ctx)
+    merchant = _own_merchant(session, merchant_id, ctx)
+    if "accepts_tenants" in changes:
+        merchant.audience = _audience(session, ctx, changes.pop("accepts_tenants") or [])
+        session.execute(update(CatalogueItem).where(CatalogueItem.merchant_id == merchant.id)
+                        .values(audience=merchant.audience))
+    for key, value in changes.items():
+        setattr(merchant, key, value)
+    session.flush()
+    return merchant
+
+
+def is_operator(merchant: Merchant, ctx: CallContext) -> bool:
+    return bool(ctx.user_id) and ctx.user_id in (merchant.operator_user_ids or []) and merchant.tenant_id == ctx.tenant
+
+
+def _may_manage(merchant: Merchant, ctx: CallContext) -> bool:
+    return merchant.tenant_id == ctx.tenant and (ledger.is_staff(ctx) or is_operator(merchant, ctx))
+
+
+def get_merchant(*, session: Session, ctx: CallContext, merchant_id: str) -> Merchant:
+    ctx.require_user()
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None or not (merchant.active or _may_manage(merchant, ctx)):
+        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+    return merchant
+
+
+def list_merchants(*, session: Session, ctx: CallContext, mine: bool = False) -> list[Merchant]:
+    """Active merchants of our tenant and of partners that accept us; staff also see inactive
+    ones of their own tenant; `mine` lists the merchants the caller operates."""
+    ctx.require_user()
+    merchants = list(session.scalars(select(Merchant).order_by(Merchant.name, Merchant.id)))
+    if mine:
+        return [m for m in merchants if is_operator(m, ctx)]
+    return [m for m in merchants if m.active or _may_manage(m, ctx)]
+
+
+def create_item(*, session: Session, ctx: CallContext, merchant_id: str, data: dict[str, Any]) -> CatalogueItem:
+    """Staff, or the merchant's own operators, add something to its catalogue."""
+    ctx.require_user()
+    merchant = _own_merchant(session, merchant_id, ctx)
+    if not _may_manage(merchant, ctx):
+        raise Forbidden("只有商户或工作人员可以管理商品 / Only the merchant or staff manage its catalogue")
+    item = CatalogueItem(merchant_id=merchant.id, audience=merchant.audience, **data)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def update_item(*, session: Session, ctx: CallContext, item_id: str, changes: dict[str, Any]) -> CatalogueItem:
+    ctx.require_user()
+    item = session.get(CatalogueItem, item_id)
+    if item is None or item.tenant_id != ctx.tenant:
+        raise NotFound("商品不存在 / Item not found", {"item_id": item_id})
+    if not _may_manage(session.get(Merchant, item.merchant_id), ctx):
+        raise Forbidden("只有商户或工作人员可以管理商品 / Only the merchant or staff manage its catalogue")
+    for key, value in changes.items():
+        setattr(item, key, value)
+    session.flush()
+    return item
+
+
+def catalogue(*, session: Session, ctx: CallContext, merchant_id: str | None) -> list[tuple[CatalogueItem, Merchant]]:
+    """What the caller can redeem: active items of active merchants visible to their tenant."""
+    ctx.require_user()
+    query = (select(CatalogueItem, Merchant).join(Merchant, Merchant.id == CatalogueItem.merchant_id)
+             .where(CatalogueItem.active.is_(True), Merchant.active.is_(True))
+             .order_by(Merchant.name, CatalogueItem.price_points, CatalogueItem.id))
+    if merchant_id:
+        query = query.where(Merchant.id == merchant_id)
+    return list(session.execute(query).tuples())
+
+
+# --- redemption ----------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
+           now: datetime | None = None) -> Redemption:
+    """A resident redeems points for an item: checks (active, agreement, limit per person,
+    stock, balance) and hold happen in one transaction, so a refusal changes nothing and
+    concurrent redemptions from one account can never overdraw it."""
+    user_id = ctx.require_user()
+    now = now or utcnow()
+    item = session.get(CatalogueItem, item_id)
+    merchant = session.get(Merchant, item.merchant_id) if item is not None else None
+    if item is None or merchant is None:
+        raise NotFound("商品不存在 / Item not found", {"item_id": item_id})
+    if not (item.active and merchant.active):
+        raise Conflict("该商品暂停兑换 / This item is not available", {"state": "inactive"})
+    agreements.require_in_force(session=session, tenant_a=ctx.tenant, tenant_b=merchant.tenant_id)
+    points = item.price_points * quantity
+
+    member = ledger.member_account(session=session, user_id=user_id)
+    ledger.lock(session=session, accounts=[member])  # serialises this person's redemptions
+    if item.limit_per_person is not None:
+        taken = session.scalar(select(func.coalesce(func.sum(Redemption.quantity), 0)).where(
+            Redemption.user_id == user_id, Redemption.item_id == item.id, Redemption.status.in_(OPEN),
+            Redemption.tenant_id == ctx.tenant))
+        if taken + quantity > item.limit_per_person:
+            raise Conflict("超过每人兑换上限 / Over the limit per person",
+                           {"state": "limit_reached", "limit_per_person": item.limit_per_person, "already": int(taken)})
+    if member.balance < points:
+        raise Conflict("积分不足 / Not enough points",
+                       {"state": "insufficient", "available": member.balance, "required": points})
+    if item.stock is not None:
+        with crossing.in_partner_tenant(session, merchant.tenant_id, reason="take stock for a redemption"):
+            taken_stock = session.execute(
+                update(CatalogueItem).where(CatalogueItem.id == item.id, CatalogueItem.stock >= quantity)
+                .values(stock=CatalogueItem.stock - quantity))
+        if taken_stock.rowcount != 1:
+            session.refresh(item)
+            raise Conflict("库存不足 / Out of stock", {"state": "out_of_stock", "stock": item.stock})
+
+    redemption = Redemption(
+        code=_new_code(), user_id=user_id, merchant_id=merchant.id, merchant_tenant_id=merchant.tenant_id,
+        item_id=item.id, item_name=item.name, quantity=quantity, points=points, status="pending",
+        audience=Shareable.audience_for([merchant.tenant_id] if merchant.tenant_id != ctx.tenant else None),
+        created_at=now, expires_at=now + timedelta(minutes=ledger.settings(session=session).voucher_minutes),
+        hold_posting_id="")
+    session.add(redemption)
+    session.flush()
+    hold, _created = ledger.post(
+        session=session, kind="hold", source="redemption", key=f"hold:{redemption.id}",
+        legs=[(member, -points), (ledger.holding(session=session), points)], amount=points, user_id=user_id,
+        reference=redemption.id, memo=item.name, created_by=user_id, now=now)
+    ledger.draw_lots(session=session, member=member, posting=hold, amount=points)
+    redemption.hold_posting_id = hold.id
+    session.flush()
+    return redemption
+
+
+def _may_see(session: Session, redemption: Redemption, ctx: CallContext) -> bool:
+    if redemption.tenant_id == ctx.tenant and (ledger.is_staff(ctx) or redemption.user_id == ctx.user_id):
+        return True
+    if redemption.merchant_tenant_id == ctx.tenant:
+        merchant = session.get(Merchant, redemption.merchant_id)
+        return merchant is not None and (is_operator(merchant, ctx) or ledger.is_staff(ctx))
+    return False
+
+
+def get(*, session: Session, ctx: CallContext, redemption_id: str) -> Redemption:
+    """The resident sees their own; the merchant (its operators, its tenant's staff) sees those
+    made at it; the resident's staff see their tenant's. Anyone else: not found."""
+    ctx.require_user()
+    redemption = session.get(Redemption, redemption_id)
+    if redemption is None or not _may_see(session, redemption, ctx):
+        raise NotFound("兑换记录不存在 / Redemption not found", {"redemption_id": redemption_id})
+    return redemption
+
+
+def list_page(*, session: Session, ctx: CallContext, merchant_id: str | None, status: str | None, limit: int,
+              before: str | None) -> tuple[list[Redemption], str | None]:
+    """A resident's own redemptions; with `merchant_id`, those made at a merchant the caller
+    operates (or, for staff, at one of their tenant's merchants). Newest first."""
+    user_id = ctx.require_user()
+    query = select(Redemption).order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(limit + 1)
+    if merchant_id:
+        merchant = session.get(Merchant, merchant_id)
+        if merchant is None or not (is_operator(merchant, ctx) or
+                                    (ledger.is_staff(ctx) and merchant.tenant_id == ctx.tenant)):
+            raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+        query = query.where(Redemption.merchant_id == merchant_id)
+    elif ledger.is_staff(ctx):
+        query = query.where(Redemption.tenant_id == ctx.tenant)
+    else:
+        query = query.where(Redemption.user_id == user_id, Redemption.tenant_id == ctx.tenant)
+    if status:
+        query = query.where(Redemption.status == status)
+    if before:
+        cursor = session.get(Redemption, before)
+        if cursor is not None:
+            query = query.where((Redemption.created_at < cursor.created_at) |
+                                ((Redemption.created_at == cursor.created_at) & (Redemption.id < cursor.id)))
+    rows = list(session.scalars(query))
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+def _by_code(session: Session, ctx: CallContext, code: str) -> tuple[Redemption, Merchant]:
+    """A voucher presented at a merchant the caller operates. A code of another merchant or
+    tenant answers exactly like a wrong code."""
+    ctx.require_user()
+    redemption = session.scalar(select(Redemption).where(Redemption.code == normalise_code(code),
+                                                         Redemption.merchant_tenant_id == ctx.tenant))
+    merchant = session.get(Merchant, redemption.merchant_id) if redemption is not None else None
+    if redemption is None or merchant is None or not is_operator(merchant, ctx):
+        raise NotFound("券码无效 / Voucher not found", {"code": normalise_code(code)})
+    return redemption, merchant
+
+
+def preview(*, session: Session, ctx: CallContext, code: str) -> Redemption:
+    """What the merchant sees after scanning, before confirming (Cyclos' preview-then-redeem)."""
+    redemption, _merchant = _by_code(session, ctx, code)
+    return redemption
+
+
+def _locked(session: Session, redemption: Redemption) -> Redemption:
+    return session.scalar(select(Redemption).where(Redemption.id == redemption.id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
+def _refuse_unless_pending(redemption: Redemption, now: datetime) -> None:
+    if redemption.status != "pending":
+        raise Conflict(_STATE_MESSAGES.get(redemption.status, "状态不允许 / Not allowed in this state"),
+                       {"state": redemption.status})
+    if redemption.expires_at <= now:
+        raise Conflict("券已过期 / Voucher expired", {"state": "expired", "expires_at": redemption.expires_at.isoformat()})
+
+
+_STATE_MESSAGES = {
+    "confirmed": "券已使用 / Voucher already used",
+    "cancelled": "券已取消 / Voucher cancelled",
+    "expired": "券已过期 / Voucher expired",
+}
+
+
+def confirm(*, session: Session, ctx: CallContext, code: str, now: datetime | None = None) -> Redemption:
+    """The merchant confirms a voucher: the held points settle to its account. A used, cancelled
+    or expired voucher is refused with its state and nothing moves."""
+    now = now or utcnow()
+    redemption, merchant = _by_code(session, ctx, code)
+    cross = redemption.tenant_id != merchant.tenant_id
+    if cross:
+        agreements.require_in_force(session=session, tenant_a=redemption.tenant_id, tenant_b=merchant.tenant_id)
+    merchant_account = ledger.merchant_account(session=session, merchant_id=merchant.id)
+    with crossing.in_partner_tenant(session, redemption.tenant_id, reason="settle a voucher"):
+        redemption = _locked(session, redemption)
+        _refuse_unless_pending(redemption, now)
+        destination = (ledger.clearing(session=session, partner_tenant_id=merchant.tenant_id) if cross
+                       else merchant_account)
+        settled, _created = ledger.post(
+            session=session, kind="settlement", source="redemption", key=f"settle:{redemption.id}",
+            legs=[(ledger.holding(session=session), -redemption.points), (destination, redemption.points)],
+            amount=redemption.points, user_id=redemption.user_id, reference=redemption.id,
+            memo=redemption.item_name, created_by=ctx.user_id, now=now)
+        redemption.status, redemption.closed_at, redemption.closed_by = "confirmed", now, ctx.user_id
+        redemption.closing_posting_id = settled.id
+    if cross:
+        # Our half: what the partner tenant owes us arrives at the merchant.
+        ledger.post(session=session, kind="settlement", source="redemption", key=f"settle:{redemption.id}",
+                    legs=[(ledger.clearing(session=session, partner_tenant_id=redemption.tenant_id),
+                           -redemption.points), (merchant_account, redemption.points)],
+                    amount=redemption.points, reference=redemption.id, memo=redemption.item_name,
+                    created_by=ctx.user_id, now=now)
+    return redemption
+
+
+def _release(session: Session, redemption: Redemption, *, status: str, actor: str | None, now: datetime) -> None:
+    """Give the hold back (in the redemption's tenant) and the stock (in the merchant's)."""
+    member = ledger.member_account(session=session, user_id=redemption.user_id)
+    ledger.lock(session=session, accounts=[member])
+    with crossing.in_partner_tenant(session, redemption.merchant_tenant_id, reason="return stock of a voucher"):
+        session.execute(update(CatalogueItem).where(CatalogueItem.id == redemption.item_id,
+                                                    CatalogueItem.stock.is_not(None))
+                        .values(stock=CatalogueItem.stock + redemption.quantity))
+    released, _created = ledger.post(
+        session=session, kind="release", source="redemption", key=f"release:{redemption.id}",
+        legs=[(ledger.holding(session=session), -redemption.points), (member, redemption.points)],
+        amount=redemption.points, user_id=redemption.user_id, reference=redemption.id,
+        memo=redemption.item_name, created_by=actor, now=now)
+    ledger.give_back_lots(session=session, drawn_by=redemption.hold_posting_id, posting=released)
+    redemption.status, redemption.closed_at, redemption.closed_by = status, now, actor
+    redemption.closing_posting_id = released.id
+
+
+def cancel(*, session: Session, ctx: CallContext, redemption_id: str, now: datetime | None = None) -> Redemption:
+    """The resident (or the merchant, or staff) cancels a pending voucher: the hold is released."""
+    now = now or utcnow()
+    redemption = get(session=session, ctx=ctx, redemption_id=redemption_id)
+    with crossing.in_partner_tenant(session, redemption.tenant_id, reason="cancel a voucher"):
+        redemption = _locked(session, redemption)
+        if redemption.status != "pending":
+            raise Conflict(_STATE_MESSAGES.get(redemption.status, "状态不允许 / Not allowed in this state"),
+                           {"state": redemption.status})
+        _release(session, redemption, status="cancelled", actor=ctx.user_id, now=now)
+    return redemption
+
+
+def expire_due(*, session: Session, now: datetime | None = None) -> list[Redemption]:
+    """Vouchers past their time release their holds. Safe to run twice at once (row locks)."""
+    now = now or utcnow()
+    due = list(session.scalars(select(Redemption).where(Redemption.status == "pending",
+                                                        Redemption.expires_at <= now,
+                                                        Redemption.tenant_id == session.info["tenant_id"])
+                               .order_by(Redemption.expires_at).limit(500)))
+    expired = []
+    for candidate in due:
+        redemption = _locked(session, candidate)
+        if redemption.status != "pending":
+            continue
+        _release(session, redemption, status="expired", actor=None, now=now)
+        expired.append(redemption)
+    return expired
+
+
+def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, since: datetime | None,
+                       until: datetime | None, limit: int) -> dict[str, Any]:
+    """What a merchant received, for its operators and its tenant's staff."""
+    ctx.require_user()
+    merchant = _own_merchant(session, merchant_id, ctx)
+    if not _may_manage(merchant, ctx):
+        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+    account = ledger.merchant_account(session=session, merchant_id=merchant.id)
+    where = [Entry.account_id == account.id]
+    if since:
+        where.append(Entry.created_at >= since)
+    if until:
+        where.append(Entry.created_at < until)
+    rows = session.execute(select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id).where(*where)
+                           .order_by(Entry.seq.desc()).limit(limit)).tuples().all()
+    total, count = session.execute(select(func.coalesce(func.sum(Entry.amount), 0), func.count(Entry.seq))
+                                   .where(*where)).one()
+    return {
+        "merchant_id": merchant.id, "balance": account.balance, "since": since, "until": until,
+        "total_points": int(total), "settlements": int(count),
+        "items": [{"seq": e.seq, "amount": e.amount, "balance_after": e.balance_after, "posting_id": p.id,
+                   "trace_number": p.trace_number, "kind": p.kind, "reference": p.reference, "memo": p.memo,
+                   "created_at": e.created_at} for e, p in rows],
+    }
+
+
+def view(redemption: Redemption, ctx: CallContext, *, with_qr: bool = False) -> dict[str, Any]:
+    out = {name: getattr(redemption, name) for name in (
+        "id", "code", "tenant_id", "user_id", "merchant_id", "merchant_tenant_id", "item_id", "item_name",
+        "quantity", "points", "status", "created_at", "expires_at", "closed_at")}
+    if with_qr and redemption.status == "pending" and redemption.user_id == ctx.user_id:
+        out["qr_svg"] = qr_svg(redemption.code)
+    return out
+

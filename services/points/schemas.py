@@ -1,0 +1,464 @@
+"""Contracts of the points service: RPC payloads and results, and the gateway's OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+from marshmallow import Schema, fields, validate
+
+from services.common.database import Shareable
+from services.points.awards import CATEGORIES, EVENT_SOURCES
+from services.points.board import PERIODS
+from services.points.ledger import MAX_AMOUNT
+
+_WHOLE = "请输入正整数积分 / Enter a whole number of points"
+
+
+def Points(minimum: int = 1, maximum: int = MAX_AMOUNT, **kwargs) -> fields.Integer:  # noqa: N802 - a field factory
+    """Whole points only: `strict` refuses 1.5 and "5" alike."""
+    return fields.Integer(strict=True, validate=validate.Range(minimum, maximum, error=_WHOLE), **kwargs)
+
+
+def When(**kwargs) -> fields.AwareDateTime:  # noqa: N802
+    """A moment; a time without zone is read as UTC."""
+    return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
+
+
+UserId = lambda **kw: fields.String(validate=validate.Length(1, 36), **kw)  # noqa: E731
+Category = lambda **kw: fields.String(validate=validate.OneOf(CATEGORIES), **kw)  # noqa: E731
+TenantId = lambda **kw: fields.String(validate=validate.Length(1, 64), **kw)  # noqa: E731
+
+
+# --- settings ------------------------------------------------------------------------
+
+
+class SettingsUpdate(Schema):
+    approval_threshold = Points(minimum=1, metadata={"description": "Manual awards above this need a second "
+                                                                    "staff member's approval"})
+    expiry_months = fields.Integer(strict=True, validate=validate.Range(1, 120))
+    expiry_notice_days = fields.Integer(strict=True, validate=validate.Range(1, 180))
+    voucher_minutes = fields.Integer(strict=True, validate=validate.Range(1, 7 * 24 * 60))
+
+
+class SettingsOut(SettingsUpdate):
+    tenant_id = fields.String()
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+# --- accounts and statements ---------------------------------------------------------
+
+
+class ExpiringPoints(Schema):
+    expires_at = fields.DateTime()
+    amount = fields.Integer()
+
+
+class AccountSummary(Schema):
+    """A person's account: `available` can be spent; `held` is reserved for open vouchers."""
+
+    tenant_id = fields.String()
+    user_id = fields.String()
+    account_id = fields.String(allow_none=True)
+    available = fields.Integer()
+    held = fields.Integer()
+    total = fields.Integer(metadata={"description": "available + held"})
+    upcoming_expiry = fields.List(fields.Nested(ExpiringPoints))
+    expiry_paused_until = fields.DateTime(allow_none=True)
+    show_on_board = fields.Boolean()
+    board_name = fields.String(allow_none=True)
+
+
+class StatementQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    after = fields.Integer(load_default=None, allow_none=True, metadata={"description": "cursor: next_cursor "
+                                                                                         "of the previous page"})
+
+
+class StatementEntry(Schema):
+    seq = fields.Integer()
+    amount = fields.Integer(metadata={"description": "signed: + in, − out"})
+    balance_after = fields.Integer(allow_none=True)
+    posting_id = fields.String()
+    trace_number = fields.String()
+    kind = fields.String()
+    category = fields.String(allow_none=True)
+    memo = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    occurred_at = fields.DateTime()
+    created_at = fields.DateTime()
+
+
+class StatementPage(Schema):
+    items = fields.List(fields.Nested(StatementEntry))
+    next_cursor = fields.Integer(allow_none=True)
+
+
+# --- postings, awards, reversals -------------------------------------------------------
+
+
+class EntryOut(Schema):
+    account_id = fields.String()
+    account_kind = fields.String()
+    owner_id = fields.String(allow_none=True)
+    amount = fields.Integer()
+
+
+class PostingOut(Schema):
+    id = fields.String()
+    trace_number = fields.String()
+    kind = fields.String(metadata={"description": "award | reversal | hold | release | settlement | expiry"})
+    source = fields.String()
+    amount = fields.Integer()
+    user_id = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    rule_id = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    reverses_id = fields.String(allow_none=True)
+    reversed_by = fields.String(allow_none=True)
+    memo = fields.String(allow_none=True)
+    created_by = fields.String(allow_none=True)
+    occurred_at = fields.DateTime()
+    created_at = fields.DateTime()
+    entries = fields.List(fields.Nested(EntryOut))
+
+
+class ManualAwardIn(Schema):
+    user_id = UserId(required=True, metadata={"description": "The person's account id"})
+    amount = Points(required=True)
+    category = Category(required=True)
+    reason = fields.String(required=True, validate=validate.Length(2, 500))
+    occurred_at = When(load_default=None, allow_none=True, metadata={"description": "When the act happened "
+                                                                                    "(default: now)"})
+    idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200),
+                                    metadata={"description": "The same key returns the first result"})
+
+
+class AwardRequestOut(Schema):
+    id = fields.String()
+    user_id = fields.String()
+    amount = fields.Integer()
+    category = fields.String()
+    reason = fields.String()
+    status = fields.String(metadata={"description": "pending | approved | rejected"})
+    requested_by = fields.String()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    posting_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AwardOutcome(Schema):
+    outcome = fields.String(metadata={"description": "posted (201) | pending approval (202)"})
+    posting = fields.Nested(PostingOut, allow_none=True)
+    request = fields.Nested(AwardRequestOut, allow_none=True)
+
+
+class AwardRequestQuery(Schema):
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(("pending", "approved", "rejected")))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class AwardRequestList(Schema):
+    items = fields.List(fields.Nested(AwardRequestOut))
+
+
+class DecisionIn(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ReversalIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(2, 500))
+
+
+# --- earning rules -------------------------------------------------------------------
+
+
+class RuleFields(Schema):
+    name = fields.String(validate=validate.Length(1, 100))
+    event_type = fields.String(validate=validate.OneOf(tuple(EVENT_SOURCES)))
+    match = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.Length(1, 100)),
+                        load_default=None, allow_none=True,
+                        metadata={"description": "Fields the event must have, e.g. {\"course_kind\": \"first_aid\"}"})
+    category = Category()
+    points = Points(maximum=10_000, allow_none=True, metadata={"description": "Fixed points per act"})
+    points_per_hour = Points(maximum=1_000, allow_none=True, metadata={"description": "For duties: per hour"})
+    daily_cap = Points(maximum=100_000, allow_none=True, metadata={"description": "Most a person earns by "
+                                                                                  "this rule in a day"})
+    monthly_cap = Points(maximum=1_000_000, allow_none=True)
+    active = fields.Boolean()
+
+
+class RuleIn(RuleFields):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    event_type = fields.String(required=True, validate=validate.OneOf(tuple(EVENT_SOURCES)))
+    category = Category(required=True)
+
+
+class RuleOut(RuleFields):
+    id = fields.String()
+    tenant_id = fields.String()
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class RuleList(Schema):
+    items = fields.List(fields.Nested(RuleOut))
+
+
+# --- honour board --------------------------------------------------------------------
+
+
+class BoardQuery(Schema):
+    period = fields.String(load_default="month", validate=validate.OneOf(PERIODS))
+    category = Category(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class BoardEntry(Schema):
+    rank = fields.Integer()
+    user_id = fields.String()
+    board_name = fields.String(allow_none=True)
+    points = fields.Integer()
+    acts = fields.Integer()
+
+
+class BoardOut(Schema):
+    period = fields.String()
+    category = fields.String(allow_none=True)
+    starts_at = fields.DateTime(allow_none=True)
+    entries = fields.List(fields.Nested(BoardEntry))
+
+
+class PreferencesIn(Schema):
+    show_on_board = fields.Boolean()
+    board_name = fields.String(allow_none=True, validate=validate.Length(1, 30))
+
+
+class PreferencesOut(PreferencesIn):
+    user_id = fields.String()
+
+
+# --- expiry --------------------------------------------------------------------------
+
+
+class PauseIn(Schema):
+    user_id = UserId(required=True)
+    starts_at = When(required=True)
+    ends_at = When(required=True)
+    reason = fields.String(required=True, validate=validate.Length(2, 200))
+
+
+class PauseOut(PauseIn):
+    id = fields.String()
+    lots_extended = fields.Integer()
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class PauseQuery(Schema):
+    user_id = fields.String(load_default=None, allow_none=True)
+
+
+class PauseList(Schema):
+    items = fields.List(fields.Nested(PauseOut))
+
+
+class RunOut(Schema):
+    """What one housekeeping run did in the tenant."""
+
+    vouchers_expired = fields.Integer()
+    notices_sent = fields.Integer()
+    people_expired = fields.Integer()
+    points_expired = fields.Integer()
+
+
+# --- merchants and catalogue ---------------------------------------------------------
+
+
+class MerchantFields(Schema):
+    name = fields.String(validate=validate.Length(1, 100))
+    category = fields.String(validate=validate.Length(1, 40), metadata={"example": "餐饮 / food"})
+    address = fields.String(allow_none=True, validate=validate.Length(max=200))
+    operator_user_ids = fields.List(UserId(), validate=validate.Length(max=20),
+                                    metadata={"description": "Accounts (role merchant) that confirm vouchers"})
+    accepts_tenants = fields.List(TenantId(), validate=validate.Length(max=20),
+                                  metadata={"description": "Partner tenants whose residents may redeem here "
+                                                           "(each needs an agreement in force)"})
+    active = fields.Boolean()
+
+
+class MerchantIn(MerchantFields):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    category = fields.String(required=True, validate=validate.Length(1, 40))
+
+
+class MerchantOut(MerchantFields):
+    id = fields.String()
+    tenant_id = fields.String()
+    accepts_tenants = fields.Method("_accepts")
+    created_at = fields.DateTime()
+
+    def _accepts(self, merchant) -> list[str]:
+        audience = Shareable.audience_tenants(merchant.audience)
+        return [] if audience == "*" else audience
+
+
+class MerchantQuery(Schema):
+    mine = fields.Boolean(load_default=False, metadata={"description": "Only merchants I operate"})
+
+
+class MerchantList(Schema):
+    items = fields.List(fields.Nested(MerchantOut))
+
+
+class CatalogueItemFields(Schema):
+    name = fields.String(validate=validate.Length(1, 100))
+    description = fields.String(allow_none=True, validate=validate.Length(max=500))
+    price_points = Points(maximum=100_000)
+    stock = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 1_000_000),
+                           metadata={"description": "null: not limited"})
+    limit_per_person = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, 1000))
+    active = fields.Boolean()
+
+
+class CatalogueItemIn(CatalogueItemFields):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    price_points = Points(maximum=100_000, required=True)
+
+
+class CatalogueItemOut(CatalogueItemFields):
+    id = fields.String()
+    tenant_id = fields.String()
+    merchant_id = fields.String()
+    merchant_name = fields.String()
+    created_at = fields.DateTime()
+
+
+class CatalogueQuery(Schema):
+    merchant_id = fields.String(load_default=None, allow_none=True)
+
+
+class CatalogueItemList(Schema):
+    items = fields.List(fields.Nested(CatalogueItemOut))
+
+
+# --- redemption ----------------------------------------------------------------------
+
+
+class RedemptionIn(Schema):
+    item_id = fields.String(required=True, validate=validate.Length(1, 36))
+    quantity = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 20))
+
+
+class RedemptionOut(Schema):
+    id = fields.String()
+    code = fields.String(metadata={"description": "The voucher code the merchant scans or types"})
+    tenant_id = fields.String()
+    user_id = fields.String()
+    merchant_id = fields.String()
+    merchant_tenant_id = fields.String()
+    item_id = fields.String()
+    item_name = fields.String()
+    quantity = fields.Integer()
+    points = fields.Integer()
+    status = fields.String(metadata={"description": "pending | confirmed | cancelled | expired"})
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    qr_svg = fields.String(metadata={"description": "The voucher's QR code (SVG data URI), for its owner while "
+                                                    "pending"})
+
+
+class RedemptionQuery(Schema):
+    merchant_id = fields.String(load_default=None, allow_none=True,
+                                metadata={"description": "Those made at a merchant you operate"})
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(("pending", "confirmed", "cancelled", "expired")))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    before = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: next_cursor"})
+
+
+class RedemptionPage(Schema):
+    items = fields.List(fields.Nested(RedemptionOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MerchantStatementQuery(Schema):
+    since = When(load_default=None, allow_none=True)
+    until = When(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+
+
+class MerchantStatementOut(Schema):
+    merchant_id = fields.String()
+    balance = fields.Integer()
+    since = fields.DateTime(allow_none=True)
+    until = fields.DateTime(allow_none=True)
+    total_points = fields.Integer()
+    settlements = fields.Integer()
+    items = fields.List(fields.Nested(StatementEntry(only=("seq", "amount", "balance_after", "posting_id",
+                                                          "trace_number", "kind", "reference", "memo",
+                                                          "created_at"))))
+
+
+# --- agreements, figures, check --------------------------------------------------------
+
+
+class AgreementIn(Schema):
+    active = fields.Boolean(required=True, metadata={"description": "true: we consent; false: we withdraw"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class AgreementOut(Schema):
+    partner_tenant_id = fields.String()
+    we_consent = fields.Boolean()
+    partner_consents = fields.Boolean()
+    in_force = fields.Boolean()
+    note = fields.String(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class AgreementList(Schema):
+    items = fields.List(fields.Nested(AgreementOut))
+
+
+class FiguresOut(Schema):
+    tenant_id = fields.String()
+    issued = fields.Integer()
+    reversed = fields.Integer()
+    redeemed = fields.Integer()
+    expired = fields.Integer()
+    held = fields.Integer()
+    outstanding = fields.Integer(metadata={"description": "What residents can still spend"})
+    received_by_merchants = fields.Integer()
+    members = fields.Integer()
+    acts = fields.Integer()
+    clearing = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                           metadata={"description": "Per partner tenant: + they owe us, − we owe them"})
+
+
+class AllFiguresOut(Schema):
+    tenants = fields.List(fields.Nested(FiguresOut))
+
+
+class LedgerCheckProblem(Schema):
+    problem = fields.String()
+    tenant_id = fields.String()
+    account_id = fields.String()
+    posting_id = fields.String()
+    balance = fields.Integer()
+    entries = fields.Integer()
+    lots = fields.Integer()
+    balance_after = fields.Integer()
+    sum = fields.Integer()
+    legs = fields.Integer()
+
+
+class LedgerCheckOut(Schema):
+    ok = fields.Boolean()
+    accounts = fields.Integer()
+    postings = fields.Integer()
+    problems = fields.List(fields.Nested(LedgerCheckProblem))

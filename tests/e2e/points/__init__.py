@@ -1,0 +1,1 @@
+"""The moral bank over HTTP, with the services running."""

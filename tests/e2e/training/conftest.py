@@ -1,0 +1,97 @@
+"""End-to-end fixtures for training: a partner college as a tenant of its own, its staff and mentor, an
+operator of the sub-district, and a few helpers that speak HTTP like a client would."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from gateway import identity
+from services.common.database import make_engine
+
+COLLEGE = "hzvtc"
+NAMES = {"courier_a": "王师傅", "courier_a2": "李师傅", "courier_b": "赵师傅", "mother_c": "刘女士",
+         "two_tenants": "周师傅", "staff_a": "张主任"}
+OPERATOR_TENANT = "kangqiao"
+_phones = itertools.count(random.Random().randrange(0, 5000) * 1000)
+
+
+def new_phone() -> str:
+    """11 digits starting with 136, unique within a run."""
+    return f"136{next(_phones) % 10**8:08d}"
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _create_tenant(platform, tenant_id: str, name: str, kind: str) -> None:
+    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
+    session = sessionmaker(engine, expire_on_commit=False)()
+    with session.begin():
+        if session.get(identity.Tenant, tenant_id) is None:
+            identity.create_tenant(session=session, tenant_id=tenant_id, name=name, kind=kind)
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def training(platform):
+    """The platform with a college (partner tenant), its staff and a mentor, and an operator."""
+    _create_tenant(platform, COLLEGE, "杭州职业技术学院", "partner")
+    _create_tenant(platform, OPERATOR_TENANT, "康桥街道", "operator")
+    platform.add_person("college_staff", phone=new_phone(), name="周老师", tenant_id=COLLEGE, roles=("staff",))
+    platform.add_person("mentor", phone=new_phone(), name="陈大师", tenant_id=COLLEGE, roles=("mentor",))
+    platform.add_person("operator", phone=new_phone(), name="街道办", tenant_id=OPERATOR_TENANT,
+                        roles=("operator", "staff"))
+    return platform
+
+
+class Api:
+    """Small client helpers: each returns the decoded JSON after asserting the status."""
+
+    def __init__(self, platform):
+        self.platform = platform
+
+    def url(self, path: str) -> str:
+        return self.platform.url("/api/v1/training" + path)
+
+    def call(self, who: str, method: str, path: str, expect: int, **kwargs):
+        response = self.platform.session(who).request(method, self.url(path), timeout=30, **kwargs)
+        assert response.status_code == expect, f"{method} {path} as {who}: {response.status_code} {response.text}"
+        return response.json() if response.content and "json" in response.headers.get("Content-Type", "") else response
+
+    def course(self, who: str = "college_staff", *, audience: dict | None = None, **fields) -> dict:
+        body = {"kind": "vocational", "title": "网店运营 / Online-shop operation", "category_id": "online_shop",
+                "format": "night_school", "min_attendance_share": 0.5, **fields}
+        course = self.call(who, "POST", "/courses", 201, json=body)
+        return self.call(who, "POST", f"/courses/{course['id']}/publish", 200, json=audience or {})
+
+    def session(self, course: dict, who: str = "college_staff", **fields) -> dict:
+        start = now()
+        body = {"label": "2026 冬季夜校班", "venue": "康桥街道党群服务中心 3楼", "capacity": 2,
+                "enrol_opens_at": iso(start - timedelta(hours=1)), "enrol_closes_at": iso(start + timedelta(days=1)),
+                "meetings": [
+                    {"starts_at": iso(start - timedelta(hours=3)), "ends_at": iso(start - timedelta(hours=2)),
+                     "topic": "第一课"},
+                    {"starts_at": iso(start - timedelta(minutes=10)), "ends_at": iso(start + timedelta(minutes=50)),
+                     "topic": "第二课"},
+                ], **fields}
+        return self.call(who, "POST", f"/courses/{course['id']}/sessions", 201, json=body)
+
+    def enrol(self, who: str, session: dict, expect: int = 201, **body) -> dict:
+        return self.call(who, "POST", f"/sessions/{session['id']}/enrolments", expect,
+                         json={"participant_name": NAMES.get(who, who), **body})
+
+
+@pytest.fixture
+def api(training):
+    return Api(training)

@@ -1,0 +1,85 @@
+"""Training rules over an in-memory SQLite database built from the training service's own Base.
+
+`world` gives tenant-scoped sessions (as `db.transaction()` would) and hosted ones (as
+`db.hosted_transaction()` would: a session of the host tenant, used on behalf of a caller of another).
+Helpers build a course → session → meetings quickly with sensible defaults.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from services.common.context import CallContext
+from services.common.database import TenantSession, make_engine
+from services.training import catalogue, scheduling
+from services.training.models import Base
+from services.training.tenancy import Outbox
+
+NOW = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
+
+
+def ctx(tenant_id: str, user_id: str, *roles: str) -> CallContext:
+    return CallContext(tenant_id=tenant_id, user_id=user_id, roles=frozenset(roles or ("resident",)))
+
+
+class World:
+    def __init__(self, factory):
+        self._factory = factory
+        self._opened = []
+
+    def session(self, tenant_id: str):
+        """A fresh session scoped to `tenant_id` (hosted transactions are the same thing for the host)."""
+        session = self._factory()
+        session.info["tenant_id"] = tenant_id
+        self._opened.append(session)
+        return session
+
+    def run(self, tenant_id: str, fn, **kwargs) -> Any:
+        """Call a domain function in one committed transaction of `tenant_id`."""
+        session = self.session(tenant_id)
+        with session.begin():
+            return fn(session=session, **kwargs)
+
+    def course(self, tenant_id: str = "hzvtc", *, audience: list[str] | None = None, everyone: bool = False,
+               **fields) -> Any:
+        staff = ctx(tenant_id, f"staff-{tenant_id}", "staff")
+        data = {"kind": "vocational", "title": "网店运营入门 / Online shop basics", "format": "night_school",
+                "description": "", "target_groups": [], "language": "zh", "min_attendance_share": 0.75, **fields}
+        course = self.run(tenant_id, catalogue.create_course, ctx=staff, data=data)
+        return self.run(tenant_id, catalogue.publish, ctx=staff, course_id=course.id, tenants=audience or [],
+                        everyone=everyone, outbox=Outbox())
+
+    def cohort(self, course, *, capacity: int = 2, meetings: int = 4, waitlist_limit: int | None = None,
+               opens: datetime | None = None, closes: datetime | None = None, first: datetime | None = None,
+               mentor_id: str | None = None) -> Any:
+        tenant_id = course.tenant_id
+        first = first or NOW - timedelta(days=7 * (meetings - 1))
+        data = {"label": "2026 冬季班", "venue": "康桥街道党群服务中心 3楼", "capacity": capacity,
+                "waitlist_limit": waitlist_limit, "mentor_id": mentor_id,
+                "enrol_opens_at": opens or NOW - timedelta(days=60), "enrol_closes_at": closes or NOW + timedelta(days=30),
+                "meetings": [], "series": {"first_starts_at": first, "duration_minutes": 120, "count": meetings,
+                                           "every_days": 7}}
+        return self.run(tenant_id, scheduling.create_session, ctx=ctx(tenant_id, f"staff-{tenant_id}", "staff"),
+                        course_id=course.id, data=data)
+
+    def close(self):
+        for session in self._opened:
+            session.close()
+
+
+@pytest.fixture
+def world():
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    factory = sessionmaker(engine, class_=TenantSession, expire_on_commit=False)
+    with factory() as session, session.begin():
+        session.info["tenant_id"] = "seed"
+        catalogue.seed_categories(session=session)
+    built = World(factory)
+    yield built
+    built.close()
+    engine.dispose()
