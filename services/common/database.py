@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     create_engine,
+    false,
     or_,
     event,
     text,
@@ -168,6 +169,12 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
     info = state.session.info
     if info.get("all_tenants") and state.is_select:
         return  # operator-wide read; writes stay refused in before_flush
+    if info.get("public"):
+        if not state.is_select:
+            raise Forbidden("A public read cannot write")
+        state.statement = state.statement.options(
+            with_loader_criteria(TenantOwned, lambda cls: false(), include_aliases=True))
+        return
     tenant_id = info.get("tenant_id")
     if tenant_id is None:
         raise TenantRequired("A database query was attempted without a tenant")
@@ -187,7 +194,8 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
 @event.listens_for(TenantSession, "before_flush")
 def _stamp_tenant(session: Session, _flush_context, _instances) -> None:
     tenant_id = session.info.get("tenant_id")
-    if session.info.get("all_tenants") and (session.new or session.dirty or session.deleted):
+    if (session.info.get("all_tenants") or session.info.get("public")) and (
+            session.new or session.dirty or session.deleted):
         raise Forbidden("A read across tenants cannot write")
     for obj in session.new:
         if not isinstance(obj, TenantOwned):
@@ -240,6 +248,48 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
                          **kwargs)
 
 
+def _bind_tenant(session: Session, tenant_id: str) -> None:
+    session.info["tenant_id"] = tenant_id
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT set_config('app.tenant_id', :tenant_id, true)"), {"tenant_id": tenant_id})
+
+
+@contextmanager
+def acting_in_tenant(session: Session, tenant_id: str, *, reason: str,
+                     before_switch: Callable[[Session], None] | None = None) -> Iterator[None]:
+    """Act as `tenant_id` for the block, inside the SAME database transaction, then
+    switch back: for cross-tenant work that must commit atomically on both sides (a
+    voucher confirmed at another community's merchant settles the resident's hold;
+    an event about a person published to the person's community together with the
+    change). The session's scoping and, on PostgreSQL, row-level security follow
+    the switch. Everything is flushed at each switch, so no row is written under
+    the wrong tenant. `before_switch` runs before each switch (a service's own
+    deferred writes). The caller has checked the rule that allows the crossing;
+    every use is logged with its reason. For work that need not be atomic, prefer
+    `WorkerDatabase.in_tenant` (a transaction of its own)."""
+    home = session.info["tenant_id"]
+    if tenant_id == home:
+        yield
+        return
+
+    def switch(to: str) -> None:
+        if before_switch is not None:
+            before_switch(session)
+        session.flush()
+        _bind_tenant(session, to)
+
+    log.info("tenant.cross_write", acting_tenant=home, target_tenant=tenant_id, reason=reason, atomic=True)
+    switch(tenant_id)
+    try:
+        yield
+        if before_switch is not None:
+            before_switch(session)
+        session.flush()
+    finally:
+        switch(home)
+
+
 class Transaction:
     """What a worker holds inside `db.transaction()`."""
 
@@ -253,9 +303,15 @@ class Transaction:
         """The tenant this transaction writes in (the caller's, or the one `in_tenant` named)."""
         return self.session.info["tenant_id"]
 
-    def publish(self, event: str, data: dict[str, Any], *, subject: str | None = None) -> str:
+    def publish(self, event: str, data: dict[str, Any], *, subject: str | None = None,
+                tenant_id: str | None = None) -> str:
         """Write `event` to the outbox; it commits or rolls back with the change.
-        Returns the event id."""
+        Returns the event id. `tenant_id` publishes it as another tenant's event (an
+        event about a person goes to the person's community, whose consumers act
+        on it), still in this transaction."""
+        if tenant_id is not None and tenant_id != self.tenant_id:
+            with acting_in_tenant(self.session, tenant_id, reason=f"event {event} for the tenant it concerns"):
+                return self.publish(event, data, subject=subject)
         tenant_id = self.tenant_id
         envelope = make_envelope(
             service=self._base.service_name, event=event, tenant_id=tenant_id, data=data, subject=subject
@@ -266,7 +322,8 @@ class Transaction:
                 event_id=envelope["id"],
                 event_type=event,
                 envelope=envelope,
-                headers=self._ctx.to_context_data(),
+                # Consumers act in the tenant of the headers: always the event's own.
+                headers={**self._ctx.to_context_data(), "tenant_id": tenant_id},
             )
         )
         return envelope["id"]
@@ -322,6 +379,18 @@ class WorkerDatabase:
             session.info["tenant_id"] = tenant_id
             with session.begin():
                 yield Transaction(session, self._base, self._ctx)
+
+    @contextmanager
+    def public_read(self) -> Iterator[Session]:
+        """A read-only session with no tenant, for tables that are public by design
+        (the certificate register behind the no-login verification page). Every
+        tenant-owned row is invisible to it (the session hides them all, and on
+        PostgreSQL row-level security too); any write is refused."""
+        with self._factory() as session:
+            session.info["tenant_id"] = None
+            session.info["public"] = True
+            with session.begin():
+                yield session
 
     @contextmanager
     def system_in_tenant(self, tenant_id: str, *, reason: str) -> Iterator[Transaction]:

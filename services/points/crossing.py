@@ -16,38 +16,17 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from services.common.logging import get_logger
+from services.common.database import acting_in_tenant
 from services.points import ledger
 
-log = get_logger(__name__)
-
-
-def _switch(session: Session, tenant_id: str) -> None:
-    # Deferred balance increments belong to the tenant they were made in: apply them first.
-    ledger.apply_pending(session)
-    session.flush()
-    session.info["tenant_id"] = tenant_id
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT set_config('app.tenant_id', :tenant_id, true)"), {"tenant_id": tenant_id})
 
 
 @contextmanager
 def in_partner_tenant(session: Session, tenant_id: str, *, reason: str) -> Iterator[None]:
-    """Run the block as `tenant_id` in the same transaction. Objects of the home tenant must not
-    be changed inside the block, nor the partner's after it: everything is flushed on each switch."""
-    home = session.info["tenant_id"]
-    if tenant_id == home:
+    """Run the block as `tenant_id` in the same transaction (the common
+    `acting_in_tenant`); the ledger's deferred balance increments are applied
+    before each switch, in the tenant they were made in."""
+    with acting_in_tenant(session, tenant_id, reason=reason, before_switch=ledger.apply_pending):
         yield
-        return
-    session.flush()
-    log.info("points.cross_tenant_write", acting_tenant=home, target_tenant=tenant_id, reason=reason)
-    _switch(session, tenant_id)
-    try:
-        yield
-        session.flush()
-    finally:
-        _switch(session, home)

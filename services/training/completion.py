@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import ALL_TENANTS, utcnow
+from services.common.database import utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.training import events
 from services.training.access import audience_of_learner, is_host_staff, is_staff, require_host_staff
@@ -210,9 +210,8 @@ def verify(*, session: Session, code: str, now: datetime | None = None) -> dict[
     canonical = normalise_code(code)
     if canonical is None:
         raise ValidationFailed.from_messages({"code": ["证书编号有误，请核对 / This is not a valid certificate code"]})
-    # The register is not tenant-owned: this read names no tenant, and says so.
-    entry = session.scalars(select(CertificateRegister).where(CertificateRegister.code == canonical)
-                            .execution_options(**{ALL_TENANTS: True})).first()
+    # The register is not tenant-owned: the caller's public read (no tenant) can see it and nothing else.
+    entry = session.scalars(select(CertificateRegister).where(CertificateRegister.code == canonical)).first()
     if entry is None:
         raise NotFound("查无此证书 / No certificate with this code", {"code": canonical})
     if entry.revoked_at is not None:

@@ -7,12 +7,11 @@
    session's audience before they act; rows about the caller are shared back with the caller's tenant.
 2. **Publishing for the learner's tenant.** Events about a person (attended, completed, certificate
    issued) must reach the consumers of that person's community (points, jobs act in the event's tenant),
-   and still commit together with the change. `publish_for` writes that outbox row in the same database
-   transaction, switching the tenant the session (and, on PostgreSQL, row-level security) enforces for
-   that one insert, and switching back. Only outbox rows are written this way.
+   and still commit together with the change: `publish_for` is the common `tx.publish(..., tenant_id=)`,
+   which writes that outbox row in the same database transaction (services.common.database.acting_in_tenant).
 
-Both are logged with a reason (`tenant.cross_write`), so crossing stays explicit and audited. A shared
-helper for this belongs in services.common (see docs/training.md, "Requested common changes").
+Both are logged with a reason (`tenant.cross_write`), so crossing stays explicit and audited. The public
+certificate register is read through the common `db.public_read()`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
@@ -55,13 +53,6 @@ class Outbox:
         return [a for a in self.announcements if event is None or a.event == event]
 
 
-def _bind_tenant(session: Session, tenant_id: str) -> None:
-    session.info["tenant_id"] = tenant_id
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT set_config('app.tenant_id', :tenant_id, true)"), {"tenant_id": tenant_id})
-
-
 class HostedTransaction(Transaction):
     """A transaction in the host tenant; `guest_tenant` is the caller's own tenant."""
 
@@ -72,19 +63,7 @@ class HostedTransaction(Transaction):
 
     def publish_for(self, tenant_id: str, event: str, data: dict[str, Any], *, subject: str | None = None) -> str:
         """Write `event` to the outbox as an event of `tenant_id`, in this same transaction."""
-        if tenant_id == self.host_tenant:
-            return self.publish(event, data, subject=subject)
-        self.session.flush()  # the host's own changes are written under the host's tenant
-        log.info("tenant.cross_write", acting_tenant=self.host_tenant, target_tenant=tenant_id,
-                 reason=f"training event {event} for the learner's community")
-        _bind_tenant(self.session, tenant_id)
-        try:
-            event_id = Transaction(self.session, self._base, replace(self._ctx, tenant_id=tenant_id)).publish(
-                event, data, subject=subject)
-            self.session.flush()
-        finally:
-            _bind_tenant(self.session, self.host_tenant)
-        return event_id
+        return self.publish(event, data, subject=subject, tenant_id=tenant_id)
 
     def publish_all(self, outbox: Outbox) -> None:
         for announcement in outbox.announcements:
@@ -106,17 +85,6 @@ class TrainingWorkerDatabase(WorkerDatabase):
             with session.begin():
                 yield HostedTransaction(session, self._base, replace(self._ctx, tenant_id=host_tenant),
                                         guest_tenant=guest_tenant)
-
-    @contextmanager
-    def public_read(self) -> Iterator[Session]:
-        """A read-only session with no tenant, for the public certificate register only: every statement
-        must carry `execution_options(fengchao_all_tenants=True)` and name a table that is not
-        tenant-owned; on PostgreSQL row-level security still hides every tenant's rows from it."""
-        with self._factory() as session:
-            with session.begin():
-                yield session
-                if session.new or session.dirty or session.deleted:
-                    raise RuntimeError("public_read cannot write")
 
 
 class TrainingDatabase(Database):

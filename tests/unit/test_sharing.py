@@ -25,6 +25,14 @@ class Post(Shareable, Base):
     title: Mapped[str] = mapped_column(String(50))
 
 
+class PublicNotice(Base):
+    """Public by design: no tenant."""
+
+    __tablename__ = "public_notices"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(50))
+
+
 @pytest.fixture
 def factory():
     engine = make_engine("sqlite://")
@@ -121,3 +129,49 @@ def test_system_work_without_a_caller_reads_everywhere_and_writes_where_it_says(
     with system.system_in_tenant("alliance", reason="test") as tx:
         tx.session.scalars(select(Post).where(Post.title == "own")).one().title = "own-updated"
     assert "own-updated" in _titles(factory, "alliance")
+
+
+def test_acting_in_another_tenant_within_one_transaction_commits_both_halves_or_neither(factory):
+    from services.common.database import acting_in_tenant
+
+    resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
+    with pytest.raises(RuntimeError):
+        with resident.transaction() as tx:
+            tx.session.add(Post(title="home half"))
+            with acting_in_tenant(tx.session, "merchants", reason="test"):
+                tx.session.add(Post(title="partner half"))
+            raise RuntimeError("something failed after both halves")
+    assert _titles(factory, "xiangyang") == [] and _titles(factory, "merchants") == []
+    with resident.transaction() as tx:
+        tx.session.add(Post(title="home half"))
+        with acting_in_tenant(tx.session, "merchants", reason="test"):
+            tx.session.add(Post(title="partner half"))
+        tx.session.add(Post(title="home again"))
+    assert _titles(factory, "xiangyang") == ["home again", "home half"]
+    assert _titles(factory, "merchants") == ["partner half"]
+
+
+def test_an_event_about_a_person_can_be_published_to_their_community_in_the_same_transaction(factory):
+    college = WorkerDatabase(factory, Base, CallContext(tenant_id="college", user_id="mentor"))
+    with college.transaction() as tx:
+        tx.session.add(Post(title="attendance"))
+        tx.publish("session_attended", {"user_id": "u1"}, tenant_id="xiangyang")
+        tx.publish("roster_changed", {})
+    with _session(factory, "xiangyang") as s, s.begin():
+        outbox = s.scalars(select(Base.Outbox)).all()
+        assert [(e.envelope["tenantid"], e.headers["tenant_id"]) for e in outbox] == [("xiangyang", "xiangyang")]
+    with _session(factory, "college") as s, s.begin():
+        assert [e.event_type for e in s.scalars(select(Base.Outbox))] == ["roster_changed"]
+        assert s.scalars(select(Post.title)).all() == ["attendance"]
+
+
+def test_a_public_read_sees_public_tables_only_and_cannot_write(factory, posts):
+    with _session(factory, "college") as s, s.begin():
+        s.add(PublicNotice(title="certificate FC-1"))
+    anonymous = WorkerDatabase(factory, Base, CallContext())
+    with anonymous.public_read() as session:
+        assert session.scalars(select(PublicNotice.title)).all() == ["certificate FC-1"]
+        assert session.scalars(select(Post)).all() == []
+    with pytest.raises(Forbidden):
+        with anonymous.public_read() as session:
+            session.add(PublicNotice(title="forged"))
