@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
 from services.common.context import CallContext
-from services.common.database import TenantSession, make_engine
+from tests.support.sessions import TenantSessions, ctx  # noqa: F401 (ctx is imported by the tests)
 from services.governance import councils, proposals, voting
 from services.governance.models import Base
 
@@ -31,37 +30,17 @@ class RecordingOutbox:
 
 
 @pytest.fixture
-def gov_engine():
-    engine = make_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def gov_sessions(gov_engine):
+def gov_sessions():
     """`open_session(tenant_id)` → a tenant-scoped session on one shared governance database."""
-    factory = sessionmaker(gov_engine, class_=TenantSession, expire_on_commit=False)
-    opened = []
-
-    def open_session(tenant_id):
-        session = factory()
-        session.info["tenant_id"] = tenant_id
-        opened.append(session)
-        return session
-
-    yield open_session
-    for session in opened:
-        session.close()
+    sessions = TenantSessions(Base)
+    yield sessions
+    sessions.close()
 
 
 @pytest.fixture
 def outbox():
     return RecordingOutbox()
 
-
-def ctx(tenant_id: str, user_id: str | None, *roles: str) -> CallContext:
-    return CallContext(tenant_id=tenant_id, user_id=user_id, roles=frozenset(roles or ("resident",)))
 
 
 def staff(tenant_id: str = "xiangyang") -> CallContext:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
-from services.common.context import CallContext
-from services.common.database import TenantSession, make_engine
+from tests.support.sessions import TenantSessions, ctx  # noqa: F401 (ctx is imported by the tests)
 from services.jobs.models import Base, Employer, JobPost
 
 KEY = b"unit-test-check-in-key-0123456789"
@@ -19,32 +17,9 @@ NOW = datetime(2026, 12, 5, 1, 0, tzinfo=timezone.utc)  # 09:00 in Hangzhou
 @pytest.fixture
 def db():
     """`db(tenant_id)` → a session in that tenant; `db.all()` → the operator's read across tenants."""
-    engine = make_engine("sqlite://")
-    Base.metadata.create_all(engine)
-    factory = sessionmaker(engine, class_=TenantSession, expire_on_commit=False)
-    opened = []
-
-    def open_session(tenant_id):
-        session = factory()
-        session.info["tenant_id"] = tenant_id
-        opened.append(session)
-        return session
-
-    def all_tenants():
-        session = factory()
-        session.info.update(tenant_id="subdistrict", all_tenants=True)
-        opened.append(session)
-        return session
-
-    open_session.all = all_tenants
-    yield open_session
-    for session in opened:
-        session.close()
-    engine.dispose()
-
-
-def ctx(tenant_id: str, user_id: str, *roles: str) -> CallContext:
-    return CallContext(tenant_id=tenant_id, user_id=user_id, roles=frozenset(roles or ("resident",)))
+    sessions = TenantSessions(Base)
+    yield sessions
+    sessions.close()
 
 
 def fair_payload(**overrides):

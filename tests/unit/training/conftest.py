@@ -13,17 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from services.common.context import CallContext
 from services.common.database import TenantSession, make_engine
 from services.training import catalogue, scheduling
 from services.training.models import Base
 from services.training.tenancy import Outbox
+from tests.support.sessions import ctx  # noqa: F401 (ctx is imported by the tests)
 
 NOW = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
-
-
-def ctx(tenant_id: str, user_id: str, *roles: str) -> CallContext:
-    return CallContext(tenant_id=tenant_id, user_id=user_id, roles=frozenset(roles or ("resident",)))
 
 
 class World:
