@@ -66,8 +66,21 @@ class Councils(MethodView):
 class CouncilItem(MethodView):
     @blp.response(200, s.CouncilOut)
     def get(self, council_id):
-        """One council."""
+        """One council: your community's own, or one shared with it."""
         return respond(_gov("get_council", council_id))
+
+
+@blp.route("/councils/<council_id>/sharing")
+class CouncilSharing(MethodView):
+    @blp.arguments(s.CouncilShare)
+    @blp.response(200, s.CouncilOut)
+    def put(self, _body_, council_id):
+        """Share a council with other communities on a shared theme (staff of the owning community).
+
+        Their people can then be seated (`home_tenant_id` on a seat), and see its sessions, proposals, votes
+        and resolutions; their check-ins, comments, ballots and verdicts are written in the owning community.
+        Replaces the list (idempotent by nature); a community with seated members cannot be removed (409)."""
+        return respond(_gov("share_council", council_id, _body()))
 
 
 @blp.route("/councils/<council_id>/members")
@@ -83,7 +96,8 @@ class CouncilMembers(MethodView):
     @blp.response(201, s.MemberList)
     @blp.doc(**IDEMPOTENCY_DOC)
     def post(self, _body_, council_id):
-        """Seat members (staff); an account holds one seat per council."""
+        """Seat members (staff); an account holds one seat per council. A person of a community the council
+        is shared with is seated with `home_tenant_id`."""
         return respond(_gov("add_members", council_id, _body()), 201)
 
 

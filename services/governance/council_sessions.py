@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.governance import councils, events
+from services.governance import councils, events, sharing
 from services.governance.access import Publish, council_member, get_or_404, is_staff, require_staff
 from services.governance.models import CouncilMember, CouncilSession, HandTally, Proposal, SessionInvitation, Topic
 
@@ -39,7 +39,8 @@ def schedule(*, session: Session, ctx: CallContext, council_id: str, data: dict[
     _check_ids(session, Topic, data.get("topic_ids") or [], council_id, "topic_ids")
     if data.get("chair_member_id"):
         _seat(session, council_id, data["chair_member_id"], "chair_member_id")
-    meeting = CouncilSession(council_id=council_id, registration_code=_new_code(), created_by=actor, **data)
+    meeting = CouncilSession(council_id=council_id, registration_code=_new_code(), created_by=actor,
+                             audience=sharing.audience_of(session, council_id), **data)
     session.add(meeting)
     session.flush()
     return meeting

@@ -14,17 +14,23 @@ from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.database import utcnow
-from services.common.errors import Conflict
-from services.governance import events
+from services.common.errors import Conflict, Forbidden
+from services.governance import events, sharing
 from services.governance.access import Publish, get_or_404, require_staff
 from services.governance.models import Council, CouncilMember, Topic
 
 
 def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Council:
+    """A council of the caller's community; `shared_with` names other communities
+    whose people it may seat and who then see it (a shared theme across communities)."""
     actor = require_staff(ctx)
+    data = dict(data)
+    communities = data.pop("shared_with", None) or []
     council = Council(created_by=actor, **data)
     session.add(council)
     session.flush()
+    if communities:
+        sharing.share(session=session, ctx=ctx, council_id=council.id, communities=communities)
     return council
 
 
@@ -55,7 +61,13 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
     """Seats people on a council. An account holds one seat per council: adding it
     again is a Conflict naming the existing seat (a re-activated seat is reused)."""
     require_staff(ctx)
-    get(session=session, council_id=council_id)
+    council = get(session=session, council_id=council_id)
+    owner = session.info["tenant_id"]
+    if council.tenant_id != owner:
+        raise Forbidden("只有所属社区可以安排席位 / Only the owning community seats members",
+                        {"owner": council.tenant_id})
+    sharing.check_homes(council=council, members=members, owner=owner)
+    members = [{**m, "home_tenant_id": m.get("home_tenant_id") or owner} for m in members]
     user_ids = [m["user_id"] for m in members if m.get("user_id")]
     if len(user_ids) != len(set(user_ids)):
         raise Conflict("同一账号重复 / The same account appears twice", {"user_ids": sorted(
@@ -71,6 +83,7 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
         if seat is not None:
             seat.active, seat.display_name, seat.stakeholder_group = True, spec["display_name"], spec[
                 "stakeholder_group"]
+            seat.home_tenant_id = spec["home_tenant_id"]
             seat.joined_at = utcnow()
         else:
             seat = CouncilMember(council_id=council_id, **spec)

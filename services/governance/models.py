@@ -1,7 +1,10 @@
 """Tables of the governance service (its own database).
 
-Kept identical to migrations/versions/0002_governance.py (a unit test compares them).
+Kept identical to migrations/versions/0002_governance.py + 0003 (a unit test compares them).
 Every domain table is tenant-owned and row-level secured; indexes lead with tenant_id.
+A council and what hangs off it (sessions, proposals, votes, resolutions, action items) are
+Shareable: `audience` is the council's, so members seated from other communities read them;
+only the owning community writes them (a guest's own acts are written there on their behalf).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def _id() -> Mapped[str]:
 # --- Red Tea Council (红茶议事会) ------------------------------------------------------
 
 
-class Council(TenantScoped, Base):
+class Council(Shareable, Base):
     """A standing deliberation body of one community, on a theme (e.g. 小哥友好)."""
 
     __tablename__ = "councils"
@@ -62,6 +65,8 @@ class CouncilMember(TenantScoped, Base):
     id: Mapped[str] = _id()
     council_id: Mapped[str] = mapped_column(String(36))
     user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The community the person belongs to: the council's own, or one it is shared with.
+    home_tenant_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(50))
     stakeholder_group: Mapped[str] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -84,7 +89,7 @@ class Topic(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class CouncilSession(TenantScoped, Base):
+class CouncilSession(Shareable, Base):
     """A sitting of a council: agenda, time, place or link, attendance and minutes."""
 
     __tablename__ = "council_sessions"
@@ -149,7 +154,7 @@ class HandTally(TenantScoped, Base):
 # --- Proposals and votes ------------------------------------------------------------
 
 
-class Proposal(TenantScoped, Base):
+class Proposal(Shareable, Base):
     __tablename__ = "proposals"
     __table_args__ = (Index("ix_proposals_tenant_id_council_id", "tenant_id", "council_id", "created_at"),)
 
@@ -183,7 +188,7 @@ class ProposalComment(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class Vote(TenantScoped, Base):
+class Vote(Shareable, Base):
     """The poll on one proposal: a window, a quorum, a threshold, open or secret."""
 
     __tablename__ = "votes"
@@ -250,10 +255,32 @@ class Ballot(TenantScoped, Base):
     changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class SecretBallotInbox(TenantScoped, Base):
+    """A secret ballot between casting and mixing. It is written in the same
+    transaction as the voter's receipt (so a ballot is never lost or counted twice),
+    which links the two through PostgreSQL's `xmin` for as long as it sits here;
+    `voting.mix` moves it into `ballots` at once, rewriting the vote's whole secret
+    pool in shuffled order, and deletes it. No member, no time, random id."""
+
+    __tablename__ = "secret_ballot_inbox"
+    __table_args__ = (
+        Index("ix_secret_ballot_inbox_tenant_id_vote_id", "tenant_id", "vote_id"),
+        UniqueConstraint("tenant_id", "token_hash", name="uq_secret_ballot_inbox_token_hash"),
+    )
+
+    id: Mapped[str] = _id()
+    vote_id: Mapped[str] = mapped_column(String(36))
+    choice: Mapped[str] = mapped_column(String(10))
+    stakeholder_group: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+
+
 # --- Resolutions and follow-through ---------------------------------------------------
 
 
-class Resolution(TenantScoped, Base):
+class Resolution(Shareable, Base):
     """An adopted proposal made binding: a convention with its text and effective date."""
 
     __tablename__ = "resolutions"
@@ -270,7 +297,7 @@ class Resolution(TenantScoped, Base):
     adopted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-class ActionItem(TenantScoped, Base):
+class ActionItem(Shareable, Base):
     """A piece of a resolution someone must do, and whether residents agree it is done."""
 
     __tablename__ = "action_items"

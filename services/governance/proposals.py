@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
-from services.governance import councils, events
+from services.governance import councils, events, sharing
 from services.governance.access import Publish, get_or_404, is_staff, require_member_or_staff
 from services.governance.models import Proposal, ProposalComment, Resolution, Topic, Vote
 
@@ -39,7 +39,8 @@ def create(*, session: Session, ctx: CallContext, council_id: str, data: dict[st
         topic = session.get(Topic, data["topic_id"])
         if topic is None or topic.council_id != council_id:
             raise ValidationFailed.from_messages({"topic_id": ["不属于本议事会 / Not a topic of this council"]})
-    proposal = Proposal(council_id=council_id, author_user_id=ctx.require_user(), **data)
+    proposal = Proposal(council_id=council_id, author_user_id=ctx.require_user(),
+                        audience=sharing.audience_of(session, council_id), **data)
     session.add(proposal)
     session.flush()
     return proposal

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden
-from services.governance import events
+from services.governance import events, sharing
 from services.governance.access import Publish, get_or_404, is_staff, require_staff
 from services.governance.models import ActionItem, ActionItemFeedback, ActionItemUpdate, Proposal, Resolution
 
@@ -40,6 +40,7 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
                        {"state": "resolved", "resolution_id": existing})
     items = data.pop("action_items", [])
     resolution = Resolution(proposal_id=proposal.id, council_id=proposal.council_id,
+                            audience=sharing.audience_of(session, proposal.council_id),
                             title=data.pop("title", None) or proposal.title, adopted_by=actor, **data)
     session.add(resolution)
     try:
@@ -150,6 +151,8 @@ def list_all(*, session: Session, council_id: str | None = None) -> list[Resolut
     query = select(Resolution).order_by(Resolution.adopted_at)
     if council_id:
         query = query.where(Resolution.council_id == council_id)
+    else:  # the community's own: a shared council's resolutions are listed through that council
+        query = query.where(Resolution.tenant_id == session.info["tenant_id"])
     return list(session.scalars(query))
 
 
@@ -182,7 +185,8 @@ def get_item(*, session: Session, item_id: str) -> ActionItem:
 
 
 def _new_item(session: Session, resolution_id: str, spec: dict[str, Any]) -> ActionItem:
-    item = ActionItem(resolution_id=resolution_id, **spec)
+    resolution = session.get(Resolution, resolution_id)
+    item = ActionItem(resolution_id=resolution_id, audience=resolution.audience if resolution else "", **spec)
     session.add(item)
     return item
 

@@ -44,10 +44,26 @@ class PageQuery(Schema):
 # --- councils --------------------------------------------------------------------------
 
 
+_COMMUNITY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error="不是社区标识 / Not a community id")
+
+
+def _communities(**kw):
+    return fields.List(fields.String(validate=_COMMUNITY), validate=validate.Length(max=50), **kw)
+
+
 class CouncilCreate(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "红茶议事会"})
     theme = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "小哥友好社区"})
     description = fields.String(load_default="", validate=validate.Length(max=2000))
+    shared_with = _communities(load_default=list, metadata={
+        "example": ["dongxin", "huanqiu"],
+        "description": "Other communities on a shared theme: the council may seat their people, who then see "
+                       "its sessions, proposals, votes and resolutions and act in them"})
+
+
+class CouncilShare(Schema):
+    shared_with = _communities(required=True, metadata={
+        "description": "Replaces the list; a community with seated members cannot be removed"})
 
 
 class CouncilOut(Schema):
@@ -57,6 +73,7 @@ class CouncilOut(Schema):
     theme = fields.String()
     description = fields.String()
     status = fields.String()
+    shared_with = fields.List(fields.String(), metadata={"description": "Communities the council is shared with"})
     member_count = fields.Integer()
     created_at = fields.DateTime()
 
@@ -72,6 +89,8 @@ class MemberCreate(Schema):
                                                      "only in the room"})
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
     stakeholder_group = fields.String(required=True, validate=_one_of(STAKEHOLDER_GROUPS))
+    home_tenant_id = fields.String(load_default=None, allow_none=True, validate=_COMMUNITY, metadata={
+        "description": "The person's community when it is not the council's (one the council is shared with)"})
 
 
 class MembersCreate(Schema):
@@ -82,6 +101,7 @@ class MemberOut(Schema):
     id = fields.String()
     council_id = fields.String()
     user_id = fields.String(allow_none=True)
+    home_tenant_id = fields.String()
     display_name = fields.String()
     stakeholder_group = fields.String()
     active = fields.Boolean()
@@ -322,6 +342,7 @@ class BallotReceiptOut(Schema):
     vote_id = fields.String()
     member_id = fields.String()
     channel = fields.String()
+    secret = fields.Boolean()
     choice = fields.String(allow_none=True, metadata={"description": "Null for a secret ballot"})
     receipt_code = fields.String(allow_none=True,
                                  metadata={"description": "Secret ballots only, returned once: keep it to "

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import config
-from services.common.context import TenantContext
+from services.common.context import CallContext, TenantContext
 from services.common.contracts import load
-from services.common.database import Database, utcnow
+from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.governance import (
@@ -20,11 +23,12 @@ from services.governance import (
     projects,
     proposals,
     resolutions,
+    sharing,
     voice,
     voting,
 )
 from services.governance import schemas as s
-from services.governance.models import Base
+from services.governance.models import ActionItem, Base, Council, CouncilSession, Proposal, Resolution, Vote
 
 log = get_logger(__name__)
 
@@ -40,60 +44,97 @@ class GovernanceService(HealthEntrypoints):
 
     # --- councils ----------------------------------------------------------------------
 
+    @contextmanager
+    def _home(self, model, object_id: str | None) -> Iterator[tuple[Transaction, CallContext]]:
+        """The unit of work for an act on a council's business: in the caller's own
+        community, or, when the row belongs to a council shared with it, in the
+        owning community (`db.in_tenant`) as a visitor without home roles. Rows the
+        caller cannot see fall through to the domain call, which answers 404."""
+        with self.db.transaction() as tx:
+            owner = sharing.owner_of(tx.session, model, object_id)
+            if owner is None or owner == tx.tenant_id:
+                yield tx, self.ctx
+                return
+        with self.db.in_tenant(owner, reason=f"member of a shared council acts on {model.__tablename__}") as tx:
+            yield tx, sharing.visiting(self.ctx)
+
+    def _member_counts(self, found: list[Council], home_session) -> dict[str, int]:
+        """Seats live with the owner: counted in each owning community."""
+        own = [c.id for c in found if c.tenant_id == self.ctx.tenant]
+        counts = councils.member_counts(session=home_session, council_ids=own)
+        shared_in: dict[str, list[str]] = {}
+        for council in found:
+            if council.tenant_id != self.ctx.tenant:
+                shared_in.setdefault(council.tenant_id, []).append(council.id)
+        for owner, ids in shared_in.items():
+            with self.db.in_tenant(owner, reason="count the seats of councils shared with the caller") as tx:
+                counts.update(councils.member_counts(session=tx.session, council_ids=ids))
+        return counts
+
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_council(self, payload: dict) -> dict:
         data = load(s.CouncilCreate(), payload)
         with self.db.transaction() as tx:
             council = councils.create(session=tx.session, ctx=self.ctx, data=data)
-            return s.CouncilOut().dump({**_columns(council), "member_count": 0})
+            return s.CouncilOut().dump(_council(council, 0))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def share_council(self, council_id: str, payload: dict) -> dict:
+        data = load(s.CouncilShare(), payload)
+        with self.db.transaction() as tx:
+            council = sharing.share(session=tx.session, ctx=self.ctx, council_id=council_id,
+                                    communities=data["shared_with"])
+            counts = councils.member_counts(session=tx.session, council_ids=[council.id])
+            return s.CouncilOut().dump(_council(council, counts.get(council.id, 0)))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_councils(self, query: dict | None = None) -> dict:
+        """The community's own councils and those shared with it."""
         params = load(s.PageQuery(), query or {})
         with self.db.transaction() as tx:
             items, cursor = councils.list_page(session=tx.session, **params)
-            counts = councils.member_counts(session=tx.session, council_ids=[c.id for c in items])
-            return s.CouncilPage().dump({"items": [{**_columns(c), "member_count": counts.get(c.id, 0)}
-                                                   for c in items], "next_cursor": cursor})
+            counts = self._member_counts(items, tx.session)
+            return s.CouncilPage().dump({"items": [_council(c, counts.get(c.id, 0)) for c in items],
+                                         "next_cursor": cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_council(self, council_id: str) -> dict:
-        with self.db.transaction() as tx:
+        with self._home(Council, council_id) as (tx, ctx):
             council = councils.get(session=tx.session, council_id=council_id)
             counts = councils.member_counts(session=tx.session, council_ids=[council.id])
-            return s.CouncilOut().dump({**_columns(council), "member_count": counts.get(council.id, 0)})
+            return s.CouncilOut().dump(_council(council, counts.get(council.id, 0)))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_members(self, council_id: str, payload: dict) -> dict:
         data = load(s.MembersCreate(), payload)
-        with self.db.transaction() as tx:
-            added = councils.add_members(session=tx.session, ctx=self.ctx, council_id=council_id,
+        with self._home(Council, council_id) as (tx, ctx):
+            added = councils.add_members(session=tx.session, ctx=ctx, council_id=council_id,
                                          members=data["members"])
             return s.MemberList().dump({"items": added, "next_cursor": None})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def remove_member(self, council_id: str, member_id: str) -> dict:
-        with self.db.transaction() as tx:
-            return s.MemberOut().dump(councils.remove_member(session=tx.session, ctx=self.ctx,
+        with self._home(Council, council_id) as (tx, ctx):
+            return s.MemberOut().dump(councils.remove_member(session=tx.session, ctx=ctx,
                                                              council_id=council_id, member_id=member_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_members(self, council_id: str, query: dict | None = None) -> dict:
         params = load(s.PageQuery(), query or {})
-        with self.db.transaction() as tx:
+        with self._home(Council, council_id) as (tx, ctx):
             items, cursor = councils.list_members(session=tx.session, council_id=council_id, **params)
             return s.MemberList().dump({"items": items, "next_cursor": cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def open_topic(self, council_id: str, payload: dict) -> dict:
         data = load(s.TopicCreate(), payload)
-        with self.db.transaction() as tx:
-            return s.TopicOut().dump(councils.open_topic(session=tx.session, ctx=self.ctx, publish=tx.publish,
+        with self._home(Council, council_id) as (tx, ctx):
+            return s.TopicOut().dump(councils.open_topic(session=tx.session, ctx=ctx, publish=tx.publish,
                                                          council_id=council_id, **data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_topics(self, council_id: str) -> dict:
-        with self.db.transaction() as tx:
+        with self._home(Council, council_id) as (tx, ctx):
             return s.TopicList().dump({"items": councils.list_topics(session=tx.session, council_id=council_id)})
 
     # --- sessions ------------------------------------------------------------------------
@@ -101,107 +142,107 @@ class GovernanceService(HealthEntrypoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def schedule_session(self, council_id: str, payload: dict) -> dict:
         data = load(s.SessionCreate(), payload)
-        with self.db.transaction() as tx:
-            meeting = council_sessions.schedule(session=tx.session, ctx=self.ctx, council_id=council_id, data=data)
-            return self._session_out(tx, meeting)
+        with self._home(Council, council_id) as (tx, ctx):
+            meeting = council_sessions.schedule(session=tx.session, ctx=ctx, council_id=council_id, data=data)
+            return self._session_out(tx, ctx, meeting)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_sessions(self, council_id: str) -> dict:
-        with self.db.transaction() as tx:
+        with self._home(Council, council_id) as (tx, ctx):
             found = council_sessions.list_for_council(session=tx.session, council_id=council_id)
-            return s.SessionList().dump({"items": [council_sessions.view(session=tx.session, ctx=self.ctx,
+            return s.SessionList().dump({"items": [council_sessions.view(session=tx.session, ctx=ctx,
                                                                          meeting=m) for m in found]})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_session(self, session_id: str) -> dict:
-        with self.db.transaction() as tx:
-            return self._session_out(tx, council_sessions.get(session=tx.session, session_id=session_id))
+        with self._home(CouncilSession, session_id) as (tx, ctx):
+            return self._session_out(tx, ctx, council_sessions.get(session=tx.session, session_id=session_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def invite_to_session(self, session_id: str, payload: dict) -> dict:
         data = load(s.InvitationsCreate(), payload)
-        with self.db.transaction() as tx:
-            council_sessions.invite(session=tx.session, ctx=self.ctx, session_id=session_id, **data)
-            return self._session_out(tx, council_sessions.get(session=tx.session, session_id=session_id))
+        with self._home(CouncilSession, session_id) as (tx, ctx):
+            council_sessions.invite(session=tx.session, ctx=ctx, session_id=session_id, **data)
+            return self._session_out(tx, ctx, council_sessions.get(session=tx.session, session_id=session_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def check_in(self, session_id: str, payload: dict) -> dict:
         data = load(s.CheckIn(), payload)
-        with self.db.transaction() as tx:
-            council_sessions.check_in(session=tx.session, ctx=self.ctx, session_id=session_id, **data)
-            return self._session_out(tx, council_sessions.get(session=tx.session, session_id=session_id))
+        with self._home(CouncilSession, session_id) as (tx, ctx):
+            council_sessions.check_in(session=tx.session, ctx=ctx, session_id=session_id, **data)
+            return self._session_out(tx, ctx, council_sessions.get(session=tx.session, session_id=session_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def enter_tally(self, session_id: str, payload: dict) -> dict:
         data = load(s.HandTallyCreate(), payload)
-        with self.db.transaction() as tx:
-            tally = council_sessions.enter_tally(session=tx.session, ctx=self.ctx, session_id=session_id, data=data)
+        with self._home(CouncilSession, session_id) as (tx, ctx):
+            tally = council_sessions.enter_tally(session=tx.session, ctx=ctx, session_id=session_id, data=data)
             return s.HandTallyOut().dump(council_sessions.tally_view(tally))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def sign_off_tally(self, session_id: str, tally_id: str) -> dict:
-        with self.db.transaction() as tx:
-            tally = council_sessions.sign_off_tally(session=tx.session, ctx=self.ctx, session_id=session_id,
+        with self._home(CouncilSession, session_id) as (tx, ctx):
+            tally = council_sessions.sign_off_tally(session=tx.session, ctx=ctx, session_id=session_id,
                                                     tally_id=tally_id)
             return s.HandTallyOut().dump(council_sessions.tally_view(tally))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def record_minutes(self, session_id: str, payload: dict) -> dict:
         data = load(s.MinutesCreate(), payload)
-        with self.db.transaction() as tx:
-            meeting = council_sessions.hold(session=tx.session, ctx=self.ctx, publish=tx.publish,
+        with self._home(CouncilSession, session_id) as (tx, ctx):
+            meeting = council_sessions.hold(session=tx.session, ctx=ctx, publish=tx.publish,
                                             session_id=session_id, data=data)
-            return self._session_out(tx, meeting)
+            return self._session_out(tx, ctx, meeting)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cancel_session(self, session_id: str) -> dict:
-        with self.db.transaction() as tx:
-            return self._session_out(tx, council_sessions.cancel(session=tx.session, ctx=self.ctx,
+        with self._home(CouncilSession, session_id) as (tx, ctx):
+            return self._session_out(tx, ctx, council_sessions.cancel(session=tx.session, ctx=ctx,
                                                                  session_id=session_id))
 
-    def _session_out(self, tx, meeting) -> dict:
-        return s.SessionOut().dump(council_sessions.view(session=tx.session, ctx=self.ctx, meeting=meeting))
+    def _session_out(self, tx, ctx, meeting) -> dict:
+        return s.SessionOut().dump(council_sessions.view(session=tx.session, ctx=ctx, meeting=meeting))
 
     # --- proposals -------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_proposal(self, council_id: str, payload: dict) -> dict:
         data = load(s.ProposalCreate(), payload)
-        with self.db.transaction() as tx:
-            proposal = proposals.create(session=tx.session, ctx=self.ctx, council_id=council_id, data=data)
+        with self._home(Council, council_id) as (tx, ctx):
+            proposal = proposals.create(session=tx.session, ctx=ctx, council_id=council_id, data=data)
             return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_proposals(self, council_id: str) -> dict:
-        with self.db.transaction() as tx:
-            found = proposals.list_for_council(session=tx.session, ctx=self.ctx, council_id=council_id)
+        with self._home(Council, council_id) as (tx, ctx):
+            found = proposals.list_for_council(session=tx.session, ctx=ctx, council_id=council_id)
             return s.ProposalList().dump({"items": [proposals.view(session=tx.session, proposal=p) for p in found]})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_proposal(self, proposal_id: str) -> dict:
-        with self.db.transaction() as tx:
-            proposal = proposals.get(session=tx.session, ctx=self.ctx, proposal_id=proposal_id)
+        with self._home(Proposal, proposal_id) as (tx, ctx):
+            proposal = proposals.get(session=tx.session, ctx=ctx, proposal_id=proposal_id)
             return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def transition_proposal(self, proposal_id: str, payload: dict) -> dict:
         data = load(s.ProposalTransition(), payload)
-        with self.db.transaction() as tx:
-            proposal = proposals.transition(session=tx.session, ctx=self.ctx, publish=tx.publish,
+        with self._home(Proposal, proposal_id) as (tx, ctx):
+            proposal = proposals.transition(session=tx.session, ctx=ctx, publish=tx.publish,
                                             proposal_id=proposal_id, **data)
             return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_comment(self, proposal_id: str, payload: dict) -> dict:
         data = load(s.CommentCreate(), payload)
-        with self.db.transaction() as tx:
-            note = proposals.comment(session=tx.session, ctx=self.ctx, proposal_id=proposal_id, **data)
+        with self._home(Proposal, proposal_id) as (tx, ctx):
+            note = proposals.comment(session=tx.session, ctx=ctx, proposal_id=proposal_id, **data)
             return s.CommentOut().dump({**_columns(note), "replies": []})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_comments(self, proposal_id: str) -> dict:
-        with self.db.transaction() as tx:
-            return s.CommentThread().dump({"items": proposals.thread(session=tx.session, ctx=self.ctx,
+        with self._home(Proposal, proposal_id) as (tx, ctx):
+            return s.CommentThread().dump({"items": proposals.thread(session=tx.session, ctx=ctx,
                                                                      proposal_id=proposal_id)})
 
     # --- votes -------------------------------------------------------------------------------
@@ -209,44 +250,62 @@ class GovernanceService(HealthEntrypoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def open_vote(self, proposal_id: str, payload: dict) -> dict:
         data = load(s.VoteOpen(), payload)
-        with self.db.transaction() as tx:
-            vote = voting.open_vote(session=tx.session, ctx=self.ctx, publish=tx.publish, proposal_id=proposal_id,
+        with self._home(Proposal, proposal_id) as (tx, ctx):
+            vote = voting.open_vote(session=tx.session, ctx=ctx, publish=tx.publish, proposal_id=proposal_id,
                                     data=data)
-            return s.VoteOut().dump(voting.view(session=tx.session, ctx=self.ctx, vote=vote))
+            return s.VoteOut().dump(voting.view(session=tx.session, ctx=ctx, vote=vote))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_vote(self, vote_id: str) -> dict:
-        with self.db.transaction() as tx:
+        with self._home(Vote, vote_id) as (tx, ctx):
             vote = voting.get(session=tx.session, vote_id=vote_id)
-            return s.VoteOut().dump(voting.view(session=tx.session, ctx=self.ctx, vote=vote))
+            return s.VoteOut().dump(voting.view(session=tx.session, ctx=ctx, vote=vote))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cast_ballot(self, vote_id: str, payload: dict) -> dict:
         data = load(s.BallotCast(), payload)
-        with self.db.transaction() as tx:
-            return s.BallotReceiptOut().dump(voting.cast(session=tx.session, ctx=self.ctx, vote_id=vote_id,
-                                                         channel="online", **data))
+        with self._home(Vote, vote_id) as (tx, ctx):
+            receipt = voting.cast(session=tx.session, ctx=ctx, vote_id=vote_id, channel="online", **data)
+            owner = tx.tenant_id
+        self._mix(owner, vote_id, receipt)
+        return s.BallotReceiptOut().dump(receipt)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cast_in_room_ballot(self, vote_id: str, payload: dict) -> dict:
         data = load(s.InRoomBallotCast(), payload)
-        with self.db.transaction() as tx:
-            return s.BallotReceiptOut().dump(voting.cast(session=tx.session, ctx=self.ctx, vote_id=vote_id,
-                                                         channel="in_room", **data))
+        with self._home(Vote, vote_id) as (tx, ctx):
+            receipt = voting.cast(session=tx.session, ctx=ctx, vote_id=vote_id, channel="in_room", **data)
+            owner = tx.tenant_id
+        self._mix(owner, vote_id, receipt)
+        return s.BallotReceiptOut().dump(receipt)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def change_ballot(self, vote_id: str, payload: dict) -> dict:
         data = load(s.BallotChange(), payload)
-        with self.db.transaction() as tx:
-            return s.BallotReceiptOut().dump(voting.change(session=tx.session, ctx=self.ctx, vote_id=vote_id,
-                                                           **data))
+        with self._home(Vote, vote_id) as (tx, ctx):
+            receipt = voting.change(session=tx.session, ctx=ctx, vote_id=vote_id, **data)
+            owner = tx.tenant_id
+        self._mix(owner, vote_id, receipt, everything=True)
+        return s.BallotReceiptOut().dump(receipt)
+
+    def _mix(self, owner: str, vote_id: str, receipt: dict, *, everything: bool = False) -> None:
+        """A secret ballot leaves the sealed inbox in a transaction that is not the
+        voter's (see voting.mix). Best effort: if it fails, the sweep mixes it within
+        seconds and the close always does; the ballot is counted either way."""
+        if not receipt["secret"]:
+            return
+        try:
+            with self.db.in_tenant(owner, reason="mix secret ballots into the pool") as tx:
+                voting.mix(session=tx.session, vote_id=vote_id, everything=everything)
+        except Exception:  # noqa: BLE001 - the cast itself has committed; never fail it here
+            log.exception("governance.mix_failed", vote_id=vote_id)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def close_vote(self, vote_id: str, payload: dict | None = None) -> dict:
         data = load(s.VoteClose(), payload or {})
-        with self.db.transaction() as tx:
-            vote = voting.close(session=tx.session, ctx=self.ctx, publish=tx.publish, vote_id=vote_id, **data)
-            return s.VoteOut().dump(voting.view(session=tx.session, ctx=self.ctx, vote=vote))
+        with self._home(Vote, vote_id) as (tx, ctx):
+            vote = voting.close(session=tx.session, ctx=ctx, publish=tx.publish, vote_id=vote_id, **data)
+            return s.VoteOut().dump(voting.view(session=tx.session, ctx=ctx, vote=vote))
 
     @timer(interval=SWEEP_INTERVAL)
     def sweep_votes(self) -> None:
@@ -266,51 +325,53 @@ class GovernanceService(HealthEntrypoints):
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def adopt_resolution(self, proposal_id: str, payload: dict) -> dict:
         data = load(s.ResolutionCreate(), payload)
-        with self.db.transaction() as tx:
-            resolution = resolutions.adopt(session=tx.session, ctx=self.ctx, publish=tx.publish,
+        with self._home(Proposal, proposal_id) as (tx, ctx):
+            resolution = resolutions.adopt(session=tx.session, ctx=ctx, publish=tx.publish,
                                            proposal_id=proposal_id, data=data)
-            return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=self.ctx, resolution=resolution))
+            return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=ctx, resolution=resolution))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_resolutions(self, council_id: str | None = None) -> dict:
-        with self.db.transaction() as tx:
+        """One council's resolutions (its owner's, also for a shared council), or all of
+        the community's own."""
+        with self._home(Council, council_id) as (tx, ctx):
             found = resolutions.list_all(session=tx.session, council_id=council_id)
-            return s.ResolutionList().dump({"items": [resolutions.view(session=tx.session, ctx=self.ctx,
+            return s.ResolutionList().dump({"items": [resolutions.view(session=tx.session, ctx=ctx,
                                                                        resolution=r) for r in found]})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_resolution(self, resolution_id: str) -> dict:
-        with self.db.transaction() as tx:
+        with self._home(Resolution, resolution_id) as (tx, ctx):
             resolution = resolutions.get(session=tx.session, resolution_id=resolution_id)
-            return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=self.ctx, resolution=resolution))
+            return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=ctx, resolution=resolution))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_action_item(self, resolution_id: str, payload: dict) -> dict:
         data = load(s.ActionItemCreate(), payload)
-        with self.db.transaction() as tx:
-            item = resolutions.add_item(session=tx.session, ctx=self.ctx, resolution_id=resolution_id, data=data)
-            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=self.ctx, item=item))
+        with self._home(Resolution, resolution_id) as (tx, ctx):
+            item = resolutions.add_item(session=tx.session, ctx=ctx, resolution_id=resolution_id, data=data)
+            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_action_item(self, item_id: str) -> dict:
-        with self.db.transaction() as tx:
+        with self._home(ActionItem, item_id) as (tx, ctx):
             item = resolutions.get_item(session=tx.session, item_id=item_id)
-            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=self.ctx, item=item))
+            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def report_progress(self, item_id: str, payload: dict) -> dict:
         data = load(s.ActionItemUpdateCreate(), payload)
-        with self.db.transaction() as tx:
-            item = resolutions.report(session=tx.session, ctx=self.ctx, publish=tx.publish, item_id=item_id, **data)
-            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=self.ctx, item=item))
+        with self._home(ActionItem, item_id) as (tx, ctx):
+            item = resolutions.report(session=tx.session, ctx=ctx, publish=tx.publish, item_id=item_id, **data)
+            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def give_feedback(self, item_id: str, payload: dict) -> dict:
         data = load(s.FeedbackCreate(), payload)
-        with self.db.transaction() as tx:
-            item = resolutions.give_feedback(session=tx.session, ctx=self.ctx, publish=tx.publish, item_id=item_id,
+        with self._home(ActionItem, item_id) as (tx, ctx):
+            item = resolutions.give_feedback(session=tx.session, ctx=ctx, publish=tx.publish, item_id=item_id,
                                              **data)
-            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=self.ctx, item=item))
+            return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
     # --- voice ------------------------------------------------------------------------------------
 
@@ -476,6 +537,10 @@ class GovernanceService(HealthEntrypoints):
         with self.db.transaction() as tx:
             asset = assets.get(session=tx.session, asset_id=asset_id)
             return s.AssetOut().dump(assets.view(session=tx.session, assets=[asset])[0])
+
+
+def _council(council: Council, member_count: int) -> dict:
+    return {**_columns(council), "shared_with": sharing.shared_with(council), "member_count": member_count}
 
 
 def _columns(row) -> dict:

@@ -9,9 +9,15 @@
 - A member votes once, in one channel; they may change their choice until close
   in the channel they used. The receipt table's unique key enforces this, also
   against concurrent requests.
-- Secret ballot: the ballot row stores no member, no time, and only the hash of a
+- Secret ballot: the ballot stores no member, no time, and only the hash of a
   receipt code handed to the voter once; the receipt row stores that the member
-  voted and nothing about the ballot. Nothing in the database joins the two.
+  voted and nothing about the ballot. Casting writes the receipt and the ballot
+  into a sealed inbox in ONE transaction (so a ballot is never lost or counted
+  twice); right after, `mix` moves the inbox into the pool by rewriting the vote's
+  whole secret pool in shuffled order with fresh ids, in a transaction of its own.
+  After that no live row of `ballots` shares a transaction id (`xmin`), an
+  insertion order, an id or a time with any receipt: every pooled ballot carries
+  the mixer's `xmin` and a random place. See docs/governance.md for the limits.
 - Casting holds the vote's lock shared and closing holds it exclusive, so a ballot
   is either counted by the close or refused, never stored uncounted.
 """
@@ -23,19 +29,26 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.database import new_id, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.governance import events
+from services.governance import events, sharing
 from services.governance.access import Publish, council_member, get_or_404, require_staff
-from services.governance.models import Ballot, CouncilMember, Proposal, Vote, VoteReceipt
+from services.governance.models import Ballot, CouncilMember, Proposal, SecretBallotInbox, Vote, VoteReceipt
 from services.governance.schemas import CHANNELS, CHOICES, MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
 
 CHANNEL_NAMES = {"online": "线上 / online", "in_room": "现场 / in the room"}
+
+# A large secret poll is mixed once the inbox holds 1/MIX_RATIO of the pool (the sweep
+# and the close mix whatever remains), so rewriting the pool costs O(MIX_RATIO) per
+# ballot; a council-sized vote (pool < MIX_RATIO) is mixed after every ballot.
+MIX_RATIO = 50
+
+_shuffler = secrets.SystemRandom()
 
 
 def _token_hash(vote_id: str, code: str) -> str:
@@ -68,6 +81,7 @@ def open_vote(*, session: Session, ctx: CallContext, publish: Publish, proposal_
         remind_at=max(opens_at, closes_at - timedelta(hours=data.get("remind_before_hours", 12))),
         quorum_percent=data.get("quorum_percent", 50), threshold_percent=data.get("threshold_percent", 50),
         block_limit=data.get("block_limit"), secret=data.get("secret", False), opened_by=actor,
+        audience=sharing.audience_of(session, proposal.council_id),
     )
     session.add(vote)
     proposal.status = "voting"
@@ -113,14 +127,17 @@ def cast(*, session: Session, ctx: CallContext, vote_id: str, choice: str, reaso
         raise Conflict("已投票 / Already voted (a simultaneous ballot was counted)", {"state": "voted"}) from None
     code = None
     if vote.secret:
+        # Sealed until `mix` moves it into the pool (in its own transaction).
         code = secrets.token_urlsafe(16)
-        session.add(Ballot(id=ballot_id, vote_id=vote.id, choice=choice, reason=reason, channel=channel,
-                           stakeholder_group=seat.stakeholder_group, token_hash=_token_hash(vote.id, code)))
+        session.add(SecretBallotInbox(vote_id=vote.id, choice=choice, reason=reason, channel=channel,
+                                      stakeholder_group=seat.stakeholder_group,
+                                      token_hash=_token_hash(vote.id, code)))
     else:
         session.add(Ballot(id=ballot_id, vote_id=vote.id, choice=choice, reason=reason, channel=channel,
                            stakeholder_group=seat.stakeholder_group, member_id=seat.id, cast_at=now))
     session.flush()
-    return receipt_view(receipt=receipt, choice=None if vote.secret else choice, receipt_code=code)
+    return receipt_view(receipt=receipt, choice=None if vote.secret else choice, receipt_code=code,
+                        secret=vote.secret)
 
 
 def change(*, session: Session, ctx: CallContext, vote_id: str, choice: str, reason: str | None,
@@ -144,8 +161,10 @@ def change(*, session: Session, ctx: CallContext, vote_id: str, choice: str, rea
         if not receipt_code:
             raise ValidationFailed.from_messages({"receipt_code": ["无记名投票须出示回执码 / A secret ballot is "
                                                                    "changed with its receipt code"]})
-        ballot = session.scalar(select(Ballot).where(Ballot.vote_id == vote.id,
-                                                     Ballot.token_hash == _token_hash(vote.id, receipt_code)))
+        token_hash = _token_hash(vote.id, receipt_code)
+        ballot = session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.token_hash == token_hash)
+                                ) or session.scalar(select(SecretBallotInbox).where(
+                                    SecretBallotInbox.vote_id == vote.id, SecretBallotInbox.token_hash == token_hash))
         if ballot is None:
             raise ValidationFailed.from_messages({"receipt_code": ["回执码不正确 / Wrong receipt code"]})
     else:
@@ -153,12 +172,65 @@ def change(*, session: Session, ctx: CallContext, vote_id: str, choice: str, rea
         ballot.changed_at = now
     ballot.choice, ballot.reason = choice, reason
     session.flush()
-    return receipt_view(receipt=receipt, choice=None if vote.secret else choice)
+    return receipt_view(receipt=receipt, choice=None if vote.secret else choice, secret=vote.secret)
 
 
-def receipt_view(*, receipt: VoteReceipt, choice: str | None, receipt_code: str | None = None) -> dict[str, Any]:
+def receipt_view(*, receipt: VoteReceipt, choice: str | None, receipt_code: str | None = None,
+                 secret: bool = False) -> dict[str, Any]:
     return {"vote_id": receipt.vote_id, "member_id": receipt.member_id, "channel": receipt.channel,
-            "choice": choice, "receipt_code": receipt_code, "cast_at": receipt.cast_at}
+            "choice": choice, "receipt_code": receipt_code, "cast_at": receipt.cast_at, "secret": secret}
+
+
+# --- mixing secret ballots ----------------------------------------------------------------------
+
+
+def mix(*, session: Session, vote_id: str, everything: bool = False) -> int:
+    """Moves sealed secret ballots into the pool, in a transaction of its own (never
+    the caster's). Returns how many moved. `everything` mixes even a small
+    remainder and rewrites the pool when nothing waits (after a change)."""
+    if not everything:
+        # Cheap look before taking the vote's lock exclusive (which holds off casting).
+        waiting = session.scalar(select(func.count()).select_from(SecretBallotInbox)
+                                 .where(SecretBallotInbox.vote_id == vote_id))
+        if not waiting or waiting < session.scalar(select(func.count()).select_from(Ballot)
+                                                   .where(Ballot.vote_id == vote_id)) // MIX_RATIO:
+            return 0
+    vote = _locked(session, vote_id, exclusive=True)
+    if not vote.secret:
+        return 0
+    return _mix_locked(session, vote, everything=everything)
+
+
+def _mix_locked(session: Session, vote: Vote, *, everything: bool) -> int:
+    """Deletes the vote's pooled and sealed secret ballots and inserts them all again
+    in one statement, in shuffled order, with fresh random ids. Afterwards every
+    pooled ballot has the same `xmin` (this transaction's), its heap position is
+    random, and its id is new: a receipt's `xmin`, `ctid` or time matches none of
+    them. The vote's lock is held exclusive, so no ballot is cast, changed or
+    counted meanwhile; moving is one transaction, so each ballot is counted once."""
+    pending = list(session.scalars(select(SecretBallotInbox).where(SecretBallotInbox.vote_id == vote.id)))
+    pooled = list(session.scalars(select(Ballot).where(Ballot.vote_id == vote.id)))
+    if not everything and len(pending) < max(1, len(pooled) // MIX_RATIO):
+        return 0
+    if not pending and not (everything and pooled):
+        return 0
+    rows = [{"vote_id": vote.id, "choice": b.choice, "stakeholder_group": b.stakeholder_group,
+             "channel": b.channel, "reason": b.reason, "token_hash": b.token_hash} for b in (*pooled, *pending)]
+    session.execute(delete(SecretBallotInbox).where(SecretBallotInbox.vote_id == vote.id)
+                    .execution_options(synchronize_session=False))
+    session.execute(delete(Ballot).where(Ballot.vote_id == vote.id).execution_options(synchronize_session=False))
+    for obj in (*pooled, *pending):
+        session.expunge(obj)
+    _shuffler.shuffle(rows)
+    tenant_id = session.info["tenant_id"]
+    session.execute(insert(Ballot), [{"id": new_id(), "tenant_id": tenant_id, **row} for row in rows])
+    return len(pending)
+
+
+def votes_to_mix(*, session: Session) -> list[str]:
+    """Votes of this community with sealed ballots waiting (for the sweep)."""
+    return list(session.scalars(select(SecretBallotInbox.vote_id).where(
+        SecretBallotInbox.tenant_id == session.info["tenant_id"]).distinct()))
 
 
 # --- closing, tallies and reminders -------------------------------------------------------------------
@@ -183,6 +255,8 @@ def close(*, session: Session, ctx: CallContext | None, publish: Publish, vote_i
         if voted < eligible:
             raise Conflict("尚有成员未投票，不能提前结束 / Not every eligible member has voted; it closes at the end "
                            "of its window", {"state": "open", "voted": voted, "eligible": eligible})
+    if vote.secret:
+        _mix_locked(session, vote, everything=True)  # nothing stays sealed (or linkable) past the close
     result = tally(session=session, vote=vote)
     vote.status, vote.closed_at, vote.outcome, vote.result = "closed", now, result["outcome"], result
     proposal = session.get(Proposal, vote.proposal_id)
@@ -245,7 +319,8 @@ def sweep(*, session: Session, publish: Publish, now: datetime | None = None) ->
     now = now or utcnow()
     reminded = closed = 0
     due = list(session.scalars(select(Vote).where(
-        Vote.status == "open", or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
+        # Only this community's own votes: a vote shared with it is its owner's to close.
+        Vote.tenant_id == session.info["tenant_id"], Vote.status == "open", or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
     ).order_by(Vote.closes_at)))
     for vote in due:
         if vote.closes_at <= now:
@@ -264,8 +339,11 @@ def sweep(*, session: Session, publish: Publish, now: datetime | None = None) ->
                 "vote_id": vote.id, "proposal_id": vote.proposal_id, "closes_at": vote.closes_at,
                 "not_voted_user_ids": pending, "not_voted": len(pending)}), subject=vote.id)
             reminded += 1
+    mixed = 0
+    for vote_id in votes_to_mix(session=session):
+        mixed += mix(session=session, vote_id=vote_id, everything=True)
     session.flush()
-    return {"reminded": reminded, "closed": closed}
+    return {"reminded": reminded, "closed": closed, "mixed": mixed}
 
 
 def eligible_count(*, session: Session, vote: Vote) -> int:
@@ -302,7 +380,7 @@ def view(*, session: Session, ctx: CallContext, vote: Vote, now: datetime | None
         if receipt is not None:
             choice = None if vote.secret else session.scalar(select(Ballot.choice).where(
                 Ballot.id == receipt.ballot_id))
-            mine = receipt_view(receipt=receipt, choice=choice)
+            mine = receipt_view(receipt=receipt, choice=choice, secret=vote.secret)
     return {**{c.key: getattr(vote, c.key) for c in Vote.__table__.columns if c.key != "status"},
             "status": status, "voted": voted_count(session=session, vote=vote), "my_receipt": mine}
 
@@ -366,8 +444,11 @@ def _already_voted(receipt: VoteReceipt, channel: str) -> Conflict:
 
 
 def tenants_with_due_votes(*, session: Session, now: datetime) -> list[str]:
-    """Communities with an open vote due a reminder or past its close (read across tenants by the sweep timer)."""
-    return list(session.scalars(select(Vote.tenant_id).where(
+    """Communities with an open vote due a reminder or past its close, or with sealed
+    secret ballots left to mix (read across tenants by the sweep timer)."""
+    due = set(session.scalars(select(Vote.tenant_id).where(
         Vote.status == "open",
         or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now)),
     ).distinct()))
+    due.update(session.scalars(select(SecretBallotInbox.tenant_id).distinct()))
+    return sorted(due)

@@ -18,8 +18,8 @@ _SEQ = itertools.count(1)
 
 
 def new_phone() -> str:
-    """11 digits starting with 135, unique in this run."""
-    return f"135{_RUN:05d}{next(_SEQ):03d}"
+    """11 digits starting with 132, unique in this run."""
+    return f"132{_RUN:05d}{next(_SEQ):03d}"
 
 
 def add(platform, key, tenant_id, *roles, name=None):
@@ -48,6 +48,9 @@ class Gov:
 
     def patch(self, path, json, **kw):
         return self.http.patch(self.url(path), json=json, timeout=30, **kw)
+
+    def put(self, path, json, **kw):
+        return self.http.put(self.url(path), json=json, timeout=30, **kw)
 
     def delete(self, path, **kw):
         return self.http.delete(self.url(path), timeout=30, **kw)

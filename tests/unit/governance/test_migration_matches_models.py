@@ -24,8 +24,18 @@ def test_every_domain_table_is_tenant_owned_and_listed_for_row_level_security():
 
     migration = importlib.import_module("services.governance.migrations.versions.0002_governance")
     domain = set(Base.metadata.tables) - {"outbox_events", "processed_events"}
-    assert set(migration.TABLES) == domain
+    assert set(migration.TABLES) | {"secret_ballot_inbox"} == domain
     assert all("tenant_id" in Base.metadata.tables[t].c for t in domain)
     for table in domain:
         indexed = [i for i in Base.metadata.tables[table].indexes if len(i.columns) > 1]
         assert all(list(i.columns)[0].name == "tenant_id" for i in indexed), table
+
+
+def test_the_tables_shared_with_a_councils_audience_are_exactly_the_shareable_models_and_get_shareable_policies():
+    import importlib
+
+    from services.common.database import Shareable
+
+    migration = importlib.import_module("services.governance.migrations.versions.0003_shared_councils_and_ballot_mixing")
+    shareable = {m.class_.__tablename__ for m in Base.registry.mappers if issubclass(m.class_, Shareable)}
+    assert set(migration.SHARED_TABLES) | {"assets"} == shareable
