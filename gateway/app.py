@@ -10,7 +10,7 @@ from flask import Flask, g, render_template, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from gateway import auth, db, problems
+from gateway import auth, db, problems, web
 from gateway.routes import blueprints
 from gateway.schemas import Problem
 from gateway.settings import GatewaySettings
@@ -53,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     })
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
+    app.register_blueprint(web.blp)  # the web client: same auth, tenancy and service calls as the API
 
     @app.before_request
     def _start():

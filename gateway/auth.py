@@ -57,6 +57,10 @@ def require_principal(*roles: str) -> Principal:
 
 
 def preferred_locale() -> str:
+    """The web client's language switch (cookie) wins; otherwise Accept-Language; Chinese by default."""
+    chosen = request.cookies.get("fc_lang")  # gateway.web.i18n.LANG_COOKIE: "en" or "zh_CN"
+    if chosen in ("en", "zh_CN"):
+        return "en" if chosen == "en" else "zh-CN"
     best = request.accept_languages.best_match(["zh-CN", "zh", "en"], default="zh-CN")
     return "en" if best == "en" else "zh-CN"
 

@@ -1,0 +1,97 @@
+"""The web client (网页端): server-rendered pages on the gateway's own code paths.
+
+Pages authenticate with the API's tokens (gateway.web.session), reach the
+services through gateway.services.call with the same call context, and show
+the services' own validation messages beside the fields. All text goes through
+the Babel catalogues in gateway/translations (zh_CN first, en).
+
+Registered by the app factory: `app.register_blueprint(web.blp)`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import Babel
+from werkzeug.exceptions import HTTPException
+
+from gateway.web import forms, i18n, session
+from services.common.errors import FengchaoError, Unauthenticated
+
+blp = Blueprint("web", __name__, url_prefix="/web")
+
+
+@blp.record_once
+def _install(state) -> None:
+    app = state.app
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
+    Babel(app, locale_selector=i18n.select_locale)
+    app.context_processor(_page_context)
+    app.add_template_filter(forms.show_local, "localtime")
+
+
+def _page_context() -> dict:
+    locale = i18n.select_locale()
+    principal = g.get("principal")
+    return {
+        "html_lang": i18n.HTML_LANG.get(locale, "zh-CN"),
+        "locale": locale,
+        "other_locale": i18n.other_locale(locale),
+        "principal": principal,
+        "roles": principal.roles if principal else frozenset(),
+        "is_staff": bool(principal and principal.roles & {"staff", "tenant_admin"}),
+        "csrf_token": session.csrf_token,
+        "csrf_field": session.CSRF_FIELD,
+    }
+
+
+@blp.before_request
+def _before():
+    session.load_cookie_principal()
+    if request.method == "POST" and not session.csrf_ok():
+        return render_template("web/error.html", status=400, message_key="csrf"), 400
+    return None
+
+
+@blp.after_request
+def _after(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return session.finish(response)
+
+
+@blp.errorhandler(Unauthenticated)
+def _sign_in_first(_error):
+    return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+
+
+@blp.errorhandler(FengchaoError)
+def _service_error(error: FengchaoError):
+    return render_template("web/error.html", status=error.status, detail=error.detail,
+                           message_key=error.code), error.status
+
+
+@blp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    return render_template("web/error.html", status=error.code, detail=error.description,
+                           message_key="http"), error.code
+
+
+@blp.get("/lang/<code>")
+def switch_language(code: str):
+    """The language switch: remembers the choice for a year and goes back where it was."""
+    target = request.args.get("next") or url_for("web.home")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("web.home")
+    response = redirect(target)
+    if code in i18n.LOCALES:
+        response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", path="/")
+    return response
+
+
+# The page modules register their routes on `blp`.
+from gateway.web import (  # noqa: E402,F401
+    account, attendance, fairs, merchant, places, profile, public, resident, resolutions, rights, staff, staff_jobs,
+    staff_points, staff_training,
+)

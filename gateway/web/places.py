@@ -1,0 +1,59 @@
+"""Service points and rest stops (暖蜂驿站): for residents, and public without sign-in."""
+
+from __future__ import annotations
+
+from flask import g, render_template, request
+
+from gateway import db
+from gateway.auth import preferred_locale, require_principal
+from gateway.models import Tenant
+from gateway.services import call, pool
+from gateway.web import blp, plan
+from services.common.context import CallContext
+from services.common.errors import NotFound
+from services.governance.schemas import AMENITIES
+from services.governance.schemas import ASSET_KINDS as KINDS
+
+
+
+def _query() -> tuple[dict, tuple[float, float] | None]:
+    """The map's filters from the query string, passed on for the service to validate."""
+    query: dict = {"amenity": [a for a in request.args.getlist("amenity") if a]}
+    if kind := request.args.get("kind"):
+        query["kind"] = kind
+    if request.args.get("open_now") in ("1", "on", "true"):
+        query["open_now"] = True
+    here = None
+    try:
+        lat, lng = float(request.args["near_lat"]), float(request.args["near_lng"])
+        query.update(near_lat=lat, near_lng=lng)
+        here = (lat, lng)
+    except (KeyError, ValueError):
+        pass
+    return query, here
+
+
+def _render(found: dict, here, community: str | None):
+    markers, me = plan.place(found["items"], here=here)
+    return render_template("web/places.html", places=found["items"], markers=markers, me=me,
+                           amenities=AMENITIES, kinds=KINDS, community=community,
+                           chosen=set(request.args.getlist("amenity")), args=request.args)
+
+
+@blp.get("/places")
+def places():
+    require_principal()
+    query, here = _query()
+    return _render(call("governance", "list_assets", query), here, None)
+
+
+@blp.get("/public/<community>/rest-stops")
+def public_places(community: str):
+    """No sign-in: the same listing the public API gives (GET /api/v1/governance/public/…/assets)."""
+    if db.session().get(Tenant, community) is None:
+        raise NotFound("No such community", {"community": community})
+    query, here = _query()
+    context = CallContext(tenant_id=community, roles=frozenset({"public"}), locale=preferred_locale(),
+                          request_id=g.request_id)
+    found = pool().call("governance", "list_assets", query, context_data=context.to_context_data())
+    return _render(found, here, community)

@@ -1,0 +1,132 @@
+"""Staff and employers: post jobs and manage them (draft → open → close), and see who applied."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from gateway.auth import require_principal
+from gateway.services import call
+from gateway.web import blp, forms
+from services.common.errors import FengchaoError
+from services.jobs.desk_schemas import KINDS as FAIR_KINDS
+from services.jobs.schemas import JOB_TYPES, PAY_PERIODS
+
+POST_FIELDS = ("employer_id", "title", "job_type", "pay_amount", "pay_period", "headcount", "description", "area",
+               "required_skills")
+
+
+@blp.get("/staff/posts")
+def staff_posts():
+    require_principal("staff", "tenant_admin", "employer")
+    return _posts_page({}, {}, None)
+
+
+def _posts_page(values: dict, errors: dict, general: str | None, status: int = 200):
+    return render_template("web/staff_posts.html", posts=call("jobs", "list_posts", {}),
+                           employers=call("jobs", "list_employers"), skills=call("jobs", "list_skills"),
+                           job_types=JOB_TYPES, pay_periods=PAY_PERIODS, values=values, errors=errors,
+                           general=general), status
+
+
+@blp.post("/staff/posts")
+def create_post():
+    require_principal("staff", "tenant_admin", "employer")
+    form = request.form
+    payload = forms.compact({
+        "employer_id": forms.text(form, "employer_id") or "", "title": forms.text(form, "title") or "",
+        "job_type": forms.text(form, "job_type") or "", "pay_amount": forms.integer(form, "pay_amount"),
+        "pay_period": forms.text(form, "pay_period") or "", "headcount": forms.integer(form, "headcount"),
+        "description": forms.text(form, "description"), "area": forms.text(form, "area"),
+        "required_skills": [s for s in form.getlist("required_skills") if s],
+    })
+    try:
+        created = call("jobs", "create_post", payload)
+        if forms.boolean(form, "open_now"):
+            call("jobs", "open_post", created["id"])
+    except FengchaoError as refused:
+        if refused.status == 401:
+            raise
+        errors, general = forms.field_errors(refused, POST_FIELDS)
+        values = {**form.to_dict(), "required_skills": form.getlist("required_skills")}
+        return _posts_page(values, errors, general, refused.status)
+    return redirect(url_for("web.staff_posts"))
+
+
+@blp.post("/staff/posts/<post_id>/<action>")
+def change_post(post_id: str, action: str):
+    require_principal("staff", "tenant_admin", "employer")
+    try:
+        if action == "open":
+            call("jobs", "open_post", post_id)
+        elif action == "close":
+            call("jobs", "close_post", post_id, forms.compact({"reason": forms.text(request.form, "reason")}))
+    except FengchaoError as refused:
+        if refused.status == 401:
+            raise
+        return _posts_page({}, {}, forms.field_errors(refused)[1], refused.status)
+    return redirect(url_for("web.staff_posts"))
+
+
+@blp.get("/staff/posts/<post_id>/applications")
+def post_applications(post_id: str):
+    require_principal("staff", "tenant_admin", "employer")
+    return render_template("web/staff_post_applications.html", post=call("jobs", "get_post", post_id),
+                           applications=call("jobs", "list_applications", {"post_id": post_id}),
+                           candidates=call("jobs", "recommend_candidates", post_id, {"limit": 10}))
+
+
+@blp.post("/staff/applications/<application_id>")
+def move_application(application_id: str):
+    require_principal("staff", "tenant_admin", "employer")
+    post_id = request.form.get("post_id", "")
+    try:
+        call("jobs", "transition_application", application_id, forms.compact({
+            "status": forms.text(request.form, "status") or "", "reason": forms.text(request.form, "reason")}))
+    except FengchaoError as refused:
+        if refused.status == 401:
+            raise
+        return render_template("web/staff_post_applications.html", post=call("jobs", "get_post", post_id),
+                               applications=call("jobs", "list_applications", {"post_id": post_id}),
+                               candidates=call("jobs", "recommend_candidates", post_id, {"limit": 10}),
+                               general=forms.field_errors(refused)[1]), refused.status
+    return redirect(url_for("web.post_applications", post_id=post_id))
+
+
+# --- job fairs ------------------------------------------------------------------------------------
+
+FAIR_FIELDS = ("title", "kind", "starts_at", "ends_at", "venue", "online_url", "capacity", "description")
+
+
+@blp.get("/staff/fairs")
+def staff_fairs():
+    require_principal("staff", "tenant_admin")
+    return _fairs_page({}, {}, None)
+
+
+def _fairs_page(values: dict, errors: dict, general: str | None, status: int = 200):
+    return render_template("web/staff_fairs.html", fairs=call("jobs", "list_fairs", {"when": "all"}),
+                           kinds=FAIR_KINDS, values=values, errors=errors, general=general), status
+
+
+@blp.post("/staff/fairs")
+def create_fair():
+    """Organise a fair and (by default) publish it so that residents can pre-register."""
+    require_principal("staff", "tenant_admin")
+    form = request.form
+    payload = forms.compact({
+        "title": forms.text(form, "title") or "", "kind": forms.text(form, "kind") or "",
+        "starts_at": forms.local_datetime(form, "starts_at") or "", "ends_at": forms.local_datetime(form, "ends_at") or "",
+        "venue": forms.text(form, "venue"), "online_url": forms.text(form, "online_url"),
+        "capacity": forms.integer(form, "capacity"), "description": forms.text(form, "description"),
+        "audience_everyone": forms.boolean(form, "audience_everyone"),
+    })
+    try:
+        fair = call("jobs", "create_fair", payload)
+        if forms.boolean(form, "publish"):
+            call("jobs", "publish_fair", fair["id"])
+    except FengchaoError as refused:
+        if refused.status == 401:
+            raise
+        errors, general = forms.field_errors(refused, FAIR_FIELDS)
+        return _fairs_page(form.to_dict(), errors, general, refused.status)
+    return redirect(url_for("web.staff_fairs"))
