@@ -10,4 +10,7 @@ threads = _config.get_int("GATEWAY_THREADS")
 worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20
+# Longer than gunicorn's 2 s default: a client reusing an idle connection just as
+# the server drops it gets "connection reset"; proxies in front keep theirs longer.
+keepalive = 5
 accesslog = None  # the app logs one structured line per request
