@@ -41,3 +41,14 @@ migrate: install ## upgrade every database named by DATABASE_URL to the newest m
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+.PHONY: deploy-check image backup
+
+deploy-check: install ## render the Kubernetes manifests and check them and the compose file (no cluster, no Docker)
+	$(PYTEST) tests/deploy
+
+image: ## the container image for every process (needs a Docker engine)
+	docker build -f deploy/Dockerfile -t fengchao:dev .
+
+backup: install ## pg_dump every component database (DATABASE_URL) into var/backups/<UTC time>/
+	PYTHONWARNINGS=ignore $(BIN)/python deploy/backup.py backup --to var/backups/$(shell date -u +%Y%m%dT%H%M%SZ)

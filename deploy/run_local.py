@@ -3,7 +3,7 @@
 RabbitMQ from AMQP_URI, or the local one (started if installed and stopped);
 SQLite files under var/db unless DATABASE_URL says otherwise; migrations applied;
 two demo communities with a resident and a staff account on first start; then
-the four services, the outbox relay and the gateway as child processes. Ctrl-C
+the four services, the outbox relay, the webhook worker and the gateway as child processes. Ctrl-C
 stops them all cleanly.
 """
 
@@ -110,12 +110,16 @@ def main() -> None:
 
     children: list[subprocess.Popen] = []
 
-    def spawn(args: list[str]) -> None:
-        children.append(subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env))
+    def spawn(args: list[str], **extra: str) -> None:
+        children.append(subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**env, **extra}))
 
-    for service in config.SERVICE_NAMES:
-        spawn(["-m", "services.common.runner", service])
+    # One host, several processes: each service gets its own metrics port (METRICS_PORT+1, +2, …).
+    metrics_base = int(env.get("METRICS_PORT", config.get("METRICS_PORT")))
+    for offset, service in enumerate(config.SERVICE_NAMES, start=1):
+        spawn(["-m", "services.common.runner", service],
+              METRICS_PORT=str(metrics_base + offset if metrics_base else 0))
     spawn(["-m", "services.common.relay"])
+    spawn(["-m", "gateway.webhooks"])  # partner webhook deliveries (docs/partners.md)
     spawn(["-m", "gunicorn", "-c", "gateway/gunicorn_conf.py", "gateway.wsgi:app"])
 
     stopping = False
@@ -155,6 +159,10 @@ def main() -> None:
         time.sleep(0.5)
     if not stopping:
         say(f"ready: {url}   (API docs {url}/docs, readiness {url}/readyz; Ctrl-C stops)")
+        if metrics_base:
+            say(f"metrics: {url}/metrics; " + ", ".join(
+                f"{service} http://127.0.0.1:{metrics_base + offset}/metrics"
+                for offset, service in enumerate(config.SERVICE_NAMES, start=1)))
     while not stopping:
         if any(c.poll() is not None for c in children):
             say("a process exited unexpectedly; stopping the rest")

@@ -10,7 +10,7 @@ from flask import Flask, g, render_template, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from gateway import auth, db, problems, web
+from gateway import auth, db, metrics, problems, web
 from gateway.routes import blueprints
 from gateway.schemas import Problem
 from gateway.settings import GatewaySettings
@@ -73,6 +73,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
         )
         return response
 
+    metrics.install(app)  # request counts and latency by route and status; GET /metrics
     app.teardown_appcontext(db.close_session)
 
     # Registered after the Api so that these, not flask-smorest's, shape every error.

@@ -69,7 +69,9 @@ def call_context() -> CallContext:
     principal = require_principal()
     return CallContext(
         tenant_id=principal.tenant_id,
-        user_id=principal.subject,
+        # Services record who acted in 36-character id columns: an API key acts as its
+        # key id (its roles, e.g. `partner`, say it is not a person).
+        user_id=principal.subject.split(":", 1)[-1],
         roles=principal.roles,
         locale=preferred_locale(),
         request_id=g.request_id,

@@ -18,6 +18,7 @@ from pathlib import Path
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from services.common import partners
 from services.common.config import SERVICE_NAMES
 from services.common.envelope import event_type_name
 
@@ -34,18 +35,50 @@ def entries() -> list[dict]:
             continue
         examples = getattr(module, "EXAMPLES", {})
         for event, schema in module.CATALOGUE.items():
-            spec = APISpec("events", "1", "3.0.3", plugins=[MarshmallowPlugin()])
-            spec.components.schema("Data", schema=schema)
             found.append({
                 "service": service,
                 "event": event,
                 "type": event_type_name(service, event),
                 "version": VERSION,
-                "schema": spec.to_dict()["components"]["schemas"]["Data"],
+                "routing_key": (partners.routing_key(tenant_id="<tenant>", service=service, event=event)
+                                if partners.for_partners(service, event) else None),
+                "visibility": VISIBILITY if partners.for_partners(service, event) else INTERNAL,
+                "schema": _json_schema(schema),
                 "example": examples.get(event),
                 "doc": (schema.__doc__ or "").strip(),
             })
     return found
+
+
+INTERNAL = "the platform's own services only; never sent to partners (confidential)"
+VISIBILITY = "the tenant in `tenantid` only (its own partners' broker users and webhooks)"
+
+
+def _json_schema(schema) -> dict:
+    spec = APISpec("events", "1", "3.0.3", plugins=[MarshmallowPlugin()])
+    spec.components.schema("Data", schema=schema)
+    return spec.to_dict()["components"]["schemas"]["Data"]
+
+
+def inbound_entries() -> list[dict]:
+    """Events partners may send in (POST /api/v1/partners/inbound)."""
+    return [{
+        "type": event_type,
+        "version": VERSION,
+        "schema": _json_schema(schema),
+        "example": partners.INBOUND_EXAMPLES.get(event_type),
+        "doc": " ".join((schema.__doc__ or "").split()),
+    } for event_type, schema in partners.INBOUND_CATALOGUE.items()]
+
+
+def partner_types() -> list[str]:
+    """Event types a partner may subscribe to."""
+    return [e["type"] for e in entries() if e["routing_key"]]
+
+
+def as_json() -> dict:
+    """The catalogue as the gateway serves it."""
+    return {"exchange": partners.PARTNER_EXCHANGE, "published": entries(), "inbound": inbound_entries()}
 
 
 HEADER = """# Event catalogue
@@ -70,6 +103,11 @@ Every event is a [CloudEvents 1.0](https://github.com/cloudevents/spec) structur
 Internally the envelope is the body of a nameko event on exchange `<service>.events` with routing key
 `<event>`; the call context (tenant, user, request id) travels in `nameko.*` headers. An event is seen only by
 consumers acting for the tenant named in `tenantid`. Event data carries ids, not names or phone numbers.
+
+Partners receive the same CloudEvent (content type `application/cloudevents+json`, without the internal
+headers) on the durable topic exchange `fengchao.partners` with routing key `<tenant>.<service>.<event>`, or as
+a signed webhook; see [partners.md](partners.md). The catalogue is also served as JSON at
+`GET /api/v1/partners/events`.
 """
 
 
@@ -79,12 +117,34 @@ def render() -> str:
         parts.append(f"\n## `{entry['type']}` (v{entry['version']})\n")
         if entry["doc"]:
             parts.append(entry["doc"] + "\n")
+        if entry["routing_key"]:
+            parts.append(f"\nPartner routing key: `{entry['routing_key']}`. Seen by: {entry['visibility']}.\n")
+        else:
+            parts.append(f"\nSeen by: {entry['visibility']}.\n")
         parts.append("\n`data` schema:\n\n```json\n" + json.dumps(entry["schema"], indent=2, ensure_ascii=False)
                      + "\n```\n")
         if entry["example"] is not None:
             parts.append("\nExample `data`:\n\n```json\n" + json.dumps(entry["example"], indent=2, ensure_ascii=False)
                          + "\n```\n")
+    parts.append(INBOUND_HEADER)
+    for entry in inbound_entries():
+        parts.append(f"\n## `{entry['type']}` (inbound, v{entry['version']})\n\n{entry['doc']}\n")
+        parts.append("\n`data` schema:\n\n```json\n" + json.dumps(entry["schema"], indent=2, ensure_ascii=False)
+                     + "\n```\n")
+        parts.append("\nExample `data`:\n\n```json\n" + json.dumps(entry["example"], indent=2, ensure_ascii=False)
+                     + "\n```\n")
     return "".join(parts)
+
+
+INBOUND_HEADER = """
+# Inbound partner events
+
+A partner sends these with its API key (`X-API-Key`) to `POST /api/v1/partners/inbound`, as a CloudEvent
+(structured JSON: `specversion` `1.0`, `id`, `source`, `type`, `data`; `tenantid`, when present, must be the
+key's tenant). The gateway validates `data` against the schema below (422 with field messages otherwise),
+records the event id (the same id sent again is answered from the record, with no second effect) and makes the
+service calls listed for the type.
+"""
 
 
 def main(argv: list[str] | None = None) -> int:

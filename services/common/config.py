@@ -53,6 +53,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RELAY_BATCH_SIZE", "200", "Outbox rows the relay publishes per transaction."),
     Setting("LOG_LEVEL", "INFO", "Python log level of every process."),
     Setting("LOG_FORMAT", "json", "`json` for one JSON object per line, `console` for humans."),
+    Setting("METRICS_PORT", "9100",
+            "Port on which a service process serves Prometheus metrics at `/metrics`; 0 turns it off (the gateway "
+            "serves its own `/metrics` on GATEWAY_BIND)."),
+    Setting("METRICS_BIND", "0.0.0.0", "Address the service processes' metrics servers listen on."),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import signal
 import threading
@@ -25,7 +26,7 @@ from kombu.exceptions import OperationalError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.common import config
+from services.common import config, partners
 from services.common.database import make_engine, utcnow
 from services.common.logging import configure as configure_logging
 from services.common.logging import get_logger
@@ -61,6 +62,7 @@ class ServiceOutbox:
         self.engine = make_engine(owner_url, pool_size=2)
         self.batch_size = batch_size
         self.exchange = event_exchange(service)
+        self.partner_exchange = partners.partner_exchange()
 
     def relay_batch(self, producer: Producer) -> int:
         """Publish one batch; returns how many rows were published."""
@@ -83,6 +85,22 @@ class ServiceOutbox:
                     delivery_mode=2,
                     message_id=row.event_id,
                     declare=[self.exchange],
+                    retry=False,
+                )
+                # The same CloudEvent for partners, keyed `<tenant>.<service>.<event>`; without the
+                # internal call context (user ids and roles stay inside the platform).
+                if not partners.for_partners(self.service, row.event_type):
+                    continue
+                producer.publish(
+                    json.dumps(row.envelope, ensure_ascii=False).encode(),
+                    exchange=self.partner_exchange,
+                    routing_key=partners.routing_key(tenant_id=row.tenant_id, service=self.service,
+                                                     event=row.event_type),
+                    content_type=partners.CLOUDEVENTS_CONTENT_TYPE,
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    message_id=row.event_id,
+                    declare=[self.partner_exchange],
                     retry=False,
                 )
             if os.environ.get(FAULT_ENV) == "exit_after_publish":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from nameko.rpc import rpc
 
 from services.common.errors import ALL_ERRORS
+from services.common.metrics import ServiceMetrics
 
 # Errors raised on purpose are logged as warnings by nameko, not as crashes.
 EXPECTED_ERRORS = ALL_ERRORS
@@ -15,6 +16,7 @@ class HealthEntrypoints:
     service's database, so the gateway's /readyz means "can do work"."""
 
     name: str
+    metrics = ServiceMetrics()  # RPC, event and timer workers counted and timed; outbox backlog; /metrics
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def ping(self) -> dict:

@@ -36,7 +36,7 @@ class Processes:
         env = dict(os.environ)
         env.update(self.infra.env())
         env.update(JWT_SECRET=JWT_SECRET, LOG_FORMAT="json", LOG_LEVEL="INFO", PYTHONWARNINGS="ignore",
-                   RELAY_POLL_INTERVAL="0.05")
+                   RELAY_POLL_INTERVAL="0.05", METRICS_PORT="0")  # 0: no metrics server unless a test asks
         env.update(extra)
         return env
 
@@ -75,6 +75,12 @@ class Processes:
     def start_relay(self, *services: str, **extra: str) -> subprocess.Popen:
         proc = self._spawn("relay", ["-m", "services.common.relay", *services], **extra)
         proc.role = "relay"  # type: ignore[attr-defined]
+        return proc
+
+    def start_webhooks(self, *args: str, **extra: str) -> subprocess.Popen:
+        """The webhook worker (`python -m gateway.webhooks`); args such as `--retry-base 0.2`."""
+        proc = self._spawn("webhooks", ["-m", "gateway.webhooks", *args], **extra)
+        proc.role = "webhooks"  # type: ignore[attr-defined]
         return proc
 
     def relays(self) -> list[subprocess.Popen]:

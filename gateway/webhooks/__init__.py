@@ -1,0 +1,2 @@
+"""Partner integration in the gateway: webhook signing, delivery, retries, dead letters and replay
+(`delivery.py`, `worker.py`), and inbound partner events (`inbound.py`)."""

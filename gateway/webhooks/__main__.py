@@ -1,0 +1,3 @@
+from gateway.webhooks.worker import main
+
+main()

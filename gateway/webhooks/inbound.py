@@ -1,0 +1,142 @@
+"""Inbound partner events: validated against the inbound catalogue, recorded once by (tenant, event id),
+and turned into service calls.
+
+The tenant is the API key's. A partner acts only through the calls its event type maps to, and only for
+people who are members of that tenant; every call carries an idempotency key built from the partner's own
+natural id (the drill), so a roster re-sent — even under a new event id — awards nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.identity import Principal
+from gateway.models import InboundEvent, Membership
+from services.common import partners
+from services.common.context import CallContext
+from services.common.database import utcnow
+from services.common.errors import (
+    Conflict,
+    FengchaoError,
+    Forbidden,
+    ServiceTimeout,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+
+# (service, method, args, context) → result; the gateway's pooled RPC client in production.
+Caller = Callable[[str, str, tuple, CallContext], Any]
+
+
+class InboundEnvelope(Schema):
+    """The CloudEvent a partner posts (structured JSON)."""
+
+    specversion = fields.String(required=True, validate=validate.Equal("1.0"))
+    id = fields.String(required=True, validate=validate.Length(1, 100))
+    source = fields.String(required=True, validate=validate.Length(1, 200))
+    type = fields.String(required=True, validate=validate.OneOf(tuple(partners.INBOUND_CATALOGUE)))
+    time = fields.DateTime(load_default=None, allow_none=True)
+    subject = fields.String(load_default=None, allow_none=True)
+    tenantid = fields.String(load_default=None, allow_none=True)
+    datacontenttype = fields.String(load_default="application/json",
+                                    validate=validate.OneOf(("application/json",)))
+    data = fields.Dict(required=True)
+
+
+def validate_event(payload: Any, *, tenant_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The envelope and its `data`, both checked; field messages name `data.<field>` for the data."""
+    if not isinstance(payload, dict):
+        raise ValidationFailed.from_messages({"_schema": ["Expected a CloudEvent JSON object"]})
+    try:
+        envelope = InboundEnvelope().load(payload)
+    except ValidationError as exc:
+        raise ValidationFailed.from_messages(exc.messages if isinstance(exc.messages, dict)
+                                             else {"_schema": exc.messages}) from None
+    if envelope["tenantid"] not in (None, tenant_id):
+        raise Forbidden("事件的租户与密钥不符 / The event's tenantid is not the API key's tenant")
+    try:
+        data = partners.INBOUND_CATALOGUE[envelope["type"]]().load(envelope["data"])
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed.from_messages({f"data.{k}": v for k, v in messages.items()}) from None
+    return envelope, data
+
+
+def mapping_context(principal: Principal, request_id: str | None) -> CallContext:
+    """The rights a partner's inbound event acts with: staff of the key's tenant, as the API key's id (the
+    services keep actor ids of 36 characters; the id leads to `api_keys`), only for the calls its event type
+    maps to (the moral bank's maker-checker still holds above the tenant's approval threshold)."""
+    return CallContext(tenant_id=principal.tenant_id, user_id=principal.subject.split(":", 1)[-1],
+                       roles=frozenset({"partner", "staff"}), request_id=request_id)
+
+
+def receive(*, session: Session, principal: Principal, payload: Any) -> tuple[InboundEvent, bool]:
+    """Record the event; (record, True) when it is new or not yet processed, (record, False) when it was
+    processed before. The same id with other content is a conflict."""
+    envelope, _data = validate_event(payload, tenant_id=principal.tenant_id)
+    record = session.get(InboundEvent, (principal.tenant_id, envelope["id"]), with_for_update=True)
+    if record is not None:
+        if record.type != envelope["type"] or record.data != payload["data"]:
+            raise Conflict("该事件编号已用于其他内容 / This event id was already used with other content",
+                           {"event_id": envelope["id"]})
+        return record, record.processed_at is None
+    record = InboundEvent(tenant_id=principal.tenant_id, event_id=envelope["id"], type=envelope["type"],
+                          source=envelope["source"], api_key_id=principal.subject.split(":", 1)[-1],
+                          data=payload["data"], received_at=utcnow())
+    session.add(record)
+    session.flush()
+    return record, True
+
+
+def process(*, session: Session, record: InboundEvent, principal: Principal, call: Caller,
+            request_id: str | None = None) -> dict[str, Any]:
+    """Make the event type's service calls; returns the result kept on the record."""
+    data = partners.INBOUND_CATALOGUE[record.type]().load(record.data)
+    handler = HANDLERS[record.type]
+    result = handler(session=session, tenant_id=record.tenant_id, data=data, call=call,
+                     ctx=mapping_context(principal, request_id), source=record.source)
+    record.result = result
+    record.processed_at = utcnow()
+    session.flush()
+    return result
+
+
+def _first_aid_drill_roster(*, session: Session, tenant_id: str, data: dict[str, Any], call: Caller,
+                            ctx: CallContext, source: str) -> dict[str, Any]:
+    """Each attendee who is a member of the tenant earns the drill's points (category first_aid), keyed by
+    the partner's drill id and the person, so the drill pays each person once."""
+    attendees = list(dict.fromkeys(a["user_id"] for a in data["attendees"]))
+    members = set(session.scalars(select(Membership.user_id).where(Membership.tenant_id == tenant_id,
+                                                                   Membership.user_id.in_(attendees))))
+    held_at: datetime = data["held_at"]
+    outcomes = []
+    for user_id in attendees:
+        if user_id not in members:
+            outcomes.append({"user_id": user_id, "outcome": "skipped",
+                             "reason": "不是本社区成员 / Not a member of this tenant"})
+            continue
+        payload = {
+            "user_id": user_id, "amount": data["points"], "category": "first_aid",
+            "reason": f"{data['title']}（{source}）"[:500], "occurred_at": held_at.isoformat(),
+            "idempotency_key": f"partner:{source}:drill:{data['drill_id']}:{user_id}"[:200],
+        }
+        try:
+            answer = call("points", "award", (payload,), ctx)
+        except (ServiceUnavailable, ServiceTimeout):
+            raise  # transient: the event stays unprocessed (503/504), and the partner's retry finishes it
+        except FengchaoError as exc:
+            outcomes.append({"user_id": user_id, "outcome": "refused", "reason": exc.detail})
+            continue
+        reference = (answer.get("posting") or {}).get("id") or (answer.get("request") or {}).get("id")
+        outcomes.append({"user_id": user_id, "outcome": answer["outcome"], "reference": reference})
+    return {"calls": "points.award", "outcomes": outcomes}
+
+
+HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
+    f"{partners.INBOUND_TYPE_PREFIX}.first_aid_drill_roster": _first_aid_drill_roster,
+}

@@ -1,0 +1,212 @@
+"""The partner side of events: the topic exchange partners consume, its routing keys, the events
+partners may send in, and broker users whose topic permissions admit only their own tenant.
+
+Every committed outbox event is ALSO published (by the relay) as a CloudEvent to the durable topic
+exchange `fengchao.partners` with routing key `<tenant>.<service>.<event>`. A partner's broker user
+may bind only keys that start with its tenant (RabbitMQ topic authorisation), so
+`xiangyang.#` works for xiangyang's partner and `dongxin.#` or `#` is refused.
+
+    python -m services.common.partners create-broker-user --tenant hospital [--password …]
+    python -m services.common.partners delete-broker-user --tenant hospital
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import sys
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+import requests
+from kombu import Exchange
+from marshmallow import Schema, fields, validate
+
+from services.common import config
+
+PARTNER_EXCHANGE = "fengchao.partners"
+CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
+TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+
+
+# Events that never leave the platform: the labour-rights desk is confidential (docs/jobs_desk.md), so even
+# its id-only events are for the platform's own consumers, not for partners.
+INTERNAL_ONLY_EVENTS = frozenset({"jobs.case_opened", "jobs.case_resolved"})
+
+
+def for_partners(service: str, event: str) -> bool:
+    return f"{service}.{event}" not in INTERNAL_ONLY_EVENTS
+
+
+def partner_exchange() -> Exchange:
+    return Exchange(PARTNER_EXCHANGE, type="topic", durable=True, delivery_mode=2)
+
+
+def partner_exchange_to_bind() -> Exchange:
+    """The exchange as a partner's consumer names it: bound to, never declared (a partner user may not
+    configure it; `create-broker-user` declares it)."""
+    return Exchange(PARTNER_EXCHANGE, type="topic", durable=True, no_declare=True)
+
+
+def routing_key(*, tenant_id: str, service: str, event: str) -> str:
+    """`xiangyang`, `jobs`, `worker_registered` → `xiangyang.jobs.worker_registered`."""
+    return f"{tenant_id}.{service}.{event}"
+
+
+def routing_key_of(envelope: dict[str, Any]) -> str:
+    """The partner routing key of a CloudEvent this platform made (`source` is `/fengchao/<service>`)."""
+    service = envelope["source"].rsplit("/", 1)[-1]
+    event = envelope["type"].rsplit(".", 1)[-1]
+    return routing_key(tenant_id=envelope["tenantid"], service=service, event=event)
+
+
+# --- inbound partner events ---------------------------------------------------------------
+#
+# What a partner may POST to /api/v1/partners/inbound. Each type names its data schema; the
+# gateway (gateway/webhooks/inbound.py) turns a valid event into service calls.
+
+INBOUND_TYPE_PREFIX = "cn.fengchao.partner"
+
+
+class DrillAttendee(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(1, 64),
+                            metadata={"description": "the resident's account id in the tenant of the API key"})
+    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 50))
+
+
+class FirstAidDrillRosterData(Schema):
+    """A partner (e.g. the district hospital 区中医院) held a first-aid drill (急救演练) in the community and
+    reports who took part. Each attendee with an account is awarded the drill's points in the moral bank
+    (category `first_aid`), once per drill, however often the roster is sent. Awards above the tenant's
+    approval threshold wait for a staff member (maker-checker)."""
+
+    drill_id = fields.String(required=True, validate=validate.Length(1, 64),
+                             metadata={"description": "the partner's own id of the drill"})
+    title = fields.String(required=True, validate=validate.Length(2, 200))
+    held_at = fields.DateTime(required=True)
+    points = fields.Integer(required=True, validate=validate.Range(1, 200),
+                            metadata={"description": "points per attendee, as agreed with the community"})
+    attendees = fields.List(fields.Nested(DrillAttendee), required=True, validate=validate.Length(1, 500))
+
+
+INBOUND_CATALOGUE: dict[str, type[Schema]] = {
+    f"{INBOUND_TYPE_PREFIX}.first_aid_drill_roster": FirstAidDrillRosterData,
+}
+
+INBOUND_EXAMPLES: dict[str, dict[str, Any]] = {
+    f"{INBOUND_TYPE_PREFIX}.first_aid_drill_roster": {
+        "drill_id": "drill-2026-11-28-xy",
+        "title": "社区急救演练（心肺复苏与AED）",
+        "held_at": "2026-11-28T09:30:00+08:00",
+        "points": 10,
+        "attendees": [{"user_id": "3f1c2a9e-8d1b-4c55-9a9e-2b7c0e7f4d10", "name": "王师傅"}],
+    },
+}
+
+
+# --- broker users for partners (RabbitMQ management HTTP API) -------------------------------
+
+
+def broker_username(tenant_id: str) -> str:
+    return f"partner-{tenant_id}"
+
+
+def queue_prefix(tenant_id: str) -> str:
+    """Queues a partner user may declare, bind and read: `partner-<tenant>.<anything>`."""
+    return f"partner-{tenant_id}."
+
+
+def permissions_for(tenant_id: str) -> dict[str, dict[str, str]]:
+    """Resource and topic permissions of a partner's broker user.
+
+    - configure/write: only its own queues (binding needs write on the queue);
+    - read: its own queues and the partner exchange (binding needs read on the exchange);
+    - topic read on the partner exchange: routing keys of its own tenant only, which RabbitMQ checks
+      when the user binds a queue; topic write: nothing (partners do not publish here).
+    """
+    if not TENANT_ID.match(tenant_id or ""):
+        raise ValueError(f"not a tenant id: {tenant_id!r}")
+    own = "^" + re.escape(queue_prefix(tenant_id))
+    return {
+        "permissions": {"configure": own, "write": own,
+                        "read": f"^({re.escape(PARTNER_EXCHANGE)}$|{re.escape(queue_prefix(tenant_id))})"},
+        "topic": {"exchange": PARTNER_EXCHANGE, "write": "^$", "read": "^" + re.escape(tenant_id) + r"\."},
+    }
+
+
+class BrokerAdmin:
+    """The few management-API calls partner provisioning needs."""
+
+    def __init__(self, management_url: str, vhost: str):
+        parts = urlsplit(management_url)
+        self.base = f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}/api"
+        self.auth = (unquote(parts.username or "guest"), unquote(parts.password or "guest"))
+        self.vhost = vhost
+
+    @classmethod
+    def from_amqp_uri(cls, amqp_uri: str, management_url: str | None = None) -> "BrokerAdmin":
+        """The management API beside the broker of `amqp_uri` (port 15672, same credentials) unless given."""
+        parts = urlsplit(amqp_uri)
+        vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+        if management_url is None:
+            user = parts.username or "guest"
+            password = parts.password or "guest"
+            management_url = f"http://{user}:{password}@{parts.hostname or '127.0.0.1'}:15672"
+        return cls(management_url, vhost)
+
+    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+        response = requests.request(method, self.base + path, auth=self.auth, timeout=10, **kwargs)
+        if response.status_code >= 400 and not (method == "DELETE" and response.status_code == 404):
+            raise RuntimeError(f"RabbitMQ management {method} {path}: {response.status_code} {response.text}")
+        return response
+
+    def create_partner_user(self, tenant_id: str, password: str | None = None,
+                            username: str | None = None) -> dict[str, str]:
+        """Create (or reset) the partner user of `tenant_id` with its permissions; returns its credentials.
+        The partner exchange is declared too, so the partner can bind before the first event is relayed."""
+        grants = permissions_for(tenant_id)
+        username = username or broker_username(tenant_id)
+        password = password or secrets.token_urlsafe(24)
+        vhost = quote(self.vhost, safe="")
+        self._call("PUT", f"/exchanges/{vhost}/{quote(PARTNER_EXCHANGE, safe='')}",
+                   json={"type": "topic", "durable": True, "auto_delete": False, "internal": False, "arguments": {}})
+        self._call("PUT", f"/users/{quote(username, safe='')}", json={"password": password, "tags": ""})
+        self._call("PUT", f"/permissions/{vhost}/{quote(username, safe='')}", json=grants["permissions"])
+        self._call("PUT", f"/topic-permissions/{vhost}/{quote(username, safe='')}", json=grants["topic"])
+        return {"username": username, "password": password, "vhost": self.vhost, "exchange": PARTNER_EXCHANGE,
+                "binding_keys": f"{tenant_id}.#", "queue_prefix": queue_prefix(tenant_id)}
+
+    def delete_partner_user(self, tenant_id: str, username: str | None = None) -> None:
+        self._call("DELETE", f"/users/{quote(username or broker_username(tenant_id), safe='')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.common.partners",
+                                     description="RabbitMQ users for alliance partners")
+    parser.add_argument("--management-url", help="default: http://<AMQP user:password@host>:15672")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-broker-user", help="create or reset a partner's broker user (password "
+                                                            "shown once)")
+    create.add_argument("--tenant", required=True)
+    create.add_argument("--password", help="default: a random one")
+    delete = commands.add_parser("delete-broker-user")
+    delete.add_argument("--tenant", required=True)
+    args = parser.parse_args(argv)
+    admin = BrokerAdmin.from_amqp_uri(config.get("AMQP_URI"), args.management_url)
+    try:
+        if args.command == "create-broker-user":
+            result: dict[str, Any] = admin.create_partner_user(args.tenant, args.password)
+        else:
+            admin.delete_partner_user(args.tenant)
+            result = {"deleted": broker_username(args.tenant)}
+    except (ValueError, RuntimeError, requests.RequestException) as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
+        return 1
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
