@@ -107,6 +107,7 @@ class Platform:
         session.close()
         engine.dispose()
         self.people[key] = Person(key, user.id, phone, tenant_id, roles)
+        self._tokens.pop(key, None)  # a key reused by another module must not keep the old person's token
         return self.people[key]
 
     def session(self, key: str):

@@ -19,20 +19,20 @@ HOSPITAL = "hospital"
 @pytest.fixture(scope="module")
 def market(platform):
     add = platform.add_person
-    add("hosp_staff", phone="13700000101", name="何主任", tenant_id=HOSPITAL, roles=("staff",))
-    add("hosp_hr", phone="13700000102", name="人事小林", tenant_id=HOSPITAL, roles=("employer",))
-    add("other_hr", phone="13700000103", name="人事小马", tenant_id=HOSPITAL, roles=("employer",))
-    add("xy_courier", phone="13700000104", name="孙师傅", tenant_id="xiangyang", roles=("resident",))
-    add("dx_mother", phone="13700000105", name="周女士", tenant_id="dongxin", roles=("resident",))
-    add("hq_veteran", phone="13700000106", name="吴师傅", tenant_id="huanqiu", roles=("resident",))
-    add("xy_staff", phone="13700000107", name="郑主任", tenant_id="xiangyang", roles=("staff",))
-    staff, hr = platform.session("hosp_staff"), platform.session("hosp_hr")
+    add("market_hosp_staff", phone="13700000101", name="何主任", tenant_id=HOSPITAL, roles=("staff",))
+    add("market_hosp_hr", phone="13700000102", name="人事小林", tenant_id=HOSPITAL, roles=("employer",))
+    add("market_other_hr", phone="13700000103", name="人事小马", tenant_id=HOSPITAL, roles=("employer",))
+    add("market_xy_courier", phone="13700000104", name="孙师傅", tenant_id="xiangyang", roles=("resident",))
+    add("market_dx_mother", phone="13700000105", name="周女士", tenant_id="dongxin", roles=("resident",))
+    add("market_hq_veteran", phone="13700000106", name="吴师傅", tenant_id="huanqiu", roles=("resident",))
+    add("market_xy_staff", phone="13700000107", name="郑主任", tenant_id="xiangyang", roles=("staff",))
+    staff, hr = platform.session("market_hosp_staff"), platform.session("market_hosp_hr")
 
     employer = staff.post(platform.url("/api/v1/jobs/employers"), json={
-        "name": "区中医院后勤部", "industrial_park": "康桥工业园", "member_user_ids": [platform.people["hosp_hr"].user_id]})
+        "name": "区中医院后勤部", "industrial_park": "康桥工业园", "member_user_ids": [platform.people["market_hosp_hr"].user_id]})
     assert employer.status_code == 201, employer.text
     other = staff.post(platform.url("/api/v1/jobs/employers"), json={
-        "name": "某保洁公司", "member_user_ids": [platform.people["other_hr"].user_id]})
+        "name": "某保洁公司", "member_user_ids": [platform.people["market_other_hr"].user_id]})
     employer_id = employer.json()["id"]
     post_body = {
         "employer_id": employer_id, "title": "护工助理 (白班)", "job_type": "part_time", "pay_amount": 25,
@@ -50,14 +50,14 @@ def market(platform):
     opened = hr.post(platform.url(f"/api/v1/jobs/posts/{post_id}/open"))
     assert verified.status_code == 200 and opened.status_code == 200, opened.text
 
-    for key, tenant_skills in (("xy_courier", ["养老护理", "急救"]), ("dx_mother", ["养老护理"]),
-                               ("hq_veteran", ["养老护理", "急救"])):
+    for key, tenant_skills in (("market_xy_courier", ["养老护理", "急救"]), ("market_dx_mother", ["养老护理"]),
+                               ("market_hq_veteran", ["养老护理", "急救"])):
         person = platform.people[key]
         profile = platform.session(key).post(platform.url("/api/v1/jobs/workers"), json={
             "display_name": "测试", "phone": person.phone, "skills": tenant_skills, "home_lat": 30.33,
             "home_lng": 120.15, "commute_radius_km": 5, "expected_daily_pay": 150,
             "availability": [{"weekday": d, "start": "08:30", "end": "15:00"} for d in range(1, 6)],
-            "groups": ["full_time_mother"] if key == "dx_mother" else [], "consent_recommendations": True})
+            "groups": ["full_time_mother"] if key == "market_dx_mother" else [], "consent_recommendations": True})
         assert profile.status_code == 201, profile.text
     return {"employer_id": employer_id, "other_employer_id": other.json()["id"], "post_id": post_id,
             "refused_open": refused}
@@ -70,15 +70,15 @@ def test_an_unverified_employers_post_cannot_open(market):
 
 def test_the_post_is_visible_in_the_two_communities_it_names_and_not_the_third(platform, market):
     url = platform.url(f"/api/v1/jobs/posts/{market['post_id']}")
-    assert platform.session("xy_courier").get(url).status_code == 200
-    assert platform.session("dx_mother").get(url).status_code == 200
-    assert platform.session("hq_veteran").get(url).status_code == 404
-    listed = platform.session("hq_veteran").get(platform.url("/api/v1/jobs/posts")).json()["items"]
+    assert platform.session("market_xy_courier").get(url).status_code == 200
+    assert platform.session("market_dx_mother").get(url).status_code == 200
+    assert platform.session("market_hq_veteran").get(url).status_code == 404
+    listed = platform.session("market_hq_veteran").get(platform.url("/api/v1/jobs/posts")).json()["items"]
     assert market["post_id"] not in {p["id"] for p in listed}
 
 
 def test_a_community_cannot_change_a_post_shared_with_it(platform, market):
-    response = platform.session("xy_staff").patch(platform.url(f"/api/v1/jobs/posts/{market['post_id']}"),
+    response = platform.session("market_xy_staff").patch(platform.url(f"/api/v1/jobs/posts/{market['post_id']}"),
                                                   json={"description": "改了"})
     assert response.status_code == 403
 
@@ -87,7 +87,7 @@ def test_recommendations_rank_the_post_with_reasons_for_those_who_can_see_it(pla
     # the index of another process may need its refresh tick
     deadline = time.monotonic() + 5
     while True:
-        got = platform.session("dx_mother").get(platform.url("/api/v1/jobs/recommendations")).json()
+        got = platform.session("market_dx_mother").get(platform.url("/api/v1/jobs/recommendations")).json()
         if got["items"] or time.monotonic() > deadline:
             break
         time.sleep(0.3)
@@ -97,25 +97,25 @@ def test_recommendations_rank_the_post_with_reasons_for_those_who_can_see_it(pla
     assert parts["skills"]["matched"] == ["elderly_care"]
     assert parts["groups"]["score"] == 1.0 and parts["schedule"]["score"] == 1.0
     assert 0 < top["distance_km"] < 1
-    hidden = platform.session("hq_veteran").get(platform.url("/api/v1/jobs/recommendations")).json()
+    hidden = platform.session("market_hq_veteran").get(platform.url("/api/v1/jobs/recommendations")).json()
     assert market["post_id"] not in {i["post"]["id"] for i in hidden["items"]}
-    filtered = platform.session("dx_mother").get(platform.url("/api/v1/jobs/recommendations"),
+    filtered = platform.session("market_dx_mother").get(platform.url("/api/v1/jobs/recommendations"),
                                                  params={"job_type": "full_time"}).json()
     assert market["post_id"] not in {i["post"]["id"] for i in filtered["items"]}
 
 
 def test_the_employer_sees_ranked_consenting_candidates_from_the_named_communities(platform, market):
-    got = platform.session("hosp_hr").get(platform.url(f"/api/v1/jobs/posts/{market['post_id']}/candidates"))
+    got = platform.session("market_hosp_hr").get(platform.url(f"/api/v1/jobs/posts/{market['post_id']}/candidates"))
     assert got.status_code == 200, got.text
     tenants = {c["worker_tenant_id"] for c in got.json()["items"]}
     assert "huanqiu" not in tenants and tenants <= {"xiangyang", "dongxin"}
     assert all("*" in c["display_name"] for c in got.json()["items"])
-    assert platform.session("xy_courier").get(
+    assert platform.session("market_xy_courier").get(
         platform.url(f"/api/v1/jobs/posts/{market['post_id']}/candidates")).status_code == 403
 
 
 def test_apply_hire_and_report_unpaid_wages_end_to_end(platform, market):
-    courier, mother, hr = platform.session("xy_courier"), platform.session("dx_mother"), platform.session("hosp_hr")
+    courier, mother, hr = platform.session("market_xy_courier"), platform.session("market_dx_mother"), platform.session("market_hosp_hr")
     key = str(uuid.uuid4())
     applied = courier.post(platform.url("/api/v1/jobs/applications"), json={"post_id": market["post_id"]},
                            headers={"Idempotency-Key": key})
@@ -127,7 +127,7 @@ def test_apply_hire_and_report_unpaid_wages_end_to_end(platform, market):
     assert replay.headers.get("Idempotent-Replayed") == "true" and replay.json()["id"] == application["id"]
     again = courier.post(platform.url("/api/v1/jobs/applications"), json={"post_id": market["post_id"]})
     assert again.status_code == 409 and again.json()["application_id"] == application["id"]
-    assert platform.session("hq_veteran").post(platform.url("/api/v1/jobs/applications"),
+    assert platform.session("market_hq_veteran").post(platform.url("/api/v1/jobs/applications"),
                                                json={"post_id": market["post_id"]}).status_code == 404
     second = mother.post(platform.url("/api/v1/jobs/applications"), json={"post_id": market["post_id"]})
     assert second.status_code == 201
@@ -135,8 +135,8 @@ def test_apply_hire_and_report_unpaid_wages_end_to_end(platform, market):
     seen = hr.get(platform.url("/api/v1/jobs/applications"), params={"post_id": market["post_id"]}).json()["items"]
     assert {a["id"] for a in seen} == {application["id"], second.json()["id"]}
     assert all("****" in a["applicant"]["phone"] for a in seen)
-    assert platform.session("other_hr").get(platform.url("/api/v1/jobs/applications")).json()["items"] == []
-    assert platform.session("other_hr").get(
+    assert platform.session("market_other_hr").get(platform.url("/api/v1/jobs/applications")).json()["items"] == []
+    assert platform.session("market_other_hr").get(
         platform.url(f"/api/v1/jobs/applications/{application['id']}")).status_code == 404
     # each resident sees only their own
     assert [a["id"] for a in mother.get(platform.url("/api/v1/jobs/applications")).json()["items"]] == \
@@ -149,7 +149,7 @@ def test_apply_hire_and_report_unpaid_wages_end_to_end(platform, market):
         assert response.status_code == 200, response.text
     hired = response.json()
     assert [h["to_status"] for h in hired["history"]] == ["applied", "shortlisted", "interview", "offered", "hired"]
-    assert hired["applicant"]["phone"] == platform.people["xy_courier"].phone
+    assert hired["applicant"]["phone"] == platform.people["market_xy_courier"].phone
     withdraw = courier.post(move, json={"status": "withdrawn"})
     assert withdraw.status_code == 409 and withdraw.json()["current_status"] == "hired"
 
@@ -173,16 +173,16 @@ def test_apply_hire_and_report_unpaid_wages_end_to_end(platform, market):
     retried = courier.post(platform.url(f"/api/v1/jobs/placements/{placements[0]['id']}/wages"),
                            json={"wages_paid": False})
     assert retried.json()["case_id"] == wages.json()["case_id"]
-    employer = platform.session("hosp_staff").get(platform.url(f"/api/v1/jobs/employers/{market['employer_id']}"))
+    employer = platform.session("market_hosp_staff").get(platform.url(f"/api/v1/jobs/employers/{market['employer_id']}"))
     assert employer.json()["wages_unpaid_reports"] == 1 and employer.json()["reliability"] < 0.5
 
     # the resident's community staff follow their residents' applications
-    staff_view = platform.session("xy_staff").get(platform.url("/api/v1/jobs/applications")).json()["items"]
+    staff_view = platform.session("market_xy_staff").get(platform.url("/api/v1/jobs/applications")).json()["items"]
     assert application["id"] in {a["id"] for a in staff_view}
 
 
 def test_bad_post_input_names_the_fields(platform, market):
-    response = platform.session("hosp_hr").post(platform.url("/api/v1/jobs/posts"), json={
+    response = platform.session("market_hosp_hr").post(platform.url("/api/v1/jobs/posts"), json={
         "employer_id": market["employer_id"], "title": "", "job_type": "astronaut", "pay_amount": -1,
         "pay_period": "week", "visibility": {"scope": "tenants"}})
     assert response.status_code == 422
@@ -190,7 +190,7 @@ def test_bad_post_input_names_the_fields(platform, market):
 
 
 def test_a_certificate_issued_by_training_lands_on_the_profile_once_even_if_delivered_twice(platform, market):
-    person = platform.people["xy_courier"]
+    person = platform.people["market_xy_courier"]
     envelope = make_envelope(service="training", event="certificate_issued", tenant_id="xiangyang", data={
         "certificate_id": str(uuid.uuid4()), "user_id": person.user_id, "course_id": "c1",
         "certificate_name": "急救员证 / First-aid certificate", "skill": "急救", "code": "FA-2026-0001",
@@ -201,7 +201,7 @@ def test_a_certificate_issued_by_training_lands_on_the_profile_once_even_if_deli
         for _ in range(2):
             producer.publish(json.loads(json.dumps(envelope)), exchange=exchange, routing_key="certificate_issued",
                              headers={"nameko.tenant_id": "xiangyang"}, serializer="json", declare=[exchange])
-    courier = platform.session("xy_courier")
+    courier = platform.session("market_xy_courier")
     worker_id = courier.get(platform.url("/api/v1/jobs/workers")).json()["items"][0]["id"]
     deadline = time.monotonic() + 30  # generous: the whole suite shares two cores
     while time.monotonic() < deadline:
