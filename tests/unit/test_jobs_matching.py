@@ -196,3 +196,29 @@ def test_the_loader_reads_everything_once_then_only_what_changed(jobs_sessions):
     assert loader.refresh() == 3
     worker = matching.WorkerFacts(frozenset(), frozenset(), frozenset(), None, None, 5.0, None, frozenset())
     assert loader.index.recommend(worker, tenant_id="xiangyang", limit=10)[1] == 2
+
+
+@pytest.mark.parametrize("radius_km, max_distance_km", [(0.5, None), (2.0, None), (4.0, 1.5), (25.0, None), (25.0, 3.0)])
+def test_the_bounding_box_never_drops_a_post_the_reference_scorer_keeps(indexed, radius_km, max_distance_km):
+    """The index narrows rows to a box around the worker before scoring; whatever
+    the radius or distance filter, the result equals scoring every visible post."""
+    index, posts = indexed
+    worker = matching.WorkerFacts(
+        skills=frozenset({"cashier"}), certificate_skills=frozenset(),
+        hours=matching.hour_slots([{"weekday": 2, "start": "09:00", "end": "15:00"}]),
+        lat=30.33, lng=120.15, radius_km=radius_km, expected_daily_pay=150, groups=frozenset())
+    got, _ = index.recommend(worker, tenant_id="dongxin", limit=400, max_distance_km=max_distance_km)
+    expected = {}
+    for post in posts:
+        if not visible_to(post, "dongxin"):
+            continue
+        reliability = matching.reliability(int(post["employer_id"][1:]), 6 - int(post["employer_id"][1:]))
+        match = matching.score(worker, reference_facts(post, reliability))
+        if not match.within_radius:
+            continue
+        exact = matching.distance_km(worker.lat, worker.lng, post["lat"], post["lng"])  # unrounded, as filtered
+        if max_distance_km is not None and (exact is None or exact > max_distance_km):
+            continue
+        expected[post["id"]] = match.score
+    assert expected, "the fixture should leave some posts in reach"
+    assert {c.post_id: c.score for c in got} == pytest.approx(expected, abs=1e-6)
