@@ -41,6 +41,9 @@ from services.jobs.desk_schemas import (
     FairUpdate,
     FiguresQuery,
     MyRegistrations,
+    NoticeList,
+    NoticeOut,
+    NoticeQuery,
     RegistrationListQuery,
     RegistrationOut,
     RegistrationPage,
@@ -245,6 +248,26 @@ class DeskMembersRoute(MethodView):
     def post(self, _body_args):
         """Put someone on the desk, change their desk role, or take them off (`active: false`). Tenant admins."""
         return respond(call("jobs", "set_desk_member", _body()))
+
+
+@blp.route("/rights-cases/notices")
+class DeskNotices(MethodView):
+    @blp.arguments(NoticeQuery, location="query")
+    @blp.response(200, NoticeList)
+    def get(self, _query_args):
+        """Notices to the community's staff: a resident's case (a "wages not paid" answer, a request for help)
+        is waiting for someone on the desk. Staff, tenant admins and desk members; no personal details."""
+        return respond(call("jobs", "list_desk_notices", _query()))
+
+
+@blp.route("/rights-cases/notices/<notice_id>/acknowledge")
+class DeskNoticeAcknowledge(MethodView):
+    @idempotent
+    @blp.response(200, NoticeOut)
+    @blp.doc(**_RETRY_SAFE)
+    def post(self, notice_id):
+        """Mark a notice as seen; the first acknowledgement is kept."""
+        return respond(call("jobs", "acknowledge_desk_notice", notice_id))
 
 
 @blp.route("/rights-cases")

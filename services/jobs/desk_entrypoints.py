@@ -42,6 +42,9 @@ from services.jobs.desk_schemas import (
     FairUpdate,
     FiguresQuery,
     MyRegistrations,
+    NoticeList,
+    NoticeOut,
+    NoticeQuery,
     RegistrationListQuery,
     RegistrationOut,
     RegistrationPage,
@@ -271,6 +274,19 @@ class DeskEntrypoints:
     def list_desk_members(self) -> dict:
         with self.db.transaction() as tx:
             return DeskMembers().dump({"items": rights_desk.list_desk_members(session=tx.session, ctx=self.ctx)})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def list_desk_notices(self, query: dict | None = None) -> dict:
+        params = load(NoticeQuery(), query or {})
+        with self.db.transaction() as tx:
+            items, waiting = rights_desk.list_notices(session=tx.session, ctx=self.ctx, **params)
+            return NoticeList().dump({"items": items, "waiting": waiting})
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def acknowledge_desk_notice(self, notice_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return NoticeOut().dump(rights_desk.acknowledge_notice(session=tx.session, ctx=self.ctx,
+                                                                   notice_id=notice_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def open_rights_case(self, payload: dict) -> dict:

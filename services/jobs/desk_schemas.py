@@ -185,6 +185,29 @@ class DeskMembers(Schema):
     items = fields.List(fields.Nested(DeskMemberOut))
 
 
+class NoticeQuery(Schema):
+    unacknowledged_only = fields.Boolean(load_default=True,
+                                         metadata={"description": "false: the acknowledged ones too"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class NoticeOut(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
+    source = fields.String(metadata={"enum": list(SOURCES), "description": "placement_follow_up: a worker answered "
+                                                                          "that wages were not paid"})
+    suggested_desk_role = fields.String(metadata={"enum": list(DESK_ROLES)})
+    created_at = _when()
+    acknowledged_at = _when(allow_none=True)
+    acknowledged_by = fields.String(allow_none=True)
+
+
+class NoticeList(Schema):
+    items = fields.List(fields.Nested(NoticeOut))
+    waiting = fields.Integer(metadata={"description": "notices nobody has acknowledged yet"})
+
+
 class CaseOpen(Schema):
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     summary = fields.String(required=True, validate=validate.Length(1, 4000),

@@ -378,3 +378,22 @@ class CaseAccess(TenantScoped, Base):
     capacity: Mapped[str] = mapped_column(String(20))  # person | assignee | tenant_admin
     action: Mapped[str] = mapped_column(String(30))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DeskNotice(TenantScoped, Base):
+    """A note to the community's staff that a resident's case needs someone: a
+    "wages not paid" answer or a resident's own request opened a case that nobody on
+    the desk has yet. It carries only what the `case_opened` event carries (what
+    kind of help, where it came from), never who or what happened."""
+
+    __tablename__ = "rights_desk_notices"
+    __table_args__ = (Index("ix_rights_desk_notices_tenant_open", "tenant_id", "acknowledged_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("rights_cases.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(30))
+    suggested_desk_role: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(36), nullable=True)

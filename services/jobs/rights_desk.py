@@ -18,14 +18,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import events
-from services.jobs.models import CaseAccess, CaseEntry, DeskMember, RightsCase
+from services.jobs.models import CaseAccess, CaseEntry, DeskMember, DeskNotice, RightsCase
 
 CATEGORIES = ("policy_consultation", "wage_arrears", "contract_dispute", "work_injury", "legal_aid",
               "psychological_support")
@@ -48,6 +48,8 @@ SUGGESTED_DESK_ROLE = {
 ADMIN = "tenant_admin"
 STAFF_ROLES = ("staff", "tenant_admin")
 NOT_FOUND = "案件不存在 / Case not found"
+# Cases the desk learns of from residents (not from its own staff) notify the staff.
+NOTIFYING_SOURCES = ("self", "placement_follow_up")
 
 
 # --- the desk roster -----------------------------------------------------------------
@@ -124,6 +126,10 @@ def open_case(
     session.flush()
     _entry(session, case, kind="status", author=actor, body="opened")
     _log(session, case, actor=actor, capacity=capacity_of(ctx, case) or "opener", action="opened")
+    if source in NOTIFYING_SOURCES:
+        session.add(DeskNotice(case_id=case.id, category=case.category, source=case.source,
+                               suggested_desk_role=case.suggested_desk_role))
+        session.flush()
     return case
 
 
@@ -327,3 +333,40 @@ def conclude_case(*, session: Session, ctx: CallContext, case_id: str, outcome: 
     _log(session, case, actor=ctx.user_id, capacity=capacity, action=outcome)
     session.flush()
     return case
+
+
+# --- notices to staff ------------------------------------------------------------------
+
+
+def _require_desk_side(session: Session, ctx: CallContext) -> str:
+    actor = ctx.require_user()
+    if not ctx.has_any_role(*STAFF_ROLES) and _active_member(session, actor) is None:
+        raise Forbidden("只有工作人员和服务台成员可以查看 / Staff and the desk only")
+    return actor
+
+
+def list_notices(*, session: Session, ctx: CallContext, unacknowledged_only: bool = True,
+                 limit: int = 50) -> tuple[list[DeskNotice], int]:
+    """The community's notices, newest first, and how many await acknowledgement.
+    For staff, tenant admins and the desk; a notice says what kind of help is
+    needed, never who asked or what happened (the case stays confidential)."""
+    _require_desk_side(session, ctx)
+    query = select(DeskNotice).order_by(DeskNotice.created_at.desc(), DeskNotice.id).limit(limit)
+    if unacknowledged_only:
+        query = query.where(DeskNotice.acknowledged_at.is_(None))
+    waiting = session.scalar(select(func.count()).select_from(DeskNotice)
+                             .where(DeskNotice.acknowledged_at.is_(None))) or 0
+    return list(session.scalars(query)), waiting
+
+
+def acknowledge_notice(*, session: Session, ctx: CallContext, notice_id: str) -> DeskNotice:
+    """Someone on the staff side has seen it (and will see the case assigned). The
+    first acknowledgement is kept; a retry changes nothing."""
+    actor = _require_desk_side(session, ctx)
+    notice = session.scalar(select(DeskNotice).where(DeskNotice.id == notice_id).with_for_update())
+    if notice is None:
+        raise NotFound("通知不存在 / Notice not found", {"notice_id": notice_id})
+    if notice.acknowledged_at is None:
+        notice.acknowledged_at, notice.acknowledged_by = utcnow(), actor
+        session.flush()
+    return notice

@@ -26,6 +26,7 @@ def market(platform):
     add("market_dx_mother", phone="13700000105", name="周女士", tenant_id="dongxin", roles=("resident",))
     add("market_hq_veteran", phone="13700000106", name="吴师傅", tenant_id="huanqiu", roles=("resident",))
     add("market_xy_staff", phone="13700000107", name="郑主任", tenant_id="xiangyang", roles=("staff",))
+    add("market_dx_staff", phone="13700000108", name="邓主任", tenant_id="dongxin", roles=("staff",))
     staff, hr = platform.session("market_hosp_staff"), platform.session("market_hosp_hr")
 
     employer = staff.post(platform.url("/api/v1/jobs/employers"), json={
@@ -173,6 +174,29 @@ def test_apply_hire_and_report_unpaid_wages_end_to_end(platform, market):
     retried = courier.post(platform.url(f"/api/v1/jobs/placements/{placements[0]['id']}/wages"),
                            json={"wages_paid": False})
     assert retried.json()["case_id"] == wages.json()["case_id"]
+
+    # the courier's community staff are told a case is waiting (once, without who or what happened);
+    # another community's staff and the courier are not
+    notices_url = platform.url("/api/v1/jobs/rights-cases/notices")
+    xy_staff = platform.session("market_xy_staff")
+    notices = xy_staff.get(notices_url).json()
+    mine = [n for n in notices["items"] if n["case_id"] == wages.json()["case_id"]]
+    assert len(mine) == 1 and notices["waiting"] >= 1
+    assert (mine[0]["category"], mine[0]["source"], mine[0]["suggested_desk_role"]) == \
+        ("wage_arrears", "placement_follow_up", "labour_inspector")
+    assert "summary" not in mine[0] and "person_user_id" not in mine[0]
+    assert wages.json()["case_id"] not in {n["case_id"] for n in
+                                           platform.session("market_dx_staff").get(notices_url).json()["items"]}
+    assert wages.json()["case_id"] not in {  # nor the employer's tenant, where the placement lives
+        n["case_id"] for n in platform.session("market_hosp_staff").get(notices_url).json()["items"]}
+    assert courier.get(notices_url).status_code == 403
+    seen = xy_staff.post(platform.url(f"/api/v1/jobs/rights-cases/notices/{mine[0]['id']}/acknowledge"))
+    assert seen.status_code == 200 and seen.json()["acknowledged_by"] == platform.people["market_xy_staff"].user_id
+    assert mine[0]["id"] not in {n["id"] for n in xy_staff.get(notices_url).json()["items"]}
+    everything = xy_staff.get(notices_url, params={"unacknowledged_only": "false"}).json()["items"]
+    assert mine[0]["id"] in {n["id"] for n in everything}
+    assert platform.session("market_dx_staff").post(
+        platform.url(f"/api/v1/jobs/rights-cases/notices/{mine[0]['id']}/acknowledge")).status_code == 404
     employer = platform.session("market_hosp_staff").get(platform.url(f"/api/v1/jobs/employers/{market['employer_id']}"))
     assert employer.json()["wages_unpaid_reports"] == 1 and employer.json()["reliability"] < 0.5
 
