@@ -137,6 +137,57 @@ def _first_aid_drill_roster(*, session: Session, tenant_id: str, data: dict[str,
     return {"calls": "points.award", "outcomes": outcomes}
 
 
+def _exam_results(*, session: Session, tenant_id: str, data: dict[str, Any], call: Caller, ctx: CallContext,
+                  source: str) -> dict[str, Any]:
+    """Each score goes on the learner's enrolment in the session (training checks the session is the key's
+    tenant's, a certificate course, still open). Setting a score is idempotent by nature."""
+    roster = call("training", "roster", (data["session_id"], {"status": "enrolled"}), ctx)
+    enrolment_of = {e["user_id"]: e["id"] for e in roster["items"] if e.get("user_id")}
+    outcomes = []
+    for result in data["results"]:
+        user_id = result["user_id"]
+        enrolment_id = enrolment_of.get(user_id)
+        if enrolment_id is None:
+            outcomes.append({"user_id": user_id, "outcome": "skipped",
+                             "reason": "未在本期在读 / Not enrolled in this session"})
+            continue
+        try:
+            scored = call("training", "set_exam_score", (enrolment_id, {"score": result["score"]}), ctx)
+        except (ServiceUnavailable, ServiceTimeout):
+            raise
+        except FengchaoError as exc:
+            outcomes.append({"user_id": user_id, "outcome": "refused", "reason": exc.detail})
+            continue
+        outcomes.append({"user_id": user_id, "outcome": "scored", "reference": scored["id"],
+                         "score": scored["exam_score"]})
+    return {"calls": "training.set_exam_score", "outcomes": outcomes}
+
+
+def _merchant_voucher_batch(*, session: Session, tenant_id: str, data: dict[str, Any], call: Caller,
+                            ctx: CallContext, source: str) -> dict[str, Any]:
+    """Confirm each voucher as the till (an operator of the merchant); a voucher already confirmed is the
+    normal answer to a re-sent batch, not an error."""
+    outcomes = []
+    for voucher in {v["code"]: v for v in data["vouchers"]}.values():
+        try:
+            confirmed = call("points", "confirm_voucher", (voucher["code"],), ctx)
+        except (ServiceUnavailable, ServiceTimeout):
+            raise
+        except Conflict as exc:
+            state = (exc.extra or {}).get("state")
+            outcomes.append({"code": voucher["code"], "outcome": "already_confirmed" if state == "confirmed"
+                             else "refused", "reason": exc.detail})
+            continue
+        except FengchaoError as exc:
+            outcomes.append({"code": voucher["code"], "outcome": "refused", "reason": exc.detail})
+            continue
+        outcomes.append({"code": voucher["code"], "outcome": "confirmed", "reference": confirmed["id"],
+                         "points": confirmed["points"]})
+    return {"calls": "points.confirm_voucher", "outcomes": outcomes}
+
+
 HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     f"{partners.INBOUND_TYPE_PREFIX}.first_aid_drill_roster": _first_aid_drill_roster,
+    f"{partners.INBOUND_TYPE_PREFIX}.exam_results": _exam_results,
+    f"{partners.INBOUND_TYPE_PREFIX}.merchant_voucher_batch": _merchant_voucher_batch,
 }

@@ -91,8 +91,46 @@ class FirstAidDrillRosterData(Schema):
     attendees = fields.List(fields.Nested(DrillAttendee), required=True, validate=validate.Length(1, 500))
 
 
+class ExamResult(Schema):
+    user_id = fields.String(required=True, validate=validate.Length(1, 64),
+                            metadata={"description": "the learner's account id"})
+    score = fields.Integer(required=True, validate=validate.Range(0, 100))
+
+
+class ExamResultsData(Schema):
+    """A college (e.g. 区职业技术学院) that hosts a certificate course as a tenant reports the exam scores of
+    one of its sessions. Each score goes on the learner's enrolment as if the examiner had typed it in; a
+    learner not enrolled in the session is reported back, not guessed. Sending the same results again
+    changes nothing; a corrected score replaces the old one while the session is open."""
+
+    session_id = fields.String(required=True, validate=validate.Length(1, 36),
+                               metadata={"description": "the course session (期) in the key's tenant"})
+    exam_id = fields.String(required=True, validate=validate.Length(1, 64),
+                            metadata={"description": "the college's own id of the exam"})
+    results = fields.List(fields.Nested(ExamResult), required=True, validate=validate.Length(1, 500))
+
+
+class AcceptedVoucher(Schema):
+    code = fields.String(required=True, validate=validate.Length(4, 32),
+                         metadata={"description": "the voucher code the resident showed"})
+    accepted_at = fields.DateTime(required=True, metadata={"description": "when the till accepted it"})
+
+
+class MerchantVoucherBatchData(Schema):
+    """A caring merchant's till (its API key is one of the merchant's operators) accepted vouchers while it
+    was offline and now uploads them. Each voucher is confirmed as if scanned; a voucher already confirmed
+    is reported as such (a re-sent batch settles nothing twice), one that is cancelled, expired or of another
+    merchant is reported refused."""
+
+    batch_id = fields.String(required=True, validate=validate.Length(1, 64),
+                             metadata={"description": "the till's own id of the upload"})
+    vouchers = fields.List(fields.Nested(AcceptedVoucher), required=True, validate=validate.Length(1, 500))
+
+
 INBOUND_CATALOGUE: dict[str, type[Schema]] = {
     f"{INBOUND_TYPE_PREFIX}.first_aid_drill_roster": FirstAidDrillRosterData,
+    f"{INBOUND_TYPE_PREFIX}.exam_results": ExamResultsData,
+    f"{INBOUND_TYPE_PREFIX}.merchant_voucher_batch": MerchantVoucherBatchData,
 }
 
 INBOUND_EXAMPLES: dict[str, dict[str, Any]] = {
@@ -102,6 +140,15 @@ INBOUND_EXAMPLES: dict[str, dict[str, Any]] = {
         "held_at": "2026-11-28T09:30:00+08:00",
         "points": 10,
         "attendees": [{"user_id": "3f1c2a9e-8d1b-4c55-9a9e-2b7c0e7f4d10", "name": "王师傅"}],
+    },
+    f"{INBOUND_TYPE_PREFIX}.exam_results": {
+        "session_id": "8b0e6f7a-1c2d-4e5f-9a8b-7c6d5e4f3a21",
+        "exam_id": "2026-FA-03",
+        "results": [{"user_id": "3f1c2a9e-8d1b-4c55-9a9e-2b7c0e7f4d10", "score": 86}],
+    },
+    f"{INBOUND_TYPE_PREFIX}.merchant_voucher_batch": {
+        "batch_id": "till-07-2026-11-28",
+        "vouchers": [{"code": "K7Q2-M9XD", "accepted_at": "2026-11-28T12:05:00+08:00"}],
     },
 }
 
