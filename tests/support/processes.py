@@ -36,7 +36,9 @@ class Processes:
         env = dict(os.environ)
         env.update(self.infra.env())
         env.update(JWT_SECRET=JWT_SECRET, LOG_FORMAT="json", LOG_LEVEL="INFO", PYTHONWARNINGS="ignore",
-                   RELAY_POLL_INTERVAL="0.05", METRICS_PORT="0")  # 0: no metrics server unless a test asks
+                   RELAY_POLL_INTERVAL="0.05", METRICS_PORT="0",  # 0: no metrics server unless a test asks
+                   # the suite signs each person in once; on a busy machine it outlasts the 15-minute default
+                   JWT_ACCESS_TTL="7200")
         env.update(extra)
         return env
 
