@@ -65,6 +65,8 @@ def schedule_council_session(council_id: str):
         if refused.status == 401:
             raise
         errors, general = forms.field_errors(refused, SESSION_FIELDS)
+        if refused.status == 404 and refused.extra.get("field") in SESSION_FIELDS:  # the chair is not seated
+            errors, general = {refused.extra["field"]: [refused.detail]}, None
         return _sessions_page(council_id, form.to_dict(), errors, general, refused.status)
     return redirect(url_for("web.council_session", session_id=created["id"]))
 
@@ -127,10 +129,13 @@ def act_on_council_session(session_id: str, action: str):
         else:
             return redirect(url_for("web.council_session", session_id=session_id))
     except FengchaoError as refused:
-        if refused.status in (401, 404):
-            raise
+        named = refused.extra.get("field") if refused.status == 404 else None
+        if refused.status == 401 or (refused.status == 404 and not named):
+            raise  # the session itself is not there (or not for this person)
         known = {"check-in": CHECK_IN_FIELDS, "tally": TALLY_FIELDS, "minutes": MINUTES_FIELDS,
                  "invite": ("member_ids",)}.get(action, ())
         errors, general = forms.field_errors(refused, known)
+        if named in known:  # a member or a tally named in the form is not there: said beside the field
+            errors, general = {named: [refused.detail]}, None
         return _session_page(session_id, action, errors, general, refused.status, values=form.to_dict())
     return redirect(url_for("web.council_session", session_id=session_id, outcome=action))

@@ -5,7 +5,9 @@ child, and cannot reach xiangyang's staff pages; the operator sees both communit
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import sessionmaker
@@ -17,6 +19,7 @@ from tests.browser.helpers import audit, iso, new_phone, ok, run_id, sign_in
 pytestmark = pytest.mark.e2e
 
 _RUN = run_id()
+REPO = Path(__file__).resolve().parents[2]
 BEIJING = timezone(timedelta(hours=8))
 OPERATOR_TENANT = f"jiedao-{_RUN}"
 
@@ -98,7 +101,7 @@ def _local(moment: datetime) -> str:
 
 
 def test_staff_schedule_a_session_check_members_in_and_a_show_of_hands_is_entered_signed_off_and_minuted(
-        platform, hub, phone):
+        platform, hub, phone, tmp_path):
     people, council = hub["people"], hub["council"]
     staff = phone()
     sign_in(staff, platform, people["secretary"])
@@ -185,6 +188,11 @@ def test_staff_schedule_a_session_check_members_in_and_a_show_of_hands_is_entere
     assert staff.locator("[data-test=minutes]").inner_text() == "讨论了北门夜间停放点，举手表决通过。"
     assert staff.locator("[data-test=tally] [data-test=in-favour]").inner_text() == "2"
     assert audit(staff) == {"low": [], "small": []}
+    assert staff.evaluate("document.documentElement.scrollWidth") <= 360
+    shot = tmp_path / "council-session-360.png"
+    staff.screenshot(path=str(shot), full_page=True)
+    (REPO / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, REPO / "docs" / "screenshots" / "council-session-360.png")
 
     # The proposal's discussion: an empty comment is refused beside the field, then posted.
     member1.goto(platform.url(f"/web/councils/{council['id']}"))
@@ -309,6 +317,83 @@ def test_staff_add_an_employers_booth_with_its_open_post_to_a_fair(platform, hub
     assert booth.locator("[data-test=booth-posts]").inner_text() == "1"
     assert f"xiangyang 夜间分拣员 {_RUN}" in booth.inner_text() and "A-12" in booth.inner_text()
     assert audit(page) == {"low": [], "small": []}
+
+
+def test_staff_keep_an_earning_rule_an_agreement_and_a_mentor_who_enters_an_exam_score(platform, hub, phone):
+    mentor = platform.add_person(f"hub-mentor-{_RUN}", phone=new_phone(), name="沈老师", tenant_id="dongxin",
+                                 roles=("mentor",))
+    page = phone()
+    sign_in(page, platform, platform.people["staff_b"])
+
+    # An earning rule: neither fixed nor hourly points is refused beside the points; then added, switched off.
+    page.click("[data-test=staff-rules]")
+    page.fill("#name", f"指定课程出勤 {_RUN}")
+    page.select_option("#event_type", "training.session_attended")
+    page.fill("#match", f"course_id=no-such-course-{_RUN}")  # never matches: no test earns by accident
+    page.select_option("#category", "training")
+    page.click("[data-test=create-rule]")
+    assert page.locator("#points-error").is_visible()
+    page.fill("#points", "20")
+    page.fill("#daily_cap", "40")
+    page.click("[data-test=create-rule]")
+    rule = page.locator("[data-test=rule]", has_text=f"指定课程出勤 {_RUN}")
+    assert rule.locator("[data-test=rule-state]").inner_text() == "使用中"
+    assert "20 积分/次" in rule.inner_text()
+    rule.locator("[data-test=switch-rule]").click()
+    rule = page.locator("[data-test=rule]", has_text=f"指定课程出勤 {_RUN}")
+    assert rule.locator("[data-test=rule-state]").inner_text() == "已停用"
+    assert audit(page) == {"low": [], "small": []}
+
+    # Our side of an agreement: in force only once the partner agrees too.
+    page.goto(platform.url("/web/staff/agreements"))
+    page.click("[data-test=agree]")
+    assert page.locator("#partner_tenant_id-error").is_visible()
+    partner = f"partner-{_RUN}"
+    page.fill("#partner_tenant_id", partner)
+    page.click("[data-test=agree]")
+    agreement = page.locator("[data-test=agreement]", has_text=partner)
+    assert agreement.locator("[data-test=agreement-state]").inner_text() == "未生效"
+    agreement.locator("[data-test=toggle-agreement]").click()
+    assert "我方同意: 否" in page.locator("[data-test=agreement]", has_text=partner).inner_text()
+
+    # A mentor's profile: the name is required, said beside it.
+    page.goto(platform.url("/web/staff/mentors"))
+    page.fill("#user_id", mentor.user_id)
+    page.click("[data-test=create-mentor]")
+    assert page.locator("#display_name-error").is_visible()
+    page.fill("#display_name", "沈老师")
+    page.fill("#title", "高级育婴师")
+    page.fill("#specialties", "育婴，急救")
+    page.click("[data-test=create-mentor]")
+    assert page.locator("[data-test=mentor]", has_text="沈老师").is_visible()
+
+    # A certificate class taught by the mentor, with one learner; the mentor enters the exam score.
+    staff_b, now = platform.session("staff_b"), datetime.now(timezone.utc)
+    mentor_id = next(m["id"] for m in ok(staff_b.get(platform.url("/api/v1/training/mentors")))["items"]
+                     if m["user_id"] == mentor.user_id)
+    course = ok(staff_b.post(platform.url("/api/v1/training/courses"), json={
+        "kind": "certificate", "title": f"育婴员培训 {_RUN}", "pass_mark": 60, "certificate_name": "育婴员证"}), 201)
+    ok(staff_b.post(platform.url(f"/api/v1/training/courses/{course['id']}/publish"), json={}))
+    cohort = ok(staff_b.post(platform.url(f"/api/v1/training/courses/{course['id']}/sessions"), json={
+        "label": "周末班", "mentor_id": mentor_id, "venue": "东新社区活动室", "capacity": 5,
+        "enrol_opens_at": iso(now - timedelta(hours=1)), "enrol_closes_at": iso(now + timedelta(days=1)),
+        "meetings": [{"starts_at": iso(now + timedelta(days=2)), "ends_at": iso(now + timedelta(days=2, hours=2))}]}),
+        201)
+    ok(platform.session(hub["people"]["parent"].key).post(
+        platform.url(f"/api/v1/training/sessions/{cohort['id']}/enrolments"), json={"participant_name": "秦女士"}), 201)
+    teacher = phone()
+    sign_in(teacher, platform, mentor)
+    teacher.goto(platform.url(f"/web/courses/{course['id']}"))
+    teacher.click("[data-test=roster]")
+    entry = teacher.locator("[data-test=roster-entry]", has_text="秦女士")
+    entry.locator("input[name=score]").fill("150")
+    entry.locator("[data-test=save-score]").click()
+    assert teacher.locator("#score-error").is_visible()
+    teacher.locator("[data-test=roster-entry]", has_text="秦女士").locator("input[name=score]").fill("85")
+    teacher.locator("[data-test=roster-entry]", has_text="秦女士").locator("[data-test=save-score]").click()
+    assert teacher.locator("[data-test=score-saved]").is_visible()
+    assert teacher.locator("[data-test=roster-entry]", has_text="秦女士").locator(
+        "[data-test=exam-score]").inner_text() == "85"
 
 
 def test_a_resident_of_another_community_cannot_reach_the_staff_pages_of_this_one(platform, hub, phone):
