@@ -437,6 +437,9 @@ def test_the_operator_sees_every_communitys_figures_side_by_side(platform, hub, 
     assert shown >= 1  # dongxin's camp at least
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert audit(page) == {"low": [], "small": []}
+    page.click("[data-test=lang-switch]")  # the same page in English
+    assert page.locator("h1").inner_text() == "Figures of every community"
+    assert page.locator("html").get_attribute("lang") == "en"
     # A community's staff are not the operator.
     staff = phone()
     sign_in(staff, platform, platform.people["staff_a"])
