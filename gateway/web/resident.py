@@ -53,7 +53,17 @@ def home():
         skills=skill_names(i18n.select_locale()),
         is_staff=bool(principal.roles & {"staff", "tenant_admin"}),
         is_merchant="merchant" in principal.roles,
+        is_operator="operator" in principal.roles,
+        on_desk="tenant_admin" in principal.roles or _on_desk(principal.user_id),
     )
+
+
+def _on_desk(user_id: str) -> bool:
+    """Whether the person holds the rights desk (the roster is public to the community)."""
+    try:
+        return any(m["user_id"] == user_id and m["active"] for m in call("jobs", "list_desk_members")["items"])
+    except FengchaoError:
+        return False
 
 
 # --- jobs ----------------------------------------------------------------------------------------
@@ -137,12 +147,15 @@ def enrol(session_id: str):
     require_principal()
     course_id = request.form.get("course_id", "")
     payload = forms.compact({"participant_name": forms.text(request.form, "participant_name")})
+    if "child_name" in request.form:  # the children's camp: a guardian enrols a child (no account needed)
+        payload = {"child": forms.compact({"name": forms.text(request.form, "child_name") or "",
+                                           "age": forms.integer(request.form, "child_age")})}
     try:
         call("training", "enrol", session_id, payload)
     except FengchaoError as refused:
         if refused.status == 401:
             raise
-        errors, general = forms.field_errors(refused, ("participant_name", "groups"))
+        errors, general = forms.field_errors(refused, ("participant_name", "groups", "child"))
         return _course_page(course_id, errors=errors, general=general, session_id=session_id,
                             status=refused.status)
     return redirect(url_for("web.courses", enrolled=session_id))
@@ -215,7 +228,8 @@ def councils():
 def council(council_id: str):
     require_principal()
     return render_template("web/council.html", council=call("governance", "get_council", council_id),
-                           proposals=call("governance", "list_proposals", council_id))
+                           proposals=call("governance", "list_proposals", council_id),
+                           sessions=section(lambda: call("governance", "list_sessions", council_id)))
 
 
 @blp.get("/votes/<vote_id>")

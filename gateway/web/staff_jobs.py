@@ -7,6 +7,7 @@ from flask import redirect, render_template, request, url_for
 from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
+from gateway.web.resident import section
 from services.common.errors import FengchaoError
 from services.jobs.desk_schemas import KINDS as FAIR_KINDS
 from services.jobs.schemas import JOB_TYPES, PAY_PERIODS
@@ -130,3 +131,42 @@ def create_fair():
         errors, general = forms.field_errors(refused, FAIR_FIELDS)
         return _fairs_page(form.to_dict(), errors, general, refused.status)
     return redirect(url_for("web.staff_fairs"))
+
+
+# --- a fair's booths: employers and the posts they bring --------------------------------------------
+
+BOOTH_FIELDS = ("employer_id", "post_ids", "booth")
+
+
+@blp.get("/staff/fairs/<fair_id>")
+def staff_fair(fair_id: str):
+    require_principal("staff", "tenant_admin")
+    return _fair_admin(fair_id, {}, {}, None)
+
+
+def _fair_admin(fair_id: str, values: dict, errors: dict, general: str | None, status: int = 200):
+    employers = call("jobs", "list_employers")["items"]
+    names = {e["id"]: e["name"] for e in employers}
+    posts = call("jobs", "list_posts", {"status": "open", "limit": 200})["items"]
+    return render_template("web/staff_fair.html", fair=call("jobs", "get_fair", fair_id), employers=employers,
+                           posts=posts, names=names, outcome=section(lambda: call("jobs", "fair_outcome", fair_id)),
+                           values=values, errors=errors, general=general), status
+
+
+@blp.post("/staff/fairs/<fair_id>/booths")
+def add_fair_booth(fair_id: str):
+    """An employer's booth with the open posts it brings; adding again adds posts to the same booth."""
+    require_principal("staff", "tenant_admin")
+    form = request.form
+    employer_id = forms.text(form, "employer_id") or ""
+    payload = forms.compact({"employer_id": employer_id, "booth": forms.text(form, "booth"),
+                             "post_ids": [p for p in form.getlist("post_ids") if p]})
+    try:
+        call("jobs", "add_fair_booth", fair_id, payload)
+    except FengchaoError as refused:
+        if refused.status in (401, 404):
+            raise
+        errors, general = forms.field_errors(refused, BOOTH_FIELDS)
+        values = {**form.to_dict(), "post_ids": form.getlist("post_ids")}
+        return _fair_admin(fair_id, values, errors, general, refused.status)
+    return redirect(url_for("web.staff_fair", fair_id=fair_id))
