@@ -16,6 +16,8 @@ from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.errors import Forbidden
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
+from services.common.personal_data import check_pseudonym, require_self_or_officer
+from services.training import personal_data
 from services.training import (
     attendance,
     catalogue,
@@ -80,6 +82,19 @@ class TrainingService(HealthEntrypoints):
 
     ctx = TenantContext()
     db = TrainingDatabase(Base)
+
+    # --- personal data (docs/privacy.md): the person, or staff of this tenant, through the gateway ----
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def export_person(self, user_id: str) -> dict:
+        with self.db.transaction() as tx:
+            return personal_data.export(session=tx.session, user_id=require_self_or_officer(self.ctx, user_id))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def erase_person(self, user_id: str, pseudonym: str) -> dict:
+        with self.db.transaction() as tx:
+            return personal_data.erase(session=tx.session, user_id=require_self_or_officer(self.ctx, user_id),
+                                       pseudonym=check_pseudonym(pseudonym))
 
     # --- catalogue -------------------------------------------------------------------------------------
 
