@@ -58,6 +58,7 @@ class LoginThrottled(Unauthenticated):
     """Too many failed sign-ins for this account or from this address: answered 429 with
     Retry-After (gateway.routes.auth registers the handler)."""
 
+    status = 429
     code = "too_many_attempts"
     title = "Too many attempts"
 
@@ -302,6 +303,18 @@ def authenticate(*, session: Session, phone: str, password: str, tenant_id: str 
     return user, membership
 
 
+def confirm_password(*, session: Session, user_id: str, password: str) -> User:
+    """The signed-in user proves it is them again (before erasure)."""
+    user = session.get(User, user_id)
+    if user is None or user.erased_at is not None:
+        raise NotFound("No such user")
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed.from_messages({"password": ["is not your current password"]}) from None
+    return user
+
+
 def change_password(*, session: Session, user_id: str, current_password: str, new_password: str) -> User:
     """A new password after the current one is proven. Every token issued before stops working:
     the user's token version goes up (access tokens) and all refresh tokens are revoked."""
@@ -340,6 +353,7 @@ def erase_identity(*, session: Session, user: User) -> None:
     for membership in list(user.memberships):
         session.delete(membership)
     revoke_all_tokens(session=session, user=user)
+    session.expire(user, ["memberships"])
 
 
 # --- tokens ---------------------------------------------------------------------

@@ -32,7 +32,7 @@ TABLES = [
     PersonTable(CouncilMember, "user_id", blank={"display_name": ERASED_NAME}),
     PersonTable(Proposal, "author_user_id"),
     PersonTable(ProposalComment, "author_user_id", blank={"body": ERASED_TEXT}),
-    PersonTable(VoiceItem, "author_user_id", blank={"text": ERASED_TEXT}),
+    PersonTable(VoiceItem, "author_user_id", blank={"text": ERASED_TEXT, "location": None, "lat": None, "lng": None}),
     PersonTable(VoiceMeToo, "user_id"),
     PersonTable(ActionItem, "assignee_user_id", blank={"assignee_name": ERASED_NAME}),
     PersonTable(ActionItemUpdate, "author_user_id"),
