@@ -30,7 +30,7 @@ log = get_logger(__name__)
 
 # (endpoint, method) → (action, target type, view argument naming the target)
 PASS_THROUGH: dict[tuple[str, str], tuple[str, str | None, str | None]] = {
-    ("points.Awards", "POST"): ("points.award", "person", None),
+    ("points.Awards", "POST"): ("points.award", "posting", None),  # or the award request awaiting approval
     ("points.Approval", "POST"): ("points.award_approve", "award_request", "request_id"),
     ("points.Rejection", "POST"): ("points.award_reject", "award_request", "request_id"),
     ("points.Reversal", "POST"): ("points.posting_reverse", "posting", "posting_id"),
@@ -86,11 +86,15 @@ def pass_through_entry(*, endpoint: str | None, method: str, status: int, view_a
     target_id = (view_args or {}).get(arg) if arg else None
     detail: dict[str, Any] = {"status": status}
     if isinstance(response_json, dict):
-        if target_id is None:
-            target_id = response_json.get("id") or response_json.get("user_id") or response_json.get("posting_id")
-        for key in ("user_id", "status", "amount", "posting_id"):
-            if key in response_json and key not in detail and not isinstance(response_json[key], (dict, list)):
-                detail[key] = response_json[key]
+        # The answer itself, then what it wraps (an award answers {"outcome", "posting", "request"}).
+        parts = [response_json] + [v for v in response_json.values() if isinstance(v, dict)]
+        for part in parts:
+            if target_id is None and part.get("id"):
+                target_id = part["id"]
+            for key in ("outcome", "user_id", "status", "amount", "kind"):
+                value = part.get(key)
+                if value is not None and key not in detail and not isinstance(value, (dict, list)):
+                    detail[key] = value
     return action, target_type, str(target_id) if target_id is not None else None, detail
 
 
