@@ -13,15 +13,17 @@ ledger still add up, and nothing left links them to the person.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
+from services.common.database import Shareable
 from services.common.errors import Forbidden, ValidationFailed
 
 # Who may ask for another person's export or erasure (the person may always ask for their own).
@@ -91,9 +93,31 @@ def export(*, session: Session, tables: list[PersonTable], user_id: str) -> dict
     return found
 
 
-def erase(*, session: Session, tables: list[PersonTable], user_id: str, pseudonym: str) -> dict[str, int]:
-    """Pseudonymise and blank the person's rows of this tenant; returns rows changed per table."""
+def erase(*, session: Session, tables: list[PersonTable], user_id: str, pseudonym: str,
+          other_tenant: Callable[[str], AbstractContextManager] | None = None) -> dict[str, int]:
+    """Pseudonymise and blank the person's rows of this tenant; returns rows changed per table.
+
+    Shared rows about the person that another tenant owns and this tenant may read (an application to a
+    partner's alliance post, an enrolment in another community's course) are erased in their owner's
+    tenant through `other_tenant(tenant_id)` — the service's `db.in_tenant`, which logs each crossing."""
     changed: dict[str, int] = {}
+    _erase_here(session, tables, user_id, pseudonym, changed)
+    if other_tenant is not None:
+        here = session.info.get("tenant_id")
+        owners = set()
+        for table in tables:
+            if issubclass(table.model, Shareable):
+                column = getattr(table.model, table.person)
+                owners.update(session.scalars(select(table.model.tenant_id).where(column == user_id).distinct()))
+        for owner in sorted(owners - {here}):
+            with other_tenant(owner) as tx:
+                _erase_here(tx.session, [t for t in tables if issubclass(t.model, Shareable)], user_id, pseudonym,
+                            changed)
+    return changed
+
+
+def _erase_here(session: Session, tables: list[PersonTable], user_id: str, pseudonym: str,
+                changed: dict[str, int]) -> None:
     for table in tables:
         column = getattr(table.model, table.person)
         values = {table.person: table.pseudonym_prefix + pseudonym, **table.blank}
@@ -102,6 +126,5 @@ def erase(*, session: Session, tables: list[PersonTable], user_id: str, pseudony
             .execution_options(synchronize_session=False)
         )
         if result.rowcount:
-            changed[table.name] = result.rowcount
+            changed[table.name] = changed.get(table.name, 0) + result.rowcount
     session.flush()
-    return changed

@@ -38,8 +38,9 @@ def export(*, session: Session, user_id: str) -> dict:
     return {k: v for k, v in found.items() if v}
 
 
-def erase(*, session: Session, user_id: str, pseudonym: str) -> dict:
+def erase(*, session: Session, user_id: str, pseudonym: str, other_tenant=None) -> dict:
     if session.get_bind().dialect.name == "postgresql":
         # Local to this transaction: the postings trigger admits the pseudonymisation only here.
         session.execute(text("SELECT set_config('app.erasure', 'on', true)"))
-    return personal_data.erase(session=session, tables=TABLES, user_id=user_id, pseudonym=pseudonym)
+    return personal_data.erase(session=session, tables=TABLES, user_id=user_id, pseudonym=pseudonym,
+                               other_tenant=other_tenant)

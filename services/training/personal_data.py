@@ -31,5 +31,7 @@ def export(*, session: Session, user_id: str) -> dict:
     return personal_data.export(session=session, tables=TABLES, user_id=user_id)
 
 
-def erase(*, session: Session, user_id: str, pseudonym: str) -> dict:
-    return personal_data.erase(session=session, tables=TABLES, user_id=user_id, pseudonym=pseudonym)
+def erase(*, session: Session, user_id: str, pseudonym: str, other_tenant=None) -> dict:
+    """`other_tenant`: the service's `db.in_tenant`, for shared rows about the person another tenant owns."""
+    return personal_data.erase(session=session, tables=TABLES, user_id=user_id, pseudonym=pseudonym,
+                               other_tenant=other_tenant)

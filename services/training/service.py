@@ -92,9 +92,12 @@ class TrainingService(HealthEntrypoints):
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def erase_person(self, user_id: str, pseudonym: str) -> dict:
+        def elsewhere(tenant_id: str):  # shared rows about the person that another tenant owns
+            return self.db.in_tenant(tenant_id, reason="erasure the person asked for in their community")
+
         with self.db.transaction() as tx:
             return personal_data.erase(session=tx.session, user_id=require_self_or_officer(self.ctx, user_id),
-                                       pseudonym=check_pseudonym(pseudonym))
+                                       pseudonym=check_pseudonym(pseudonym), other_tenant=elsewhere)
 
     # --- catalogue -------------------------------------------------------------------------------------
 

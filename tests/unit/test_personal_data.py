@@ -136,3 +136,34 @@ def test_governance_and_training_blank_names_and_text(open_db):
         assert training.erase(session=session, user_id=PERSON, pseudonym=PSEUDONYM) == {"mentors": 1}
         mentor = session.scalar(select(Mentor))
         assert (mentor.display_name, mentor.bio, mentor.user_id) == (ERASED_NAME, None, PSEUDONYM)
+
+
+def test_shared_rows_another_tenant_owns_are_erased_in_their_owners_tenant_and_no_others(open_db):
+    from contextlib import contextmanager
+    from types import SimpleNamespace
+
+    from services.training import personal_data as training
+    from services.training.models import Base, Mentor
+
+    db = open_db(Base)
+    with db("college") as session, session.begin():  # the college shares its mentor list with xiangyang only
+        session.add(Mentor(user_id=PERSON, display_name="王老师", bio="电工", created_by="u-c", audience=",xiangyang,"))
+    with db("huanqiu") as session, session.begin():  # not shared with xiangyang: not this erasure's business
+        session.add(Mentor(user_id=PERSON, display_name="王老师", bio="电工", created_by="u-h"))
+    crossed = []
+
+    @contextmanager
+    def in_tenant(tenant_id):
+        crossed.append(tenant_id)
+        session = db(tenant_id)
+        with session.begin():
+            yield SimpleNamespace(session=session)
+
+    with db("xiangyang") as session, session.begin():
+        assert [m["tenant_id"] for m in training.export(session=session, user_id=PERSON)["mentors"]] == ["college"]
+        changed = training.erase(session=session, user_id=PERSON, pseudonym=PSEUDONYM, other_tenant=in_tenant)
+    assert changed == {"mentors": 1} and crossed == ["college"]
+    with db("college") as session, session.begin():
+        assert session.scalar(select(Mentor.display_name).where(Mentor.user_id == PSEUDONYM)) == ERASED_NAME
+    with db("huanqiu") as session, session.begin():
+        assert session.scalar(select(Mentor.display_name).where(Mentor.user_id == PERSON)) == "王老师"
