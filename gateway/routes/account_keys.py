@@ -82,6 +82,7 @@ class ApiKeys(MethodView):
 @blp.route("/api-keys/<key_id>/rotation")
 class ApiKeyRotation(MethodView):
     @blp.response(201, ApiKeyRotated)
+    @blp.alt_response(409, description="The key was already rotated or revoked")
     def post(self, key_id):
         """Rotate a key: a new key with the same name and roles; the old one keeps working for the grace
         period (API_KEY_GRACE_SECONDS, 24 h by default), then is refused with 401."""

@@ -30,6 +30,8 @@ def _throttled(exc: identity.LoginThrottled):
 class Login(MethodView):
     @blp.arguments(LoginRequest)
     @blp.response(200, TokenPair)
+    @blp.alt_response(429, description="Too many failed sign-ins for this account or from this address; "
+                                       "see the Retry-After header")
     def post(self, body):
         """Sign in with phone number and password; get an access and a refresh token.
 
