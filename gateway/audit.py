@@ -57,7 +57,11 @@ PASS_THROUGH: dict[tuple[str, str], tuple[str, str | None, str | None]] = {
     ("partners.Webhooks", "POST"): ("partners.webhook_create", "webhook", None),
     ("partners.Webhook", "DELETE"): ("partners.webhook_delete", "webhook", "subscription_id"),
     ("partners.WebhookReplay", "POST"): ("partners.webhook_replay", "webhook", "subscription_id"),
+    # The web client's staff pages make the same calls (a success there answers with a redirect).
+    ("web.award", "POST"): ("points.award", "person", None),
+    ("web.decide_award", "POST"): ("points.award_{decision}", "award_request", "request_id"),
 }
+WEB_DECISIONS = ("approve", "reject")
 
 
 def record(*, session: Session, tenant_id: str, actor: str, action: str, actor_roles: list[str] | None = None,
@@ -77,14 +81,25 @@ def record_for(principal: Principal, *, session: Session, action: str, request_i
 
 
 def pass_through_entry(*, endpoint: str | None, method: str, status: int, view_args: dict | None,
-                       response_json: Any) -> tuple[str, str | None, str | None, dict] | None:
+                       response_json: Any, form: dict | None = None) -> tuple[str, str | None, str | None, dict] | None:
     """What to record for a successful privileged call routed to a service, or None."""
     spec = PASS_THROUGH.get((endpoint or "", method))
     if spec is None or status >= 400:
         return None
     action, target_type, arg = spec
+    if "{decision}" in action:
+        decision = (view_args or {}).get("decision")
+        if decision not in WEB_DECISIONS:
+            return None
+        action = action.format(decision=decision)
     target_id = (view_args or {}).get(arg) if arg else None
     detail: dict[str, Any] = {"status": status}
+    if form and response_json is None:  # a web form: its ids and amounts, never its free text
+        if target_id is None and form.get("user_id"):
+            target_id = form["user_id"]
+        for key in ("user_id", "amount"):
+            if form.get(key):
+                detail[key] = form[key]
     if isinstance(response_json, dict):
         # The answer itself, then what it wraps (an award answers {"outcome", "posting", "request"}).
         parts = [response_json] + [v for v in response_json.values() if isinstance(v, dict)]

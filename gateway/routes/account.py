@@ -296,7 +296,8 @@ def _audit_pass_through(response):
     if principal is None or rule is None or (rule.endpoint, request.method) not in audit.PASS_THROUGH:
         return response
     entry = audit.pass_through_entry(endpoint=rule.endpoint, method=request.method, status=response.status_code,
-                                     view_args=request.view_args, response_json=response.get_json(silent=True))
+                                     view_args=request.view_args, response_json=response.get_json(silent=True),
+                                     form=request.form.to_dict() if request.form else None)
     if entry is None:
         return response
     action, target_type, target_id, detail = entry

@@ -218,3 +218,16 @@ def test_pass_through_calls_are_recorded_only_when_privileged_and_successful():
     assert audit.pass_through_entry(endpoint="points.MyAccount", method="GET", status=200, view_args={},
                                     response_json={}) is None
     assert AuditEntry.__tablename__ == "audit_log"
+
+
+def test_the_web_staff_pages_are_audited_like_the_api():
+    award = audit.pass_through_entry(endpoint="web.award", method="POST", status=302, view_args={},
+                                     response_json=None, form={"user_id": "u-9", "amount": "12", "reason": "帮王师傅"})
+    assert award == ("points.award", "person", "u-9", {"status": 302, "user_id": "u-9", "amount": "12"})
+    decided = audit.pass_through_entry(endpoint="web.decide_award", method="POST", status=302,
+                                       view_args={"request_id": "r-2", "decision": "approve"}, response_json=None)
+    assert decided[:3] == ("points.award_approve", "award_request", "r-2")
+    assert audit.pass_through_entry(endpoint="web.decide_award", method="POST", status=302,
+                                    view_args={"request_id": "r-2", "decision": "nonsense"}, response_json=None) is None
+    assert audit.pass_through_entry(endpoint="web.award", method="POST", status=422, view_args={},
+                                    response_json=None, form={"user_id": "u-9"}) is None
