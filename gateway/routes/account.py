@@ -4,6 +4,7 @@ person of their tenant; staff read the audit log. See docs/privacy.md."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, request
@@ -100,22 +101,33 @@ def _each_service(method: str, context_data: dict, *args: Any) -> dict:
             for service in config.SERVICE_NAMES}
 
 
+def _iso(value: Any) -> Any:
+    """Times in an export as ISO 8601, like the services' rows."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    return value
+
+
 def _identity_record(session: Session, user: User) -> dict:
     tokens = session.scalars(select(RefreshToken).where(RefreshToken.user_id == user.id)).all()
-    return {
+    return _iso({
         "user_id": user.id, "phone": user.phone, "display_name": user.display_name, "created_at": user.created_at,
         "password_changed_at": user.password_changed_at,
         "memberships": [{"tenant_id": m.tenant_id, "roles": list(m.roles)} for m in user.memberships],
         "sign_in_sessions": [{"tenant_id": t.tenant_id, "expires_at": t.expires_at, "revoked_at": t.revoked_at}
                              for t in tokens],
-    }
+    })
 
 
 def _audit_about(session: Session, user_id: str, tenant_id: str | None) -> list[dict]:
     query = select(AuditEntry).where((AuditEntry.actor == user_id) | (AuditEntry.target_id == user_id))
     if tenant_id is not None:
         query = query.where(AuditEntry.tenant_id == tenant_id)
-    return [audit.view(e) for e in session.scalars(query.order_by(AuditEntry.id))]
+    return [_iso(audit.view(e)) for e in session.scalars(query.order_by(AuditEntry.id))]
 
 
 def _member_of_my_tenant(session: Session, user_id: str, tenant_id: str) -> tuple[User, Membership]:

@@ -19,7 +19,8 @@ TABLES = [
         "participant_name": ERASED_NAME, "person_key": "erased:" + Enrolment.id, "cancel_reason": None}),
     PersonTable(Enrolment, "guardian_user_id", label="enrolments_as_guardian", blank={
         "participant_name": ERASED_NAME, "person_key": "erased:" + Enrolment.id, "child_age": None}),
-    PersonTable(Attendance, "user_id", blank={"participant_name": ERASED_NAME, "person_key": "erased:" + Attendance.id}),
+    PersonTable(Attendance, "user_id", blank={
+        "participant_name": ERASED_NAME, "person_key": "erased:" + Attendance.id}),
     PersonTable(Certificate, "user_id", blank={"holder_name": ERASED_NAME}),
     PersonTable(Rating, "user_id", blank={"comment": None}),
     PersonTable(Mentor, "user_id", blank={

@@ -207,9 +207,11 @@ def test_pass_through_calls_are_recorded_only_when_privileged_and_successful():
     entry = audit.pass_through_entry(endpoint="points.Approval", method="POST", status=200,
                                      view_args={"request_id": "r-1"}, response_json={"status": "approved"})
     assert entry == ("points.award_approve", "award_request", "r-1", {"status": 200})
-    wrapped = audit.pass_through_entry(endpoint="points.Awards", method="POST", status=201, view_args={}, response_json={
-        "outcome": "posted", "posting": {"id": "p-2", "user_id": "u-8", "amount": 12}, "request": None})
-    assert wrapped == ("points.award", "posting", "p-2", {"status": 201, "outcome": "posted", "user_id": "u-8", "amount": 12})
+    wrapped = audit.pass_through_entry(
+        endpoint="points.Awards", method="POST", status=201, view_args={},
+        response_json={"outcome": "posted", "posting": {"id": "p-2", "user_id": "u-8", "amount": 12}, "request": None})
+    assert wrapped == ("points.award", "posting", "p-2",
+                       {"status": 201, "outcome": "posted", "user_id": "u-8", "amount": 12})
     award = audit.pass_through_entry(endpoint="points.Awards", method="POST", status=201, view_args={},
                                      response_json={"id": "p-1", "user_id": "u-9", "amount": 30})
     assert award[0] == "points.award" and award[2] == "p-1" and award[3]["user_id"] == "u-9"

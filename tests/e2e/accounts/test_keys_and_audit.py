@@ -13,7 +13,6 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.e2e.accounts.conftest import bearer
 
 
 def _key_get(base_url: str, secret: str) -> int:
@@ -96,7 +95,8 @@ def test_the_cli_rotates_and_revokes_keys_and_writes_the_audit_log(platform):
     code, missing = _cli(platform, "rotate-api-key", "no-such-key")
     assert code == 1 and missing["error"] == "not_found"
     code, trail = _cli(platform, "audit-log", "--tenant", "hospital", "--limit", "10")
-    mine = [(e["action"], e["actor"]) for e in trail["items"] if e["target_id"] in (issued["key_id"], rotated["key_id"])]
+    mine = [(e["action"], e["actor"]) for e in trail["items"]
+            if e["target_id"] in (issued["key_id"], rotated["key_id"])]
     assert ("api_key.issue", "cli") in mine and ("api_key.rotate", "cli") in mine and ("api_key.revoke", "cli") in mine
 
 

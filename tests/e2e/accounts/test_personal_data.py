@@ -3,6 +3,8 @@ of their tenant, and what staff of another tenant cannot do. Erasure keeps the p
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import requests
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
@@ -48,6 +50,7 @@ def test_a_person_exports_and_erases_their_data_and_the_ledger_still_balances(pl
     assert export.status_code == 200, export.text
     body = export.json()
     assert body["identity"]["phone"] == me.phone and body["identity"]["display_name"] == "吴师傅"
+    assert datetime.fromisoformat(body["identity"]["created_at"]).tzinfo is not None
     assert body["identity"]["memberships"] == [{"tenant_id": "xiangyang", "roles": ["resident"]}]
     assert "password_hash" not in str(body)
     xiangyang = body["tenants"]["xiangyang"]
