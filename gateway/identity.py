@@ -271,13 +271,22 @@ def record_failure(*, session: Session, phone: str, address: str | None,
     session.flush()
 
 
+def _request_address() -> str | None:
+    from flask import has_request_context, request  # only when called while serving a request
+
+    return request.remote_addr if has_request_context() else None
+
+
 def authenticate(*, session: Session, phone: str, password: str, tenant_id: str | None,
                  address: str | None = None, throttle: ThrottleSettings | None = None) -> tuple[User, Membership]:
     """Phone and password, then the tenant to act in: the one named, or the only one.
 
     Locked-out accounts and addresses are refused (LoginThrottled) before the password is looked at;
     a wrong password is counted in a transaction of its own, so it stays counted though this one
-    rolls back."""
+    rolls back. `address` defaults to the client address of the web request being served, so the web
+    client's sign-in form is counted per address as the API is."""
+    if address is None:
+        address = _request_address()
     check_throttle(session=session, phone=phone or "", address=address)
     user = find_user_by_phone(session=session, phone=phone or "")
     try:

@@ -305,11 +305,13 @@ class AuditLog(MethodView):
 def _audit_pass_through(response):
     principal = g.get("principal")
     rule = request.url_rule
-    if principal is None or rule is None or (rule.endpoint, request.method) not in audit.PASS_THROUGH:
-        return response
+    if (principal is None or rule is None or response.status_code >= 400
+            or (rule.endpoint, request.method) not in audit.PASS_THROUGH):
+        return response  # refused requests are not privileged acts (and their body may be unreadable: 413)
+    form = request.form.to_dict() if request.mimetype == "application/x-www-form-urlencoded" else None
     entry = audit.pass_through_entry(endpoint=rule.endpoint, method=request.method, status=response.status_code,
                                      view_args=request.view_args, response_json=response.get_json(silent=True),
-                                     form=request.form.to_dict() if request.form else None)
+                                     form=form)
     if entry is None:
         return response
     action, target_type, target_id, detail = entry

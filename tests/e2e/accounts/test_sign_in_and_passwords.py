@@ -94,3 +94,21 @@ def test_a_body_over_the_limit_is_refused_with_413_before_it_is_read(platform, s
     small = requests.post(strict_gateway + "/api/v1/auth/login", json={"phone": "13900000001", "password": "x"},
                           timeout=10)
     assert small.status_code == 401
+
+
+def test_the_web_sign_in_form_is_throttled_like_the_api(platform, person, strict_gateway, clean_throttles):
+    phone = platform.people[person("xiangyang")].phone
+    browser = requests.Session()
+    browser.cookies.set("fc_csrf", "web-form-token")
+
+    def sign_in(password):
+        return browser.post(strict_gateway + "/web/login", allow_redirects=False, timeout=10,
+                            data={"csrf_token": "web-form-token", "phone": phone, "password": password})
+
+    for _ in range(3):
+        assert sign_in("Wrong-pass-1").status_code == 401
+    locked = sign_in(PASSWORD)
+    assert locked.status_code == 429 and "text/html" in locked.headers["Content-Type"]
+    assert login(strict_gateway, phone).status_code == 429  # the API sees the same lock-out
+    time.sleep(1.2)
+    assert sign_in(PASSWORD).status_code == 302  # signed in, redirected to the page asked for
