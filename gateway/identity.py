@@ -388,6 +388,9 @@ def issue_tokens(*, session: Session, settings: TokenSettings, user_id: str, ten
     )
     session.add(RefreshToken(jti=refresh_jti, family_id=family_id or refresh_jti, user_id=user_id,
                              tenant_id=tenant_id, expires_at=refresh_expires))
+    # Retention (docs/privacy.md): an expired token is refused by its signature's `exp` already, so its row
+    # carries nothing; the person's expired refresh tokens go here (expired revocations at logout).
+    session.execute(delete(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.expires_at < issued))
     session.flush()
     return {
         "access_token": access,
@@ -463,6 +466,7 @@ def revoke_family(*, session: Session, family_id: str) -> None:
 
 def logout(*, session: Session, settings: TokenSettings, principal: Principal, refresh_token: str | None) -> None:
     """Revokes the access token in hand and, if given, the refresh token's family."""
+    session.execute(delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now()))
     if principal.token_id and session.get(RevokedAccessToken, principal.token_id) is None:
         session.add(RevokedAccessToken(jti=principal.token_id, expires_at=principal.token_expires or now()))
     if refresh_token:

@@ -233,3 +233,27 @@ def test_the_web_staff_pages_are_audited_like_the_api():
                                     view_args={"request_id": "r-2", "decision": "nonsense"}, response_json=None) is None
     assert audit.pass_through_entry(endpoint="web.award", method="POST", status=422, view_args={},
                                     response_json=None, form={"user_id": "u-9"}) is None
+
+
+def test_expired_tokens_are_deleted_when_new_ones_are_issued_or_at_sign_out(session):
+    from gateway.models import RefreshToken, RevokedAccessToken
+
+    user, membership = _login(session)
+    with session.begin():
+        pair = identity.issue_tokens(session=session, settings=TOKENS, user_id=user.id, tenant_id="xiangyang",
+                                     roles=membership.roles)
+        principal = identity.verify_access_token(session=session, settings=TOKENS, token=pair["access_token"])
+        identity.logout(session=session, settings=TOKENS, principal=principal, refresh_token=None)
+        for row in session.query(RefreshToken):
+            row.expires_at = identity.now() - timedelta(seconds=1)
+        for row in session.query(RevokedAccessToken):
+            row.expires_at = identity.now() - timedelta(seconds=1)
+    with session.begin():
+        fresh = identity.issue_tokens(session=session, settings=TOKENS, user_id=user.id, tenant_id="xiangyang",
+                                      roles=membership.roles)
+    with session.begin():
+        assert session.query(RefreshToken).count() == 1  # only the one just issued
+        principal = identity.verify_access_token(session=session, settings=TOKENS, token=fresh["access_token"])
+        identity.logout(session=session, settings=TOKENS, principal=principal, refresh_token=None)
+    with session.begin():
+        assert [r.jti for r in session.query(RevokedAccessToken)] == [principal.token_id]  # the expired one went
