@@ -71,7 +71,7 @@ class LoginThrottled(Unauthenticated):
 @dataclass(frozen=True)
 class ThrottleSettings:
     account_max_failures: int = 5
-    address_max_failures: int = 50
+    address_max_failures: int = 100
     window: int = 900
     lockout: int = 60
     lockout_max: int = 3600
@@ -272,9 +272,13 @@ def record_failure(*, session: Session, phone: str, address: str | None,
 
 
 def _request_address() -> str | None:
-    from flask import has_request_context, request  # only when called while serving a request
+    from flask import has_request_context  # only when called while serving a request
 
-    return request.remote_addr if has_request_context() else None
+    if not has_request_context():
+        return None
+    from gateway.auth import client_address
+
+    return client_address()
 
 
 def authenticate(*, session: Session, phone: str, password: str, tenant_id: str | None,

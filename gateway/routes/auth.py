@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from gateway import db, identity, problems
-from gateway.auth import require_principal
+from gateway.auth import client_address, require_principal
 from gateway.models import Tenant, User
 from services.common.errors import NotFound
 from gateway.schemas import LoginRequest, LogoutRequest, Me, RefreshRequest, TenantOut, TokenPair
@@ -42,7 +42,7 @@ class Login(MethodView):
         with session.begin():
             user, membership = identity.authenticate(
                 session=session, phone=body["phone"], password=body["password"], tenant_id=body["tenant_id"],
-                address=request.remote_addr,
+                address=client_address(),
             )
             return identity.issue_tokens(session=session, settings=_settings(), user_id=user.id,
                                          tenant_id=membership.tenant_id, roles=membership.roles)

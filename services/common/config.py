@@ -43,10 +43,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("JWT_REFRESH_TTL", "1209600", "Lifetime of a refresh token in seconds."),
     Setting("GATEWAY_MAX_BODY_BYTES", "1048576",
             "Largest request body the gateway accepts; a larger one is refused with 413 before it is read."),
+    Setting("GATEWAY_PROXY_HOPS", "0",
+            "Reverse proxies in front of the gateway that append to X-Forwarded-For; the client address for sign-in "
+            "throttling is taken that many entries from the end. 0: the connection's peer address."),
     Setting("LOGIN_ACCOUNT_MAX_FAILURES", "5",
             "Wrong passwords for one phone number within LOGIN_FAILURE_WINDOW before the account is locked."),
-    Setting("LOGIN_ADDRESS_MAX_FAILURES", "50",
-            "Failed sign-ins from one client address within LOGIN_FAILURE_WINDOW before the address is locked."),
+    Setting("LOGIN_ADDRESS_MAX_FAILURES", "100",
+            "Failed sign-ins from one client address within LOGIN_FAILURE_WINDOW before the address is locked (high "
+            "enough for a neighbourhood behind one NAT address)."),
     Setting("LOGIN_FAILURE_WINDOW", "900", "Seconds over which failed sign-ins are counted."),
     Setting("LOGIN_LOCKOUT_SECONDS", "60",
             "First lock-out in seconds (429 with Retry-After); each further lock-out doubles it."),

@@ -257,3 +257,18 @@ def test_expired_tokens_are_deleted_when_new_ones_are_issued_or_at_sign_out(sess
         identity.logout(session=session, settings=TOKENS, principal=principal, refresh_token=None)
     with session.begin():
         assert [r.jti for r in session.query(RevokedAccessToken)] == [principal.token_id]  # the expired one went
+
+
+def test_the_client_address_is_the_peer_unless_proxies_are_declared(monkeypatch):
+    from flask import Flask
+
+    from gateway.auth import client_address
+
+    app = Flask(__name__)
+    spoofed = {"X-Forwarded-For": "6.6.6.6, 10.1.2.3"}  # the client wrote 6.6.6.6; our proxy appended 10.1.2.3
+    with app.test_request_context(headers=spoofed, environ_base={"REMOTE_ADDR": "10.0.0.9"}):
+        assert client_address() == "10.0.0.9"
+        monkeypatch.setenv("GATEWAY_PROXY_HOPS", "1")
+        assert client_address() == "10.1.2.3"
+        monkeypatch.setenv("GATEWAY_PROXY_HOPS", "3")
+        assert client_address() == "10.0.0.9"  # fewer entries than proxies: not trusted
