@@ -95,7 +95,7 @@ def _mask(key: str | None, value: Any, depth: int = 0) -> Any:
         return value
     if isinstance(value, dict):
         return {k: _mask(k, v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):  # exactly: a named tuple or other sequence is left as it is
         return type(value)(_mask(lowered, v, depth + 1) for v in value)
     return value
 
@@ -107,7 +107,10 @@ def mask_personal_data(_logger, _method, event_dict: dict) -> dict:
     for key, value in list(event_dict.items()):
         if key in ("timestamp", "level", "logger", "process", "request_id", "tenant_id", "_record", "_from_structlog"):
             continue
-        event_dict[key] = _mask(key, value)
+        try:
+            event_dict[key] = _mask(key, value)
+        except Exception:  # noqa: BLE001 (a log line must never fail because of what it carries)
+            event_dict[key] = "<unmaskable>"
     return event_dict
 
 
