@@ -14,8 +14,8 @@ from services.common.context import CallContext, TenantContext
 from services.common.contracts import load
 from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.common.personal_data import check_pseudonym, require_self_or_officer
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.governance import personal_data
 from services.governance import (
     assets,

@@ -13,8 +13,8 @@ from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.database import Database, utcnow
 from services.common.errors import NotFound
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.common.personal_data import check_pseudonym, require_self_or_officer
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.jobs import personal_data
 from services.jobs import applications, employers, events, placements, posts, recommendations, skills, workers
 from services.jobs.desk_entrypoints import DeskEntrypoints

@@ -15,8 +15,8 @@ from nameko.rpc import rpc
 from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.errors import Forbidden
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.common.personal_data import check_pseudonym, require_self_or_officer
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.training import personal_data
 from services.training import (
     attendance,
