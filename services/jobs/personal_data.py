@@ -2,8 +2,9 @@
 
 The worker profile (name, phone, home area and position, pay expectation), applications with the
 card the person agreed to show employers, placements, job-fair registrations, labour-rights cases
-the person opened (summary, contact phone) and roles on the rights desk. Erasure pseudonymises the
-person's id and blanks these fields; case entries written by others stay with the case.
+the person opened (summary, contact phone) and notes they wrote on a case, and roles on the rights desk.
+Erasure pseudonymises the person's id and blanks these fields; case entries written by others stay with
+the case.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from services.common.personal_data import ERASED_NAME, PersonTable
 from services.jobs.models import (
     Application,
     ApplicationChange,
+    CaseEntry,
     DeskMember,
     EmployerMember,
     FairRegistration,
@@ -32,6 +34,7 @@ TABLES = [
     PersonTable(Placement, "worker_user_id"),
     PersonTable(FairRegistration, "user_id", omit=("code_ref",)),
     PersonTable(RightsCase, "person_user_id", blank={"summary": "", "contact_phone": None}),
+    PersonTable(CaseEntry, "author_user_id", blank={"body": ""}),  # notes the person wrote on a case
     PersonTable(DeskMember, "user_id", blank={"title": ERASED_NAME, "active": False}),
     PersonTable(EmployerMember, "user_id"),
 ]
