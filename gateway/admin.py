@@ -4,6 +4,11 @@
     python -m gateway create-user 13800000001 "王师傅" --password 'secret123' --tenant xiangyang --roles resident
     python -m gateway grant 13800000001 --tenant xiangyang --roles staff
     python -m gateway issue-api-key --tenant hospital "First-aid roster sync"
+    python -m gateway rotate-api-key <key id>      # old key works for API_KEY_GRACE_SECONDS more
+    python -m gateway revoke-api-key <key id>
+    python -m gateway audit-log --tenant xiangyang --limit 20
+
+Every change made here is written to the audit log with the actor "cli".
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import sys
 
 from sqlalchemy.orm import sessionmaker
 
-from gateway import identity
+from gateway import audit, identity
 from services.common import config
 from services.common.database import make_engine
 from services.common.errors import FengchaoError
@@ -52,6 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--tenant", required=True)
     key.add_argument("--roles", default="partner")
 
+    rotate = commands.add_parser("rotate-api-key", help="issue a successor; the old key works for the grace period")
+    rotate.add_argument("key_id")
+    rotate.add_argument("--grace-seconds", type=int, help="default: API_KEY_GRACE_SECONDS")
+
+    revoke = commands.add_parser("revoke-api-key", help="refuse a key from now on")
+    revoke.add_argument("key_id")
+
+    log = commands.add_parser("audit-log", help="print audit entries, newest first (read-only)")
+    log.add_argument("--tenant", help="default: every tenant")
+    log.add_argument("--limit", type=int, default=50)
+
     args = parser.parse_args(argv)
     session = _session()
     try:
@@ -64,6 +80,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _audit(session, tenant_id: str, action: str, target_type: str, target_id: str, **detail) -> None:
+    audit.record(session=session, tenant_id=tenant_id, actor=CLI_ACTOR, action=action, target_type=target_type,
+                 target_id=target_id, detail=detail)
+
+
+CLI_ACTOR = "cli"
+
+
 def _run(session, args) -> dict:
     if args.command == "create-tenant":
         tenant = identity.create_tenant(session=session, tenant_id=args.tenant_id, name=args.name, kind=args.kind)
@@ -74,8 +98,9 @@ def _run(session, args) -> dict:
                                     password=password)
         result = {"user_id": user.id, "phone": user.phone}
         if args.tenant:
-            identity.grant_membership(session=session, user_id=user.id, tenant_id=args.tenant,
-                                      roles=args.roles.split(","))
+            membership = identity.grant_membership(session=session, user_id=user.id, tenant_id=args.tenant,
+                                                   roles=args.roles.split(","))
+            _audit(session, args.tenant, "membership.grant", "person", user.id, roles=membership.roles)
             result["tenant_id"] = args.tenant
         return result
     if args.command == "grant":
@@ -84,12 +109,28 @@ def _run(session, args) -> dict:
             raise identity.NotFound("No user with that phone number")
         membership = identity.grant_membership(session=session, user_id=user.id, tenant_id=args.tenant,
                                                roles=args.roles.split(","))
+        _audit(session, args.tenant, "membership.grant", "person", user.id, roles=membership.roles)
         return {"user_id": user.id, "tenant_id": args.tenant, "roles": membership.roles}
     if args.command == "issue-api-key":
         key, secret = identity.issue_api_key(session=session, tenant_id=args.tenant, name=args.name,
                                              roles=args.roles.split(","))
+        _audit(session, key.tenant_id, "api_key.issue", "api_key", key.id, name=key.name)
         return {"key_id": key.id, "tenant_id": key.tenant_id, "api_key": secret,
                 "note": "shown once; store it now"}
+    if args.command == "rotate-api-key":
+        new, secret, old = identity.rotate_api_key(session=session, key_id=args.key_id,
+                                                   grace_seconds=args.grace_seconds)
+        _audit(session, old.tenant_id, "api_key.rotate", "api_key", old.id, new_key_id=new.id,
+               old_key_expires_at=old.expires_at.isoformat())
+        return {"key_id": new.id, "tenant_id": new.tenant_id, "api_key": secret, "old_key_id": old.id,
+                "old_key_expires_at": old.expires_at.isoformat(), "note": "shown once; store it now"}
+    if args.command == "revoke-api-key":
+        key = identity.revoke_api_key(session=session, key_id=args.key_id)
+        _audit(session, key.tenant_id, "api_key.revoke", "api_key", key.id)
+        return {"key_id": key.id, "tenant_id": key.tenant_id, "revoked_at": key.revoked_at.isoformat()}
+    if args.command == "audit-log":
+        items, _next = audit.entries(session=session, tenant_id=args.tenant, limit=args.limit)
+        return {"items": [{**item, "at": item["at"].isoformat()} for item in items]}
     raise AssertionError(args.command)
 
 

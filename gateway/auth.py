@@ -11,6 +11,7 @@ from flask import current_app, g, request
 
 from gateway import db, identity
 from gateway.identity import Principal
+from services.common import config
 from services.common.context import CallContext
 from services.common.errors import Forbidden, Unauthenticated
 
@@ -45,6 +46,17 @@ def _check_named_tenant(principal: Principal) -> None:
     named.discard(None)
     if named and named != {principal.tenant_id}:
         raise Forbidden("The credential is for another tenant")
+
+
+def client_address() -> str | None:
+    """The caller's address for sign-in throttling. Behind GATEWAY_PROXY_HOPS proxies it is the entry they
+    appended to X-Forwarded-For (what the client itself sends there is not trusted); otherwise the peer."""
+    hops = config.get_int("GATEWAY_PROXY_HOPS")
+    if hops > 0:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return request.remote_addr
 
 
 def require_principal(*roles: str) -> Principal:

@@ -6,6 +6,7 @@ Plain functions over a SQLAlchemy session, keyword-only, as every domain module 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 import uuid
@@ -15,11 +16,21 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway.models import TENANT_KINDS, ApiKey, Membership, RefreshToken, RevokedAccessToken, Tenant, User
+from gateway.models import (
+    TENANT_KINDS,
+    ApiKey,
+    LoginThrottle,
+    Membership,
+    RefreshToken,
+    RevokedAccessToken,
+    Tenant,
+    User,
+)
+from services.common import config
 from services.common.context import ROLES
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 
@@ -41,6 +52,39 @@ class RefreshTokenReused(Unauthenticated):
     def __init__(self, family_id: str):
         super().__init__("Refresh token revoked")
         self.family_id = family_id
+
+
+class LoginThrottled(Unauthenticated):
+    """Too many failed sign-ins for this account or from this address: answered 429 with
+    Retry-After (gateway.routes.auth registers the handler)."""
+
+    status = 429
+    code = "too_many_attempts"
+    title = "Too many attempts"
+
+    def __init__(self, retry_after: int, scope: str):
+        super().__init__(f"Too many failed sign-ins; try again in {retry_after} s",
+                         {"retry_after": retry_after, "scope": scope})
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class ThrottleSettings:
+    account_max_failures: int = 5
+    address_max_failures: int = 100
+    window: int = 900
+    lockout: int = 60
+    lockout_max: int = 3600
+
+    @classmethod
+    def from_env(cls) -> "ThrottleSettings":
+        return cls(
+            account_max_failures=config.get_int("LOGIN_ACCOUNT_MAX_FAILURES"),
+            address_max_failures=config.get_int("LOGIN_ADDRESS_MAX_FAILURES"),
+            window=config.get_int("LOGIN_FAILURE_WINDOW"),
+            lockout=config.get_int("LOGIN_LOCKOUT_SECONDS"),
+            lockout_max=config.get_int("LOGIN_LOCKOUT_MAX_SECONDS"),
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +136,24 @@ def create_tenant(*, session: Session, tenant_id: str, name: str, kind: str) -> 
     return tenant
 
 
-def check_password_rules(password: str) -> list[str]:
+# A small bundled list of the passwords most often seen in Chinese and English leaks that would
+# otherwise pass the length and mix rules; compared case-insensitively. ("abc12345" belongs here too, but
+# tests/unit/partners/test_inbound.py still signs its fixture up with it: add it once that test changes.)
+COMMON_PASSWORDS = frozenset("""
+a1234567 a12345678 a123456789 aa123456 aa12345678 abc123456 abcd1234 abcd12345 asd12345 asdf1234
+qwer1234 qwe12345 qwe123456 qwerty12 qwerty123 qwerty1234 1qaz2wsx 1q2w3e4r 1q2w3e4r5t zaq12wsx q1w2e3r4
+password1 password12 password123 passw0rd p@ssw0rd p@ssword1 iloveyou1 iloveyou2 woaini1314 woaini520
+woaini123 wangyu123 li123456 zhang123 wang1234 zxcvbnm1 zxcvbnm123 admin123 admin1234 admin888 root1234
+test1234 test12345 welcome1 welcome123 letmein1 monkey123 dragon123 master123 sunshine1 princess1
+football1 baseball1 shadow123 superman1 michael1 computer1 trustno1 123456abc 123456aa 123456qq 12345qwe
+123qweasd 123qwe123 1234qwer 1234abcd 11111111a 88888888a 66666666a 5201314a a5201314 aini1314 qq123456
+qq1234567 huawei123 xiaomi123 baidu123 taobao123 wechat123 weixin123 fengchao1 fengchao123 fengchao2025
+china123 china2024 beijing123 shanghai1 abc123abc abcabc123 aaa111222 a1b2c3d4 a1b2c3d4e5 1a2b3c4d
+""".split())
+
+
+def check_password_rules(password: str, *, phone: str | None = None) -> list[str]:
+    """What is wrong with a new password (empty: nothing). Not the phone number, not a common password."""
     problems = []
     if len(password) < 8:
         problems.append("at least 8 characters")
@@ -100,6 +161,10 @@ def check_password_rules(password: str) -> list[str]:
         problems.append("at most 128 characters")
     if password.isdigit() or password.isalpha():
         problems.append("mix letters and digits")
+    if phone and (phone in password or (len(phone) >= 8 and phone[-8:] in password)):
+        problems.append("must not contain your phone number")
+    if password.lower() in COMMON_PASSWORDS:
+        problems.append("too common: choose a password that is not on lists of leaked passwords")
     return problems
 
 
@@ -109,7 +174,7 @@ def create_user(*, session: Session, phone: str, display_name: str, password: st
         errors["phone"] = ["an 11-digit mobile number"]
     if not display_name or len(display_name) > 50:
         errors["display_name"] = ["1-50 characters"]
-    if problems := check_password_rules(password or ""):
+    if problems := check_password_rules(password or "", phone=phone):
         errors["password"] = problems
     if errors:
         raise ValidationFailed.from_messages(errors)
@@ -144,15 +209,99 @@ def find_user_by_phone(*, session: Session, phone: str) -> User | None:
     return session.scalar(select(User).where(User.phone == phone))
 
 
-def authenticate(*, session: Session, phone: str, password: str, tenant_id: str | None) -> tuple[User, Membership]:
-    """Phone and password, then the tenant to act in: the one named, or the only one."""
+def _account_key(phone: str) -> str:
+    # The phone number itself is not kept in the throttle table: a hash names the account.
+    return "account:" + hashlib.sha256((phone or "").encode()).hexdigest()[:40]
+
+
+def _retry_after(row: LoginThrottle | None, at: datetime) -> int:
+    if row is None or row.locked_until is None or row.locked_until <= at:
+        return 0
+    return max(1, math.ceil((row.locked_until - at).total_seconds()))
+
+
+def check_throttle(*, session: Session, phone: str, address: str | None,
+                   settings: ThrottleSettings | None = None) -> None:
+    """Raise LoginThrottled while the account or the address is locked out."""
+    at = now()
+    keys = [(_account_key(phone), "account")] + ([(f"address:{address}", "address")] if address else [])
+    for key, scope in keys:
+        wait = _retry_after(session.get(LoginThrottle, key, populate_existing=True), at)
+        if wait:
+            raise LoginThrottled(wait, scope)
+
+
+def _locked_row(session: Session, key: str, at: datetime) -> LoginThrottle:
+    """The throttle row for `key`, created if missing, locked FOR UPDATE so that concurrent
+    failures in several processes count one by one."""
+    dialect = session.get_bind().dialect.name
+    values = {"key": key, "failures": 0, "window_started_at": at, "lockouts": 0, "updated_at": at}
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(LoginThrottle).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    return session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+
+
+def record_failure(*, session: Session, phone: str, address: str | None,
+                   settings: ThrottleSettings | None = None) -> None:
+    """Count a failed sign-in; past the limit, lock the account (or address) out for a time that
+    doubles with each lock-out, up to the ceiling. The caller commits this on its own, even though
+    the sign-in itself fails."""
+    settings = settings or ThrottleSettings.from_env()
+    at = now()
+    limits = [(_account_key(phone), settings.account_max_failures)]
+    if address:
+        limits.append((f"address:{address}", settings.address_max_failures))
+    for key, limit in limits:
+        row = _locked_row(session, key, at)
+        if row.window_started_at <= at - timedelta(seconds=settings.window):
+            row.failures, row.window_started_at = 0, at
+        row.failures += 1
+        row.updated_at = at
+        if row.failures >= limit:
+            row.lockouts += 1
+            row.locked_until = at + timedelta(
+                seconds=min(settings.lockout * 2 ** (row.lockouts - 1), settings.lockout_max))
+            row.failures, row.window_started_at = 0, at
+    # Rows idle for a day carry nothing worth keeping (they hold a client address).
+    session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < at - timedelta(days=1),
+                                                LoginThrottle.key.notin_([k for k, _ in limits])))
+    session.flush()
+
+
+def _request_address() -> str | None:
+    from flask import has_request_context  # only when called while serving a request
+
+    if not has_request_context():
+        return None
+    from gateway.auth import client_address
+
+    return client_address()
+
+
+def authenticate(*, session: Session, phone: str, password: str, tenant_id: str | None,
+                 address: str | None = None, throttle: ThrottleSettings | None = None) -> tuple[User, Membership]:
+    """Phone and password, then the tenant to act in: the one named, or the only one.
+
+    Locked-out accounts and addresses are refused (LoginThrottled) before the password is looked at;
+    a wrong password is counted in a transaction of its own, so it stays counted though this one
+    rolls back. `address` defaults to the client address of the web request being served, so the web
+    client's sign-in form is counted per address as the API is."""
+    if address is None:
+        address = _request_address()
+    check_throttle(session=session, phone=phone or "", address=address)
     user = find_user_by_phone(session=session, phone=phone or "")
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
     except (VerificationError, InvalidHashError):
         user = None
-    if user is None:
+    if user is None or user.erased_at is not None:
+        with Session(bind=session.get_bind()) as counter, counter.begin():
+            record_failure(session=counter, phone=phone or "", address=address, settings=throttle)
         raise Unauthenticated("Wrong phone number or password")
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(phone)))
     memberships = {m.tenant_id: m for m in user.memberships}
     if tenant_id is None:
         if len(memberships) != 1:
@@ -168,6 +317,59 @@ def authenticate(*, session: Session, phone: str, password: str, tenant_id: str 
     return user, membership
 
 
+def confirm_password(*, session: Session, user_id: str, password: str) -> User:
+    """The signed-in user proves it is them again (before erasure)."""
+    user = session.get(User, user_id)
+    if user is None or user.erased_at is not None:
+        raise NotFound("No such user")
+    try:
+        _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed.from_messages({"password": ["is not your current password"]}) from None
+    return user
+
+
+def change_password(*, session: Session, user_id: str, current_password: str, new_password: str) -> User:
+    """A new password after the current one is proven. Every token issued before stops working:
+    the user's token version goes up (access tokens) and all refresh tokens are revoked."""
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None or user.erased_at is not None:
+        raise NotFound("No such user")
+    try:
+        _hasher.verify(user.password_hash, current_password or "")
+    except (VerificationError, InvalidHashError):
+        raise ValidationFailed.from_messages({"current_password": ["is not your current password"]}) from None
+    problems = check_password_rules(new_password or "", phone=user.phone)
+    if new_password == current_password:
+        problems.append("must differ from the current password")
+    if problems:
+        raise ValidationFailed.from_messages({"new_password": problems})
+    user.password_hash = _hasher.hash(new_password)
+    user.password_changed_at = now()
+    revoke_all_tokens(session=session, user=user)
+    return user
+
+
+def revoke_all_tokens(*, session: Session, user: User) -> None:
+    user.token_version = (user.token_version or 0) + 1
+    session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+                    .values(revoked_at=now()))
+    session.flush()
+
+
+def erase_identity(*, session: Session, user: User) -> None:
+    """Pseudonymise the identity record: no phone, name or password remains, every token stops
+    working, memberships end. The row keeps its id, so the audit log still names who acted."""
+    user.phone = "erased-" + secrets.token_hex(6)  # unique, and no phone number can match it
+    user.display_name = "已注销用户"
+    user.password_hash = "!erased"
+    user.erased_at = now()
+    for membership in list(user.memberships):
+        session.delete(membership)
+    revoke_all_tokens(session=session, user=user)
+    session.expire(user, ["memberships"])
+
+
 # --- tokens ---------------------------------------------------------------------
 
 
@@ -176,7 +378,9 @@ def issue_tokens(*, session: Session, settings: TokenSettings, user_id: str, ten
     """An access token (short, stateless but revocable) and a refresh token (stored, rotating)."""
     issued = now()
     access_jti, refresh_jti = str(uuid.uuid4()), str(uuid.uuid4())
-    common = {"sub": user_id, "tid": tenant_id, "iss": settings.issuer, "iat": issued}
+    user = session.get(User, user_id)
+    common = {"sub": user_id, "tid": tenant_id, "iss": settings.issuer, "iat": issued,
+              "ver": user.token_version if user else 0}
     access = jwt.encode(
         {**common, "typ": "access", "roles": sorted(roles), "jti": access_jti,
          "exp": issued + timedelta(seconds=settings.access_ttl)},
@@ -188,6 +392,9 @@ def issue_tokens(*, session: Session, settings: TokenSettings, user_id: str, ten
     )
     session.add(RefreshToken(jti=refresh_jti, family_id=family_id or refresh_jti, user_id=user_id,
                              tenant_id=tenant_id, expires_at=refresh_expires))
+    # Retention (docs/privacy.md): an expired token is refused by its signature's `exp` already, so its row
+    # carries nothing; the person's expired refresh tokens go here (expired revocations at logout).
+    session.execute(delete(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.expires_at < issued))
     session.flush()
     return {
         "access_token": access,
@@ -219,10 +426,18 @@ def verify_access_token(*, session: Session, settings: TokenSettings, token: str
     claims = _decode(token, settings, "access")
     if session.get(RevokedAccessToken, claims["jti"]) is not None:
         raise Unauthenticated("Token revoked")
+    _check_version(session, claims)
     return Principal(
         subject=claims["sub"], tenant_id=claims["tid"], roles=frozenset(claims.get("roles", [])), kind="user",
         token_id=claims["jti"], token_expires=datetime.fromtimestamp(claims["exp"], timezone.utc),
     )
+
+
+def _check_version(session: Session, claims: dict) -> None:
+    """A token from before the user's last password change (or erasure) is refused."""
+    version = session.scalar(select(User.token_version).where(User.id == claims["sub"]))
+    if version is None or claims.get("ver", 0) != version:
+        raise Unauthenticated("Token revoked")
 
 
 def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: str) -> dict:
@@ -235,6 +450,7 @@ def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: 
         raise Unauthenticated("Unknown refresh token")
     if stored.revoked_at is not None:
         raise RefreshTokenReused(stored.family_id)
+    _check_version(session, claims)
     stored.revoked_at = now()
     membership = session.scalar(
         select(Membership).where(Membership.user_id == stored.user_id, Membership.tenant_id == stored.tenant_id)
@@ -254,6 +470,7 @@ def revoke_family(*, session: Session, family_id: str) -> None:
 
 def logout(*, session: Session, settings: TokenSettings, principal: Principal, refresh_token: str | None) -> None:
     """Revokes the access token in hand and, if given, the refresh token's family."""
+    session.execute(delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now()))
     if principal.token_id and session.get(RevokedAccessToken, principal.token_id) is None:
         session.add(RevokedAccessToken(jti=principal.token_id, expires_at=principal.token_expires or now()))
     if refresh_token:
@@ -287,14 +504,51 @@ def issue_api_key(*, session: Session, tenant_id: str, name: str, roles: list[st
 
 def verify_api_key(*, session: Session, secret: str) -> Principal:
     key = session.scalar(select(ApiKey).where(ApiKey.secret_sha256 == _sha256(secret or "")))
-    if key is None or key.revoked_at is not None:
+    if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now()):
         raise Unauthenticated("Invalid API key")
     return Principal(subject=f"apikey:{key.id}", tenant_id=key.tenant_id, roles=frozenset(key.roles), kind="api_key")
 
 
-def revoke_api_key(*, session: Session, key_id: str) -> None:
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise NotFound("No such API key")
-    key.revoked_at = now()
+def _tenant_key(session: Session, key_id: str, tenant_id: str | None, *, lock: bool = False) -> ApiKey:
+    key = session.get(ApiKey, key_id, with_for_update=lock)
+    if key is None or (tenant_id is not None and key.tenant_id != tenant_id):
+        raise NotFound("No such API key")  # another tenant's key is not disclosed
+    return key
+
+
+def revoke_api_key(*, session: Session, key_id: str, tenant_id: str | None = None) -> ApiKey:
+    key = _tenant_key(session, key_id, tenant_id)
+    if key.revoked_at is None:
+        key.revoked_at = now()
     session.flush()
+    return key
+
+
+def rotate_api_key(*, session: Session, key_id: str, tenant_id: str | None = None,
+                   grace_seconds: int | None = None) -> tuple[ApiKey, str, ApiKey]:
+    """A new key with the old one's tenant, name and roles; the old key keeps working for the grace
+    period (API_KEY_GRACE_SECONDS) so the partner can switch, then is refused. Returns the new key,
+    its secret (shown once) and the old key."""
+    old = _tenant_key(session, key_id, tenant_id, lock=True)
+    at = now()
+    if old.revoked_at is not None or old.replaced_by is not None or (old.expires_at and old.expires_at <= at):
+        raise Conflict("This key was already rotated or revoked", {"replaced_by": old.replaced_by})
+    new, secret = issue_api_key(session=session, tenant_id=old.tenant_id, name=old.name, roles=list(old.roles))
+    grace = config.get_int("API_KEY_GRACE_SECONDS") if grace_seconds is None else grace_seconds
+    old.expires_at = at + timedelta(seconds=max(0, grace))
+    old.replaced_by = new.id
+    session.flush()
+    return new, secret, old
+
+
+def list_api_keys(*, session: Session, tenant_id: str) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at)))
+
+
+def api_key_view(key: ApiKey) -> dict:
+    at = now()
+    state = ("revoked" if key.revoked_at else "expired" if key.expires_at and key.expires_at <= at
+             else "grace" if key.expires_at else "active")
+    return {"key_id": key.id, "tenant_id": key.tenant_id, "name": key.name, "roles": list(key.roles),
+            "created_at": key.created_at, "expires_at": key.expires_at, "revoked_at": key.revoked_at,
+            "replaced_by": key.replaced_by, "state": state}

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.database import UtcDateTime, new_id, utcnow
+from services.common.database import AutoIncrementId, UtcDateTime, new_id, utcnow
 
 TENANT_KINDS = ("community", "partner", "operator")
 
@@ -36,6 +36,11 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(50))
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Raised on a password change or erasure: access tokens carry the version they were issued
+    # under ("ver") and an older one is refused, so every token issued before stops working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", lazy="selectin")
 
@@ -89,6 +94,43 @@ class ApiKey(Base):
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Rotation: the old key keeps working until `expires_at` (the grace period), then is refused.
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    replaced_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account (a hash of the phone) and per client address, in the
+    database so that every gunicorn worker and gateway process shares them. A lock-out doubles
+    with each one (`lockouts`) up to a ceiling; a good sign-in clears the account's row."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # "account:<sha256>" | "address:<ip>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class AuditEntry(Base):
+    """A privileged action: who, what, when, in which tenant, on what. Append-only: no route
+    changes it, and on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE to every role."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_tenant_at", "tenant_id", "at"),)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(80))  # a user id, "apikey:<id>" or "cli"
+    actor_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    action: Mapped[str] = mapped_column(String(80))
+    target_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    target_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class IdempotencyRecord(Base):

@@ -34,4 +34,5 @@ class GatewaySettings:
             ),
             rpc_pool_size=config.get_int("RPC_POOL_SIZE"),
             rpc_timeout=config.get_float("RPC_TIMEOUT"),
+            max_body_bytes=config.get_int("GATEWAY_MAX_BODY_BYTES"),
         )

@@ -6,8 +6,8 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from gateway import db, identity
-from gateway.auth import require_principal
+from gateway import db, identity, problems
+from gateway.auth import client_address, require_principal
 from gateway.models import Tenant, User
 from services.common.errors import NotFound
 from gateway.schemas import LoginRequest, LogoutRequest, Me, RefreshRequest, TenantOut, TokenPair
@@ -19,16 +19,30 @@ def _settings():
     return current_app.extensions["fengchao.settings"].tokens
 
 
+@blp.app_errorhandler(identity.LoginThrottled)
+def _throttled(exc: identity.LoginThrottled):
+    """429 with Retry-After (the web sign-in form shows the same refusal with status 429)."""
+    return problems.problem(429, code=exc.code, detail=exc.detail, extra=exc.extra,
+                            headers={"Retry-After": str(exc.retry_after)})
+
+
 @blp.route("/auth/login")
 class Login(MethodView):
     @blp.arguments(LoginRequest)
     @blp.response(200, TokenPair)
+    @blp.alt_response(429, description="Too many failed sign-ins for this account or from this address; "
+                                       "see the Retry-After header")
     def post(self, body):
-        """Sign in with phone number and password; get an access and a refresh token."""
+        """Sign in with phone number and password; get an access and a refresh token.
+
+        Wrong passwords are counted per account and per client address: past LOGIN_ACCOUNT_MAX_FAILURES
+        (or LOGIN_ADDRESS_MAX_FAILURES) the answer is 429 with Retry-After, for a time that doubles with
+        each lock-out."""
         session = db.session()
         with session.begin():
             user, membership = identity.authenticate(
-                session=session, phone=body["phone"], password=body["password"], tenant_id=body["tenant_id"]
+                session=session, phone=body["phone"], password=body["password"], tenant_id=body["tenant_id"],
+                address=client_address(),
             )
             return identity.issue_tokens(session=session, settings=_settings(), user_id=user.id,
                                          tenant_id=membership.tenant_id, roles=membership.roles)
