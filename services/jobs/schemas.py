@@ -58,6 +58,8 @@ class WorkerProfileUpdate(WorkerProfileFields):
 
 
 class WorkerProfileOut(WorkerProfileFields):
+    phone = fields.String(metadata={"description": "11-digit mobile number; empty once the person's data was "
+                                                   "erased at their request"})
     id = fields.String()
     tenant_id = fields.String()
     user_id = fields.String(allow_none=True)

@@ -127,7 +127,9 @@ def test_residents_cannot_open_cases_for_others_and_bad_input_names_the_field(pl
 
 def test_the_desk_roster_is_public_to_the_community_and_kept_by_admins(platform, desk):
     roster = platform.session("courier_a").get(platform.url(f"{CASES}/desk-members")).json()["items"]
-    assert [(m["title"], m["desk_role"]) for m in roster] == [("王律师", "community_lawyer")]
-    assert platform.session("courier_b").get(platform.url(f"{CASES}/desk-members")).json()["items"] == []
+    # (other tests may have put more people on xiangyang's desk: the shared platform)
+    assert ("王律师", "community_lawyer") in [(m["title"], m["desk_role"]) for m in roster]
+    theirs = platform.session("courier_b").get(platform.url(f"{CASES}/desk-members")).json()["items"]
+    assert not {m["user_id"] for m in roster} & {m["user_id"] for m in theirs}
     assert platform.session("staff_a").post(platform.url(f"{CASES}/desk-members"), json={
         "user_id": desk["staff_a"].user_id, "desk_role": "talent_officer", "title": "张主任"}).status_code == 403
