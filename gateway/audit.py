@@ -57,6 +57,7 @@ PASS_THROUGH: dict[tuple[str, str], tuple[str, str | None, str | None]] = {
     ("partners.Webhooks", "POST"): ("partners.webhook_create", "webhook", None),
     ("partners.Webhook", "DELETE"): ("partners.webhook_delete", "webhook", "subscription_id"),
     ("partners.WebhookReplay", "POST"): ("partners.webhook_replay", "webhook", "subscription_id"),
+    ("partners.WebhookSecretRotation", "POST"): ("partners.webhook_secret_rotate", "webhook", "subscription_id"),
     # The web client's staff pages make the same calls (a success there answers with a redirect).
     ("web.award", "POST"): ("points.award", "person", None),
     ("web.decide_award", "POST"): ("points.award_{decision}", "award_request", "request_id"),

@@ -165,6 +165,10 @@ class WebhookSubscription(Base):
     url: Mapped[str] = mapped_column(String(500))
     event_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(100))
+    # after a rotation the old secret still signs (beside the new one) until `previous_secret_until`,
+    # so the partner can switch its receiver over without refusing a delivery
+    previous_secret: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     description: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

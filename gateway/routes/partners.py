@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway import db
 from gateway.auth import require_principal
+from gateway.idempotency import idempotent
 from gateway.services import pool, respond
 from gateway.webhooks import delivery, inbound
 from services.common import catalogue
@@ -58,6 +59,17 @@ class SubscriptionOut(Schema):
 
 class SubscriptionCreated(SubscriptionOut):
     secret = fields.String(metadata={"description": "the signing secret; shown once, store it now"})
+
+
+class SecretRotationIn(Schema):
+    grace_seconds = fields.Integer(load_default=86400, validate=validate.Range(0, delivery.MAX_ROTATION_GRACE_SECONDS),
+                                   metadata={"description": "how long deliveries are signed with the old secret "
+                                                            "too (default a day); 0 retires it at once"})
+
+
+class SecretRotated(SubscriptionCreated):
+    previous_secret_until = fields.DateTime(allow_none=True, metadata={
+        "description": "until then each delivery carries two `v1=` signatures, by the new and the old secret"})
 
 
 class SubscriptionList(Schema):
@@ -196,6 +208,28 @@ class WebhookDeliveries(MethodView):
                                              subscription_id=subscription_id, status=query["status"],
                                              limit=query["limit"], owner=_owner(principal))
             return respond({"items": DeliveryOut(many=True).dump(items)})
+
+
+@blp.route("/webhooks/<subscription_id>/secret-rotation")
+class WebhookSecretRotation(MethodView):
+    @idempotent
+    @blp.arguments(SecretRotationIn)
+    @blp.response(200, SecretRotated)
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
+                          "description": "Retry-safe: the same key returns the first answer (one rotation)"}])
+    def post(self, body, subscription_id):
+        """A new signing secret, shown once. During `grace_seconds` deliveries are signed with the new and the
+        old secret, so the receiver can switch over without refusing a delivery; `0` retires the old secret at
+        once (it leaked)."""
+        principal = _manager()
+        session = db.session()
+        with session.begin():
+            subscription, secret = delivery.rotate_secret(
+                session=session, tenant_id=principal.tenant_id, subscription_id=subscription_id,
+                grace_seconds=body["grace_seconds"], owner=_owner(principal))
+            out = _subscription_out(subscription, session, schema=SecretRotated)
+            out["secret"] = secret
+            return respond(out)
 
 
 @blp.route("/webhooks/<subscription_id>/replay")

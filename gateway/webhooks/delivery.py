@@ -129,6 +129,39 @@ def disable_subscription(*, session: Session, tenant_id: str, subscription_id: s
     return subscription
 
 
+MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600
+
+
+def rotate_secret(*, session: Session, tenant_id: str, subscription_id: str, grace_seconds: int,
+                  owner: str | None = None, now: datetime | None = None) -> tuple[WebhookSubscription, str]:
+    """A new signing secret, returned once. For `grace_seconds` every delivery carries a signature by the
+    old secret too (`v1=<new>,v1=<old>`), so a receiver still holding the old one keeps accepting while
+    the partner deploys the new one; 0 retires the old secret at once (e.g. it leaked)."""
+    now = now or utcnow()
+    if not 0 <= grace_seconds <= MAX_ROTATION_GRACE_SECONDS:
+        raise ValidationFailed.from_messages({"grace_seconds": [
+            f"0 到 {MAX_ROTATION_GRACE_SECONDS} 秒 / Between 0 and {MAX_ROTATION_GRACE_SECONDS} seconds"]})
+    subscription = get_subscription(session=session, tenant_id=tenant_id, subscription_id=subscription_id,
+                                    owner=owner)
+    subscription = session.get(WebhookSubscription, subscription.id, with_for_update=True,
+                               populate_existing=True)
+    new = signing.new_secret()
+    subscription.previous_secret = subscription.secret if grace_seconds else None
+    subscription.previous_secret_until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
+    subscription.secret = new
+    session.flush()
+    return subscription, new
+
+
+def signing_secrets(secret: str, previous: str | None, previous_until: datetime | None,
+                    now: datetime | None = None) -> tuple[str, ...]:
+    """The secrets a delivery is signed with now: the current one, and the previous one in its grace."""
+    now = now or utcnow()
+    if previous and previous_until is not None and previous_until > now:
+        return (secret, previous)
+    return (secret,)
+
+
 def wants(subscription: WebhookSubscription, event_type: str) -> bool:
     return ALL_EVENTS in subscription.event_types or event_type in subscription.event_types
 
@@ -222,7 +255,7 @@ class Job:
     delivery_id: str
     event_id: str
     url: str
-    secret: str
+    secrets: tuple[str, ...]  # the current secret first; the previous one too while in its grace period
     envelope: dict[str, Any]
     attempts: int
 
@@ -245,11 +278,13 @@ def claim_due(*, session: Session, limit: int, lease_seconds: float, now: dateti
                     .values(next_attempt_at=now + timedelta(seconds=lease_seconds)))
     rows = session.execute(
         select(WebhookDelivery.id, WebhookDelivery.event_id, WebhookDelivery.attempts, WebhookSubscription.url,
-               WebhookSubscription.secret, PartnerEvent.envelope)
+               WebhookSubscription.secret, WebhookSubscription.previous_secret,
+               WebhookSubscription.previous_secret_until, PartnerEvent.envelope)
         .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
         .join(PartnerEvent, PartnerEvent.event_id == WebhookDelivery.event_id)
         .where(WebhookDelivery.id.in_(ids)))
-    return [Job(r.id, r.event_id, r.url, r.secret, r.envelope, r.attempts) for r in rows]
+    return [Job(r.id, r.event_id, r.url, signing_secrets(r.secret, r.previous_secret, r.previous_secret_until, now),
+                r.envelope, r.attempts) for r in rows]
 
 
 def record_outcome(*, session: Session, delivery_id: str, ok: bool, status_code: int | None, error: str | None,

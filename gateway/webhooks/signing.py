@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Sequence
 
 SIGNATURE_HEADER = "Fengchao-Signature"
 TIMESTAMP_HEADER = "Fengchao-Timestamp"
@@ -30,9 +31,12 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return "v1=" + mac.hexdigest()
 
 
-def sign(secret: str, body: bytes, *, now: float | None = None) -> dict[str, str]:
+def sign(secret: str | Sequence[str], body: bytes, *, now: float | None = None) -> dict[str, str]:
+    """The headers of a delivery; with several secrets (during a rotation) one `v1=` each, comma-separated."""
     timestamp = int(now if now is not None else time.time())
-    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: signature(secret, timestamp, body)}
+    keys = [secret] if isinstance(secret, str) else list(secret)
+    return {TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: ",".join(signature(key, timestamp, body) for key in keys)}
 
 
 def verify(secret: str, body: bytes, headers: dict[str, str], *, now: float | None = None,

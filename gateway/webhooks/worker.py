@@ -146,7 +146,7 @@ class WebhookWorker:
             "Content-Type": partners.CLOUDEVENTS_CONTENT_TYPE + "; charset=utf-8",
             signing.DELIVERY_HEADER: job.delivery_id,
             signing.EVENT_ID_HEADER: job.event_id,
-            **signing.sign(job.secret, body),
+            **signing.sign(job.secrets, body),
         }
         try:
             response = self._http().post(job.url, data=body, headers=headers, timeout=(3.0, self.timeout),

@@ -109,3 +109,40 @@ def test_the_catalogue_is_served_without_signing_in(platform):
     assert types[REGISTERED]["routing_key"] == "<tenant>.jobs.worker_registered"
     assert types["cn.fengchao.jobs.case_opened"]["routing_key"] is None  # confidential: never to partners
     assert served.json()["inbound"][0]["type"] == "cn.fengchao.partner.first_aid_drill_roster"
+
+
+def test_a_rotated_secret_signs_beside_the_old_one_for_its_grace_and_alone_after(platform, webhooks, receiver):
+    key = issue_key(platform, "dongxin", "轮换密钥的合作伙伴 / rotating partner")
+    got, url = receiver()
+    subscription = subscribe(platform, key, url)
+    got.secret = first = subscription["secret"]
+    rotate = platform.url(f"/api/v1/partners/webhooks/{subscription['id']}/secret-rotation")
+
+    rotated = key_session(key).post(rotate, json={"grace_seconds": 3600}, headers={"Idempotency-Key": "rot-1"})
+    assert rotated.status_code == 200, rotated.text
+    second = rotated.json()["secret"]
+    assert second.startswith("whsec_") and second != first and rotated.json()["previous_secret_until"]
+    replay = key_session(key).post(rotate, json={"grace_seconds": 3600}, headers={"Idempotency-Key": "rot-1"})
+    assert replay.json()["secret"] == second  # a retried rotation rotates once
+
+    # a receiver still holding the old secret accepts deliveries during the grace period …
+    one = register_worker(platform, f"wh-rot-{new_phone()}", "dongxin")
+    assert wait_until(lambda: [e["subject"] for e in got.events] == [one["id"]])
+    # … and one switched to the new secret accepts them too
+    got.secret = second
+    two = register_worker(platform, f"wh-rot-{new_phone()}", "dongxin")
+    assert wait_until(lambda: [e["subject"] for e in got.events] == [one["id"], two["id"]])
+
+    # a leaked secret is retired at once: the old one no longer verifies, the new one does
+    retired = key_session(key).post(rotate, json={"grace_seconds": 0})
+    assert retired.status_code == 200 and retired.json()["previous_secret_until"] is None
+    three = register_worker(platform, f"wh-rot-{new_phone()}", "dongxin")
+    refused = wait_until(lambda: [d for d in deliveries(platform, key, subscription["id"])
+                                  if d["last_status_code"] == 401])
+    assert refused, "a delivery signed only with the new secret is refused by a receiver holding the old one"
+    got.secret = retired.json()["secret"]
+    assert wait_until(lambda: three["id"] in [e["subject"] for e in got.events])
+
+    # bad input, and another tenant's key
+    assert key_session(key).post(rotate, json={"grace_seconds": -1}).status_code == 422
+    assert key_session(issue_key(platform, "xiangyang")).post(rotate, json={}).status_code == 404
