@@ -160,14 +160,17 @@ class Report:
 
 def wait_ready(platform: ChaosPlatform, timeout: float = 120.0) -> float:
     began = time.monotonic()
+    last = None
     while time.monotonic() - began < timeout:
         try:
-            if requests.get(platform.url("/readyz"), timeout=10).status_code == 200:
+            last = requests.get(platform.url("/readyz"), timeout=10)
+            if last.status_code == 200:
                 return time.monotonic() - began
-        except requests.RequestException:
-            pass
+        except requests.RequestException as exc:
+            last = exc
         time.sleep(0.25)
-    raise AssertionError(f"the platform was not ready {timeout:g} s after the fault")
+    detail = last.text if isinstance(last, requests.Response) else repr(last)
+    raise AssertionError(f"the platform was not ready {timeout:g} s after the fault: {detail}")
 
 
 def run_fault(platform: ChaosPlatform, world: World, fault: Fault, *, before: float, after: float,

@@ -44,6 +44,7 @@ def private_platform(log_dir: Path | None = None) -> Iterator[ChaosPlatform]:
     """Start everything, yield the platform, then stop and remove everything, also after a failure."""
     own_logs = log_dir is None
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="fengchao-chaos-logs-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
     rabbit, postgres, processes = PrivateRabbit(), PrivatePostgres(), None
     try:
         rabbit.start()

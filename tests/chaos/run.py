@@ -8,6 +8,7 @@ report per fault (requests sent, succeeded, failed fast, reconciliation expected
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -25,7 +26,7 @@ def run(full: bool, only: list[str] | None = None, out=print) -> list:
     settings = FULL if full else SHORT
     reports = []
     began = time.monotonic()
-    with private_platform() as platform:
+    with private_platform(os.environ.get("CHAOS_LOG_DIR") or None) as platform:
         out(f"private RabbitMQ {platform.rabbit.node} on :{platform.rabbit.amqp_port}, private PostgreSQL on "
             f":{platform.postgres.port}; platform up in {time.monotonic() - began:.0f} s")
         world = World(platform, residents_per_tenant=6 if full else 4)
