@@ -4,7 +4,9 @@ shared ones the rest of the suite and other runs use."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,9 +24,11 @@ RPC_TIMEOUT = 3.0
 
 
 class PrivateInfra(Infra):
+    only: tuple[str, ...] = config.SERVICE_NAMES  # the fault tests drive all four
+
     @property
     def services(self) -> tuple[str, ...]:
-        return config.SERVICE_NAMES  # the fault tests drive all four
+        return self.only
 
 
 class ChaosPlatform(Platform):
@@ -40,7 +44,8 @@ class ChaosPlatform(Platform):
 
 
 @contextmanager
-def private_platform(log_dir: Path | None = None) -> Iterator[ChaosPlatform]:
+def private_platform(log_dir: Path | None = None, services: tuple[str, ...] = config.SERVICE_NAMES,
+                     **gateway_env: str) -> Iterator[ChaosPlatform]:
     """Start everything, yield the platform, then stop and remove everything, also after a failure."""
     own_logs = log_dir is None
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="fengchao-chaos-logs-"))
@@ -51,6 +56,7 @@ def private_platform(log_dir: Path | None = None) -> Iterator[ChaosPlatform]:
         postgres.start()
         infra = PrivateInfra(amqp_server_uri=rabbit.amqp_uri, database_server_url=postgres.url,
                              management_url=rabbit.management_url)
+        infra.only = tuple(services)
         infra.create()
         people = seed_identity(infra.owner_url("gateway"))
         processes = Processes(infra, log_dir)
@@ -58,14 +64,19 @@ def private_platform(log_dir: Path | None = None) -> Iterator[ChaosPlatform]:
         for service, proc in started.items():
             processes.wait_for_ping(service, proc, timeout=60)
         relay = processes.start_relay(*infra.services)
-        base_url = processes.start_gateway(workers=1, threads=16, RPC_TIMEOUT=str(RPC_TIMEOUT))
+        base_url = processes.start_gateway(workers=1, threads=16, **{"RPC_TIMEOUT": str(RPC_TIMEOUT), **gateway_env})
         platform = ChaosPlatform(rabbit, postgres, base_url, people, infra, processes, relay)
         platform.services = started
         platform.log_dir = log_dir  # type: ignore[attr-defined]
         yield platform
     finally:
         if processes is not None:
-            processes.stop_all()
+            for proc in list(reversed(processes.running)):  # disposable: no graceful stop needed
+                try:
+                    os.killpg(proc.pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+                processes.stop(proc, signal.SIGKILL)
         rabbit.close()
         postgres.close()
         if own_logs:
