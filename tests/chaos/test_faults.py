@@ -13,6 +13,7 @@ from tests.chaos.faults import faults, run_fault
 from tests.chaos.platform import private_platform
 from tests.chaos.run import SHORT
 from tests.chaos.workload import World
+from tests.e2e.partners.burst import run_burst
 from tests.support.private_infra import available
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -42,3 +43,23 @@ def test_under_load_the_fault_is_answered_fast_recovered_from_and_nothing_is_los
     assert all(kind.expected == kind.found for kind in report.reconciled.values()), report.reconciled
     assert report.reconciled["award"].expected > 0
     assert report.problems() == []
+
+
+def test_a_partner_burst_survives_a_real_broker_restart_with_nothing_lost_or_doubled(chaos, tmp_path):
+    """Issue 7: events of a burst (workers registering in jobs) while the broker restarts (clean shutdown,
+    down 2 s, start on the same data); the relay, the jobs service, the webhook worker and the partner's
+    nameko consumer reconnect by themselves; every event of the tenant reaches both receivers, each handled
+    once, and none of the other tenant's reaches either."""
+    platform, _world = chaos
+    worker = platform.processes.start_webhooks("--retry-base", "0.3", "--retry-cap", "2")
+    try:
+        outcome = run_burst(platform, tenant="xiangyang", other_tenant="dongxin", count=200, other_count=40,
+                            log_dir=tmp_path, kill_after=0.3, timeout=150, fault="broker")
+    finally:
+        platform.processes.stop(worker)
+    assert outcome.broker_restarts == 1 and outcome.broker_down_seconds > 2
+    assert len(outcome.committed) == 200 and len(outcome.other_tenant) == 40
+    assert set(outcome.amqp) == set(outcome.committed)  # every one, and only this tenant's
+    assert outcome.amqp_lines == 200  # each handled once
+    assert set(outcome.webhook) == set(outcome.committed)
+    assert outcome.webhook_deliveries >= 200
