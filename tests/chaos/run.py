@@ -3,6 +3,7 @@ report per fault (requests sent, succeeded, failed fast, reconciliation expected
 
     python -m tests.chaos.run            # the full version
     python -m tests.chaos.run --short    # what `make test` runs (tests/chaos/test_faults.py)
+    python -m tests.chaos.run --record   # also write the report to docs/benchmarks.md (section "chaos")
 """
 
 from __future__ import annotations
@@ -42,13 +43,55 @@ def run(full: bool, only: list[str] | None = None, out=print) -> list:
     return reports
 
 
+def record(reports: list, full: bool) -> str:
+    """The benchmarks.md section: one table row per fault, then each fault's reconciliation."""
+    settings = FULL if full else SHORT
+    rows = []
+    detail = []
+    for r in reports:
+        s = r.load.stats
+        rows.append(f"| {r.fault.label} | {r.done} | {r.recovered_after:.1f} | {s.sent} | {s.succeeded} | "
+                    f"{s.failed_fast} | {s.slowest_failure:.1f} | {s.connection_errors + s.other_errors} | "
+                    f"{dict(r.probe.statuses)} | {r.lost} | {r.doubled} |")
+        detail.append(f"- **{r.fault.label}**: " + "; ".join(
+            f"{k.kind} {k.expected}/{k.found}, events {k.events_found}/{k.events_expected}"
+            for k in r.reconciled.values()))
+    return "\n".join([
+        f"`make chaos` ({'full' if full else 'short'} version): the platform over a private RabbitMQ node and "
+        f"PostgreSQL cluster, gateway `RPC_TIMEOUT=3`; {settings['threads']} client threads writing points awards, "
+        "training enrolments, job applications and council ballots (two tenants) with idempotency keys, retrying "
+        "503/504 until a definite answer. See docs/reliability.md.",
+        "",
+        "| fault | what was done | ready again after (s) | requests sent | writes succeeded | failed fast "
+        "(503/504) | slowest 503/504 (s) | other errors | probe on an unaffected route | lost | doubled |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+        *rows,
+        "",
+        "Reconciliation, expected (clients were told it succeeded) / found (in the services' databases), and "
+        "outbox events found / expected (all published):",
+        "",
+        *detail,
+    ])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="the short version `make test` runs")
     parser.add_argument("--only", nargs="*", help="kill9 rabbitmq postgres hang")
+    parser.add_argument("--record", action="store_true", help="write the report to docs/benchmarks.md")
     args = parser.parse_args(argv)
-    reports = run(full=not args.short, only=args.only, out=lambda line: print(line, flush=True))
+    printed: list[str] = []
+
+    def out(line: str) -> None:
+        printed.append(line)
+        print(line, flush=True)
+
+    reports = run(full=not args.short, only=args.only, out=out)
     problems = [f"{r.fault.label}: {p}" for r in reports for p in r.problems()]
+    if args.record:
+        from tests.bench.run import write_section
+
+        write_section("chaos", record(reports, full=not args.short))
     for problem in problems:
         print("PROBLEM", problem, file=sys.stderr)
     return 1 if problems else 0
