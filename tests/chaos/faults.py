@@ -88,12 +88,12 @@ def faults(full: bool) -> list[Fault]:
     jobs_posts = ("chaos_xiangyang_0", "/api/v1/jobs/posts")
     healthz = ("", "/healthz")
     return [
-        Fault("kill9", "(a) kill -9 the points service", kill_service("points", down=6.0 if full else 4.0),
+        Fault("kill9", "(a) kill -9 the points service", kill_service("points", down=6.0 if full else 3.5),
               jobs_posts, True),
         Fault("rabbitmq", "(b) restart RabbitMQ", restart_rabbit(hard=not full, down=3.0 if full else 1.0),
               healthz, True),
         Fault("postgres", "(c) restart PostgreSQL",
-              restart_postgres(mode="fast" if full else "immediate", down=4.0 if full else 2.0), healthz, True),
+              restart_postgres(mode="fast" if full else "immediate", down=4.0 if full else 1.0), healthz, True),
         Fault("hang", "(d) the points service hangs", hang_service("points", hang=3 * RPC_TIMEOUT if full
                                                                     else 2 * RPC_TIMEOUT), jobs_posts, True),
     ]
