@@ -111,10 +111,9 @@ def _flatten_locations(messages: dict) -> dict:
 
 
 def from_unexpected(exc: Exception) -> Response:
-    from sqlalchemy.exc import DBAPIError
-
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated or _database_unreachable(exc):
-        # the gateway's own database is restarting: a retry will do, as for a service that is away
+    if _database_unreachable(exc):
+        # the gateway's own database is restarting (or a transaction lost a serialization race): a retry
+        # will do, as for a service that is away
         log.warning("gateway.database_unavailable", error=str(exc).splitlines()[0])
         return problem(503, code="service_unavailable", detail="The gateway's database is unavailable; retry shortly",
                        headers={"Retry-After": "5"})
