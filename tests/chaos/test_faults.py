@@ -14,6 +14,7 @@ from tests.chaos.platform import private_platform
 from tests.chaos.run import SHORT
 from tests.chaos.workload import World
 from tests.e2e.partners.burst import run_burst
+from tests.support.private_infra import _pid_alive as _alive
 from tests.support.private_infra import available
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -28,6 +29,12 @@ def chaos():
         pytest.skip(f"no private broker and database here: {why_not}")
     with private_platform() as platform:
         yield platform, World(platform, residents_per_tenant=4)
+        pids = [platform.rabbit.beam_pid, platform.postgres.postmaster_pid, platform.rabbit.epmd.pid]
+        assert all(pids)
+    # nothing of the private broker and database is left behind: no process, no directory
+    for pid in pids:
+        assert not _alive(pid), f"process {pid} outlived the test"
+    assert not platform.rabbit.dir.exists() and not platform.postgres.dir.exists()
 
 
 @pytest.mark.parametrize("name", list(FAULTS))
