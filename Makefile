@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST := PYTHONWARNINGS=ignore $(BIN)/python -m pytest
 
-.PHONY: install run test unit integration e2e bench migrate clean
+.PHONY: install run test unit integration e2e bench chaos migrate clean
 
 install: $(STAMP)
 
@@ -35,6 +35,9 @@ e2e: install
 
 bench: install ## benchmarks; results go to docs/benchmarks.md
 	PYTHONWARNINGS=ignore $(BIN)/python -m tests.bench.run
+
+chaos: install ## fault tests on a private RabbitMQ and PostgreSQL: kill -9, broker and database restarts, a hung service
+	PYTHONWARNINGS=ignore $(BIN)/python -m tests.chaos.run
 
 migrate: install ## upgrade every database named by DATABASE_URL to the newest migration
 	PYTHONWARNINGS=ignore $(BIN)/python -m services.common.migrate

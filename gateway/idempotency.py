@@ -91,6 +91,12 @@ def _replay(tenant_id: str, principal: str, key: str, fingerprint: str) -> Respo
     if record.fingerprint != fingerprint:
         return problem(422, code="idempotency_key_reused",
                        detail=f"This {HEADER} was used for a different request")
+    if record.status is None and _abandoned(record):
+        # The first attempt never finished (its process died, or the database went away before its
+        # answer was stored): forget it so this retry runs; the services' own keys keep it done once.
+        _forget(record.id)
+        return problem(409, code="idempotency_retry", detail="The first request with this key did not finish; "
+                                                             "retry now", headers={"Retry-After": "0"})
     if record.status is None:
         return problem(409, code="idempotency_in_progress",
                        detail="A request with this key is still being processed", headers={"Retry-After": "1"})
@@ -100,6 +106,16 @@ def _replay(tenant_id: str, principal: str, key: str, fingerprint: str) -> Respo
     response.headers["Idempotent-Replayed"] = "true"
     g.idempotent_replay = True
     return response
+
+
+def _abandoned(record: IdempotencyRecord) -> bool:
+    """In flight for longer than any request may take (the RPC timeout plus a margin)."""
+    from flask import current_app
+
+    from services.common.database import utcnow
+
+    limit = current_app.extensions["fengchao.settings"].rpc_timeout * 2 + 10
+    return (utcnow() - record.created_at).total_seconds() > limit
 
 
 def _forget(record_id: int) -> None:

@@ -111,8 +111,20 @@ def _flatten_locations(messages: dict) -> dict:
 
 
 def from_unexpected(exc: Exception) -> Response:
+    if _database_unreachable(exc):
+        # the gateway's own database is restarting (or a transaction lost a serialization race): a retry
+        # will do, as for a service that is away
+        log.warning("gateway.database_unavailable", error=str(exc).splitlines()[0])
+        return problem(503, code="service_unavailable", detail="The gateway's database is unavailable; retry shortly",
+                       headers={"Retry-After": "5"})
     if isinstance(exc, RemoteError):
         log.error("gateway.remote_error", exc_type=exc.exc_type, value=exc.value)
     else:
         log.exception("gateway.unhandled_error")
     return problem(500, code="internal", detail="Something went wrong on our side; it has been logged.")
+
+
+def _database_unreachable(exc: Exception) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError))

@@ -34,6 +34,9 @@ from services.common.logging import get_logger
 log = get_logger(__name__)
 
 RPC_EXCHANGE = "nameko-rpc"
+# A service answering with one of these could not reach its database (restarting, failing over): the
+# request may be retried, so the caller gets 503 rather than 500.
+DATABASE_AWAY = {"OperationalError", "InterfaceError", "DisconnectionError"}
 CONNECTION_NAME = "fengchao-gateway-rpc"
 
 
@@ -42,6 +45,7 @@ class RpcClient:
 
     def __init__(self, amqp_uri: str, connect_timeout: float = 5.0):
         self.broken = False
+        self.idle_since = time.monotonic()
         self._pending: set[str] = set()
         self._replies: dict[str, dict] = {}
         self.reply_to = f"rpc.reply-gateway-{uuid.uuid4()}"
@@ -72,6 +76,23 @@ class RpcClient:
         except Exception:
             self.close()
             raise
+
+    def alive(self) -> bool:
+        """Whether the connection still works: an idle pooled connection learns only on its next read
+        that the broker restarted or closed it; read now, so that the pool drops it instead of failing a
+        request with it."""
+        if self.broken:
+            return False
+        if time.monotonic() - self.idle_since < 1.0:
+            return True  # just used: not worth a read (a millisecond) on every call
+        try:
+            self.connection.drain_events(timeout=0.001)
+        except socket.timeout:
+            return True
+        except Exception:
+            self.broken = True
+            return False
+        return True
 
     def _on_reply(self, body: dict, message) -> None:
         correlation_id = message.properties.get("correlation_id")
@@ -119,6 +140,10 @@ class RpcClient:
             self._pending.discard(correlation_id)
             self._replies.pop(correlation_id, None)
         if body.get("error"):
+            if body["error"].get("exc_type") in DATABASE_AWAY:
+                log.warning("rpc.service_database_away", service=service, method=method,
+                            error=str(body["error"].get("value", ""))[:200])
+                raise ServiceUnavailable(f"The {service} service cannot reach its database; retry shortly")
             raise deserialize(body["error"])
         return body.get("result")
 
@@ -148,9 +173,16 @@ class RpcPool:
             raise ServiceUnavailable("The gateway is at its concurrency limit; retry shortly")
         client = None
         try:
-            try:
-                client = self._idle.get_nowait()
-            except queue.Empty:
+            while True:  # an idle client whose connection died (broker restart) is dropped, not used
+                try:
+                    client = self._idle.get_nowait()
+                except queue.Empty:
+                    client = None
+                    break
+                if client.alive():
+                    break
+                client.close()
+            if client is None:
                 try:
                     client = RpcClient(self.amqp_uri)
                 except Exception as exc:
@@ -164,6 +196,7 @@ class RpcPool:
                 if client.broken:
                     client.close()
                 else:
+                    client.idle_since = time.monotonic()
                     self._idle.put(client)
             self._slots.release()
 

@@ -1,6 +1,8 @@
 """Partner delivery: 5,000 events (workers registering in jobs, over RPC) go from commit to a partner's
 nameko consumer (AMQP, as the partner's broker user) and to its webhook receiver; once undisturbed, once with
-the relay SIGKILLed and the partners' broker connections dropped 30 % into the burst. Reports events per
+the relay SIGKILLed and the partners' broker connections dropped 30 % into the burst, and once with the broker
+itself restarted 30 % into the burst (a private RabbitMQ node the benchmark starts, tests/chaos/platform.py;
+the shared broker is never restarted). Reports events per
 second from first commit to last receipt, delay percentiles from commit to receipt, and lost/doubled counts.
 500 events of a second tenant run alongside and must reach neither."""
 
@@ -41,12 +43,15 @@ def run(bench) -> str:
                            log_dir=log_dir, kill_after=0.3, timeout=600, threads=16)
     finally:
         platform.processes.stop(worker)
+    restarted = _broker_restart_run(log_dir)
     commit_rate = EVENTS / max(1e-9, max(calm.committed.values()) - min(calm.committed.values()))
     rows = [
         _line("undisturbed → AMQP consumer", calm, calm.amqp, calm.amqp_lines),
         _line("undisturbed → webhook receiver", calm, calm.webhook, len(calm.webhook)),
         _line("relay killed + connections dropped → AMQP", killed, killed.amqp, killed.amqp_lines),
         _line("relay killed + connections dropped → webhook", killed, killed.webhook, len(killed.webhook)),
+        _line("broker restarted → AMQP", restarted, restarted.amqp, restarted.amqp_lines),
+        _line("broker restarted → webhook", restarted, restarted.webhook, len(restarted.webhook)),
     ]
     bench.summary.append((NAME, rows[1].split("|")[7].strip() + " events/s to webhooks, p95 "
                           + rows[1].split("|")[9].strip() + " ms"))
@@ -63,5 +68,24 @@ def run(bench) -> str:
         *rows,
         "",
         f"Wire deliveries to the webhook receiver: {calm.webhook_deliveries} undisturbed, "
-        f"{killed.webhook_deliveries} in the killed run (at least once; duplicates are dropped by event id).",
+        f"{killed.webhook_deliveries} in the killed run, {restarted.webhook_deliveries} in the broker restart "
+        "(at least once; duplicates are dropped by event id).",
+        "",
+        f"Broker restart: a private RabbitMQ node (same machine, its own ports and data) stopped with `rabbitmqctl "
+        f"shutdown` 30 % into the burst, down 2 s, started again on the same data; unreachable "
+        f"{restarted.broker_down_seconds:.1f} s in all. The relay, the jobs service, the webhook worker and the "
+        f"partner's consumer reconnected by themselves; {restarted.rpc_retries} registrations that failed fast "
+        "(503/504) meanwhile were retried by the burst's clients.",
     ])
+
+
+def _broker_restart_run(log_dir: Path):
+    from tests.chaos.platform import private_platform
+
+    with private_platform(log_dir / "private", services=("jobs",)) as private:
+        worker = private.processes.start_webhooks("--retry-base", "0.5", "--retry-cap", "5")
+        try:
+            return run_burst(private, tenant="xiangyang", other_tenant="dongxin", count=EVENTS, other_count=OTHER,
+                             log_dir=log_dir, kill_after=0.3, timeout=600, threads=16, fault="broker")
+        finally:
+            private.processes.stop(worker)

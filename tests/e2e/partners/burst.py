@@ -23,6 +23,7 @@ from examples.webhook_receiver.receiver import Receiver, serve
 from gateway.rpc import RpcPool
 from services.common import partners
 from services.common.context import CallContext
+from services.common.errors import Conflict, ServiceTimeout, ServiceUnavailable
 from tests.e2e.partners.conftest import issue_key, key_session
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,6 +40,9 @@ class Outcome:
     seconds: float = 0.0
     relays_killed: int = 0
     connections_dropped: int = 0
+    broker_restarts: int = 0
+    broker_down_seconds: float = 0.0
+    rpc_retries: int = 0
 
     def delays_ms(self, received: dict[str, float]) -> list[float]:
         return sorted((received[i] - t) * 1000 for i, t in self.committed.items() if i in received)
@@ -85,9 +89,14 @@ def drop_connections(infra, name_prefix: str) -> int:
 
 
 def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_count: int, log_dir: Path,
-              kill_after: float | None = 0.3, timeout: float = 180.0, threads: int = 8) -> Outcome:
+              kill_after: float | None = 0.3, timeout: float = 180.0, threads: int = 8,
+              fault: str = "relay") -> Outcome:
     """`count` events of `tenant` and `other_count` of `other_tenant`; with `kill_after` (a share of the burst)
-    the relay is SIGKILLed and the partners' broker connections dropped at that point, then all recover."""
+    a fault strikes at that point, then all recover by themselves. `fault="relay"`: the relay is SIGKILLed
+    and the partners' broker connections dropped (then the relay is started again). `fault="broker"`: the
+    RabbitMQ node itself is restarted (`platform.rabbit`, a private node: tests/chaos/platform.py); the
+    relay, the jobs service, the webhook worker and the partner's consumer reconnect on their own, and the
+    registrations that failed meanwhile are retried as a client would."""
     infra, processes = platform.infra, platform.processes
     run = infra.run_id + "-" + os.urandom(2).hex()
     admin = partners.BrokerAdmin(infra.management_url, infra.vhost)
@@ -124,14 +133,35 @@ def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_cou
     def register(index_and_tenant):
         index, tenant_id = index_and_tenant
         ctx = CallContext(tenant_id=tenant_id, user_id=f"burst-{run}-{index}", roles=frozenset({"resident"}))
-        created = pool.call("jobs", "register_worker", {"display_name": "压测师傅", "phone": f"135{(base + index) % 10**8:08d}"},
-                            context_data=ctx.to_context_data())
-        return tenant_id, created["id"]
+        ambiguous, deadline = False, time.monotonic() + timeout
+        while True:
+            try:
+                created = pool.call("jobs", "register_worker", {"display_name": "压测师傅",
+                                                                "phone": f"135{(base + index) % 10**8:08d}"},
+                                    context_data=ctx.to_context_data())
+                return tenant_id, created["id"]
+            except (ServiceUnavailable, ServiceTimeout):
+                # the broker is restarting: retry, as a client would; the first try may have committed
+                if time.monotonic() > deadline:
+                    raise
+                ambiguous = True
+                outcome.rpc_retries += 1
+                time.sleep(0.5)
+            except Conflict:
+                if not ambiguous:
+                    raise
+                return tenant_id, None  # registered by the try whose answer was lost
 
     started = time.time()
     killer_done = threading.Event()
 
     def kill_and_recover():
+        if fault == "broker":
+            # a real broker restart (clean shutdown, down two seconds, start on the same data)
+            outcome.broker_down_seconds = platform.rabbit.restart(down_for=2.0)
+            outcome.broker_restarts += 1
+            killer_done.set()
+            return
         # the relay dies hard, the broker drops the partners' connections, then all comes back
         for relay in processes.relays():
             processes.stop(relay, signal.SIGKILL)
@@ -141,19 +171,17 @@ def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_cou
         processes.start_relay(*infra.services)
         killer_done.set()
 
-    subjects: dict[str, tuple[str]] = {}
     with ThreadPoolExecutor(threads) as executor:
         futures = [executor.submit(register, item) for item in enumerate(plan)]
         killed = False
         for done, future in enumerate(futures, 1):
-            tenant_id, worker_id = future.result()
-            subjects[worker_id] = (tenant_id,)
+            future.result()
             if kill_after is not None and not killed and done >= kill_after * len(plan):
                 threading.Thread(target=kill_and_recover, daemon=True).start()
                 killed = True
     pool.close()
     if kill_after is not None:
-        killer_done.wait(30)
+        killer_done.wait(120)
 
     def handled_lines():
         return [json.loads(x) for x in events_file.read_text().splitlines()] if events_file.exists() else []
@@ -165,13 +193,15 @@ def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_cou
         time.sleep(0.5)
     time.sleep(1.0)  # late duplicates or strays would show now
     outcome.seconds = time.time() - started
-    # what was committed: the outbox rows of the jobs service itself (event id → commit time)
-    for event_id, (subject, event_time) in _committed(platform).items():
-        if subject in subjects:
-            if subjects[subject][0] == tenant:
-                outcome.committed[event_id] = event_time
-            else:
-                outcome.other_tenant.add(event_id)
+    # what was committed: the outbox rows of the jobs service itself (event id → commit time), this burst's
+    # by their subjects' user ids
+    for event_id, (row_tenant, user_id, event_time) in _committed(platform).items():
+        if not (user_id or "").startswith(f"burst-{run}-"):
+            continue
+        if row_tenant == tenant:
+            outcome.committed[event_id] = event_time
+        else:
+            outcome.other_tenant.add(event_id)
     lines = handled_lines()
     outcome.amqp = {x["id"]: x["received_at"] for x in lines}
     outcome.amqp_lines = len(lines)
@@ -192,8 +222,9 @@ def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_cou
     return outcome
 
 
-def _committed(platform) -> dict[str, tuple[str, float]]:
-    """event id → (subject, commit time) of every worker_registered row in the jobs outbox (as its owner)."""
+def _committed(platform) -> dict[str, tuple[str, str, float]]:
+    """event id → (tenant, user id, commit time) of every worker_registered row in the jobs outbox (as its
+    owner)."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -203,9 +234,9 @@ def _committed(platform) -> dict[str, tuple[str, float]]:
     outbox = JobsBase.Outbox
     engine = make_engine(platform.infra.owner_url("jobs"), pool_size=1)
     with Session(engine) as session:
-        rows = session.execute(select(outbox.event_id, outbox.envelope).where(
+        rows = session.execute(select(outbox.event_id, outbox.tenant_id, outbox.envelope).where(
             outbox.event_type == "worker_registered"))
-        found = {r.event_id: (r.envelope.get("subject"), datetime.fromisoformat(
+        found = {r.event_id: (r.tenant_id, (r.envelope.get("data") or {}).get("user_id"), datetime.fromisoformat(
             r.envelope["time"].replace("Z", "+00:00")).timestamp()) for r in rows}
     engine.dispose()
     return found

@@ -1,6 +1,9 @@
 """Nothing is lost when the relay is killed and the broker drops the partners' connections in the middle of
 a burst: afterwards every event of the tenant has reached the example AMQP consumer (a nameko service as the
 partner's broker user) and a webhook receiver, each handled once, and no other tenant's event reached either.
+The same burst with a real restart of the broker itself (a private RabbitMQ node, never the shared one) is
+`tests/chaos/test_faults.py::test_a_partner_burst_survives_a_real_broker_restart…`, which shares the fault
+tests' private platform.
 The 5,000-event version with its figures is the benchmark `tests/bench/partners_delivery.py`."""
 
 import pytest
@@ -20,3 +23,4 @@ def test_a_burst_survives_a_killed_relay_and_dropped_connections_with_nothing_lo
     assert outcome.amqp_lines == 150  # each handled once
     assert set(outcome.webhook) == set(outcome.committed)
     assert outcome.webhook_deliveries >= 150  # at least once on the wire; handled once above
+
