@@ -8,6 +8,7 @@ code, content type, headers and body schema (errors are problem+json).
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter, defaultdict
@@ -18,15 +19,17 @@ import hypothesis
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
 CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+          response_headers_conformance, response_schema_conformance, negative_data_rejection]
 
 
 @dataclass
@@ -35,9 +38,10 @@ class Report:
     statuses: Counter = field(default_factory=Counter)
     failures: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     seconds: float = 0.0
+    drawing_seconds: float = 0.0
 
     def summary(self) -> str:
-        lines = [f"{self.requests} requests in {self.seconds:.1f} s; statuses {dict(sorted(self.statuses.items()))}"]
+        lines = [f"{self.requests} requests in {self.seconds:.1f} s (drawing them {self.drawing_seconds:.1f} s); statuses {dict(sorted(self.statuses.items()))}"]
         for label, problems in sorted(self.failures.items()):
             lines.append(f"- {label}: " + " | ".join(problems[:2]))
         return "\n".join(lines)
@@ -73,21 +77,32 @@ def run(base_url: str, actors: dict, *, examples: int, deadline_s: float, select
         label = f"{operation.method.upper()} {operation.path}"
         if select and not select(label):
             continue
-        cases = []
+        drawn = {}
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            cases = drawn[mode] = []
 
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-                  verbosity=hypothesis.Verbosity.quiet)
-        @given(case=operation.as_strategy())
-        def draw(case):
-            cases.append((case, dict(case.headers or {})))
+            @settings(max_examples=max(1, (max(examples, len(roles)) + 1) // 2), deadline=None, database=None, derandomize=True,
+                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+                      verbosity=hypothesis.Verbosity.quiet)
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def draw(case):
+                drawing.append((case, dict(case.headers or {})))
 
-        try:
-            draw()
-        except Exception as exc:  # noqa: BLE001 - a document hypothesis cannot generate from is a finding too
-            report.failures[label].append(f"generation error: {type(exc).__name__}: {str(exc)[:300]}")
-            continue
-        plans.append((index, label, cases))
+            drawing = cases
+            try:
+                draw()
+            except hypothesis.errors.Unsatisfiable:
+                pass  # nothing about this operation can be invalid (no parameters, no body)
+            except Exception as exc:  # noqa: BLE001 - a document hypothesis cannot generate from is a finding too
+                report.failures[label].append(f"generation error ({mode.value}): {type(exc).__name__}: "
+                                              f"{str(exc)[:300]}")
+        # valid and invalid requests in turn
+        mixed = [c for pair in itertools.zip_longest(drawn[GenerationMode.POSITIVE], drawn[GenerationMode.NEGATIVE])
+                 for c in pair if c is not None]
+        if mixed:
+            plans.append((index, label, mixed))
+
+    report.drawing_seconds = time.monotonic() - started
 
     def send(plan) -> None:
         index, label, cases = plan
