@@ -25,7 +25,7 @@ award = st.tuples(st.just("award"), st.sampled_from(TENANTS), st.sampled_from(PE
 reversal = st.tuples(st.just("reverse"), st.sampled_from(TENANTS), st.integers(0, 30))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(award, reversal), max_size=25))
 def test_the_books_balance_after_any_awards_retries_and_reversals(operations):
     bank = TenantSessions(Base)

@@ -24,7 +24,7 @@ ballot = st.tuples(st.sampled_from(("xiangyang", "dongxin")), st.sampled_from(so
 
 
 @pytest.mark.timeout(300)
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ballot, max_size=25))
 def test_the_tally_equals_the_members_last_choices(ballots):
     sessions = TenantSessions(Base)
