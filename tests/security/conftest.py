@@ -1,7 +1,10 @@
 """Fixtures for the security suite: one credential per role in two tenants, over the running platform.
 
-Every role of services.common.context.ROLES signs in as a person of its own (a partner uses an API key, as
-partners do), in two tenants, plus anonymous. The phones are new for each run.
+Every role of services.common.context.ROLES is held by a person of its own (a partner uses an API key, as
+partners do), a member of two tenants with only that role, plus anonymous. Access tokens are issued by the
+gateway's identity module with the gateway's key, as a login would after checking the password (the login
+itself is tested in tests/e2e/test_auth.py): a password check costs an argon2 hash, and the suites here need
+many fresh credentials. Phones are new for each run.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from sqlalchemy.orm import sessionmaker
 from gateway import identity
 from services.common.context import ROLES
 from services.common.database import make_engine
+from tests.support.processes import JWT_SECRET
 
 # Two community tenants from tests/conftest.py TENANTS; the sub-district operator works from tenants of
 # its own kind, so an operator's two tenants are two operator tenants made here.
 TENANT_A, TENANT_B = "xiangyang", "dongxin"
 OPERATOR_TENANTS = {TENANT_A: ("sec-ops-a", "安全测试街道甲"), TENANT_B: ("sec-ops-b", "安全测试街道乙")}
 ROLE_NAMES = (*ROLES, "anonymous")
+TOKENS = identity.TokenSettings(secret=JWT_SECRET, access_ttl=3600)  # the suite outlasts 15 minutes
 
 _phones = itertools.count(random.Random().randrange(0, 5000) * 1000)
 
@@ -44,45 +49,67 @@ class Actor:
         return http
 
 
-def _grant(platform, *, role: str, tenant_id: str) -> Actor:
-    if role == "anonymous":
-        return Actor(role, tenant_id, {})
-    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
-    session = sessionmaker(engine, expire_on_commit=False)()
-    with session.begin():
-        if session.get(identity.Tenant, tenant_id) is None:
-            name = next(n for t, n in OPERATOR_TENANTS.values() if t == tenant_id)
-            identity.create_tenant(session=session, tenant_id=tenant_id, name=name, kind="operator")
-        if role == "partner":
-            _key, secret = identity.issue_api_key(session=session, tenant_id=tenant_id, name=f"security {role}",
-                                                  roles=["partner"])
-            headers = {"X-API-Key": secret}
-        else:
-            phone = new_phone()
-            user = identity.create_user(session=session, phone=phone, display_name=f"安全测试 {role}",
-                                        password="Fengchao2026")
-            identity.grant_membership(session=session, user_id=user.id, tenant_id=tenant_id, roles=[role])
-            headers = {}
-    session.close()
-    engine.dispose()
-    if role != "partner":
-        answer = requests.post(platform.url("/api/v1/auth/login"),
-                               json={"phone": phone, "password": "Fengchao2026"}, timeout=10)
-        assert answer.status_code == 200, answer.text
-        headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
-    return Actor(role, tenant_id, headers)
+def _tenant_of(role: str, community: str) -> str:
+    return OPERATOR_TENANTS[community][0] if role == "operator" else community
 
 
-def make_actors(platform) -> dict[tuple[str, str], Actor]:
-    """(role, community tenant) → an actor with exactly that one role; the operator's tenant is its own."""
-    found = {}
-    for community in (TENANT_A, TENANT_B):
-        for role in ROLE_NAMES:
-            tenant = OPERATOR_TENANTS[community][0] if role == "operator" else community
-            found[(role, community)] = _grant(platform, role=role, tenant_id=tenant)
-    return found
+class Cast:
+    """The people (and partner keys) behind the actors; `actors()` issues a fresh credential for each, so a
+    suite that signs out spoils only its own."""
+
+    def __init__(self, platform):
+        self.owner_url = platform.infra.owner_url("gateway")
+        self.users: dict[str, str] = {}
+        self.keys: dict[tuple[str, str], str] = {}
+        engine = make_engine(self.owner_url, pool_size=1)
+        session = sessionmaker(engine, expire_on_commit=False)()
+        with session.begin():
+            for tenant_id, name in OPERATOR_TENANTS.values():
+                if session.get(identity.Tenant, tenant_id) is None:
+                    identity.create_tenant(session=session, tenant_id=tenant_id, name=name, kind="operator")
+            for role in ROLES:
+                if role == "partner":
+                    continue
+                user = identity.create_user(session=session, phone=new_phone(), display_name=f"安全测试 {role}",
+                                            password="Fengchao2026")
+                for community in (TENANT_A, TENANT_B):
+                    identity.grant_membership(session=session, user_id=user.id,
+                                              tenant_id=_tenant_of(role, community), roles=[role])
+                self.users[role] = user.id
+        session.close()
+        engine.dispose()
+
+    def actors(self) -> dict[tuple[str, str], Actor]:
+        """(role, community tenant) → an actor with exactly that one role; the operator's tenant is its own."""
+        found = {}
+        engine = make_engine(self.owner_url, pool_size=1)
+        session = sessionmaker(engine, expire_on_commit=False)()
+        with session.begin():
+            for community in (TENANT_A, TENANT_B):
+                for role in ROLE_NAMES:
+                    tenant = _tenant_of(role, community)
+                    if role == "anonymous":
+                        headers = {}
+                    elif role == "partner":
+                        if (role, community) not in self.keys:
+                            _key, self.keys[(role, community)] = identity.issue_api_key(
+                                session=session, tenant_id=tenant, name="security partner", roles=["partner"])
+                        headers = {"X-API-Key": self.keys[(role, community)]}
+                    else:
+                        pair = identity.issue_tokens(session=session, settings=TOKENS, user_id=self.users[role],
+                                                     tenant_id=tenant, roles=[role])
+                        headers = {"Authorization": f"Bearer {pair['access_token']}"}
+                    found[(role, community)] = Actor(role, tenant, headers)
+        session.close()
+        engine.dispose()
+        return found
 
 
 @pytest.fixture(scope="session")
-def actors(platform) -> dict[tuple[str, str], Actor]:
-    return make_actors(platform)
+def cast(platform) -> Cast:
+    return Cast(platform)
+
+
+@pytest.fixture(scope="session")
+def actors(cast) -> dict[tuple[str, str], Actor]:
+    return cast.actors()

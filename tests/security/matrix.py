@@ -69,11 +69,15 @@ def parse_doc(text: str | None = None) -> dict[str, dict[str, str]]:
     header = None
     for line in section.splitlines():
         if not line.startswith("|"):
+            header = None  # a table ends at the first line that is not a row
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if header is None:
             header = cells
-            assert tuple(header[1:]) == ROLE_COLUMNS, f"matrix columns are {header}"
+            if header[0] == "operation":
+                assert tuple(header[1:]) == ROLE_COLUMNS, f"matrix columns are {header}"
+            continue
+        if header[0] != "operation":  # the legend, or another table
             continue
         if set(cells[0]) <= set("-: "):
             continue
@@ -83,6 +87,7 @@ def parse_doc(text: str | None = None) -> dict[str, dict[str, str]]:
         values = dict(zip(ROLE_COLUMNS, cells[1:], strict=True))
         assert set(values.values()) <= set(CELLS), f"{label}: cells must be one of {CELLS}: {values}"
         rows[label] = values
+    assert rows, "no table with an 'operation' column under '## Authorisation matrix'"
     return rows
 
 

@@ -10,7 +10,7 @@ import requests
 
 from tests.conftest import PASSWORD, PEOPLE
 from tests.security import matrix
-from tests.security.conftest import TENANT_A, TENANT_B, make_actors
+from tests.security.conftest import TENANT_A, TENANT_B
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +38,9 @@ def test_every_operation_has_exactly_one_row(platform):
 
 
 @pytest.fixture(scope="module")
-def own_actors(platform):
-    """Actors of the matrix's own: its probe signs each of them out at the end."""
-    return make_actors(platform)
+def own_actors(cast):
+    """Credentials of the matrix's own: its probe signs each of them out at the end."""
+    return cast.actors()
 
 
 @pytest.mark.timeout(240)
@@ -72,8 +72,8 @@ def test_a_credential_for_one_tenant_cannot_name_another(platform, actors):
 def test_another_tenants_object_answers_404_like_nothing(platform, actors):
     """A resident's 民情 post in tenant A: visible to A's staff, 404 to tenant B's staff and residents."""
     created = actors[("resident", TENANT_A)].session().post(
-        platform.url("/api/v1/governance/voice"), json={"text": "楼道灯坏了，请修理 / The stairwell light is broken", "category": "safety"},
-        timeout=20)
+        platform.url("/api/v1/governance/voice"), timeout=20,
+        json={"text": "楼道灯坏了，请修理 / The stairwell light is broken", "category": "safety"})
     assert created.status_code == 201, created.text
     voice = platform.url(f"/api/v1/governance/voice/{created.json()['id']}")
     assert actors[("staff", TENANT_A)].session().get(voice, timeout=20).status_code == 200

@@ -11,12 +11,11 @@ from tests.security.fuzzing import run
 pytestmark = pytest.mark.e2e
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "9"))  # one request per role per operation at least
-BUDGET_S = float(os.environ.get("FUZZ_BUDGET_S", "110"))
 
 
-@pytest.mark.timeout(BUDGET_S + 60)
+@pytest.mark.timeout(int(os.environ.get("FUZZ_TIMEOUT_S", "600")))
 def test_every_operation_answers_without_5xx_and_as_documented(platform, actors):
-    report = run(platform.base_url, actors, examples=EXAMPLES, deadline_s=BUDGET_S)
+    report = run(platform.base_url, actors, examples=EXAMPLES)
     print(report.summary())
     assert not report.failures, report.summary()
     assert report.requests > 0
