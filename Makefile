@@ -5,15 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST := PYTHONWARNINGS=ignore $(BIN)/python -m pytest
 
-.PHONY: install run test unit integration e2e bench chaos migrate clean
+.PHONY: install run test unit integration e2e bench chaos migrate clean audit fuzz demo
 
 install: $(STAMP)
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
@@ -38,6 +37,12 @@ bench: install ## benchmarks; results go to docs/benchmarks.md
 
 chaos: install ## fault tests on a private RabbitMQ and PostgreSQL: kill -9, broker and database restarts, a hung service
 	PYTHONWARNINGS=ignore $(BIN)/python -m tests.chaos.run
+
+audit: install ## pip-audit over requirements.lock (exit 2 when no vulnerability service answers: NOT audited)
+	PYTHONWARNINGS=ignore $(BIN)/python -m tests.security.audit
+
+fuzz: install ## schemathesis over every operation as every role, longer than the run inside `make test`
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-40} FUZZ_TIMEOUT_S=3600 $(PYTEST) tests/security/test_fuzz_openapi.py -s
 
 migrate: install ## upgrade every database named by DATABASE_URL to the newest migration
 	PYTHONWARNINGS=ignore $(BIN)/python -m services.common.migrate

@@ -1,10 +1,14 @@
 """Contracts of the gateway's own endpoints (identity, health)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 
 class Problem(Schema):
-    """RFC 9457 problem details, as every error is answered."""
+    """RFC 9457 problem details, as every error is answered. Extension members (e.g. the id that was not
+    found, a conflicting state) may follow, as RFC 9457 allows, so the document does not forbid them."""
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String(metadata={"example": "/problems/validation_failed"})
     title = fields.String()

@@ -134,9 +134,36 @@ def _subscription_out(subscription, session, schema=SubscriptionOut) -> dict:
     return out
 
 
+class PublishedEventOut(Schema):
+    type = fields.String()
+    version = fields.String()
+    event = fields.String()
+    service = fields.String()
+    routing_key = fields.String(allow_none=True)
+    visibility = fields.String()
+    doc = fields.String()
+    schema = fields.Dict(metadata={"description": "JSON Schema of the event's `data`"})
+    example = fields.Dict()
+
+
+class InboundEventOut(Schema):
+    type = fields.String()
+    version = fields.String()
+    doc = fields.String()
+    schema = fields.Dict(metadata={"description": "JSON Schema of the event's `data`"})
+    example = fields.Dict()
+
+
+class EventCatalogueOut(Schema):
+    exchange = fields.String()
+    published = fields.List(fields.Nested(PublishedEventOut))
+    inbound = fields.List(fields.Nested(InboundEventOut))
+
+
 @blp.route("/events")
 class EventCatalogue(MethodView):
     @blp.doc(security=[])
+    @blp.response(200, EventCatalogueOut)
     def get(self):
         """The event catalogue: every event the services publish (type, version, JSON Schema of `data`, example,
         partner routing key, who sees it) and the inbound events partners may send. Generated from the code."""

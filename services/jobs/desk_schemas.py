@@ -60,7 +60,8 @@ class BoothAdd(Schema):
     employer_id = fields.String(required=True, validate=validate.Length(1, 36))
     post_ids = fields.List(fields.String(validate=validate.Length(1, 36)), load_default=list,
                            validate=validate.Length(max=50), metadata={"description": "open posts it brings"})
-    booth = fields.String(allow_none=True, validate=validate.Length(1, 40), metadata={"example": "A-12"})
+    booth = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 40),
+                          metadata={"example": "A-12"})
 
 
 class BoothOut(Schema):

@@ -131,7 +131,8 @@ class EmployerCreate(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 100))
     industrial_park = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    member_user_ids = fields.List(fields.String(), load_default=list,
+    member_user_ids = fields.List(fields.String(validate=validate.Length(1, 36)), load_default=list,
+                                  validate=validate.Length(max=50),
                                   metadata={"description": "accounts (role employer) that act for it"})
 
 
