@@ -17,6 +17,7 @@ from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.points import agreements, awards, board, events, expiry, figures, ledger, redemption
+from services.points.batch_entrypoints import BatchEntrypoints
 from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
 from services.points.schemas import (
     AccountSummary,
@@ -93,7 +94,7 @@ def _publish_redemption(tx: Transaction, event: str, item: Redemption, posting_i
     }), subject=item.id)
 
 
-class PointsService(HealthEntrypoints):
+class PointsService(BatchEntrypoints, HealthEntrypoints):
     name = "points"
 
     ctx = TenantContext()
