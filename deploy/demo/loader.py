@@ -133,7 +133,7 @@ class Loader:
             e = p % size.employers
             tenant = owners[e]
             title, job_type, pay, period, groups = POST_KINDS[p % len(POST_KINDS)]
-            planned_posts.append((f"P{p:05d}", tenant, employers[e], title, job_type, pay + rng.randint(-2, 6) * 5,
+            planned_posts.append((f"P{p:05d}", tenant, employers[e], title, job_type, pay + pay * rng.randint(-2, 6) // 20,
                                   period, groups, rng.sample(skills, 2) if skills else [], rng.randint(1, 7)))
 
         def post(item):
@@ -179,7 +179,8 @@ class Loader:
         def application(k):
             actor = w.resident(k)
             candidates = open_by_tenant[actor.tenant_id] + open_by_tenant[ALLIANCE]
-            target = candidates[(k * 7) % len(candidates)]
+            # the k-th applicant of a community: their own community's posts first, one each, then the alliance's
+            target = candidates[(k // len(w.communities)) % len(candidates)]
             try:
                 app = self.call(actor, "jobs", "apply", {"post_id": target["id"]})
                 app_id, status = app["id"], app["status"]
@@ -217,8 +218,11 @@ class Loader:
             else:  # upcoming, a few each week
                 starts = (NOW + timedelta(days=1 + (f * 3) % 180)).replace(hour=1)  # 09:00 in Hangzhou
             kind = FAIR_KINDS[f % len(FAIR_KINDS)]
-            planned.append((f, tenant, f"{name}{kind}（第{f + 1}场）", starts))
-        booth_employers = [e for e, owner in zip(employers, owners) if owner == ALLIANCE]
+            local = starts + timedelta(hours=8)
+            planned.append((f, tenant, f"{name}{kind}（第{f + 1}场·{local.month}月{local.day}日）", starts))
+        booth_employers: dict[str, list[dict]] = defaultdict(list)  # a community's own verified employers
+        for employer_row, owner in zip(employers, owners):
+            booth_employers[owner].append(employer_row)
 
         def fair(item):
             f, tenant, title, starts = item
@@ -233,11 +237,13 @@ class Loader:
                     "online_url": "https://fengchao.example.cn/live" if f % 10 == 9 else None,
                     "target_groups": ["floating_party_member"] if "流动党员" in title else [],
                     "capacity": 300, "audience_everyone": True})
-                for employer in booth_employers[f % max(1, len(booth_employers)):][:3]:
-                    self.call(staff, "jobs", "add_fair_booth", found["id"], {"employer_id": employer["id"]})
+                for n, employer in enumerate(booth_employers[tenant][:3]):
+                    # `booth` given: BoothAdd has no default for it (omitted, the service fails with a TypeError)
+                    self.call(staff, "jobs", "add_fair_booth", found["id"],
+                              {"employer_id": employer["id"], "booth": f"A-{n + 1}"})
             if found["status"] == "draft":
                 found = self.call(staff, "jobs", "publish_fair", found["id"])
-            if f < size.held_fairs and found["status"] == "published":
+            if f < size.held_fairs and found["status"] == "published" and starts <= NOW:
                 found = self.call(staff, "jobs", "hold_fair", found["id"])
             return found
 
@@ -388,6 +394,9 @@ class Loader:
             council = self.call(staff, "governance", "create_council", {
                 "name": name, "theme": "小哥友好社区", "shared_with": w.communities[1:],
                 "description": "由物业、业委会、楼道长、快递小哥和居民代表组成的常设议事机制。"})
+        if set(w.communities[1:]) - set(council["shared_with"]):  # a bigger demo than the last run
+            council = self.call(staff, "governance", "share_council", council["id"], {
+                "shared_with": sorted(set(council["shared_with"]) | set(w.communities[1:]))})
         self.progress_one("governance.council")
         # members: residents of every community, seated by group
         seated = {m["user_id"] for m in self._pages(staff, "governance", "list_members", {}, council["id"])}
