@@ -66,7 +66,7 @@ def load(size_name: str, *, threads: int = 4, quiet: bool = False, stream=None) 
         caller.close()
     summary = {"communities": size.communities, "partners": len(data.PARTNERS), "residents": len(residents),
                "log_in_accounts": len(accounts), **summary, "rpc_calls": progress.calls,
-               "seconds": round(time.monotonic() - started, 1)}
+               "seconds": round(time.monotonic() - started, 1), "step_seconds": progress.timings}
     return summary
 
 

@@ -39,6 +39,7 @@ class Progress:
         self.started = time.monotonic()
         self.calls = 0
         self.steps: dict[str, list[int]] = {}
+        self.timings: dict[str, float] = {}  # seconds each step took
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -118,7 +119,13 @@ class Caller:
         self.progress.plan(label, len(items))
         if not items:
             return []
+        started = time.monotonic()
+        try:
+            return self._each(label, items, fn, threads)
+        finally:
+            self.progress.timings[label] = round(time.monotonic() - started, 1)
 
+    def _each(self, label: str, items: list, fn: Callable[[Any], Any], threads: int) -> list[Any]:
         def one(item: T) -> Any:
             result = fn(item)
             self.progress.advance(label)

@@ -136,43 +136,67 @@ class Loader:
             planned_posts.append((f"P{p:05d}", tenant, employers[e], title, job_type, pay + pay * rng.randint(-2, 6) // 20,
                                   period, groups, rng.sample(skills, 2) if skills else [], rng.randint(1, 7)))
 
-        def post(item):
+        def payload(item):
             ref, tenant, employer_row, title, job_type, pay, period, groups, wanted, day = item
-            found = posts_by_ref.get(ref)
-            staff = w.staff[tenant]
-            if found is None:
-                found = self.call(staff, "jobs", "create_post", {
-                    "employer_id": employer_row["id"], "title": title, "job_type": job_type,
-                    "description": f"【岗位编号 {ref}】{employer_row['name']}招聘{title}，就近上岗，按时结算。",
-                    "pay_amount": pay, "pay_period": period, "headcount": 3, "area": AREAS[day % len(AREAS)],
-                    "shifts": [{"weekday": (day + k) % 7 + 1, "start": "09:00", "end": "15:00"} for k in range(3)],
-                    "preferred_skills": wanted, "target_groups": groups, "benefits": ["insurance"],
-                    "visibility": {"scope": "all", "tenants": []} if tenant == ALLIANCE else {"scope": "own",
-                                                                                              "tenants": []}})
-            if found["status"] == "draft":
-                found = self.call(staff, "jobs", "open_post", found["id"])
-            return found
+            return {
+                "employer_id": employer_row["id"], "title": title, "job_type": job_type,
+                "description": f"【岗位编号 {ref}】{employer_row['name']}招聘{title}，就近上岗，按时结算。",
+                "pay_amount": pay, "pay_period": period, "headcount": 3, "area": AREAS[day % len(AREAS)],
+                "shifts": [{"weekday": (day + k) % 7 + 1, "start": "09:00", "end": "15:00"} for k in range(3)],
+                "preferred_skills": wanted, "target_groups": groups, "benefits": ["insurance"],
+                "visibility": {"scope": "all" if tenant == ALLIANCE else "own", "tenants": []}}
 
-        posts = self.each("jobs.posts", planned_posts, post, threads=self.threads * 2)
+        # new posts go in batches per tenant (create + open, the same rules); an old draft is opened
+        missing: dict[str, list[tuple]] = defaultdict(list)
+        drafts = []
+        for item in planned_posts:
+            found = posts_by_ref.get(item[0])
+            if found is None:
+                missing[item[1]].append(item)
+            elif found["status"] == "draft":
+                drafts.append((item[1], found["id"]))
+        batches = [(tenant, items[k:k + 100]) for tenant, items in missing.items() for k in range(0, len(items), 100)]
+        self.caller.progress.plan("jobs.posts", len(planned_posts))
+        self.caller.progress.advance("jobs.posts", len(planned_posts) - sum(len(b) for _t, b in batches))
+
+        def publish(batch):
+            tenant, items = batch
+            made = self.call(w.staff[tenant], "jobs", "publish_posts_batch", {"posts": [payload(i) for i in items]})
+            for item, row in zip(items, made["items"]):
+                posts_by_ref[item[0]] = row
+            self.caller.progress.advance("jobs.posts", len(items))
+
+        self.caller.each("jobs.post_batches", batches, publish, 2)
+        for tenant, post_id in drafts:
+            row = self.call(w.staff[tenant], "jobs", "open_post", post_id)
+            posts_by_ref[row["description"].split("】", 1)[0].removeprefix("【岗位编号 ")] = row
+        posts = [posts_by_ref[item[0]] for item in planned_posts]
         self.count("posts", len(posts))
         open_by_tenant: dict[str, list[dict]] = defaultdict(list)
         for row in posts:
             open_by_tenant[row["tenant_id"]].append(row)
 
-        # workers: residents register themselves at the gig market
-        def worker(index):
-            actor = w.resident(index)
-            person = w.residents[index][0]
-            try:
-                return self.call(actor, "jobs", "register_worker", {
-                    "display_name": person.name, "phone": person.phone, "skills": rng_for(index).sample(skills, 2),
+        # workers: the community's staff register residents at the gig market (a sign-up sheet), in batches
+        sheets: dict[str, list[int]] = defaultdict(list)
+        for index in range(size.workers):
+            sheets[w.residents[index][0].tenant_id].append(index)
+        self.caller.progress.plan("jobs.workers", size.workers)
+
+        def profile(index):
+            person, user_id = w.residents[index]
+            return {"on_behalf_of_user_id": user_id, "display_name": person.name, "phone": person.phone,
+                    "skills": rng_for(index).sample(skills, 2),
                     "availability": [{"weekday": d, "start": "09:00", "end": "15:00"} for d in (1, 2, 3, 4, 5)],
                     "home_area": AREAS[index % len(AREAS)], "expected_daily_pay": 180 + (index % 8) * 20,
-                    "groups": [GROUP_CYCLE[index % len(GROUP_CYCLE)]], "consent_recommendations": True})["id"]
-            except Conflict as exc:
-                return exc.extra.get("worker_id")
+                    "groups": [GROUP_CYCLE[index % len(GROUP_CYCLE)]], "consent_recommendations": True}
 
-        self.each("jobs.workers", range(size.workers), worker, threads=self.threads * 2)
+        def sheet(batch):
+            tenant, indexes = batch
+            self.call(w.staff[tenant], "jobs", "register_workers_batch", {"workers": [profile(i) for i in indexes]})
+            self.caller.progress.advance("jobs.workers", len(indexes))
+
+        self.caller.each("jobs.worker_sheets", [(t, ix[k:k + 200]) for t, ix in sheets.items()
+                                                for k in range(0, len(ix), 200)], sheet, 2)
         self.count("workers", size.workers)
 
         # applications; the first `placements` of them go on to a hire

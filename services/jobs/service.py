@@ -15,6 +15,7 @@ from services.common.database import Database, utcnow
 from services.common.errors import NotFound
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.jobs import applications, employers, events, placements, posts, recommendations, skills, workers
+from services.jobs.batch_entrypoints import BatchEntrypoints
 from services.jobs.desk_entrypoints import DeskEntrypoints
 from services.jobs.models import Application, Base, Placement
 from services.jobs.post_index import PostIndexProvider
@@ -57,7 +58,7 @@ _profile_out = WorkerProfileOut()
 _post_out = JobPostOut()
 
 
-class JobsService(DeskEntrypoints, HealthEntrypoints):
+class JobsService(BatchEntrypoints, DeskEntrypoints, HealthEntrypoints):
     name = "jobs"
 
     ctx = TenantContext()
