@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST := PYTHONWARNINGS=ignore $(BIN)/python -m pytest
 
-.PHONY: install run test unit integration e2e bench migrate clean
+.PHONY: install run test unit integration e2e bench migrate clean demo
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ $(STAMP):
 
 run: install ## every service, the relay and the gateway on this machine (SQLite, local RabbitMQ)
 	PYTHONWARNINGS=ignore $(BIN)/python deploy/run_local.py
+
+SIZE ?= full
+demo: install ## load the demo data set into the running platform (SIZE=full|small|tiny; see docs/demo.md)
+	PYTHONWARNINGS=ignore $(BIN)/python -m deploy.demo --size $(SIZE)
 
 test: install ## unit, integration and end-to-end tests against real RabbitMQ and PostgreSQL
 	$(PYTEST)

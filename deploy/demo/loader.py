@@ -68,6 +68,15 @@ class Loader:
         self.summary[name] = value
 
     def run(self) -> dict[str, int]:
+        size = self.size
+        for label, total in (("jobs.employers", size.employers), ("jobs.posts", size.posts),
+                             ("jobs.workers", size.workers),
+                             ("jobs.applications", size.placements + size.extra_applications),
+                             ("jobs.fairs", size.fairs), ("jobs.rights_cases", size.rights_cases),
+                             ("training.sessions", size.vocational_sessions + size.cultural_classes),
+                             ("governance.party_members", 2 * size.floating_members),
+                             ("points.acts", size.acts), ("points.redemptions", size.redemptions)):
+            self.caller.progress.plan(label, total)  # so that the bar measures the whole load from the start
         pipelines = [self.jobs, self.training, self.governance, self.points]
         threads = [threading.Thread(target=self._guard, args=(p,), name=p.__name__) for p in pipelines]
         for thread in threads:
