@@ -9,7 +9,7 @@ residents' numbers are in the 170 range (a virtual-operator prefix) counted up f
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 SEED = 20260128
 DEMO_PASSWORD = "Fengchao2026"
@@ -106,8 +106,14 @@ class Resident:
     tenant_id: str
 
 
+# The same data spread over 1,200 tenants (the tenant-scale benchmark): the 12 communities and
+# generated ones after them.
+SIZES["small-1200"] = replace(SIZES["small"], name="small-1200", communities=1_200)
+
+
 def communities(size: Size) -> tuple[tuple[str, str, str], ...]:
-    return COMMUNITIES[:size.communities]
+    generated = tuple((f"sq{n:04d}", f"康桥第{n + 1}社区", f"S{n}") for n in range(len(COMMUNITIES), size.communities))
+    return (COMMUNITIES + generated)[:size.communities]
 
 
 def residents(size: Size) -> list[Resident]:
@@ -125,6 +131,7 @@ class Account:
     name: str
     tenant_id: str
     roles: tuple[str, ...]
+    password: bool = True  # False: an account the loader acts as, which cannot log in (see people.py)
 
 
 def accounts(size: Size) -> list[Account]:
@@ -137,6 +144,10 @@ def accounts(size: Size) -> list[Account]:
     ]
     rng = random.Random(SEED + 1)
     for n, (tenant_id, _name, _code) in enumerate(communities(size)):
+        if n >= len(COMMUNITIES):  # generated communities: staff and a merchant to act as, no log-in
+            found.append(Account(f"1381{n:07d}", person_name(rng), tenant_id, ("staff", "tenant_admin"), False))
+            found.append(Account(f"1382{n:07d}", person_name(rng), tenant_id, ("merchant",), False))
+            continue
         if tenant_id != "xiangyang":
             found.append(Account(f"13800001{n:03d}", person_name(rng), tenant_id,
                                  ("staff", "tenant_admin")))

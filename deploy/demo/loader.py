@@ -238,7 +238,8 @@ class Loader:
     def _fairs(self, employers: list[dict], owners: list[str]) -> None:
         w, size = self.world, self.size
         existing: dict[str, dict] = {}
-        for tenant in w.communities:
+        organisers = sorted({w.communities[f % len(w.communities)] for f in range(size.fairs)})
+        for tenant in organisers:
             for fair in self._pages(w.staff[tenant], "jobs", "list_fairs", {"when": "all"}):
                 if fair["tenant_id"] == tenant:
                     existing[fair["title"]] = fair
@@ -300,7 +301,7 @@ class Loader:
             return tenant, have
 
         work: list[tuple[Actor, str | None, dict | None, int]] = []
-        for tenant, have in self.each("jobs.desk", w.communities, desk):
+        for tenant, have in self.each("jobs.desk", sorted(by_tenant), desk):
             staff = w.staff[tenant]
             for case in have:
                 if case["status"] not in ("resolved", "referred", "closed"):
@@ -313,7 +314,8 @@ class Loader:
             staff, case_id, row, c = item
             status = row["status"] if row else None
             if case_id is None:
-                person = w.residents[(offset + c * len(w.communities)) % len(w.residents)]
+                mine = w.by_tenant[staff.tenant_id]  # a resident of the community whose desk opens the case
+                person = w.residents[mine[(offset // len(w.communities) + c // len(w.communities)) % len(mine)]]
                 category = CASE_KINDS[c % len(CASE_KINDS)]
                 row = self.call(staff, "jobs", "open_rights_case", {
                     "category": category[0], "summary": category[1], "source": "staff",
@@ -351,7 +353,7 @@ class Loader:
         courses.insert(1, (COLLEGE, {"kind": "certificate", "category_id": "pastry", "title": "中式面点师证考证班",
                                   "pass_mark": 60, "certificate_name": "中式面点师证", "min_attendance_share": 0.5},
                         {"everyone": True}))
-        for tenant in w.communities:  # each community's cultural classes
+        for tenant in w.communities[:size.cultural_classes]:  # each community's cultural classes
             courses.append((tenant, {"kind": "cultural", "title": "新居民文化课堂", "min_attendance_share": 0.5,
                                      "description": "书法、合唱、非遗手作，周末开课。"}, {}))
 
@@ -421,21 +423,23 @@ class Loader:
         w, size = self.world, self.size
         host = w.communities[0]
         staff = w.staff[host]
+        shared = w.communities[1:50]  # a council is shared with at most 49 other communities
         name = "红茶议事会"
         council = next((c for c in self._pages(staff, "governance", "list_councils", {}) if c["name"] == name), None)
         if council is None:
             council = self.call(staff, "governance", "create_council", {
-                "name": name, "theme": "小哥友好社区", "shared_with": w.communities[1:],
+                "name": name, "theme": "小哥友好社区", "shared_with": shared,
                 "description": "由物业、业委会、楼道长、快递小哥和居民代表组成的常设议事机制。"})
-        if set(w.communities[1:]) - set(council["shared_with"]):  # a bigger demo than the last run
+        if set(shared) - set(council["shared_with"]):  # a bigger demo than the last run
             council = self.call(staff, "governance", "share_council", council["id"], {
-                "shared_with": sorted(set(council["shared_with"]) | set(w.communities[1:]))})
+                "shared_with": sorted(set(council["shared_with"]) | set(shared))[:49]})
         self.progress_one("governance.council")
         # members: residents of every community, seated by group
         seated = {m["user_id"] for m in self._pages(staff, "governance", "list_members", {}, council["id"])}
         members = []
+        eligible = sorted((i for t in [host, *shared] for i in w.by_tenant[t]), reverse=True)
         for m in range(size.council_members):
-            index = len(w.residents) - 1 - m * 3
+            index = eligible[(m * 3) % len(eligible)]
             person, user_id = w.residents[index]
             members.append({"user_id": user_id, "display_name": person.name,
                             "stakeholder_group": STAKEHOLDERS[m % len(STAKEHOLDERS)],
@@ -525,9 +529,10 @@ class Loader:
                     branches[branch_name].setdefault("members", [])
             return tenant, [branches[n] for n, _k in wanted]
 
-        branches = dict(self.each("governance.branches", w.communities, community))
         # floating party members: enrolled in their residential branch and in a building group (双向编入)
-        members = [floating_start + k for k in range(size.floating_members)]
+        members = [(floating_start + k) % len(w.residents) for k in range(size.floating_members)]
+        branches = dict(self.each("governance.branches", sorted({w.residents[i][0].tenant_id for i in members}),
+                                  community))
         enrolled = {(b["id"], m["user_id"]) for pair in branches.values() for b in pair for m in b.get("members", [])}
         work = []
         for index in members:
@@ -551,21 +556,23 @@ class Loader:
         def grid(tenant):
             staff = w.staff[tenant]
             have = {g["user_id"] for g in self.call(staff, "governance", "list_grid")["items"]}
-            mine = [i for i in w.by_tenant[tenant][5:]][: max(1, size.grid_members // len(w.communities))]
+            count = len([k for k in range(size.grid_members) if w.communities[k % len(w.communities)] == tenant])
+            mine = w.by_tenant[tenant][5:5 + count]
             for n, index in enumerate(mine):
                 person, user_id = w.residents[index]
                 if user_id not in have:
                     self.call(staff, "governance", "add_grid_member", {
                         "user_id": user_id, "display_name": person.name, "grid": f"第{n % 6 + 1}网格"})
 
-        self.each("governance.grid", w.communities, grid)
+        self.each("governance.grid", sorted({w.communities[k % len(w.communities)]
+                                             for k in range(size.grid_members)}), grid)
 
         # places: 19 courier rest stops (暖蜂驿站) and 15 party-mass service centres and stations
         places = [("rest_stop", f"暖蜂驿站{n + 1}号", n) for n in range(size.rest_stops)]
         places += [("service_centre" if n < 3 else "service_station", f"党群服务{'中心' if n < 3 else '站'}{n + 1}号", n)
                    for n in range(size.service_points)]
         have_places: dict[str, set[str]] = {}
-        for tenant in w.communities:
+        for tenant in sorted({w.communities[n % len(w.communities)] for _k, _name, n in places}):
             have_places[tenant] = {a["name"] for a in self.call(w.staff[tenant], "governance", "list_assets")["items"]
                                    if a["tenant_id"] == tenant}
 
@@ -604,7 +611,8 @@ class Loader:
                     self.call(staff, "governance", "triage_voice", item["id"], {
                         "action": "answer", "answer": "已转物业和快递站点协调，一周内答复。"})
 
-        self.each("governance.voice", w.communities, voices)
+        self.each("governance.voice", sorted({w.communities[k % len(w.communities)]
+                                              for k in range(size.voice_items)}), voices)
         self.count("voice_items", size.voice_items)
 
     # --- points: caring merchants and their catalogue, volunteers' acts, redemptions -------------------
@@ -626,11 +634,13 @@ class Loader:
                         "name": item_name, "price_points": price, "stock": 100_000})
             return tenant, (merchant, list(items.values()))
 
-        shops = dict(self.each("points.merchants", w.communities, merchants))
+        volunteers = list(range(min(size.volunteers, len(w.residents))))
+        redeemers = [volunteers[r % len(volunteers)] for r in range(min(size.redemptions, len(volunteers)))]
+        shops = dict(self.each("points.merchants", sorted({w.residents[i][0].tenant_id for i in redeemers}),
+                               merchants))
 
         # acts: 32,000 awards to 13,000 volunteers, in batches per community (idempotency keys)
         rng = random.Random(data.SEED + 40)
-        volunteers = list(range(min(size.volunteers, len(w.residents))))
         batches: dict[str, list[dict]] = defaultdict(list)
         for act in range(size.acts):
             index = volunteers[act % len(volunteers)]
@@ -656,7 +666,7 @@ class Loader:
 
         # redemptions: a volunteer trades points for goods at their community's merchant; the shop confirms
         already: dict[str, set[str]] = {}
-        for tenant in w.communities:
+        for tenant in shops:
             merchant = shops[tenant][0]
             rows = self._pages(w.merchant_ops[tenant], "points", "list_redemptions", {"merchant_id": merchant["id"]},
                                cursor="before")

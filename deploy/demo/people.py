@@ -51,10 +51,10 @@ def ensure_tenants(session: Session, size: Size, extra: list[tuple[str, str]] | 
 
 
 def ensure_accounts(session: Session, accounts: list[Account]) -> dict[str, str]:
-    """The log-in accounts (demo password); returns phone → user id."""
-    ids: dict[str, str] = {}
+    """The log-in accounts (demo password), and those without one; returns phone → user id."""
+    ids: dict[str, str] = ensure_residents(session, [a for a in accounts if not a.password])
     with session.begin():
-        for account in accounts:
+        for account in (a for a in accounts if a.password):
             user = identity.find_user_by_phone(session=session, phone=account.phone)
             if user is None:
                 user = identity.create_user(session=session, phone=account.phone, display_name=account.name,
@@ -82,10 +82,10 @@ def _check(resident: Resident) -> None:
         raise ValidationFailed.from_messages(errors)
 
 
-def ensure_residents(session: Session, residents: list[Resident], progress=None) -> dict[str, str]:
-    """Residents without a password, each a `resident` member of their community; returns
-    phone → user id. Existing phones are kept as they are (and get the membership if missing)."""
-    assert "resident" in ROLES
+def ensure_residents(session: Session, residents: list[Resident] | list[Account], progress=None) -> dict[str, str]:
+    """Residents without a password, each a `resident` member of their community (or with the
+    roles an Account names); returns phone → user id. Existing phones are kept as they are (and
+    get the membership if missing)."""
     ids: dict[str, str] = {}
     for start in range(0, len(residents), CHUNK):
         chunk = residents[start:start + CHUNK]
@@ -107,8 +107,12 @@ def ensure_residents(session: Session, residents: list[Resident], progress=None)
                     existing[resident.phone] = user.id
             session.add_all(new_users)
             session.flush()
-            session.add_all([Membership(user_id=existing[r.phone], tenant_id=r.tenant_id, roles=["resident"])
-                             for r in chunk if (existing[r.phone], r.tenant_id) not in members])
+            for r in chunk:
+                roles = sorted(getattr(r, "roles", ("resident",)))
+                if set(roles) - set(ROLES):
+                    raise ValidationFailed.from_messages({"roles": [f"choose from {', '.join(ROLES)}"]})
+                if (existing[r.phone], r.tenant_id) not in members:
+                    session.add(Membership(user_id=existing[r.phone], tenant_id=r.tenant_id, roles=roles))
             ids.update({r.phone: existing[r.phone] for r in chunk})
         if progress is not None:
             progress.advance("residents", len(chunk))
