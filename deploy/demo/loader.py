@@ -57,6 +57,7 @@ class Loader:
         self.threads = threads
         self.errors: list[BaseException] = []
         self.summary: dict[str, int] = {}
+        self.names = {tenant_id: name for tenant_id, name, _code in data.communities(world.size)}
 
     def call(self, actor: Actor, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
         return self.caller.call(actor, service, method, *args, **kwargs)
@@ -211,16 +212,24 @@ class Loader:
         # applications; the first `placements` of them go on to a hire
         def application(k):
             actor = w.resident(k)
-            candidates = open_by_tenant[actor.tenant_id] + open_by_tenant[ALLIANCE]
-            # the k-th applicant of a community: their own community's posts first, one each, then the alliance's
-            target = candidates[(k // len(w.communities)) % len(candidates)]
-            try:
-                app = self.call(actor, "jobs", "apply", {"post_id": target["id"]})
-                app_id, status = app["id"], app["status"]
-            except Conflict as exc:
-                app_id, status = exc.extra.get("application_id"), exc.extra.get("current_status")
-                if app_id is None:
-                    raise
+            # the k-th applicant of a community takes their own community's posts first, one each; past
+            # those (or in a community without posts), one of the alliance's, spread over them all
+            own, seq = open_by_tenant[actor.tenant_id], k // len(w.communities)
+            alliance = open_by_tenant[ALLIANCE]
+            choices = own[seq:] + alliance[k % len(alliance):] + alliance[:k % len(alliance)]
+            for target in choices:  # a post filled meanwhile (by another size's demo on this database): the next
+                try:
+                    app = self.call(actor, "jobs", "apply", {"post_id": target["id"]})
+                    app_id, status = app["id"], app["status"]
+                    break
+                except Conflict as exc:
+                    app_id, status = exc.extra.get("application_id"), exc.extra.get("current_status")
+                    if app_id is not None:
+                        break  # applied on an earlier run: carry on from where it is
+                    if exc.extra.get("post_status") is None:
+                        raise
+            else:
+                raise RuntimeError(f"no open post for applicant {k}")
             if k < size.placements:
                 staff = w.staff[target["tenant_id"]]
                 for step in ("shortlisted", "offered", "hired"):
@@ -246,7 +255,7 @@ class Loader:
         planned = []
         for f in range(size.fairs):
             tenant = w.communities[f % len(w.communities)]
-            name = dict((c[0], c[1]) for c in data.COMMUNITIES)[tenant]
+            name = self.names[tenant]
             if f < size.held_fairs:  # on today: doors opened an hour ago
                 starts = NOW - timedelta(hours=1)
             else:  # upcoming, a few each week
@@ -520,7 +529,7 @@ class Loader:
         def community(tenant):
             staff = w.staff[tenant]
             branches = {b["name"]: b for b in self.call(staff, "governance", "list_branches")["items"]}
-            name = dict((c[0], c[1]) for c in data.COMMUNITIES)[tenant]
+            name = self.names[tenant]
             wanted = [(f"{name}居民党支部", "residential"), (f"{name}快递小哥楼宇党小组", "building_group")]
             for branch_name, kind in wanted:
                 if branch_name not in branches:
