@@ -108,7 +108,8 @@ class Resident:
 
 # The same data spread over 1,200 tenants (the tenant-scale benchmark): the 12 communities and
 # generated ones after them.
-SIZES["small-1200"] = replace(SIZES["small"], name="small-1200", communities=1_200)
+for _name in ("small", "full"):
+    SIZES[f"{_name}-1200"] = replace(SIZES[_name], name=f"{_name}-1200", communities=1_200)
 
 
 def communities(size: Size) -> tuple[tuple[str, str, str], ...]:
