@@ -397,7 +397,9 @@ class PointsService(BatchEntrypoints, HealthEntrypoints):
         with self.db.transaction() as tx:
             item = redemption.create(session=tx.session, ctx=self.ctx, **data)
             _publish_redemption(tx, events.REDEMPTION_CREATED, item, item.hold_posting_id)
-            return RedemptionOut().dump(redemption.view(item, self.ctx, with_qr=True))
+            out = redemption.view(item, self.ctx)
+        # The QR code is drawn after the commit, so the account and stock locks are not held meanwhile.
+        return RedemptionOut().dump({**out, "qr_svg": redemption.qr_svg(out["code"])})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_redemption(self, redemption_id: str) -> dict:
