@@ -669,7 +669,7 @@ class Loader:
             return result
 
         with_threads = self.caller.each
-        with_threads("points.award_batches", work, award, 2)
+        with_threads("points.award_batches", work, award, 3)
         self.count("volunteers", len(volunteers))
         self.count("acts", size.acts)
 
