@@ -659,7 +659,10 @@ class Loader:
                 "user_id": user_id, "amount": 10 + rng.randint(0, 4) * 5, "category": category, "reason": reason,
                 "occurred_at": iso(NOW - timedelta(days=rng.randint(1, 300))),
                 "idempotency_key": f"demo-act-{act}"})
-        work = [(tenant, items[k:k + 400]) for tenant, items in batches.items() for k in range(0, len(items), 400)]
+        # Batches of different communities side by side: each award moves its community's issuance account,
+        # so two batches of one community would wait on each other's row lock.
+        work = [(tenant, items[k:k + 200]) for k in range(0, max(map(len, batches.values()), default=0), 200)
+                for tenant, items in batches.items() if k < len(items)]
         self.caller.progress.plan("points.acts", size.acts)
 
         def award(item):
