@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST := PYTHONWARNINGS=ignore $(BIN)/python -m pytest
 
-.PHONY: install run test unit integration e2e bench chaos migrate clean audit fuzz demo
+.PHONY: install run test unit integration e2e bench chaos migrate clean audit fuzz demo load
 
 install: $(STAMP)
 
@@ -19,6 +19,13 @@ $(STAMP):
 
 run: install ## every service, the relay and the gateway on this machine (SQLite, local RabbitMQ)
 	PYTHONWARNINGS=ignore $(BIN)/python deploy/run_local.py
+
+SIZE ?= full
+demo: install ## load the demo data set into the running platform (SIZE=full|small|tiny; see docs/demo.md)
+	PYTHONWARNINGS=ignore $(BIN)/python -m deploy.demo --size $(SIZE)
+
+load: install ## the mixed-journey load test against demo data (12 and 1,200 tenants); writes docs/benchmarks.md
+	PYTHONWARNINGS=ignore $(BIN)/python -m tests.bench.run platform_load
 
 test: install ## unit, integration and end-to-end tests against real RabbitMQ and PostgreSQL
 	$(PYTEST)

@@ -3,12 +3,16 @@
 RabbitMQ from AMQP_URI, or the local one (started if installed and stopped);
 SQLite files under var/db unless DATABASE_URL says otherwise; migrations applied;
 two demo communities with a resident and a staff account on first start; then
-the four services, the outbox relay, the webhook worker and the gateway as child processes. Ctrl-C
-stops them all cleanly.
+the four services, the outbox relay, the webhook worker and the gateway as child processes. Once
+the platform answers, the small demo data set (`python -m deploy.demo --size small`: 12
+communities, 1,200 residents, posts, courses, a council, points…) is loaded in the background
+on the first start, so a newcomer sees a living site; `--demo full` loads the sub-district's
+real scale instead, `--demo none` nothing (or DEMO=none|small|full). Ctrl-C stops them all cleanly.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import shutil
@@ -100,7 +104,26 @@ def seed_demo(env: dict[str, str]) -> None:
         f"{DEMO_PASSWORD}): " + ", ".join(f"{phone} {name} [{roles}]" for phone, name, _t, roles in DEMO_ACCOUNTS))
 
 
+def load_demo(size: str, env: dict[str, str]) -> subprocess.Popen | None:
+    """The demo data set, loaded once per size (the loader is idempotent; the marker only saves
+    the rerun's look at every row on each start)."""
+    marker = VAR / f"demo-{size}.loaded"
+    if size == "none" or marker.exists():
+        return None
+    say(f"loading the {size} demo data set in the background (python -m deploy.demo --size {size})")
+    command = [sys.executable, "-m", "deploy.demo", "--size", size, "--quiet"]
+    script = (f"import subprocess, sys, pathlib\n"
+              f"done = subprocess.run({command!r}).returncode == 0\n"
+              f"done and pathlib.Path({str(marker)!r}).touch()\n"
+              f"print('[fengchao] demo data ' + ('loaded' if done else 'NOT loaded; rerun make demo'), flush=True)\n")
+    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description="the whole platform on this machine")
+    parser.add_argument("--demo", choices=["none", "small", "full"], default=os.environ.get("DEMO", "small"),
+                        help="demo data to load on first start (default small; DEMO=… works too)")
+    args = parser.parse_args()
     env = environment()
     ensure_rabbitmq(env["AMQP_URI"])
     say("applying migrations")
@@ -109,6 +132,7 @@ def main() -> None:
     seed_demo(env)
 
     children: list[subprocess.Popen] = []
+    helpers: list[subprocess.Popen] = []  # one-off jobs (the demo loader): their end does not stop the platform
 
     def spawn(args: list[str], **extra: str) -> None:
         children.append(subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**env, **extra}))
@@ -130,7 +154,7 @@ def main() -> None:
             return
         stopping = True
         say("stopping…")
-        for child in children:
+        for child in helpers + children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         for child in children:
@@ -163,6 +187,9 @@ def main() -> None:
             say(f"metrics: {url}/metrics; " + ", ".join(
                 f"{service} http://127.0.0.1:{metrics_base + offset}/metrics"
                 for offset, service in enumerate(config.SERVICE_NAMES, start=1)))
+        loader = load_demo(args.demo, env)
+        if loader is not None:
+            helpers.append(loader)
     while not stopping:
         if any(c.poll() is not None for c in children):
             say("a process exited unexpectedly; stopping the rest")

@@ -17,6 +17,7 @@ from services.common.personal_data import check_pseudonym, require_self_or_offic
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.jobs import personal_data
 from services.jobs import applications, employers, events, placements, posts, recommendations, skills, workers
+from services.jobs.batch_entrypoints import BatchEntrypoints
 from services.jobs.desk_entrypoints import DeskEntrypoints
 from services.jobs.models import Application, Base, Placement
 from services.jobs.post_index import PostIndexProvider
@@ -59,7 +60,7 @@ _profile_out = WorkerProfileOut()
 _post_out = JobPostOut()
 
 
-class JobsService(DeskEntrypoints, HealthEntrypoints):
+class JobsService(BatchEntrypoints, DeskEntrypoints, HealthEntrypoints):
     name = "jobs"
 
     ctx = TenantContext()

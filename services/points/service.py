@@ -19,6 +19,7 @@ from services.common.personal_data import check_pseudonym, require_self_or_offic
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 from services.points import personal_data
 from services.points import agreements, awards, board, events, expiry, figures, ledger, redemption
+from services.points.batch_entrypoints import BatchEntrypoints
 from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
 from services.points.schemas import (
     AccountSummary,
@@ -95,7 +96,7 @@ def _publish_redemption(tx: Transaction, event: str, item: Redemption, posting_i
     }), subject=item.id)
 
 
-class PointsService(HealthEntrypoints):
+class PointsService(BatchEntrypoints, HealthEntrypoints):
     name = "points"
 
     ctx = TenantContext()
@@ -414,7 +415,9 @@ class PointsService(HealthEntrypoints):
         with self.db.transaction() as tx:
             item = redemption.create(session=tx.session, ctx=self.ctx, **data)
             _publish_redemption(tx, events.REDEMPTION_CREATED, item, item.hold_posting_id)
-            return RedemptionOut().dump(redemption.view(item, self.ctx, with_qr=True))
+            out = redemption.view(item, self.ctx)
+        # The QR code is drawn after the commit, so the account and stock locks are not held meanwhile.
+        return RedemptionOut().dump({**out, "qr_svg": redemption.qr_svg(out["code"])})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_redemption(self, redemption_id: str) -> dict:

@@ -1,0 +1,1 @@
+"""`make demo`: the demo data set, loaded through the services (see docs/demo.md)."""

@@ -1,0 +1,56 @@
+"""Awards in batches, mixed into PointsService (`self.db`, `self.ctx` are the service's).
+
+A tenant's staff recording many acts at once (the seed loader, or a volunteer team's day sheet)
+would otherwise pay one broker round trip and one transaction per act. Each award goes through
+the same rule as `award` (`awards.manual_award`: staff only, never to oneself, the approval
+threshold, the idempotency key) and publishes the same `points_awarded` event; the batch is one
+transaction, so it posts whole or not at all.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import rpc
+
+from services.common.contracts import load
+from services.common.service import EXPECTED_ERRORS
+from services.points import awards
+from services.points.schemas import ManualAwardIn
+
+MAX_BATCH = 1000
+
+
+class KeyedAwardIn(ManualAwardIn):
+    # In a batch every award names its key, so a rerun of the batch awards nothing twice.
+    idempotency_key = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class AwardBatchIn(Schema):
+    awards = fields.List(fields.Nested(KeyedAwardIn), required=True, validate=validate.Length(1, MAX_BATCH))
+
+
+class AwardBatchOut(Schema):
+    posted = fields.Integer(metadata={"description": "awards posted now"})
+    pending = fields.Integer(metadata={"description": "awards above the threshold, waiting for a second staff member"})
+    unchanged = fields.Integer(metadata={"description": "keys used before: answered with the first result"})
+
+
+class BatchEntrypoints:
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def award_batch(self, payload: dict) -> dict:
+        from services.points.service import _publish_award  # the one event shape, defined with `award`
+
+        data = load(AwardBatchIn(), payload)
+        counts = {"posted": 0, "pending": 0, "unchanged": 0}
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            for item in data["awards"]:
+                outcome, result, created = awards.manual_award(session=tx.session, ctx=self.ctx,  # type: ignore[attr-defined]
+                                                                data=item)
+                if not created:
+                    counts["unchanged"] += 1
+                elif outcome == "posted":
+                    counts["posted"] += 1
+                    _publish_award(tx, result)
+                else:
+                    counts["pending"] += 1
+        return AwardBatchOut().dump(counts)
