@@ -433,12 +433,13 @@ class Loader:
         host = w.communities[0]
         staff = w.staff[host]
         shared = w.communities[1:50]  # a council is shared with at most 49 other communities
-        name = "红茶议事会"
-        council = next((c for c in self._pages(staff, "governance", "list_councils", {}) if c["name"] == name), None)
+        name, description = "红茶议事会", "由物业、业委会、楼道长、快递小哥和居民代表组成的常设议事机制。"
+        # the demo's own council (name and description): a community may already run another one
+        council = next((c for c in self._pages(staff, "governance", "list_councils", {})
+                        if c["name"] == name and c.get("description") == description), None)
         if council is None:
             council = self.call(staff, "governance", "create_council", {
-                "name": name, "theme": "小哥友好社区", "shared_with": shared,
-                "description": "由物业、业委会、楼道长、快递小哥和居民代表组成的常设议事机制。"})
+                "name": name, "theme": "小哥友好社区", "shared_with": shared, "description": description})
         if set(shared) - set(council["shared_with"]):  # a bigger demo than the last run
             council = self.call(staff, "governance", "share_council", council["id"], {
                 "shared_with": sorted(set(council["shared_with"]) | set(shared))[:49]})

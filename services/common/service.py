@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from nameko.rpc import rpc
 
 from services.common.errors import ALL_ERRORS
 from services.common.metrics import ServiceMetrics
+from services.common.personal_data import check_pseudonym, require_self_or_officer
 
 # Errors raised on purpose are logged as warnings by nameko, not as crashes.
 EXPECTED_ERRORS = ALL_ERRORS
@@ -22,3 +25,28 @@ class HealthEntrypoints:
     def ping(self) -> dict:
         self.db.check_connection()  # type: ignore[attr-defined]
         return {"service": self.name, "status": "ok"}
+
+
+class PersonalDataEntrypoints:
+    """Mixed into every service: one person's export and erasure (docs/privacy.md), for the person or staff
+    of the tenant, through the gateway. `personal_data` is the service's own module listing the tables that
+    hold something about a person (`export` and `erase` over them)."""
+
+    personal_data: ModuleType
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def export_person(self, user_id: str) -> dict:
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            return self.personal_data.export(session=tx.session,
+                                             user_id=require_self_or_officer(self.ctx, user_id))  # type: ignore[attr-defined]
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def erase_person(self, user_id: str, pseudonym: str) -> dict:
+        def elsewhere(tenant_id: str):  # shared rows about the person that another tenant owns
+            return self.db.in_tenant(tenant_id,  # type: ignore[attr-defined]
+                                     reason="erasure the person asked for in their community")
+
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            return self.personal_data.erase(
+                session=tx.session, user_id=require_self_or_officer(self.ctx, user_id),  # type: ignore[attr-defined]
+                pseudonym=check_pseudonym(pseudonym), other_tenant=elsewhere)

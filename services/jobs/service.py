@@ -13,8 +13,7 @@ from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.database import Database, utcnow
 from services.common.errors import NotFound
-from services.common.personal_data import check_pseudonym, require_self_or_officer
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.jobs import personal_data
 from services.jobs import applications, employers, events, placements, posts, recommendations, skills, workers
 from services.jobs.batch_entrypoints import BatchEntrypoints
@@ -60,27 +59,13 @@ _profile_out = WorkerProfileOut()
 _post_out = JobPostOut()
 
 
-class JobsService(BatchEntrypoints, DeskEntrypoints, HealthEntrypoints):
+class JobsService(BatchEntrypoints, DeskEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
     name = "jobs"
 
     ctx = TenantContext()
     db = Database(Base)
+    personal_data = personal_data  # the tables holding something about a person
 
-    # --- personal data (docs/privacy.md): the person, or staff of this tenant, through the gateway ----
-
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def export_person(self, user_id: str) -> dict:
-        with self.db.transaction() as tx:
-            return personal_data.export(session=tx.session, user_id=require_self_or_officer(self.ctx, user_id))
-
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def erase_person(self, user_id: str, pseudonym: str) -> dict:
-        def elsewhere(tenant_id: str):  # shared rows about the person that another tenant owns
-            return self.db.in_tenant(tenant_id, reason="erasure the person asked for in their community")
-
-        with self.db.transaction() as tx:
-            return personal_data.erase(session=tx.session, user_id=require_self_or_officer(self.ctx, user_id),
-                                       pseudonym=check_pseudonym(pseudonym), other_tenant=elsewhere)
     post_index = PostIndexProvider()
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

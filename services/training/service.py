@@ -15,8 +15,7 @@ from nameko.rpc import rpc
 from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.errors import Forbidden
-from services.common.personal_data import check_pseudonym, require_self_or_officer
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.training import personal_data
 from services.training import (
     attendance,
@@ -77,27 +76,13 @@ _enrolment_out = EnrolmentOut()
 _certificate_out = CertificateOut()
 
 
-class TrainingService(HealthEntrypoints):
+class TrainingService(PersonalDataEntrypoints, HealthEntrypoints):
     name = "training"
 
     ctx = TenantContext()
     db = TrainingDatabase(Base)
+    personal_data = personal_data  # the tables holding something about a person
 
-    # --- personal data (docs/privacy.md): the person, or staff of this tenant, through the gateway ----
-
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def export_person(self, user_id: str) -> dict:
-        with self.db.transaction() as tx:
-            return personal_data.export(session=tx.session, user_id=require_self_or_officer(self.ctx, user_id))
-
-    @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def erase_person(self, user_id: str, pseudonym: str) -> dict:
-        def elsewhere(tenant_id: str):  # shared rows about the person that another tenant owns
-            return self.db.in_tenant(tenant_id, reason="erasure the person asked for in their community")
-
-        with self.db.transaction() as tx:
-            return personal_data.erase(session=tx.session, user_id=require_self_or_officer(self.ctx, user_id),
-                                       pseudonym=check_pseudonym(pseudonym), other_tenant=elsewhere)
 
     # --- catalogue -------------------------------------------------------------------------------------
 

@@ -78,7 +78,7 @@ def test_failed_attempts_back_off_then_go_to_the_dead_letter_list(gateway_sessio
         with gateway_session.begin():
             jobs = delivery.claim_due(session=gateway_session, limit=10, lease_seconds=30,
                                       now=now + timedelta(hours=attempt))
-            assert len(jobs) == 1 and jobs[0].attempts == attempt and jobs[0].secret == sub.secret
+            assert len(jobs) == 1 and jobs[0].attempts == attempt and jobs[0].secrets == (sub.secret,)
             # leased: not claimable again right away
             assert delivery.claim_due(session=gateway_session, limit=10, lease_seconds=30,
                                       now=now + timedelta(hours=attempt)) == []
