@@ -295,8 +295,8 @@ class Loader:
 
     def _rights_desk(self) -> None:
         """Cases opened by the desk for residents, assigned, worked and concluded (resolved or
-        referred). Cases are confidential and carry no public reference, so what exists is read
-        by count: the planned cases of a community beyond those it already has are opened."""
+        referred). Each carries `source_ref` `demo:<n>`, so a rerun finds its own cases and never
+        touches a case the community's desk opened itself."""
         w, size = self.world, self.size
         by_tenant: dict[str, list[int]] = defaultdict(list)
         for c in range(size.rights_cases):
@@ -306,7 +306,8 @@ class Loader:
             staff = w.staff[tenant]
             self.call(staff, "jobs", "set_desk_member", {"user_id": staff.user_id, "desk_role": "community_lawyer",
                                                          "title": "社区律师工作站"})
-            have = self._pages(staff, "jobs", "list_rights_cases", {})
+            have = [c for c in self._pages(staff, "jobs", "list_rights_cases", {})
+                    if (c.get("source_ref") or "").startswith("demo:")]
             return tenant, have
 
         work: list[tuple[Actor, str | None, dict | None, int]] = []
@@ -315,8 +316,10 @@ class Loader:
             for case in have:
                 if case["status"] not in ("resolved", "referred", "closed"):
                     work.append((staff, case["id"], case, 0))
-            for c in by_tenant[tenant][len(have):]:
-                work.append((staff, None, None, c))
+            opened = {case["source_ref"] for case in have}
+            for c in by_tenant[tenant]:
+                if f"demo:{c}" not in opened:
+                    work.append((staff, None, None, c))
         offset = size.workers  # the people helped are others than those placed
 
         def case(item):
@@ -328,7 +331,7 @@ class Loader:
                 category = CASE_KINDS[c % len(CASE_KINDS)]
                 row = self.call(staff, "jobs", "open_rights_case", {
                     "category": category[0], "summary": category[1], "source": "staff",
-                    "person_user_id": person[1]})
+                    "source_ref": f"demo:{c}", "person_user_id": person[1]})
                 case_id, status = row["id"], row["status"]
             if status == "open":
                 status = self.call(staff, "jobs", "assign_rights_case", case_id,

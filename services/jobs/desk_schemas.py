@@ -235,6 +235,7 @@ class CaseSummaryOut(Schema):
     person_user_id = fields.String(allow_none=True)
     category = fields.String(metadata={"enum": list(CATEGORIES)})
     source = fields.String()
+    source_ref = fields.String(allow_none=True, metadata={"description": "what the case came from, e.g. the placement"})
     status = fields.String(metadata={"enum": list(CASE_STATUSES)})
     suggested_desk_role = fields.String()
     assignee_user_id = fields.String(allow_none=True)
