@@ -191,30 +191,56 @@ def manual_award(*, session: Session, ctx: CallContext, data: dict[str, Any],
     at once ("posted"); above it a request waits for another staff member ("pending").
     Returns (outcome, posting or request, whether it is new). The same idempotency key
     answers with the first result."""
+    return manual_awards(session=session, ctx=ctx, items=[data], now=now)[0]
+
+
+def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, Any]],
+                  now: datetime | None = None) -> list[tuple[str, Posting | AwardRequest, bool]]:
+    """`manual_award` for each item, in order, with one read per table for all of them (a
+    volunteer team's day sheet). A key repeated within `items` answers with its first result."""
     actor = ledger.require_staff(ctx)
     now = now or utcnow()
-    if data["user_id"] == actor:
+    if any(data["user_id"] == actor for data in items):
         raise Forbidden("不能给自己发放积分 / You cannot award points to yourself")
-    key = data.get("idempotency_key")
-    if key:  # a key the caller chose may have been used before; a fresh one cannot have been
-        request = session.scalar(select(AwardRequest).where(AwardRequest.idempotency_key == key))
-        if request is not None:
-            return "pending", request, False
-        existing = ledger.find_posting(session=session, source="manual", key=key)
-        if existing is not None:
-            return "posted", ledger.same_kind(existing, "award"), False
-    else:
-        key = new_id()
-    if data["amount"] > ledger.settings(session=session).approval_threshold:
-        request = AwardRequest(idempotency_key=key, user_id=data["user_id"], amount=data["amount"],
-                               category=data["category"], reason=data["reason"], requested_by=actor, created_at=now)
-        session.add(request)
-        session.flush()
-        return "pending", request, True
-    posting, created = ledger.award(
-        session=session, user_id=data["user_id"], amount=data["amount"], category=data["category"], source="manual",
-        key=key, memo=data["reason"], created_by=actor, occurred_at=data.get("occurred_at") or now, now=now)
-    return "posted", posting, created
+    # A key the caller chose may have been used before; a fresh one cannot have been.
+    keys = [data.get("idempotency_key") or new_id() for data in items]
+    chosen = sorted({data["idempotency_key"] for data in items if data.get("idempotency_key")})
+    requests: dict[str, AwardRequest] = {}
+    for start in range(0, len(chosen), 500):
+        requests.update((r.idempotency_key, r) for r in session.scalars(
+            select(AwardRequest).where(AwardRequest.idempotency_key.in_(chosen[start:start + 500]))))
+    postings = ledger.find_postings(session=session, keys=[("manual", key) for key in chosen])
+    threshold = ledger.settings(session=session).approval_threshold
+    outcomes: list[tuple[str, Posting | AwardRequest, bool] | None] = [None] * len(items)
+    first_with_key: dict[str, int] = {}
+    to_post: list[tuple[int, ledger.NewAward]] = []
+    for index, (data, key) in enumerate(zip(items, keys)):
+        if key in first_with_key:
+            continue  # answered below with the first item's result
+        first_with_key[key] = index
+        if key in requests:
+            outcomes[index] = ("pending", requests[key], False)
+        elif ("manual", key) in postings:
+            outcomes[index] = ("posted", ledger.same_kind(postings[("manual", key)], "award"), False)
+        elif data["amount"] > threshold:
+            request = AwardRequest(idempotency_key=key, user_id=data["user_id"], amount=data["amount"],
+                                   category=data["category"], reason=data["reason"], requested_by=actor,
+                                   created_at=now)
+            session.add(request)
+            outcomes[index] = ("pending", request, True)
+        else:
+            to_post.append((index, ledger.NewAward(
+                user_id=data["user_id"], amount=data["amount"], category=data["category"], source="manual", key=key,
+                memo=data["reason"], created_by=actor, occurred_at=data.get("occurred_at") or now)))
+    session.flush()
+    posted = ledger.award_many(session=session, awards=[new for _index, new in to_post], now=now)
+    for (index, _new), (posting, created) in zip(to_post, posted):
+        outcomes[index] = ("posted", posting, created)
+    for index, key in enumerate(keys):
+        first = outcomes[first_with_key[key]]
+        if outcomes[index] is None and first is not None:
+            outcomes[index] = (first[0], first[1], False)
+    return outcomes  # type: ignore[return-value]
 
 
 def _pending_request(session: Session, request_id: str) -> AwardRequest:

@@ -2,9 +2,10 @@
 
 A tenant's staff recording many acts at once (the seed loader, or a volunteer team's day sheet)
 would otherwise pay one broker round trip and one transaction per act. Each award goes through
-the same rule as `award` (`awards.manual_award`: staff only, never to oneself, the approval
+the same rules as `award` (`awards.manual_awards`: staff only, never to oneself, the approval
 threshold, the idempotency key) and publishes the same `points_awarded` event; the batch is one
-transaction, so it posts whole or not at all.
+transaction, so it posts whole or not at all, and its reads and inserts are one statement per
+table for the whole batch.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ class BatchEntrypoints:
         data = load(AwardBatchIn(), payload)
         counts = {"posted": 0, "pending": 0, "unchanged": 0}
         with self.db.transaction() as tx:  # type: ignore[attr-defined]
-            for item in data["awards"]:
-                outcome, result, created = awards.manual_award(session=tx.session, ctx=self.ctx,  # type: ignore[attr-defined]
-                                                                data=item)
+            outcomes = awards.manual_awards(session=tx.session, ctx=self.ctx,  # type: ignore[attr-defined]
+                                            items=data["awards"])
+            for outcome, result, created in outcomes:
                 if not created:
                     counts["unchanged"] += 1
                 elif outcome == "posted":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -101,6 +102,28 @@ def member_account(*, session: Session, user_id: str) -> Account:
     return account(session=session, kind=MEMBER, owner_id=user_id)
 
 
+def member_accounts(*, session: Session, user_ids: Sequence[str]) -> dict[str, Account]:
+    """`member_account` for many people: one read, and one insert for those who have none yet."""
+    if session.info.get(_PENDING):
+        apply_pending(session)
+    wanted = sorted(set(user_ids))
+    found: dict[str, Account] = {}
+    for start in range(0, len(wanted), 500):
+        for held in session.scalars(select(Account).where(Account.kind == MEMBER,
+                                                          Account.owner_id.in_(wanted[start:start + 500]))):
+            found[held.owner_id] = held
+    missing = [Account(kind=MEMBER, owner_id=user_id, balance=0) for user_id in wanted if user_id not in found]
+    if missing:
+        try:
+            with session.begin_nested():
+                session.add_all(missing)
+            found.update((held.owner_id, held) for held in missing)
+        except IntegrityError:  # someone's first points arrived meanwhile: one at a time, as `member_account` does
+            found.update((user_id, member_account(session=session, user_id=user_id))
+                         for user_id in wanted if user_id not in found)
+    return found
+
+
 def find_member_account(*, session: Session, user_id: str) -> Account | None:
     return session.scalar(select(Account).where(Account.kind == MEMBER, Account.owner_id == user_id))
 
@@ -158,6 +181,25 @@ def _check_legs(legs: Sequence[Leg]) -> None:
         raise LedgerCorrupt("A posting's entries must sum to zero")
 
 
+@dataclass(frozen=True)
+class PostingSpec:
+    """One balanced posting to write: its legs, and what it says about itself."""
+
+    kind: str
+    source: str
+    key: str
+    legs: Sequence[Leg]
+    amount: int
+    user_id: str | None = None
+    category: str | None = None
+    rule_id: str | None = None
+    reference: str | None = None
+    reverses_id: str | None = None
+    memo: str | None = None
+    created_by: str | None = None
+    occurred_at: datetime | None = None
+
+
 def post(*, session: Session, kind: str, source: str, key: str, legs: Sequence[Leg], amount: int,
          user_id: str | None = None, category: str | None = None, rule_id: str | None = None,
          reference: str | None = None, reverses_id: str | None = None, memo: str | None = None,
@@ -166,50 +208,106 @@ def post(*, session: Session, kind: str, source: str, key: str, legs: Sequence[L
     """Write one balanced posting. Returns (posting, True), or (the first posting, False) when
     (source, key) was used before. Refuses (Conflict, nothing written) when a personal account
     would go below zero."""
-    _check_legs(legs)
+    spec = PostingSpec(kind=kind, source=source, key=key, legs=legs, amount=amount, user_id=user_id,
+                       category=category, rule_id=rule_id, reference=reference, reverses_id=reverses_id, memo=memo,
+                       created_by=created_by, occurred_at=occurred_at)
+    return post_many(session=session, specs=[spec], now=now)[0]
+
+
+def find_postings(*, session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Posting]:
+    """The postings already written under these (source, key) pairs, in one query per source."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for source, key in keys:
+        by_source[source].append(key)
+    found: dict[tuple[str, str], Posting] = {}
+    for source, source_keys in by_source.items():
+        for start in range(0, len(source_keys), 500):
+            for posting in session.scalars(select(Posting).where(
+                    Posting.source == source, Posting.idempotency_key.in_(source_keys[start:start + 500]))):
+                found[(posting.source, posting.idempotency_key)] = posting
+    return found
+
+
+def post_many(*, session: Session, specs: Sequence[PostingSpec],
+              now: datetime | None = None) -> list[tuple[Posting, bool]]:
+    """Write balanced postings in one go, under the same rules as one at a time, in order: each
+    is checked against the balances the ones before it left. Returns, per spec, (posting, True)
+    or (the first posting, False) when its (source, key) was used before, in the database or
+    earlier in `specs`. Refuses all (Conflict, nothing written) when any personal account would
+    go below zero at any step.
+
+    The reads, the locks and the inserts are one statement per table for the whole call, not per
+    posting: a day sheet of a thousand volunteer acts costs a handful of round trips."""
+    for spec in specs:
+        _check_legs(spec.legs)
     now = now or utcnow()
-    existing = find_posting(session=session, source=source, key=key)
-    if existing is not None:
-        return same_kind(existing, kind), False
+    first_of: dict[tuple[str, str], int] = {}
+    for index, spec in enumerate(specs):
+        first_of.setdefault((spec.source, spec.key), index)
+    written: dict[int, Posting] = {}
+    while True:
+        existing = find_postings(session=session, keys=list(first_of))
+        fresh = [index for pair, index in first_of.items() if pair not in existing]
+        personal = {a.id: a for a in lock(session=session, accounts=[
+            leg_account for index in fresh for leg_account, _amount in specs[index].legs
+            if leg_account.kind in PERSONAL_KINDS])}
+        running = {account_id: held.balance for account_id, held in personal.items()}
+        for index in sorted(fresh):
+            deltas: dict[str, int] = defaultdict(int)
+            for leg_account, leg_amount in specs[index].legs:
+                deltas[leg_account.id] += leg_amount
+            for account_id, delta in deltas.items():
+                if account_id in running:
+                    if running[account_id] + delta < 0:
+                        raise Conflict("积分不足 / Not enough points",
+                                       {"state": "insufficient", "available": running[account_id],
+                                        "required": -delta})
+                    running[account_id] += delta
+        postings = {index: Posting(
+            trace_number=new_trace_number(now), kind=specs[index].kind, source=specs[index].source,
+            idempotency_key=specs[index].key, amount=specs[index].amount, user_id=specs[index].user_id,
+            category=specs[index].category, rule_id=specs[index].rule_id, reference=specs[index].reference,
+            reverses_id=specs[index].reverses_id, memo=specs[index].memo, created_by=specs[index].created_by,
+            occurred_at=specs[index].occurred_at or now, created_at=now) for index in sorted(fresh)}
+        try:
+            with session.begin_nested():
+                session.add_all(postings.values())
+        except IntegrityError:
+            # A key committed meanwhile (a concurrent retry): read again, and answer those with the
+            # first posting. Unless nothing new was found: then it was no key, and it stands.
+            if not set(find_postings(session=session, keys=list(first_of))) - set(existing):
+                raise
+            continue
+        written = postings
+        break
 
-    deltas: dict[str, int] = defaultdict(int)
-    by_id: dict[str, Account] = {}
-    for leg_account, leg_amount in legs:
-        deltas[leg_account.id] += leg_amount
-        by_id[leg_account.id] = leg_account
-    personal = {a.id: a for a in lock(session=session, accounts=[a for a in by_id.values()
-                                                                if a.kind in PERSONAL_KINDS])}
-    for account_id, locked in personal.items():
-        if locked.balance + deltas[account_id] < 0:
-            raise Conflict("积分不足 / Not enough points",
-                           {"state": "insufficient", "available": locked.balance, "required": -deltas[account_id]})
-
-    posting = Posting(trace_number=new_trace_number(now), kind=kind, source=source, idempotency_key=key,
-                      amount=amount, user_id=user_id, category=category, rule_id=rule_id, reference=reference,
-                      reverses_id=reverses_id, memo=memo, created_by=created_by, occurred_at=occurred_at or now,
-                      created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(posting)
-    except IntegrityError:
-        # The same key committed meanwhile (a concurrent retry): answer with the first posting.
-        existing = find_posting(session=session, source=source, key=key)
-        if existing is None:
-            raise
-        return same_kind(existing, kind), False
-
-    for leg_account, leg_amount in legs:
-        balance_after = None
-        if leg_account.id in personal:
-            held = personal[leg_account.id]
-            held.balance += leg_amount
-            balance_after = held.balance
-        session.add(Entry(posting_id=posting.id, account_id=leg_account.id, amount=leg_amount,
-                          balance_after=balance_after, created_at=now))
+    tenant_own_deltas: dict[str, int] = defaultdict(int)
+    entries = []
+    for index in sorted(written):
+        for leg_account, leg_amount in specs[index].legs:
+            balance_after = None
+            if leg_account.id in personal:
+                held = personal[leg_account.id]
+                held.balance += leg_amount
+                balance_after = held.balance
+            else:
+                tenant_own_deltas[leg_account.id] += leg_amount
+            entries.append(Entry(posting_id=written[index].id, account_id=leg_account.id, amount=leg_amount,
+                                 balance_after=balance_after, created_at=now))
+    session.add_all(entries)
     session.flush()
-    for account_id in sorted(set(by_id) - set(personal)):
-        _defer_increment(session, account_id, deltas[account_id])
-    return posting, True
+    for account_id in sorted(tenant_own_deltas):
+        _defer_increment(session, account_id, tenant_own_deltas[account_id])
+
+    results = []
+    for index, spec in enumerate(specs):
+        first = first_of[(spec.source, spec.key)]
+        if first == index and index in written:
+            results.append((written[index], True))
+        else:
+            original = written.get(first) or existing[(spec.source, spec.key)]
+            results.append((same_kind(original, spec.kind), False))
+    return results
 
 
 # The tenant's own accounts are touched by nearly every posting (every award moves the issuance
@@ -315,27 +413,56 @@ def give_back_lots(*, session: Session, drawn_by: str, posting: Posting) -> None
 # --- awards and reversals ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewAward:
+    """Points to issue to a person for an act."""
+
+    user_id: str
+    amount: int
+    category: str
+    source: str
+    key: str
+    rule_id: str | None = None
+    reference: str | None = None
+    memo: str | None = None
+    created_by: str | None = None
+    occurred_at: datetime | None = None
+
+
 def award(*, session: Session, user_id: str, amount: int, category: str, source: str, key: str,
           rule_id: str | None = None, reference: str | None = None, memo: str | None = None,
           created_by: str | None = None, occurred_at: datetime | None = None,
           now: datetime | None = None) -> tuple[Posting, bool]:
     """Issue points to a person: issuance → member, and a lot that expires after the tenant's
     `expiry_months`, counted from the act."""
-    if not isinstance(amount, int) or amount <= 0 or amount > MAX_AMOUNT:
-        raise LedgerCorrupt(f"An award must be a positive whole number of points: {amount!r}")
+    new = NewAward(user_id=user_id, amount=amount, category=category, source=source, key=key, rule_id=rule_id,
+                   reference=reference, memo=memo, created_by=created_by, occurred_at=occurred_at)
+    return award_many(session=session, awards=[new], now=now)[0]
+
+
+def award_many(*, session: Session, awards: Sequence[NewAward],
+               now: datetime | None = None) -> list[tuple[Posting, bool]]:
+    """`award` for many acts at once (a day sheet, a seed): the same postings and lots, each
+    (posting, created) in order, with one statement per table instead of one per act."""
+    for new in awards:
+        if not isinstance(new.amount, int) or new.amount <= 0 or new.amount > MAX_AMOUNT:
+            raise LedgerCorrupt(f"An award must be a positive whole number of points: {new.amount!r}")
+    if not awards:
+        return []
     now = now or utcnow()
-    occurred_at = occurred_at or now
-    member = member_account(session=session, user_id=user_id)
-    posting, created = post(
-        session=session, kind="award", source=source, key=key,
-        legs=[(issuance(session=session), -amount), (member, amount)], amount=amount, user_id=user_id,
-        category=category, rule_id=rule_id, reference=reference, memo=memo, created_by=created_by,
-        occurred_at=occurred_at, now=now,
-    )
-    if created:
-        add_lot(session=session, member=member, posting=posting, amount=amount, earned_at=occurred_at,
-                expiry_months=settings(session=session).expiry_months)
-    return posting, created
+    members = member_accounts(session=session, user_ids=[new.user_id for new in awards])
+    source_account = issuance(session=session)
+    results = post_many(session=session, now=now, specs=[PostingSpec(
+        kind="award", source=new.source, key=new.key,
+        legs=[(source_account, -new.amount), (members[new.user_id], new.amount)], amount=new.amount,
+        user_id=new.user_id, category=new.category, rule_id=new.rule_id, reference=new.reference, memo=new.memo,
+        created_by=new.created_by, occurred_at=new.occurred_at or now) for new in awards])
+    expiry_months = settings(session=session).expiry_months
+    for new, (posting, created) in zip(awards, results):
+        if created:
+            add_lot(session=session, member=members[new.user_id], posting=posting, amount=new.amount,
+                    earned_at=new.occurred_at or now, expiry_months=expiry_months)
+    return results
 
 
 def reverse(*, session: Session, ctx: CallContext, posting_id: str, reason: str,

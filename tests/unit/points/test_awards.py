@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from services.common.contracts import load
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.points import awards, ledger
-from services.points.models import AwardRequest, Posting
+from services.points.models import Account, AwardRequest, Entry, Lot, Posting
 from services.points.schemas import ManualAwardIn, RuleIn
 from tests.unit.points.conftest import NOW, ctx
 
@@ -202,3 +202,56 @@ def test_the_threshold_is_the_tenants_own(bank):
         ledger.settings(session=session).approval_threshold = 1000
     outcome, _posting, _ = _manual(session, actor=ctx("dongxin", "u-b-staff", "staff"), amount=900)
     assert outcome == "posted"
+
+
+# --- a day sheet: many manual awards in one call --------------------------------------------------
+
+
+def _sheet(session, items, actor=STAFF):
+    payloads = [load(ManualAwardIn(), {"category": "volunteer", "reason": "社区清扫 / Street sweeping", **item})
+                for item in items]
+    with session.begin():
+        return awards.manual_awards(session=session, ctx=actor, items=payloads, now=NOW)
+
+
+def test_a_day_sheet_posts_what_the_same_awards_one_at_a_time_would(bank):
+    sheet = [{"user_id": "u-wang", "amount": 30, "idempotency_key": "a"},
+             {"user_id": "u-li", "amount": 20, "idempotency_key": "b"},
+             {"user_id": "u-wang", "amount": 15, "idempotency_key": "c"},
+             {"user_id": "u-zhao", "amount": 500, "idempotency_key": "d"},   # above the threshold: waits
+             {"user_id": "u-li", "amount": 99, "idempotency_key": "b"}]      # a repeated key: the first result
+    batched, single = bank("xiangyang"), bank("dongxin")
+    outcomes = _sheet(batched, sheet)
+    one_by_one = [_sheet(single, [item])[0] for item in sheet]
+    assert [(o, created) for o, _r, created in outcomes] == [(o, created) for o, _r, created in one_by_one] == [
+        ("posted", True), ("posted", True), ("posted", True), ("pending", True), ("posted", False)]
+    assert outcomes[4][1].id == outcomes[1][1].id and outcomes[4][1].amount == 20
+    for session in (batched, single):
+        with session.begin():
+            balances = {a.owner_id: a.balance for a in session.scalars(select(Account).where(Account.kind == "member"))}
+            running = [e.balance_after for e in session.scalars(select(Entry).where(Entry.balance_after.is_not(None))
+                                                                .order_by(Entry.seq))]
+            lots = sorted(session.scalars(select(Lot.remaining)))
+            assert ledger.check(session=session)["ok"]
+            assert ledger.issuance(session=session).balance == -65
+        assert balances == {"u-wang": 45, "u-li": 20}  # u-zhao's 500 waits for a second staff member
+        assert running == [30, 20, 45] and lots == [15, 20, 30]
+
+
+def test_a_day_sheet_sent_again_awards_nothing_twice(bank):
+    session = bank("xiangyang")
+    sheet = [{"user_id": f"u-{n}", "amount": 10, "idempotency_key": f"sheet-{n}"} for n in range(40)]
+    assert all(created for _o, _r, created in _sheet(session, sheet[:25]))  # the first 25 went through before
+    again = _sheet(session, sheet)
+    assert [created for _o, _r, created in again] == [False] * 25 + [True] * 15
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Posting)) == 40
+        assert ledger.issuance(session=session).balance == -400 and ledger.check(session=session)["ok"]
+
+
+def test_a_day_sheet_with_an_award_to_oneself_posts_nothing(bank):
+    session = bank("xiangyang")
+    with pytest.raises(Forbidden):
+        _sheet(session, [{"user_id": "u-wang", "amount": 10}, {"user_id": "u-staff", "amount": 10}])
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Posting)) == 0

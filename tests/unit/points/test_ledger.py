@@ -144,6 +144,21 @@ def test_a_personal_account_never_goes_below_zero(bank):
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 10
 
 
+def test_postings_written_together_are_each_checked_against_what_the_ones_before_left(bank):
+    session = bank("xiangyang")
+    _award(session, amount=30)
+    with pytest.raises(Conflict) as caught, session.begin():
+        member = ledger.find_member_account(session=session, user_id="u-wang")
+        holding = ledger.holding(session=session)
+        ledger.post_many(session=session, now=NOW, specs=[
+            ledger.PostingSpec(kind="hold", source="t", key=f"spend-{n}", amount=20, legs=[(member, -20), (holding, 20)])
+            for n in range(2)])
+    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 20}
+    with session.begin():  # all or nothing: the first spend did not stay either
+        assert ledger.find_member_account(session=session, user_id="u-wang").balance == 30
+        assert session.scalar(select(func.count()).select_from(Posting)) == 1
+
+
 def test_the_check_proves_balances_equal_entries_and_finds_a_tampered_balance(bank):
     session = bank("xiangyang")
     _award(session, key="a")
