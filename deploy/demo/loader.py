@@ -662,7 +662,7 @@ class Loader:
             batches[person.tenant_id].append({
                 "user_id": user_id, "amount": 10 + rng.randint(0, 4) * 5, "category": category, "reason": reason,
                 "occurred_at": iso(NOW - timedelta(days=rng.randint(1, 300))),
-                "idempotency_key": f"demo-act-{act}"})
+                "idempotency_key": f"demo-{size.name}-act-{act}"})  # act N of another size is another act
         # Batches of different communities side by side: each award moves its community's issuance account,
         # so two batches of one community would wait on each other's row lock.
         work = [(tenant, items[k:k + 200]) for k in range(0, max(map(len, batches.values()), default=0), 200)
