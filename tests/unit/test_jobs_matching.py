@@ -5,8 +5,10 @@ import random
 from datetime import datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from services.jobs import matching
+from services.jobs.models import JobPost
 from services.jobs.post_index import PostIndex
 
 SCHOOL_HOURS = [{"weekday": d, "start": "09:00", "end": "15:00"} for d in range(1, 6)]
@@ -222,3 +224,85 @@ def test_the_bounding_box_never_drops_a_post_the_reference_scorer_keeps(indexed,
         expected[post["id"]] = match.score
     assert expected, "the fixture should leave some posts in reach"
     assert {c.post_id: c.score for c in got} == pytest.approx(expected, abs=1e-6)
+
+
+def minute_by_minute_hour_slots(windows) -> frozenset[int]:
+    """The rule of `hour_slots` spelled out minute by minute: an hour counts when windows cover at
+    least 30 of its minutes (overlapping windows count twice)."""
+    covered: dict[int, int] = {}
+    for window in windows:
+        day = int(window["weekday"]) - 1
+        start_h, start_m = (int(x) for x in window["start"].split(":"))
+        end_h, end_m = (int(x) for x in window["end"].split(":"))
+        for minute in range(start_h * 60 + start_m, end_h * 60 + end_m):
+            slot = day * 24 + minute // 60
+            covered[slot] = covered.get(slot, 0) + 1
+    return frozenset(slot for slot, minutes in covered.items() if minutes >= 30)
+
+
+def test_hour_slots_counts_an_hour_from_half_of_it_as_a_minute_by_minute_count_does():
+    rng = random.Random(168)
+    assert matching.hour_slots([{"weekday": 1, "start": "08:30", "end": "09:29"}]) == frozenset({8})
+    assert matching.hour_slots([{"weekday": 2, "start": "08:31", "end": "09:29"}]) == frozenset()
+    for _ in range(2000):
+        windows = []
+        for _ in range(rng.randint(0, 3)):  # empty, reversed and overlapping windows included
+            start, end = rng.randint(0, 1439), rng.randint(0, 1439)
+            if rng.random() < 0.8:
+                start, end = min(start, end), max(start, end)
+            windows.append({"weekday": rng.randint(1, 7), "start": f"{start // 60:02d}:{start % 60:02d}",
+                            "end": f"{end // 60:02d}:{end % 60:02d}"})
+        assert matching.hour_slots(windows) == minute_by_minute_hour_slots(windows), windows
+
+
+def test_a_recommendation_answer_is_what_its_schema_dumps_with_only_valid_certificates_counted(jobs_sessions):
+    """for_worker builds its answer directly (marshmallow's dump of 20 posts was a third of the service's
+    time): every post, score and explanation must equal PostRecommendationList's dump, field for field."""
+    from datetime import timedelta
+
+    from services.common.contracts import load
+    from services.common.database import utcnow
+    from services.jobs import employers, posts, recommendations, workers
+    from services.jobs.post_index import IndexLoader
+    from services.jobs.schemas import (CertificateCreate, EmployerCreate, JobPostCreate, PostRecommendationList,
+                                       WorkerProfileCreate)
+    from tests.unit.conftest import ctx
+
+    alliance, home = jobs_sessions("alliance"), jobs_sessions("xiangyang")
+    staff, person = ctx("alliance", "s", "staff"), ctx("xiangyang", "u-worker", "resident")
+    with alliance.begin():
+        employer = employers.register(session=alliance, ctx=staff, data=load(EmployerCreate(), {"name": "E"}))
+        employers.decide(session=alliance, ctx=staff, employer_id=employer.id, status="verified")
+        for payload in (
+            {"title": "全字段", "description": "仓库", "job_type": "part_time", "pay_amount": 25, "pay_period": "hour",
+             "headcount": 3, "area": "康桥", "lat": 30.35, "lng": 120.15, "required_skills": ["forklift"],
+             "preferred_skills": ["packing"], "required_certificates": ["forklift"],
+             "target_groups": ["veteran"], "benefits": ["meals", "dorm"],
+             "shifts": [{"weekday": 2, "start": "09:00", "end": "15:30"}],
+             "expires_at": (utcnow() + timedelta(days=3)).isoformat(),
+             "visibility": {"scope": "tenants", "tenants": ["xiangyang", "dongxin"]}},
+            {"title": "无地点", "job_type": "gig", "pay_amount": 3, "pay_period": "piece", "visibility": {"scope": "all"}},
+        ):
+            post = posts.create(session=alliance, ctx=staff, data=load(JobPostCreate(), {"employer_id": employer.id,
+                                                                                          **payload}))
+            posts.open_post(session=alliance, ctx=staff, post_id=post.id)
+    with home.begin():
+        worker = workers.register(session=home, ctx=person, data=load(WorkerProfileCreate(), {
+            "display_name": "王师傅", "phone": "13900000001", "skills": ["forklift"], "home_lat": 30.34,
+            "home_lng": 120.15, "commute_radius_km": 5, "groups": ["veteran"],
+            "availability": [{"weekday": 2, "start": "08:00", "end": "12:00"}]}))
+        for skill, expires in (("forklift", utcnow() - timedelta(days=1)), ("packing", None)):
+            workers.add_certificate(session=home, ctx=person, worker_id=worker.id, data=load(CertificateCreate(), {
+                "name": skill, "skill": skill, "expires_at": expires and expires.isoformat()}))
+    loader = IndexLoader(alliance.get_bind(), PostIndex())
+    loader.refresh()
+
+    with home.begin():
+        answer = recommendations.for_worker(session=home, ctx=person, index=loader.index, query={"limit": 20})
+        rows = {p.id: p for p in home.scalars(select(JobPost))}
+        schema_view = PostRecommendationList().dump({"considered": answer["considered"], "items": [
+            {**item, "post": posts.out(rows[item["post"]["id"]])} for item in answer["items"]]})
+    assert len(answer["items"]) == 2 and answer == schema_view
+    full = next(item for item in answer["items"] if item["post"]["title"] == "全字段")
+    certificates = next(part for part in full["explanation"] if part["part"] == "certificates")
+    assert certificates["missing"] == ["forklift"], "an expired certificate does not count"
