@@ -306,3 +306,47 @@ def test_a_recommendation_answer_is_what_its_schema_dumps_with_only_valid_certif
     full = next(item for item in answer["items"] if item["post"]["title"] == "全字段")
     certificates = next(part for part in full["explanation"] if part["part"] == "certificates")
     assert certificates["missing"] == ["forklift"], "an expired certificate does not count"
+
+
+@pytest.mark.parametrize("limit, filters", [(5, {}), (20, {}), (20, {"within_my_hours": True}),
+                                            (10, {"job_type": "gig", "min_daily_pay": 150}), (1, {})])
+@pytest.mark.parametrize("first_rows", [256, 4])
+def test_scoring_in_full_only_the_posts_that_can_reach_the_list_keeps_the_reference_top(limit, filters, first_rows,
+                                                                                        monkeypatch):
+    """Beyond a few hundred rows in reach, the index scores schedule and groups only for rows whose ceiling
+    reaches the best found so far; the list must still be the reference scorer's best, in order. (A first
+    batch of 4 rows leaves most of the work to the ceiling.)"""
+    from services.jobs import post_index
+
+    monkeypatch.setattr(post_index, "PRUNE_FIRST_ROWS", first_rows)
+    rng = random.Random(limit)
+    index = PostIndex()
+    posts = [random_post(rng, i, "alliance", "*") for i in range(3000)]
+    for post in posts:
+        post["target_groups"] = rng.sample(["full_time_mother", "veteran", "older_job_seeker"], rng.randint(0, 2))
+        index.upsert(post)
+    for e in range(7):
+        index.set_employer_reliability(f"e{e}", matching.reliability(e, 6 - e))
+    for worker in (
+        matching.WorkerFacts(
+            skills=frozenset({"cashier", "forklift"}), certificate_skills=frozenset({"forklift"}),
+            hours=matching.hour_slots([{"weekday": d, "start": "08:00", "end": "16:00"} for d in range(1, 6)]),
+            lat=30.34, lng=120.16, radius_km=6.0, expected_daily_pay=200, groups=frozenset({"veteran"})),
+        matching.WorkerFacts(skills=frozenset({"cooking"}), certificate_skills=frozenset(), hours=frozenset(),
+                             lat=None, lng=None, radius_km=5.0, expected_daily_pay=None, groups=frozenset()),
+    ):
+        got, _ = index.recommend(worker, tenant_id="xiangyang", limit=limit, **filters)
+        expected = []
+        for post in posts:
+            match = matching.score(worker, reference_facts(post, matching.reliability(
+                int(post["employer_id"][1:]), 6 - int(post["employer_id"][1:]))))
+            pay = matching.daily_pay(post["pay_amount"], post["pay_period"])
+            if not match.within_radius or ("job_type" in filters and post["job_type"] != filters["job_type"]) or (
+                    "min_daily_pay" in filters and (pay is None or pay < filters["min_daily_pay"])):
+                continue
+            if filters.get("within_my_hours") and not matching.hour_slots(post["shifts"]) <= worker.hours:
+                continue
+            expected.append(match.score)
+        expected = sorted(expected, reverse=True)[:limit]
+        assert len(expected) == limit
+        assert [c.score for c in got] == pytest.approx(expected, abs=1e-6)
