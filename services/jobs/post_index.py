@@ -234,6 +234,8 @@ class PostIndex:
         considered = int(np.count_nonzero(mask))
         if not considered:
             return [], 0
+        if limit < 1:
+            return [], considered
         n = self.size
         radius = worker.radius_km
         located = worker.lat is not None and worker.lng is not None
