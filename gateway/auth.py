@@ -28,13 +28,13 @@ def load_principal() -> None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("Use 'Authorization: Bearer <token>'")
-        # A short transaction of its own, so the route starts with a clean session.
-        with db.session().begin():
-            g.principal = identity.verify_access_token(session=db.session(), settings=settings.tokens,
+        # A session of its own, so the route starts with a clean one.
+        with db.credential_check() as checking:
+            g.principal = identity.verify_access_token(session=checking, settings=settings.tokens,
                                                        token=token.strip())
     elif api_key := request.headers.get(API_KEY_HEADER):
-        with db.session().begin():
-            g.principal = identity.verify_api_key(session=db.session(), secret=api_key)
+        with db.credential_check() as checking:
+            g.principal = identity.verify_api_key(session=checking, secret=api_key)
     if g.principal is not None:
         _check_named_tenant(g.principal)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from flask import current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,12 +15,22 @@ class IdentityStore:
     def __init__(self, url: str):
         self.engine = make_engine(url, pool_size=8)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; each connection checked out through it runs in autocommit until it goes back.
+        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["fengchao.identity"].factory()
     return g.db_session
+
+
+@contextmanager
+def credential_check() -> Iterator[Session]:
+    """A session for the credential check every request makes (one read statement): in autocommit, so
+    the check costs that statement's round trip and no BEGIN and COMMIT around it. Never for writes."""
+    with Session(bind=current_app.extensions["fengchao.identity"].autocommit_engine) as checking:
+        yield checking
 
 
 def close_session(_exc=None) -> None:

@@ -37,8 +37,8 @@ def load_cookie_principal() -> None:
     access = request.cookies.get(ACCESS_COOKIE)
     if access:
         try:
-            with db.session().begin():
-                g.principal = identity.verify_access_token(session=db.session(), settings=_tokens(), token=access)
+            with db.credential_check() as checking:
+                g.principal = identity.verify_access_token(session=checking, settings=_tokens(), token=access)
             return
         except Unauthenticated:
             pass
@@ -55,8 +55,8 @@ def load_cookie_principal() -> None:
         except Unauthenticated:
             g.web_clear_cookies = True
             return
-        with db.session().begin():
-            g.principal = identity.verify_access_token(session=db.session(), settings=_tokens(),
+        with db.credential_check() as checking:
+            g.principal = identity.verify_access_token(session=checking, settings=_tokens(),
                                                        token=pair["access_token"])
         g.web_new_tokens = pair
     elif access:

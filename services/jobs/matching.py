@@ -36,9 +36,14 @@ def hour_slots(windows: Iterable[dict]) -> frozenset[int]:
         day = int(window["weekday"]) - 1
         start = _minutes(window["start"])
         end = _minutes(window["end"])
-        for minute in range(start, end):
-            slot = day * 24 + minute // 60
-            covered[slot] = covered.get(slot, 0) + 1
+        if end <= start:
+            continue  # an empty (or reversed) window covers nothing
+        # Minutes of the window inside each hour it touches (overlapping windows add up);
+        # per hour, not per minute: this runs for every post the index loads.
+        for hour in range(start // 60, -(-end // 60)):
+            inside = min(end, hour * 60 + 60) - max(start, hour * 60)
+            slot = day * 24 + hour
+            covered[slot] = covered.get(slot, 0) + inside
     return frozenset(slot for slot, minutes in covered.items() if minutes >= 30)
 
 

@@ -38,6 +38,10 @@ JOB_TYPES = {"gig": 0, "part_time": 1, "full_time": 2}
 GROUP_BITS = {group: 1 << i for i, group in enumerate(GROUPS)}
 REFRESH_SECONDS = 0.5
 BOX_MARGIN_DEGREES = 1e-3  # about 100 m: far above float32's rounding of a coordinate (~2 m)
+# Ranking scores in full first the rows with the highest ceilings (at least this many), then only the rows
+# whose ceiling reaches the best of those; the slack keeps the ceiling above the score despite rounding.
+PRUNE_FIRST_ROWS = 256
+CEILING_SLACK = 1e-9
 
 
 def _bits(indices, words: int) -> np.ndarray:
@@ -100,6 +104,7 @@ class PostIndex:
         # stream through; the box is widened by far more than their rounding)
         self.lat32 = np.full(capacity, np.nan, dtype=np.float32)
         self.lng32 = np.full(capacity, np.nan, dtype=np.float32)
+        self.unlocated = np.ones(capacity, dtype=bool)  # no latitude or no longitude
         # cos and sin of half the latitude, so that cos of the mean latitude of a post
         # and the worker is a product and a difference instead of a cosine per row
         self.half_cos = np.full(capacity, np.nan)
@@ -112,7 +117,7 @@ class PostIndex:
     def _grow(self) -> None:
         old = {name: getattr(self, name) for name in (
             "open", "expires", "owner", "everyone", "required", "preferred", "certificates", "hours", "required_n",
-            "preferred_n", "certificates_n", "hours_n", "lat", "lng", "lat32", "lng32", "half_cos", "half_sin", "daily", "groups", "job_type",
+            "preferred_n", "certificates_n", "hours_n", "lat", "lng", "lat32", "lng32", "unlocated", "half_cos", "half_sin", "daily", "groups", "job_type",
             "employer")}
         self._allocate(self.capacity * 2)
         for name, array in old.items():
@@ -180,6 +185,7 @@ class PostIndex:
         self.lat[position] = np.nan if post["lat"] is None else post["lat"]
         self.lng[position] = np.nan if post["lng"] is None else post["lng"]
         self.lat32[position], self.lng32[position] = self.lat[position], self.lng[position]
+        self.unlocated[position] = np.isnan(self.lat[position]) or np.isnan(self.lng[position])
         half = np.radians(self.lat[position]) / 2
         self.half_cos[position], self.half_sin[position] = np.cos(half), np.sin(half)
         pay = matching.daily_pay(post["pay_amount"], post["pay_period"])
@@ -219,13 +225,17 @@ class PostIndex:
         A post with a known location beyond the worker's radius is never shown, so a
         bounding box around the worker (cheap comparisons over every row) narrows
         the rows before the scoring arithmetic gathers them: at 600,000 posts over a
-        city most fall outside an 8 km radius.
+        city most fall outside an 8 km radius. The exact filters then drop rows before
+        any part is scored, and the schedule and groups parts are computed only for the
+        rows whose ceiling can still reach the list (see below).
         """
         now = time.time() if now is None else now
         mask = self.visible_open(tenant_id, now)
         considered = int(np.count_nonzero(mask))
         if not considered:
             return [], 0
+        if limit < 1:
+            return [], considered
         n = self.size
         radius = worker.radius_km
         located = worker.lat is not None and worker.lng is not None
@@ -236,15 +246,94 @@ class PostIndex:
             cos_low = max(np.cos(np.radians(min(89.0, abs(worker.lat) + dlat))), 1e-6)
             dlng = reach / (111.320 * cos_low) + BOX_MARGIN_DEGREES
             lat, lng = self.lat32[:n], self.lng32[:n]
-            inside = np.abs(lat - np.float32(worker.lat)) <= np.float32(dlat)
-            inside &= np.abs(lng - np.float32(worker.lng)) <= np.float32(dlng)
+            inside = lat >= np.float32(worker.lat - dlat)
+            inside &= lat <= np.float32(worker.lat + dlat)
+            inside &= lng >= np.float32(worker.lng - dlng)
+            inside &= lng <= np.float32(worker.lng + dlng)
             if max_distance_km is None:  # a post without a full location is scored as "distance unknown"
-                inside |= np.isnan(lat) | np.isnan(lng)
+                inside |= self.unlocated[:n]
             mask &= inside
         index = np.flatnonzero(mask)
         if not len(index):
             return [], considered
 
+        # The exact filters (radius, distance, job type, pay) before any scoring, so that it reads fewer rows.
+        if not located:
+            distance = np.full(len(index), np.nan)
+        else:
+            # cos((a + b) / 2) = cos(a/2)·cos(b/2) − sin(a/2)·sin(b/2)
+            half = np.radians(worker.lat) / 2
+            cos_mean = self.half_cos[index] * np.cos(half) - self.half_sin[index] * np.sin(half)
+            dx = (self.lng[index] - worker.lng) * 111.320 * cos_mean
+            dy = (self.lat[index] - worker.lat) * 110.574
+            distance = np.sqrt(dx * dx + dy * dy)
+        keep = ~(distance > radius)  # an unknown distance (NaN) is kept, as matching.score keeps it
+        if job_type is not None:
+            keep &= self.job_type[index] == JOB_TYPES[job_type]
+        if max_distance_km is not None:
+            keep &= distance <= max_distance_km  # false for an unknown distance
+        if min_daily_pay is not None:
+            keep &= self.daily[index] >= min_daily_pay  # false for piece-rate pay (NaN)
+        if not keep.all():
+            index, distance = index[keep], distance[keep]
+            if not len(index):
+                return [], considered
+
+        # Every part but the schedule and the groups, for every row left. An unknown distance or pay is NaN
+        # through the arithmetic and replaced by UNKNOWN at the end.
+        known = ~np.isnan(distance)
+        if radius > 0:
+            distance_score = np.where(known, np.maximum(0.0, 1.0 - distance / radius), matching.UNKNOWN)
+        else:
+            distance_score = np.where(known, 0.0, matching.UNKNOWN)
+        if not worker.expected_daily_pay or worker.expected_daily_pay <= 0:
+            pay = np.ones(len(index))
+        else:
+            daily = self.daily[index]
+            pay = np.where(np.isnan(daily), matching.UNKNOWN, np.minimum(1.0, daily / worker.expected_daily_pay))
+        employer_weight = 0.8 + 0.2 * self.employer_reliability[self.employer[index]]
+        skills, certificates = self._skill_parts(worker, index)
+
+        # The schedule and groups parts (three hour words to read per row) only where they can still matter.
+        # A row's ceiling takes both as perfect. The rows with the highest ceilings are scored in full first;
+        # the `limit`-th best of those is a bar no row with a lower ceiling can reach, so only the rows at or
+        # above it are scored in full too. Exact: a row left out could not have made the list.
+        w = matching.WEIGHTS
+        ceiling = ((skills * w["skills"] + certificates * w["certificates"] + w["schedule"]
+                    + distance_score * w["distance"] + pay * w["pay"] + w["groups"]) * employer_weight + CEILING_SLACK)
+
+        def final_of(rows: np.ndarray) -> np.ndarray:
+            return self._final(worker, index[rows], skills[rows], certificates[rows], distance_score[rows],
+                               pay[rows], employer_weight[rows], within_my_hours)
+
+        first = max(PRUNE_FIRST_ROWS, 4 * limit)
+        if len(index) <= 2 * first:
+            rows = np.arange(len(index))
+            final = final_of(rows)
+        else:
+            rows = np.argpartition(-ceiling, first - 1)[:first]
+            final = final_of(rows)
+            shown = final[final > -np.inf]
+            bar = np.partition(shown, len(shown) - limit)[len(shown) - limit] if len(shown) >= limit else -np.inf
+            reaching = ceiling >= bar
+            reaching[rows] = False
+            more = np.flatnonzero(reaching)
+            if len(more):
+                rows, final = np.concatenate([rows, more]), np.concatenate([final, final_of(more)])
+
+        k = min(limit, int(np.count_nonzero(final > -np.inf)))
+        if k == 0:
+            return [], considered
+        top = np.argpartition(-final, k - 1)[:k]
+        top = top[np.argsort(-final[top], kind="stable")]
+        return [
+            Candidate(self.ids[index[rows[i]]], round(float(final[i]), 6),
+                      None if np.isnan(distance[rows[i]]) else round(float(distance[rows[i]]), 3))
+            for i in top
+        ], considered
+
+    def _skill_parts(self, worker: matching.WorkerFacts, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The skills and certificates parts of the posts at `index`."""
         words = self._skill_words()
         worker_skills = self._known_skill_mask(worker.skills)[:words]
         worker_certs = self._known_skill_mask(worker.certificate_skills)[:words]
@@ -262,7 +351,13 @@ class PostIndex:
                                     / np.maximum(certificates_n, 1))
         else:  # no valid certificate: a post asking for one scores 0 on this part
             certificates = np.where(certificates_n == 0, 1.0, 0.0)
+        return skills, certificates
 
+    def _final(self, worker: matching.WorkerFacts, index: np.ndarray, skills: np.ndarray, certificates: np.ndarray,
+               distance_score: np.ndarray, pay: np.ndarray, employer_weight: np.ndarray,
+               within_my_hours: bool) -> np.ndarray:
+        """`matching.score`'s final score of the posts at `index`, given every part but the schedule and the
+        groups (same arithmetic, same order); -inf for a post that `within_my_hours` rules out."""
         worker_hours = _bits(worker.hours, HOUR_WORDS)
         hours_n = self.hours_n[index]
         overlap = _overlap(self.hours, index, worker_hours)
@@ -271,27 +366,6 @@ class PostIndex:
         else:
             schedule = np.where(hours_n == 0, 1.0, matching.UNKNOWN)
 
-        lat, lng = self.lat[index], self.lng[index]
-        if not located:
-            distance = np.full(len(index), np.nan)
-        else:
-            # cos((a + b) / 2) = cos(a/2)·cos(b/2) − sin(a/2)·sin(b/2)
-            half = np.radians(worker.lat) / 2
-            cos_mean = self.half_cos[index] * np.cos(half) - self.half_sin[index] * np.sin(half)
-            dx = (lng - worker.lng) * 111.320 * cos_mean
-            dy = (lat - worker.lat) * 110.574
-            distance = np.sqrt(dx * dx + dy * dy)
-        known = ~np.isnan(distance)
-        distance_score = np.where(known, np.maximum(0.0, 1.0 - np.nan_to_num(distance) / radius) if radius > 0 else 0.0,
-                                  matching.UNKNOWN)
-
-        daily = self.daily[index]
-        if not worker.expected_daily_pay or worker.expected_daily_pay <= 0:
-            pay = 1.0
-        else:
-            pay = np.where(np.isnan(daily), matching.UNKNOWN,
-                           np.minimum(1.0, np.nan_to_num(daily) / worker.expected_daily_pay))
-
         worker_groups = sum(GROUP_BITS.get(g, 0) for g in worker.groups)
         post_groups = self.groups[index]
         groups = np.where(post_groups == 0, matching.UNKNOWN, np.where(post_groups & worker_groups, 1.0, 0.0))
@@ -299,29 +373,10 @@ class PostIndex:
         w = matching.WEIGHTS
         total = (skills * w["skills"] + certificates * w["certificates"] + schedule * w["schedule"]
                  + distance_score * w["distance"] + pay * w["pay"] + groups * w["groups"])
-        final = total * (0.8 + 0.2 * self.employer_reliability[self.employer[index]])
-
-        keep = ~known | (distance <= radius)
-        if job_type is not None:
-            keep &= self.job_type[index] == JOB_TYPES[job_type]
-        if max_distance_km is not None:
-            keep &= known & (distance <= max_distance_km)
-        if min_daily_pay is not None:
-            keep &= ~np.isnan(daily) & (np.nan_to_num(daily) >= min_daily_pay)
+        final = total * employer_weight
         if within_my_hours:
-            keep &= overlap == hours_n
-        final = np.where(keep, final, -np.inf)
-
-        k = min(limit, int(np.count_nonzero(keep)))
-        if k == 0:
-            return [], considered
-        top = np.argpartition(-final, k - 1)[:k]
-        top = top[np.argsort(-final[top], kind="stable")]
-        return [
-            Candidate(self.ids[index[i]], round(float(final[i]), 6),
-                      None if np.isnan(distance[i]) else round(float(distance[i]), 3))
-            for i in top
-        ], considered
+            final = np.where(overlap == hours_n, final, -np.inf)
+        return final
 
 
 # --- loading and keeping fresh -------------------------------------------------------

@@ -42,7 +42,6 @@ from services.jobs.schemas import (
     PlacementList,
     PlacementOut,
     PostClose,
-    PostRecommendationList,
     RecommendationQuery,
     SkillCreate,
     SkillList,
@@ -252,8 +251,8 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, PersonalDataEntrypoints, He
     def recommend_posts(self, query: dict | None = None) -> dict:
         params = load(RecommendationQuery(), query or {})
         with self.db.transaction() as tx:
-            return PostRecommendationList().dump(recommendations.for_worker(
-                session=tx.session, ctx=self.ctx, index=self.post_index.index, query=params))
+            return recommendations.for_worker(session=tx.session, ctx=self.ctx, index=self.post_index.index,
+                                              query=params)  # already PostRecommendationList's shape
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def recommend_candidates(self, post_id: str, query: dict | None = None) -> dict:

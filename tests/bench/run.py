@@ -3,6 +3,7 @@ each benchmark's section of docs/benchmarks.md.
 
     python -m tests.bench.run                  # all
     python -m tests.bench.run gateway_overhead  # some
+    python -m tests.bench.run --print-only jobs_recommendations  # measure, leave docs/benchmarks.md alone
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ def write_section(name: str, body: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("names", nargs="*", default=BENCHMARKS, help=", ".join(BENCHMARKS))
+    parser.add_argument("--print-only", action="store_true",
+                        help="print the results without rewriting docs/benchmarks.md (partial or noisy runs)")
     args = parser.parse_args(argv)
     found = discover()
     if isinstance(found, str):
@@ -86,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {name}", flush=True)
             body = importlib.import_module(f"tests.bench.{name}").run(bench)
             print(body, flush=True)
-            write_section(name, body)
+            if not args.print_only:
+                write_section(name, body)
             print(f"   ({time.monotonic() - started:.0f} s)", flush=True)
         print("\nSummary")
         for name, line in bench.summary:

@@ -124,3 +124,22 @@ def test_api_keys_are_bound_to_their_tenant_and_can_be_revoked(session):
     identity.revoke_api_key(session=session, key_id=key.id)
     with pytest.raises(Unauthenticated):
         identity.verify_api_key(session=session, secret=secret)
+
+
+def test_the_credential_check_runs_in_autocommit_and_leaves_the_pool_transactional():
+    """The per-request token check borrows a pooled connection in autocommit; the next request's own
+    session on that connection must be transactional again, or its writes would commit one by one."""
+    from flask import Flask
+
+    from gateway import db
+
+    app = Flask(__name__)
+    app.extensions["fengchao.identity"] = store = db.IdentityStore("sqlite://")
+    with app.app_context():
+        with db.credential_check() as checking:
+            checked_on = checking.connection().connection.dbapi_connection
+            assert checked_on.isolation_level is None  # pysqlite's autocommit
+        with store.factory() as later:
+            reused = later.connection().connection.dbapi_connection
+            assert reused is checked_on and reused.isolation_level is not None
+    store.engine.dispose()
