@@ -21,35 +21,12 @@ patch_psycopg()
 
 import os  # noqa: E402
 
-import nameko.rpc  # noqa: E402
-from amqp.exceptions import AMQPError  # noqa: E402
-from kombu.exceptions import OperationalError  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from services.common import config  # noqa: E402
+from services.common import broker_tolerance, config  # noqa: E402
 from services.common.logging import configure, get_logger  # noqa: E402
 
 log = get_logger(__name__)
-
-BROKER_ERRORS = (OSError, AMQPError, OperationalError)
-
-
-class TolerantResponder(nameko.rpc.Responder):
-    """nameko's RPC responder, except that a reply it cannot publish (the broker is restarting) is
-    logged and dropped instead of raised. Raised, nameko treats it as fatal and kills the whole service
-    container, so one broker restart would take every service down for good. The caller has timed out
-    (504) or will; it retries with its idempotency key, and the write it asked for is committed once."""
-
-    def send_response(self, result, exc_info):
-        try:
-            return super().send_response(result, exc_info)
-        except BROKER_ERRORS as exc:
-            log.warning("rpc.reply_lost", error=repr(exc),
-                        correlation_id=self.message.properties.get("correlation_id"))
-            return result, exc_info
-
-
-nameko.rpc.Responder = TolerantResponder  # RpcConsumer.handle_result looks it up in the module
 
 
 def service_class(name: str):
@@ -72,6 +49,7 @@ def main(argv=None) -> None:
         parser.error(f"unknown service {args.service!r}")
     configure(args.service)
 
+    broker_tolerance.install()
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(args.service))
 

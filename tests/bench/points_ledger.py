@@ -3,6 +3,8 @@
 (a) Awards per second through the points service (nameko RPC → balanced posting, lot, outbox
     event, one transaction) divided by raw single-row INSERT-and-commit transactions per second
     on the same PostgreSQL, same concurrency, same run.
+    The same awards in day sheets of 200 (`award_batch`: the same rules, one statement per table
+    for the sheet) show what batching buys.
 (b) 1,000 concurrent redemptions over HTTP against one account whose balance covers exactly 100
     of them: exactly 100 succeed, nothing is overdrawn, the final balance is exact and the
     ledger check holds.
@@ -16,6 +18,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import psycopg2
 import requests
@@ -33,6 +36,7 @@ REDEMPTIONS = 1000
 COVERED = 100
 PRICE = 20
 CLIENTS = 64
+SHEET = 200  # awards per `award_batch` call
 
 
 def _dsn(url: str) -> str:
@@ -87,7 +91,23 @@ def _awards(bench) -> tuple:
         cursor.execute("DROP TABLE bench_raw_inserts")
     service = closed_loop("award through the points service (RPC)", service_worker, concurrency=CONCURRENCY,
                           seconds=SECONDS)
-    return raw, service
+
+    def sheet_worker():
+        proxy = ClusterRpcProxy({"AMQP_URI": platform.infra.amqp_uri}, context_data=context, timeout=120).start()
+        bench.cleanups.append(lambda: proxy._reply_listener.stop())
+
+        def call():
+            result = proxy.points.award_batch({"awards": [
+                {"user_id": random.choice(people), "amount": 5, "category": "volunteer", "reason": "基准测试 / benchmark",
+                 "idempotency_key": uuid.uuid4().hex} for _ in range(SHEET)]})
+            assert result["posted"] == SHEET
+
+        return call
+
+    # Two clients: sheets of one community move its issuance account, so more would only queue on that row.
+    sheets = closed_loop(f"awards in day sheets of {SHEET} (`award_batch` RPC; latency per sheet)", sheet_worker,
+                         concurrency=2, seconds=SECONDS)
+    return raw, service, replace(sheets, calls=sheets.calls * SHEET)
 
 
 def _redemptions(bench) -> dict:
@@ -123,14 +143,15 @@ def _redemptions(bench) -> dict:
 
 
 def run(bench) -> str:
-    raw, service = _awards(bench)
+    raw, service, sheets = _awards(bench)
     load = os.getloadavg()[0]
     ratio = service.per_second / raw.per_second if raw.per_second else float("nan")
+    sheet_ratio = sheets.per_second / raw.per_second if raw.per_second else float("nan")
     outcome = _redemptions(bench)
     succeeded = outcome["statuses"].get(201, 0)
     exact = (succeeded == COVERED and outcome["available"] == 0 and outcome["held"] == COVERED * PRICE
              and outcome["check_ok"] and set(outcome["statuses"]) <= {201, 409})
-    bench.summary.append((NAME, f"awards/raw inserts = {ratio:.3f}; redemptions {succeeded}/{REDEMPTIONS} "
+    bench.summary.append((NAME, f"awards/raw inserts = {ratio:.3f} one by one, {sheet_ratio:.3f} in sheets; redemptions {succeeded}/{REDEMPTIONS} "
                                 f"succeeded, exact={exact}"))
     statuses = ", ".join(f"{code}: {count}" for code, count in outcome["statuses"].items())
     return "\n".join([
@@ -141,14 +162,19 @@ def run(bench) -> str:
         TABLE_HEAD,
         row(raw),
         row(service),
+        row(sheets),
         "",
-        f"**Awards per second ÷ raw INSERT-and-commit transactions per second: {ratio:.3f}**",
+        f"**Awards per second ÷ raw INSERT-and-commit transactions per second: {ratio:.3f} one by one, "
+        f"{sheet_ratio:.3f} in day sheets of {SHEET}**",
         "",
         f"Load average during the run: {load:.1f} on {os.cpu_count()} cores (other work shares this machine). An "
         "award is about 15 SQL statements plus ORM, marshmallow and nameko work in one eventlet process (the "
         "domain code alone took ~11 ms of CPU per award when timed apart), so that process's CPU is the likely "
         "limit rather than the hot issuance row, whose increment is the last statement before COMMIT; the "
-        "baseline is one C-level INSERT per transaction.",
+        "baseline is one C-level INSERT per transaction. A day sheet applies the same rules to all its awards "
+        "with one statement per table (keys, members' accounts, one lock in id order, multi-row inserts of "
+        "postings, entries, lots and outbox rows), which is what lets the demo's 32,000 acts load in about a "
+        "minute and a half.",
         "",
         f"(b) {REDEMPTIONS} redemptions of {PRICE} points each, sent over HTTP by {CLIENTS} concurrent clients against "
         f"one account holding {COVERED * PRICE} points (enough for {COVERED}).",

@@ -79,5 +79,5 @@ def private_platform(log_dir: Path | None = None, services: tuple[str, ...] = co
                 processes.stop(proc, signal.SIGKILL)
         rabbit.close()
         postgres.close()
-        if own_logs:
+        if own_logs and not os.environ.get("CHAOS_KEEP_LOGS"):  # CHAOS_KEEP_LOGS=1: keep them to read afterwards
             shutil.rmtree(log_dir, ignore_errors=True)
