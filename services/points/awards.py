@@ -205,10 +205,8 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
     # A key the caller chose may have been used before; a fresh one cannot have been.
     keys = [data.get("idempotency_key") or new_id() for data in items]
     chosen = sorted({data["idempotency_key"] for data in items if data.get("idempotency_key")})
-    requests: dict[str, AwardRequest] = {}
-    for start in range(0, len(chosen), 500):
-        requests.update((r.idempotency_key, r) for r in session.scalars(
-            select(AwardRequest).where(AwardRequest.idempotency_key.in_(chosen[start:start + 500]))))
+    requests = {r.idempotency_key: r for r in session.scalars(
+        select(AwardRequest).where(AwardRequest.idempotency_key.in_(chosen)))}
     postings = ledger.find_postings(session=session, keys=[("manual", key) for key in chosen])
     threshold = ledger.settings(session=session).approval_threshold
     outcomes: list[tuple[str, Posting | AwardRequest, bool] | None] = [None] * len(items)

@@ -107,11 +107,8 @@ def member_accounts(*, session: Session, user_ids: Sequence[str]) -> dict[str, A
     if session.info.get(_PENDING):
         apply_pending(session)
     wanted = sorted(set(user_ids))
-    found: dict[str, Account] = {}
-    for start in range(0, len(wanted), 500):
-        for held in session.scalars(select(Account).where(Account.kind == MEMBER,
-                                                          Account.owner_id.in_(wanted[start:start + 500]))):
-            found[held.owner_id] = held
+    found = {held.owner_id: held for held in session.scalars(
+        select(Account).where(Account.kind == MEMBER, Account.owner_id.in_(wanted)))}
     missing = [Account(kind=MEMBER, owner_id=user_id, balance=0) for user_id in wanted if user_id not in found]
     if missing:
         try:
@@ -221,10 +218,9 @@ def find_postings(*, session: Session, keys: Sequence[tuple[str, str]]) -> dict[
         by_source[source].append(key)
     found: dict[tuple[str, str], Posting] = {}
     for source, source_keys in by_source.items():
-        for start in range(0, len(source_keys), 500):
-            for posting in session.scalars(select(Posting).where(
-                    Posting.source == source, Posting.idempotency_key.in_(source_keys[start:start + 500]))):
-                found[(posting.source, posting.idempotency_key)] = posting
+        for posting in session.scalars(select(Posting).where(Posting.source == source,
+                                                             Posting.idempotency_key.in_(source_keys))):
+            found[(posting.source, posting.idempotency_key)] = posting
     return found
 
 
@@ -244,7 +240,6 @@ def post_many(*, session: Session, specs: Sequence[PostingSpec],
     first_of: dict[tuple[str, str], int] = {}
     for index, spec in enumerate(specs):
         first_of.setdefault((spec.source, spec.key), index)
-    written: dict[int, Posting] = {}
     while True:
         existing = find_postings(session=session, keys=list(first_of))
         fresh = [index for pair, index in first_of.items() if pair not in existing]

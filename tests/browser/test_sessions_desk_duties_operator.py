@@ -10,10 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
-from gateway import identity
-from services.common.database import make_engine
 from tests.browser.helpers import audit, iso, new_phone, ok, run_id, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -24,20 +21,10 @@ BEIJING = timezone(timedelta(hours=8))
 OPERATOR_TENANT = f"jiedao-{_RUN}"
 
 
-def _operator_tenant(platform) -> None:
-    """The sub-district operator's own tenant (kind `operator`), next to the communities."""
-    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
-    session = sessionmaker(engine, expire_on_commit=False)()
-    with session.begin():
-        identity.create_tenant(session=session, tenant_id=OPERATOR_TENANT, name="康桥街道", kind="operator")
-    session.close()
-    engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def hub(platform):
     now = datetime.now(timezone.utc)
-    _operator_tenant(platform)
+    platform.infra.ensure_tenant(OPERATOR_TENANT, "康桥街道", "operator")  # the sub-district operator's own tenant
     people = {}
     for key, tenant, roles, name in (("secretary", "xiangyang", ("staff",), "秘书小林"),
                                      ("member1", "xiangyang", ("resident",), "蒋师傅"),

@@ -104,22 +104,9 @@ class World:
     def url(self, path: str) -> str:
         return self.platform.url(path)
 
-    def _create_tenant(self, tenant_id: str, name: str, kind: str) -> None:
-        from sqlalchemy.orm import sessionmaker
-
-        from gateway import identity
-
-        engine = make_engine(self.platform.infra.owner_url("gateway"), pool_size=1)
-        session = sessionmaker(engine, expire_on_commit=False)()
-        with session.begin():
-            if session.get(identity.Tenant, tenant_id) is None:
-                identity.create_tenant(session=session, tenant_id=tenant_id, name=name, kind=kind)
-        session.close()
-        engine.dispose()
-
     def _setup(self, residents_per_tenant: int) -> None:
         p = self.platform
-        self._create_tenant(COLLEGE, "混沌职业学院", "partner")
+        p.infra.ensure_tenant(COLLEGE, "混沌职业学院", "partner")
         p.add_person("chaos_college_staff", phone=_phone(), name="周老师", tenant_id=COLLEGE, roles=("staff",))
         p.add_person("chaos_hosp_staff", phone=_phone(), name="何主任", tenant_id="hospital", roles=("staff",))
         p.add_person("chaos_hosp_hr", phone=_phone(), name="人事小林", tenant_id="hospital", roles=("employer",))

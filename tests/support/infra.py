@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from services.common import config
-from services.common.database import driver_url
+from services.common.database import driver_url, make_engine
 from services.common.migrate import COMPONENTS, rls_statements, upgrade
 
 HOW_TO_FIX = """\
@@ -93,6 +93,19 @@ class Infra:
         self._management("PUT", f"/permissions/{vhost}/{user}", json={"configure": ".*", "write": ".*", "read": ".*"})
         for component in (*self.services, "gateway", *(["jobs"] if "jobs" not in self.services else [])):
             upgrade(component, self.owner_url(component))
+
+    def ensure_tenant(self, tenant_id: str, name: str, kind: str) -> None:
+        """A tenant in this run's gateway database, created through `gateway.identity` unless it exists
+        (a partner college, the sub-district operator: tenants a fixture needs beside the communities)."""
+        from sqlalchemy.orm import sessionmaker
+
+        from gateway import identity
+
+        engine = make_engine(self.owner_url("gateway"), pool_size=1)
+        with sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+            if session.get(identity.Tenant, tenant_id) is None:
+                identity.create_tenant(session=session, tenant_id=tenant_id, name=name, kind=kind)
+        engine.dispose()
 
     def create_extra_database(self, component: str, metadata: sa.MetaData) -> None:
         """A database for a test-only service (tables from its metadata, app role granted)."""

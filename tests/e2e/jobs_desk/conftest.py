@@ -7,28 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy.orm import sessionmaker
-
-from gateway import identity
-from gateway.models import Tenant
-from services.common.database import make_engine
 
 CROWD = 8
 
 
-def _ensure_operator_tenant(platform) -> None:
-    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
-    session = sessionmaker(engine, expire_on_commit=False)()
-    with session.begin():
-        if session.get(Tenant, "subdistrict") is None:
-            identity.create_tenant(session=session, tenant_id="subdistrict", name="康桥街道", kind="operator")
-    session.close()
-    engine.dispose()
-
-
 @pytest.fixture(scope="package")
 def desk_people(platform):
-    _ensure_operator_tenant(platform)
+    platform.infra.ensure_tenant("subdistrict", "康桥街道", "operator")
     add = platform.add_person
     add("admin_x", phone="13300000001", name="向阳管理员", tenant_id="xiangyang", roles=("staff", "tenant_admin"))
     add("lawyer_x", phone="13300000002", name="王律师", tenant_id="xiangyang", roles=("staff",))

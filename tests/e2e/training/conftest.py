@@ -8,10 +8,6 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy.orm import sessionmaker
-
-from gateway import identity
-from services.common.database import make_engine
 
 COLLEGE = "hzvtc"
 NAMES = {"courier_a": "王师傅", "courier_a2": "李师傅", "courier_b": "赵师傅", "mother_c": "刘女士",
@@ -33,21 +29,11 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _create_tenant(platform, tenant_id: str, name: str, kind: str) -> None:
-    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
-    session = sessionmaker(engine, expire_on_commit=False)()
-    with session.begin():
-        if session.get(identity.Tenant, tenant_id) is None:
-            identity.create_tenant(session=session, tenant_id=tenant_id, name=name, kind=kind)
-    session.close()
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def training(platform):
     """The platform with a college (partner tenant), its staff and a mentor, and an operator."""
-    _create_tenant(platform, COLLEGE, "杭州职业技术学院", "partner")
-    _create_tenant(platform, OPERATOR_TENANT, "康桥街道", "operator")
+    platform.infra.ensure_tenant(COLLEGE, "杭州职业技术学院", "partner")
+    platform.infra.ensure_tenant(OPERATOR_TENANT, "康桥街道", "operator")
     platform.add_person("college_staff", phone=new_phone(), name="周老师", tenant_id=COLLEGE, roles=("staff",))
     platform.add_person("mentor", phone=new_phone(), name="陈大师", tenant_id=COLLEGE, roles=("mentor",))
     platform.add_person("operator", phone=new_phone(), name="街道办", tenant_id=OPERATOR_TENANT,
