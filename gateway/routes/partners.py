@@ -134,24 +134,21 @@ def _subscription_out(subscription, session, schema=SubscriptionOut) -> dict:
     return out
 
 
-class PublishedEventOut(Schema):
-    type = fields.String()
-    version = fields.String()
-    event = fields.String()
-    service = fields.String()
-    routing_key = fields.String(allow_none=True)
-    visibility = fields.String()
-    doc = fields.String()
-    schema = fields.Dict(metadata={"description": "JSON Schema of the event's `data`"})
-    example = fields.Dict()
-
-
 class InboundEventOut(Schema):
     type = fields.String()
     version = fields.String()
     doc = fields.String()
     schema = fields.Dict(metadata={"description": "JSON Schema of the event's `data`"})
     example = fields.Dict()
+
+
+class PublishedEventOut(InboundEventOut):
+    """An event the platform publishes: what a partner receives, plus where it comes from and who may see it."""
+
+    event = fields.String()
+    service = fields.String()
+    routing_key = fields.String(allow_none=True)
+    visibility = fields.String()
 
 
 class EventCatalogueOut(Schema):
