@@ -7,6 +7,7 @@
     python -m gateway rotate-api-key <key id>      # old key works for API_KEY_GRACE_SECONDS more
     python -m gateway revoke-api-key <key id>
     python -m gateway audit-log --tenant xiangyang --limit 20
+    python -m gateway publish-members [--tenant xiangyang]   # member_joined again for every membership
 
 Every change made here is written to the audit log with the actor "cli".
 """
@@ -67,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     log = commands.add_parser("audit-log", help="print audit entries, newest first (read-only)")
     log.add_argument("--tenant", help="default: every tenant")
     log.add_argument("--limit", type=int, default=50)
+
+    members = commands.add_parser("publish-members", help="re-publish member_joined for every current membership "
+                                  "(services' members tables; safe to repeat)")
+    members.add_argument("--tenant", help="default: every tenant")
 
     args = parser.parse_args(argv)
     session = _session()
@@ -131,6 +136,11 @@ def _run(session, args) -> dict:
     if args.command == "audit-log":
         items, _next = audit.entries(session=session, tenant_id=args.tenant, limit=args.limit)
         return {"items": [{**item, "at": item["at"].isoformat()} for item in items]}
+    if args.command == "publish-members":
+        from gateway import identity_events
+
+        count = identity_events.republish_memberships(session, tenant_id=args.tenant)
+        return {"published": count, "tenant_id": args.tenant}
     raise AssertionError(args.command)
 
 

@@ -30,6 +30,7 @@ from gateway.models import (
     Tenant,
     User,
 )
+from gateway import identity_events
 from services.common import config
 from services.common.context import ROLES
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
@@ -196,11 +197,14 @@ def grant_membership(*, session: Session, user_id: str, tenant_id: str, roles: l
     membership = session.scalar(
         select(Membership).where(Membership.user_id == user_id, Membership.tenant_id == tenant_id)
     )
+    # A new account is announced here, on joining its first tenant: services know people by tenant.
     if membership is None:
         membership = Membership(user_id=user_id, tenant_id=tenant_id, roles=sorted(set(roles)))
         session.add(membership)
-    else:
+        identity_events.record(session, "member_joined", {"user_id": user_id}, tenant_id)
+    elif set(roles) - set(membership.roles):
         membership.roles = sorted(set(membership.roles) | set(roles))
+        identity_events.record(session, "member_role_granted", {"user_id": user_id}, tenant_id)
     session.flush()
     return membership
 
@@ -364,8 +368,11 @@ def erase_identity(*, session: Session, user: User) -> None:
     user.display_name = "已注销用户"
     user.password_hash = "!erased"
     user.erased_at = now()
+    tenants = sorted(m.tenant_id for m in user.memberships)
     for membership in list(user.memberships):
         session.delete(membership)
+    for tenant_id in tenants:  # every community they belonged to forgets the name and the membership
+        identity_events.record(session, "member_left", {"user_id": user.id}, tenant_id)
     revoke_all_tokens(session=session, user=user)
     session.expire(user, ["memberships"])
 

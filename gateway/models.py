@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from services.common.database import AutoIncrementId, UtcDateTime, new_id, utcnow
+from services.common.database import AutoIncrementId, OutboxColumns, UtcDateTime, new_id, utcnow
 
 TENANT_KINDS = ("community", "partner", "operator")
 
@@ -227,3 +227,24 @@ class InboundEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+# --- identity events (issue 16): the gateway's outbox ------------------------------------------------
+
+
+class IdentityOutbox(OutboxColumns, Base):
+    """An identity event (member_joined, member_left, …) written in the same transaction as the change
+    it announces; the relay publishes it to the `identity.events` exchange (gateway/identity_events.py).
+    `version` counts one person's identity events (1, 2, 3…) in commit order: a service keeping its
+    members table applies an event only when it is newer than what it holds."""
+
+    __tablename__ = "identity_outbox"
+    __table_args__ = (
+        Index("ix_identity_outbox_unpublished", "seq", sqlite_where=text("published_at IS NULL"),
+              postgresql_where=text("published_at IS NULL")),
+        UniqueConstraint("user_id", "version", name="uq_identity_outbox_user_version"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(Integer)

@@ -98,7 +98,8 @@ class Platform:
         return response.json()
 
     def add_person(self, key: str, *, phone: str, name: str, tenant_id: str, roles: tuple[str, ...]) -> Person:
-        """Another account for a test (a mentor, a merchant, an employer…); phones must be unique per run."""
+        """Another account for a test (a mentor, a merchant, an employer…); phones must be unique per run.
+        Returns once every running service knows the person as a member (identity events are async)."""
         engine = make_engine(self.infra.owner_url("gateway"), pool_size=1)
         session = sessionmaker(engine, expire_on_commit=False)()
         with session.begin():
@@ -107,6 +108,7 @@ class Platform:
         session.close()
         engine.dispose()
         self.people[key] = Person(key, user.id, phone, tenant_id, roles)
+        self.processes.wait_for_members([(user.id, tenant_id)])
         self._tokens.pop(key, None)  # a key reused by another module must not keep the old person's token
         return self.people[key]
 
@@ -141,4 +143,11 @@ def platform(infra, processes, people):
         processes.start_service(service)
     relay = processes.start_relay(*infra.services)
     base_url = processes.start_gateway()
+    processes.wait_for_members(seeded_memberships(people))
     return Platform(base_url, people, infra, processes, relay)
+
+
+def seeded_memberships(people: dict[str, Person]) -> list[tuple[str, str]]:
+    """(user id, tenant id) of every seeded membership, the two-tenant person in both."""
+    pairs = [(p.user_id, p.tenant_id) for p in people.values() if p.key in PEOPLE]
+    return pairs + [(people["two_tenants"].user_id, t) for t in ("xiangyang", "dongxin")]

@@ -26,11 +26,15 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 VERSION = "1"
 
 
+# Event sources that are not one of the four services, and the module declaring their catalogue.
+OTHER_SOURCES = {"identity": "services.common.members"}
+
+
 def entries() -> list[dict]:
     found = []
-    for service in SERVICE_NAMES:
+    for service in (*SERVICE_NAMES, *OTHER_SOURCES):
         try:
-            module = importlib.import_module(f"services.{service}.events")
+            module = importlib.import_module(OTHER_SOURCES.get(service, f"services.{service}.events"))
         except ModuleNotFoundError:
             continue
         examples = getattr(module, "EXAMPLES", {})

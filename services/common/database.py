@@ -17,9 +17,11 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     create_engine,
     false,
@@ -135,9 +137,25 @@ class ProcessedEventColumns:
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
+class MemberColumns:
+    """A member of a tenant as this service knows it from the gateway's identity events
+    (services.common.members keeps it): the service's own copy of who may be named in an
+    operation, so a check needs no call to the gateway. `version` is the gateway's per-person
+    sequence of identity events: an older event arriving late never overwrites newer state."""
+
+    user_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    roles: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    display_name: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # a member now: still in the tenant and the account neither deactivated nor erased
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
 def service_base(service: str) -> type[DeclarativeBase]:
-    """A declarative base for one service's database, with its outbox and
-    processed-event tables already mapped (`Base.Outbox`, `Base.ProcessedEvent`)."""
+    """A declarative base for one service's database, with its outbox, processed-event and
+    members tables already mapped (`Base.Outbox`, `Base.ProcessedEvent`, `Base.Member`)."""
 
     class Base(DeclarativeBase):
         pass
@@ -150,10 +168,23 @@ def service_base(service: str) -> type[DeclarativeBase]:
     class ProcessedEvent(TenantScoped, ProcessedEventColumns, Base):
         __tablename__ = "processed_events"
 
+    class Member(TenantScoped, MemberColumns, Base):
+        __tablename__ = "members"
+        __table_args__ = (PrimaryKeyConstraint("tenant_id", "user_id", name="pk_members"),)
+
     Base.service_name = service  # type: ignore[attr-defined]
     Base.Outbox = OutboxEvent  # type: ignore[attr-defined]
     Base.ProcessedEvent = ProcessedEvent  # type: ignore[attr-defined]
+    Base.Member = Member  # type: ignore[attr-defined]
     return Base
+
+
+def session_factory(engine: Engine, base: type[DeclarativeBase]) -> sessionmaker:
+    """Tenant sessions over one service's database. Each session's `info["member_model"]` is
+    the service's members table, so `services.common.members.require_member(session, …)` needs
+    nothing but the session."""
+    return sessionmaker(engine, class_=TenantSession, expire_on_commit=False,
+                        info={"member_model": getattr(base, "Member", None)})
 
 
 class TenantSession(Session):
@@ -443,7 +474,7 @@ class Database(DependencyProvider):
         template = self.container.config.get("DATABASE_URL")
         url = config.app_database_url(service, template=template)
         self.engine = make_engine(url, pool_size=int(self.container.config.get("max_workers", 10)))
-        self.factory = sessionmaker(self.engine, class_=TenantSession, expire_on_commit=False)
+        self.factory = session_factory(self.engine, self.base)
 
     def stop(self) -> None:
         self.engine.dispose()

@@ -56,6 +56,22 @@ class ValidationFailed(FengchaoError):
 
 
 @deserialize_to_instance
+class NotAMember(ValidationFailed):
+    """A field names a person who is not a member of the tenant (or of the audience the operation
+    crosses into): a made-up id, another community's resident, someone who left. Answered 422 with
+    the field's message, like any invalid input (gateway/problems.py maps it by ancestry)."""
+
+    code = "not_a_member"
+    title = "Not a member"
+
+    @classmethod
+    def for_field(cls, field: str, user_id: str) -> "NotAMember":
+        # The id is not echoed back: the message is the same for a typo and another tenant's person.
+        return cls("This person is not a member here",
+                   {"fields": {field: ["不是本社区成员 / Not a member of this community"]}, "field": field})
+
+
+@deserialize_to_instance
 class Unauthenticated(FengchaoError):
     status = 401
     code = "unauthenticated"

@@ -126,23 +126,28 @@ def enable_tenant_rls(table: str, *, shareable: bool = False) -> None:
         op.execute(statement)
 
 
-def create_event_tables() -> None:
-    """The outbox and processed-event tables, identical in every service."""
+def create_outbox_table(name: str, unpublished_index: str, *extra: sa.SchemaItem) -> None:
+    """An outbox table (database.OutboxColumns) with the partial index the relay reads by, and
+    `extra` columns or constraints: the services' outbox_events, the gateway's identity_outbox."""
     op.create_table(
-        "outbox_events",
+        name,
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
-        sa.Column("tenant_id", sa.String(64), nullable=False, index=True),
         sa.Column("event_id", sa.String(36), nullable=False, unique=True),
         sa.Column("event_type", sa.String(100), nullable=False),
         sa.Column("envelope", sa.JSON(), nullable=False),
         sa.Column("headers", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        *extra,
     )
-    op.create_index(
-        "ix_outbox_unpublished", "outbox_events", ["seq"],
-        postgresql_where=sa.text("published_at IS NULL"), sqlite_where=sa.text("published_at IS NULL"),
-    )
+    op.create_index(unpublished_index, name, ["seq"], postgresql_where=sa.text("published_at IS NULL"),
+                    sqlite_where=sa.text("published_at IS NULL"))
+
+
+def create_event_tables() -> None:
+    """The outbox and processed-event tables, identical in every service."""
+    create_outbox_table("outbox_events", "ix_outbox_unpublished",
+                        sa.Column("tenant_id", sa.String(64), nullable=False, index=True))
     op.create_table(
         "processed_events",
         sa.Column("consumer", sa.String(120), primary_key=True),
@@ -152,6 +157,24 @@ def create_event_tables() -> None:
     )
     enable_tenant_rls("outbox_events")
     enable_tenant_rls("processed_events")
+
+
+def create_members_table() -> None:
+    """The members table every service keeps from identity events (services.common.members);
+    the same in every service, tenant-scoped under row-level security like any tenant's rows."""
+    op.create_table(
+        "members",
+        sa.Column("tenant_id", sa.String(64), nullable=False, index=True),
+        sa.Column("user_id", sa.String(36), nullable=False),
+        sa.Column("roles", sa.JSON(), nullable=False),
+        sa.Column("display_name", sa.String(50), nullable=True),
+        sa.Column("locale", sa.String(20), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("tenant_id", "user_id", name="pk_members"),
+    )
+    enable_tenant_rls("members")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,8 +36,12 @@ TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 INTERNAL_ONLY_EVENTS = frozenset({"jobs.case_opened", "jobs.case_resolved"})
 
 
+# Sources whose every event stays inside the platform: identity events carry names and roles.
+INTERNAL_ONLY_SOURCES = frozenset({"identity"})
+
+
 def for_partners(service: str, event: str) -> bool:
-    return f"{service}.{event}" not in INTERNAL_ONLY_EVENTS
+    return service not in INTERNAL_ONLY_SOURCES and f"{service}.{event}" not in INTERNAL_ONLY_EVENTS
 
 
 def partner_exchange() -> Exchange:

@@ -6,7 +6,9 @@ process dies after publishing and before that commit, the rows are published
 again on restart: consumers are idempotent by event id (`Transaction.first_delivery`).
 If it dies before publishing, nothing was lost: the rows are still unpublished.
 
-Run: `python -m services.common.relay jobs training governance points`
+Run: `python -m services.common.relay jobs training governance points gateway` (the default: all five).
+The gateway's outbox holds identity events (gateway/identity_events.py), published to
+`identity.events`, internal only.
 """
 
 from __future__ import annotations
@@ -50,18 +52,33 @@ def nameko_headers(context_headers: dict[str, Any]) -> dict[str, Any]:
     return {f"nameko.{key}": value for key, value in context_headers.items() if value is not None}
 
 
+# Components whose outbox is not a service's: the database component → (outbox model, event source).
+# The gateway's identity events are internal: never sent to partners.
+NON_SERVICE_OUTBOXES = {"gateway": ("gateway.models:IdentityOutbox", "identity")}
+COMPONENTS = (*config.SERVICE_NAMES, *NON_SERVICE_OUTBOXES)
+
+
+def outbox_model(component: str) -> tuple[type, str]:
+    """The outbox model of a component's database and the event source its rows are published as."""
+    if component in NON_SERVICE_OUTBOXES:
+        path, source = NON_SERVICE_OUTBOXES[component]
+        module, name = path.split(":")
+        return getattr(importlib.import_module(module), name), source
+    return importlib.import_module(f"services.{component}.models").Base.Outbox, component
+
+
 class ServiceOutbox:
-    """The outbox of one service's database."""
+    """The outbox of one component's database: a service's, or the gateway's identity outbox."""
 
     def __init__(self, service: str, owner_url: str, batch_size: int):
-        models = importlib.import_module(f"services.{service}.models")
+        self.model, self.source = outbox_model(service)
         self.service = service
-        self.model = models.Base.Outbox
         # The relay reads every tenant's rows, so it connects as the owner
         # (row-level security binds only the app role).
         self.engine = make_engine(owner_url, pool_size=2)
         self.batch_size = batch_size
-        self.exchange = event_exchange(service)
+        self.exchange = event_exchange(self.source)
+        self.to_partners = service not in NON_SERVICE_OUTBOXES
         self.partner_exchange = partners.partner_exchange()
 
     def relay_batch(self, producer: Producer) -> int:
@@ -89,7 +106,7 @@ class ServiceOutbox:
                 )
                 # The same CloudEvent for partners, keyed `<tenant>.<service>.<event>`; without the
                 # internal call context (user ids and roles stay inside the platform).
-                if not partners.for_partners(self.service, row.event_type):
+                if not self.to_partners or not partners.for_partners(self.service, row.event_type):
                     continue
                 producer.publish(
                     json.dumps(row.envelope, ensure_ascii=False).encode(),
@@ -167,7 +184,7 @@ class Relay:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Publish the services' outbox events to RabbitMQ.")
-    parser.add_argument("services", nargs="*", default=list(config.SERVICE_NAMES))
+    parser.add_argument("services", nargs="*", default=list(COMPONENTS))
     args = parser.parse_args(argv)
     configure_logging("relay")
     relay = Relay(args.services)

@@ -14,6 +14,7 @@ from services.common.context import CallContext, TenantContext
 from services.common.contracts import load
 from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
+from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.governance import personal_data
 from services.governance import (
@@ -37,7 +38,7 @@ log = get_logger(__name__)
 SWEEP_INTERVAL = config.get_float("GOVERNANCE_SWEEP_INTERVAL")
 
 
-class GovernanceService(PersonalDataEntrypoints, HealthEntrypoints):
+class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
     name = "governance"
 
     ctx = TenantContext()

@@ -13,6 +13,7 @@ from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.database import Database, utcnow
 from services.common.errors import NotFound
+from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.jobs import personal_data
 from services.jobs import applications, employers, events, placements, posts, recommendations, skills, workers
@@ -58,7 +59,7 @@ _profile_out = WorkerProfileOut()
 _post_out = JobPostOut()
 
 
-class JobsService(BatchEntrypoints, DeskEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
+class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
     name = "jobs"
 
     ctx = TenantContext()

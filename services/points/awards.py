@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.database import new_id, utcnow
-from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common import members
+from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
 from services.points import ledger
 from services.points.models import AwardRequest, EarningRule, Posting
 
@@ -202,6 +203,14 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
     now = now or utcnow()
     if any(data["user_id"] == actor for data in items):
         raise Forbidden("不能给自己发放积分 / You cannot award points to yourself")
+    # Points go only to people of this community: never to a made-up id, a phone number typed
+    # into the account box, or another community's resident.
+    if missing := members.missing_members(session=session, user_ids=[data["user_id"] for data in items]):
+        if len(items) == 1:
+            raise NotAMember.for_field("user_id", items[0]["user_id"])
+        raise NotAMember("Some awards name people who are not members here", {"fields": {"awards": {
+            str(index): {"user_id": ["不是本社区成员 / Not a member of this community"]}
+            for index, data in enumerate(items) if (data["user_id"] or "") in missing}}})
     # A key the caller chose may have been used before; a fresh one cannot have been.
     keys = [data.get("idempotency_key") or new_id() for data in items]
     chosen = sorted({data["idempotency_key"] for data in items if data.get("idempotency_key")})

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common import members
 from services.common.context import CallContext
 from services.common.database import new_id, utcnow
 from services.common.errors import ValidationFailed
@@ -30,6 +31,7 @@ def create_pause(*, session: Session, ctx: CallContext, user_id: str, starts_at:
                  reason: str, now: datetime | None = None) -> ExpiryPause:
     """Staff pause a person's expiry; their open lots' expiry dates move back by the pause's length."""
     actor = ledger.require_staff(ctx)
+    members.require_member(session, user_id, field="user_id")
     now = now or utcnow()
     if ends_at <= starts_at:
         raise ValidationFailed.from_messages({"ends_at": ["结束须晚于开始 / Must be after starts_at"]})

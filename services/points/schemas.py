@@ -219,7 +219,8 @@ class BoardQuery(Schema):
 
 class BoardEntry(Schema):
     rank = fields.Integer()
-    user_id = fields.String()
+    display_name = fields.String(allow_none=True, metadata={
+        "description": "the name the person chose for the board, else their display name; never an account id"})
     board_name = fields.String(allow_none=True)
     points = fields.Integer()
     acts = fields.Integer()

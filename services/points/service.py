@@ -15,6 +15,9 @@ from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
+from services.common import members
+from services.common.errors import NotFound
+from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.points import personal_data
 from services.points import agreements, awards, board, events, expiry, figures, ledger, redemption
@@ -95,7 +98,7 @@ def _publish_redemption(tx: Transaction, event: str, item: Redemption, posting_i
     }), subject=item.id)
 
 
-class PointsService(BatchEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
+class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
     name = "points"
 
     ctx = TenantContext()
@@ -129,7 +132,7 @@ class PointsService(BatchEntrypoints, PersonalDataEntrypoints, HealthEntrypoints
     def account_summary(self, user_id: str | None = None) -> dict:
         """The caller's own account, or (staff) anyone's in the tenant."""
         with self.db.transaction() as tx:
-            user_id = self._person(user_id)
+            user_id = self._person(tx, user_id)
             session, now = tx.session, utcnow()
             member = ledger.find_member_account(session=session, user_id=user_id)
             held = session.scalar(select(func.coalesce(func.sum(Redemption.points), 0)).where(
@@ -151,17 +154,20 @@ class PointsService(BatchEntrypoints, PersonalDataEntrypoints, HealthEntrypoints
     def account_statement(self, user_id: str | None = None, query: dict | None = None) -> dict:
         params = load(StatementQuery(), query or {})
         with self.db.transaction() as tx:
-            user_id = self._person(user_id)
+            user_id = self._person(tx, user_id)
             member = ledger.find_member_account(session=tx.session, user_id=user_id)
             if member is None:
                 return StatementPage().dump({"items": [], "next_cursor": None})
             items, next_cursor = ledger.statement(session=tx.session, account_id=member.id, **params)
             return StatementPage().dump({"items": items, "next_cursor": next_cursor})
 
-    def _person(self, user_id: str | None) -> str:
+    def _person(self, tx: Transaction, user_id: str | None) -> str:
         me = self.ctx.require_user()
         if user_id and user_id != me:
             ledger.require_staff(self.ctx)  # a resident sees only their own account
+            # No synthetic zero account for a made-up id or another community's resident.
+            if members.find_member(session=tx.session, user_id=user_id, former=True) is None:
+                raise NotFound("No such member")
             return user_id
         return me
 

@@ -15,6 +15,7 @@ from nameko.rpc import rpc
 from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.errors import Forbidden
+from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.training import personal_data
 from services.training import (
@@ -76,7 +77,7 @@ _enrolment_out = EnrolmentOut()
 _certificate_out = CertificateOut()
 
 
-class TrainingService(PersonalDataEntrypoints, HealthEntrypoints):
+class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
     name = "training"
 
     ctx = TenantContext()

@@ -75,9 +75,38 @@ class Processes:
             pool.close()
 
     def start_relay(self, *services: str, **extra: str) -> subprocess.Popen:
+        # The gateway's identity outbox too (services learn their members from it), except in a relay
+        # started to inject a fault, which tests the outboxes it was given alone.
+        if services and "gateway" not in services and "FENGCHAO_RELAY_FAULT" not in extra:
+            services = (*services, "gateway")
         proc = self._spawn("relay", ["-m", "services.common.relay", *services], **extra)
         proc.role = "relay"  # type: ignore[attr-defined]
         return proc
+
+    def wait_for_members(self, members: list[tuple[str, str]], services: tuple[str, ...] | None = None,
+                         timeout: float = 60) -> None:
+        """Until every running service knows each (user id, tenant id) as a member: identity changes
+        reach services asynchronously (gateway outbox → relay → identity events), and a test that
+        names a person right after adding them must not race that."""
+        pool = RpcPool(self.infra.amqp_uri, size=1, timeout=5)
+        deadline = time.monotonic() + timeout
+        pending = [(service, user_id, tenant_id) for service in (services or self.infra.services)
+                   for user_id, tenant_id in members]
+        try:
+            while pending:
+                service, user_id, tenant_id = pending[0]
+                try:
+                    known = pool.call(service, "knows_member", user_id, context_data={"tenant_id": tenant_id})
+                except FengchaoError:
+                    known = False
+                if known:
+                    pending.pop(0)
+                    continue
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{service} did not learn that {user_id} is a member of {tenant_id}")
+                time.sleep(0.1)
+        finally:
+            pool.close()
 
     def start_webhooks(self, *args: str, **extra: str) -> subprocess.Popen:
         """The webhook worker (`python -m gateway.webhooks`); args such as `--retry-base 0.2`."""

@@ -3,10 +3,10 @@ from a service's own Base, as `db.transaction()` would open them. No broker, no 
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from services.common.context import CallContext
-from services.common.database import TenantSession, make_engine
+from services.common.database import make_engine, session_factory
 
 
 class TenantSessions:
@@ -16,7 +16,7 @@ class TenantSessions:
     def __init__(self, base: type[DeclarativeBase]):
         self.engine = make_engine("sqlite://")
         base.metadata.create_all(self.engine)
-        self.factory = sessionmaker(self.engine, class_=TenantSession, expire_on_commit=False)
+        self.factory = session_factory(self.engine, base)
         self._opened: list[Session] = []
 
     def __call__(self, tenant_id: str | None) -> Session:
@@ -40,3 +40,16 @@ class TenantSessions:
 def ctx(tenant_id: str, user_id: str | None, *roles: str) -> CallContext:
     """A call context as the gateway would send it; a resident unless roles say otherwise."""
     return CallContext(tenant_id=tenant_id, user_id=user_id, roles=frozenset(roles or ("resident",)))
+
+
+def join(session: Session, *user_ids: str, roles: tuple[str, ...] = ("resident",),
+         names: dict[str, str] | None = None) -> None:
+    """Make `user_ids` members of the session's tenant as a member_joined identity event would
+    (services.common.members), so operations may name them."""
+    from services.common.members import apply_member_event
+
+    for user_id in user_ids:
+        apply_member_event(session=session, data={
+            "user_id": user_id, "tenant_id": session.info["tenant_id"], "version": 1, "member": True,
+            "account_active": True, "roles": list(roles), "display_name": (names or {}).get(user_id),
+            "locale": None})

@@ -6,9 +6,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.support.sessions import TenantSessions, ctx  # noqa: F401 (ctx is imported by the tests)
+from tests.support.sessions import TenantSessions, ctx, join  # noqa: F401 (ctx is imported by the tests)
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Hangzhou
+
+
+MEMBERS = {
+    "xiangyang": ("u-wang", "u-li", "u-zhao", "u-staff", "u-checker", "u-qian", "u-zhou", "u-other",
+                  "u-stationery", "u-shaomai", "u-staff-a"),
+    "dongxin": ("u-dongxin-person", "u-b", "u-b-staff", "u-staff-b", "u-zhao", "u-wang", "u-li"),  # some in both
+}
 
 
 @pytest.fixture
@@ -17,5 +24,9 @@ def bank():
     from services.points.models import Base
 
     sessions = TenantSessions(Base)
+    # the people the tests name, members of their communities as identity announced them
+    for tenant_id, people in MEMBERS.items():
+        with sessions(tenant_id) as session, session.begin():
+            join(session, *people)
     yield sessions
     sessions.close()

@@ -11,6 +11,7 @@ from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.points import awards, ledger
 from services.points.models import Account, AwardRequest, Entry, Lot, Posting
 from services.points.schemas import ManualAwardIn, RuleIn
+from tests.support.sessions import join
 from tests.unit.points.conftest import NOW, ctx
 
 STAFF = ctx("xiangyang", "u-staff", "staff")
@@ -241,6 +242,8 @@ def test_a_day_sheet_posts_what_the_same_awards_one_at_a_time_would(bank):
 def test_a_day_sheet_sent_again_awards_nothing_twice(bank):
     session = bank("xiangyang")
     sheet = [{"user_id": f"u-{n}", "amount": 10, "idempotency_key": f"sheet-{n}"} for n in range(40)]
+    with session.begin():
+        join(session, *(item["user_id"] for item in sheet))
     assert all(created for _o, _r, created in _sheet(session, sheet[:25]))  # the first 25 went through before
     again = _sheet(session, sheet)
     assert [created for _o, _r, created in again] == [False] * 25 + [True] * 15

@@ -1,0 +1,231 @@
+"""Who is a member of which tenant, as every service knows it: one mechanism, the same everywhere.
+
+The gateway's identity is the one truth about people. Each change to a membership or an account
+is written to the gateway's outbox in the same transaction as the change
+(`gateway/identity_events.py`) and published by the relay as an event of the source "identity"
+(exchange `identity.events`). Every service mixes in `MemberEntrypoints`, which keeps the
+service's own `members` table from those events, and names a person in an operation only through
+`require_member` — a made-up id, another community's resident, someone who left or whose
+account was deactivated is refused with `NotAMember` (422, the field named).
+
+Every identity event carries the person's whole membership state in the tenant at the time of the
+change (roles, display name, locale, whether they are a member, whether the account is active)
+and `version`, the gateway's per-person sequence. Applying an event is therefore "take this state
+if it is newer than what I have": redelivery, duplicates and late older events change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from marshmallow import Schema, fields
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.common.database import acting_in_tenant, utcnow
+from services.common.errors import ALL_ERRORS, NotAMember, ValidationFailed
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
+
+# The source name of identity events: nameko handlers subscribe with event_handler("identity", …).
+IDENTITY = "identity"
+
+MEMBER_JOINED = "member_joined"
+MEMBER_LEFT = "member_left"
+MEMBER_ROLE_GRANTED = "member_role_granted"
+MEMBER_ROLE_REMOVED = "member_role_removed"
+MEMBER_PROFILE_CHANGED = "member_profile_changed"
+ACCOUNT_DEACTIVATED = "account_deactivated"
+ACCOUNT_REACTIVATED = "account_reactivated"
+
+MEMBER_EVENTS = (MEMBER_JOINED, MEMBER_LEFT, MEMBER_ROLE_GRANTED, MEMBER_ROLE_REMOVED, MEMBER_PROFILE_CHANGED,
+                 ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED)
+
+
+class MemberData(Schema):
+    """A person's membership of the tenant in `tenantid` changed (joined, left, a role granted or
+    removed, their name or language changed, the account deactivated or reactivated). The data is
+    the whole state after the change, so a consumer overwrites what it holds when `version` is newer."""
+
+    user_id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={
+        "description": "the gateway's sequence of this person's identity events; higher is newer"})
+    member = fields.Boolean(required=True, metadata={"description": "false once the membership ended"})
+    account_active = fields.Boolean(required=True, metadata={
+        "description": "false while the account is deactivated or after it was erased"})
+    roles = fields.List(fields.String(), required=True, metadata={"description": "roles in the tenant"})
+    display_name = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True)
+    changed = fields.List(fields.String(), metadata={
+        "description": "member_profile_changed: what changed (display_name, phone, locale); the phone "
+                       "number itself never travels"})
+    replay = fields.Boolean(metadata={"description": "true when re-published by the backfill"})
+
+
+CATALOGUE = {name: MemberData for name in MEMBER_EVENTS}
+
+_EXAMPLE = {"user_id": "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20", "tenant_id": "xiangyang", "version": 3,
+            "member": True, "account_active": True, "roles": ["resident"], "display_name": "王师傅",
+            "locale": "zh-CN"}
+EXAMPLES = {
+    MEMBER_JOINED: _EXAMPLE,
+    MEMBER_LEFT: {**_EXAMPLE, "member": False, "roles": []},
+    MEMBER_ROLE_GRANTED: {**_EXAMPLE, "roles": ["resident", "staff"]},
+    MEMBER_ROLE_REMOVED: _EXAMPLE,
+    MEMBER_PROFILE_CHANGED: {**_EXAMPLE, "display_name": "王建国", "changed": ["display_name"]},
+    ACCOUNT_DEACTIVATED: {**_EXAMPLE, "account_active": False},
+    ACCOUNT_REACTIVATED: _EXAMPLE,
+}
+
+
+def member_model(session: Session):
+    """The members model of the service whose session this is (for a join or a sub-query)."""
+    return _model(session)
+
+
+def _model(session: Session):
+    model = session.info.get("member_model")
+    if model is None:
+        raise RuntimeError("This session was not made by services.common.database.session_factory")
+    return model
+
+
+# --- keeping the table ----------------------------------------------------------------------
+
+
+def apply_member_event(*, session: Session, data: dict[str, Any]) -> bool:
+    """Take the state an identity event carries when it is newer than the row's; returns whether
+    it changed anything. The caller has recorded the event id (`Transaction.first_delivery`)."""
+    model = _model(session)
+    tenant_id = session.info["tenant_id"]
+    if data.get("tenant_id") != tenant_id:
+        raise ValidationFailed("An identity event must be applied in its own tenant")
+    version = int(data["version"])
+    row = session.scalar(select(model).where(model.user_id == data["user_id"]).with_for_update())
+    if row is not None and row.version >= version:
+        log.info("members.stale_event_ignored", user_id=data["user_id"], version=version, held=row.version)
+        return False
+    if row is None:
+        row = model(user_id=data["user_id"])
+        session.add(row)
+    row.roles = sorted(data.get("roles") or [])
+    row.display_name = data.get("display_name")
+    row.locale = data.get("locale")
+    row.active = bool(data.get("member")) and bool(data.get("account_active"))
+    row.version = version
+    row.updated_at = utcnow()
+    session.flush()
+    return True
+
+
+# --- reading it -----------------------------------------------------------------------------
+
+
+def find_member(*, session: Session, user_id: str, tenant_id: str | None = None, former: bool = False):
+    """The active member row of `user_id` in the session's tenant (or `tenant_id`), else None.
+    `former`: a past member's row too (reading a record they left behind is still about a person)."""
+    model = _model(session)
+    home = session.info["tenant_id"]
+    if tenant_id is not None and tenant_id != home:
+        with acting_in_tenant(session, tenant_id, reason="is this person a member of the audience"):
+            return find_member(session=session, user_id=user_id, former=former)
+    query = select(model).where(model.user_id == user_id)
+    return session.scalar(query if former else query.where(model.active.is_(True)))
+
+
+def require_member(session: Session, user_id: str | None, *, field: str = "user_id",
+                   tenant_id: str | None = None, roles: Iterable[str] = ()):
+    """The one check every operation that names a person makes: `user_id` is an active member of
+    the session's tenant (or of `tenant_id`, an audience the operation legitimately crosses into),
+    with one of `roles` when given. Otherwise NotAMember naming `field` (422)."""
+    if not user_id:
+        raise NotAMember.for_field(field, "")
+    member = find_member(session=session, user_id=user_id, tenant_id=tenant_id)
+    if member is None or (roles and not set(roles) & set(member.roles)):
+        raise NotAMember.for_field(field, user_id)
+    return member
+
+
+def missing_members(*, session: Session, user_ids: Iterable[str]) -> set[str]:
+    """Which of `user_ids` are not active members of the session's tenant (one query)."""
+    wanted = sorted({u for u in user_ids if u})
+    model = _model(session)
+    found = set(session.scalars(select(model.user_id).where(model.user_id.in_(wanted), model.active.is_(True)))) \
+        if wanted else set()
+    return set(wanted) - found | ({""} if any(not u for u in user_ids) else set())
+
+
+def require_members(session: Session, user_ids: Iterable[str], *, field: str) -> None:
+    """`require_member` for a list (one query): the field is refused if any id is not a member."""
+    if missing := missing_members(session=session, user_ids=list(user_ids)):
+        raise NotAMember.for_field(field, ",".join(sorted(missing)))
+
+
+def display_names(*, session: Session, user_ids: Iterable[str]) -> dict[str, str]:
+    """user id → the display name identity last announced, for members of the session's tenant
+    (past members too: a name on an old record is still theirs)."""
+    wanted = sorted({u for u in user_ids if u})
+    if not wanted:
+        return {}
+    model = _model(session)
+    return {row.user_id: row.display_name for row in session.scalars(select(model).where(model.user_id.in_(wanted)))
+            if row.display_name}
+
+
+# --- the nameko side ------------------------------------------------------------------------
+
+
+class MemberEntrypoints:
+    """Mixed into every service: handlers of the identity events keeping the service's `members`
+    table, and `knows_member` (the test suite and operators ask whether a change has arrived)."""
+
+    name: str
+
+    def _apply_identity_event(self, envelope: dict) -> None:
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]  # in the event's tenant (its headers)
+            if tx.first_delivery(envelope, consumer=f"{self.name}.members"):
+                apply_member_event(session=tx.session, data=envelope["data"])
+
+    @event_handler(IDENTITY, MEMBER_JOINED, requeue_on_error=True)
+    def on_member_joined(self, envelope: dict) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_LEFT, requeue_on_error=True)
+    def on_member_left(self, envelope: dict) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_ROLE_GRANTED, requeue_on_error=True)
+    def on_member_role_granted(self, envelope: dict) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_ROLE_REMOVED, requeue_on_error=True)
+    def on_member_role_removed(self, envelope: dict) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_PROFILE_CHANGED, requeue_on_error=True)
+    def on_member_profile_changed(self, envelope: dict) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, ACCOUNT_DEACTIVATED, requeue_on_error=True)
+    def on_account_deactivated(self, envelope: dict) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, ACCOUNT_REACTIVATED, requeue_on_error=True)
+    def on_account_reactivated(self, envelope: dict) -> None:
+        self._apply_identity_event(envelope)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def knows_member(self, user_id: str, version: int | None = None) -> bool:
+        """Whether this service holds `user_id` as an active member of the caller's tenant (and,
+        with `version`, has applied that identity event or a newer one)."""
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            model = _model(tx.session)
+            row = tx.session.scalar(select(model).where(model.user_id == user_id))
+            if row is None:
+                return False
+            return row.version >= version if version is not None else bool(row.active)

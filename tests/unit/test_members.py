@@ -1,0 +1,188 @@
+"""Who is a member: the gateway writes identity events with each change (its outbox), and every
+service keeps its members table from them, in order, once, and refuses people it does not know.
+Two tenants throughout; no broker (the events are applied as the handler applies them)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from gateway import identity, identity_events
+from gateway.models import Base as GatewayBase
+from gateway.models import IdentityOutbox
+from services.common import members
+from services.common.contracts import load
+from services.common.database import make_engine
+from services.common.errors import NotAMember
+from services.points import awards, expiry
+from services.points.models import Base as PointsBase
+from services.points.schemas import ManualAwardIn
+from tests.support.sessions import TenantSessions, ctx
+
+PASSWORD = "Fengchao2026"
+
+
+@pytest.fixture
+def gateway():
+    engine = make_engine("sqlite://")
+    GatewayBase.metadata.create_all(engine)
+    session = sessionmaker(engine, expire_on_commit=False)()
+    with session.begin():
+        for tenant_id in ("xiangyang", "dongxin"):
+            identity.create_tenant(session=session, tenant_id=tenant_id, name=tenant_id, kind="community")
+    yield session
+    session.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def points():
+    sessions = TenantSessions(PointsBase)
+    yield sessions
+    sessions.close()
+
+
+def outbox(session) -> list[IdentityOutbox]:
+    return list(session.scalars(select(IdentityOutbox).order_by(IdentityOutbox.seq)))
+
+
+def deliver(points, rows: list[IdentityOutbox]) -> None:
+    """What the relay and MemberEntrypoints do with the gateway's rows, in the order given."""
+    for row in rows:
+        with points(row.envelope["tenantid"]) as session, session.begin():
+            members.apply_member_event(session=session, data=row.envelope["data"])
+
+
+# --- the gateway side: each change writes its event, numbered per person ---------------------------
+
+
+def test_joining_and_a_new_role_are_written_as_events_with_the_whole_state_and_rising_versions(gateway):
+    with gateway.begin():
+        user = identity.create_user(session=gateway, phone="13900000101", display_name="王师傅", password=PASSWORD)
+        identity.grant_membership(session=gateway, user_id=user.id, tenant_id="xiangyang", roles=["resident"])
+        identity.grant_membership(session=gateway, user_id=user.id, tenant_id="xiangyang", roles=["staff"])
+        identity.grant_membership(session=gateway, user_id=user.id, tenant_id="xiangyang", roles=["staff"])  # no change
+        identity.grant_membership(session=gateway, user_id=user.id, tenant_id="dongxin", roles=["resident"])
+    rows = outbox(gateway)
+    assert [(r.event_type, r.tenant_id, r.version) for r in rows] == [
+        ("member_joined", "xiangyang", 1), ("member_role_granted", "xiangyang", 2), ("member_joined", "dongxin", 3)]
+    data = rows[1].envelope["data"]
+    assert data == {"user_id": user.id, "tenant_id": "xiangyang", "version": 2, "member": True,
+                    "account_active": True, "roles": ["resident", "staff"], "display_name": "王师傅", "locale": None}
+    assert rows[1].envelope["type"] == "cn.fengchao.identity.member_role_granted"
+    assert rows[1].envelope["tenantid"] == "xiangyang" and rows[1].headers == {"tenant_id": "xiangyang"}
+    assert all(r.published_at is None for r in rows)
+
+
+def test_erasure_tells_every_community_the_person_left_and_forgets_the_name(gateway):
+    with gateway.begin():
+        user = identity.create_user(session=gateway, phone="13900000102", display_name="李师傅", password=PASSWORD)
+        for tenant_id in ("xiangyang", "dongxin"):
+            identity.grant_membership(session=gateway, user_id=user.id, tenant_id=tenant_id, roles=["resident"])
+        identity.erase_identity(session=gateway, user=user)
+    left = [r for r in outbox(gateway) if r.event_type == "member_left"]
+    assert sorted(r.tenant_id for r in left) == ["dongxin", "xiangyang"]
+    assert all(not r.envelope["data"]["member"] and r.envelope["data"]["display_name"] == "已注销用户"
+               and r.envelope["data"]["roles"] == [] for r in left)
+
+
+def test_the_backfill_publishes_every_membership_again_under_newer_versions(gateway):
+    with gateway.begin():
+        user = identity.create_user(session=gateway, phone="13900000103", display_name="赵师傅", password=PASSWORD)
+        identity.grant_membership(session=gateway, user_id=user.id, tenant_id="dongxin", roles=["resident"])
+        assert identity_events.republish_memberships(gateway) == 1
+        assert identity_events.republish_memberships(gateway, tenant_id="xiangyang") == 0
+    replayed = outbox(gateway)[-1]
+    assert (replayed.event_type, replayed.version, replayed.envelope["data"]["replay"]) == ("member_joined", 2, True)
+
+
+# --- the service side: the members table ----------------------------------------------------------
+
+
+def _event(name_state: dict, **changes) -> dict:
+    return {"tenant_id": "xiangyang", "member": True, "account_active": True, "roles": ["resident"],
+            "display_name": "王师傅", "locale": "zh-CN", **name_state, **changes}
+
+
+def test_a_late_older_event_never_overwrites_newer_state_and_a_repeat_changes_nothing(points):
+    session = points("xiangyang")
+    with session.begin():
+        assert members.apply_member_event(session=session, data=_event({"user_id": "u-1", "version": 1}))
+        assert members.apply_member_event(session=session, data=_event({"user_id": "u-1", "version": 3},
+                                                                       member=False, roles=[]))
+        # version 2 (a role granted) was delayed: it arrives after the person left
+        assert not members.apply_member_event(session=session, data=_event({"user_id": "u-1", "version": 2},
+                                                                           roles=["resident", "staff"]))
+        assert not members.apply_member_event(session=session, data=_event({"user_id": "u-1", "version": 3}))
+        assert members.find_member(session=session, user_id="u-1") is None
+        assert members.find_member(session=session, user_id="u-1", former=True).roles == []
+
+
+def test_deactivation_and_reactivation_follow_the_account(points):
+    session = points("xiangyang")
+    with session.begin():
+        members.apply_member_event(session=session, data=_event({"user_id": "u-2", "version": 1}))
+        members.apply_member_event(session=session, data=_event({"user_id": "u-2", "version": 2},
+                                                                account_active=False))
+        with pytest.raises(NotAMember):
+            members.require_member(session, "u-2")
+        members.apply_member_event(session=session, data=_event({"user_id": "u-2", "version": 3}, roles=["staff"]))
+        assert members.require_member(session, "u-2", roles=("staff",)).display_name == "王师傅"
+
+
+def test_an_event_is_applied_only_in_its_own_tenant(points):
+    session = points("dongxin")
+    with session.begin(), pytest.raises(Exception):
+        members.apply_member_event(session=session, data=_event({"user_id": "u-3", "version": 1}))
+
+
+def test_require_member_refuses_made_up_ids_and_other_communities_people_naming_the_field(points):
+    with points("dongxin") as other, other.begin():
+        members.apply_member_event(session=other, data=_event({"user_id": "u-dongxin", "version": 1},
+                                                              tenant_id="dongxin"))
+    session = points("xiangyang")
+    with session.begin():
+        members.apply_member_event(session=session, data=_event({"user_id": "u-4", "version": 1}))
+        for outsider in ("not-a-user", "u-dongxin", "13900000001", ""):
+            with pytest.raises(NotAMember) as refused:
+                members.require_member(session, outsider, field="person_user_id")
+            assert refused.value.status == 422 and refused.value.code == "not_a_member"
+            assert list(refused.value.fields) == ["person_user_id"]
+        # an operation that crosses into dongxin on purpose asks about dongxin's members
+        assert members.require_member(session, "u-dongxin", tenant_id="dongxin").user_id == "u-dongxin"
+        assert session.info["tenant_id"] == "xiangyang"
+        with pytest.raises(NotAMember):
+            members.require_members(session, ["u-4", "u-dongxin"], field="operator_user_ids")
+        members.require_members(session, ["u-4"], field="operator_user_ids")
+
+
+# --- the moral bank names only members ---------------------------------------------------------------
+
+
+def test_points_go_only_to_members_and_pauses_only_for_members(points):
+    staff = ctx("xiangyang", "u-staff", "staff")
+    session = points("xiangyang")
+    with session.begin():
+        for user_id in ("u-staff", "u-wang"):
+            members.apply_member_event(session=session, data=_event({"user_id": user_id, "version": 1}))
+    payload = {"amount": 5, "category": "volunteer", "reason": "志愿服务"}
+    for outsider in ("not-a-user", "13800000001"):
+        with session.begin(), pytest.raises(NotAMember) as refused:
+            awards.manual_award(session=session, ctx=staff, data=load(ManualAwardIn(), {**payload, "user_id": outsider}))
+        assert refused.value.fields == {"user_id": ["不是本社区成员 / Not a member of this community"]}
+    with session.begin(), pytest.raises(NotAMember) as refused:
+        awards.manual_awards(session=session, ctx=staff, items=[
+            load(ManualAwardIn(), {**payload, "user_id": "u-wang"}),
+            load(ManualAwardIn(), {**payload, "user_id": "nobody"})])
+    assert list(refused.value.fields["awards"]) == ["1"]
+    with session.begin():
+        outcome, _posting, _ = awards.manual_award(session=session, ctx=staff,
+                                                   data=load(ManualAwardIn(), {**payload, "user_id": "u-wang"}))
+        assert outcome == "posted"
+    now = datetime.now(timezone.utc)
+    with session.begin(), pytest.raises(NotAMember):
+        expiry.create_pause(session=session, ctx=staff, user_id="not-a-user", starts_at=now,
+                            ends_at=now + timedelta(days=30), reason="住院 / In hospital")
