@@ -1,0 +1,56 @@
+"""Points go only to people of the community: staff of xiangyang cannot award a made-up id, a phone
+number typed into the account box, or a dongxin resident; such an account does not exist to read; the
+honour board shows names. Membership reaches the points service as identity events from the gateway."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.e2e.points.conftest import api, award, user_id, wait_until
+
+pytestmark = pytest.mark.e2e
+
+BODY = {"amount": 5, "category": "volunteer", "reason": "志愿服务 / Volunteering"}
+
+
+def test_staff_cannot_award_points_to_anyone_but_a_member_of_their_community(platform, person):
+    http, url = api(platform, "staff_a")
+    dongxin_resident = person("dongxin")
+    for outsider in ("not-a-user", platform.people["courier_a"].phone, user_id(platform, dongxin_resident)):
+        response = http.post(url("/awards"), json={**BODY, "user_id": outsider})
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["code"] == "not_a_member" and list(problem["errors"]) == ["user_id"]
+        # and no account sprang into being for it
+        assert http.get(url(f"/accounts/{outsider}")).status_code == 404
+    board = http.get(url("/honour-board"), params={"period": "all", "limit": 100}).json()
+    assert "not-a-user" not in str(board) and user_id(platform, dongxin_resident) not in str(board)
+    # dongxin's own staff may award their resident
+    staff_b, url_b = api(platform, "staff_b")
+    assert staff_b.post(url_b("/awards"), json={**BODY, "user_id": user_id(platform, dongxin_resident)}).status_code == 201
+
+
+def test_expiry_pauses_only_for_members(platform, person):
+    http, url = api(platform, "staff_a")
+    now = datetime.now(timezone.utc)
+    pause = {"starts_at": now.isoformat(), "ends_at": (now + timedelta(days=60)).isoformat(), "reason": "住院治疗"}
+    for outsider in ("not-a-user", user_id(platform, person("dongxin"))):
+        response = http.post(url("/expiry-pauses"), json={**pause, "user_id": outsider})
+        assert response.status_code == 422 and response.json()["code"] == "not_a_member", response.text
+    member = person("xiangyang")
+    assert http.post(url("/expiry-pauses"), json={**pause, "user_id": user_id(platform, member)}).status_code == 201
+
+
+def test_a_member_s_account_reads_as_before_and_the_honour_board_shows_their_name(platform, person):
+    hero = person("xiangyang", name="热心的钱阿姨")
+    award(platform, "staff_a", hero, 40)
+    http, url = api(platform, "staff_a")
+    assert http.get(url(f"/accounts/{user_id(platform, hero)}")).json()["available"] == 40
+    board = wait_until(lambda: http.get(url("/honour-board"), params={"period": "all", "limit": 100}).json())
+    names = [entry["display_name"] for entry in board["entries"]]
+    assert "热心的钱阿姨" in names
+    assert all("user_id" not in entry for entry in board["entries"])
+    # dongxin's staff do not see xiangyang's people on their board, and xiangyang's account is not theirs
+    staff_b, url_b = api(platform, "staff_b")
+    assert "热心的钱阿姨" not in str(staff_b.get(url_b("/honour-board"), params={"period": "all"}).json())
+    assert staff_b.get(url_b(f"/accounts/{user_id(platform, hero)}")).status_code == 404
