@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from services.common.members import require_members
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -23,13 +24,14 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Emp
     actor = ctx.require_user()
     if not ctx.has_any_role(*STAFF_ROLES, "employer"):
         raise Forbidden("Only staff or employer accounts can register an employer")
-    members = set(data.pop("member_user_ids", []) or [])
+    accounts = set(data.pop("member_user_ids", []) or [])
+    require_members(session, accounts - {actor}, field="member_user_ids")
     if ctx.has_any_role("employer") and not ctx.has_any_role(*STAFF_ROLES):
-        members.add(actor)
+        accounts.add(actor)
     employer = Employer(created_by=actor, **data)
     session.add(employer)
     session.flush()
-    for user_id in sorted(members):
+    for user_id in sorted(accounts):
         session.add(EmployerMember(employer_id=employer.id, user_id=user_id))
     session.flush()
     return employer

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from services.common import members
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -68,6 +69,7 @@ def set_desk_member(*, session: Session, ctx: CallContext, user_id: str, desk_ro
     stay assigned until an admin reassigns them)."""
     actor = ctx.require_user()
     ctx.require_role(ADMIN)
+    members.require_member(session, user_id, field="user_id")
     member = session.scalar(select(DeskMember).where(DeskMember.user_id == user_id))
     if member is None:
         member = DeskMember(user_id=user_id, added_by=actor)
@@ -118,6 +120,8 @@ def open_case(
         raise Forbidden("只有工作人员可代为登记 / Only staff or the desk open a case for someone else")
     if person_user_id is None and not contact_phone and source != "hotline":
         raise ValidationFailed.from_messages({"person_user_id": ["须指明当事人 / Name the person, or give a contact"]})
+    if person_user_id is not None and person_user_id != actor:
+        members.require_member(session, person_user_id, field="person_user_id")
     case = RightsCase(
         person_user_id=person_user_id, category=category, summary=summary.strip(), contact_phone=contact_phone,
         source=source, source_ref=source_ref, opened_by=actor, status="open",
@@ -272,6 +276,7 @@ def assign_case(*, session: Session, ctx: CallContext, case_id: str, assignee_us
     if capacity != "tenant_admin" and not ctx.has_any_role(ADMIN):
         raise Forbidden("只有管理员可以分派案件 / Only admins assign cases")
     _require_not_concluded(case)
+    members.require_member(session, assignee_user_id, field="assignee_user_id")  # still in the community
     member = _active_member(session, assignee_user_id)
     if member is None:
         raise ValidationFailed.from_messages(

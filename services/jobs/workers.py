@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from services.common import members
 from services.common.context import CallContext
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import skills
@@ -35,6 +36,8 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
         user_id = data.pop("on_behalf_of_user_id")
         if user_id != actor and not is_staff(ctx):
             raise Forbidden("Only staff can register someone else")
+        if user_id is not None and user_id != actor:
+            members.require_member(session, user_id, field="on_behalf_of_user_id")
     if "skills" in data:
         data["skills"] = skills.normalise(session=session, values=data["skills"])
     if user_id is not None:

@@ -13,11 +13,16 @@ class TenantSessions:
     """`sessions(tenant_id)` → a session scoped to that tenant; `sessions.all()` → the
     operator's read across tenants. `close()` closes everything opened."""
 
-    def __init__(self, base: type[DeclarativeBase]):
+    def __init__(self, base: type[DeclarativeBase], members: dict[str, tuple[str, ...]] | None = None):
+        """`members`: tenant → user ids that are members there (as identity events would have told the
+        service), so the tests may name them in operations."""
         self.engine = make_engine("sqlite://")
         base.metadata.create_all(self.engine)
         self.factory = session_factory(self.engine, base)
         self._opened: list[Session] = []
+        for tenant_id, user_ids in (members or {}).items():
+            with self(tenant_id) as session, session.begin():
+                join(session, *user_ids)
 
     def __call__(self, tenant_id: str | None) -> Session:
         session = self.factory()

@@ -12,6 +12,6 @@ def jobs_sessions():
     """`open_session(tenant_id)` → a tenant-scoped session on one shared jobs database."""
     from services.jobs.models import Base
 
-    sessions = TenantSessions(Base)
+    sessions = TenantSessions(Base, members={"alliance": ("u-hr", "u-hr2")})
     yield sessions
     sessions.close()

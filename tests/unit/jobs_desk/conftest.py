@@ -17,7 +17,9 @@ NOW = datetime(2026, 12, 5, 1, 0, tzinfo=timezone.utc)  # 09:00 in Hangzhou
 @pytest.fixture
 def db():
     """`db(tenant_id)` → a session in that tenant; `db.all()` → the operator's read across tenants."""
-    sessions = TenantSessions(Base)
+    sessions = TenantSessions(Base, members={"xiangyang": ("u-courier", "u-lawyer", "u-inspector", "u-staff",
+                                                           "u-neighbour", "u-admin"),
+                                             "dongxin": ("u-admin-d", "u-staff-d")})
     yield sessions
     sessions.close()
 
