@@ -64,11 +64,16 @@ class NotAMember(ValidationFailed):
     code = "not_a_member"
     title = "Not a member"
 
+    MESSAGE = "不是本社区成员 / Not a member of this community"
+
     @classmethod
     def for_field(cls, field: str, user_id: str) -> "NotAMember":
-        # The id is not echoed back: the message is the same for a typo and another tenant's person.
-        return cls("This person is not a member here",
-                   {"fields": {field: ["不是本社区成员 / Not a member of this community"]}, "field": field})
+        """`field` is a name or a dotted path into lists ("walk_ins.2.user_id"), given back nested as
+        marshmallow nests its messages. The id is not echoed: a typo and another tenant's person read alike."""
+        messages: Any = [cls.MESSAGE]
+        for part in reversed(field.split(".")):
+            messages = {part: messages}
+        return cls("This person is not a member here", {"fields": messages, "field": field})
 
 
 @deserialize_to_instance

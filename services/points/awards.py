@@ -206,11 +206,8 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
     # Points go only to people of this community: never to a made-up id, a phone number typed
     # into the account box, or another community's resident.
     if missing := members.missing_members(session=session, user_ids=[data["user_id"] for data in items]):
-        if len(items) == 1:
-            raise NotAMember.for_field("user_id", items[0]["user_id"])
-        raise NotAMember("Some awards name people who are not members here", {"fields": {"awards": {
-            str(index): {"user_id": ["不是本社区成员 / Not a member of this community"]}
-            for index, data in enumerate(items) if (data["user_id"] or "") in missing}}})
+        first = next(index for index, data in enumerate(items) if (data["user_id"] or "") in missing)
+        raise NotAMember.for_field("user_id" if len(items) == 1 else f"awards.{first}.user_id", items[first]["user_id"])
     # A key the caller chose may have been used before; a fresh one cannot have been.
     keys = [data.get("idempotency_key") or new_id() for data in items]
     chosen = sorted({data["idempotency_key"] for data in items if data.get("idempotency_key")})

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common import members
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
@@ -124,10 +125,11 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
                                 user_id=enrolment.user_id, name=enrolment.participant_name,
                                 learner_tenant=enrolment.learner_tenant_id, method="staff", recorded_by=ctx.user_id,
                                 now=now, outbox=outbox))
-    for walk_in in walk_ins:
+    for index, walk_in in enumerate(walk_ins):
         user_id = walk_in.get("user_id")
         enrolment = None
         if user_id:
+            members.require_member(session, user_id, field=f"walk_ins.{index}.user_id", tenant_id=meeting.tenant_id)
             # Someone with an account in the host's tenant: counts for their enrolment if they have one.
             enrolment = _enrolment_counting(session=session, meeting=meeting, person_key=f"user:{user_id}",
                                             learner_tenant=meeting.tenant_id)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common import members
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -25,6 +26,7 @@ from services.training.scheduling import get_session
 def create_mentor(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Mentor:
     """Staff add a mentor profile in their tenant; one per account per tenant."""
     require_host_staff(ctx, ctx.tenant)
+    members.require_member(session, data["user_id"], field="user_id")
     share_with_all = data.pop("share_with_all", True)
     existing = session.scalar(select(Mentor.id).where(Mentor.user_id == data["user_id"], Mentor.tenant_id == ctx.tenant))
     if existing:

@@ -177,7 +177,7 @@ def test_points_go_only_to_members_and_pauses_only_for_members(points):
         awards.manual_awards(session=session, ctx=staff, items=[
             load(ManualAwardIn(), {**payload, "user_id": "u-wang"}),
             load(ManualAwardIn(), {**payload, "user_id": "nobody"})])
-    assert list(refused.value.fields["awards"]) == ["1"]
+    assert refused.value.fields == {"awards": {"1": {"user_id": ["不是本社区成员 / Not a member of this community"]}}}
     with session.begin():
         outcome, _posting, _ = awards.manual_award(session=session, ctx=staff,
                                                    data=load(ManualAwardIn(), {**payload, "user_id": "u-wang"}))

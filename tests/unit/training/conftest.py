@@ -11,13 +11,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
-from services.common.database import TenantSession, make_engine
+from services.common.database import make_engine, session_factory
 from services.training import catalogue, scheduling
 from services.training.models import Base
 from services.training.tenancy import Outbox
-from tests.support.sessions import ctx  # noqa: F401 (ctx is imported by the tests)
+from tests.support.sessions import ctx, join  # noqa: F401 (ctx is imported by the tests)
 
 NOW = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
 
@@ -71,10 +70,13 @@ class World:
 def world():
     engine = make_engine("sqlite://")
     Base.metadata.create_all(engine)
-    factory = sessionmaker(engine, class_=TenantSession, expire_on_commit=False)
+    factory = session_factory(engine, Base)
     with factory() as session, session.begin():
         session.info["tenant_id"] = "seed"
         catalogue.seed_categories(session=session)
+    with factory() as session, session.begin():  # the college's people, as identity announced them
+        session.info["tenant_id"] = "hzvtc"
+        join(session, "u-master", "u-zhang")
     built = World(factory)
     yield built
     built.close()
