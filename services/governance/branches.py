@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common import members
 from services.common.context import CallContext
 from services.common.errors import Conflict, Forbidden
 from services.governance.access import get_or_404, is_staff, require_staff
@@ -75,6 +76,7 @@ def enrol(*, session: Session, ctx: CallContext, branch_id: str, data: dict[str,
     branch = get(session=session, ctx=ctx, branch_id=branch_id)
     if not is_staff(ctx) and branch_id not in officer_branch_ids(session=session, ctx=ctx):
         raise Forbidden("仅限工作人员和本支部委员 / Only staff and this branch's officers can enrol members")
+    members.require_member(session, data["user_id"], field="user_id")
     current = session.execute(select(BranchMember, Branch).join(Branch, Branch.id == BranchMember.branch_id)
                               .where(BranchMember.user_id == data["user_id"])).all()
     if any(m.branch_id == branch_id for m, _ in current):
@@ -103,6 +105,7 @@ def enrol(*, session: Session, ctx: CallContext, branch_id: str, data: dict[str,
 
 def add_grid_member(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> GridMember:
     require_staff(ctx)
+    members.require_member(session, data["user_id"], field="user_id")
     if session.scalar(select(GridMember.id).where(GridMember.user_id == data["user_id"])):
         raise Conflict("已是网格员 / Already in the grid force", {"user_id": data["user_id"]})
     member = GridMember(**data)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common import members as community
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden
@@ -68,6 +69,10 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
                         {"owner": council.tenant_id})
     sharing.check_homes(council=council, members=members, owner=owner)
     members = [{**m, "home_tenant_id": m.get("home_tenant_id") or owner} for m in members]
+    for index, spec in enumerate(members):  # an account seated is a member of its community (checked above)
+        if spec.get("user_id"):
+            community.require_member(session, spec["user_id"], field=f"members.{index}.user_id",
+                                     tenant_id=spec["home_tenant_id"])
     user_ids = [m["user_id"] for m in members if m.get("user_id")]
     if len(user_ids) != len(set(user_ids)):
         raise Conflict("同一账号重复 / The same account appears twice", {"user_ids": sorted(

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common import members
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden
@@ -47,7 +48,8 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
         session.flush()
     except IntegrityError:  # adopted concurrently by another request
         raise Conflict("该提案已形成决议 / This proposal already has a resolution", {"state": "resolved"}) from None
-    created = [_new_item(session, resolution.id, spec) for spec in items]
+    created = [_new_item(session, resolution.id, spec, field=f"action_items.{index}.assignee_user_id")
+               for index, spec in enumerate(items)]
     session.flush()
     publish(events.RESOLUTION_ADOPTED, events.ResolutionAdoptedData().dump({
         "resolution_id": resolution.id, "proposal_id": proposal.id, "council_id": resolution.council_id,
@@ -59,7 +61,7 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
 def add_item(*, session: Session, ctx: CallContext, resolution_id: str, data: dict[str, Any]) -> ActionItem:
     require_staff(ctx)
     get_or_404(session, Resolution, resolution_id, "Resolution")
-    item = _new_item(session, resolution_id, data)
+    item = _new_item(session, resolution_id, data, field="assignee_user_id")
     session.flush()
     return item
 
@@ -184,7 +186,9 @@ def get_item(*, session: Session, item_id: str) -> ActionItem:
     return get_or_404(session, ActionItem, item_id, "Action item")
 
 
-def _new_item(session: Session, resolution_id: str, spec: dict[str, Any]) -> ActionItem:
+def _new_item(session: Session, resolution_id: str, spec: dict[str, Any], *, field: str) -> ActionItem:
+    if spec.get("assignee_user_id"):  # the account reporting progress is one of the community's
+        members.require_member(session, spec["assignee_user_id"], field=field)
     resolution = session.get(Resolution, resolution_id)
     item = ActionItem(resolution_id=resolution_id, audience=resolution.audience if resolution else "", **spec)
     session.add(item)

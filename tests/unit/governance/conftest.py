@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.common.context import CallContext
-from tests.support.sessions import TenantSessions, ctx  # noqa: F401 (ctx is imported by the tests)
+from tests.support.sessions import TenantSessions, ctx, join  # noqa: F401 (ctx is imported by the tests)
 from services.governance import councils, proposals, voting
 from services.governance.models import Base
 
@@ -32,7 +32,11 @@ class RecordingOutbox:
 @pytest.fixture
 def gov_sessions():
     """`open_session(tenant_id)` → a tenant-scoped session on one shared governance database."""
-    sessions = TenantSessions(Base)
+    # the people the tests seat, enrol or assign, members of their communities as identity announced them
+    people = ("sec", "m1", "m2", "f1", "s1", "pm-user", "u-late", "chair", "c1", "c2", "pm",
+              *(f"u{i}" for i in range(1, 9)))
+    sessions = TenantSessions(Base, members={"xiangyang": (*people, "xy-courier"), "dongxin": ("dx-courier",),
+                                             "huanqiu": ("hq-resident", *people)})
     yield sessions
     sessions.close()
 
@@ -50,6 +54,7 @@ def staff(tenant_id: str = "xiangyang") -> CallContext:
 def make_council(session, tenant_id="xiangyang", members=(), joined_at=None):
     """A council with seats: `members` is a list of (user_id, group); returns (council, {user_id: seat})."""
     with session.begin():
+        join(session, *(u for u, _g in members))  # seats go to members of the community (once joined, a no-op)
         council = councils.create(session=session, ctx=staff(tenant_id),
                                   data={"name": "红茶议事会", "theme": "小哥友好社区", "description": ""})
         seats = councils.add_members(session=session, ctx=staff(tenant_id), council_id=council.id, members=[
