@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
+from services.common.contracts import person_path_parameter
 from services.points.schemas import (
     AccountSummary,
     AgreementIn,
@@ -123,7 +124,7 @@ class MyPreferences(MethodView):
         return respond(call("points", "set_preferences", _body()))
 
 
-@blp.route("/accounts/<user_id>")
+@blp.route("/accounts/<user_id>", parameters=[person_path_parameter()])
 class PersonAccount(MethodView):
     @blp.response(200, AccountSummary)
     def get(self, user_id):
@@ -131,7 +132,7 @@ class PersonAccount(MethodView):
         return respond(call("points", "account_summary", user_id))
 
 
-@blp.route("/accounts/<user_id>/statement")
+@blp.route("/accounts/<user_id>/statement", parameters=[person_path_parameter()])
 class PersonStatement(MethodView):
     @blp.arguments(StatementQuery, location="query")
     @blp.response(200, StatementPage)

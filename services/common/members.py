@@ -161,9 +161,12 @@ def missing_members(*, session: Session, user_ids: Iterable[str]) -> set[str]:
 
 
 def require_members(session: Session, user_ids: Iterable[str], *, field: str) -> None:
-    """`require_member` for a list (one query): the field is refused if any id is not a member."""
-    if missing := missing_members(session=session, user_ids=list(user_ids)):
-        raise NotAMember.for_field(field, ",".join(sorted(missing)))
+    """`require_member` for a list (one query): refused at the first id that is not a member, named by
+    its place in the list (`operator_user_ids.1`)."""
+    user_ids = list(user_ids)
+    if missing := missing_members(session=session, user_ids=user_ids):
+        index = next(i for i, user_id in enumerate(user_ids) if (user_id or "") in missing)
+        raise NotAMember.for_field(f"{field}.{index}", user_ids[index])
 
 
 def display_names(*, session: Session, user_ids: Iterable[str]) -> dict[str, str]:

@@ -32,6 +32,9 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
     """Staff turn an adopted proposal into a resolution, once."""
     actor = require_staff(ctx)
     proposal = get_or_404(session, Proposal, proposal_id, "Proposal")
+    # what was sent is checked before the proposal's state: a wrong assignee is the caller's to fix either way
+    for index, spec in enumerate(data.get("action_items", [])):
+        _require_assignee(session, spec, field=f"action_items.{index}.assignee_user_id")
     if proposal.status != "adopted":
         raise Conflict("只有通过的提案才能形成决议 / Only an adopted proposal becomes a resolution",
                        {"state": proposal.status})
@@ -48,8 +51,7 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
         session.flush()
     except IntegrityError:  # adopted concurrently by another request
         raise Conflict("该提案已形成决议 / This proposal already has a resolution", {"state": "resolved"}) from None
-    created = [_new_item(session, resolution.id, spec, field=f"action_items.{index}.assignee_user_id")
-               for index, spec in enumerate(items)]
+    created = [_new_item(session, resolution.id, spec) for spec in items]
     session.flush()
     publish(events.RESOLUTION_ADOPTED, events.ResolutionAdoptedData().dump({
         "resolution_id": resolution.id, "proposal_id": proposal.id, "council_id": resolution.council_id,
@@ -61,7 +63,8 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
 def add_item(*, session: Session, ctx: CallContext, resolution_id: str, data: dict[str, Any]) -> ActionItem:
     require_staff(ctx)
     get_or_404(session, Resolution, resolution_id, "Resolution")
-    item = _new_item(session, resolution_id, data, field="assignee_user_id")
+    _require_assignee(session, data, field="assignee_user_id")
+    item = _new_item(session, resolution_id, data)
     session.flush()
     return item
 
@@ -186,9 +189,12 @@ def get_item(*, session: Session, item_id: str) -> ActionItem:
     return get_or_404(session, ActionItem, item_id, "Action item")
 
 
-def _new_item(session: Session, resolution_id: str, spec: dict[str, Any], *, field: str) -> ActionItem:
+def _require_assignee(session: Session, spec: dict[str, Any], *, field: str) -> None:
     if spec.get("assignee_user_id"):  # the account reporting progress is one of the community's
         members.require_member(session, spec["assignee_user_id"], field=field)
+
+
+def _new_item(session: Session, resolution_id: str, spec: dict[str, Any]) -> ActionItem:
     resolution = session.get(Resolution, resolution_id)
     item = ActionItem(resolution_id=resolution_id, audience=resolution.audience if resolution else "", **spec)
     session.add(item)

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.contracts import PersonId
+
 STAKEHOLDER_GROUPS = ("resident", "courier", "property_manager", "owners_committee", "estate_officer",
                       "community_staff", "partner")
 CHOICES = ("agree", "abstain", "disagree", "block")
@@ -84,9 +86,9 @@ class CouncilPage(Schema):
 
 
 class MemberCreate(Schema):
-    user_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 36),
-                            metadata={"description": "The member's account; null for someone who takes part "
-                                                     "only in the room"})
+    user_id = PersonId(load_default=None, allow_none=True,
+                       metadata={"description": "The member's account; null for someone who takes part "
+                                                "only in the room"})
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
     stakeholder_group = fields.String(required=True, validate=_one_of(STAKEHOLDER_GROUPS))
     home_tenant_id = fields.String(load_default=None, allow_none=True, validate=_COMMUNITY, metadata={
@@ -405,8 +407,8 @@ class ActionItemCreate(Schema):
     description = fields.String(load_default="", validate=validate.Length(max=4000))
     assignee_kind = fields.String(required=True, validate=_one_of(ASSIGNEE_KINDS))
     assignee_name = fields.String(required=True, validate=validate.Length(1, 100))
-    assignee_user_id = fields.String(load_default=None, allow_none=True,
-                                     metadata={"description": "The account that reports progress for the party"})
+    assignee_user_id = PersonId(load_default=None, allow_none=True,
+                                metadata={"description": "The account that reports progress for the party"})
     due_on = fields.Date(required=True)
     dispute_threshold = fields.Integer(load_default=3, validate=validate.Range(1, 1000),
                                        metadata={"description": "Disputes (more than confirmations) that "
@@ -578,7 +580,7 @@ class BranchCreate(Schema):
 
 
 class BranchMemberCreate(Schema):
-    user_id = fields.String(required=True, validate=validate.Length(1, 36))
+    user_id = PersonId(required=True)
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
     floating = fields.Boolean(load_default=False, metadata={"description": "A floating party member (流动党员)"})
     role = fields.String(load_default="member", validate=_one_of(BRANCH_ROLES))
@@ -607,7 +609,7 @@ class BranchList(Schema):
 
 
 class GridMemberCreate(Schema):
-    user_id = fields.String(required=True, validate=validate.Length(1, 36))
+    user_id = PersonId(required=True)
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
     grid = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "向阳新村第3网格"})
 

@@ -7,6 +7,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.contracts import PersonId
 from services.jobs.fairs import KINDS, STATUSES as FAIR_STATUSES
 from services.jobs.figures import FIGURES, MEANINGS
 from services.jobs.rights_desk import CATEGORIES, DESK_ROLES, SOURCES, STATUSES as CASE_STATUSES
@@ -168,7 +169,7 @@ class CheckIn(Schema):
 
 
 class DeskMemberSet(Schema):
-    user_id = fields.String(required=True, validate=validate.Length(1, 36))
+    user_id = PersonId(required=True)
     desk_role = fields.String(required=True, validate=validate.OneOf(DESK_ROLES))
     title = fields.String(required=True, validate=validate.Length(1, 50), metadata={"example": "王律师"})
     active = fields.Boolean(load_default=True)
@@ -215,7 +216,7 @@ class CaseOpen(Schema):
                             metadata={"example": "在某物流园做分拣两周，工资至今未结 / two weeks of sorting, unpaid"})
     source = fields.String(load_default="self", validate=validate.OneOf(SOURCES))
     source_ref = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=64))
-    person_user_id = fields.String(allow_none=True, validate=validate.Length(1, 36), metadata={
+    person_user_id = PersonId(allow_none=True, metadata={
         "description": "staff/hotline: the person's account (null for an anonymous caller); omit for yourself"})
     contact_phone = fields.String(allow_none=True, load_default=None, validate=PHONE)
 
@@ -268,7 +269,7 @@ class CasePage(Schema):
 
 
 class CaseAssign(Schema):
-    assignee_user_id = fields.String(required=True, validate=validate.Length(1, 36))
+    assignee_user_id = PersonId(required=True)
 
 
 class CaseNoteAdd(Schema):

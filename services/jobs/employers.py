@@ -24,8 +24,9 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Emp
     actor = ctx.require_user()
     if not ctx.has_any_role(*STAFF_ROLES, "employer"):
         raise Forbidden("Only staff or employer accounts can register an employer")
-    accounts = set(data.pop("member_user_ids", []) or [])
-    require_members(session, accounts - {actor}, field="member_user_ids")
+    listed = data.pop("member_user_ids", []) or []
+    require_members(session, listed, field="member_user_ids")
+    accounts = set(listed)
     if ctx.has_any_role("employer") and not ctx.has_any_role(*STAFF_ROLES):
         accounts.add(actor)
     employer = Employer(created_by=actor, **data)

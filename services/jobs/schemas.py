@@ -6,6 +6,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.contracts import PersonId
+
 GROUPS = ("older_job_seeker", "full_time_mother", "veteran", "party_member", "floating_party_member", "courier")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # Mainland mobile numbers: 11 digits starting with 1.
@@ -43,7 +45,7 @@ class WorkerProfileFields(Schema):
 class WorkerProfileCreate(WorkerProfileFields):
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
     phone = fields.String(required=True, validate=PHONE)
-    on_behalf_of_user_id = fields.String(
+    on_behalf_of_user_id = PersonId(
         allow_none=True,
         metadata={"description": "Staff only: the account of the person being registered, or null for someone "
                                  "without an account. Omit to register yourself."},
@@ -131,7 +133,7 @@ class EmployerCreate(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 100))
     industrial_park = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    member_user_ids = fields.List(fields.String(validate=validate.Length(1, 36)), load_default=list,
+    member_user_ids = fields.List(PersonId(), load_default=list,
                                   validate=validate.Length(max=50),
                                   metadata={"description": "accounts (role employer) that act for it"})
 

@@ -6,6 +6,7 @@ from datetime import timezone
 
 from marshmallow import Schema, fields, validate
 
+from services.common.contracts import PersonId
 from services.common.database import Shareable
 from services.points.awards import CATEGORIES, EVENT_SOURCES
 from services.points.board import PERIODS
@@ -24,7 +25,6 @@ def When(**kwargs) -> fields.AwareDateTime:  # noqa: N802
     return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
 
 
-UserId = lambda **kw: fields.String(validate=validate.Length(1, 36), **kw)  # noqa: E731
 Category = lambda **kw: fields.String(validate=validate.OneOf(CATEGORIES), **kw)  # noqa: E731
 TenantId = lambda **kw: fields.String(validate=validate.Length(1, 64), **kw)  # noqa: E731
 
@@ -124,7 +124,7 @@ class PostingOut(Schema):
 
 
 class ManualAwardIn(Schema):
-    user_id = UserId(required=True, metadata={"description": "The person's account id"})
+    user_id = PersonId(required=True, metadata={"description": "The person's account id"})
     amount = Points(required=True)
     category = Category(required=True)
     reason = fields.String(required=True, validate=validate.Length(2, 500))
@@ -246,7 +246,7 @@ class PreferencesOut(PreferencesIn):
 
 
 class PauseIn(Schema):
-    user_id = UserId(required=True)
+    user_id = PersonId(required=True)
     starts_at = When(required=True)
     ends_at = When(required=True)
     reason = fields.String(required=True, validate=validate.Length(2, 200))
@@ -283,7 +283,7 @@ class MerchantFields(Schema):
     name = fields.String(validate=validate.Length(1, 100))
     category = fields.String(validate=validate.Length(1, 40), metadata={"example": "餐饮 / food"})
     address = fields.String(allow_none=True, validate=validate.Length(max=200))
-    operator_user_ids = fields.List(UserId(), validate=validate.Length(max=20),
+    operator_user_ids = fields.List(PersonId(), validate=validate.Length(max=20),
                                     metadata={"description": "Accounts (role merchant) that confirm vouchers"})
     accepts_tenants = fields.List(TenantId(), validate=validate.Length(max=20),
                                   metadata={"description": "Partner tenants whose residents may redeem here "

@@ -6,6 +6,8 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.contracts import PersonId
+
 KINDS = ("vocational", "certificate", "cultural", "first_aid", "children_camp")
 FORMATS = ("in_person", "night_school", "online", "master_class")
 TARGET_GROUPS = ("courier", "gig_worker", "full_time_mother", "older_job_seeker", "veteran", "taxi_driver",
@@ -283,8 +285,8 @@ class CheckInIn(Schema):
 
 class WalkInIn(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 50))
-    user_id = fields.String(load_default=None, allow_none=True,
-                            metadata={"description": "the person's account in YOUR tenant, if they have one"})
+    user_id = PersonId(load_default=None, allow_none=True,
+                       metadata={"description": "the person's account in YOUR tenant, if they have one"})
 
 
 class AttendanceMarkIn(Schema):
@@ -390,8 +392,8 @@ class CertificatePdfOut(Schema):
 
 
 class MentorCreate(Schema):
-    user_id = fields.String(required=True, validate=validate.Length(1, 36),
-                            metadata={"description": "the mentor's account; they sign in to see their sessions"})
+    user_id = PersonId(required=True,
+                       metadata={"description": "the mentor's account; they sign in to see their sessions"})
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
                           metadata={"example": "世界技能大赛金牌教练 / WorldSkills gold-medal coach"})
