@@ -54,3 +54,24 @@ def test_a_member_s_account_reads_as_before_and_the_honour_board_shows_their_nam
     staff_b, url_b = api(platform, "staff_b")
     assert "热心的钱阿姨" not in str(staff_b.get(url_b("/honour-board"), params={"period": "all"}).json())
     assert staff_b.get(url_b(f"/accounts/{user_id(platform, hero)}")).status_code == 404
+
+
+def test_the_web_award_form_refuses_a_phone_number_typed_into_the_account_box(platform):
+    import requests
+
+    from tests.conftest import PASSWORD
+
+    browser = requests.Session()
+    browser.cookies.set("fc_csrf", "web-form-token")
+    staff = platform.people["staff_a"]
+    signed_in = browser.post(platform.url("/web/login"), allow_redirects=False, timeout=10,
+                             data={"csrf_token": "web-form-token", "phone": staff.phone, "password": PASSWORD})
+    assert signed_in.status_code == 302, signed_in.text
+    typed = platform.people["courier_a"].phone  # the resident's phone, not their account id
+    page = browser.post(platform.url("/web/staff/awards"), timeout=10, data={
+        "csrf_token": "web-form-token", "user_id": typed, "amount": "5", "category": "volunteer",
+        "reason": "志愿服务 / Volunteering"})
+    assert page.status_code == 422
+    assert 'id="user_id-error"' in page.text and "不是本社区成员" in page.text
+    http, url = api(platform, "staff_a")
+    assert http.get(url(f"/accounts/{typed}")).status_code == 404  # no account belonging to nobody
