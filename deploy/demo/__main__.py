@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 from deploy.demo import data  # noqa: E402
 from deploy.demo.calls import Actor, Caller, Progress  # noqa: E402
 from deploy.demo.loader import Loader, World  # noqa: E402
-from deploy.demo.people import ensure_accounts, ensure_residents, ensure_tenants, gateway_session  # noqa: E402
+from deploy.demo.people import (  # noqa: E402
+    ensure_accounts, ensure_residents, ensure_tenants, gateway_session, memberships_by_tenant)
 from services.common import config  # noqa: E402
 
 
@@ -44,6 +45,8 @@ def load(size_name: str, *, threads: int = 4, quiet: bool = False, stream=None) 
         residents = data.residents(size)
         progress.plan("residents", len(residents))
         resident_ids = ensure_residents(session, residents, progress)
+        tenants = sorted({a.tenant_id for a in accounts} | {r.tenant_id for r in residents})
+        expected = memberships_by_tenant(session, tenants)
     finally:
         session.close()
         session.bind.dispose()  # type: ignore[union-attr]
@@ -60,6 +63,7 @@ def load(size_name: str, *, threads: int = 4, quiet: bool = False, stream=None) 
         world.by_tenant[r.tenant_id].append(r.index)
     caller = Caller(os.environ["AMQP_URI"], progress, connections=threads * 6)
     try:
+        caller.wait_for_members(expected)
         summary = Loader(caller, world, threads=threads).run()
     finally:
         progress.stop()

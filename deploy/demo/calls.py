@@ -136,5 +136,27 @@ class Caller:
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"demo-{label}") as pool:
             return list(pool.map(one, items))
 
+    def wait_for_members(self, expected: dict[str, int], timeout: float = 1800.0) -> None:
+        """Until every service knows as many members of each tenant as identity holds: people reach the
+        services as identity events, asynchronously, and the steps that follow name them."""
+        from services.common.config import SERVICE_NAMES
+
+        pending = [(service, tenant, count) for tenant, count in sorted(expected.items()) for service in SERVICE_NAMES]
+        total = sum(count for _s, _t, count in pending)
+        self.progress.plan("members known", total)
+        started = deadline = time.monotonic()
+        deadline += timeout
+        while pending:
+            service, tenant, count = pending[0]
+            known = self.pool.call(service, "member_count", context_data=Actor(tenant, "", ()).context())
+            if known >= count:
+                pending.pop(0)
+                self.progress.advance("members known", count)
+                continue
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{service} knows {known} of {count} members of {tenant}")
+            time.sleep(0.5)
+        self.progress.timings["members known"] = round(time.monotonic() - started, 1)
+
     def close(self) -> None:
         self.pool.close()

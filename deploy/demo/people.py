@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deploy.demo.data import COMMUNITIES, OPERATOR, PARTNERS, Account, Resident, Size, communities
-from gateway import identity
+from gateway import identity, identity_events
 from gateway.models import Membership, Tenant, User
 from services.common import config
 from services.common.context import ROLES
@@ -107,16 +107,29 @@ def ensure_residents(session: Session, residents: list[Resident] | list[Account]
                     existing[resident.phone] = user.id
             session.add_all(new_users)
             session.flush()
+            joined = []
             for r in chunk:
                 roles = sorted(getattr(r, "roles", ("resident",)))
                 if set(roles) - set(ROLES):
                     raise ValidationFailed.from_messages({"roles": [f"choose from {', '.join(ROLES)}"]})
                 if (existing[r.phone], r.tenant_id) not in members:
-                    session.add(Membership(user_id=existing[r.phone], tenant_id=r.tenant_id, roles=roles))
+                    joined.append(Membership(user_id=existing[r.phone], tenant_id=r.tenant_id, roles=roles))
+            session.add_all(joined)
+            identity_events.record_joined(session, joined)  # services learn of them as of any member
             ids.update({r.phone: existing[r.phone] for r in chunk})
         if progress is not None:
             progress.advance("residents", len(chunk))
     return ids
 
 
-__all__ = ["COMMUNITIES", "ensure_accounts", "ensure_residents", "ensure_tenants", "gateway_session"]
+def memberships_by_tenant(session: Session, tenants: list[str]) -> dict[str, int]:
+    """tenant → how many memberships identity holds there (what each service should come to know)."""
+    from sqlalchemy import func
+
+    with session.begin():
+        return dict(session.execute(select(Membership.tenant_id, func.count()).where(Membership.tenant_id.in_(tenants))
+                                    .group_by(Membership.tenant_id)).all())
+
+
+__all__ = ["COMMUNITIES", "ensure_accounts", "ensure_residents", "ensure_tenants", "gateway_session",
+           "memberships_by_tenant"]

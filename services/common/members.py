@@ -22,7 +22,7 @@ from typing import Any
 from marshmallow import Schema, fields
 from nameko.events import event_handler
 from nameko.rpc import rpc
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.database import acting_in_tenant, utcnow
@@ -221,6 +221,13 @@ class MemberEntrypoints:
     @event_handler(IDENTITY, ACCOUNT_REACTIVATED, requeue_on_error=True)
     def on_account_reactivated(self, envelope: dict) -> None:
         self._apply_identity_event(envelope)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def member_count(self) -> int:
+        """How many active members of the caller's tenant this service knows (a bulk import waits on it)."""
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            model = _model(tx.session)
+            return tx.session.scalar(select(func.count()).select_from(model).where(model.active.is_(True)))
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def knows_member(self, user_id: str, version: int | None = None) -> bool:
