@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import audit, db, identity
+from gateway import audit, db, identity, identity_events
 from gateway.auth import preferred_locale, require_principal
 from gateway.models import AuditEntry, Membership, RefreshToken, User
 from gateway.services import pool
@@ -263,6 +263,7 @@ class PersonErasure(MethodView):
             if membership is not None:
                 session.delete(membership)
                 session.flush()
+                identity_events.record(session, "member_left", {"user_id": user_id}, principal.tenant_id)
             session.refresh(user)
             identity_erased = not user.memberships
             if identity_erased:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import time
+
 import requests
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from gateway import identity
+from gateway.rpc import RpcPool
 from services.common.database import make_engine
 from tests.conftest import PASSWORD
 from tests.e2e.accounts.conftest import bearer, login
@@ -26,6 +29,7 @@ def _grant(platform, user_id: str, tenant_id: str) -> None:
     with sessionmaker(engine)() as session, session.begin():
         identity.grant_membership(session=session, user_id=user_id, tenant_id=tenant_id, roles=["resident"])
     engine.dispose()
+    platform.processes.wait_for_members([(user_id, tenant_id)])  # the services hear of it as an identity event
 
 
 def _points_db(platform, sql: str, **params):
@@ -119,6 +123,15 @@ def test_staff_erase_a_person_in_their_tenant_only_and_the_other_membership_stay
     assert erased.status_code == 200, erased.text
     assert erased.json()["identity_erased"] is False and set(erased.json()["tenants"]) == {"dongxin"}
     assert erased.json()["tenants"]["dongxin"]["points"] == {"accounts": 1, "postings": 1}
+    # the services heard that the person left dongxin (member_left): dongxin can no longer name them
+    pool, deadline = RpcPool(platform.infra.amqp_uri, size=1, timeout=5), time.monotonic() + 20
+    while pool.call("points", "knows_member", both.user_id, context_data={"tenant_id": "dongxin"}):
+        assert time.monotonic() < deadline, "points never heard that the person left dongxin"
+        time.sleep(0.2)
+    pool.close()
+    refused = platform.session("staff_b").post(platform.url("/api/v1/points/awards"), timeout=10, json={
+        "user_id": both.user_id, "amount": 1, "category": "volunteer", "reason": "清扫楼道"})
+    assert refused.status_code == 422 and refused.json()["code"] == "not_a_member"
 
     # Tokens issued before are revoked; the person still signs in to xiangyang, not to dongxin.
     assert requests.get(platform.url("/api/v1/me"), headers=bearer(old_token), timeout=10).status_code == 401
