@@ -45,12 +45,39 @@ def _dsn(url: str) -> str:
             + (f" password={parsed.password}" if parsed.password else ""))
 
 
+def _residents(platform, tenant_id: str, count: int) -> list[str]:
+    """`count` members of the tenant (the bank awards only members), announced as a bulk import is, and
+    known to every service before the clock starts."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import sessionmaker
+
+    from gateway import identity_events
+    from gateway.models import Membership, User
+    from services.common.database import make_engine
+
+    phones = [f"1320000{n:04d}" for n in range(count)]
+    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
+    with sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+        known = dict(session.execute(select(User.phone, User.id).where(User.phone.in_(phones))).all())
+        users = [User(phone=phone, display_name=f"基准居民{n}", password_hash="!") for n, phone in enumerate(phones)
+                 if phone not in known]
+        session.add_all(users)
+        session.flush()
+        joined = [Membership(user_id=user.id, tenant_id=tenant_id, roles=["resident"]) for user in users]
+        session.add_all(joined)
+        identity_events.record_joined(session, joined)
+        ids = {**known, **{user.phone: user.id for user in users}}
+    engine.dispose()
+    platform.processes.wait_for_members([(ids[phone], tenant_id) for phone in phones], services=("points",))
+    return [ids[phone] for phone in phones]
+
+
 def _awards(bench) -> tuple:
     platform = bench.platform
     staff = platform.people["staff_a"]
     context = CallContext(tenant_id=staff.tenant_id, user_id=staff.user_id, roles=frozenset({"staff"}),
                           request_id="bench").to_context_data()
-    people = [f"bench-resident-{n}" for n in range(200)]
+    people = _residents(platform, staff.tenant_id, 200)
 
     def service_worker():
         proxy = ClusterRpcProxy({"AMQP_URI": platform.infra.amqp_uri}, context_data=context).start()

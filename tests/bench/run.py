@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.bench.harness import machine_description
-from tests.conftest import Platform, seed_identity
+from tests.conftest import Platform, seed_identity, seeded_memberships
 from tests.support.infra import discover
 from tests.support.processes import Processes
 
@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         # Long-lived tokens: the largest benchmarks run longer than a normal access token lives.
         base_url = processes.start_gateway(workers=Bench.gateway_workers, threads=Bench.gateway_threads,
                                            LOG_LEVEL="WARNING", JWT_ACCESS_TTL="21600")
+        processes.wait_for_members(seeded_memberships(people))
         bench = Bench(Platform(base_url, people, infra, processes, None))
         for name in args.names:
             started = time.monotonic()

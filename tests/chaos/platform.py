@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 from services.common import config
-from tests.conftest import Platform, seed_identity
+from tests.conftest import Platform, seed_identity, seeded_memberships
 from tests.support.infra import Infra
 from tests.support.private_infra import PrivatePostgres, PrivateRabbit
 from tests.support.processes import Processes
@@ -65,6 +65,7 @@ def private_platform(log_dir: Path | None = None, services: tuple[str, ...] = co
             processes.wait_for_ping(service, proc, timeout=60)
         relay = processes.start_relay(*infra.services)
         base_url = processes.start_gateway(workers=1, threads=16, **{"RPC_TIMEOUT": str(RPC_TIMEOUT), **gateway_env})
+        processes.wait_for_members(seeded_memberships(people))
         platform = ChaosPlatform(rabbit, postgres, base_url, people, infra, processes, relay)
         platform.services = started
         platform.log_dir = log_dir  # type: ignore[attr-defined]
