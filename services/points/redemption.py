@@ -29,7 +29,6 @@ import segno
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from services.common import members
 from services.common.context import CallContext
 from services.common.database import Shareable, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
@@ -71,7 +70,6 @@ def create_merchant(*, session: Session, ctx: CallContext, data: dict[str, Any])
     """Staff enrol a caring merchant, naming the accounts that operate it and the partner
     tenants (under an agreement in force) whose residents it accepts."""
     actor = ledger.require_staff(ctx)
-    members.require_members(session, data.get("operator_user_ids") or [], field="operator_user_ids")
     audience = _audience(session, ctx, data.pop("accepts_tenants", None) or [])
     merchant = Merchant(audience=audience, created_by=actor, **data)
     session.add(merchant)
@@ -91,7 +89,6 @@ def _own_merchant(session: Session, merchant_id: str, ctx: CallContext) -> Merch
 def update_merchant(*, session: Session, ctx: CallContext, merchant_id: str, changes: dict[str, Any]) -> Merchant:
     ledger.require_staff(ctx)
     merchant = _own_merchant(session, merchant_id, ctx)
-    members.require_members(session, changes.get("operator_user_ids") or [], field="operator_user_ids")
     if "accepts_tenants" in changes:
         merchant.audience = _audience(session, ctx, changes.pop("accepts_tenants") or [])
         session.execute(update(CatalogueItem).where(CatalogueItem.merchant_id == merchant.id)

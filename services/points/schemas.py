@@ -283,8 +283,11 @@ class MerchantFields(Schema):
     name = fields.String(validate=validate.Length(1, 100))
     category = fields.String(validate=validate.Length(1, 40), metadata={"example": "餐饮 / food"})
     address = fields.String(allow_none=True, validate=validate.Length(max=200))
-    operator_user_ids = fields.List(PersonId(), validate=validate.Length(max=20),
-                                    metadata={"description": "Accounts (role merchant) that confirm vouchers"})
+    # Not PersonId: a merchant's till confirms vouchers with an API key, whose id is listed here too,
+    # and services do not hold the gateway's keys; an id that is neither confirms nothing.
+    operator_user_ids = fields.List(fields.String(validate=validate.Length(1, 36)), validate=validate.Length(max=20),
+                                    metadata={"description": "Accounts (role merchant) or till API keys that "
+                                                             "confirm vouchers"})
     accepts_tenants = fields.List(TenantId(), validate=validate.Length(max=20),
                                   metadata={"description": "Partner tenants whose residents may redeem here "
                                                            "(each needs an agreement in force)"})
