@@ -32,6 +32,8 @@ def test_a_service_counts_its_calls_by_outcome_and_reports_the_outbox_backlog_of
     pool = RpcPool(own_vhost, size=1, timeout=10)
     try:
         wait_until(lambda: _answers(url + "/readyz"), timeout=30)
+        # the metrics server answers before every consumer is declared (the identity-event handlers too)
+        ping_until_up(own_vhost, "jobs", jobs, processes)
         assert requests.get(url + "/healthz", timeout=5).json() == {"status": "ok"}
         assert requests.get(url + "/readyz", timeout=5).json() == {"status": "ok", "failures": {}}
         before = scrape(url + "/metrics")
