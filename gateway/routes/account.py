@@ -263,7 +263,9 @@ class PersonErasure(MethodView):
             if membership is not None:
                 session.delete(membership)
                 session.flush()
-                identity_events.record(session, "member_left", {"user_id": user_id}, principal.tenant_id)
+                # erased here: the services keep no name for them in this tenant
+                identity_events.record(session, "member_left", {"user_id": user_id, "display_name": None},
+                                       principal.tenant_id)
             session.refresh(user)
             identity_erased = not user.memberships
             if identity_erased:

@@ -16,7 +16,7 @@ from gateway.models import IdentityOutbox
 from services.common import members
 from services.common.contracts import load
 from services.common.database import make_engine
-from services.common.errors import NotAMember
+from services.common.errors import NotAMember, ValidationFailed
 from services.points import awards, expiry
 from services.points.models import Base as PointsBase
 from services.points.schemas import ManualAwardIn
@@ -135,7 +135,7 @@ def test_deactivation_and_reactivation_follow_the_account(points):
 
 def test_an_event_is_applied_only_in_its_own_tenant(points):
     session = points("dongxin")
-    with session.begin(), pytest.raises(Exception):
+    with session.begin(), pytest.raises(ValidationFailed):
         members.apply_member_event(session=session, data=_event({"user_id": "u-3", "version": 1}))
 
 
@@ -186,3 +186,64 @@ def test_points_go_only_to_members_and_pauses_only_for_members(points):
     with session.begin(), pytest.raises(NotAMember):
         expiry.create_pause(session=session, ctx=staff, user_id="not-a-user", starts_at=now,
                             ends_at=now + timedelta(days=30), reason="住院 / In hospital")
+
+
+def test_a_seat_on_a_shared_council_goes_to_a_member_of_the_seat_holders_own_community():
+    from services.governance import councils, sharing
+    from services.governance.models import Base as GovernanceBase
+
+    sessions = TenantSessions(GovernanceBase, members={"xiangyang": ("u-xy",), "dongxin": ("u-dx",)})
+    staff = ctx("xiangyang", "u-staff", "staff")
+    session = sessions("xiangyang")
+    try:
+        with session.begin():
+            council = councils.create(session=session, ctx=staff, data={"name": "跨社区议事会", "theme": "停车",
+                                                                        "description": ""})
+            sharing.share(session=session, ctx=staff, council_id=council.id, communities=["dongxin"])
+        seat = {"display_name": "东新赵师傅", "stakeholder_group": "courier"}
+        with session.begin(), pytest.raises(NotAMember) as refused:  # dongxin's resident, seated as xiangyang's
+            councils.add_members(session=session, ctx=staff, council_id=council.id,
+                                 members=[{**seat, "user_id": "u-dx"}])
+        assert refused.value.fields == {"members": {"0": {"user_id": [NotAMember.MESSAGE]}}}
+        with session.begin():  # the same person, named with the community the council crosses into
+            [held] = councils.add_members(session=session, ctx=staff, council_id=council.id,
+                                          members=[{**seat, "user_id": "u-dx", "home_tenant_id": "dongxin"}])
+            assert held.home_tenant_id == "dongxin" and session.info["tenant_id"] == "xiangyang"
+        with session.begin(), pytest.raises(NotAMember):  # xiangyang's resident is not dongxin's
+            councils.add_members(session=session, ctx=staff, council_id=council.id,
+                                 members=[{**seat, "user_id": "u-xy", "home_tenant_id": "dongxin"}])
+    finally:
+        sessions.close()
+
+
+def test_jobs_training_and_governance_name_only_members(points):
+    from services.governance import branches
+    from services.governance.models import Base as GovernanceBase
+    from services.jobs import rights_desk, workers
+    from services.jobs.models import Base as JobsBase
+    from services.training import mentors
+    from services.training.models import Base as TrainingBase
+
+    staff = ctx("xiangyang", "u-staff", "staff", "tenant_admin")
+    for base, act in (
+        (JobsBase, lambda s, who: workers.register(session=s, ctx=staff, data={
+            "on_behalf_of_user_id": who, "display_name": "王阿姨", "phone": "13900000111"})),
+        (JobsBase, lambda s, who: rights_desk.open_case(session=s, ctx=staff, person_user_id=who,
+                                                        category="wage_arrears", summary="欠薪", source="staff")),
+        (JobsBase, lambda s, who: rights_desk.set_desk_member(session=s, ctx=staff, user_id=who,
+                                                              desk_role="social_worker", title="社工")),
+        (TrainingBase, lambda s, who: mentors.create_mentor(session=s, ctx=staff, data={
+            "user_id": who, "display_name": "陈师傅"})),
+        (GovernanceBase, lambda s, who: branches.add_grid_member(session=s, ctx=staff, data={
+            "user_id": who, "display_name": "网格员", "grid": "第3网格"})),
+    ):
+        sessions = TenantSessions(base, members={"xiangyang": ("u-xy",), "dongxin": ("u-dx",)})
+        session = sessions("xiangyang")
+        try:
+            for outsider in ("u-dx", "not-a-user"):
+                with session.begin(), pytest.raises(NotAMember):
+                    act(session, outsider)
+            with session.begin():
+                act(session, "u-xy")
+        finally:
+            sessions.close()
