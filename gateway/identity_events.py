@@ -1,7 +1,7 @@
 """Identity changes as events: written to the gateway's outbox in the same transaction as the change.
 
 `record(session, name, data, tenant_id)` is the one function every identity change calls after it
-has changed the rows (create_user, grant_membership, erase_identity here; remove_role,
+has changed the rows (grant_membership, erase_identity here; remove_role,
 remove_membership, deactivate_user, reactivate_user too). The relay (services.common.relay, component
 "gateway") publishes the rows to the `identity.events` exchange as CloudEvents of source "identity";
 every service keeps its `members` table from them (services.common.members).
@@ -15,18 +15,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import IdentityOutbox, Membership, User
+from gateway.models import IdentityOutbox, IdentityVersion, Membership, User
 from services.common.envelope import make_envelope
-from services.common.members import IDENTITY, MEMBER_EVENTS, MemberData
+from services.common.members import IDENTITY, MEMBER_EVENTS, MEMBERS_JOINED, MemberData, MembersJoinedData
+
+# People per members_joined event of a bulk import
+BATCH = 500
 
 
 def member_state(*, session: Session, user: User, tenant_id: str) -> dict[str, Any]:
     """What services need to know of `user` in `tenant_id`, as the rows say now."""
     membership = session.scalar(select(Membership).where(Membership.user_id == user.id,
                                                          Membership.tenant_id == tenant_id))
+    return _state(user, membership, tenant_id)
+
+
+def _state(user: User, membership: Membership | None, tenant_id: str) -> dict[str, Any]:
     erased = user.erased_at is not None
     # `deactivated_at` arrives with account deactivation (another change); until then no account is.
     deactivated = getattr(user, "deactivated_at", None) is not None
@@ -41,6 +48,29 @@ def member_state(*, session: Session, user: User, tenant_id: str) -> dict[str, A
     }
 
 
+def _next_versions(session: Session, user_ids: list[str]) -> dict[str, int]:
+    """The next number of each person's sequence, counted up and kept. The users' rows are locked first
+    (in id order), so concurrent changes about one person take their numbers one after the other."""
+    user_ids = sorted(set(user_ids))
+    session.execute(select(User.id).where(User.id.in_(user_ids)).order_by(User.id).with_for_update())
+    held = {row.user_id: row for row in session.scalars(select(IdentityVersion)
+                                                        .where(IdentityVersion.user_id.in_(user_ids)))}
+    for user_id in user_ids:
+        if user_id not in held:
+            held[user_id] = IdentityVersion(user_id=user_id, version=0)
+            session.add(held[user_id])
+        held[user_id].version += 1
+    return {user_id: row.version for user_id, row in held.items()}
+
+
+def _add(session: Session, name: str, tenant_id: str, data: dict[str, Any], subject: str | None) -> str:
+    envelope = make_envelope(service=IDENTITY, event=name, tenant_id=tenant_id, data=data, subject=subject)
+    # consumers act in the tenant of the headers: the event's own
+    session.add(IdentityOutbox(event_id=envelope["id"], event_type=name, envelope=envelope,
+                               headers={"tenant_id": tenant_id}, tenant_id=tenant_id))
+    return envelope["id"]
+
+
 def record(session: Session, name: str, data: dict[str, Any], tenant_id: str) -> str:
     """Write identity event `name` about `data["user_id"]` in `tenant_id` to the outbox; returns its
     id. `data` may add to or override the state read from the rows (e.g. `changed` on
@@ -48,50 +78,37 @@ def record(session: Session, name: str, data: dict[str, Any], tenant_id: str) ->
     if name not in MEMBER_EVENTS:
         raise ValueError(f"unknown identity event {name!r}")
     session.flush()  # the state below is read after the change
-    user = session.get(User, data["user_id"], with_for_update=True, populate_existing=True)
+    user = session.get(User, data["user_id"])
     if user is None:
         raise ValueError(f"no user {data['user_id']!r}")
-    version = (session.scalar(select(func.max(IdentityOutbox.version))
-                              .where(IdentityOutbox.user_id == user.id)) or 0) + 1
+    version = _next_versions(session, [user.id])[user.id]
     payload = MemberData().dump({**member_state(session=session, user=user, tenant_id=tenant_id), **data,
                                  "tenant_id": tenant_id, "version": version})
-    envelope = make_envelope(service=IDENTITY, event=name, tenant_id=tenant_id, data=payload, subject=user.id)
-    session.add(IdentityOutbox(event_id=envelope["id"], event_type=name, envelope=envelope,
-                               # consumers act in the tenant of the headers: the event's own
-                               headers={"tenant_id": tenant_id}, tenant_id=tenant_id, user_id=user.id,
-                               version=version))
+    event_id = _add(session, name, tenant_id, payload, user.id)
     session.flush()
-    return envelope["id"]
+    return event_id
 
 
-def record_joined(session: Session, memberships: list[Membership]) -> int:
-    """member_joined for many new memberships at once (a bulk import such as the demo residents), with
-    one query per table instead of three per person. The same rows `record` would write; the caller
-    holds the only transaction creating these people, so their versions cannot race."""
+def record_joined(session: Session, memberships: list[Membership], *, replay: bool = False) -> int:
+    """A bulk import's new memberships (the demo's 44,200 residents) as `members_joined` events of up to
+    BATCH people of one tenant each: the same state and versions `record` would give each, in events a
+    service applies in one transaction per BATCH people instead of one per person. Returns how many events."""
     session.flush()
-    user_ids = sorted({m.user_id for m in memberships})
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
-    versions = dict(session.execute(select(IdentityOutbox.user_id, func.max(IdentityOutbox.version))
-                                    .where(IdentityOutbox.user_id.in_(user_ids))
-                                    .group_by(IdentityOutbox.user_id)).all())
-    rows = []
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_({m.user_id for m in memberships})))}
+    versions = _next_versions(session, list(users))
+    by_tenant: dict[str, list[dict[str, Any]]] = {}
     for membership in memberships:
         user = users[membership.user_id]
-        version = versions.get(user.id, 0) + 1
-        versions[user.id] = version
-        payload = MemberData().dump({
-            "user_id": user.id, "tenant_id": membership.tenant_id, "version": version,
-            "member": user.erased_at is None, "account_active": user.erased_at is None,
-            "roles": sorted(membership.roles), "display_name": user.display_name,
-            "locale": getattr(user, "locale", None)})
-        envelope = make_envelope(service=IDENTITY, event="member_joined", tenant_id=membership.tenant_id,
-                                 data=payload, subject=user.id)
-        rows.append(IdentityOutbox(event_id=envelope["id"], event_type="member_joined", envelope=envelope,
-                                   headers={"tenant_id": membership.tenant_id}, tenant_id=membership.tenant_id,
-                                   user_id=user.id, version=version))
-    session.add_all(rows)
+        state = {**_state(user, membership, membership.tenant_id), "version": versions[user.id]}
+        by_tenant.setdefault(membership.tenant_id, []).append({**state, "replay": True} if replay else state)
+    count = 0
+    for tenant_id, states in sorted(by_tenant.items()):
+        for start in range(0, len(states), BATCH):
+            _add(session, MEMBERS_JOINED, tenant_id, MembersJoinedData().dump(
+                {"tenant_id": tenant_id, "members": states[start:start + BATCH]}), None)
+            count += 1
     session.flush()
-    return len(rows)
+    return count
 
 
 def record_everywhere(session: Session, name: str, data: dict[str, Any]) -> list[str]:
@@ -103,14 +120,14 @@ def record_everywhere(session: Session, name: str, data: dict[str, Any]) -> list
 
 
 def republish_memberships(session: Session, *, tenant_id: str | None = None) -> int:
-    """The backfill: member_joined again for every current membership (of one tenant, or all), marked
-    `replay`. Safe to run any number of times: each carries the current state under a newer version,
-    which a service applies over whatever it holds (the same state again, or the state it missed)."""
-    query = select(Membership.user_id, Membership.tenant_id).order_by(Membership.tenant_id, Membership.user_id)
+    """The backfill: every current membership (of one tenant, or all) announced again, as `members_joined`
+    events marked `replay`. Safe to run any number of times: each person's state goes out under a newer
+    version, which a service applies over whatever it holds (the same state again, or the state it missed).
+    Returns how many memberships were announced."""
+    query = select(Membership).order_by(Membership.tenant_id, Membership.user_id)
     if tenant_id is not None:
         query = query.where(Membership.tenant_id == tenant_id)
-    count = 0
-    for user_id, member_tenant in session.execute(query).all():
-        record(session, "member_joined", {"user_id": user_id, "replay": True}, member_tenant)
-        count += 1
-    return count
+    memberships = list(session.scalars(query))
+    for start in range(0, len(memberships), 10 * BATCH):
+        record_joined(session, memberships[start:start + 10 * BATCH], replay=True)
+    return len(memberships)

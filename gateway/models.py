@@ -233,18 +233,22 @@ class InboundEvent(Base):
 
 
 class IdentityOutbox(OutboxColumns, Base):
-    """An identity event (member_joined, member_left, …) written in the same transaction as the change
-    it announces; the relay publishes it to the `identity.events` exchange (gateway/identity_events.py).
-    `version` counts one person's identity events (1, 2, 3…) in commit order: a service keeping its
-    members table applies an event only when it is newer than what it holds."""
+    """An identity event (member_joined, member_left, …) written in the same transaction as the change it
+    announces; the relay publishes it to the `identity.events` exchange (gateway/identity_events.py)."""
 
     __tablename__ = "identity_outbox"
-    __table_args__ = (
-        Index("ix_identity_outbox_unpublished", "seq", sqlite_where=text("published_at IS NULL"),
-              postgresql_where=text("published_at IS NULL")),
-        UniqueConstraint("user_id", "version", name="uq_identity_outbox_user_version"),
-    )
+    __table_args__ = (Index("ix_identity_outbox_unpublished", "seq", sqlite_where=text("published_at IS NULL"),
+                            postgresql_where=text("published_at IS NULL")),)
 
     tenant_id: Mapped[str] = mapped_column(String(64))
-    user_id: Mapped[str] = mapped_column(String(36))
-    version: Mapped[int] = mapped_column(Integer)
+
+
+class IdentityVersion(Base):
+    """How many identity events a person has had: each event carries the next number (`version`), taken
+    while the user's row is locked, so the numbers follow commit order. A service keeping its members
+    table applies an event only when it is newer than what it holds."""
+
+    __tablename__ = "identity_versions"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

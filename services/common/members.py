@@ -42,6 +42,9 @@ MEMBER_PROFILE_CHANGED = "member_profile_changed"
 ACCOUNT_DEACTIVATED = "account_deactivated"
 ACCOUNT_REACTIVATED = "account_reactivated"
 
+# Many people joining one tenant at once (a bulk import, the backfill): a list of member_joined states.
+MEMBERS_JOINED = "members_joined"
+
 MEMBER_EVENTS = (MEMBER_JOINED, MEMBER_LEFT, MEMBER_ROLE_GRANTED, MEMBER_ROLE_REMOVED, MEMBER_PROFILE_CHANGED,
                  ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED)
 
@@ -67,7 +70,15 @@ class MemberData(Schema):
     replay = fields.Boolean(metadata={"description": "true when re-published by the backfill"})
 
 
-CATALOGUE = {name: MemberData for name in MEMBER_EVENTS}
+class MembersJoinedData(Schema):
+    """Many people of one tenant joined at once (a bulk import), or the backfill announced every
+    membership again: the state member_joined would carry, for each of up to 500 people."""
+
+    tenant_id = fields.String(required=True)
+    members = fields.List(fields.Nested(MemberData), required=True)
+
+
+CATALOGUE = {**{name: MemberData for name in MEMBER_EVENTS}, MEMBERS_JOINED: MembersJoinedData}
 
 _EXAMPLE = {"user_id": "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20", "tenant_id": "xiangyang", "version": 3,
             "member": True, "account_active": True, "roles": ["resident"], "display_name": "王师傅",
@@ -78,6 +89,7 @@ EXAMPLES = {
     MEMBER_ROLE_GRANTED: {**_EXAMPLE, "roles": ["resident", "staff"]},
     MEMBER_ROLE_REMOVED: _EXAMPLE,
     MEMBER_PROFILE_CHANGED: {**_EXAMPLE, "display_name": "王建国", "changed": ["display_name"]},
+    MEMBERS_JOINED: {"tenant_id": "xiangyang", "members": [{**_EXAMPLE, "version": 1, "replay": True}]},
     ACCOUNT_DEACTIVATED: {**_EXAMPLE, "account_active": False},
     ACCOUNT_REACTIVATED: _EXAMPLE,
 }
@@ -101,26 +113,36 @@ def _model(session: Session):
 def apply_member_event(*, session: Session, data: dict[str, Any]) -> bool:
     """Take the state an identity event carries when it is newer than the row's; returns whether
     it changed anything. The caller has recorded the event id (`Transaction.first_delivery`)."""
+    return apply_member_events(session=session, states=[data]) == 1
+
+
+def apply_member_events(*, session: Session, states: list[dict[str, Any]]) -> int:
+    """`apply_member_event` for many people of the session's tenant (members_joined), with one read of
+    the rows they touch; returns how many changed."""
     model = _model(session)
     tenant_id = session.info["tenant_id"]
-    if data.get("tenant_id") != tenant_id:
+    if any(data.get("tenant_id") != tenant_id for data in states):
         raise ValidationFailed("An identity event must be applied in its own tenant")
-    version = int(data["version"])
-    row = session.scalar(select(model).where(model.user_id == data["user_id"]).with_for_update())
-    if row is not None and row.version >= version:
-        log.info("members.stale_event_ignored", user_id=data["user_id"], version=version, held=row.version)
-        return False
-    if row is None:
-        row = model(user_id=data["user_id"])
-        session.add(row)
-    row.roles = sorted(data.get("roles") or [])
-    row.display_name = data.get("display_name")
-    row.locale = data.get("locale")
-    row.active = bool(data.get("member")) and bool(data.get("account_active"))
-    row.version = version
-    row.updated_at = utcnow()
+    rows = {row.user_id: row for row in session.scalars(
+        select(model).where(model.user_id.in_({data["user_id"] for data in states})).with_for_update())}
+    changed = 0
+    for data in states:
+        version, row = int(data["version"]), rows.get(data["user_id"])
+        if row is not None and row.version >= version:
+            log.info("members.stale_event_ignored", user_id=data["user_id"], version=version, held=row.version)
+            continue
+        if row is None:
+            row = rows[data["user_id"]] = model(user_id=data["user_id"])
+            session.add(row)
+        row.roles = sorted(data.get("roles") or [])
+        row.display_name = data.get("display_name")
+        row.locale = data.get("locale")
+        row.active = bool(data.get("member")) and bool(data.get("account_active"))
+        row.version = version
+        row.updated_at = utcnow()
+        changed += 1
     session.flush()
-    return True
+    return changed
 
 
 # --- reading it -----------------------------------------------------------------------------
@@ -192,7 +214,12 @@ class MemberEntrypoints:
     def _apply_identity_event(self, envelope: dict) -> None:
         with self.db.transaction() as tx:  # type: ignore[attr-defined]  # in the event's tenant (its headers)
             if tx.first_delivery(envelope, consumer=f"{self.name}.members"):
-                apply_member_event(session=tx.session, data=envelope["data"])
+                data = envelope["data"]
+                apply_member_events(session=tx.session, states=data["members"] if "members" in data else [data])
+
+    @event_handler(IDENTITY, MEMBERS_JOINED, requeue_on_error=True)
+    def on_members_joined(self, envelope: dict) -> None:
+        self._apply_identity_event(envelope)
 
     @event_handler(IDENTITY, MEMBER_JOINED, requeue_on_error=True)
     def on_member_joined(self, envelope: dict) -> None:

@@ -67,7 +67,7 @@ def test_joining_and_a_new_role_are_written_as_events_with_the_whole_state_and_r
         identity.grant_membership(session=gateway, user_id=user.id, tenant_id="xiangyang", roles=["staff"])  # no change
         identity.grant_membership(session=gateway, user_id=user.id, tenant_id="dongxin", roles=["resident"])
     rows = outbox(gateway)
-    assert [(r.event_type, r.tenant_id, r.version) for r in rows] == [
+    assert [(r.event_type, r.tenant_id, r.envelope["data"]["version"]) for r in rows] == [
         ("member_joined", "xiangyang", 1), ("member_role_granted", "xiangyang", 2), ("member_joined", "dongxin", 3)]
     data = rows[1].envelope["data"]
     assert data == {"user_id": user.id, "tenant_id": "xiangyang", "version": 2, "member": True,
@@ -96,7 +96,38 @@ def test_the_backfill_publishes_every_membership_again_under_newer_versions(gate
         assert identity_events.republish_memberships(gateway) == 1
         assert identity_events.republish_memberships(gateway, tenant_id="xiangyang") == 0
     replayed = outbox(gateway)[-1]
-    assert (replayed.event_type, replayed.version, replayed.envelope["data"]["replay"]) == ("member_joined", 2, True)
+    assert (replayed.event_type, replayed.tenant_id) == ("members_joined", "dongxin")
+    [state] = replayed.envelope["data"]["members"]
+    assert (state["user_id"], state["version"], state["replay"], state["roles"]) == (user.id, 2, True, ["resident"])
+
+
+def test_a_bulk_import_is_announced_in_batches_that_a_service_applies_like_single_events(gateway, points):
+    from gateway.models import Membership, User
+
+    with gateway.begin():
+        users = [User(phone=f"1390000{n:04d}", display_name=f"居民{n}", password_hash="!") for n in range(1201)]
+        gateway.add_all(users)
+        gateway.flush()
+        joined = [Membership(user_id=u.id, tenant_id="xiangyang" if n % 3 else "dongxin", roles=["resident"])
+                  for n, u in enumerate(users)]
+        gateway.add_all(joined)
+        assert identity_events.record_joined(gateway, joined) == 3  # 800 in xiangyang (2 events), 401 in dongxin
+        identity.grant_membership(session=gateway, user_id=users[1].id, tenant_id="xiangyang", roles=["staff"])
+    rows = outbox(gateway)
+    for row in rows:
+        with points(row.tenant_id) as session, session.begin():
+            data = row.envelope["data"]
+            members.apply_member_events(session=session, states=data.get("members", [data]))
+    with points("xiangyang") as session, session.begin():
+        assert members.require_member(session, users[1].id, roles=("staff",)).display_name == "居民1"
+        assert members.missing_members(session=session, user_ids=[u.id for n, u in enumerate(users) if n % 3]) == set()
+        with pytest.raises(NotAMember):
+            members.require_member(session, users[0].id)  # dongxin's
+    # delivered again, and the older batch after the newer role: nothing changes
+    with points("xiangyang") as session, session.begin():
+        first = next(row for row in rows if row.tenant_id == "xiangyang")
+        assert members.apply_member_events(session=session, states=first.envelope["data"]["members"]) == 0
+        assert members.require_member(session, users[1].id, roles=("staff",))
 
 
 # --- the service side: the members table ----------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The identity outbox: membership and account changes as events, committed with the change.
+"""The identity outbox (membership and account changes as events, committed with the change) and each
+person's count of identity events (the version every event carries).
 
 Revision ID: 0005
 Revises: 0004
@@ -16,14 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_outbox_table(
-        "identity_outbox", "ix_identity_outbox_unpublished",
-        sa.Column("tenant_id", sa.String(64), nullable=False),
-        sa.Column("user_id", sa.String(36), nullable=False),
+    create_outbox_table("identity_outbox", "ix_identity_outbox_unpublished",
+                        sa.Column("tenant_id", sa.String(64), nullable=False))
+    op.create_table(
+        "identity_versions",
+        sa.Column("user_id", sa.String(36), primary_key=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.UniqueConstraint("user_id", "version", name="uq_identity_outbox_user_version"),
     )
 
 
 def downgrade() -> None:
+    op.drop_table("identity_versions")
     op.drop_table("identity_outbox")
