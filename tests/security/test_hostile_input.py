@@ -30,8 +30,10 @@ def spec(platform) -> dict:
 
 
 @pytest.fixture(scope="module")
-def staff(actors) -> requests.Session:
-    return actors[("staff", "xiangyang")].session()
+def staff(cast) -> requests.Session:
+    """A credential of this module's own: some operations sent a body here (a sign-out, a password change) would
+    end the session the other suites share, were they accepted."""
+    return cast.actors()[("staff", "xiangyang")].session()
 
 
 def _send(http: requests.Session, op: oa.Operation, base_url: str, data: str | bytes, content_type: str):
