@@ -15,16 +15,24 @@ import typing
 from marshmallow.fields import *  # noqa: F403 - the whole vocabulary, so that this module replaces marshmallow.fields
 from marshmallow.fields import Integer as _MarshmallowInteger
 
-_WHOLE_NUMBER_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
+_WHOLE_NUMBER_TEXT = re.compile(r"^\s*[+-]?\d{1,30}\s*$")
+# PostgreSQL's widest integer (bigint): a larger number cannot be stored or compared with a column as one.
+STORABLE = range(-(2**63), 2**63)
 
 
 class Integer(_MarshmallowInteger):
-    """A whole number: 1.5, 2.0, true and "1.5" are refused ("Not a valid integer."), never truncated."""
+    """A whole number a database can hold: 1.5, 2.0, true and "1.5" are refused ("Not a valid integer."), never
+    truncated, and so is anything beyond a 64-bit integer."""
+
+    default_error_messages = {"too_large": "Must be between -2^63 and 2^63-1."}
 
     def _validated(self, value: typing.Any) -> int:
         if isinstance(value, float) or (isinstance(value, str) and not _WHOLE_NUMBER_TEXT.match(value)):
             raise self.make_error("invalid", input=value)
-        return super()._validated(value)
+        number = super()._validated(value)
+        if number not in STORABLE:
+            raise self.make_error("too_large", input=value)
+        return number
 
 
 Int = Integer

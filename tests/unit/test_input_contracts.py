@@ -57,7 +57,7 @@ class _Count(Schema):
     n = fields.Integer()
 
 
-@pytest.mark.parametrize("value", [1.5, 2.0, "1.5", "", "1e3", True, "abc"])
+@pytest.mark.parametrize("value", [1.5, 2.0, "1.5", "", "1e3", True, "abc", 2**63, -(2**63) - 1, "9" * 4000])
 def test_an_integer_that_is_not_whole_is_refused(value):
     with pytest.raises(ValidationFailed) as refused:
         load(_Count(), {"n": value})
