@@ -22,9 +22,10 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 from kombu import Exchange
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from services.common import config
+from services.common import contract_fields as fields
 
 PARTNER_EXCHANGE = "fengchao.partners"
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+
+from services.common import contract_fields as fields
 
 STAKEHOLDER_GROUPS = ("resident", "courier", "property_manager", "owners_committee", "estate_officer",
                       "community_staff", "partner")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+
+from services.common import contract_fields as fields
 
 GROUPS = ("older_job_seeker", "full_time_mother", "veteran", "party_member", "floating_party_member", "courier")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

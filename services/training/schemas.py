@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
+
+from services.common import contract_fields as fields
 
 KINDS = ("vocational", "certificate", "cultural", "first_aid", "children_camp")
 FORMATS = ("in_person", "night_school", "online", "master_class")
