@@ -23,7 +23,7 @@ import os  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from services.common import broker_tolerance, config  # noqa: E402
+from services.common import broker_tolerance, config, graceful_stop  # noqa: E402
 from services.common.logging import configure, get_logger  # noqa: E402
 
 log = get_logger(__name__)
@@ -50,10 +50,20 @@ def main(argv=None) -> None:
     configure(args.service)
 
     broker_tolerance.install()
+    graceful_stop.install()
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(args.service))
 
+    stop_requested: list[int] = []
+
     def shutdown(signum, _frame):
+        # One stop per process: a second signal (Ctrl-C from the terminal and SIGTERM from the supervisor
+        # a moment later) would start a second runner.stop beside the first, racing it through every
+        # extension's stop.
+        if stop_requested:
+            log.info("service.already_stopping", service=args.service, signal=signum)
+            return
+        stop_requested.append(signum)
         log.info("service.stopping", service=args.service, signal=signum)
         # stop() waits for running workers; do it off the signal handler's frame.
         eventlet.spawn_n(runner.stop)
