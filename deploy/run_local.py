@@ -21,14 +21,11 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 
@@ -36,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = Path(os.environ.get("FENGCHAO_VAR_DIR") or ROOT / "var").resolve()
 sys.path.insert(0, str(ROOT))
 
+from deploy import local_servers  # noqa: E402
 from services.common import config  # noqa: E402
 
 DEMO_PASSWORD = "Fengchao2026"
@@ -54,30 +52,12 @@ def say(message: str) -> None:
     print(f"[fengchao] {message}", flush=True)
 
 
-def port_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((host, port)) == 0
-
-
 def ensure_rabbitmq(amqp_uri: str) -> None:
-    parts = urlsplit(amqp_uri)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
-    if port_open(host, port):
-        return
-    if host not in ("127.0.0.1", "localhost"):
-        sys.exit(f"RabbitMQ at {host}:{port} does not answer (AMQP_URI={amqp_uri}).")
-    server = shutil.which("rabbitmq-server")
-    if server is None:
-        sys.exit("RabbitMQ is not running and not installed. Install it (Debian/Ubuntu: "
-                 "`sudo apt-get install rabbitmq-server`), or set AMQP_URI to a running broker.")
-    say("starting the local RabbitMQ")
-    subprocess.run([server, "-detached"], check=False)
-    for _ in range(60):
-        if port_open(host, port):
-            return
-        time.sleep(1)
-    sys.exit("RabbitMQ did not start within 60 s; see its log (rabbitmq-diagnostics status).")
+    """The broker of AMQP_URI answers; the local one is started if it is installed and stopped."""
+    try:
+        local_servers.ensure_rabbitmq(amqp_uri, management=False)
+    except local_servers.NotAvailable as exc:
+        sys.exit(f"{exc}. Or set AMQP_URI to a running broker.")
 
 
 def environment() -> dict[str, str]:
