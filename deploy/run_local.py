@@ -160,7 +160,12 @@ def main() -> None:
         stopping = True
         say("stopping… (Ctrl-C again kills at once)")
         started = time.monotonic()
-        for child in helpers + children:
+        for helper in helpers:  # the demo loader's wrapper and the loader itself: nothing to drain
+            try:
+                os.killpg(helper.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass  # it had finished
+        for child in children:  # the leader only: gunicorn's master stops its own workers
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         deadline = started + STOP_GRACE_SECONDS
