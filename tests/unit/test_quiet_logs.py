@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import structlog
 
 from services.common.errors import NotFound
 from services.common.logging import configure
@@ -38,12 +39,13 @@ def service_log(monkeypatch):
     """What a service process configured as in production writes (into a buffer instead of stderr)."""
     monkeypatch.setenv("LOG_FORMAT", "json")
     root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    handlers, level, structlog_config = root.handlers[:], root.level, structlog.get_config()
     configure("jobs")
     written = io.StringIO()
     root.handlers[0].setStream(written)
     yield written.getvalue
-    root.handlers[:], root.level = handlers, level
+    root.handlers[:], root.level = handlers, level  # as other tests expect to find them
+    structlog.configure(**structlog_config)
 
 
 def test_an_expected_refusal_is_logged_as_one_line_naming_the_entrypoint_and_the_error(service_log):
