@@ -109,6 +109,14 @@ def load_demo(size: str, env: dict[str, str]) -> subprocess.Popen | None:
     return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, process_group=0)
 
 
+def describe(process: subprocess.Popen) -> str:
+    """`services.common.runner jobs`, `gunicorn`, `the demo loader`: what a child is, for a person."""
+    args = [str(a) for a in process.args]
+    if args[1:2] == ["-m"]:
+        return " ".join([args[2], *(a for a in args[3:4] if not a.startswith("-"))])
+    return "the demo loader"
+
+
 def kill_groups(processes: list[subprocess.Popen]) -> None:
     """SIGKILL each process's group (gunicorn's workers with their master), then reap it."""
     for process in processes:
@@ -173,7 +181,7 @@ def main() -> None:
             try:
                 child.wait(timeout=max(deadline - time.monotonic(), 0))
             except subprocess.TimeoutExpired:
-                say(f"{' '.join(child.args[1:3])} did not stop within {STOP_GRACE_SECONDS:g} s; killing it")
+                say(f"{describe(child)} did not stop within {STOP_GRACE_SECONDS:g} s; killing it")
         kill_groups(helpers + children)
         say(f"stopped in {time.monotonic() - started:.1f} s")
 
