@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -161,7 +162,7 @@ def _docker_answers() -> bool:
         return False
 
 
-def _local_server(ensure, url: str, why_not: list[str]) -> str | None:
+def _local_server(ensure: Callable[[], None], url: str, why_not: list[str]) -> str | None:
     """`url` once `ensure()` made this machine's server answer, else None with the reason noted."""
     try:
         ensure()
