@@ -17,6 +17,11 @@ import argparse
 import getpass
 import json
 import sys
+import warnings
+
+# The models below import nameko, which imports eventlet, which warns on import that it is deprecated (a
+# known, tracked dependency: docs/dependencies.md); an operator running one command needs not see it.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from sqlalchemy.orm import sessionmaker
 
