@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from deploy import local_servers  # noqa: E402
 from services.common import config  # noqa: E402
 
+READY_SECONDS = 180  # how long the platform may take to answer /readyz before the launcher gives up
 DEMO_PASSWORD = "Fengchao2026"
 # Ctrl-C to the last process gone: a service finishes its running workers (a handler takes well under a
 # second), gunicorn drains within GATEWAY_GRACEFUL_SECONDS; what is left after this is killed.
@@ -190,7 +191,8 @@ def main() -> None:
 
     bind = env.get("GATEWAY_BIND", config.get("GATEWAY_BIND"))
     url = f"http://{bind}"
-    deadline = time.monotonic() + 60
+    # A first start migrates every database; on a busy 2-core machine that has taken over a minute.
+    deadline = time.monotonic() + READY_SECONDS
     while not stopping:
         try:
             if requests.get(url + "/readyz", timeout=2).status_code == 200:
