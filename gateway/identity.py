@@ -260,7 +260,8 @@ def remove_membership(*, session: Session, user_id: str, tenant_id: str) -> bool
     session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.tenant_id == tenant_id,
                                                RefreshToken.revoked_at.is_(None)).values(revoked_at=now()))
     session.flush()
-    session.expire(membership.user, ["memberships"])
+    if (user := session.get(User, user_id)) is not None:
+        session.expire(user, ["memberships"])  # a caller reading them next must not see the ended one
     return True
 
 
@@ -452,8 +453,8 @@ def erase_identity(*, session: Session, user: User) -> None:
     user.display_name = "已注销用户"
     user.password_hash = "!erased"
     user.erased_at = now()
-    for membership in list(user.memberships):
-        session.delete(membership)
+    for tenant_id in [m.tenant_id for m in user.memberships]:
+        remove_membership(session=session, user_id=user.id, tenant_id=tenant_id)  # the one way a membership ends
     revoke_all_tokens(session=session, user=user)
     session.expire(user, ["memberships"])
 

@@ -258,11 +258,7 @@ class PersonErasure(MethodView):
         done = _each_service("erase_person", context, user_id, pseudonym)
         with session.begin():
             user = session.get(User, user_id, with_for_update=True)
-            membership = session.scalar(select(Membership).where(Membership.user_id == user_id,
-                                                                 Membership.tenant_id == principal.tenant_id))
-            if membership is not None:
-                session.delete(membership)
-                session.flush()
+            identity.remove_membership(session=session, user_id=user_id, tenant_id=principal.tenant_id)
             session.refresh(user)
             identity_erased = not user.memberships
             if identity_erased:
