@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from gateway.auth import preferred_locale, require_principal
 from gateway.models import AuditEntry, Membership, RefreshToken, User
 from gateway.services import pool
 from services.common import config
+from services.common import contract_fields as fields
 from services.common.context import CallContext
 from services.common.errors import Forbidden, NotFound
 from services.common.logging import get_logger

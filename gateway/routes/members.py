@@ -9,12 +9,13 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
 from gateway import audit, db, identity
 from gateway.auth import require_principal
 from gateway.identity import Principal
 from gateway.models import Tenant
+from services.common import contract_fields as fields
 from services.common.errors import Conflict, Forbidden
 
 blp = Blueprint("members", __name__, url_prefix="/api/v1", description="成员与账户停用 / Members and account access")

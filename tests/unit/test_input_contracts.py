@@ -20,7 +20,7 @@ from services.common.errors import ValidationFailed
 from services.jobs.schemas import JobPostUpdate
 
 # Owned by the identity work, which changes them at the same time; they load only `limit` from a query string.
-NOT_YET_CONVERTED = {"gateway.routes.account"}
+NOT_YET_CONVERTED: set[str] = set()
 
 
 def _every_schema() -> list[type[Schema]]:
