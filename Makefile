@@ -27,7 +27,7 @@ demo: install ## load the demo data set into the running platform (SIZE=full|sma
 load: install ## the mixed-journey load test against demo data (12 and 1,200 tenants); writes docs/benchmarks.md
 	PYTHONWARNINGS=ignore $(BIN)/python -m tests.bench.run platform_load
 
-test: install ## unit, integration and end-to-end tests against real RabbitMQ and PostgreSQL
+test: install ## unit, integration and end-to-end tests against real RabbitMQ and PostgreSQL (AMQP_URI/DATABASE_URL, else this machine's own, started if stopped, else containers)
 	$(PYTEST)
 
 unit: install ## only the tests that need no broker or database server

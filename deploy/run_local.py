@@ -7,7 +7,13 @@ the four services, the outbox relay, the webhook worker and the gateway as child
 the platform answers, the small demo data set (`python -m deploy.demo --size small`: 12
 communities, 1,200 residents, posts, courses, a council, points…) is loaded in the background
 on the first start, so a newcomer sees a living site; `--demo full` loads the sub-district's
-real scale instead, `--demo none` nothing (or DEMO=none|small|full). Ctrl-C stops them all cleanly.
+real scale instead, `--demo none` nothing (or DEMO=none|small|full). FENGCHAO_VAR_DIR puts var/ elsewhere
+(the databases, the JWT secret, the demo markers).
+
+Ctrl-C stops them all within STOP_GRACE_SECONDS: each child runs in its own process group, so the
+terminal's Ctrl-C reaches only this launcher, which sends each child one SIGTERM (a second signal to two
+processes at once is what made nameko and gunicorn print tracebacks and stop slowly), waits, and kills
+what is left with its process group. A second Ctrl-C kills at once.
 """
 
 from __future__ import annotations
@@ -15,24 +21,27 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("FENGCHAO_VAR_DIR") or ROOT / "var").resolve()
 sys.path.insert(0, str(ROOT))
 
+from deploy import local_servers  # noqa: E402
 from services.common import config  # noqa: E402
 
+READY_SECONDS = 180  # how long the platform may take to answer /readyz before the launcher gives up
 DEMO_PASSWORD = "Fengchao2026"
+# Ctrl-C to the last process gone: a service finishes its running workers (a handler takes well under a
+# second), gunicorn drains within GATEWAY_GRACEFUL_SECONDS; what is left after this is killed.
+STOP_GRACE_SECONDS = 8.0
+GATEWAY_GRACEFUL_SECONDS = 5
 DEMO_ACCOUNTS = [  # phone, name, tenant, roles
     ("13800000001", "王师傅", "xiangyang", "resident"),
     ("13800000002", "张主任", "xiangyang", "staff,tenant_admin"),
@@ -44,30 +53,12 @@ def say(message: str) -> None:
     print(f"[fengchao] {message}", flush=True)
 
 
-def port_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((host, port)) == 0
-
-
 def ensure_rabbitmq(amqp_uri: str) -> None:
-    parts = urlsplit(amqp_uri)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
-    if port_open(host, port):
-        return
-    if host not in ("127.0.0.1", "localhost"):
-        sys.exit(f"RabbitMQ at {host}:{port} does not answer (AMQP_URI={amqp_uri}).")
-    server = shutil.which("rabbitmq-server")
-    if server is None:
-        sys.exit("RabbitMQ is not running and not installed. Install it (Debian/Ubuntu: "
-                 "`sudo apt-get install rabbitmq-server`), or set AMQP_URI to a running broker.")
-    say("starting the local RabbitMQ")
-    subprocess.run([server, "-detached"], check=False)
-    for _ in range(60):
-        if port_open(host, port):
-            return
-        time.sleep(1)
-    sys.exit("RabbitMQ did not start within 60 s; see its log (rabbitmq-diagnostics status).")
+    """The broker of AMQP_URI answers; the local one is started if it is installed and stopped."""
+    try:
+        local_servers.ensure_rabbitmq(amqp_uri, management=False)
+    except local_servers.NotAvailable as exc:
+        sys.exit(f"{exc}. Or set AMQP_URI to a running broker.")
 
 
 def environment() -> dict[str, str]:
@@ -78,7 +69,7 @@ def environment() -> dict[str, str]:
     env.setdefault("PYTHONWARNINGS", "ignore")
     secret_file = VAR / "jwt-secret"
     if "JWT_SECRET" not in env:
-        VAR.mkdir(exist_ok=True)
+        VAR.mkdir(parents=True, exist_ok=True)
         if not secret_file.exists():
             secret_file.write_text(secrets.token_urlsafe(48))
             secret_file.chmod(0o600)
@@ -116,7 +107,25 @@ def load_demo(size: str, env: dict[str, str]) -> subprocess.Popen | None:
               f"done = subprocess.run({command!r}).returncode == 0\n"
               f"done and pathlib.Path({str(marker)!r}).touch()\n"
               f"print('[fengchao] demo data ' + ('loaded' if done else 'NOT loaded; rerun make demo'), flush=True)\n")
-    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env)
+    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, process_group=0)
+
+
+def describe(process: subprocess.Popen) -> str:
+    """`services.common.runner jobs`, `gunicorn`, `the demo loader`: what a child is, for a person."""
+    args = [str(a) for a in process.args]
+    if args[1:2] == ["-m"]:
+        return " ".join([args[2], *(a for a in args[3:4] if not a.startswith("-"))])
+    return "the demo loader"
+
+
+def kill_groups(processes: list[subprocess.Popen]) -> None:
+    """SIGKILL each process's group (gunicorn's workers with their master), then reap it."""
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the whole group has exited
+        process.wait()
 
 
 def main() -> None:
@@ -135,7 +144,9 @@ def main() -> None:
     helpers: list[subprocess.Popen] = []  # one-off jobs (the demo loader): their end does not stop the platform
 
     def spawn(args: list[str], **extra: str) -> None:
-        children.append(subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**env, **extra}))
+        # process_group=0: its own group, out of reach of the terminal's Ctrl-C (which goes to the
+        # foreground group); stop() below is the one place a child is told to stop.
+        children.append(subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**env, **extra}, process_group=0))
 
     # One host, several processes: each service gets its own metrics port (METRICS_PORT+1, +2, …).
     metrics_base = int(env.get("METRICS_PORT", config.get("METRICS_PORT")))
@@ -144,32 +155,44 @@ def main() -> None:
               METRICS_PORT=str(metrics_base + offset if metrics_base else 0))
     spawn(["-m", "services.common.relay"])
     spawn(["-m", "gateway.webhooks"])  # partner webhook deliveries (docs/partners.md)
-    spawn(["-m", "gunicorn", "-c", "gateway/gunicorn_conf.py", "gateway.wsgi:app"])
+    # a shorter drain than production's: locally nobody is waiting on a long request at Ctrl-C
+    spawn(["-m", "gunicorn", "-c", "gateway/gunicorn_conf.py", "--graceful-timeout", str(GATEWAY_GRACEFUL_SECONDS),
+           "gateway.wsgi:app"])
 
     stopping = False
 
     def stop(*_args) -> None:
         nonlocal stopping
-        if stopping:
+        if stopping:  # a second Ctrl-C: the user will not wait for the rest
+            kill_groups(helpers + children)
             return
         stopping = True
-        say("stopping…")
-        for child in helpers + children:
+        say("stopping… (Ctrl-C again kills at once)")
+        started = time.monotonic()
+        for helper in helpers:  # the demo loader's wrapper and the loader itself: nothing to drain
+            try:
+                os.killpg(helper.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass  # it had finished
+        for child in children:  # the leader only: gunicorn's master stops its own workers
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in children:
+        deadline = started + STOP_GRACE_SECONDS
+        for child in helpers + children:
             try:
-                child.wait(timeout=20)
+                child.wait(timeout=max(deadline - time.monotonic(), 0))
             except subprocess.TimeoutExpired:
-                child.kill()
-        say("stopped")
+                say(f"{describe(child)} did not stop within {STOP_GRACE_SECONDS:g} s; killing it")
+        kill_groups(helpers + children)
+        say(f"stopped in {time.monotonic() - started:.1f} s")
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
     bind = env.get("GATEWAY_BIND", config.get("GATEWAY_BIND"))
     url = f"http://{bind}"
-    deadline = time.monotonic() + 60
+    # A first start migrates every database; on a busy 2-core machine that has taken over a minute.
+    deadline = time.monotonic() + READY_SECONDS
     while not stopping:
         try:
             if requests.get(url + "/readyz", timeout=2).status_code == 200:

@@ -3,6 +3,10 @@
     python -m gateway create-tenant xiangyang "向阳社区" --kind community
     python -m gateway create-user 13800000001 "王师傅" --password 'secret123' --tenant xiangyang --roles resident
     python -m gateway grant 13800000001 --tenant xiangyang --roles staff
+    python -m gateway remove-role 13800000001 --tenant xiangyang --role staff
+    python -m gateway remove-member 13800000001 --tenant xiangyang
+    python -m gateway deactivate 13800000001        # not erasure: reactivate undoes it
+    python -m gateway reactivate 13800000001
     python -m gateway issue-api-key --tenant hospital "First-aid roster sync"
     python -m gateway rotate-api-key <key id>      # old key works for API_KEY_GRACE_SECONDS more
     python -m gateway revoke-api-key <key id>
@@ -18,6 +22,11 @@ import argparse
 import getpass
 import json
 import sys
+import warnings
+
+# The models below import nameko, which imports eventlet, which warns on import that it is deprecated (a
+# known, tracked dependency: docs/dependencies.md); an operator running one command needs not see it.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from sqlalchemy.orm import sessionmaker
 
@@ -52,6 +61,21 @@ def main(argv: list[str] | None = None) -> int:
     grant.add_argument("phone")
     grant.add_argument("--tenant", required=True)
     grant.add_argument("--roles", required=True, help="comma-separated")
+
+    remove_role = commands.add_parser("remove-role", help="take one role from a member (their tokens lose it at once)")
+    remove_role.add_argument("phone")
+    remove_role.add_argument("--tenant", required=True)
+    remove_role.add_argument("--role", required=True)
+
+    remove_member = commands.add_parser("remove-member", help="end a membership (its tokens stop working at once)")
+    remove_member.add_argument("phone")
+    remove_member.add_argument("--tenant", required=True)
+
+    deactivate = commands.add_parser("deactivate", help="suspend an account: no sign-in, every token refused")
+    deactivate.add_argument("phone")
+
+    reactivate = commands.add_parser("reactivate", help="lift a deactivation: the person can sign in again")
+    reactivate.add_argument("phone")
 
     key = commands.add_parser("issue-api-key", help="issue a partner API key (shown once)")
     key.add_argument("name")
@@ -91,6 +115,14 @@ def _audit(session, tenant_id: str, action: str, target_type: str, target_id: st
 
 
 CLI_ACTOR = "cli"
+NO_TENANT = "-"  # the audit entry of an account that belongs to no tenant
+
+
+def _user(session, phone: str):
+    user = identity.find_user_by_phone(session=session, phone=phone)
+    if user is None:
+        raise identity.NotFound("No user with that phone number")
+    return user
 
 
 def _run(session, args) -> dict:
@@ -116,6 +148,31 @@ def _run(session, args) -> dict:
                                                roles=args.roles.split(","))
         _audit(session, args.tenant, "membership.grant", "person", user.id, roles=membership.roles)
         return {"user_id": user.id, "tenant_id": args.tenant, "roles": membership.roles}
+    if args.command == "remove-role":
+        user = _user(session, args.phone)
+        membership, changed = identity.remove_role(session=session, user_id=user.id, tenant_id=args.tenant,
+                                                   role=args.role)
+        if changed:
+            _audit(session, args.tenant, "membership.role_remove", "person", user.id, role=args.role,
+                   roles=list(membership.roles))
+        return {"user_id": user.id, "tenant_id": args.tenant, "roles": list(membership.roles), "changed": changed}
+    if args.command == "remove-member":
+        user = _user(session, args.phone)
+        changed = identity.remove_membership(session=session, user_id=user.id, tenant_id=args.tenant)
+        if changed:
+            _audit(session, args.tenant, "membership.remove", "person", user.id)
+        return {"user_id": user.id, "tenant_id": args.tenant, "changed": changed}
+    if args.command in ("deactivate", "reactivate"):
+        user = _user(session, args.phone)
+        change = identity.deactivate_user if args.command == "deactivate" else identity.reactivate_user
+        user, changed = change(session=session, user_id=user.id)
+        if changed:
+            # In the log of each tenant the person belongs to (NO_TENANT when none), for its staff to see.
+            for tenant_id in sorted({m.tenant_id for m in user.memberships}) or [NO_TENANT]:
+                _audit(session, tenant_id, f"account.{args.command}", "person", user.id)
+        return {"user_id": user.id, "active": user.deactivated_at is None,
+                "deactivated_at": user.deactivated_at.isoformat() if user.deactivated_at else None,
+                "changed": changed}
     if args.command == "issue-api-key":
         key, secret = identity.issue_api_key(session=session, tenant_id=args.tenant, name=args.name,
                                              roles=args.roles.split(","))

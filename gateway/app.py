@@ -12,11 +12,11 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from gateway import auth, db, metrics, problems, web
+from gateway import auth, db, input_checks, metrics, problems, web
 from gateway.routes import blueprints
 from gateway.schemas import Problem
 from gateway.settings import GatewaySettings
-from services.common.errors import FengchaoError, ValidationFailed
+from services.common.errors import FengchaoError
 from services.common.logging import get_logger
 
 log = get_logger("gateway.access")
@@ -38,41 +38,6 @@ class FengchaoApi(Api):
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, problems.PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
-
-
-NUL_MESSAGE = "must not contain NUL (\\u0000) characters"
-
-
-def _nul_fields(value, path: str, found: dict) -> None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            found.setdefault(path or "_schema", [NUL_MESSAGE])
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                found.setdefault(name, [NUL_MESSAGE])
-            _nul_fields(item, name, found)
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            _nul_fields(item, f"{path}.{position}" if path else str(position), found)
-
-
-def refuse_nul_characters() -> None:
-    """No text the platform stores or looks up may hold a NUL character (PostgreSQL text cannot): a path
-    segment, query parameter, form field or JSON string with one is refused up front as a 422 naming the field,
-    instead of failing deep in a service."""
-    found: dict[str, list[str]] = {}
-    _nul_fields(request.view_args or {}, "", found)
-    for name, values in request.args.lists():
-        _nul_fields({name: values if len(values) > 1 else values[0]}, "", found)
-    if request.mimetype == "application/x-www-form-urlencoded" or request.mimetype == "multipart/form-data":
-        for name, values in request.form.lists():
-            _nul_fields({name: values if len(values) > 1 else values[0]}, "", found)
-    elif request.is_json:
-        _nul_fields(request.get_json(silent=True), "", found)
-    if found:
-        raise ValidationFailed.from_messages(found)
 
 
 def create_app(settings: GatewaySettings | None = None) -> Flask:
@@ -103,13 +68,17 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
     app.register_blueprint(web.blp)  # the web client: same auth, tenancy and service calls as the API
+    with_body = input_checks.operations_with_body(app, api.spec.to_dict())
 
     @app.before_request
     def _start():
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        refuse_nul_characters()
+        # hostile input is refused before identity is looked up: it costs no database round trip
+        input_checks.refuse_unsupported_media_type(with_body)
+        input_checks.refuse_malformed_json()
+        input_checks.refuse_unstorable_characters()
         auth.load_principal()
 
     @app.after_request

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,14 @@ class RefreshTokenReused(Unauthenticated):
     def __init__(self, family_id: str):
         super().__init__("Refresh token revoked")
         self.family_id = family_id
+
+
+class AccountDeactivated(Forbidden):
+    """The password was right but the operator has deactivated the account. Told only to someone who
+    knows the password, so it reveals no more than a right password already does."""
+
+    code = "account_deactivated"
+    title = "Account deactivated"
 
 
 class LoginThrottled(Unauthenticated):
@@ -106,6 +114,8 @@ class Principal:
     kind: str = "user"  # "user" | "api_key"
     token_id: str | None = None
     token_expires: datetime | None = None
+    # The sign-in session (refresh token family) an access token was minted from: logout ends it whole.
+    family_id: str | None = None
 
     @property
     def user_id(self) -> str:
@@ -213,6 +223,88 @@ def find_user_by_phone(*, session: Session, phone: str) -> User | None:
     return session.scalar(select(User).where(User.phone == phone))
 
 
+# --- revocation: roles, memberships, accounts --------------------------------------------------
+# Each takes effect on the next request: the per-request credential check (verify_access_token) reads the
+# membership's roles and the account's state in the same statement as the deny list and token version.
+
+
+def _membership(session: Session, user_id: str, tenant_id: str, *, lock: bool = False) -> Membership | None:
+    query = select(Membership).where(Membership.user_id == user_id, Membership.tenant_id == tenant_id)
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def remove_role(*, session: Session, user_id: str, tenant_id: str, role: str) -> tuple[Membership, bool]:
+    """Take one role from a member of a tenant. Returns the membership and whether it changed: removing a
+    role the member does not hold changes nothing (idempotent). A member's only role cannot be removed
+    (a membership without a role means nothing): remove the membership instead. Tokens already issued
+    stop carrying the role on their next request; refreshing issues tokens without it."""
+    if role not in ROLES:
+        raise ValidationFailed.from_messages({"role": [f"choose from {', '.join(ROLES)}"]})
+    membership = _membership(session, user_id, tenant_id, lock=True)
+    if membership is None:
+        raise NotFound("No such member in this tenant")
+    if role not in membership.roles:
+        return membership, False
+    if set(membership.roles) == {role}:
+        raise Conflict("That is the member's only role: remove the membership instead", {"role": role})
+    membership.roles = sorted(set(membership.roles) - {role})  # a new list: JSON columns track assignment
+    session.flush()
+    identity_events.record(session, "member_role_removed", {"user_id": user_id}, tenant_id)
+    return membership, True
+
+
+def remove_membership(*, session: Session, user_id: str, tenant_id: str) -> bool:
+    """End a person's membership of a tenant; True when there was one (calling again changes nothing).
+    The person's sign-in sessions in that tenant end with it: their refresh tokens are revoked, so
+    neither a refresh nor an access token minted from one works there any more. The account and its
+    other memberships stay."""
+    membership = _membership(session, user_id, tenant_id, lock=True)
+    if membership is None:
+        return False
+    session.delete(membership)
+    session.execute(update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.tenant_id == tenant_id,
+                                               RefreshToken.revoked_at.is_(None)).values(revoked_at=now()))
+    session.flush()
+    if (user := session.get(User, user_id)) is not None:
+        session.expire(user, ["memberships"])  # a caller reading them next must not see the ended one
+    # the community's services forget the name with the membership (an erasure ends memberships this way too)
+    identity_events.record(session, "member_left", {"user_id": user_id, "display_name": None}, tenant_id)
+    return True
+
+
+def _account(session: Session, user_id: str) -> User:
+    user = session.get(User, user_id, with_for_update=True)
+    if user is None or user.erased_at is not None:
+        raise NotFound("No such account")
+    return user
+
+
+def deactivate_user(*, session: Session, user_id: str) -> tuple[User, bool]:
+    """Suspend an account (the operator's decision; not erasure: nothing is deleted, and
+    reactivate_user undoes it). Sign-in is refused, every token stops working on its next request and
+    every refresh token is revoked, so reactivation means signing in again. Returns the user and whether
+    it changed (deactivating a deactivated account changes nothing)."""
+    user = _account(session, user_id)
+    if user.deactivated_at is not None:
+        return user, False
+    user.deactivated_at = now()
+    revoke_all_tokens(session=session, user=user)
+    identity_events.record_everywhere(session, "account_deactivated", {"user_id": user_id})
+    return user, True
+
+
+def reactivate_user(*, session: Session, user_id: str) -> tuple[User, bool]:
+    """Lift a deactivation: the person can sign in again (their old tokens stay revoked). Returns the user
+    and whether it changed."""
+    user = _account(session, user_id)
+    if user.deactivated_at is None:
+        return user, False
+    user.deactivated_at = None
+    session.flush()
+    identity_events.record_everywhere(session, "account_reactivated", {"user_id": user_id})
+    return user, True
+
+
 def _account_key(phone: str) -> str:
     # The phone number itself is not kept in the throttle table: a hash names the account.
     return "account:" + hashlib.sha256((phone or "").encode()).hexdigest()[:40]
@@ -305,6 +397,8 @@ def authenticate(*, session: Session, phone: str, password: str, tenant_id: str 
         with Session(bind=session.get_bind()) as counter, counter.begin():
             record_failure(session=counter, phone=phone or "", address=address, settings=throttle)
         raise Unauthenticated("Wrong phone number or password")
+    if user.deactivated_at is not None:
+        raise AccountDeactivated("This account is deactivated; ask the sub-district service centre")
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(phone)))
     memberships = {m.tenant_id: m for m in user.memberships}
     if tenant_id is None:
@@ -368,11 +462,8 @@ def erase_identity(*, session: Session, user: User) -> None:
     user.display_name = "已注销用户"
     user.password_hash = "!erased"
     user.erased_at = now()
-    tenants = sorted(m.tenant_id for m in user.memberships)
-    for membership in list(user.memberships):
-        session.delete(membership)
-    for tenant_id in tenants:  # every community they belonged to forgets the name and the membership
-        identity_events.record(session, "member_left", {"user_id": user.id}, tenant_id)
+    for tenant_id in [m.tenant_id for m in user.memberships]:
+        remove_membership(session=session, user_id=user.id, tenant_id=tenant_id)  # the one way a membership ends
     revoke_all_tokens(session=session, user=user)
     session.expire(user, ["memberships"])
 
@@ -385,11 +476,12 @@ def issue_tokens(*, session: Session, settings: TokenSettings, user_id: str, ten
     """An access token (short, stateless but revocable) and a refresh token (stored, rotating)."""
     issued = now()
     access_jti, refresh_jti = str(uuid.uuid4()), str(uuid.uuid4())
+    family_id = family_id or refresh_jti
     user = session.get(User, user_id)
     common = {"sub": user_id, "tid": tenant_id, "iss": settings.issuer, "iat": issued,
               "ver": user.token_version if user else 0}
     access = jwt.encode(
-        {**common, "typ": "access", "roles": sorted(roles), "jti": access_jti,
+        {**common, "typ": "access", "roles": sorted(roles), "jti": access_jti, "fam": family_id,
          "exp": issued + timedelta(seconds=settings.access_ttl)},
         settings.secret, algorithm=ALGORITHM,
     )
@@ -397,7 +489,7 @@ def issue_tokens(*, session: Session, settings: TokenSettings, user_id: str, ten
     refresh = jwt.encode(
         {**common, "typ": "refresh", "jti": refresh_jti, "exp": refresh_expires}, settings.secret, algorithm=ALGORITHM
     )
-    session.add(RefreshToken(jti=refresh_jti, family_id=family_id or refresh_jti, user_id=user_id,
+    session.add(RefreshToken(jti=refresh_jti, family_id=family_id, user_id=user_id,
                              tenant_id=tenant_id, expires_at=refresh_expires))
     # Retention (docs/privacy.md): an expired token is refused by its signature's `exp` already, so its row
     # carries nothing; the person's expired refresh tokens go here (expired revocations at logout).
@@ -429,31 +521,66 @@ def _decode(token: str, settings: TokenSettings, expected_type: str) -> dict:
     return claims
 
 
+# What may have changed since an access token was issued, as ONE statement (every request runs it, in
+# autocommit: one round trip, nothing cached): whether the token is on the logout deny list, whether its
+# sign-in session (refresh family) still has a live refresh token, the user's token version (password change,
+# erasure, deactivation raise it) and deactivation, and the roles the user holds now in the token's tenant
+# (NULL when the membership is gone). Built once with bound parameters: building it per request cost more
+# Python time than the statement costs the database.
+_STANDING = (
+    select(User.token_version, User.deactivated_at,
+           exists().where(RevokedAccessToken.jti == bindparam("jti")),
+           exists().where(RefreshToken.family_id == bindparam("fam"), RefreshToken.revoked_at.is_(None)),
+           Membership.roles)
+    .outerjoin(Membership, (Membership.user_id == User.id) & (Membership.tenant_id == bindparam("tid")))
+    .where(User.id == bindparam("sub"))
+)
+
+
 def verify_access_token(*, session: Session, settings: TokenSettings, token: str) -> Principal:
+    """A valid signature is not enough: the token is refused (401) once it was logged out, its session
+    ended (logout, refresh-token reuse), the password changed, the account was erased or deactivated, or
+    the membership of its tenant was removed. A role removed since the token was issued is not honoured:
+    the principal holds the token's roles that the membership still has (never more than the token says,
+    so a role granted since arrives with the next refresh)."""
     claims = _decode(token, settings, "access")
-    # Every request comes through here: the logout list and the user's token version (password change,
-    # erasure) are read in one query, one round trip, nothing cached.
-    revoked = exists().where(RevokedAccessToken.jti == claims["jti"])
-    row = session.execute(select(User.token_version, revoked).where(User.id == claims["sub"])).first()
-    if row is None or row[1] or row[0] is None or claims.get("ver", 0) != row[0]:
+    if not claims.get("fam"):
+        # Minted before tokens named their session (at most one access TTL before this version): without a
+        # family it cannot be logged out with its session, so the client refreshes.
         raise Unauthenticated("Token revoked")
+    # On the session's connection, as Core: the ORM's result machinery adds nothing to five plain columns.
+    row = session.connection().execute(_STANDING, {key: claims[key] for key in ("jti", "fam", "tid", "sub")}).first()
+    if row is None:
+        raise Unauthenticated("Token revoked")
+    version, deactivated_at, denied, live_family, member_roles = row
+    if denied or not live_family or version is None or claims.get("ver", 0) != version:
+        raise Unauthenticated("Token revoked")
+    if deactivated_at is not None:
+        raise Unauthenticated("Account deactivated")
+    roles = frozenset(claims.get("roles", [])) & frozenset(member_roles or ())
+    if not roles:
+        raise Unauthenticated("Membership ended")
     return Principal(
-        subject=claims["sub"], tenant_id=claims["tid"], roles=frozenset(claims.get("roles", [])), kind="user",
-        token_id=claims["jti"], token_expires=datetime.fromtimestamp(claims["exp"], timezone.utc),
+        subject=claims["sub"], tenant_id=claims["tid"], roles=roles, kind="user", token_id=claims["jti"],
+        token_expires=datetime.fromtimestamp(claims["exp"], timezone.utc), family_id=claims["fam"],
     )
 
 
 def _check_version(session: Session, claims: dict) -> None:
-    """A token from before the user's last password change (or erasure) is refused."""
-    version = session.scalar(select(User.token_version).where(User.id == claims["sub"]))
-    if version is None or claims.get("ver", 0) != version:
+    """A refresh token from before the user's last password change (or erasure, or deactivation) is
+    refused, and so is any refresh token of a deactivated account."""
+    row = session.execute(select(User.token_version, User.deactivated_at).where(User.id == claims["sub"])).first()
+    if row is None or claims.get("ver", 0) != row.token_version:
         raise Unauthenticated("Token revoked")
+    if row.deactivated_at is not None:
+        raise Unauthenticated("Account deactivated")
 
 
 def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: str) -> dict:
-    """Rotate: the presented token is spent and a new pair issued. A spent or
-    revoked token presented again raises RefreshTokenReused, and its whole
-    family must then be revoked."""
+    """Rotate: the presented token is spent and a new pair issued, with the roles the membership holds now.
+    A spent or revoked token presented again raises RefreshTokenReused, and its whole family must then be
+    revoked (revoke_family: the access tokens minted from it stop working too). A deactivated account or
+    an ended membership gets no new pair."""
     claims = _decode(refresh_token, settings, "refresh")
     stored = session.get(RefreshToken, claims["jti"], with_for_update=True)
     if stored is None:
@@ -462,9 +589,7 @@ def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: 
         raise RefreshTokenReused(stored.family_id)
     _check_version(session, claims)
     stored.revoked_at = now()
-    membership = session.scalar(
-        select(Membership).where(Membership.user_id == stored.user_id, Membership.tenant_id == stored.tenant_id)
-    )
+    membership = _membership(session, stored.user_id, stored.tenant_id)
     if membership is None:
         raise Unauthenticated("Membership ended")
     return issue_tokens(session=session, settings=settings, user_id=stored.user_id, tenant_id=stored.tenant_id,
@@ -472,6 +597,8 @@ def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: 
 
 
 def revoke_family(*, session: Session, family_id: str) -> None:
+    """End a sign-in session: its refresh tokens are revoked, and with no live refresh token left every
+    access token minted from the family ("fam") is refused by the credential check on its next request."""
     session.execute(
         update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now())
@@ -479,10 +606,14 @@ def revoke_family(*, session: Session, family_id: str) -> None:
 
 
 def logout(*, session: Session, settings: TokenSettings, principal: Principal, refresh_token: str | None) -> None:
-    """Revokes the access token in hand and, if given, the refresh token's family."""
+    """Ends the session of the access token in hand: the token itself (deny list) and its whole family —
+    every refresh token of it, and so every access token minted from it. A refresh token sent along ends
+    its own family too (it may be another session of the same person)."""
     session.execute(delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now()))
     if principal.token_id and session.get(RevokedAccessToken, principal.token_id) is None:
         session.add(RevokedAccessToken(jti=principal.token_id, expires_at=principal.token_expires or now()))
+    if principal.family_id:
+        revoke_family(session=session, family_id=principal.family_id)
     if refresh_token:
         claims = _decode(refresh_token, settings, "refresh")
         if claims["sub"] != principal.subject:

@@ -41,6 +41,9 @@ class User(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Set by the operator (not erasure: reactivating clears it). While set, sign-in, refresh and every
+    # token of the account are refused.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", lazy="selectin")
 
@@ -64,6 +67,10 @@ class RefreshToken(Base):
     token revokes the whole family (it was stolen or replayed)."""
 
     __tablename__ = "refresh_tokens"
+    # An access token is honoured only while its family ("fam") still has an unspent refresh token: the
+    # credential check asks that on every request, so this index holds just the live ones (one per family).
+    __table_args__ = (Index("ix_refresh_tokens_live_family", "family_id", postgresql_where=text("revoked_at IS NULL"),
+                            sqlite_where=text("revoked_at IS NULL")),)
 
     jti: Mapped[str] = mapped_column(String(36), primary_key=True)
     family_id: Mapped[str] = mapped_column(String(36), index=True)

@@ -96,7 +96,9 @@ def from_http_exception(exc: HTTPException) -> Response:
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
             415: "unsupported_media_type", 422: "validation_failed"}.get(status, "http_error")
     detail = exc.description if status != 422 else "Some fields are invalid"
-    return problem(status, code=code, detail=detail, fields=fields)
+    # werkzeug's own headers carry what a client needs next: `Allow` on a 405 (RFC 9110 requires it)
+    headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+    return problem(status, code=code, detail=detail, fields=fields, headers=headers)
 
 
 def _flatten_locations(messages: dict) -> dict:

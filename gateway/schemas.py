@@ -1,6 +1,8 @@
 """Contracts of the gateway's own endpoints (identity, health)."""
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, Schema, validate
+
+from services.common import contract_fields as fields
 
 
 class Problem(Schema):

@@ -1,6 +1,6 @@
 """A partner's nameko service that consumes its tenant's Fengchao (蜂巢) events from the partner exchange.
 
-    AMQP_URI=amqp://partner-xiangyang:<password>@broker:5672/ PARTNER_TENANT=xiangyang \
+    AMQP_URI=amqp://fengchao-partner-xiangyang:<password>@broker:5672/ PARTNER_TENANT=xiangyang \
         nameko run --config examples/amqp_consumer/config.yaml examples.amqp_consumer.service
 
 The broker user (made by `python -m services.common.partners create-broker-user --tenant xiangyang`) may only

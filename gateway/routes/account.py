@@ -10,15 +10,16 @@ from typing import Any
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import audit, db, identity, identity_events
+from gateway import audit, db, identity
 from gateway.auth import preferred_locale, require_principal
 from gateway.models import AuditEntry, Membership, RefreshToken, User
 from gateway.services import pool
 from services.common import config
+from services.common import contract_fields as fields
 from services.common.context import CallContext
 from services.common.errors import Forbidden, NotFound
 from services.common.logging import get_logger
@@ -116,7 +117,7 @@ def _identity_record(session: Session, user: User) -> dict:
     tokens = session.scalars(select(RefreshToken).where(RefreshToken.user_id == user.id)).all()
     return _iso({
         "user_id": user.id, "phone": user.phone, "display_name": user.display_name, "created_at": user.created_at,
-        "password_changed_at": user.password_changed_at,
+        "password_changed_at": user.password_changed_at, "deactivated_at": user.deactivated_at,
         "memberships": [{"tenant_id": m.tenant_id, "roles": list(m.roles)} for m in user.memberships],
         "sign_in_sessions": [{"tenant_id": t.tenant_id, "expires_at": t.expires_at, "revoked_at": t.revoked_at}
                              for t in tokens],
@@ -258,14 +259,7 @@ class PersonErasure(MethodView):
         done = _each_service("erase_person", context, user_id, pseudonym)
         with session.begin():
             user = session.get(User, user_id, with_for_update=True)
-            membership = session.scalar(select(Membership).where(Membership.user_id == user_id,
-                                                                 Membership.tenant_id == principal.tenant_id))
-            if membership is not None:
-                session.delete(membership)
-                session.flush()
-                # erased here: the services keep no name for them in this tenant
-                identity_events.record(session, "member_left", {"user_id": user_id, "display_name": None},
-                                       principal.tenant_id)
+            identity.remove_membership(session=session, user_id=user_id, tenant_id=principal.tenant_id)
             session.refresh(user)
             identity_erased = not user.memberships
             if identity_erased:

@@ -16,6 +16,7 @@ from gateway.idempotency import idempotent
 from gateway.models import Tenant
 from gateway.services import call, pool, respond
 from services.common.context import CallContext
+from services.common.contracts import partial_schema
 from services.common.errors import NotFound
 from services.governance import schemas as s
 
@@ -596,7 +597,7 @@ class AssetItem(MethodView):
         """One asset."""
         return respond(_gov("get_asset", asset_id))
 
-    @blp.arguments(s.AssetFields(partial=True))
+    @blp.arguments(partial_schema(s.AssetFields))
     @blp.response(200, s.AssetOut)
     def patch(self, _body_, asset_id):
         """Change an asset (staff of its community)."""

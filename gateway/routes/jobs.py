@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
+from services.common.contracts import partial_schema
 from services.jobs.schemas import (
     ApplicationCreate,
     ApplicationList,
@@ -78,7 +79,7 @@ class Worker(MethodView):
         """One worker profile. Another tenant's or person's id answers 404."""
         return respond(call("jobs", "get_worker", worker_id))
 
-    @blp.arguments(WorkerProfileUpdate(partial=True))
+    @blp.arguments(partial_schema(WorkerProfileUpdate))
     @blp.response(200, WorkerProfileOut)
     def patch(self, _body, worker_id):
         """Change fields of a profile; send `expected_version` to refuse a lost update."""
@@ -174,7 +175,7 @@ class Post(MethodView):
         """One post (another community's post only if it was shared with yours)."""
         return respond(call("jobs", "get_post", post_id))
 
-    @blp.arguments(JobPostUpdate(partial=True))
+    @blp.arguments(partial_schema(JobPostUpdate))
     @blp.response(200, JobPostOut)
     def patch(self, _body, post_id):
         """Edit a draft; an open post only its description, shifts, headcount, benefits, expiry, visibility."""

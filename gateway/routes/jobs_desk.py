@@ -9,11 +9,13 @@ import segno
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
+from services.common import contract_fields as fields
+from services.common.contracts import partial_schema
 from services.common.errors import Conflict
 from services.jobs.desk_schemas import (
     AccessLog,
@@ -107,7 +109,7 @@ class Fair(MethodView):
         """One fair with its employers (booths). Another tenant's draft or unshared fair answers 404."""
         return respond(call("jobs", "get_fair", fair_id))
 
-    @blp.arguments(FairUpdate(partial=True))
+    @blp.arguments(partial_schema(FairUpdate))
     @blp.response(200, FairOut)
     def patch(self, _body_args, fair_id):
         """Change a fair that has not been held or cancelled (organiser only)."""

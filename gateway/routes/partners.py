@@ -9,7 +9,7 @@ import functools
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 from sqlalchemy.exc import IntegrityError
 
 from gateway import db
@@ -18,6 +18,7 @@ from gateway.idempotency import idempotent
 from gateway.services import pool, respond
 from gateway.webhooks import delivery, inbound
 from services.common import catalogue
+from services.common import contract_fields as fields
 from services.common.errors import Forbidden
 
 blp = Blueprint("partners", __name__, url_prefix="/api/v1/partners",

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
-from services.common.contracts import person_path_parameter
+from services.common.contracts import partial_schema, person_path_parameter
 from services.points.schemas import (
     AccountSummary,
     AgreementIn,
@@ -91,7 +91,7 @@ class Settings(MethodView):
         """The tenant's bank settings (staff): approval threshold, expiry months, notice days, voucher minutes."""
         return respond(call("points", "get_settings"))
 
-    @blp.arguments(SettingsUpdate(partial=True))
+    @blp.arguments(partial_schema(SettingsUpdate))
     @blp.response(200, SettingsOut)
     def patch(self, _body_in):
         """Change the tenant's bank settings (staff)."""
@@ -117,7 +117,7 @@ class MyStatement(MethodView):
 
 @blp.route("/me/preferences")
 class MyPreferences(MethodView):
-    @blp.arguments(PreferencesIn(partial=True))
+    @blp.arguments(partial_schema(PreferencesIn))
     @blp.response(200, PreferencesOut)
     def patch(self, _body_in):
         """Opt out of the honour board (好人榜), or choose the name shown on it."""
@@ -230,7 +230,7 @@ class Rules(MethodView):
 
 @blp.route("/rules/<rule_id>")
 class Rule(MethodView):
-    @blp.arguments(RuleIn(partial=True))
+    @blp.arguments(partial_schema(RuleIn))
     @blp.response(200, RuleOut)
     def patch(self, _body_in, rule_id):
         """Change or deactivate a rule (staff)."""
@@ -302,7 +302,7 @@ class MerchantResource(MethodView):
         """One merchant."""
         return respond(call("points", "get_merchant", merchant_id))
 
-    @blp.arguments(MerchantIn(partial=True))
+    @blp.arguments(partial_schema(MerchantIn))
     @blp.response(200, MerchantOut)
     def patch(self, _body_in, merchant_id):
         """Change a merchant (staff of its tenant), including which partner tenants it accepts."""
@@ -331,7 +331,7 @@ class MerchantStatement(MethodView):
 
 @blp.route("/items/<item_id>")
 class Item(MethodView):
-    @blp.arguments(CatalogueItemIn(partial=True))
+    @blp.arguments(partial_schema(CatalogueItemIn))
     @blp.response(200, CatalogueItemOut)
     def patch(self, _body_in, item_id):
         """Change an item: price, stock, limit per person, active (its merchant's operators or staff)."""

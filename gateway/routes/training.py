@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, pool, respond
+from services.common.contracts import partial_schema
 from services.training.schemas import (
     AllTenantFigures,
     AttendanceList,
@@ -108,7 +109,7 @@ class Course(MethodView):
         """One course. A course not shared with your tenant answers 404."""
         return respond(call("training", "get_course", course_id))
 
-    @blp.arguments(CourseUpdate(partial=True))
+    @blp.arguments(partial_schema(CourseUpdate))
     @blp.response(200, CourseOut)
     def patch(self, _body, course_id):
         """Staff of the owning tenant: change fields of a course."""

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-from dateutil.parser import isoparse
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -176,7 +175,7 @@ def record_event(*, session: Session, envelope: dict[str, Any]) -> int:
     if not tenant_id or not event_id or not envelope.get("type"):
         return 0
     when = envelope.get("time")
-    event_time = isoparse(when) if isinstance(when, str) else utcnow()
+    event_time = datetime.fromisoformat(when) if isinstance(when, str) else utcnow()
     values = {"event_id": event_id, "tenant_id": tenant_id, "type": envelope["type"], "time": event_time,
               "envelope": envelope, "received_at": utcnow()}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.identity import Principal
 from gateway.models import InboundEvent, Membership
+from services.common import contract_fields as fields
 from services.common import partners
 from services.common.context import CallContext
 from services.common.database import utcnow

@@ -34,6 +34,9 @@ SETTINGS: tuple[Setting, ...] = (
         "PostgreSQL only: the non-owner role the services connect as, so row-level security applies to them.",
     ),
     Setting("DATABASE_APP_PASSWORD", "", "PostgreSQL only: password of DATABASE_APP_USER (empty with trust auth)."),
+    Setting("FENGCHAO_DEPLOYMENT", "fengchao",
+            "Name of this deployment, prefixed to the broker users it makes for partners (`fengchao-partner-<tenant>`) "
+            "so that two deployments on one RabbitMQ cannot collide."),
     Setting("RPC_TIMEOUT", "10", "Seconds the gateway waits for a service to answer before 504."),
     Setting("RPC_POOL_SIZE", "8", "Broker connections per gateway process (one RPC client each)."),
     Setting("JWT_SECRET", "", "HMAC key for access and refresh tokens; required outside development."),

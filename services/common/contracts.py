@@ -9,12 +9,26 @@ from marshmallow import Schema, ValidationError, fields, validate
 from services.common.errors import ValidationFailed
 
 
+def top_level(schema: Schema | type[Schema]) -> tuple[str, ...]:
+    """The names to pass as marshmallow's `partial` for a change (PATCH): any top-level field may be left out,
+    but a nested object that is sent must be whole. `partial=True` would waive the nested object's required
+    fields too, so that a PATCH loaded `{"visibility": {"tenants": []}}` (no scope) which the create refuses."""
+    declared = schema._declared_fields if isinstance(schema, type) else schema.declared_fields
+    return tuple(declared)
+
+
+def partial_schema(schema: type[Schema]) -> Schema:
+    """`schema` for a PATCH at the gateway: the same validators as the create, only top-level fields optional."""
+    return schema(partial=top_level(schema))
+
+
 def load(schema: Schema, payload: Any, *, partial: bool = False) -> Any:
-    """Validate `payload` against `schema`; ValidationFailed names each bad field."""
+    """Validate `payload` against `schema`; ValidationFailed names each bad field. `partial` (a change) makes
+    the top-level fields optional, never a nested object's (see `top_level`)."""
     if not isinstance(payload, dict) and not schema.many:
         raise ValidationFailed.from_messages({"_schema": ["Expected a JSON object"]})
     try:
-        return schema.load(payload, partial=partial)
+        return schema.load(payload, partial=top_level(schema) if partial else False)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise ValidationFailed.from_messages(messages) from None

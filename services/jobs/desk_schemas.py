@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, validate, validates_schema
 
+from services.common import contract_fields as fields
 from services.common.contracts import PersonId
 from services.jobs.fairs import KINDS, STATUSES as FAIR_STATUSES
 from services.jobs.figures import FIGURES, MEANINGS

@@ -4,7 +4,9 @@ Event data carries no phone numbers or names: partners and other services get
 what they need to react, and read the rest through the API with their rights.
 """
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
+
+from services.common import contract_fields as fields
 
 WORKER_REGISTERED = "worker_registered"
 JOB_POSTED = "job_posted"

@@ -10,9 +10,10 @@ table for the whole batch.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 from nameko.rpc import rpc
 
+from services.common import contract_fields as fields
 from services.common.contracts import load
 from services.common.service import EXPECTED_ERRORS
 from services.points import awards

@@ -3,7 +3,9 @@
 Event data carries account ids, never names or phone numbers.
 """
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
+
+from services.common import contract_fields as fields
 
 POINTS_AWARDED = "points_awarded"
 POINTS_REVERSED = "points_reversed"

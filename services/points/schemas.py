@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
+from services.common import contract_fields as fields
 from services.common.contracts import PersonId
 from services.common.database import Shareable
 from services.points.awards import CATEGORIES, EVENT_SOURCES

@@ -144,7 +144,11 @@ def list_courses(*, session: Session, ctx: CallContext, kind: str | None, catego
 
 def _check_rules(*, session: Session, course: Course) -> None:
     errors: dict[str, list[str]] = {}
-    if course.category_id is not None and session.get(Category, course.category_id) is None:
+    # A changed course is already in the session: looking the category up must not flush it first, or an
+    # unknown category fails as a foreign-key violation (a 500) instead of this 422.
+    with session.no_autoflush:
+        unknown_category = course.category_id is not None and session.get(Category, course.category_id) is None
+    if unknown_category:
         errors["category_id"] = ["没有这个类别 / Unknown category; see GET /categories"]
     if course.kind == "certificate":
         if course.pass_mark is None:

@@ -6,7 +6,9 @@ the points service awards first-aid points, and jobs records certificates, in th
 `host_tenant_id` names the tenant that runs the session. Data carries ids, never names or phone numbers.
 """
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
+
+from services.common import contract_fields as fields
 
 COURSE_PUBLISHED = "course_published"
 ENROLLED = "enrolled"

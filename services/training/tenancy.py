@@ -78,7 +78,7 @@ class TrainingWorkerDatabase(WorkerDatabase):
         tenant in the session's audience, which the domain rule checks). Writes belong to the host."""
         guest_tenant = self._ctx.tenant  # fail closed before touching the database
         if host_tenant != guest_tenant:
-            log.info("tenant.cross_write", acting_tenant=guest_tenant, target_tenant=host_tenant,
+            log.debug("tenant.cross_write", acting_tenant=guest_tenant, target_tenant=host_tenant,
                      user_id=self._ctx.user_id, reason="roster of a session shared with the caller's tenant")
         with self._factory() as session:
             session.info["tenant_id"] = host_tenant

@@ -1,16 +1,20 @@
 """Real RabbitMQ and PostgreSQL for the suite, each run in its own vhost and databases.
 
-Where they come from, in order:
-1. `AMQP_URI` and `DATABASE_URL` from the environment (DATABASE_URL names a
+Where each comes from, in order:
+1. `AMQP_URI` / `DATABASE_URL` from the environment (DATABASE_URL names a
    PostgreSQL server; any database on it — the suite creates its own beside it);
-2. otherwise, if a Docker engine answers, testcontainers starts both;
-3. otherwise the run stops with a message saying how to fix it.
+2. otherwise this machine's own server on its standard port (5672 with the management
+   API on 15672, 5432 as user postgres), started when it is installed and stopped and its
+   management plugin enabled (deploy/local_servers.py), so `make test` needs no variables;
+3. otherwise, if a Docker engine answers, testcontainers starts it;
+4. otherwise the run stops with a message saying what is missing and how to fix it.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -18,6 +22,7 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from deploy import local_servers
 from services.common import config
 from services.common.database import driver_url, make_engine
 from services.common.migrate import COMPONENTS, rls_statements, upgrade
@@ -25,8 +30,10 @@ from services.common.migrate import COMPONENTS, rls_statements, upgrade
 HOW_TO_FIX = """\
 The integration and end-to-end tests need a real RabbitMQ (with the management
 plugin) and a real PostgreSQL. Either
-  - export AMQP_URI=amqp://guest:guest@127.0.0.1:5672/ DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres
-    (on a machine running both; `bash .ci/run` starts them where they are installed), or
+  - install them on this machine (Debian/Ubuntu: sudo apt-get install rabbitmq-server postgresql):
+    the suite finds them on their standard ports and starts them when they are stopped, or
+  - export AMQP_URI=amqp://user:password@host:5672/ DATABASE_URL=postgresql://user@host:5432/postgres
+    (servers elsewhere; RABBITMQ_MANAGEMENT_URL when the management API is not on port 15672), or
   - start a Docker engine, and the suite will run them in containers (testcontainers).
 Unit tests alone: `make unit`."""
 
@@ -155,34 +162,80 @@ def _docker_answers() -> bool:
         return False
 
 
-def discover() -> Infra | str:
-    """An Infra, or the message to stop with."""
-    amqp, database = os.environ.get("AMQP_URI"), os.environ.get("DATABASE_URL")
-    if amqp and database:
-        if not database.startswith("postgresql"):
-            return f"DATABASE_URL must name a PostgreSQL server for the tests (got {database!r}).\n\n{HOW_TO_FIX}"
-        host = urlsplit(amqp).hostname or "127.0.0.1"
-        management = os.environ.get("RABBITMQ_MANAGEMENT_URL", f"http://guest:guest@{host}:15672")
-        infra = Infra(amqp_server_uri=amqp, database_server_url=database.replace("{service}", "postgres"),
-                      management_url=management)
-        try:
-            infra._management("GET", "/overview")
-        except requests.RequestException as exc:
-            return (f"RabbitMQ's management API did not answer at {management} ({exc}).\n"
-                    "Enable it: rabbitmq-plugins enable rabbitmq_management\n\n" + HOW_TO_FIX)
-        return infra
-    if _docker_answers():
-        from testcontainers.postgres import PostgresContainer
+def _local_server(ensure: Callable[[], None], url: str, why_not: list[str]) -> str | None:
+    """`url` once `ensure()` made this machine's server answer, else None with the reason noted."""
+    try:
+        ensure()
+    except local_servers.NotAvailable as exc:
+        why_not.append(str(exc))
+        return None
+    return url
+
+
+def _containers_for(amqp: str | None, database: str | None) -> tuple[str, str, str | None, list]:
+    """Testcontainers for the servers not found otherwise: AMQP URI, database URL, management URL (None:
+    beside the broker of AMQP_URI) and the containers to stop at the end."""
+    containers: list = []
+    management = None
+    if amqp is None:
         from testcontainers.rabbitmq import RabbitMqContainer
 
         rabbit = RabbitMqContainer("rabbitmq:3.13-management").with_exposed_ports(5672, 15672).start()
-        postgres = PostgresContainer("postgres:16", driver="psycopg2").start()
+        containers.append(rabbit)
         host = rabbit.get_container_host_ip()
-        infra = Infra(
-            amqp_server_uri=f"amqp://guest:guest@{host}:{rabbit.get_exposed_port(5672)}/",
-            database_server_url=postgres.get_connection_url(),
-            management_url=f"http://guest:guest@{host}:{rabbit.get_exposed_port(15672)}",
-        )
-        infra._containers = [rabbit, postgres]
-        return infra
-    return "AMQP_URI and DATABASE_URL are not set and no Docker engine answers.\n\n" + HOW_TO_FIX
+        amqp = f"amqp://guest:guest@{host}:{rabbit.get_exposed_port(5672)}/"
+        management = f"http://guest:guest@{host}:{rabbit.get_exposed_port(15672)}"
+    if database is None:
+        from testcontainers.postgres import PostgresContainer
+
+        postgres = PostgresContainer("postgres:16", driver="psycopg2").start()
+        containers.append(postgres)
+        database = postgres.get_connection_url()
+    return amqp, database, management, containers
+
+
+def discover() -> Infra | str:
+    """An Infra, or the message to stop with. Each server: from the environment, else this machine's
+    own, else a testcontainer (see the module's docstring)."""
+    amqp, database = os.environ.get("AMQP_URI"), os.environ.get("DATABASE_URL")
+    if database and not database.startswith("postgresql"):
+        return f"DATABASE_URL must name a PostgreSQL server for the tests (got {database!r}).\n\n{HOW_TO_FIX}"
+    if amqp:  # it must answer; the standard local one is started if it is stopped
+        try:
+            local_servers.ensure_rabbitmq(amqp, management=False)
+        except local_servers.NotAvailable as exc:
+            return f"{exc}\n\n{HOW_TO_FIX}"
+    why_not: list[str] = []
+    amqp = amqp or _local_server(local_servers.ensure_rabbitmq, local_servers.AMQP_URI, why_not)
+    database = database or _local_server(local_servers.ensure_postgres, local_servers.DATABASE_URL, why_not)
+    management = os.environ.get("RABBITMQ_MANAGEMENT_URL")
+    containers: list = []
+    if amqp is None or database is None:
+        if not _docker_answers():
+            return ("No RabbitMQ or PostgreSQL to test against, and no Docker engine answers:\n  - "
+                    + "\n  - ".join(why_not) + "\n\n" + HOW_TO_FIX)
+        amqp, database, container_management, containers = _containers_for(amqp, database)
+        management = management or container_management
+    host = urlsplit(amqp).hostname or "127.0.0.1"
+    infra = Infra(amqp_server_uri=amqp, database_server_url=database.replace("{service}", "postgres"),
+                  management_url=management or f"http://guest:guest@{host}:15672", _containers=containers)
+    problem = _management_problem(infra)
+    if problem and management is None and host in local_servers.LOCAL_HOSTS:
+        try:  # the broker on this machine (from AMQP_URI): its management plugin may just be off
+            local_servers.ensure_rabbitmq(amqp, management=True)
+        except local_servers.NotAvailable as exc:
+            problem = str(exc)
+        else:
+            problem = _management_problem(infra)
+    if problem:
+        return (f"RabbitMQ's management API did not answer at {infra.management_url} ({problem}).\n"
+                "Enable it: rabbitmq-plugins enable rabbitmq_management\n\n" + HOW_TO_FIX)
+    return infra
+
+
+def _management_problem(infra: Infra) -> str | None:
+    try:
+        infra._management("GET", "/overview")
+    except requests.RequestException as exc:
+        return str(exc)
+    return None

@@ -85,7 +85,7 @@ def test_erasure_tells_every_community_the_person_left_and_forgets_the_name(gate
         identity.erase_identity(session=gateway, user=user)
     left = [r for r in outbox(gateway) if r.event_type == "member_left"]
     assert sorted(r.tenant_id for r in left) == ["dongxin", "xiangyang"]
-    assert all(not r.envelope["data"]["member"] and r.envelope["data"]["display_name"] == "已注销用户"
+    assert all(not r.envelope["data"]["member"] and r.envelope["data"]["display_name"] is None
                and r.envelope["data"]["roles"] == [] for r in left)
 
 
@@ -278,3 +278,35 @@ def test_jobs_training_and_governance_name_only_members(points):
                 act(session, "u-xy")
         finally:
             sessions.close()
+
+
+def test_roles_removed_memberships_ended_and_accounts_suspended_reach_the_services_in_order(gateway, points):
+    with gateway.begin():
+        user = identity.create_user(session=gateway, phone="13900000104", display_name="钱阿姨", password=PASSWORD)
+        identity.grant_membership(session=gateway, user_id=user.id, tenant_id="xiangyang", roles=["resident", "staff"])
+        identity.grant_membership(session=gateway, user_id=user.id, tenant_id="dongxin", roles=["resident"])
+        identity.remove_role(session=gateway, user_id=user.id, tenant_id="xiangyang", role="staff")
+        identity.deactivate_user(session=gateway, user_id=user.id)
+        deliver(points, outbox(gateway))
+    with points("xiangyang") as session, session.begin():
+        with pytest.raises(NotAMember):  # deactivated: named nowhere
+            members.require_member(session, user.id)
+    with gateway.begin():
+        identity.reactivate_user(session=gateway, user_id=user.id)
+        identity.remove_membership(session=gateway, user_id=user.id, tenant_id="dongxin")
+        rows = outbox(gateway)
+    assert [(r.event_type, r.tenant_id) for r in rows] == [
+        ("member_joined", "xiangyang"), ("member_joined", "dongxin"), ("member_role_removed", "xiangyang"),
+        ("account_deactivated", "dongxin"), ("account_deactivated", "xiangyang"),
+        ("account_reactivated", "dongxin"), ("account_reactivated", "xiangyang"), ("member_left", "dongxin")]
+    assert [r.envelope["data"]["version"] for r in rows] == list(range(1, 9))
+    # delivered out of order: the newest state wins in each tenant
+    deliver(points, list(reversed(rows)))
+    with points("xiangyang") as session, session.begin():
+        assert members.require_member(session, user.id).roles == ["resident"]
+        with pytest.raises(NotAMember):
+            members.require_member(session, user.id, roles=("staff",))
+    with points("dongxin") as session, session.begin():
+        with pytest.raises(NotAMember):
+            members.require_member(session, user.id)
+        assert members.find_member(session=session, user_id=user.id, former=True).display_name is None

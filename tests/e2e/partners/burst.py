@@ -100,8 +100,8 @@ def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_cou
     infra, processes = platform.infra, platform.processes
     run = infra.run_id + "-" + os.urandom(2).hex()
     admin = partners.BrokerAdmin(infra.management_url, infra.vhost)
-    username = f"partner-{tenant}-{run}"
-    credentials = admin.create_partner_user(tenant, username=username)
+    credentials = admin.create_partner_user(tenant, deployment=f"fct-{run}")
+    username = credentials["username"]
     events_file = log_dir / f"partner-{run}.jsonl"
     consumer = subprocess.Popen(
         [sys.executable, "-m", "nameko", "run", "--config", "examples/amqp_consumer/config.yaml",
@@ -216,7 +216,7 @@ def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_cou
     server.shutdown()
     server.server_close()
     try:
-        admin.delete_partner_user(tenant, username=username)
+        admin.delete_partner_user(tenant, deployment=f"fct-{run}")
     except (RuntimeError, requests.RequestException):
         pass
     return outcome

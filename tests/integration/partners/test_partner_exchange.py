@@ -2,6 +2,10 @@
 `<tenant>.<service>.<event>`, and a partner's broker user can bind only its own tenant's keys."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -16,15 +20,29 @@ from services.common.context import CallContext
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def partner_user(infra):
-    admin = partners.BrokerAdmin(infra.management_url, infra.vhost)
-    username = f"partner-xiangyang-{infra.run_id}"
-    credentials = admin.create_partner_user("xiangyang", username=username)
+def partner_uri(infra, username: str, password: str) -> str:
     parts = urlsplit(infra.amqp_server_uri)
-    netloc = f"{quote(username, safe='')}:{quote(credentials['password'], safe='')}@{parts.hostname}:{parts.port or 5672}"
-    yield urlunsplit(("amqp", netloc, "/" + quote(infra.vhost, safe=""), "", ""))
-    admin.delete_partner_user("xiangyang", username=username)
+    netloc = f"{quote(username, safe='')}:{quote(password, safe='')}@{parts.hostname}:{parts.port or 5672}"
+    return urlunsplit(("amqp", netloc, "/" + quote(infra.vhost, safe=""), "", ""))
+
+
+@pytest.fixture(scope="module", params=["management API", "rabbitmqctl"])
+def partner_user(infra, request):
+    """The partner user made either way: through the management API, or with rabbitmqctl (a broker
+    without the management plugin), named for a deployment of this run's own."""
+    if request.param == "management API":
+        admin = partners.BrokerAdmin(infra.management_url, infra.vhost)
+    else:
+        ctl = shutil.which("rabbitmqctl")
+        if ctl is None or urlsplit(infra.amqp_uri).hostname not in ("127.0.0.1", "localhost"):
+            pytest.skip("rabbitmqctl works only on the broker's machine")
+        admin = partners.RabbitmqctlAdmin(infra.amqp_uri, ctl)
+    deployment = f"fct-{infra.run_id}"
+    credentials = admin.create_partner_user("xiangyang", deployment=deployment)
+    username = credentials["username"]
+    assert username == f"fct-{infra.run_id}-partner-xiangyang" and credentials["made_with"] == request.param
+    yield partner_uri(infra, username, credentials["password"])
+    admin.delete_partner_user("xiangyang", deployment=deployment)
 
 
 def register(pool, tenant_id, phone):
@@ -32,6 +50,7 @@ def register(pool, tenant_id, phone):
                      context_data=CallContext(tenant_id=tenant_id, user_id=f"u-{phone}").to_context_data())
 
 
+@pytest.mark.parametrize("partner_user", ["management API"], indirect=True)  # the phones below register once
 def test_a_partner_user_receives_its_own_tenants_cloudevents_only(infra, processes, jobs_and_witness,
                                                                    relays_stopped, partner_user):
     relay = processes.start_relay("jobs")
@@ -88,3 +107,44 @@ def test_a_partner_user_cannot_touch_the_services_exchanges_or_others_queues(par
                       exclusive=True, channel=conn.channel())
         with pytest.raises(AccessRefused):
             queue.declare()
+
+
+def can_connect(infra, username: str, password: str) -> bool:
+    try:
+        with Connection(partner_uri(infra, username, password), connect_timeout=5) as conn:
+            conn.connect()
+        return True
+    except (AccessRefused, OSError):
+        return False
+
+
+def test_rabbitmqctl_resets_the_password_of_a_partner_user_made_again(infra):
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None or urlsplit(infra.amqp_uri).hostname not in ("127.0.0.1", "localhost"):
+        pytest.skip("rabbitmqctl works only on the broker's machine")
+    admin, deployment = partners.RabbitmqctlAdmin(infra.amqp_uri, ctl), f"fct-{infra.run_id}-again"
+    first = admin.create_partner_user("dongxin", deployment=deployment)
+    try:
+        second = admin.create_partner_user("dongxin", deployment=deployment)
+        assert second["username"] == first["username"] and second["password"] != first["password"]
+        assert can_connect(infra, second["username"], second["password"])
+        assert not can_connect(infra, first["username"], first["password"])
+    finally:
+        admin.delete_partner_user("dongxin", deployment=deployment)
+    assert not can_connect(infra, second["username"], second["password"])
+
+
+def test_the_command_line_makes_and_deletes_a_partner_user_named_for_the_deployment(infra):
+    env = {**os.environ, "AMQP_URI": infra.amqp_uri, "FENGCHAO_DEPLOYMENT": f"fct-{infra.run_id}-cli"}
+
+    def command(*args: str) -> dict:
+        done = subprocess.run([sys.executable, "-m", "services.common.partners", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    made = command("create-broker-user", "--tenant", "huanqiu")
+    assert made["username"] == f"fct-{infra.run_id}-cli-partner-huanqiu" and made["made_with"] == "management API"
+    assert can_connect(infra, made["username"], made["password"])
+    assert command("delete-broker-user", "--tenant", "huanqiu") == {"deleted": made["username"]}
+    assert not can_connect(infra, made["username"], made["password"])

@@ -55,3 +55,18 @@ def test_the_served_catalogue_has_schemas_examples_and_inbound_events():
     roster = served["inbound"][0]
     assert roster["type"] == "cn.fengchao.partner.first_aid_drill_roster"
     assert set(roster["schema"]["required"]) >= {"drill_id", "attendees", "points"}
+
+
+def test_a_partner_broker_user_is_named_after_the_deployment_so_two_on_one_broker_cannot_collide(monkeypatch):
+    monkeypatch.delenv("FENGCHAO_DEPLOYMENT", raising=False)
+    assert partners.broker_username("xiangyang") == "fengchao-partner-xiangyang"
+    monkeypatch.setenv("FENGCHAO_DEPLOYMENT", "gongshu-staging")
+    assert partners.broker_username("xiangyang") == "gongshu-staging-partner-xiangyang"
+    assert partners.broker_username("xiangyang", deployment="fct-1a2b") == "fct-1a2b-partner-xiangyang"
+
+
+@pytest.mark.parametrize("deployment", ["", "Fengchao", "a b", "-x", "x" * 41])
+def test_a_bad_deployment_name_makes_no_broker_user_name(monkeypatch, deployment):
+    monkeypatch.setenv("FENGCHAO_DEPLOYMENT", deployment)
+    with pytest.raises(ValueError):
+        partners.broker_username("xiangyang", deployment=deployment or None)

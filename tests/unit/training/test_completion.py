@@ -1,14 +1,12 @@
 """Completion rules, certificates, their codes, the public register, revocation and the PDF."""
 
 import random
-import re
-import zlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.training import attendance, certificate_pdf, completion, enrolment
+from services.training import attendance, completion, enrolment
 from services.training.completion import ALPHABET, check_character, mask_name, new_code, normalise_code
 from services.training.models import Certificate
 from services.training.tenancy import Outbox
@@ -160,19 +158,6 @@ def test_the_check_character_catches_every_single_wrong_character():
 
 def test_names_are_masked_to_their_first_character():
     assert mask_name("王师傅") == "王**" and mask_name("王五") == "王*" and mask_name("Li Na") == "L****"
-
-
-def test_the_certificate_pdf_carries_the_code_the_link_and_a_qr_code(world):
-    certificate = _issued(world)
-    pdf = certificate_pdf.render(certificate, verify_url="https://fengchao.example/verify/" + certificate.code)
-    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
-    stream = re.search(rb"stream\n(.*?)\nendstream", pdf, re.S).group(1)
-    content = zlib.decompress(stream).decode("latin-1")
-    assert certificate.code in content and "https://fengchao.example/verify/" in content
-    assert content.count(" re") > 100  # the QR code's squares
-    assert f"<{''.join(f'{ord(c):04X}' for c in '王师傅')}>" in content  # the holder's name, in STSong
-    xref_at = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n")[0])
-    assert pdf[xref_at:xref_at + 4] == b"xref"
 
 
 def test_months_are_added_to_the_same_day_or_the_last_of_a_shorter_month():

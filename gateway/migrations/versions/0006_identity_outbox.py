@@ -1,8 +1,8 @@
 """The identity outbox (membership and account changes as events, committed with the change) and each
 person's count of identity events (the version every event carries).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from services.common.migrate import create_outbox_table
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
