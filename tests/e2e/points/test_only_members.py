@@ -75,3 +75,36 @@ def test_the_web_award_form_refuses_a_phone_number_typed_into_the_account_box(pl
     assert 'id="user_id-error"' in page.text and "不是本社区成员" in page.text
     http, url = api(platform, "staff_a")
     assert http.get(url(f"/accounts/{typed}")).status_code == 404  # no account belonging to nobody
+
+
+def test_a_person_whose_membership_or_role_ends_is_no_longer_named_and_the_staff_who_lost_the_role_cannot_award(
+        platform, person):
+    """Removal reaches the services as identity events (member_left, member_role_removed)."""
+    import time
+
+    from gateway.rpc import RpcPool
+
+    admin = person("xiangyang", "staff", "tenant_admin", name="向阳管理员")
+    leaving, helper = person("xiangyang", name="搬走的孙师傅"), person("xiangyang", "resident", "staff", name="志愿者")
+    staff, url = api(platform, "staff_a")
+    assert staff.post(url("/awards"), json={**BODY, "user_id": user_id(platform, leaving)}).status_code == 201
+    admin_http = platform.session(admin)
+    assert admin_http.delete(platform.url(f"/api/v1/tenants/xiangyang/members/{user_id(platform, leaving)}"),
+                             timeout=10).status_code == 204
+    assert admin_http.delete(platform.url(f"/api/v1/tenants/xiangyang/members/{user_id(platform, helper)}"
+                                          "/roles/staff"), timeout=10).status_code in (200, 204)
+    pool, deadline = RpcPool(platform.infra.amqp_uri, size=1, timeout=5), time.monotonic() + 20
+    try:
+        while pool.call("points", "knows_member", user_id(platform, leaving), context_data={"tenant_id": "xiangyang"}):
+            assert time.monotonic() < deadline, "points never heard that the person left"
+            time.sleep(0.2)
+    finally:
+        pool.close()
+    refused = staff.post(url("/awards"), json={**BODY, "user_id": user_id(platform, leaving)})
+    assert refused.status_code == 422 and refused.json()["code"] == "not_a_member"
+    # their account's history is still there for staff to read: a former member, not a made-up id
+    assert staff.get(url(f"/accounts/{user_id(platform, leaving)}")).json()["available"] == 5
+    # a role removed takes effect on the next request: the helper signs in again as a resident only
+    platform._tokens.pop(helper, None)
+    helper_http, _ = api(platform, helper)
+    assert helper_http.post(url("/awards"), json={**BODY, "user_id": user_id(platform, "courier_a")}).status_code == 403
