@@ -95,6 +95,20 @@ def seed_demo(env: dict[str, str]) -> None:
         f"{DEMO_PASSWORD}): " + ", ".join(f"{phone} {name} [{roles}]" for phone, name, _t, roles in DEMO_ACCOUNTS))
 
 
+def announce_members_once(env: dict[str, str]) -> None:
+    """A var/ made before the services learned membership from identity events has empty members tables,
+    and every operation naming a person would refuse everyone: announce the existing memberships once
+    (`python -m gateway publish-members`, idempotent; the relay delivers them when it starts)."""
+    marker = VAR / "members-announced"
+    if marker.exists():
+        return
+    result = run_python(["-m", "gateway", "publish-members"], env, capture_output=True, text=True)
+    if result.returncode == 0:
+        marker.touch()
+    else:
+        say("could not announce the existing memberships to the services: " + result.stderr.strip()[-300:])
+
+
 def load_demo(size: str, env: dict[str, str]) -> subprocess.Popen | None:
     """The demo data set, loaded once per size (the loader is idempotent; the marker only saves
     the rerun's look at every row on each start)."""
@@ -139,6 +153,7 @@ def main() -> None:
     if run_python(["-m", "services.common.migrate"], env, stdout=subprocess.DEVNULL).returncode != 0:
         sys.exit("migrations failed")
     seed_demo(env)
+    announce_members_once(env)
 
     children: list[subprocess.Popen] = []
     helpers: list[subprocess.Popen] = []  # one-off jobs (the demo loader): their end does not stop the platform
