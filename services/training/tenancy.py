@@ -10,7 +10,7 @@
    and still commit together with the change: `publish_for` is the common `tx.publish(..., tenant_id=)`,
    which writes that outbox row in the same database transaction (services.common.database.acting_in_tenant).
 
-Both are logged with a reason (`tenant.cross_write`), so crossing stays explicit and audited. The public
+Both are logged with a reason (`tenant.cross_write`, at debug level), so crossing stays explicit and audited. The public
 certificate register is read through the common `db.public_read()`.
 """
 
