@@ -3,7 +3,11 @@ from a service's own Base, as `db.transaction()` would open them. No broker, no 
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase, Session
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from services.common.context import CallContext
 from services.common.database import make_engine, session_factory
@@ -58,3 +62,26 @@ def join(session: Session, *user_ids: str, roles: tuple[str, ...] = ("resident",
             "user_id": user_id, "tenant_id": session.info["tenant_id"], "version": 1, "member": True,
             "account_active": True, "roles": list(roles), "display_name": (names or {}).get(user_id),
             "locale": None})
+
+
+COMMUNITIES = (("xiangyang", "community"), ("dongxin", "community"))
+
+
+@contextmanager
+def gateway_database(directory: Path, tenants: tuple[tuple[str, str], ...] = COMMUNITIES) -> Iterator[Session]:
+    """The gateway's tables in a SQLite file (not :memory:, so that work done on a connection of its own, such
+    as counting a failed sign-in, is seen) with `tenants` (id, kind) created; a session on it."""
+    from gateway import identity
+    from gateway.models import Base
+
+    engine = make_engine(f"sqlite:///{directory}/gateway.sqlite3")
+    Base.metadata.create_all(engine)
+    session = sessionmaker(engine, expire_on_commit=False)()
+    with session.begin():
+        for tenant_id, kind in tenants:
+            identity.create_tenant(session=session, tenant_id=tenant_id, name=tenant_id, kind=kind)
+    try:
+        yield session
+    finally:
+        session.close()
+        engine.dispose()

@@ -4,12 +4,11 @@ API key rotation, erasure of the identity record, the audit log (gateway identit
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
 from gateway import audit, identity
-from gateway.models import AuditEntry, Base, LoginThrottle
-from services.common.database import make_engine
+from gateway.models import AuditEntry, LoginThrottle
 from services.common.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from tests.support.sessions import gateway_database
 
 TOKENS = identity.TokenSettings(secret="s" * 40)
 THROTTLE = identity.ThrottleSettings(account_max_failures=3, address_max_failures=5, window=900, lockout=60,
@@ -20,19 +19,12 @@ PASSWORD = "Courier2026"
 
 @pytest.fixture
 def session(tmp_path):
-    # A file, not :memory:, so that a failed sign-in is counted on a connection of its own.
-    engine = make_engine(f"sqlite:///{tmp_path}/gateway.sqlite3")
-    Base.metadata.create_all(engine)
-    db = sessionmaker(engine, expire_on_commit=False)()
-    with db.begin():
-        for tenant_id in ("xiangyang", "dongxin"):
-            identity.create_tenant(session=db, tenant_id=tenant_id, name=tenant_id, kind="community")
-        for phone, tenant_id in ((PHONE_A, "xiangyang"), (PHONE_B, "dongxin")):
-            user = identity.create_user(session=db, phone=phone, display_name="王师傅", password=PASSWORD)
-            identity.grant_membership(session=db, user_id=user.id, tenant_id=tenant_id, roles=["resident"])
-    yield db
-    db.close()
-    engine.dispose()
+    with gateway_database(tmp_path) as db:
+        with db.begin():
+            for phone, tenant_id in ((PHONE_A, "xiangyang"), (PHONE_B, "dongxin")):
+                user = identity.create_user(session=db, phone=phone, display_name="王师傅", password=PASSWORD)
+                identity.grant_membership(session=db, user_id=user.id, tenant_id=tenant_id, roles=["resident"])
+        yield db
 
 
 def _login(session, phone=PHONE_A, password=PASSWORD, address="10.0.0.1"):

@@ -7,12 +7,11 @@ from __future__ import annotations
 import jwt
 import pytest
 from sqlalchemy import event
-from sqlalchemy.orm import sessionmaker
 
 from gateway import identity
-from gateway.models import Base, Membership
-from services.common.database import make_engine
+from gateway.models import Membership
 from services.common.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from tests.support.sessions import gateway_database
 
 TOKENS = identity.TokenSettings(secret="s" * 40)
 STAFF_PHONE, OTHER_PHONE = "13900000011", "13900000012"
@@ -21,20 +20,14 @@ PASSWORD = "Courier2026"
 
 @pytest.fixture
 def session(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/gateway.sqlite3")
-    Base.metadata.create_all(engine)
-    db = sessionmaker(engine, expire_on_commit=False)()
-    with db.begin():
-        for tenant_id in ("xiangyang", "dongxin"):
-            identity.create_tenant(session=db, tenant_id=tenant_id, name=tenant_id, kind="community")
-        staff = identity.create_user(session=db, phone=STAFF_PHONE, display_name="张主任", password=PASSWORD)
-        identity.grant_membership(session=db, user_id=staff.id, tenant_id="xiangyang", roles=["resident", "staff"])
-        identity.grant_membership(session=db, user_id=staff.id, tenant_id="dongxin", roles=["resident"])
-        other = identity.create_user(session=db, phone=OTHER_PHONE, display_name="王师傅", password=PASSWORD)
-        identity.grant_membership(session=db, user_id=other.id, tenant_id="xiangyang", roles=["resident"])
-    yield db
-    db.close()
-    engine.dispose()
+    with gateway_database(tmp_path) as db:
+        with db.begin():
+            staff = identity.create_user(session=db, phone=STAFF_PHONE, display_name="张主任", password=PASSWORD)
+            identity.grant_membership(session=db, user_id=staff.id, tenant_id="xiangyang", roles=["resident", "staff"])
+            identity.grant_membership(session=db, user_id=staff.id, tenant_id="dongxin", roles=["resident"])
+            other = identity.create_user(session=db, phone=OTHER_PHONE, display_name="王师傅", password=PASSWORD)
+            identity.grant_membership(session=db, user_id=other.id, tenant_id="xiangyang", roles=["resident"])
+        yield db
 
 
 def _user_id(session, phone=STAFF_PHONE) -> str:
