@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from services.common import contract_fields
 from services.common.errors import ValidationFailed
 
 
@@ -52,3 +53,34 @@ def person_path_parameter(name: str = "user_id") -> dict[str, Any]:
     """The OpenAPI description of a path parameter naming a person (for `Blueprint.route(parameters=…)`)."""
     return {"in": "path", "name": name, "required": True, "schema": {"type": "string"}, PERSON_ID: True,
             "description": "a person's account id; a member of the tenant, or 404"}
+
+
+# --- paging: the one list contract (services.common.pagination does the querying) -----------------
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class PageQuery(Schema):
+    """`limit` and `after`, the query of every list; a list with other filters subclasses it, and one
+    with another default size uses `page_query(default=...)`."""
+
+    limit = contract_fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+    after = contract_fields.String(load_default=None, allow_none=True,
+                          metadata={"description": "opaque cursor: the `next_cursor` of the previous page"})
+
+
+def page_query(default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> type[PageQuery]:
+    """A PageQuery with another default or largest page size."""
+    return type("PageQuery", (PageQuery,), {  # type: ignore[return-value]
+        "limit": contract_fields.Integer(load_default=default, validate=validate.Range(min=1, max=maximum))})
+
+
+def page_schema(item: type[Schema] | Schema, name: str | None = None) -> type[Schema]:
+    """The answer of a list: `items` of `item` and `next_cursor`."""
+    item_name = item.__name__ if isinstance(item, type) else type(item).__name__
+    return type(name or f"{item_name}Page", (Schema,), {  # type: ignore[return-value]
+        "items": contract_fields.List(contract_fields.Nested(item)),
+        "next_cursor": contract_fields.String(allow_none=True,
+                                     metadata={"description": "cursor of the next page; null on the last"}),
+    })

@@ -153,9 +153,23 @@ class MemberColumns:
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
+class TenantCrossingColumns:
+    """One crossing of a tenant's wall (services.common.database: `read_in_tenant`, `write_in_tenant`):
+    who, from which tenant into which (`tenant_id`, the row lives with the data it touched, so that
+    tenant's administrator sees who came in), why, when, and how (read, write, or within one transaction)."""
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    acting_tenant: Mapped[str] = mapped_column(String(64), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    mode: Mapped[str] = mapped_column(String(10), nullable=False)
+    reason: Mapped[str] = mapped_column(String(300), nullable=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
 def service_base(service: str) -> type[DeclarativeBase]:
-    """A declarative base for one service's database, with its outbox, processed-event and
-    members tables already mapped (`Base.Outbox`, `Base.ProcessedEvent`, `Base.Member`)."""
+    """A declarative base for one service's database, with its outbox, processed-event, members and
+    tenant-crossing tables already mapped (`Base.Outbox`, `Base.ProcessedEvent`, `Base.Member`,
+    `Base.TenantCrossing`)."""
 
     class Base(DeclarativeBase):
         pass
@@ -172,7 +186,11 @@ def service_base(service: str) -> type[DeclarativeBase]:
         __tablename__ = "members"
         __table_args__ = (PrimaryKeyConstraint("tenant_id", "user_id", name="pk_members"),)
 
+    class TenantCrossing(TenantScoped, TenantCrossingColumns, Base):
+        __tablename__ = "tenant_crossings"
+
     Base.service_name = service  # type: ignore[attr-defined]
+    Base.TenantCrossing = TenantCrossing  # type: ignore[attr-defined]
     Base.Outbox = OutboxEvent  # type: ignore[attr-defined]
     Base.ProcessedEvent = ProcessedEvent  # type: ignore[attr-defined]
     Base.Member = Member  # type: ignore[attr-defined]
@@ -184,7 +202,7 @@ def session_factory(engine: Engine, base: type[DeclarativeBase]) -> sessionmaker
     the service's members table, so `services.common.members.require_member(session, …)` needs
     nothing but the session."""
     return sessionmaker(engine, class_=TenantSession, expire_on_commit=False,
-                        info={"member_model": getattr(base, "Member", None)})
+                        info={"member_model": getattr(base, "Member", None), "base": base})
 
 
 class TenantSession(Session):
@@ -228,6 +246,8 @@ def _stamp_tenant(session: Session, _flush_context, _instances) -> None:
     if (session.info.get("all_tenants") or session.info.get("public")) and (
             session.new or session.dirty or session.deleted):
         raise Forbidden("A read across tenants cannot write")
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise Forbidden("A read in another tenant cannot write")
     for obj in session.new:
         if not isinstance(obj, TenantOwned):
             continue
@@ -286,19 +306,30 @@ def _bind_tenant(session: Session, tenant_id: str) -> None:
         connection.execute(text("SELECT set_config('app.tenant_id', :tenant_id, true)"), {"tenant_id": tenant_id})
 
 
+def _record_crossing(session: Session, *, acting_tenant: str, mode: str, reason: str) -> None:
+    """The audit row of a crossing, written in the tenant crossed into (the session is bound to it)."""
+    base = session.info.get("base")
+    log.debug("tenant.crossing", acting_tenant=acting_tenant, target_tenant=session.info["tenant_id"],
+              user_id=session.info.get("user_id"), mode=mode, reason=reason)
+    if base is None or not hasattr(base, "TenantCrossing"):
+        return  # a bare session of a unit test
+    session.add(base.TenantCrossing(acting_tenant=acting_tenant, user_id=session.info.get("user_id"),
+                                    mode=mode, reason=reason[:300]))
+    session.flush()
+
+
 @contextmanager
-def acting_in_tenant(session: Session, tenant_id: str, *, reason: str,
-                     before_switch: Callable[[Session], None] | None = None) -> Iterator[None]:
-    """Act as `tenant_id` for the block, inside the SAME database transaction, then
-    switch back: for cross-tenant work that must commit atomically on both sides (a
-    voucher confirmed at another community's merchant settles the resident's hold;
-    an event about a person published to the person's community together with the
-    change). The session's scoping and, on PostgreSQL, row-level security follow
-    the switch. Everything is flushed at each switch, so no row is written under
-    the wrong tenant. `before_switch` runs before each switch (a service's own
-    deferred writes). The caller has checked the rule that allows the crossing;
-    every use is logged with its reason. For work that need not be atomic, prefer
-    `WorkerDatabase.in_tenant` (a transaction of its own)."""
+def write_in_tenant(session: Session, tenant_id: str, *, reason: str,
+                    before_switch: Callable[[Session], None] | None = None) -> Iterator[None]:
+    """Act as `tenant_id` for the block INSIDE the session's running transaction, then switch back:
+    the write form of crossing for work that must commit atomically on both sides (a voucher confirmed
+    at another community's merchant settles the resident's hold). `WorkerDatabase.write_in_tenant` is
+    the same crossing as a unit of work of its own.
+
+    The session's scoping and, on PostgreSQL, row-level security follow the switch; everything is
+    flushed at each switch, so no row is written under the wrong tenant. `before_switch` runs before
+    each switch (a service's own deferred writes). The caller has checked the rule that allows the
+    crossing; each is recorded with its reason in `tenant_crossings` and the log."""
     home = session.info["tenant_id"]
     if tenant_id == home:
         yield
@@ -310,15 +341,50 @@ def acting_in_tenant(session: Session, tenant_id: str, *, reason: str,
         session.flush()
         _bind_tenant(session, to)
 
-    log.debug("tenant.cross_write", acting_tenant=home, target_tenant=tenant_id, reason=reason, atomic=True)
     switch(tenant_id)
     try:
+        _record_crossing(session, acting_tenant=home, mode="atomic", reason=reason)
         yield
         if before_switch is not None:
             before_switch(session)
         session.flush()
     finally:
         switch(home)
+
+
+acting_in_tenant = write_in_tenant  # transitional (issue 17): removed once every service calls write_in_tenant
+
+
+def announce(session: Session, event: str, data: dict[str, Any], *, subject: str | None = None,
+             tenant_id: str | None = None) -> str:
+    """The one way to publish: a domain function announces the event its change causes, on the
+    session of the unit of work; the event is written to the outbox in the same transaction, so it
+    commits or rolls back with the change, and the relay publishes it afterwards. Returns the event id.
+
+    The event belongs to the session's tenant, or to `tenant_id`: an event about a person is published
+    in the person's community, whose consumers act on it (a crossing, recorded like any other). Unit
+    tests read what a call announced with `announced(session)`."""
+    home = session.info["tenant_id"]
+    if tenant_id is not None and tenant_id != home:
+        with write_in_tenant(session, tenant_id, reason=f"event {event} for the tenant it concerns"):
+            return announce(session, event, data, subject=subject)
+    base = session.info["base"]
+    envelope = make_envelope(service=base.service_name, event=event, tenant_id=home, data=data, subject=subject)
+    session.add(base.Outbox(
+        tenant_id=home,
+        event_id=envelope["id"],
+        event_type=event,
+        envelope=envelope,
+        # Consumers act in the tenant of the headers: always the event's own.
+        headers={**session.info.get("context_data", {}), "tenant_id": home},
+    ))
+    session.info.setdefault("announced", []).append(envelope)
+    return envelope["id"]
+
+
+def announced(session: Session, event: str | None = None) -> list[dict[str, Any]]:
+    """The envelopes announced on this session so far (all, or of one event type)."""
+    return [e for e in session.info.get("announced", []) if event is None or e["type"].endswith("." + event)]
 
 
 class Transaction:
@@ -336,28 +402,9 @@ class Transaction:
 
     def publish(self, event: str, data: dict[str, Any], *, subject: str | None = None,
                 tenant_id: str | None = None) -> str:
-        """Write `event` to the outbox; it commits or rolls back with the change.
-        Returns the event id. `tenant_id` publishes it as another tenant's event (an
-        event about a person goes to the person's community, whose consumers act
-        on it), still in this transaction."""
-        if tenant_id is not None and tenant_id != self.tenant_id:
-            with acting_in_tenant(self.session, tenant_id, reason=f"event {event} for the tenant it concerns"):
-                return self.publish(event, data, subject=subject)
-        tenant_id = self.tenant_id
-        envelope = make_envelope(
-            service=self._base.service_name, event=event, tenant_id=tenant_id, data=data, subject=subject
-        )
-        self.session.add(
-            self._base.Outbox(
-                tenant_id=tenant_id,
-                event_id=envelope["id"],
-                event_type=event,
-                envelope=envelope,
-                # Consumers act in the tenant of the headers: always the event's own.
-                headers={**self._ctx.to_context_data(), "tenant_id": tenant_id},
-            )
-        )
-        return envelope["id"]
+        """Transitional (issue 17): `announce(tx.session, ...)` is the one way; removed once every
+        service calls it."""
+        return announce(self.session, event, data, subject=subject, tenant_id=tenant_id)
 
     def first_delivery(self, envelope: dict[str, Any], consumer: str) -> bool:
         """Record that `consumer` handled this event. False when it already had:
@@ -388,28 +435,51 @@ class WorkerDatabase:
             connection.execute(text("SELECT 1"))
 
     @contextmanager
+    def _unit_of_work(self, tenant_id: str, ctx: CallContext) -> Iterator[Transaction]:
+        with self._factory() as session:
+            session.info["tenant_id"] = tenant_id
+            session.info["base"] = self._base
+            session.info["user_id"] = ctx.user_id
+            session.info["context_data"] = ctx.to_context_data()
+            with session.begin():
+                yield Transaction(session, self._base, ctx)
+
+    @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """One tenant-scoped unit of work; commits on success, rolls back on error."""
         tenant_id = self._ctx.tenant  # fail closed before touching the database
-        with self._factory() as session:
-            session.info["tenant_id"] = tenant_id
-            with session.begin():
-                yield Transaction(session, self._base, self._ctx)
+        with self._unit_of_work(tenant_id, self._ctx) as tx:
+            yield tx
 
     @contextmanager
-    def in_tenant(self, tenant_id: str, *, reason: str) -> Iterator[Transaction]:
-        """A unit of work in ANOTHER tenant, for the few cross-tenant writes a rule
-        allows (a resident of one community applies to an alliance post owned by a
-        partner tenant; the employer's answer reaches the resident). The caller has
-        checked the rule before calling; every use is logged with its reason, so
-        crossing stays explicit and audited. Rows it writes belong to `tenant_id`."""
+    def write_in_tenant(self, tenant_id: str, *, reason: str) -> Iterator[Transaction]:
+        """The write form of crossing: a unit of work in `tenant_id`, which may be ANOTHER tenant, for
+        the few cross-tenant writes a rule allows (a resident of one community applies to an alliance
+        post owned by a partner tenant; a member of a shared council votes in the owning community).
+        The caller has checked the rule; rows written belong to `tenant_id`. In the caller's own tenant
+        it is simply `transaction()`; a crossing is recorded with its reason in `tenant_crossings` and
+        the log. For a crossing inside a running transaction: `write_in_tenant(tx.session, ...)`."""
         acting_tenant = self._ctx.tenant
-        log.debug("tenant.cross_write", acting_tenant=acting_tenant, target_tenant=tenant_id,
-                 user_id=self._ctx.user_id, reason=reason)
-        with self._factory() as session:
-            session.info["tenant_id"] = tenant_id
-            with session.begin():
-                yield Transaction(session, self._base, self._ctx)
+        with self._unit_of_work(tenant_id, self._ctx) as tx:
+            if tenant_id != acting_tenant:
+                _record_crossing(tx.session, acting_tenant=acting_tenant, mode="write", reason=reason)
+            yield tx
+
+    def in_tenant(self, tenant_id: str, *, reason: str):  # type: ignore[no-untyped-def]
+        """Transitional (issue 17): `write_in_tenant` is the one way; removed once every service calls it."""
+        return self.write_in_tenant(tenant_id, reason=reason)
+
+    @contextmanager
+    def read_in_tenant(self, tenant_id: str, *, reason: str) -> Iterator[Transaction]:
+        """The read form of crossing: a read-only unit of work in `tenant_id` (the seats of a council
+        shared with the caller's community, counted where they live). Any write in it is refused;
+        a crossing is recorded like `write_in_tenant`'s."""
+        acting_tenant = self._ctx.tenant
+        with self._unit_of_work(tenant_id, self._ctx) as tx:
+            if tenant_id != acting_tenant:
+                _record_crossing(tx.session, acting_tenant=acting_tenant, mode="read", reason=reason)
+            tx.session.info["read_only"] = True
+            yield tx
 
     @contextmanager
     def public_read(self) -> Iterator[Session]:
@@ -431,10 +501,8 @@ class WorkerDatabase:
         if self._ctx.tenant_id or self._ctx.user_id:
             raise Forbidden("System work cannot run on behalf of a caller")
         log.info("tenant.system_write", target_tenant=tenant_id, reason=reason)
-        with self._factory() as session:
-            session.info["tenant_id"] = tenant_id
-            with session.begin():
-                yield Transaction(session, self._base, CallContext(tenant_id=tenant_id))
+        with self._unit_of_work(tenant_id, CallContext(tenant_id=tenant_id)) as tx:
+            yield tx
 
     @contextmanager
     def system_read_all_tenants(self, *, reason: str) -> Iterator[Session]:

@@ -1,12 +1,17 @@
 """Typed errors that cross RPC.
 
-Every class here is registered with nameko's `deserialize_to_instance`, so a
-service raising `NotFound` makes the gateway's RPC client raise `NotFound` too,
-with the same arguments. Each carries the HTTP status it becomes; the gateway's
-mapping (gateway/problems.py) is a table over these classes, tested to cover all.
+A service raising `NotFound` makes the gateway's RPC client raise `NotFound` too, with the same
+arguments: nameko sends the class's dotted path and its `args`; the services register every class
+here with nameko (services.common.service), the gateway rebuilds them from `ALL_ERRORS` without
+nameko (gateway/rpc.py). Each carries the HTTP status it becomes; the gateway's mapping
+(gateway/problems.py) is a table over these classes, tested to cover all.
+
+An error says WHAT happened as a message code and parameters (services.common.messages): the words
+come from the catalogues at the edge, in the caller's language. `detail` keeps the English text for
+logs and for clients that read no code.
 
 Class names and this module's path are part of the wire contract (nameko sends
-the dotted path): rename only with a migration note.
+the dotted path): rename only with a migration note. This module imports no nameko.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nameko.exceptions import deserialize_to_instance
+from services.common.messages import Message, message
 
 
 class FengchaoError(Exception):
@@ -24,21 +29,37 @@ class FengchaoError(Exception):
     code = "internal"
     title = "Internal error"
 
-    def __init__(self, detail: str = "", extra: dict[str, Any] | str | None = None):
+    def __init__(self, detail: str | Message = "", extra: dict[str, Any] | str | None = None, **params: Any):
         # nameko rebuilds a registered error from its `args`, but turns every
         # non-string leaf into a string on the way. Keeping `extra` as one JSON
         # string preserves its numbers, booleans and nulls across RPC.
         if isinstance(extra, str):
             extra = json.loads(extra)
+        extra = dict(extra or {})
+        if isinstance(detail, Message):
+            # The code and parameters travel in `extra`; the gateway renders them in the caller's locale.
+            extra["message_code"] = detail.code
+            if params:
+                extra["message_params"] = params
+            detail = detail.format(params)
+        elif params:
+            raise TypeError("parameters need a Message to fill")
         self.detail = detail or self.title
-        self.extra: dict[str, Any] = extra or {}
-        super().__init__(detail, json.dumps(self.extra, ensure_ascii=False))
+        self.extra: dict[str, Any] = extra
+        super().__init__(self.detail, json.dumps(self.extra, ensure_ascii=False, default=str))
+
+    @property
+    def message_code(self) -> str | None:
+        return self.extra.get("message_code")
+
+    @property
+    def message_params(self) -> dict[str, Any]:
+        return dict(self.extra.get("message_params") or {})
 
     def __str__(self) -> str:
         return self.detail
 
 
-@deserialize_to_instance
 class ValidationFailed(FengchaoError):
     """Input broke the contract. `extra["fields"]` maps field → list of messages."""
 
@@ -47,15 +68,19 @@ class ValidationFailed(FengchaoError):
     title = "Invalid input"
 
     @classmethod
-    def from_messages(cls, messages: dict, detail: str = "Some fields are invalid") -> "ValidationFailed":
-        return cls(detail, {"fields": messages})
+    def from_messages(cls, messages: dict, detail: str | Message = "Some fields are invalid") -> "ValidationFailed":
+        """`messages` maps field → list of messages (or nested dicts, as marshmallow nests them); a
+        `Message` becomes its English text, the catalogue's msgid, which the edge translates."""
+        return cls(detail, {"fields": _texts(messages)})
 
     @property
     def fields(self) -> dict:
         return self.extra.get("fields", {})
 
 
-@deserialize_to_instance
+NOT_A_MEMBER_HERE = message("common.person_not_a_member", "This person is not a member here")
+
+
 class NotAMember(ValidationFailed):
     """A field names a person who is not a member of the tenant (or of the audience the operation
     crosses into): a made-up id, another community's resident, someone who left. Answered 422 with
@@ -64,33 +89,30 @@ class NotAMember(ValidationFailed):
     code = "not_a_member"
     title = "Not a member"
 
-    MESSAGE = "不是本社区成员 / Not a member of this community"
+    MESSAGE = message("common.not_a_member", "Not a member of this community")
 
     @classmethod
     def for_field(cls, field: str, user_id: str) -> "NotAMember":
         """`field` is a name or a dotted path into lists ("walk_ins.2.user_id"), given back nested as
         marshmallow nests its messages. The id is not echoed: a typo and another tenant's person read alike."""
-        messages: Any = [cls.MESSAGE]
+        messages: Any = [cls.MESSAGE.text]
         for part in reversed(field.split(".")):
             messages = {part: messages}
-        return cls("This person is not a member here", {"fields": messages, "field": field})
+        return cls(NOT_A_MEMBER_HERE, {"fields": messages, "field": field})
 
 
-@deserialize_to_instance
 class Unauthenticated(FengchaoError):
     status = 401
     code = "unauthenticated"
     title = "Authentication required"
 
 
-@deserialize_to_instance
 class Forbidden(FengchaoError):
     status = 403
     code = "forbidden"
     title = "Not allowed"
 
 
-@deserialize_to_instance
 class TenantRequired(Forbidden):
     """A call reached a service without a tenant in its context: refused, fail closed."""
 
@@ -98,7 +120,6 @@ class TenantRequired(Forbidden):
     title = "No tenant in context"
 
 
-@deserialize_to_instance
 class NotFound(FengchaoError):
     """Also the answer for another tenant's ids: existence is not disclosed."""
 
@@ -107,7 +128,6 @@ class NotFound(FengchaoError):
     title = "Not found"
 
 
-@deserialize_to_instance
 class Conflict(FengchaoError):
     """The request clashes with current state; `extra` may say what that state is."""
 
@@ -116,14 +136,12 @@ class Conflict(FengchaoError):
     title = "Conflict with current state"
 
 
-@deserialize_to_instance
 class ServiceUnavailable(FengchaoError):
     status = 503
     code = "service_unavailable"
     title = "Service unavailable"
 
 
-@deserialize_to_instance
 class ServiceTimeout(FengchaoError):
     status = 504
     code = "service_timeout"
@@ -140,3 +158,17 @@ ALL_ERRORS: tuple[type[FengchaoError], ...] = (
     ServiceUnavailable,
     ServiceTimeout,
 )
+
+
+def _texts(messages: Any) -> Any:
+    if isinstance(messages, Message):
+        return messages.text
+    if isinstance(messages, dict):
+        return {key: _texts(value) for key, value in messages.items()}
+    if isinstance(messages, (list, tuple)):
+        return [_texts(value) for value in messages]
+    return messages
+
+
+# Every class a service may raise across RPC, rebuilt by its dotted path on the calling side.
+REMOTE_ERRORS: tuple[type[FengchaoError], ...] = (*ALL_ERRORS, NotAMember)

@@ -177,6 +177,22 @@ def create_members_table() -> None:
     enable_tenant_rls("members")
 
 
+def create_tenant_crossings_table() -> None:
+    """The audit of tenant crossings every service keeps (services.common.database.TenantCrossingColumns):
+    tenant-scoped by the tenant crossed into, under row-level security like any tenant's rows."""
+    op.create_table(
+        "tenant_crossings",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("tenant_id", sa.String(64), nullable=False, index=True),
+        sa.Column("acting_tenant", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.String(36), nullable=True),
+        sa.Column("mode", sa.String(10), nullable=False),
+        sa.Column("reason", sa.String(300), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )
+    enable_tenant_rls("tenant_crossings")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Upgrade component databases to the newest migration.")
     parser.add_argument("components", nargs="*", help=f"any of {', '.join(COMPONENTS)} (default: all)")

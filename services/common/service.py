@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from nameko.exceptions import deserialize_to_instance
 from nameko.rpc import rpc
 
-from services.common.errors import ALL_ERRORS
+from services.common.errors import ALL_ERRORS, REMOTE_ERRORS
 from services.common.metrics import ServiceMetrics
 from services.common.personal_data import check_pseudonym, require_self_or_officer
 
 # Errors raised on purpose are logged as warnings by nameko, not as crashes.
 EXPECTED_ERRORS = ALL_ERRORS
+
+# nameko rebuilds a registered error as its own class on the calling side (a service's RPC client,
+# the test suite's proxies); the gateway does the same from ALL_ERRORS without nameko.
+for _error in REMOTE_ERRORS:
+    deserialize_to_instance(_error)
 
 
 class HealthEntrypoints:

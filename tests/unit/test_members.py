@@ -203,12 +203,12 @@ def test_points_go_only_to_members_and_pauses_only_for_members(points):
     for outsider in ("not-a-user", "13800000001"):
         with session.begin(), pytest.raises(NotAMember) as refused:
             awards.manual_award(session=session, ctx=staff, data=load(ManualAwardIn(), {**payload, "user_id": outsider}))
-        assert refused.value.fields == {"user_id": ["不是本社区成员 / Not a member of this community"]}
+        assert refused.value.fields == {"user_id": [NotAMember.MESSAGE.text]}
     with session.begin(), pytest.raises(NotAMember) as refused:
         awards.manual_awards(session=session, ctx=staff, items=[
             load(ManualAwardIn(), {**payload, "user_id": "u-wang"}),
             load(ManualAwardIn(), {**payload, "user_id": "nobody"})])
-    assert refused.value.fields == {"awards": {"1": {"user_id": ["不是本社区成员 / Not a member of this community"]}}}
+    assert refused.value.fields == {"awards": {"1": {"user_id": [NotAMember.MESSAGE.text]}}}
     with session.begin():
         outcome, _posting, _ = awards.manual_award(session=session, ctx=staff,
                                                    data=load(ManualAwardIn(), {**payload, "user_id": "u-wang"}))
@@ -235,7 +235,7 @@ def test_a_seat_on_a_shared_council_goes_to_a_member_of_the_seat_holders_own_com
         with session.begin(), pytest.raises(NotAMember) as refused:  # dongxin's resident, seated as xiangyang's
             councils.add_members(session=session, ctx=staff, council_id=council.id,
                                  members=[{**seat, "user_id": "u-dx"}])
-        assert refused.value.fields == {"members": {"0": {"user_id": [NotAMember.MESSAGE]}}}
+        assert refused.value.fields == {"members": {"0": {"user_id": [NotAMember.MESSAGE.text]}}}
         with session.begin():  # the same person, named with the community the council crosses into
             [held] = councils.add_members(session=session, ctx=staff, council_id=council.id,
                                           members=[{**seat, "user_id": "u-dx", "home_tenant_id": "dongxin"}])
