@@ -67,7 +67,7 @@ NON_SERVICE_OUTBOXES = {"gateway": ("gateway.models:IdentityOutbox", "identity")
 COMPONENTS = (*config.SERVICE_NAMES, *NON_SERVICE_OUTBOXES)
 
 
-def outbox_model(component: str) -> tuple[type, str]:
+def outbox_model(component: str) -> tuple[Any, str]:
     """The outbox model of a component's database and the event source its rows are published as."""
     if component in NON_SERVICE_OUTBOXES:
         path, source = NON_SERVICE_OUTBOXES[component]
@@ -141,7 +141,9 @@ class ServiceOutbox:
         from sqlalchemy import func
 
         with Session(self.engine) as session:
-            return session.scalar(select(func.count()).select_from(self.model).where(self.model.published_at.is_(None)))
+            waiting = session.scalar(select(func.count()).select_from(self.model)
+                                     .where(self.model.published_at.is_(None)))
+            return int(waiting or 0)
 
 
 class Relay:
@@ -187,7 +189,7 @@ class Relay:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_not_exception_type(_Stopping),
             wait=tenacity.wait_exponential(multiplier=RECONNECT_FIRST_WAIT, max=RECONNECT_MOST_WAIT),
-            sleep=self.stopping.wait,
+            sleep=self._sleep,
             before_sleep=lambda state: log.warning(
                 "relay.retrying", error=repr(state.outcome.exception()) if state.outcome else None,
                 in_seconds=round(state.upcoming_sleep, 2)),
@@ -211,7 +213,10 @@ class Relay:
             else:
                 self.stopping.wait(self.poll_interval)
 
-    def stop(self, *_args) -> None:
+    def _sleep(self, seconds: float) -> None:
+        self.stopping.wait(seconds)  # a stop ends the wait at once
+
+    def stop(self, *_args: Any) -> None:
         self.stopping.set()
 
 
