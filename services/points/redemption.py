@@ -30,9 +30,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable, utcnow
+from services.common.database import Shareable, utcnow, write_in_tenant
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.points import agreements, crossing, ledger
+from services.points import agreements, ledger
 from services.points.models import CatalogueItem, Entry, Merchant, Posting, Redemption
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: people type these codes
@@ -197,7 +197,8 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
         raise Conflict("积分不足 / Not enough points",
                        {"state": "insufficient", "available": member.balance, "required": points})
     if item.stock is not None:
-        with crossing.in_partner_tenant(session, merchant.tenant_id, reason="take stock for a redemption"):
+        with write_in_tenant(session, merchant.tenant_id, reason="take stock for a redemption",
+                             before_switch=ledger.apply_pending):
             taken_stock = session.execute(
                 update(CatalogueItem).where(CatalogueItem.id == item.id, CatalogueItem.stock >= quantity)
                 .values(stock=CatalogueItem.stock - quantity))
@@ -316,7 +317,8 @@ def confirm(*, session: Session, ctx: CallContext, code: str, now: datetime | No
     if cross:
         agreements.require_in_force(session=session, tenant_a=redemption.tenant_id, tenant_b=merchant.tenant_id)
     merchant_account = ledger.merchant_account(session=session, merchant_id=merchant.id)
-    with crossing.in_partner_tenant(session, redemption.tenant_id, reason="settle a voucher"):
+    with write_in_tenant(session, redemption.tenant_id, reason="settle a voucher",
+                         before_switch=ledger.apply_pending):
         redemption = _locked(session, redemption)
         _refuse_unless_pending(redemption, now)
         destination = (ledger.clearing(session=session, partner_tenant_id=merchant.tenant_id) if cross
@@ -342,7 +344,8 @@ def _release(session: Session, redemption: Redemption, *, status: str, actor: st
     """Give the hold back (in the redemption's tenant) and the stock (in the merchant's)."""
     member = ledger.member_account(session=session, user_id=redemption.user_id)
     ledger.lock(session=session, accounts=[member])
-    with crossing.in_partner_tenant(session, redemption.merchant_tenant_id, reason="return stock of a voucher"):
+    with write_in_tenant(session, redemption.merchant_tenant_id, reason="return stock of a voucher",
+                         before_switch=ledger.apply_pending):
         session.execute(update(CatalogueItem).where(CatalogueItem.id == redemption.item_id,
                                                     CatalogueItem.stock.is_not(None))
                         .values(stock=CatalogueItem.stock + redemption.quantity))
@@ -360,7 +363,8 @@ def cancel(*, session: Session, ctx: CallContext, redemption_id: str, now: datet
     """The resident (or the merchant, or staff) cancels a pending voucher: the hold is released."""
     now = now or utcnow()
     redemption = get(session=session, ctx=ctx, redemption_id=redemption_id)
-    with crossing.in_partner_tenant(session, redemption.tenant_id, reason="cancel a voucher"):
+    with write_in_tenant(session, redemption.tenant_id, reason="cancel a voucher",
+                         before_switch=ledger.apply_pending):
         redemption = _locked(session, redemption)
         if redemption.status != "pending":
             raise Conflict(_STATE_MESSAGES.get(redemption.status, "状态不允许 / Not allowed in this state"),
