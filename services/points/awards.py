@@ -16,10 +16,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import new_id, utcnow
+from services.common.database import announce, new_id, utcnow
 from services.common import members
 from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
-from services.points import ledger
+from services.points import events, ledger
 from services.points.models import AwardRequest, EarningRule, Posting
 
 # Days, weeks and months are those of the communities' own calendar (Hangzhou).
@@ -44,6 +44,15 @@ EVENT_SOURCES: dict[str, EventSource] = {
     "training.certificate_issued": EventSource("certificate_id", "issued_at", ("skill", "course_id")),
     "governance.duty_completed": EventSource("duty_id", "completed_at", ("project_id",), hours_field="hours"),
 }
+
+
+def announce_award(session: Session, posting: Posting) -> None:
+    """`points_awarded` for a new award, in the unit of work that posted it."""
+    announce(session, events.POINTS_AWARDED, events.PointsAwardedData().dump({
+        "posting_id": posting.id, "trace_number": posting.trace_number, "user_id": posting.user_id,
+        "amount": posting.amount, "category": posting.category, "source": posting.source, "rule_id": posting.rule_id,
+        "reference": posting.reference, "occurred_at": posting.occurred_at, "awarded_by": posting.created_by,
+    }), subject=posting.id)
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -180,6 +189,7 @@ def apply_event(*, session: Session, event_type: str, data: dict[str, Any],
             rule_id=rule.id, reference=str(natural_id)[:64], memo=rule.name, occurred_at=occurred_at, now=now)
         if created:
             awarded.append(posting)
+            announce_award(session, posting)
     return awarded
 
 
@@ -240,6 +250,8 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
     posted = ledger.award_many(session=session, awards=[new for _index, new in to_post], now=now)
     for (index, _new), (posting, created) in zip(to_post, posted):
         outcomes[index] = ("posted", posting, created)
+        if created:
+            announce_award(session, posting)
     for index, key in enumerate(keys):
         first = outcomes[first_with_key[key]]
         if outcomes[index] is None and first is not None:
@@ -275,6 +287,7 @@ def approve(*, session: Session, ctx: CallContext, request_id: str, note: str | 
     request.status, request.decided_by, request.decided_at = "approved", actor, now
     request.decision_note, request.posting_id = note, posting.id
     session.flush()
+    announce_award(session, posting)
     return request, posting
 
 

@@ -40,19 +40,16 @@ class AwardBatchOut(Schema):
 class BatchEntrypoints:
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def award_batch(self, payload: dict) -> dict:
-        from services.points.service import _publish_award  # the one event shape, defined with `award`
-
         data = load(AwardBatchIn(), payload)
         counts = {"posted": 0, "pending": 0, "unchanged": 0}
         with self.db.transaction() as tx:  # type: ignore[attr-defined]
             outcomes = awards.manual_awards(session=tx.session, ctx=self.ctx,  # type: ignore[attr-defined]
                                             items=data["awards"])
-            for outcome, result, created in outcomes:
+            for outcome, _result, created in outcomes:
                 if not created:
                     counts["unchanged"] += 1
                 elif outcome == "posted":
                     counts["posted"] += 1
-                    _publish_award(tx, result)
                 else:
                     counts["pending"] += 1
         return AwardBatchOut().dump(counts)

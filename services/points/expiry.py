@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from services.common import members
 from services.common.context import CallContext
-from services.common.database import new_id, utcnow
+from services.common.database import announce, new_id, utcnow
 from services.common.errors import ValidationFailed
-from services.points import ledger
+from services.points import events, ledger
 from services.points.models import MEMBER, Account, ExpiryPause, Lot
 
 MAX_PAUSE = timedelta(days=400)
@@ -74,7 +74,7 @@ def _paused_now(session: Session, user_ids: list[str], now: datetime) -> set[str
 
 def send_notices(*, session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
     """For each person with points expiring within the tenant's notice period and not yet told,
-    one notice (returned; the caller publishes `points_expiring`). Each lot is told once."""
+    one notice (returned, and announced as `points_expiring`). Each lot is told once."""
     now = now or utcnow()
     horizon = now + timedelta(days=ledger.settings(session=session).expiry_notice_days)
     rows = session.execute(
@@ -95,6 +95,8 @@ def send_notices(*, session: Session, now: datetime | None = None) -> list[dict[
         notices.append({"user_id": user_id, "amount": sum(lot.remaining for lot in lots),
                         "expires_at": min(lot.expires_at for lot in lots), "lots": len(lots)})
     session.flush()
+    for notice in notices:
+        announce(session, events.POINTS_EXPIRING, events.PointsExpiringData().dump(notice), subject=notice["user_id"])
     return notices
 
 
@@ -129,6 +131,8 @@ def expire_due(*, session: Session, now: datetime | None = None) -> list[dict[st
         ledger.draw_lots(session=session, member=member, posting=posting, amount=amount, only=due)
         expired.append({"user_id": user_id, "amount": amount, "posting_id": posting.id, "lots": len(due),
                         "expired_at": now})
+        announce(session, events.POINTS_EXPIRED, events.PointsExpiredData().dump(expired[-1]),
+                 subject=posting.id)
     return expired
 
 

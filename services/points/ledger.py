@@ -28,8 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound
+from services.points import events
 from services.points.models import (
     CLEARING,
     EXPIRY,
@@ -484,6 +485,11 @@ def reverse(*, session: Session, ctx: CallContext, posting_id: str, reason: str,
     member = next(a for a, amount in legs if a.kind == MEMBER)
     first_lot = session.scalar(select(Lot.id).where(Lot.posting_id == original.id))
     draw_lots(session=session, member=member, posting=posting, amount=original.amount, first_lot_id=first_lot)
+    announce(session, events.POINTS_REVERSED, events.PointsReversedData().dump({
+        "posting_id": posting.id, "reverses_posting_id": posting.reverses_id,
+        "trace_number": posting.trace_number, "user_id": posting.user_id, "amount": posting.amount,
+        "reason": posting.memo, "reversed_by": posting.created_by,
+    }), subject=posting.id)
     return posting
 
 

@@ -30,9 +30,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable, utcnow, write_in_tenant
+from services.common.database import Shareable, announce, utcnow, write_in_tenant
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.points import agreements, ledger
+from services.points import agreements, events, ledger
 from services.points.models import CatalogueItem, Entry, Merchant, Posting, Redemption
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: people type these codes
@@ -52,6 +52,17 @@ def qr_svg(code: str) -> str:
 
 
 QR_MASK = 2
+
+
+def _announce(session: Session, event: str, redemption: Redemption, posting_id: str | None) -> None:
+    """A redemption's event, in the caller's tenant (after any crossing), with the posting that moved."""
+    announce(session, event, events.RedemptionData().dump({
+        "redemption_id": redemption.id, "user_id": redemption.user_id, "merchant_id": redemption.merchant_id,
+        "merchant_tenant_id": redemption.merchant_tenant_id, "item_id": redemption.item_id,
+        "quantity": redemption.quantity, "points": redemption.points, "status": redemption.status,
+        "expires_at": redemption.expires_at, "posting_id": posting_id,
+        "at": redemption.closed_at or redemption.created_at,
+    }), subject=redemption.id)
 
 
 # --- merchants and catalogue ---------------------------------------------------------
@@ -221,6 +232,7 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
     ledger.draw_lots(session=session, member=member, posting=hold, amount=points)
     redemption.hold_posting_id = hold.id
     session.flush()
+    _announce(session, events.REDEMPTION_CREATED, redemption, redemption.hold_posting_id)
     return redemption
 
 
@@ -337,6 +349,7 @@ def confirm(*, session: Session, ctx: CallContext, code: str, now: datetime | No
                            -redemption.points), (merchant_account, redemption.points)],
                     amount=redemption.points, reference=redemption.id, memo=redemption.item_name,
                     created_by=ctx.user_id, now=now)
+    _announce(session, events.REDEMPTION_CONFIRMED, redemption, redemption.closing_posting_id)
     return redemption
 
 
@@ -370,6 +383,7 @@ def cancel(*, session: Session, ctx: CallContext, redemption_id: str, now: datet
             raise Conflict(_STATE_MESSAGES.get(redemption.status, "状态不允许 / Not allowed in this state"),
                            {"state": redemption.status})
         _release(session, redemption, status="cancelled", actor=ctx.user_id, now=now)
+    _announce(session, events.REDEMPTION_CANCELLED, redemption, redemption.closing_posting_id)
     return redemption
 
 
@@ -387,6 +401,8 @@ def expire_due(*, session: Session, now: datetime | None = None) -> list[Redempt
             continue
         _release(session, redemption, status="expired", actor=None, now=now)
         expired.append(redemption)
+    for redemption in expired:
+        _announce(session, events.REDEMPTION_EXPIRED, redemption, redemption.closing_posting_id)
     return expired
 
 

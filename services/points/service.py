@@ -20,7 +20,7 @@ from services.common.errors import NotFound
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.points import personal_data
-from services.points import agreements, awards, board, events, expiry, figures, ledger, redemption
+from services.points import agreements, awards, board, expiry, figures, ledger, redemption
 from services.points.batch_entrypoints import BatchEntrypoints
 from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
 from services.points.schemas import (
@@ -79,23 +79,6 @@ HOUSEKEEPING_SECONDS = config.get_float("POINTS_HOUSEKEEPING_SECONDS")
 
 def _posting_out(tx: Transaction, posting: Posting) -> dict:
     return PostingOut().dump(ledger.posting_view(session=tx.session, posting=posting))
-
-
-def _publish_award(tx: Transaction, posting: Posting) -> None:
-    tx.publish(events.POINTS_AWARDED, events.PointsAwardedData().dump({
-        "posting_id": posting.id, "trace_number": posting.trace_number, "user_id": posting.user_id,
-        "amount": posting.amount, "category": posting.category, "source": posting.source, "rule_id": posting.rule_id,
-        "reference": posting.reference, "occurred_at": posting.occurred_at, "awarded_by": posting.created_by,
-    }), subject=posting.id)
-
-
-def _publish_redemption(tx: Transaction, event: str, item: Redemption, posting_id: str | None) -> None:
-    tx.publish(event, events.RedemptionData().dump({
-        "redemption_id": item.id, "user_id": item.user_id, "merchant_id": item.merchant_id,
-        "merchant_tenant_id": item.merchant_tenant_id, "item_id": item.item_id, "quantity": item.quantity,
-        "points": item.points, "status": item.status, "expires_at": item.expires_at, "posting_id": posting_id,
-        "at": item.closed_at or item.created_at,
-    }), subject=item.id)
 
 
 class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
@@ -183,10 +166,8 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def award(self, payload: dict) -> dict:
         data = load(ManualAwardIn(), payload)
         with self.db.transaction() as tx:
-            outcome, result, created = awards.manual_award(session=tx.session, ctx=self.ctx, data=data)
+            outcome, result, _created = awards.manual_award(session=tx.session, ctx=self.ctx, data=data)
             if outcome == "posted":
-                if created:
-                    _publish_award(tx, result)
                 return AwardOutcome().dump({"outcome": outcome, "posting": ledger.posting_view(
                     session=tx.session, posting=result), "request": None})
             return AwardOutcome().dump({"outcome": outcome, "posting": None, "request": result})
@@ -202,8 +183,7 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def approve_award(self, request_id: str, payload: dict | None = None) -> dict:
         data = load(DecisionIn(), payload or {})
         with self.db.transaction() as tx:
-            request, posting = awards.approve(session=tx.session, ctx=self.ctx, request_id=request_id, **data)
-            _publish_award(tx, posting)
+            request, _posting = awards.approve(session=tx.session, ctx=self.ctx, request_id=request_id, **data)
             return AwardRequestOut().dump(request)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -223,11 +203,6 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         data = load(ReversalIn(), payload)
         with self.db.transaction() as tx:
             posting = ledger.reverse(session=tx.session, ctx=self.ctx, posting_id=posting_id, reason=data["reason"])
-            tx.publish(events.POINTS_REVERSED, events.PointsReversedData().dump({
-                "posting_id": posting.id, "reverses_posting_id": posting.reverses_id,
-                "trace_number": posting.trace_number, "user_id": posting.user_id, "amount": posting.amount,
-                "reason": posting.memo, "reversed_by": posting.created_by,
-            }), subject=posting.id)
             return _posting_out(tx, posting)
 
     # --- earning rules and the events they read ----------------------------------------
@@ -270,8 +245,7 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         with self.db.transaction() as tx:
             if not tx.first_delivery(envelope, consumer=consumer):
                 return
-            for posting in awards.apply_event(session=tx.session, event_type=event_type, data=envelope["data"]):
-                _publish_award(tx, posting)
+            awards.apply_event(session=tx.session, event_type=event_type, data=envelope["data"])
 
     # --- honour board ----------------------------------------------------------------
 
@@ -321,16 +295,10 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         now = now or utcnow()
         with unit_of_work() as tx:
             vouchers = redemption.expire_due(session=tx.session, now=now)
-            for item in vouchers:
-                _publish_redemption(tx, events.REDEMPTION_EXPIRED, item, item.closing_posting_id)
         with unit_of_work() as tx:
             notices = expiry.send_notices(session=tx.session, now=now)
-            for notice in notices:
-                tx.publish(events.POINTS_EXPIRING, events.PointsExpiringData().dump(notice), subject=notice["user_id"])
         with unit_of_work() as tx:
             expired = expiry.expire_due(session=tx.session, now=now)
-            for item in expired:
-                tx.publish(events.POINTS_EXPIRED, events.PointsExpiredData().dump(item), subject=item["posting_id"])
         return {"vouchers_expired": len(vouchers), "notices_sent": len(notices), "people_expired": len(expired),
                 "points_expired": sum(item["amount"] for item in expired)}
 
@@ -405,7 +373,6 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         data = load(RedemptionIn(), payload)
         with self.db.transaction() as tx:
             item = redemption.create(session=tx.session, ctx=self.ctx, **data)
-            _publish_redemption(tx, events.REDEMPTION_CREATED, item, item.hold_posting_id)
             out = redemption.view(item, self.ctx)
         # The QR code is drawn after the commit, so the account and stock locks are not held meanwhile.
         return RedemptionOut().dump({**out, "qr_svg": redemption.qr_svg(out["code"])})
@@ -428,7 +395,6 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def cancel_redemption(self, redemption_id: str) -> dict:
         with self.db.transaction() as tx:
             item = redemption.cancel(session=tx.session, ctx=self.ctx, redemption_id=redemption_id)
-            _publish_redemption(tx, events.REDEMPTION_CANCELLED, item, item.closing_posting_id)
             return RedemptionOut().dump(redemption.view(item, self.ctx))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -441,7 +407,6 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def confirm_voucher(self, code: str) -> dict:
         with self.db.transaction() as tx:
             item = redemption.confirm(session=tx.session, ctx=self.ctx, code=str(code))
-            _publish_redemption(tx, events.REDEMPTION_CONFIRMED, item, item.closing_posting_id)
             return RedemptionOut().dump(redemption.view(item, self.ctx))
 
     # --- agreements, figures, the check --------------------------------------------------

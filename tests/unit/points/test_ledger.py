@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select, update
 
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.points import ledger
 from services.points.models import Account, Entry, Lot, Posting
@@ -82,6 +83,8 @@ def test_a_reversal_is_a_linked_posting_that_restores_the_balance_and_cannot_be_
     with session.begin():
         reversal = ledger.reverse(session=session, ctx=STAFF, posting_id=original.id, reason="重复登记", now=NOW)
     assert reversal.kind == "reversal" and reversal.reverses_id == original.id and reversal.amount == 30
+    [event] = announced(session, "points_reversed")
+    assert (event["data"]["reverses_posting_id"], event["data"]["reason"]) == (original.id, "重复登记")
     with session.begin():
         assert sorted(_entries(session, reversal.id)) == [-30, 30]
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 0

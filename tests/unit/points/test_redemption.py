@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.common.contracts import load
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.points import agreements, figures, ledger, redemption
 from services.points.models import CLEARING, Account, CatalogueItem, Lot, Posting, Redemption
@@ -69,6 +70,8 @@ def test_redeeming_holds_the_points_and_confirming_settles_them_to_the_merchant(
         done = redemption.confirm(session=session, ctx=SHOP, code=voucher.code, now=NOW + timedelta(minutes=5))
     assert done.status == "confirmed"
     assert _balances(session) == (60, 0)
+    assert [(e["type"].rsplit(".", 1)[-1], e["data"]["status"]) for e in announced(session)] == [
+        ("redemption_created", "pending"), ("redemption_confirmed", "confirmed")]
     with session.begin():
         assert ledger.merchant_account(session=session, merchant_id=merchant.id).balance == 40
         assert session.get(CatalogueItem, item.id).stock == 8
