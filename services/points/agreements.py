@@ -16,17 +16,13 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Conflict, ValidationFailed
-from services.points import ledger
+from services.points import access, ledger
 from services.points.models import AgreementSide
-
-ADMIN_ROLES = ("tenant_admin", "staff")
-
 
 def set_side(*, session: Session, ctx: CallContext, partner_tenant_id: str, active: bool,
              note: str | None = None) -> AgreementSide:
     """Our tenant consents to (or withdraws from) cross-tenant acceptance with a partner."""
-    ctx.require_role(*ADMIN_ROLES)
-    actor = ctx.require_user()
+    actor = access.require_staff(ctx)
     if partner_tenant_id == ctx.tenant:
         raise ValidationFailed.from_messages({"partner_tenant_id": ["不能与本社区签约 / Not your own tenant"]})
     side = ledger.get_or_create(session, AgreementSide, {"tenant_id": ctx.tenant, "partner_tenant_id": partner_tenant_id},

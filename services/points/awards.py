@@ -19,7 +19,7 @@ from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
 from services.common import members
 from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
-from services.points import events, ledger
+from services.points import access, events, ledger
 from services.points.models import AwardRequest, EarningRule, Posting
 
 # Days, weeks and months are those of the communities' own calendar (Hangzhou).
@@ -75,7 +75,7 @@ def _validate_rule(data: dict[str, Any]) -> None:
 
 def create_rule(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> EarningRule:
     """Staff define how an event earns points in their tenant."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     _validate_rule(data)
     rule = EarningRule(created_by=actor, match=data.pop("match", None) or {}, **data)
     session.add(rule)
@@ -85,7 +85,7 @@ def create_rule(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> 
 
 def update_rule(*, session: Session, ctx: CallContext, rule_id: str, changes: dict[str, Any]) -> EarningRule:
     """Change a rule (awards already made stay as they were)."""
-    ledger.require_staff(ctx)
+    access.require_staff(ctx)
     rule = session.get(EarningRule, rule_id)
     if rule is None:
         raise NotFound("积分规则不存在 / Rule not found", {"rule_id": rule_id})
@@ -209,7 +209,7 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
                   now: datetime | None = None) -> list[tuple[str, Posting | AwardRequest, bool]]:
     """`manual_award` for each item, in order, with one read per table for all of them (a
     volunteer team's day sheet). A key repeated within `items` answers with its first result."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     now = now or utcnow()
     if any(data["user_id"] == actor for data in items):
         raise Forbidden("不能给自己发放积分 / You cannot award points to yourself")
@@ -273,7 +273,7 @@ def _pending_request(session: Session, request_id: str) -> AwardRequest:
 def approve(*, session: Session, ctx: CallContext, request_id: str, note: str | None = None,
             now: datetime | None = None) -> tuple[AwardRequest, Posting]:
     """A second staff member (never the one who asked) approves: the award posts now."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     now = now or utcnow()
     request = _pending_request(session, request_id)
     if request.requested_by == actor:
@@ -294,7 +294,7 @@ def approve(*, session: Session, ctx: CallContext, request_id: str, note: str | 
 def reject(*, session: Session, ctx: CallContext, request_id: str, note: str | None = None,
            now: datetime | None = None) -> AwardRequest:
     """Another staff member refuses the request (the maker may withdraw their own, too)."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     request = _pending_request(session, request_id)
     request.status, request.decided_by, request.decided_at = "rejected", actor, now or utcnow()
     request.decision_note = note
@@ -303,7 +303,7 @@ def reject(*, session: Session, ctx: CallContext, request_id: str, note: str | N
 
 
 def list_requests(*, session: Session, ctx: CallContext, status: str | None, limit: int) -> list[AwardRequest]:
-    ledger.require_staff(ctx)
+    access.require_staff(ctx)
     query = select(AwardRequest).order_by(AwardRequest.created_at.desc(), AwardRequest.id).limit(limit)
     if status:
         query = query.where(AwardRequest.status == status)

@@ -21,7 +21,7 @@ from services.common import members
 from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
 from services.common.errors import ValidationFailed
-from services.points import events, ledger
+from services.points import access, events, ledger
 from services.points.models import MEMBER, Account, ExpiryPause, Lot
 
 MAX_PAUSE = timedelta(days=400)
@@ -30,7 +30,7 @@ MAX_PAUSE = timedelta(days=400)
 def create_pause(*, session: Session, ctx: CallContext, user_id: str, starts_at: datetime, ends_at: datetime,
                  reason: str, now: datetime | None = None) -> ExpiryPause:
     """Staff pause a person's expiry; their open lots' expiry dates move back by the pause's length."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     members.require_member(session, user_id, field="user_id")
     now = now or utcnow()
     if ends_at <= starts_at:
@@ -57,8 +57,7 @@ def create_pause(*, session: Session, ctx: CallContext, user_id: str, starts_at:
 
 
 def list_pauses(*, session: Session, ctx: CallContext, user_id: str | None) -> list[ExpiryPause]:
-    if not ledger.is_staff(ctx):
-        user_id = ctx.require_user()
+    user_id = access.pause_holder(ctx, user_id)
     query = select(ExpiryPause).order_by(ExpiryPause.starts_at.desc())
     if user_id:
         query = query.where(ExpiryPause.user_id == user_id)

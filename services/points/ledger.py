@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound
-from services.points import events
+from services.points import access, events
 from services.points.models import (
     CLEARING,
     EXPIRY,
@@ -47,7 +47,6 @@ from services.points.models import (
     Posting,
 )
 
-STAFF_ROLES = ("staff", "tenant_admin")
 MAX_AMOUNT = 1_000_000
 _TRACE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -56,15 +55,6 @@ Leg = tuple[Account, int]
 
 class LedgerCorrupt(RuntimeError):
     """An invariant the ledger relies on does not hold; the transaction must not commit."""
-
-
-def is_staff(ctx: CallContext) -> bool:
-    return ctx.has_any_role(*STAFF_ROLES)
-
-
-def require_staff(ctx: CallContext) -> str:
-    ctx.require_role(*STAFF_ROLES)
-    return ctx.require_user()
 
 
 # --- settings and accounts -----------------------------------------------------------
@@ -466,7 +456,7 @@ def reverse(*, session: Session, ctx: CallContext, posting_id: str, reason: str,
     """Staff correct a wrong award by a reversal posting linked to it: the same legs, negated.
     Refused when already reversed, when the posting is not an award, or when the person has
     already spent the points (the ledger never goes below zero)."""
-    actor = require_staff(ctx)
+    actor = access.require_staff(ctx)
     now = now or utcnow()
     original = session.get(Posting, posting_id)
     if original is None:
@@ -496,7 +486,7 @@ def reverse(*, session: Session, ctx: CallContext, posting_id: str, reason: str,
 def get_posting(*, session: Session, ctx: CallContext, posting_id: str) -> Posting:
     """Staff see any posting of their tenant; a person sees postings about themselves."""
     posting = session.get(Posting, posting_id)
-    if posting is None or not (is_staff(ctx) or (ctx.user_id and posting.user_id == ctx.user_id)):
+    if posting is None or not access.may_see_posting(posting, ctx):
         raise NotFound("记账记录不存在 / Posting not found", {"posting_id": posting_id})
     return posting
 

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow, write_in_tenant
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.points import agreements, events, ledger
+from services.points import access, agreements, events, ledger
 from services.points.models import CatalogueItem, Entry, Merchant, Posting, Redemption
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: people type these codes
@@ -80,7 +80,7 @@ def _audience(session: Session, ctx: CallContext, accepts_tenants: list[str]) ->
 def create_merchant(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Merchant:
     """Staff enrol a caring merchant, naming the accounts that operate it and the partner
     tenants (under an agreement in force) whose residents it accepts."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     audience = _audience(session, ctx, data.pop("accepts_tenants", None) or [])
     merchant = Merchant(audience=audience, created_by=actor, **data)
     session.add(merchant)
@@ -98,7 +98,7 @@ def _own_merchant(session: Session, merchant_id: str, ctx: CallContext) -> Merch
 
 
 def update_merchant(*, session: Session, ctx: CallContext, merchant_id: str, changes: dict[str, Any]) -> Merchant:
-    ledger.require_staff(ctx)
+    access.require_staff(ctx)
     merchant = _own_merchant(session, merchant_id, ctx)
     if "accepts_tenants" in changes:
         merchant.audience = _audience(session, ctx, changes.pop("accepts_tenants") or [])
@@ -110,18 +110,10 @@ def update_merchant(*, session: Session, ctx: CallContext, merchant_id: str, cha
     return merchant
 
 
-def is_operator(merchant: Merchant, ctx: CallContext) -> bool:
-    return bool(ctx.user_id) and ctx.user_id in (merchant.operator_user_ids or []) and merchant.tenant_id == ctx.tenant
-
-
-def _may_manage(merchant: Merchant, ctx: CallContext) -> bool:
-    return merchant.tenant_id == ctx.tenant and (ledger.is_staff(ctx) or is_operator(merchant, ctx))
-
-
 def get_merchant(*, session: Session, ctx: CallContext, merchant_id: str) -> Merchant:
     ctx.require_user()
     merchant = session.get(Merchant, merchant_id)
-    if merchant is None or not (merchant.active or _may_manage(merchant, ctx)):
+    if merchant is None or not (merchant.active or access.may_manage(merchant, ctx)):
         raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
     return merchant
 
@@ -132,15 +124,15 @@ def list_merchants(*, session: Session, ctx: CallContext, mine: bool = False) ->
     ctx.require_user()
     merchants = list(session.scalars(select(Merchant).order_by(Merchant.name, Merchant.id)))
     if mine:
-        return [m for m in merchants if is_operator(m, ctx)]
-    return [m for m in merchants if m.active or _may_manage(m, ctx)]
+        return [m for m in merchants if access.is_operator(m, ctx)]
+    return [m for m in merchants if m.active or access.may_manage(m, ctx)]
 
 
 def create_item(*, session: Session, ctx: CallContext, merchant_id: str, data: dict[str, Any]) -> CatalogueItem:
     """Staff, or the merchant's own operators, add something to its catalogue."""
     ctx.require_user()
     merchant = _own_merchant(session, merchant_id, ctx)
-    if not _may_manage(merchant, ctx):
+    if not access.may_manage(merchant, ctx):
         raise Forbidden("只有商户或工作人员可以管理商品 / Only the merchant or staff manage its catalogue")
     item = CatalogueItem(merchant_id=merchant.id, audience=merchant.audience, **data)
     session.add(item)
@@ -153,7 +145,7 @@ def update_item(*, session: Session, ctx: CallContext, item_id: str, changes: di
     item = session.get(CatalogueItem, item_id)
     if item is None or item.tenant_id != ctx.tenant:
         raise NotFound("商品不存在 / Item not found", {"item_id": item_id})
-    if not _may_manage(session.get(Merchant, item.merchant_id), ctx):
+    if not access.may_manage(session.get(Merchant, item.merchant_id), ctx):
         raise Forbidden("只有商户或工作人员可以管理商品 / Only the merchant or staff manage its catalogue")
     for key, value in changes.items():
         setattr(item, key, value)
@@ -236,21 +228,12 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
     return redemption
 
 
-def _may_see(session: Session, redemption: Redemption, ctx: CallContext) -> bool:
-    if redemption.tenant_id == ctx.tenant and (ledger.is_staff(ctx) or redemption.user_id == ctx.user_id):
-        return True
-    if redemption.merchant_tenant_id == ctx.tenant:
-        merchant = session.get(Merchant, redemption.merchant_id)
-        return merchant is not None and (is_operator(merchant, ctx) or ledger.is_staff(ctx))
-    return False
-
-
 def get(*, session: Session, ctx: CallContext, redemption_id: str) -> Redemption:
     """The resident sees their own; the merchant (its operators, its tenant's staff) sees those
     made at it; the resident's staff see their tenant's. Anyone else: not found."""
     ctx.require_user()
     redemption = session.get(Redemption, redemption_id)
-    if redemption is None or not _may_see(session, redemption, ctx):
+    if redemption is None or not access.may_see_redemption(session, redemption, ctx):
         raise NotFound("兑换记录不存在 / Redemption not found", {"redemption_id": redemption_id})
     return redemption
 
@@ -263,11 +246,10 @@ def list_page(*, session: Session, ctx: CallContext, merchant_id: str | None, st
     query = select(Redemption).order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(limit + 1)
     if merchant_id:
         merchant = session.get(Merchant, merchant_id)
-        if merchant is None or not (is_operator(merchant, ctx) or
-                                    (ledger.is_staff(ctx) and merchant.tenant_id == ctx.tenant)):
+        if merchant is None or not access.may_manage(merchant, ctx):
             raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
         query = query.where(Redemption.merchant_id == merchant_id)
-    elif ledger.is_staff(ctx):
+    elif access.is_staff(ctx):
         query = query.where(Redemption.tenant_id == ctx.tenant)
     else:
         query = query.where(Redemption.user_id == user_id, Redemption.tenant_id == ctx.tenant)
@@ -289,7 +271,7 @@ def _by_code(session: Session, ctx: CallContext, code: str) -> tuple[Redemption,
     redemption = session.scalar(select(Redemption).where(Redemption.code == normalise_code(code),
                                                          Redemption.merchant_tenant_id == ctx.tenant))
     merchant = session.get(Merchant, redemption.merchant_id) if redemption is not None else None
-    if redemption is None or merchant is None or not is_operator(merchant, ctx):
+    if redemption is None or merchant is None or not access.is_operator(merchant, ctx):
         raise NotFound("券码无效 / Voucher not found", {"code": normalise_code(code)})
     return redemption, merchant
 
@@ -411,7 +393,7 @@ def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, 
     """What a merchant received, for its operators and its tenant's staff."""
     ctx.require_user()
     merchant = _own_merchant(session, merchant_id, ctx)
-    if not _may_manage(merchant, ctx):
+    if not access.may_manage(merchant, ctx):
         raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
     account = ledger.merchant_account(session=session, merchant_id=merchant.id)
     where = [Entry.account_id == account.id]

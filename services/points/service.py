@@ -15,12 +15,10 @@ from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
-from services.common import members
-from services.common.errors import NotFound
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.points import personal_data
-from services.points import agreements, awards, board, expiry, figures, ledger, redemption
+from services.points import access, agreements, awards, board, expiry, figures, ledger, redemption
 from services.points.batch_entrypoints import BatchEntrypoints
 from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
 from services.points.schemas import (
@@ -94,14 +92,14 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_settings(self) -> dict:
         with self.db.transaction() as tx:
-            ledger.require_staff(self.ctx)
+            access.require_staff(self.ctx)
             return SettingsOut().dump(ledger.settings(session=tx.session))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def update_settings(self, changes: dict) -> dict:
         data = load(SettingsUpdate(), changes, partial=True)
         with self.db.transaction() as tx:
-            actor = ledger.require_staff(self.ctx)
+            actor = access.require_staff(self.ctx)
             current = ledger.settings(session=tx.session)
             for key, value in data.items():
                 setattr(current, key, value)
@@ -115,7 +113,7 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def account_summary(self, user_id: str | None = None) -> dict:
         """The caller's own account, or (staff) anyone's in the tenant."""
         with self.db.transaction() as tx:
-            user_id = self._person(tx, user_id)
+            user_id = access.account_holder(tx.session, self.ctx, user_id)
             session, now = tx.session, utcnow()
             member = ledger.find_member_account(session=session, user_id=user_id)
             held = session.scalar(select(func.coalesce(func.sum(Redemption.points), 0)).where(
@@ -137,22 +135,12 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def account_statement(self, user_id: str | None = None, query: dict | None = None) -> dict:
         params = load(StatementQuery(), query or {})
         with self.db.transaction() as tx:
-            user_id = self._person(tx, user_id)
+            user_id = access.account_holder(tx.session, self.ctx, user_id)
             member = ledger.find_member_account(session=tx.session, user_id=user_id)
             if member is None:
                 return StatementPage().dump({"items": [], "next_cursor": None})
             items, next_cursor = ledger.statement(session=tx.session, account_id=member.id, **params)
             return StatementPage().dump({"items": items, "next_cursor": next_cursor})
-
-    def _person(self, tx: Transaction, user_id: str | None) -> str:
-        me = self.ctx.require_user()
-        if user_id and user_id != me:
-            ledger.require_staff(self.ctx)  # a resident sees only their own account
-            # No synthetic zero account for a made-up id or another community's resident.
-            if members.find_member(session=tx.session, user_id=user_id, former=True) is None:
-                raise NotFound("No such member")
-            return user_id
-        return me
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_preferences(self, changes: dict) -> dict:
@@ -272,7 +260,7 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def run_housekeeping(self) -> dict:
         """Staff run now what the timer runs every minute, for their tenant."""
-        ledger.require_staff(self.ctx)
+        access.require_staff(self.ctx)
         return RunOut().dump(self._housekeep(self.db.transaction))
 
     @timer(interval=HOUSEKEEPING_SECONDS)
@@ -428,7 +416,7 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def figures(self) -> dict:
         with self.db.transaction() as tx:
-            ledger.require_staff(self.ctx)
+            access.require_staff(self.ctx)
             return FiguresOut().dump(figures.for_tenant(session=tx.session, tenant_id=self.ctx.tenant))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -440,6 +428,6 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def check_ledger(self) -> dict:
         with self.db.transaction() as tx:
-            ledger.require_staff(self.ctx)
+            access.require_staff(self.ctx)
             return LedgerCheckOut().dump(ledger.check(session=tx.session))
 
