@@ -417,12 +417,14 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def figures(self) -> dict:
         with self.db.transaction() as tx:
             access.require_staff(self.ctx)
-            return FiguresOut().dump(figures.for_tenant(session=tx.session, tenant_id=self.ctx.tenant))
+            tenant_id = self.ctx.tenant
+            found = figures.figures(session=tx.session, tenant_ids=[tenant_id])
+            return FiguresOut().dump({"tenant_id": tenant_id, **found[tenant_id]})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def figures_all_tenants(self) -> dict:
         with self.db.read_all_tenants() as session:
-            found = figures.by_tenant(session=session)
+            found = figures.figures(session=session, tenant_ids=None)
             return AllFiguresOut().dump({"tenants": [{"tenant_id": t, **found[t]} for t in sorted(found)]})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

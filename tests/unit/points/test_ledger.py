@@ -196,3 +196,20 @@ def test_months_are_added_on_the_calendar_clamping_to_the_month_end():
 
     assert ledger.add_months(datetime(2026, 1, 31, tzinfo=timezone.utc), 1).day == 28
     assert ledger.add_months(datetime(2026, 11, 15, tzinfo=timezone.utc), 3) == datetime(2027, 2, 15, tzinfo=timezone.utc)
+
+
+def test_figures_answer_every_asked_tenant_and_bound_the_flows_by_time(bank):
+    from datetime import timedelta
+
+    from services.points import figures
+
+    session = bank("xiangyang")
+    _award(session)
+    with session.begin():
+        found = figures.figures(session=session, tenant_ids=["xiangyang", "nowhere"])
+        assert set(found) == {"xiangyang", "nowhere"}
+        assert (found["xiangyang"]["issued"], found["xiangyang"]["outstanding"], found["xiangyang"]["acts"]) == (30, 30, 1)
+        assert found["nowhere"]["issued"] == 0 and found["nowhere"]["clearing"] == {}
+        later = figures.figures(session=session, tenant_ids=["xiangyang"], since=NOW + timedelta(days=1))
+        assert (later["xiangyang"]["issued"], later["xiangyang"]["outstanding"]) == (0, 30)  # flows bounded, balances not
+        assert set(figures.figures(session=session, tenant_ids=None)) == {"xiangyang"}

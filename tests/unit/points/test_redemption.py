@@ -252,7 +252,7 @@ def test_a_cross_tenant_redemption_is_balanced_inside_each_tenant(bank):
         assert ledger.holding(session=visitor).balance == 0
         assert visitor.scalar(select(Account.balance).where(Account.kind == CLEARING)) == 40  # owed to xiangyang
         assert ledger.check(session=visitor)["ok"]
-        assert figures.for_tenant(session=visitor, tenant_id="dongxin")["redeemed"] == 40
+        assert figures.figures(session=visitor, tenant_ids=["dongxin"])["dongxin"]["redeemed"] == 40
     with home.begin():
         assert ledger.merchant_account(session=home, merchant_id=merchant.id).balance == 40
         assert home.scalar(select(Account.balance).where(Account.kind == CLEARING)) == -40  # owed by dongxin
@@ -300,7 +300,7 @@ def test_figures_add_up_issued_less_reversed_redeemed_expired_held_is_outstandin
     _redeem(session, item.id)
     with session.begin():
         redemption.confirm(session=session, ctx=SHOP, code=code, now=NOW)
-        found = figures.for_tenant(session=session, tenant_id="xiangyang")
+        found = figures.figures(session=session, tenant_ids=["xiangyang"])["xiangyang"]
     assert {k: found[k] for k in ("issued", "reversed", "redeemed", "held", "outstanding", "expired")} == {
         "issued": 140, "reversed": 40, "redeemed": 40, "held": 20, "outstanding": 40, "expired": 0}
     assert found["issued"] - found["reversed"] - found["redeemed"] - found["expired"] - found["held"] \
