@@ -19,6 +19,7 @@ from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
 from services.common import members
 from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events, ledger
 from services.points.models import AwardRequest, EarningRule, Posting
 
@@ -302,9 +303,12 @@ def reject(*, session: Session, ctx: CallContext, request_id: str, note: str | N
     return request
 
 
-def list_requests(*, session: Session, ctx: CallContext, status: str | None, limit: int) -> list[AwardRequest]:
+def list_requests(*, session: Session, ctx: CallContext, status: str | None, limit: int,
+                  after: str | None = None) -> Page[AwardRequest]:
+    """Award requests of the tenant, newest first (staff)."""
     access.require_staff(ctx)
-    query = select(AwardRequest).order_by(AwardRequest.created_at.desc(), AwardRequest.id).limit(limit)
+    query = select(AwardRequest)
     if status:
         query = query.where(AwardRequest.status == status)
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(AwardRequest.created_at, descending=True), Key(AwardRequest.id)],
+                       limit=limit, after=after)

@@ -21,6 +21,7 @@ from services.common import members
 from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
 from services.common.errors import ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events, ledger
 from services.points.models import MEMBER, Account, ExpiryPause, Lot
 
@@ -56,12 +57,15 @@ def create_pause(*, session: Session, ctx: CallContext, user_id: str, starts_at:
     return pause
 
 
-def list_pauses(*, session: Session, ctx: CallContext, user_id: str | None) -> list[ExpiryPause]:
+def list_pauses(*, session: Session, ctx: CallContext, user_id: str | None, limit: int = 200,
+                after: str | None = None) -> Page[ExpiryPause]:
+    """Expiry pauses, latest start first: staff anyone's, others their own."""
     user_id = access.pause_holder(ctx, user_id)
-    query = select(ExpiryPause).order_by(ExpiryPause.starts_at.desc())
+    query = select(ExpiryPause)
     if user_id:
         query = query.where(ExpiryPause.user_id == user_id)
-    return list(session.scalars(query.limit(200)))
+    return keyset_page(session, query, keys=[Key(ExpiryPause.starts_at, descending=True),
+                                             Key(ExpiryPause.id, descending=True)], limit=limit, after=after)
 
 
 def _paused_now(session: Session, user_ids: list[str], now: datetime) -> set[str]:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound
+from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events
 from services.points.models import (
     CLEARING,
@@ -507,19 +508,17 @@ def _posting_fields(posting: Posting) -> dict[str, Any]:
 # --- reading -------------------------------------------------------------------------
 
 
-def statement(*, session: Session, account_id: str, limit: int, after: int | None) -> tuple[list[dict], int | None]:
+def statement(*, session: Session, account_id: str, limit: int, after: str | None) -> Page[dict[str, Any]]:
     """An account's entries, newest first, with the posting each belongs to (keyset on entry seq)."""
-    query = (select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id)
-             .where(Entry.account_id == account_id).order_by(Entry.seq.desc()).limit(limit + 1))
-    if after is not None:
-        query = query.where(Entry.seq < after)
-    rows = list(session.execute(query).tuples())
+    page = keyset_page(session, select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id)
+                       .where(Entry.account_id == account_id),
+                       keys=[Key(Entry.seq, descending=True)], limit=limit, after=after, scalars=False,
+                       key_of=lambda row: [row[0].seq])
     items = [{"seq": e.seq, "amount": e.amount, "balance_after": e.balance_after, "posting_id": p.id,
               "trace_number": p.trace_number, "kind": p.kind, "category": p.category, "memo": p.memo,
               "reference": p.reference, "occurred_at": p.occurred_at, "created_at": e.created_at}
-             for e, p in rows[:limit]]
-    next_cursor = items[-1]["seq"] if len(rows) > limit else None
-    return items, next_cursor
+             for e, p in page.items]
+    return Page(items, page.next_cursor)
 
 
 def check(*, session: Session) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow, write_in_tenant
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.pagination import Key, Page, keyset_page
 from services.points import access, agreements, events, ledger
 from services.points.models import CatalogueItem, Entry, Merchant, Posting, Redemption
 
@@ -239,11 +240,12 @@ def get(*, session: Session, ctx: CallContext, redemption_id: str) -> Redemption
 
 
 def list_page(*, session: Session, ctx: CallContext, merchant_id: str | None, status: str | None, limit: int,
-              before: str | None) -> tuple[list[Redemption], str | None]:
+              before: str | None, after: str | None = None) -> Page[Redemption]:
     """A resident's own redemptions; with `merchant_id`, those made at a merchant the caller
-    operates (or, for staff, at one of their tenant's merchants). Newest first."""
+    operates (or, for staff, at one of their tenant's merchants). Newest first; `before` (or `after`, the
+    same opaque cursor) is the previous page's `next_cursor`."""
     user_id = ctx.require_user()
-    query = select(Redemption).order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(limit + 1)
+    query = select(Redemption)
     if merchant_id:
         merchant = session.get(Merchant, merchant_id)
         if merchant is None or not access.may_manage(merchant, ctx):
@@ -255,13 +257,9 @@ def list_page(*, session: Session, ctx: CallContext, merchant_id: str | None, st
         query = query.where(Redemption.user_id == user_id, Redemption.tenant_id == ctx.tenant)
     if status:
         query = query.where(Redemption.status == status)
-    if before:
-        cursor = session.get(Redemption, before)
-        if cursor is not None:
-            query = query.where((Redemption.created_at < cursor.created_at) |
-                                ((Redemption.created_at == cursor.created_at) & (Redemption.id < cursor.id)))
-    rows = list(session.scalars(query))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    return keyset_page(session, query, keys=[Key(Redemption.created_at, descending=True),
+                                             Key(Redemption.id, descending=True)],
+                       limit=limit, after=before or after, field="before" if before else "after")
 
 
 def _by_code(session: Session, ctx: CallContext, code: str) -> tuple[Redemption, Merchant]:

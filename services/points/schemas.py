@@ -7,7 +7,7 @@ from datetime import timezone
 from marshmallow import Schema, validate
 
 from services.common import contract_fields as fields
-from services.common.contracts import PersonId
+from services.common.contracts import PersonId, page_query, page_schema
 from services.common.database import Shareable
 from services.points.awards import CATEGORIES, EVENT_SOURCES
 from services.points.board import PERIODS
@@ -70,10 +70,8 @@ class AccountSummary(Schema):
     board_name = fields.String(allow_none=True)
 
 
-class StatementQuery(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.Integer(load_default=None, allow_none=True, metadata={"description": "cursor: next_cursor "
-                                                                                         "of the previous page"})
+class StatementQuery(page_query(default=50, maximum=200)):
+    """`limit` and `after`, an opaque cursor (the previous page's `next_cursor`)."""
 
 
 class StatementEntry(Schema):
@@ -90,9 +88,7 @@ class StatementEntry(Schema):
     created_at = fields.DateTime()
 
 
-class StatementPage(Schema):
-    items = fields.List(fields.Nested(StatementEntry))
-    next_cursor = fields.Integer(allow_none=True)
+StatementPage = page_schema(StatementEntry, "StatementPage")
 
 
 # --- postings, awards, reversals -------------------------------------------------------
@@ -156,14 +152,12 @@ class AwardOutcome(Schema):
     request = fields.Nested(AwardRequestOut, allow_none=True)
 
 
-class AwardRequestQuery(Schema):
+class AwardRequestQuery(page_query(default=50, maximum=200)):
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(("pending", "approved", "rejected")))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
-class AwardRequestList(Schema):
-    items = fields.List(fields.Nested(AwardRequestOut))
+AwardRequestList = page_schema(AwardRequestOut, "AwardRequestList")
 
 
 class DecisionIn(Schema):
@@ -260,12 +254,11 @@ class PauseOut(PauseIn):
     created_at = fields.DateTime()
 
 
-class PauseQuery(Schema):
+class PauseQuery(page_query(default=200, maximum=200)):
     user_id = fields.String(load_default=None, allow_none=True)
 
 
-class PauseList(Schema):
-    items = fields.List(fields.Nested(PauseOut))
+PauseList = page_schema(PauseOut, "PauseList")
 
 
 class RunOut(Schema):
@@ -377,18 +370,17 @@ class RedemptionOut(Schema):
                                                     "pending"})
 
 
-class RedemptionQuery(Schema):
+class RedemptionQuery(page_query(default=50, maximum=200)):
     merchant_id = fields.String(load_default=None, allow_none=True,
                                 metadata={"description": "Those made at a merchant you operate"})
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(("pending", "confirmed", "cancelled", "expired")))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    before = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: next_cursor"})
+    before = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "opaque cursor: the `next_cursor` of the previous page "
+                                                    "(the same as `after`)"})
 
 
-class RedemptionPage(Schema):
-    items = fields.List(fields.Nested(RedemptionOut))
-    next_cursor = fields.String(allow_none=True)
+RedemptionPage = page_schema(RedemptionOut, "RedemptionPage")
 
 
 class MerchantStatementQuery(Schema):

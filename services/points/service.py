@@ -139,8 +139,8 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
             member = ledger.find_member_account(session=tx.session, user_id=user_id)
             if member is None:
                 return StatementPage().dump({"items": [], "next_cursor": None})
-            items, next_cursor = ledger.statement(session=tx.session, account_id=member.id, **params)
-            return StatementPage().dump({"items": items, "next_cursor": next_cursor})
+            page = ledger.statement(session=tx.session, account_id=member.id, **params)
+            return StatementPage().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_preferences(self, changes: dict) -> dict:
@@ -164,8 +164,8 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def list_award_requests(self, query: dict | None = None) -> dict:
         params = load(AwardRequestQuery(), query or {})
         with self.db.transaction() as tx:
-            return AwardRequestList().dump({"items": awards.list_requests(session=tx.session, ctx=self.ctx,
-                                                                          **params)})
+            page = awards.list_requests(session=tx.session, ctx=self.ctx, **params)
+            return AwardRequestList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def approve_award(self, request_id: str, payload: dict | None = None) -> dict:
@@ -255,7 +255,8 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def list_pauses(self, query: dict | None = None) -> dict:
         params = load(PauseQuery(), query or {})
         with self.db.transaction() as tx:
-            return PauseList().dump({"items": expiry.list_pauses(session=tx.session, ctx=self.ctx, **params)})
+            page = expiry.list_pauses(session=tx.session, ctx=self.ctx, **params)
+            return PauseList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def run_housekeeping(self) -> dict:
@@ -375,9 +376,9 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def list_redemptions(self, query: dict | None = None) -> dict:
         params = load(RedemptionQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = redemption.list_page(session=tx.session, ctx=self.ctx, **params)
-            return RedemptionPage().dump({"items": [redemption.view(i, self.ctx) for i in items],
-                                          "next_cursor": next_cursor})
+            page = redemption.list_page(session=tx.session, ctx=self.ctx, **params)
+            return RedemptionPage().dump({"items": [redemption.view(i, self.ctx) for i in page.items],
+                                          "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cancel_redemption(self, redemption_id: str) -> dict:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from services.common.database import announced
-from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.points import ledger
 from services.points.models import Account, Entry, Lot, Posting
 from tests.unit.points.conftest import NOW, ctx
@@ -184,11 +184,15 @@ def test_a_statement_lists_entries_newest_first_with_running_balances_page_by_pa
         _award(session, key=f"s{number}", amount=number + 1)
     with session.begin():
         member = ledger.find_member_account(session=session, user_id="u-wang")
-        first, cursor = ledger.statement(session=session, account_id=member.id, limit=3, after=None)
-        rest, end = ledger.statement(session=session, account_id=member.id, limit=3, after=cursor)
-    assert [e["amount"] for e in first + rest] == [5, 4, 3, 2, 1]
-    assert [e["balance_after"] for e in first + rest] == [15, 10, 6, 3, 1]
-    assert end is None and all(e["kind"] == "award" for e in first)
+        first = ledger.statement(session=session, account_id=member.id, limit=3, after=None)
+        assert isinstance(first.next_cursor, str)  # opaque
+        rest = ledger.statement(session=session, account_id=member.id, limit=3, after=first.next_cursor)
+        with pytest.raises(ValidationFailed) as bad:
+            ledger.statement(session=session, account_id=member.id, limit=3, after="12")
+        assert "after" in bad.value.fields
+    assert [e["amount"] for e in first.items + rest.items] == [5, 4, 3, 2, 1]
+    assert [e["balance_after"] for e in first.items + rest.items] == [15, 10, 6, 3, 1]
+    assert rest.next_cursor is None and all(e["kind"] == "award" for e in first.items)
 
 
 def test_months_are_added_on_the_calendar_clamping_to_the_month_end():

@@ -194,12 +194,19 @@ def test_a_resident_sees_only_their_own_redemptions_and_a_merchant_only_its_own(
     theirs = _redeem(session, item.id, actor=ctx("xiangyang", "u-li"))
     with session.begin():
         assert [r.id for r in redemption.list_page(session=session, ctx=WANG, merchant_id=None, status=None,
-                                                   limit=10, before=None)[0]] == [mine.id]
+                                                   limit=10, before=None).items] == [mine.id]
         with pytest.raises(NotFound):
             redemption.get(session=session, ctx=WANG, redemption_id=theirs.id)
         at_shop = redemption.list_page(session=session, ctx=SHOP, merchant_id=merchant.id, status="pending",
-                                       limit=10, before=None)[0]
+                                       limit=10, before=None).items
         assert {r.id for r in at_shop} == {mine.id, theirs.id}
+        first = redemption.list_page(session=session, ctx=SHOP, merchant_id=merchant.id, status=None, limit=1,
+                                     before=None)
+        rest = redemption.list_page(session=session, ctx=SHOP, merchant_id=merchant.id, status=None, limit=1,
+                                    before=first.next_cursor)
+        # made at the same moment: the id breaks the tie, and the cursor carries both
+        assert [r.id for r in first.items + rest.items] == sorted([mine.id, theirs.id], reverse=True)
+        assert rest.next_cursor is None
         with pytest.raises(NotFound):  # a resident cannot list a merchant's redemptions
             redemption.list_page(session=session, ctx=WANG, merchant_id=merchant.id, status=None, limit=10,
                                  before=None)
