@@ -21,13 +21,11 @@ from services.common import members
 from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
 from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events, ledger
+from services.points.contracts.messages import EVENT_TYPES
 from services.points.models import AwardRequest, EarningRule, Posting
 
 # Days, weeks and months are those of the communities' own calendar (Hangzhou).
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-
-CATEGORIES = ("volunteer", "first_aid", "anti_fraud", "training", "governance", "neighbourly", "other")
-
 
 class EventSource:
     """What the points service reads from one kind of event it consumes."""
@@ -45,6 +43,8 @@ EVENT_SOURCES: dict[str, EventSource] = {
     "training.certificate_issued": EventSource("certificate_id", "issued_at", ("skill", "course_id")),
     "governance.duty_completed": EventSource("duty_id", "completed_at", ("project_id",), hours_field="hours"),
 }
+if set(EVENT_SOURCES) != set(EVENT_TYPES):  # the contract's event types are exactly those read here
+    raise RuntimeError("services.points.awards.EVENT_SOURCES and contracts.messages.EVENT_TYPES differ")
 
 
 def announce_award(session: Session, posting: Posting) -> None:

@@ -10,31 +10,12 @@ table for the whole batch.
 
 from __future__ import annotations
 
-from marshmallow import Schema, validate
 from nameko.rpc import rpc
 
-from services.common import contract_fields as fields
 from services.common.contracts import load
 from services.common.service import EXPECTED_ERRORS
 from services.points import awards
-from services.points.schemas import ManualAwardIn
-
-MAX_BATCH = 1000
-
-
-class KeyedAwardIn(ManualAwardIn):
-    # In a batch every award names its key, so a rerun of the batch awards nothing twice.
-    idempotency_key = fields.String(required=True, validate=validate.Length(1, 200))
-
-
-class AwardBatchIn(Schema):
-    awards = fields.List(fields.Nested(KeyedAwardIn), required=True, validate=validate.Length(1, MAX_BATCH))
-
-
-class AwardBatchOut(Schema):
-    posted = fields.Integer(metadata={"description": "awards posted now"})
-    pending = fields.Integer(metadata={"description": "awards above the threshold, waiting for a second staff member"})
-    unchanged = fields.Integer(metadata={"description": "keys used before: answered with the first result"})
+from services.points.contracts.schemas import AwardBatchIn, AwardBatchOut
 
 
 class BatchEntrypoints:

@@ -32,6 +32,7 @@ from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound
 from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events
+from services.points.contracts.schemas import MAX_AMOUNT
 from services.points.models import (
     CLEARING,
     EXPIRY,
@@ -48,7 +49,6 @@ from services.points.models import (
     Posting,
 )
 
-MAX_AMOUNT = 1_000_000
 _TRACE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 Leg = tuple[Account, int]

@@ -21,7 +21,7 @@ from services.points import personal_data
 from services.points import access, agreements, awards, board, expiry, figures, ledger, redemption
 from services.points.batch_entrypoints import BatchEntrypoints
 from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
-from services.points.schemas import (
+from services.points.contracts.schemas import (
     AccountSummary,
     AgreementIn,
     AgreementList,

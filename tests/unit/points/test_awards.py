@@ -11,7 +11,7 @@ from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.points import awards, ledger
 from services.points.models import Account, AwardRequest, Entry, Lot, Posting
-from services.points.schemas import ManualAwardIn, RuleIn
+from services.points.contracts.schemas import ManualAwardIn, RuleIn
 from tests.support.sessions import join
 from tests.unit.points.conftest import NOW, ctx
 

@@ -11,7 +11,7 @@ from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.points import agreements, figures, ledger, redemption
 from services.points.models import CLEARING, Account, CatalogueItem, Lot, Posting, Redemption
-from services.points.schemas import CatalogueItemIn, MerchantIn
+from services.points.contracts.schemas import CatalogueItemIn, MerchantIn
 from tests.unit.points.conftest import NOW, ctx
 
 STAFF_A = ctx("xiangyang", "u-staff-a", "staff")

@@ -1,4 +1,6 @@
-"""Contracts of the points service: RPC payloads and results, and the gateway's OpenAPI."""
+"""Contracts of the points service: RPC payloads and results, and the gateway's OpenAPI.
+
+Plain marshmallow: no domain module, model, ORM or nameko is imported here (the gateway reads these)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,10 @@ from marshmallow import Schema, validate
 
 from services.common import contract_fields as fields
 from services.common.contracts import PersonId, page_query, page_schema
-from services.common.database import Shareable
-from services.points.awards import CATEGORIES, EVENT_SOURCES
-from services.points.board import PERIODS
-from services.points.ledger import MAX_AMOUNT
+from services.points.contracts.messages import CATEGORIES, EVENT_TYPES, PERIODS, REDEMPTION_STATUSES, REQUEST_STATUSES
+
+MAX_AMOUNT = 1_000_000  # the most points one award may give
+MAX_BATCH = 1000  # the most awards in one batch
 
 _WHOLE = "请输入正整数积分 / Enter a whole number of points"
 
@@ -26,7 +28,7 @@ def When(**kwargs) -> fields.AwareDateTime:  # noqa: N802
     return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
 
 
-Category = lambda **kw: fields.String(validate=validate.OneOf(CATEGORIES), **kw)  # noqa: E731
+Category = lambda **kw: fields.String(validate=validate.OneOf(CATEGORIES.values), **kw)  # noqa: E731
 TenantId = lambda **kw: fields.String(validate=validate.Length(1, 64), **kw)  # noqa: E731
 
 
@@ -137,7 +139,7 @@ class AwardRequestOut(Schema):
     amount = fields.Integer()
     category = fields.String()
     reason = fields.String()
-    status = fields.String(metadata={"description": "pending | approved | rejected"})
+    status = fields.String(metadata={"description": " | ".join(REQUEST_STATUSES.values)})
     requested_by = fields.String()
     decided_by = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
@@ -154,7 +156,7 @@ class AwardOutcome(Schema):
 
 class AwardRequestQuery(page_query(default=50, maximum=200)):
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("pending", "approved", "rejected")))
+                           validate=validate.OneOf(REQUEST_STATUSES.values))
 
 
 AwardRequestList = page_schema(AwardRequestOut, "AwardRequestList")
@@ -173,7 +175,7 @@ class ReversalIn(Schema):
 
 class RuleFields(Schema):
     name = fields.String(validate=validate.Length(1, 100))
-    event_type = fields.String(validate=validate.OneOf(tuple(EVENT_SOURCES)))
+    event_type = fields.String(validate=validate.OneOf(EVENT_TYPES.values))
     match = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.Length(1, 100)),
                         load_default=None, allow_none=True,
                         metadata={"description": "Fields the event must have, e.g. {\"course_kind\": \"first_aid\"}"})
@@ -188,7 +190,7 @@ class RuleFields(Schema):
 
 class RuleIn(RuleFields):
     name = fields.String(required=True, validate=validate.Length(1, 100))
-    event_type = fields.String(required=True, validate=validate.OneOf(tuple(EVENT_SOURCES)))
+    event_type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES.values))
     category = Category(required=True)
 
 
@@ -207,7 +209,7 @@ class RuleList(Schema):
 
 
 class BoardQuery(Schema):
-    period = fields.String(load_default="month", validate=validate.OneOf(PERIODS))
+    period = fields.String(load_default="month", validate=validate.OneOf(PERIODS.values))
     category = Category(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
@@ -300,8 +302,9 @@ class MerchantOut(MerchantFields):
     created_at = fields.DateTime()
 
     def _accepts(self, merchant) -> list[str]:
-        audience = Shareable.audience_tenants(merchant.audience)
-        return [] if audience == "*" else audience
+        # the merchant's audience (services.common.database.Shareable): "" own tenant, "*" all, ",t1,t2,"
+        audience = merchant.audience or ""
+        return [] if audience == "*" else [t for t in audience.split(",") if t]
 
 
 class MerchantQuery(Schema):
@@ -362,7 +365,7 @@ class RedemptionOut(Schema):
     item_name = fields.String()
     quantity = fields.Integer()
     points = fields.Integer()
-    status = fields.String(metadata={"description": "pending | confirmed | cancelled | expired"})
+    status = fields.String(metadata={"description": " | ".join(REDEMPTION_STATUSES.values)})
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
@@ -374,7 +377,7 @@ class RedemptionQuery(page_query(default=50, maximum=200)):
     merchant_id = fields.String(load_default=None, allow_none=True,
                                 metadata={"description": "Those made at a merchant you operate"})
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("pending", "confirmed", "cancelled", "expired")))
+                           validate=validate.OneOf(REDEMPTION_STATUSES.values))
     before = fields.String(load_default=None, allow_none=True,
                            metadata={"description": "opaque cursor: the `next_cursor` of the previous page "
                                                     "(the same as `after`)"})
@@ -459,3 +462,21 @@ class LedgerCheckOut(Schema):
     accounts = fields.Integer()
     postings = fields.Integer()
     problems = fields.List(fields.Nested(LedgerCheckProblem))
+
+
+# --- awards in batches -------------------------------------------------------------------
+
+
+class KeyedAwardIn(ManualAwardIn):
+    # In a batch every award names its key, so a rerun of the batch awards nothing twice.
+    idempotency_key = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class AwardBatchIn(Schema):
+    awards = fields.List(fields.Nested(KeyedAwardIn), required=True, validate=validate.Length(1, MAX_BATCH))
+
+
+class AwardBatchOut(Schema):
+    posted = fields.Integer(metadata={"description": "awards posted now"})
+    pending = fields.Integer(metadata={"description": "awards above the threshold, waiting for a second staff member"})
+    unchanged = fields.Integer(metadata={"description": "keys used before: answered with the first result"})
