@@ -18,6 +18,7 @@ from services.common import members
 from services.common.access import is_staff, require_staff
 from services.common.context import CallContext
 from services.common.errors import NotFound
+from services.points.contracts.messages import MEMBER_NOT_FOUND
 from services.points.models import Merchant, Posting, Redemption
 
 __all__ = ["account_holder", "is_operator", "is_staff", "may_manage", "may_see_posting", "may_see_redemption",
@@ -31,7 +32,7 @@ def account_holder(session: Session, ctx: CallContext, user_id: str | None) -> s
     if user_id and user_id != me:
         require_staff(ctx)
         if members.find_member(session=session, user_id=user_id, former=True) is None:
-            raise NotFound("No such member")
+            raise NotFound(MEMBER_NOT_FOUND)
         return user_id
     return me
 

@@ -19,9 +19,21 @@ from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
 from services.common import members
 from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
+from services.common.messages import Message
 from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events, ledger
 from services.points.contracts.messages import EVENT_TYPES
+from services.points.contracts.messages import (
+    ANOTHER_APPROVER,
+    NOT_APPROVE_OWN,
+    NOT_TO_YOURSELF,
+    REQUEST_DECIDED,
+    REQUEST_NOT_FOUND,
+    RULE_MATCH_FIELDS,
+    RULE_NOT_FOUND,
+    RULE_NO_HOURS,
+    RULE_ONE_WAY,
+)
 from services.points.models import AwardRequest, EarningRule, Posting
 
 # Days, weeks and months are those of the communities' own calendar (Hangzhou).
@@ -61,17 +73,20 @@ def announce_award(session: Session, posting: Posting) -> None:
 
 def _validate_rule(data: dict[str, Any]) -> None:
     source = EVENT_SOURCES[data["event_type"]]
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Message]] = {}
     unknown = set(data.get("match") or {}) - set(source.match_fields)
     if unknown:
-        errors["match"] = [f"可匹配字段 / Fields you can match: {', '.join(source.match_fields)}"]
+        errors["match"] = [RULE_MATCH_FIELDS]
     has_points, has_hourly = data.get("points") is not None, data.get("points_per_hour") is not None
     if has_points == has_hourly:
-        errors["points"] = ["请设置固定积分或每小时积分之一 / Set exactly one of points and points_per_hour"]
+        errors["points"] = [RULE_ONE_WAY]
     elif has_hourly and source.hours_field is None:
-        errors["points_per_hour"] = ["此事件没有时长 / This event has no hours"]
+        errors["points_per_hour"] = [RULE_NO_HOURS]
     if errors:
-        raise ValidationFailed.from_messages(errors)
+        failed = ValidationFailed.from_messages(errors)
+        if unknown:  # the fields it can match travel with the refusal, for the form to show
+            raise ValidationFailed(failed.detail, {**failed.extra, "match_fields": list(source.match_fields)})
+        raise failed
 
 
 def create_rule(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> EarningRule:
@@ -89,7 +104,7 @@ def update_rule(*, session: Session, ctx: CallContext, rule_id: str, changes: di
     access.require_staff(ctx)
     rule = session.get(EarningRule, rule_id)
     if rule is None:
-        raise NotFound("积分规则不存在 / Rule not found", {"rule_id": rule_id})
+        raise NotFound(RULE_NOT_FOUND, {"rule_id": rule_id})
     merged = {k: getattr(rule, k) for k in ("event_type", "match", "points", "points_per_hour")}
     merged.update(changes)
     _validate_rule(merged)
@@ -213,7 +228,7 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
     actor = access.require_staff(ctx)
     now = now or utcnow()
     if any(data["user_id"] == actor for data in items):
-        raise Forbidden("不能给自己发放积分 / You cannot award points to yourself")
+        raise Forbidden(NOT_TO_YOURSELF)
     # Points go only to people of this community: never to a made-up id, a phone number typed
     # into the account box, or another community's resident.
     if missing := members.missing_members(session=session, user_ids=[data["user_id"] for data in items]):
@@ -264,9 +279,9 @@ def _pending_request(session: Session, request_id: str) -> AwardRequest:
     request = session.scalar(select(AwardRequest).where(AwardRequest.id == request_id).with_for_update()
                              .execution_options(populate_existing=True))
     if request is None:
-        raise NotFound("审批申请不存在 / Award request not found", {"request_id": request_id})
+        raise NotFound(REQUEST_NOT_FOUND, {"request_id": request_id})
     if request.status != "pending":
-        raise Conflict("该申请已处理 / This request was already decided",
+        raise Conflict(REQUEST_DECIDED,
                        {"state": request.status, "posting_id": request.posting_id})
     return request
 
@@ -278,9 +293,9 @@ def approve(*, session: Session, ctx: CallContext, request_id: str, note: str | 
     now = now or utcnow()
     request = _pending_request(session, request_id)
     if request.requested_by == actor:
-        raise Forbidden("须由另一名工作人员审批 / Another staff member must approve this award")
+        raise Forbidden(ANOTHER_APPROVER)
     if request.user_id == actor:
-        raise Forbidden("不能审批给自己的积分 / You cannot approve an award to yourself")
+        raise Forbidden(NOT_APPROVE_OWN)
     posting, _created = ledger.award(
         session=session, user_id=request.user_id, amount=request.amount, category=request.category,
         source="manual", key=f"request:{request.id}", reference=request.id, memo=request.reason,

@@ -23,6 +23,12 @@ from services.common.database import announce, new_id, utcnow
 from services.common.errors import ValidationFailed
 from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events, ledger
+from services.points.contracts.messages import (
+    EXPIRED_MEMO,
+    PAUSE_ENDS_BEFORE_START,
+    PAUSE_ENDS_IN_PAST,
+    PAUSE_TOO_LONG,
+)
 from services.points.models import MEMBER, Account, ExpiryPause, Lot
 
 MAX_PAUSE = timedelta(days=400)
@@ -35,11 +41,11 @@ def create_pause(*, session: Session, ctx: CallContext, user_id: str, starts_at:
     members.require_member(session, user_id, field="user_id")
     now = now or utcnow()
     if ends_at <= starts_at:
-        raise ValidationFailed.from_messages({"ends_at": ["结束须晚于开始 / Must be after starts_at"]})
+        raise ValidationFailed.from_messages({"ends_at": [PAUSE_ENDS_BEFORE_START]})
     if ends_at <= now:
-        raise ValidationFailed.from_messages({"ends_at": ["结束须在将来 / Must be in the future"]})
+        raise ValidationFailed.from_messages({"ends_at": [PAUSE_ENDS_IN_PAST]})
     if ends_at - starts_at > MAX_PAUSE:
-        raise ValidationFailed.from_messages({"ends_at": ["暂停最长400天 / A pause lasts at most 400 days"]})
+        raise ValidationFailed.from_messages({"ends_at": [PAUSE_TOO_LONG]})
     pause = ExpiryPause(user_id=user_id, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor,
                         created_at=now, lots_extended=0)
     member = ledger.find_member_account(session=session, user_id=user_id)
@@ -130,7 +136,7 @@ def expire_due(*, session: Session, now: datetime | None = None) -> list[dict[st
         posting, _created = ledger.post(
             session=session, kind="expiry", source="expiry", key=f"{account_id}:{new_id()}",
             legs=[(member, -amount), (sink, amount)], amount=amount, user_id=user_id,
-            memo="积分到期 / Points expired", now=now)
+            memo=EXPIRED_MEMO.text, now=now)
         ledger.draw_lots(session=session, member=member, posting=posting, amount=amount, only=due)
         expired.append({"user_id": user_id, "amount": amount, "posting_id": posting.id, "lots": len(due),
                         "expired_at": now})

@@ -32,6 +32,13 @@ from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound
 from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events
+from services.points.contracts.messages import (
+    ALREADY_REVERSED,
+    KEY_REUSED,
+    NOT_ENOUGH_POINTS,
+    ONLY_AWARDS_REVERSED,
+    POSTING_NOT_FOUND,
+)
 from services.points.contracts.schemas import MAX_AMOUNT
 from services.points.models import (
     CLEARING,
@@ -246,7 +253,7 @@ def post_many(*, session: Session, specs: Sequence[PostingSpec],
             for account_id, delta in deltas.items():
                 if account_id in running:
                     if running[account_id] + delta < 0:
-                        raise Conflict("积分不足 / Not enough points",
+                        raise Conflict(NOT_ENOUGH_POINTS,
                                        {"state": "insufficient", "available": running[account_id],
                                         "required": -delta})
                     running[account_id] += delta
@@ -326,7 +333,7 @@ def apply_pending(session: Session) -> None:
 
 def same_kind(existing: Posting, kind: str) -> Posting:
     if existing.kind != kind:
-        raise Conflict("此幂等键已用于其他记账 / This idempotency key was used for another posting",
+        raise Conflict(KEY_REUSED,
                        {"state": "key_reused", "posting_id": existing.id, "kind": existing.kind})
     return existing
 
@@ -461,12 +468,12 @@ def reverse(*, session: Session, ctx: CallContext, posting_id: str, reason: str,
     now = now or utcnow()
     original = session.get(Posting, posting_id)
     if original is None:
-        raise NotFound("记账记录不存在 / Posting not found", {"posting_id": posting_id})
+        raise NotFound(POSTING_NOT_FOUND, {"posting_id": posting_id})
     if original.kind != "award":
-        raise Conflict("只能冲正奖励记录 / Only awards can be reversed", {"state": original.kind})
+        raise Conflict(ONLY_AWARDS_REVERSED, {"state": original.kind})
     reversal = session.scalar(select(Posting).where(Posting.reverses_id == original.id))
     if reversal is not None:
-        raise Conflict("该记录已冲正 / Already reversed", {"state": "reversed", "reversed_by": reversal.id})
+        raise Conflict(ALREADY_REVERSED, {"state": "reversed", "reversed_by": reversal.id})
     legs = [(leg_account, -entry.amount) for entry, leg_account in entries_of(session=session, posting_id=original.id)]
     posting, _created = post(
         session=session, kind="reversal", source="reversal", key=original.id, legs=legs, amount=original.amount,
@@ -488,7 +495,7 @@ def get_posting(*, session: Session, ctx: CallContext, posting_id: str) -> Posti
     """Staff see any posting of their tenant; a person sees postings about themselves."""
     posting = session.get(Posting, posting_id)
     if posting is None or not access.may_see_posting(posting, ctx):
-        raise NotFound("记账记录不存在 / Posting not found", {"posting_id": posting_id})
+        raise NotFound(POSTING_NOT_FOUND, {"posting_id": posting_id})
     return posting
 
 

@@ -34,6 +34,22 @@ from services.common.database import Shareable, announce, utcnow, write_in_tenan
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.pagination import Key, Page, keyset_page
 from services.points import access, agreements, events, ledger
+from services.points.contracts.messages import (
+    CATALOGUE_MANAGERS,
+    ITEM_NOT_FOUND,
+    ITEM_UNAVAILABLE,
+    MERCHANT_NOT_FOUND,
+    NOT_ENOUGH_POINTS,
+    NOT_IN_THIS_STATE,
+    NO_AGREEMENT_WITH,
+    OUT_OF_STOCK,
+    OVER_LIMIT,
+    REDEMPTION_NOT_FOUND,
+    VOUCHER_CANCELLED,
+    VOUCHER_EXPIRED,
+    VOUCHER_NOT_FOUND,
+    VOUCHER_USED,
+)
 from services.points.models import CatalogueItem, Entry, Merchant, Posting, Redemption
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: people type these codes
@@ -73,7 +89,7 @@ def _audience(session: Session, ctx: CallContext, accepts_tenants: list[str]) ->
     partners = sorted(set(accepts_tenants) - {ctx.tenant})
     missing = [t for t in partners if not agreements.in_force(session=session, tenant_a=ctx.tenant, tenant_b=t)]
     if missing:
-        raise Conflict("这些社区与本社区没有有效协议 / No agreement in force with these tenants",
+        raise Conflict(NO_AGREEMENT_WITH,
                        {"state": "no_agreement", "tenants": missing})
     return Shareable.audience_for(partners)
 
@@ -94,7 +110,7 @@ def _own_merchant(session: Session, merchant_id: str, ctx: CallContext) -> Merch
     merchant = session.get(Merchant, merchant_id)
     # A partner's merchant is readable, never writable: for changes it does not exist.
     if merchant is None or merchant.tenant_id != ctx.tenant:
-        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+        raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
     return merchant
 
 
@@ -115,7 +131,7 @@ def get_merchant(*, session: Session, ctx: CallContext, merchant_id: str) -> Mer
     ctx.require_user()
     merchant = session.get(Merchant, merchant_id)
     if merchant is None or not (merchant.active or access.may_manage(merchant, ctx)):
-        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+        raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
     return merchant
 
 
@@ -134,7 +150,7 @@ def create_item(*, session: Session, ctx: CallContext, merchant_id: str, data: d
     ctx.require_user()
     merchant = _own_merchant(session, merchant_id, ctx)
     if not access.may_manage(merchant, ctx):
-        raise Forbidden("只有商户或工作人员可以管理商品 / Only the merchant or staff manage its catalogue")
+        raise Forbidden(CATALOGUE_MANAGERS)
     item = CatalogueItem(merchant_id=merchant.id, audience=merchant.audience, **data)
     session.add(item)
     session.flush()
@@ -145,9 +161,9 @@ def update_item(*, session: Session, ctx: CallContext, item_id: str, changes: di
     ctx.require_user()
     item = session.get(CatalogueItem, item_id)
     if item is None or item.tenant_id != ctx.tenant:
-        raise NotFound("商品不存在 / Item not found", {"item_id": item_id})
+        raise NotFound(ITEM_NOT_FOUND, {"item_id": item_id})
     if not access.may_manage(session.get(Merchant, item.merchant_id), ctx):
-        raise Forbidden("只有商户或工作人员可以管理商品 / Only the merchant or staff manage its catalogue")
+        raise Forbidden(CATALOGUE_MANAGERS)
     for key, value in changes.items():
         setattr(item, key, value)
     session.flush()
@@ -182,9 +198,9 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
     item = session.get(CatalogueItem, item_id)
     merchant = session.get(Merchant, item.merchant_id) if item is not None else None
     if item is None or merchant is None:
-        raise NotFound("商品不存在 / Item not found", {"item_id": item_id})
+        raise NotFound(ITEM_NOT_FOUND, {"item_id": item_id})
     if not (item.active and merchant.active):
-        raise Conflict("该商品暂停兑换 / This item is not available", {"state": "inactive"})
+        raise Conflict(ITEM_UNAVAILABLE, {"state": "inactive"})
     agreements.require_in_force(session=session, tenant_a=ctx.tenant, tenant_b=merchant.tenant_id)
     points = item.price_points * quantity
 
@@ -195,10 +211,10 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
             Redemption.user_id == user_id, Redemption.item_id == item.id, Redemption.status.in_(OPEN),
             Redemption.tenant_id == ctx.tenant))
         if taken + quantity > item.limit_per_person:
-            raise Conflict("超过每人兑换上限 / Over the limit per person",
+            raise Conflict(OVER_LIMIT,
                            {"state": "limit_reached", "limit_per_person": item.limit_per_person, "already": int(taken)})
     if member.balance < points:
-        raise Conflict("积分不足 / Not enough points",
+        raise Conflict(NOT_ENOUGH_POINTS,
                        {"state": "insufficient", "available": member.balance, "required": points})
     if item.stock is not None:
         with write_in_tenant(session, merchant.tenant_id, reason="take stock for a redemption",
@@ -208,7 +224,7 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
                 .values(stock=CatalogueItem.stock - quantity))
         if taken_stock.rowcount != 1:
             session.refresh(item)
-            raise Conflict("库存不足 / Out of stock", {"state": "out_of_stock", "stock": item.stock})
+            raise Conflict(OUT_OF_STOCK, {"state": "out_of_stock", "stock": item.stock})
 
     redemption = Redemption(
         code=_new_code(), user_id=user_id, merchant_id=merchant.id, merchant_tenant_id=merchant.tenant_id,
@@ -235,7 +251,7 @@ def get(*, session: Session, ctx: CallContext, redemption_id: str) -> Redemption
     ctx.require_user()
     redemption = session.get(Redemption, redemption_id)
     if redemption is None or not access.may_see_redemption(session, redemption, ctx):
-        raise NotFound("兑换记录不存在 / Redemption not found", {"redemption_id": redemption_id})
+        raise NotFound(REDEMPTION_NOT_FOUND, {"redemption_id": redemption_id})
     return redemption
 
 
@@ -249,7 +265,7 @@ def list_page(*, session: Session, ctx: CallContext, merchant_id: str | None, st
     if merchant_id:
         merchant = session.get(Merchant, merchant_id)
         if merchant is None or not access.may_manage(merchant, ctx):
-            raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+            raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
         query = query.where(Redemption.merchant_id == merchant_id)
     elif access.is_staff(ctx):
         query = query.where(Redemption.tenant_id == ctx.tenant)
@@ -270,7 +286,7 @@ def _by_code(session: Session, ctx: CallContext, code: str) -> tuple[Redemption,
                                                          Redemption.merchant_tenant_id == ctx.tenant))
     merchant = session.get(Merchant, redemption.merchant_id) if redemption is not None else None
     if redemption is None or merchant is None or not access.is_operator(merchant, ctx):
-        raise NotFound("券码无效 / Voucher not found", {"code": normalise_code(code)})
+        raise NotFound(VOUCHER_NOT_FOUND, {"code": normalise_code(code)})
     return redemption, merchant
 
 
@@ -287,16 +303,16 @@ def _locked(session: Session, redemption: Redemption) -> Redemption:
 
 def _refuse_unless_pending(redemption: Redemption, now: datetime) -> None:
     if redemption.status != "pending":
-        raise Conflict(_STATE_MESSAGES.get(redemption.status, "状态不允许 / Not allowed in this state"),
+        raise Conflict(_STATE_MESSAGES.get(redemption.status, NOT_IN_THIS_STATE),
                        {"state": redemption.status})
     if redemption.expires_at <= now:
-        raise Conflict("券已过期 / Voucher expired", {"state": "expired", "expires_at": redemption.expires_at.isoformat()})
+        raise Conflict(VOUCHER_EXPIRED, {"state": "expired", "expires_at": redemption.expires_at.isoformat()})
 
 
 _STATE_MESSAGES = {
-    "confirmed": "券已使用 / Voucher already used",
-    "cancelled": "券已取消 / Voucher cancelled",
-    "expired": "券已过期 / Voucher expired",
+    "confirmed": VOUCHER_USED,
+    "cancelled": VOUCHER_CANCELLED,
+    "expired": VOUCHER_EXPIRED,
 }
 
 
@@ -360,7 +376,7 @@ def cancel(*, session: Session, ctx: CallContext, redemption_id: str, now: datet
                          before_switch=ledger.apply_pending):
         redemption = _locked(session, redemption)
         if redemption.status != "pending":
-            raise Conflict(_STATE_MESSAGES.get(redemption.status, "状态不允许 / Not allowed in this state"),
+            raise Conflict(_STATE_MESSAGES.get(redemption.status, NOT_IN_THIS_STATE),
                            {"state": redemption.status})
         _release(session, redemption, status="cancelled", actor=ctx.user_id, now=now)
     _announce(session, events.REDEMPTION_CANCELLED, redemption, redemption.closing_posting_id)
@@ -392,7 +408,7 @@ def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, 
     ctx.require_user()
     merchant = _own_merchant(session, merchant_id, ctx)
     if not access.may_manage(merchant, ctx):
-        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+        raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
     account = ledger.merchant_account(session=session, merchant_id=merchant.id)
     where = [Entry.account_id == account.id]
     if since:

@@ -10,12 +10,19 @@ from marshmallow import Schema, validate
 
 from services.common import contract_fields as fields
 from services.common.contracts import PersonId, page_query, page_schema
-from services.points.contracts.messages import CATEGORIES, EVENT_TYPES, PERIODS, REDEMPTION_STATUSES, REQUEST_STATUSES
+from services.points.contracts.messages import (
+    CATEGORIES,
+    EVENT_TYPES,
+    PERIODS,
+    REDEMPTION_STATUSES,
+    REQUEST_STATUSES,
+    WHOLE_POINTS,
+)
 
 MAX_AMOUNT = 1_000_000  # the most points one award may give
 MAX_BATCH = 1000  # the most awards in one batch
 
-_WHOLE = "请输入正整数积分 / Enter a whole number of points"
+_WHOLE = WHOLE_POINTS.text  # a field message: the gateway translates it through the catalogue
 
 
 def Points(minimum: int = 1, maximum: int = MAX_AMOUNT, **kwargs) -> fields.Integer:  # noqa: N802 - a field factory
@@ -277,7 +284,7 @@ class RunOut(Schema):
 
 class MerchantFields(Schema):
     name = fields.String(validate=validate.Length(1, 100))
-    category = fields.String(validate=validate.Length(1, 40), metadata={"example": "餐饮 / food"})
+    category = fields.String(validate=validate.Length(1, 40), metadata={"example": "food"})
     address = fields.String(allow_none=True, validate=validate.Length(max=200))
     # Not PersonId: a merchant's till confirms vouchers with an API key, whose id is listed here too,
     # and services do not hold the gateway's keys; an id that is neither confirms nothing.
