@@ -403,8 +403,9 @@ def expire_due(*, session: Session, now: datetime | None = None) -> list[Redempt
 
 
 def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, since: datetime | None,
-                       until: datetime | None, limit: int) -> dict[str, Any]:
-    """What a merchant received, for its operators and its tenant's staff."""
+                       until: datetime | None, limit: int, after: str | None = None) -> dict[str, Any]:
+    """What a merchant received, for its operators and its tenant's staff: totals over the period, and
+    its entries newest first, a page at a time (`after`: the previous page's `next_cursor`)."""
     ctx.require_user()
     merchant = _own_merchant(session, merchant_id, ctx)
     if not access.may_manage(merchant, ctx):
@@ -415,8 +416,9 @@ def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, 
         where.append(Entry.created_at >= since)
     if until:
         where.append(Entry.created_at < until)
-    rows = session.execute(select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id).where(*where)
-                           .order_by(Entry.seq.desc()).limit(limit)).tuples().all()
+    page = keyset_page(session, select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id).where(*where),
+                       keys=[Key(Entry.seq, descending=True)], limit=limit, after=after, scalars=False,
+                       key_of=lambda row: [row[0].seq])
     total, count = session.execute(select(func.coalesce(func.sum(Entry.amount), 0), func.count(Entry.seq))
                                    .where(*where)).one()
     return {
@@ -424,7 +426,8 @@ def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, 
         "total_points": int(total), "settlements": int(count),
         "items": [{"seq": e.seq, "amount": e.amount, "balance_after": e.balance_after, "posting_id": p.id,
                    "trace_number": p.trace_number, "kind": p.kind, "reference": p.reference, "memo": p.memo,
-                   "created_at": e.created_at} for e, p in rows],
+                   "created_at": e.created_at} for e, p in page.items],
+        "next_cursor": page.next_cursor,
     }
 
 

@@ -393,10 +393,9 @@ class RedemptionQuery(page_query(default=50, maximum=200)):
 RedemptionPage = page_schema(RedemptionOut, "RedemptionPage")
 
 
-class MerchantStatementQuery(Schema):
+class MerchantStatementQuery(page_query(default=100, maximum=500)):
     since = When(load_default=None, allow_none=True)
     until = When(load_default=None, allow_none=True)
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
 class MerchantStatementOut(Schema):
@@ -409,6 +408,7 @@ class MerchantStatementOut(Schema):
     items = fields.List(fields.Nested(StatementEntry(only=("seq", "amount", "balance_after", "posting_id",
                                                           "trace_number", "kind", "reference", "memo",
                                                           "created_at"))))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "cursor of the next page; null on the last"})
 
 
 # --- agreements, figures, check --------------------------------------------------------

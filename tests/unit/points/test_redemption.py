@@ -78,7 +78,7 @@ def test_redeeming_holds_the_points_and_confirming_settles_them_to_the_merchant(
         statement = redemption.merchant_statement(session=session, ctx=SHOP, merchant_id=merchant.id, since=None,
                                                   until=None, limit=10)
         assert (statement["total_points"], statement["settlements"]) == (40, 1)
-        assert statement["items"][0]["reference"] == voucher.id
+        assert statement["items"][0]["reference"] == voucher.id and statement["next_cursor"] is None
         assert ledger.check(session=session)["ok"]
 
 
