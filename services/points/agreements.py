@@ -20,6 +20,7 @@ from services.points import access, ledger
 from services.points.contracts.messages import AGREEMENT_WITH_ITSELF, NO_AGREEMENT
 from services.points.models import AgreementSide
 
+
 def set_side(*, session: Session, ctx: CallContext, partner_tenant_id: str, active: bool,
              note: str | None = None) -> AgreementSide:
     """Our tenant consents to (or withdraws from) cross-tenant acceptance with a partner."""

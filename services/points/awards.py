@@ -15,23 +15,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from services.common import members
 from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
-from services.common import members
 from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
 from services.common.messages import Message
 from services.common.pagination import Key, Page, keyset_page
 from services.points import access, events, ledger
-from services.points.contracts.messages import EVENT_TYPES
 from services.points.contracts.messages import (
     ANOTHER_APPROVER,
+    EVENT_TYPES,
     NOT_APPROVE_OWN,
     NOT_TO_YOURSELF,
     REQUEST_DECIDED,
     REQUEST_NOT_FOUND,
     RULE_MATCH_FIELDS,
-    RULE_NOT_FOUND,
     RULE_NO_HOURS,
+    RULE_NOT_FOUND,
     RULE_ONE_WAY,
 )
 from services.points.models import AwardRequest, EarningRule, Posting

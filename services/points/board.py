@@ -21,7 +21,6 @@ from services.points.awards import LOCAL_TIME
 from services.points.models import MemberPreference, Posting
 
 
-
 def period_start(period: str, now: datetime) -> datetime | None:
     """Start of the local (Hangzhou) calendar week (Monday), month or year containing `now`."""
     if period == "all":

@@ -17,10 +17,8 @@ from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
-from services.points import personal_data
-from services.points import access, agreements, awards, board, expiry, figures, ledger, redemption
+from services.points import access, agreements, awards, board, expiry, figures, ledger, personal_data, redemption
 from services.points.batch_entrypoints import BatchEntrypoints
-from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
 from services.points.contracts.schemas import (
     AccountSummary,
     AgreementIn,
@@ -33,13 +31,13 @@ from services.points.contracts.schemas import (
     AwardRequestQuery,
     BoardOut,
     BoardQuery,
-    CatalogueQuery,
-    LedgerCheckOut,
-    DecisionIn,
-    FiguresOut,
     CatalogueItemIn,
     CatalogueItemList,
     CatalogueItemOut,
+    CatalogueQuery,
+    DecisionIn,
+    FiguresOut,
+    LedgerCheckOut,
     ManualAwardIn,
     MerchantIn,
     MerchantList,
@@ -68,6 +66,7 @@ from services.points.contracts.schemas import (
     StatementPage,
     StatementQuery,
 )
+from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
 
 log = get_logger(__name__)
 

@@ -10,8 +10,8 @@ from services.common.contracts import load
 from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.points import awards, ledger
-from services.points.models import Account, AwardRequest, Entry, Lot, Posting
 from services.points.contracts.schemas import ManualAwardIn, RuleIn
+from services.points.models import Account, AwardRequest, Entry, Lot, Posting
 from tests.support.sessions import join
 from tests.unit.points.conftest import NOW, ctx
 

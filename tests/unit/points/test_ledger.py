@@ -95,7 +95,8 @@ def test_a_reversal_is_a_linked_posting_that_restores_the_balance_and_cannot_be_
     reversal_id, original_id = reversal.id, original.id  # a rollback expires loaded objects
     with pytest.raises(Conflict) as caught, session.begin():
         ledger.reverse(session=session, ctx=STAFF, posting_id=original_id, reason="again", now=NOW)
-    assert caught.value.extra == {**{"state": "reversed", "reversed_by": reversal_id}, "message_code": "points.already_reversed"}
+    assert caught.value.extra == {"state": "reversed", "reversed_by": reversal_id,
+                                  "message_code": "points.already_reversed"}
     with session.begin():
         assert ledger.check(session=session)["ok"]
 
@@ -110,7 +111,8 @@ def test_an_award_already_spent_cannot_be_reversed_and_the_ledger_is_unchanged(b
         ledger.draw_lots(session=session, member=member, posting=spent, amount=20)
     with pytest.raises(Conflict) as caught, session.begin():
         ledger.reverse(session=session, ctx=STAFF, posting_id=original_id, reason="wrong person", now=NOW)
-    assert caught.value.extra == {**{"state": "insufficient", "available": 10, "required": 30}, "message_code": "points.not_enough_points"}
+    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 30,
+                                  "message_code": "points.not_enough_points"}
     with session.begin():
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 10
         assert session.scalar(select(func.count()).select_from(Posting)) == 2
@@ -142,7 +144,8 @@ def test_a_personal_account_never_goes_below_zero(bank):
         member = ledger.find_member_account(session=session, user_id="u-wang")
         ledger.post(session=session, kind="hold", source="t", key="over", amount=11,
                     legs=[(member, -11), (ledger.holding(session=session), 11)], now=NOW)
-    assert caught.value.extra == {**{"state": "insufficient", "available": 10, "required": 11}, "message_code": "points.not_enough_points"}
+    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 11,
+                                  "message_code": "points.not_enough_points"}
     with session.begin():
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 10
 
@@ -156,7 +159,8 @@ def test_postings_written_together_are_each_checked_against_what_the_ones_before
         ledger.post_many(session=session, now=NOW, specs=[
             ledger.PostingSpec(kind="hold", source="t", key=f"spend-{n}", amount=20, legs=[(member, -20), (holding, 20)])
             for n in range(2)])
-    assert caught.value.extra == {**{"state": "insufficient", "available": 10, "required": 20}, "message_code": "points.not_enough_points"}
+    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 20,
+                                  "message_code": "points.not_enough_points"}
     with session.begin():  # all or nothing: the first spend did not stay either
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 30
         assert session.scalar(select(func.count()).select_from(Posting)) == 1

@@ -10,8 +10,8 @@ from services.common.contracts import load
 from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.points import agreements, figures, ledger, redemption
-from services.points.models import CLEARING, Account, CatalogueItem, Lot, Posting, Redemption
 from services.points.contracts.schemas import CatalogueItemIn, MerchantIn
+from services.points.models import CLEARING, Account, CatalogueItem, Lot, Posting, Redemption
 from tests.unit.points.conftest import NOW, ctx
 
 STAFF_A = ctx("xiangyang", "u-staff-a", "staff")
@@ -88,7 +88,8 @@ def test_redeeming_more_than_the_available_balance_is_refused_and_the_ledger_is_
         postings_before = session.scalar(select(func.count()).select_from(Posting))
     with pytest.raises(Conflict) as caught:
         _redeem(session, item.id, quantity=6)  # 120 > 100
-    assert caught.value.extra == {**{"state": "insufficient", "available": 100, "required": 120}, "message_code": "points.not_enough_points"}
+    assert caught.value.extra == {"state": "insufficient", "available": 100, "required": 120,
+                                  "message_code": "points.not_enough_points"}
     assert _balances(session) == (100, 0)
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Posting)) == postings_before
@@ -115,7 +116,7 @@ def test_a_cancelled_voucher_releases_the_hold_into_the_same_lots_and_returns_th
     assert _balances(session) == (65, 0)
     with pytest.raises(Conflict) as caught, session.begin():
         redemption.confirm(session=session, ctx=SHOP, code=voucher.code, now=NOW)
-    assert caught.value.extra == {**{"state": "cancelled"}, "message_code": "points.voucher_cancelled"}
+    assert caught.value.extra == {"state": "cancelled", "message_code": "points.voucher_cancelled"}
 
 
 def test_an_expired_voucher_cannot_be_confirmed_and_housekeeping_releases_its_hold(shop):
@@ -142,7 +143,7 @@ def test_confirming_twice_is_a_conflict_naming_the_state_and_settles_once(shop):
         redemption.confirm(session=session, ctx=SHOP, code=code, now=NOW)
     with pytest.raises(Conflict) as caught, session.begin():
         redemption.confirm(session=session, ctx=SHOP, code=code, now=NOW)
-    assert caught.value.extra == {**{"state": "confirmed"}, "message_code": "points.voucher_used"}
+    assert caught.value.extra == {"state": "confirmed", "message_code": "points.voucher_used"}
     with session.begin():
         assert ledger.merchant_account(session=session, merchant_id=merchant.id).balance == 20
 
@@ -167,11 +168,12 @@ def test_the_limit_per_person_and_the_stock_are_enforced(bank):
     _redeem(session, item_id, quantity=2)
     with pytest.raises(Conflict) as caught:
         _redeem(session, item_id)
-    assert caught.value.extra == {**{"state": "limit_reached", "limit_per_person": 2, "already": 2}, "message_code": "points.over_limit"}
+    assert caught.value.extra == {"state": "limit_reached", "limit_per_person": 2, "already": 2,
+                                  "message_code": "points.over_limit"}
     li = ctx("xiangyang", "u-li")
     with pytest.raises(Conflict) as caught:
         _redeem(session, item_id, actor=li, quantity=2)
-    assert caught.value.extra == {**{"state": "out_of_stock", "stock": 1}, "message_code": "points.out_of_stock"}
+    assert caught.value.extra == {"state": "out_of_stock", "stock": 1, "message_code": "points.out_of_stock"}
     assert _redeem(session, item_id, actor=li).points == 20
     assert _balances(session, "u-li") == (480, 60)
 
@@ -184,7 +186,7 @@ def test_an_inactive_item_cannot_be_redeemed_and_only_the_merchant_or_staff_mana
         redemption.update_item(session=session, ctx=SHOP, item_id=item.id, changes={"active": False})
     with pytest.raises(Conflict) as caught:
         _redeem(session, item.id)
-    assert caught.value.extra == {**{"state": "inactive"}, "message_code": "points.item_unavailable"}
+    assert caught.value.extra == {"state": "inactive", "message_code": "points.item_unavailable"}
 
 
 def test_a_resident_sees_only_their_own_redemptions_and_a_merchant_only_its_own(shop):
@@ -230,7 +232,8 @@ def test_without_an_agreement_in_force_on_both_sides_a_merchant_cannot_accept_an
     session = bank("xiangyang")
     with pytest.raises(Conflict) as caught:
         _merchant(session, accepts_tenants=["dongxin"])
-    assert caught.value.extra == {**{"state": "no_agreement", "tenants": ["dongxin"]}, "message_code": "points.no_agreement_with"}
+    assert caught.value.extra == {"state": "no_agreement", "tenants": ["dongxin"],
+                                  "message_code": "points.no_agreement_with"}
     _agree(bank, b_active=False)  # only one side consents
     with pytest.raises(Conflict):
         _merchant(session, accepts_tenants=["dongxin"])
