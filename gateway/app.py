@@ -26,7 +26,7 @@ log = get_logger("gateway.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-class FengchaoApi(Api):  # type: ignore[misc]  # flask-smorest ships no type information
+class FengchaoApi(Api):
     ERROR_SCHEMA = Problem
 
     def _register_responses(self) -> None:
