@@ -132,7 +132,8 @@ def _from_cursor(cursor: str | None) -> int | None:
 
 
 def entries(*, session: Session, tenant_id: str | None, action: str | None = None, actor: str | None = None,
-            since: datetime | None = None, cursor: str | None = None, limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+            since: datetime | None = None, cursor: str | None = None, limit: int = 50
+            ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first. `tenant_id` None: every tenant (the operator)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
     if tenant_id is not None:

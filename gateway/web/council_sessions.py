@@ -88,8 +88,7 @@ def council_session(session_id: str) -> ResponseReturnValue:
 
 
 def _session_page(session_id: str, failed: str | None, errors: dict[str, list[str]], general: str | None,
-                  status: int = 200,
-                  values: dict[str, Any] | None = None) -> tuple[str, int]:
+                  status: int = 200, values: dict[str, Any] | None = None) -> tuple[str, int]:
     principal = require_principal()
     meeting = call("governance", "get_session", session_id)
     council = call("governance", "get_council", meeting["council_id"])

@@ -74,8 +74,7 @@ def desk_case(case_id: str) -> ResponseReturnValue:
 
 
 def _case_page(case_id: str, admin: bool, roster: list[dict[str, Any]], failed: str | None,
-               errors: dict[str, list[str]],
-               general: str | None, status: int = 200) -> tuple[str, int]:
+               errors: dict[str, list[str]], general: str | None, status: int = 200) -> tuple[str, int]:
     principal = require_principal()
     case = call("jobs", "get_rights_case", case_id)
     log = None

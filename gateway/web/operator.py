@@ -17,8 +17,8 @@ from gateway.web import blp
 from gateway.web.resident import section
 
 
-def by_tenant(jobs: dict[str, Any] | None, training: dict[str, Any] | None, points: dict[str, Any] | None) -> dict[str,
-              dict[str, Any]]:
+def by_tenant(jobs: dict[str, Any] | None, training: dict[str, Any] | None,
+              points: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """tenant id → {"jobs": figures, "training": figures, "points": figures}, each only where the service
     reported that tenant."""
     rows: dict[str, dict[str, Any]] = {}

@@ -48,8 +48,7 @@ def profile() -> ResponseReturnValue:
 
 
 def _profile_page(principal: Principal, current: dict[str, Any] | None, errors: dict[str, list[str]],
-                  general: str | None, status: int = 200,
-                  values: dict[str, Any] | None = None) -> tuple[str, int]:
+                  general: str | None, status: int = 200, values: dict[str, Any] | None = None) -> tuple[str, int]:
     if values is None:
         values = dict(current or {})
         if not current:

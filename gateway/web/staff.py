@@ -80,8 +80,8 @@ def voice_desk() -> ResponseReturnValue:
     return _voice_desk(None, {}, None)
 
 
-def _voice_desk(failed: str | None, errors: dict[str, list[str]], general: str | None, status: int = 200) -> tuple[str,
-                int]:
+def _voice_desk(failed: str | None, errors: dict[str, list[str]], general: str | None,
+                status: int = 200) -> tuple[str, int]:
     state = request.args.get("status") or "submitted"
     return render_template("web/staff_voice.html", state=state,
                            items=call("governance", "list_voice", {"status": state}),
