@@ -23,20 +23,22 @@ import getpass
 import json
 import sys
 import warnings
+from typing import Any
 
 # The models below import nameko, which imports eventlet, which warns on import that it is deprecated (a
 # known, tracked dependency: docs/dependencies.md); an operator running one command needs not see it.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import audit, identity
+from gateway.models import User
 from services.common import config
 from services.common.database import make_engine
-from services.common.errors import FengchaoError
+from services.common.errors import FengchaoError, NotFound
 
 
-def _session():
+def _session() -> Session:
     engine = make_engine(config.database_url("gateway"), pool_size=1)
     return sessionmaker(engine, expire_on_commit=False)()
 
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _audit(session, tenant_id: str, action: str, target_type: str, target_id: str, **detail) -> None:
+def _audit(session: Session, tenant_id: str, action: str, target_type: str, target_id: str, **detail: Any) -> None:
     audit.record(session=session, tenant_id=tenant_id, actor=CLI_ACTOR, action=action, target_type=target_type,
                  target_id=target_id, detail=detail)
 
@@ -118,14 +120,14 @@ CLI_ACTOR = "cli"
 NO_TENANT = "-"  # the audit entry of an account that belongs to no tenant
 
 
-def _user(session, phone: str):
+def _user(session: Session, phone: str) -> User:
     user = identity.find_user_by_phone(session=session, phone=phone)
     if user is None:
-        raise identity.NotFound("No user with that phone number")
+        raise NotFound("No user with that phone number")
     return user
 
 
-def _run(session, args) -> dict:
+def _run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "create-tenant":
         tenant = identity.create_tenant(session=session, tenant_id=args.tenant_id, name=args.name, kind=args.kind)
         return {"tenant_id": tenant.id, "name": tenant.name, "kind": tenant.kind}
@@ -141,9 +143,7 @@ def _run(session, args) -> dict:
             result["tenant_id"] = args.tenant
         return result
     if args.command == "grant":
-        user = identity.find_user_by_phone(session=session, phone=args.phone)
-        if user is None:
-            raise identity.NotFound("No user with that phone number")
+        user = _user(session, args.phone)
         membership = identity.grant_membership(session=session, user_id=user.id, tenant_id=args.tenant,
                                                roles=args.roles.split(","))
         _audit(session, args.tenant, "membership.grant", "person", user.id, roles=membership.roles)
@@ -182,6 +182,7 @@ def _run(session, args) -> dict:
     if args.command == "rotate-api-key":
         new, secret, old = identity.rotate_api_key(session=session, key_id=args.key_id,
                                                    grace_seconds=args.grace_seconds)
+        assert old.expires_at is not None  # a rotated key expires after the grace
         _audit(session, old.tenant_id, "api_key.rotate", "api_key", old.id, new_key_id=new.id,
                old_key_expires_at=old.expires_at.isoformat())
         return {"key_id": new.id, "tenant_id": new.tenant_id, "api_key": secret, "old_key_id": old.id,
@@ -189,6 +190,7 @@ def _run(session, args) -> dict:
     if args.command == "revoke-api-key":
         key = identity.revoke_api_key(session=session, key_id=args.key_id)
         _audit(session, key.tenant_id, "api_key.revoke", "api_key", key.id)
+        assert key.revoked_at is not None
         return {"key_id": key.id, "tenant_id": key.tenant_id, "revoked_at": key.revoked_at.isoformat()}
     if args.command == "audit-log":
         items, _next = audit.entries(session=session, tenant_id=args.tenant, limit=args.limit)

@@ -6,8 +6,10 @@ import http
 import re
 import time
 import uuid
+from typing import Any, cast
 
-from flask import Flask, g, render_template, request
+from flask import Flask, Response, g, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
@@ -27,10 +29,10 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 class FengchaoApi(Api):
     ERROR_SCHEMA = Problem
 
-    def _register_responses(self):
+    def _register_responses(self) -> None:
         """Every error is answered as application/problem+json (gateway.problems), so the document says so."""
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, problems.PROBLEM_JSON)
@@ -52,7 +54,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_AS_ASCII=False,
     )
-    app.json.ensure_ascii = False
+    cast(DefaultJSONProvider, app.json).ensure_ascii = False
     app.extensions["fengchao.settings"] = settings
     app.extensions["fengchao.identity"] = db.IdentityStore(settings.database_url)
     app.extensions["fengchao.rpc"] = None
@@ -71,7 +73,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     with_body = input_checks.operations_with_body(app, api.spec.to_dict())
 
     @app.before_request
-    def _start():
+    def _start() -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
@@ -82,7 +84,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
         auth.load_principal()
 
     @app.after_request
-    def _finish(response):
+    def _finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         principal = g.get("principal")
         log.info(
@@ -101,12 +103,12 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     app.register_error_handler(Exception, problems.from_unexpected)
 
     @app.get("/docs")
-    def docs():
+    def docs() -> str:
         """A readable API reference rendered from the same OpenAPI document (no CDN needed)."""
         return render_template("docs.html", spec=api.spec.to_dict())
 
     @app.get("/")
-    def index():
+    def index() -> str:
         return render_template("index.html")
 
     return app

@@ -81,8 +81,9 @@ def record_for(principal: Principal, *, session: Session, action: str, request_i
                   actor_roles=sorted(principal.roles), action=action, request_id=request_id, **kwargs)
 
 
-def pass_through_entry(*, endpoint: str | None, method: str, status: int, view_args: dict | None,
-                       response_json: Any, form: dict | None = None) -> tuple[str, str | None, str | None, dict] | None:
+def pass_through_entry(*, endpoint: str | None, method: str, status: int, view_args: dict[str, Any] | None,
+                       response_json: Any, form: dict[str, Any] | None = None
+                       ) -> tuple[str, str | None, str | None, dict[str, Any]] | None:
     """What to record for a successful privileged call routed to a service, or None."""
     spec = PASS_THROUGH.get((endpoint or "", method))
     if spec is None or status >= 400:
@@ -131,7 +132,8 @@ def _from_cursor(cursor: str | None) -> int | None:
 
 
 def entries(*, session: Session, tenant_id: str | None, action: str | None = None, actor: str | None = None,
-            since: datetime | None = None, cursor: str | None = None, limit: int = 50) -> tuple[list[dict], str | None]:
+            since: datetime | None = None, cursor: str | None = None, limit: int = 50
+            ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first. `tenant_id` None: every tenant (the operator)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
     if tenant_id is not None:
@@ -150,7 +152,7 @@ def entries(*, session: Session, tenant_id: str | None, action: str | None = Non
     return [view(row) for row in rows], (_cursor(rows[-1].id) if more and rows else None)
 
 
-def view(entry: AuditEntry) -> dict:
+def view(entry: AuditEntry) -> dict[str, Any]:
     return {"id": entry.id, "at": entry.at, "tenant_id": entry.tenant_id, "actor": entry.actor,
             "actor_roles": list(entry.actor_roles or []), "action": entry.action, "target_type": entry.target_type,
             "target_id": entry.target_id, "detail": entry.detail or {}, "request_id": entry.request_id}

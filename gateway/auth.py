@@ -7,6 +7,8 @@ or the request is refused: one credential, one tenant.
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import current_app, g, request
 
 from gateway import db, identity
@@ -65,7 +67,7 @@ def require_principal(*roles: str) -> Principal:
         raise Unauthenticated("Sign in, or send a partner API key")
     if roles and not principal.roles.intersection(roles):
         raise Forbidden(f"Needs one of the roles: {', '.join(roles)}")
-    return principal
+    return cast(Principal, principal)
 
 
 def preferred_locale() -> str:

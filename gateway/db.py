@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, cast
 
 from flask import current_app, g
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +22,7 @@ class IdentityStore:
 def session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["fengchao.identity"].factory()
-    return g.db_session
+    return cast(Session, g.db_session)
 
 
 @contextmanager
@@ -33,7 +33,7 @@ def credential_check() -> Iterator[Session]:
         yield checking
 
 
-def close_session(_exc=None) -> None:
+def close_session(_exc: BaseException | None = None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Callable
+from typing import Callable, ParamSpec
 
 from flask import Response, g, json, make_response, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -37,9 +38,12 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def idempotent(view: Callable) -> Callable:
+P = ParamSpec("P")
+
+
+def idempotent(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         key = request.headers.get(HEADER)
         if key is None:
             return view(*args, **kwargs)
@@ -69,7 +73,7 @@ def idempotent(view: Callable) -> Callable:
             _forget(record.id)
         else:
             with session.begin():
-                stored = session.get(IdempotencyRecord, record.id)
+                stored = session.get_one(IdempotencyRecord, record.id)
                 stored.status = response.status_code
                 stored.body = response.get_json(silent=True)
                 stored.headers = {"Content-Type": response.content_type,
@@ -115,7 +119,7 @@ def _abandoned(record: IdempotencyRecord) -> bool:
     from services.common.database import utcnow
 
     limit = current_app.extensions["fengchao.settings"].rpc_timeout * 2 + 10
-    return (utcnow() - record.created_at).total_seconds() > limit
+    return bool((utcnow() - record.created_at).total_seconds() > limit)
 
 
 def _forget(record_id: int) -> None:

@@ -12,6 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
@@ -332,12 +333,11 @@ def _locked_row(session: Session, key: str, at: datetime) -> LoginThrottle:
     failures in several processes count one by one."""
     dialect = session.get_bind().dialect.name
     values = {"key": key, "failures": 0, "window_started_at": at, "lockouts": 0, "updated_at": at}
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(LoginThrottle).values(**values).on_conflict_do_nothing(index_elements=["key"]))
-    return session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+    return session.get_one(LoginThrottle, key, with_for_update=True, populate_existing=True)
 
 
 def record_failure(*, session: Session, phone: str, address: str | None,
@@ -472,7 +472,7 @@ def erase_identity(*, session: Session, user: User) -> None:
 
 
 def issue_tokens(*, session: Session, settings: TokenSettings, user_id: str, tenant_id: str, roles: list[str],
-                 family_id: str | None = None) -> dict:
+                 family_id: str | None = None) -> dict[str, Any]:
     """An access token (short, stateless but revocable) and a refresh token (stored, rotating)."""
     issued = now()
     access_jti, refresh_jti = str(uuid.uuid4()), str(uuid.uuid4())
@@ -505,7 +505,7 @@ def issue_tokens(*, session: Session, settings: TokenSettings, user_id: str, ten
     }
 
 
-def _decode(token: str, settings: TokenSettings, expected_type: str) -> dict:
+def _decode(token: str, settings: TokenSettings, expected_type: str) -> dict[str, Any]:
     try:
         # `algorithms` pinned: a token claiming alg "none" or RS256 is refused.
         claims = jwt.decode(
@@ -566,7 +566,7 @@ def verify_access_token(*, session: Session, settings: TokenSettings, token: str
     )
 
 
-def _check_version(session: Session, claims: dict) -> None:
+def _check_version(session: Session, claims: dict[str, Any]) -> None:
     """A refresh token from before the user's last password change (or erasure, or deactivation) is
     refused, and so is any refresh token of a deactivated account."""
     row = session.execute(select(User.token_version, User.deactivated_at).where(User.id == claims["sub"])).first()
@@ -576,7 +576,7 @@ def _check_version(session: Session, claims: dict) -> None:
         raise Unauthenticated("Account deactivated")
 
 
-def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: str) -> dict:
+def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: str) -> dict[str, Any]:
     """Rotate: the presented token is spent and a new pair issued, with the roles the membership holds now.
     A spent or revoked token presented again raises RefreshTokenReused, and its whole family must then be
     revoked (revoke_family: the access tokens minted from it stop working too). A deactivated account or
@@ -686,7 +686,7 @@ def list_api_keys(*, session: Session, tenant_id: str) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.created_at)))
 
 
-def api_key_view(key: ApiKey) -> dict:
+def api_key_view(key: ApiKey) -> dict[str, Any]:
     at = now()
     state = ("revoked" if key.revoked_at else "expired" if key.expires_at and key.expires_at <= at
              else "grace" if key.expires_at else "active")

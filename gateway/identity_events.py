@@ -68,7 +68,7 @@ def _add(session: Session, name: str, tenant_id: str, data: dict[str, Any], subj
     # consumers act in the tenant of the headers: the event's own
     session.add(IdentityOutbox(event_id=envelope["id"], event_type=name, envelope=envelope,
                                headers={"tenant_id": tenant_id}, tenant_id=tenant_id))
-    return envelope["id"]
+    return str(envelope["id"])
 
 
 def record(session: Session, name: str, data: dict[str, Any], tenant_id: str) -> str:

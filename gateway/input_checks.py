@@ -48,7 +48,7 @@ def json_depth(text: str) -> int:
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
-def operations_with_body(app: Flask, document: dict) -> set[tuple[str, str]]:
+def operations_with_body(app: Flask, document: dict[str, Any]) -> set[tuple[str, str]]:
     """(METHOD, Flask rule) of every operation the OpenAPI document gives a request body."""
     found = set()
     for rule in app.url_map.iter_rules():

@@ -54,7 +54,7 @@ def install(app: Flask) -> None:
     """Register the timing hooks and the `/metrics` endpoint on the app."""
 
     @app.after_request
-    def _metrics_finish(response):
+    def _metrics_finish(response: Response) -> Response:
         if request.endpoint == "fengchao_metrics":
             return response  # the scraper's own requests would only measure the scraper
         route = route_label(request.url_rule.rule if request.url_rule else None)
@@ -65,7 +65,7 @@ def install(app: Flask) -> None:
         return response
 
     @app.get("/metrics", endpoint="fengchao_metrics")
-    def metrics():
+    def metrics() -> Response:
         if request.headers.get("X-Forwarded-For"):
             abort(404)
         return Response(generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST)

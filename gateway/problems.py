@@ -38,7 +38,7 @@ def _title(status: int) -> str:
     return words.translate(found.text) if found is not None else "Error"
 
 
-def problem(status: int, *, code: str, detail: str = "", fields: dict | None = None,
+def problem(status: int, *, code: str, detail: str | None = "", fields: dict[str, Any] | None = None,
             extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
@@ -94,9 +94,9 @@ def from_http_exception(exc: HTTPException) -> Response:
     return problem(status, code=code, detail=detail, fields=fields, headers=headers)
 
 
-def _flatten_locations(messages: dict) -> dict:
+def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
     """webargs nests messages by location ({"json": {...}}); callers want fields."""
-    flat: dict = {}
+    flat: dict[str, Any] = {}
     for location, value in messages.items():
         if isinstance(value, dict) and location in ("json", "query", "form", "headers", "path", "files", "view_args"):
             flat.update(value)

@@ -25,7 +25,10 @@ import uuid
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu.connection import Connection
+from kombu.entity import Exchange, Queue
+from kombu.message import Message
+from kombu.messaging import Consumer, Producer
 
 from services.common.errors import REMOTE_ERRORS, FengchaoError, ServiceTimeout, ServiceUnavailable
 from services.common.logging import get_logger
@@ -46,7 +49,7 @@ class RpcClient:
         self.broken = False
         self.idle_since = time.monotonic()
         self._pending: set[str] = set()
-        self._replies: dict[str, dict] = {}
+        self._replies: dict[str, dict[str, Any]] = {}
         self.reply_to = f"rpc.reply-gateway-{uuid.uuid4()}"
         self.connection = Connection(
             amqp_uri,
@@ -93,13 +96,14 @@ class RpcClient:
             return False
         return True
 
-    def _on_reply(self, body: dict, message) -> None:
+    def _on_reply(self, body: dict[str, Any], message: Message) -> None:
         correlation_id = message.properties.get("correlation_id")
         if correlation_id in self._pending:
             self._replies[correlation_id] = body
         # else: the late answer to a call that already timed out; dropped.
 
-    def call(self, service: str, method: str, args: tuple, kwargs: dict, context_data: dict, timeout: float) -> Any:
+    def call(self, service: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+             context_data: dict[str, Any], timeout: float) -> Any:
         correlation_id = str(uuid.uuid4())
         headers = {f"nameko.{key}": value for key, value in context_data.items() if value is not None}
         self._pending.add(correlation_id)
@@ -222,7 +226,7 @@ class RpcPool:
                     self._idle.put(client)
             self._slots.release()
 
-    def call(self, service: str, method: str, *args: Any, context_data: dict, timeout: float | None = None,
+    def call(self, service: str, method: str, *args: Any, context_data: dict[str, Any], timeout: float | None = None,
              **kwargs: Any) -> Any:
         with self.client() as client:
             return client.call(service, method, args, kwargs, context_data, timeout or self.timeout)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app, json
 
@@ -24,7 +24,7 @@ def pool() -> RpcPool:
                 extensions["fengchao.rpc"] = RpcPool(
                     settings.amqp_uri, size=settings.rpc_pool_size, timeout=settings.rpc_timeout
                 )
-    return extensions["fengchao.rpc"]
+    return cast(RpcPool, extensions["fengchao.rpc"])
 
 
 def call(service: str, method: str, *args: Any, **kwargs: Any) -> Any:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from flask_smorest import Blueprint
+
 ORDER = ("health", "auth", "jobs", "training", "governance", "points")
 
 
-def blueprints() -> list:
+def blueprints() -> list[Blueprint]:
     names = [m.name for m in pkgutil.iter_modules(__path__)]
     names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
-    found = []
+    found: list[Blueprint] = []
     for name in names:
         module = importlib.import_module(f"{__name__}.{name}")
         if hasattr(module, "blp"):

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, validate
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway import audit, db, identity
 from gateway.auth import preferred_locale, require_principal
+from gateway.identity import Principal
 from gateway.models import AuditEntry, Membership, RefreshToken, User
 from gateway.services import pool
 from services.common import config
@@ -92,12 +93,12 @@ class AuditPage(Schema):
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _context(tenant_id: str, user_id: str, roles: list[str] | frozenset[str]) -> dict:
+def _context(tenant_id: str, user_id: str, roles: list[str] | frozenset[str]) -> dict[str, Any]:
     return CallContext(tenant_id=tenant_id, user_id=user_id, roles=frozenset(roles), locale=preferred_locale(),
                        request_id=g.get("request_id")).to_context_data()
 
 
-def _each_service(method: str, context_data: dict, *args: Any) -> dict:
+def _each_service(method: str, context_data: dict[str, Any], *args: Any) -> dict[str, Any]:
     return {service: pool().call(service, method, *args, context_data=context_data)
             for service in config.SERVICE_NAMES}
 
@@ -113,18 +114,19 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def _identity_record(session: Session, user: User) -> dict:
+def _identity_record(session: Session, user: User) -> dict[str, Any]:
     tokens = session.scalars(select(RefreshToken).where(RefreshToken.user_id == user.id)).all()
-    return _iso({
+    record: dict[str, Any] = _iso({
         "user_id": user.id, "phone": user.phone, "display_name": user.display_name, "created_at": user.created_at,
         "password_changed_at": user.password_changed_at, "deactivated_at": user.deactivated_at,
         "memberships": [{"tenant_id": m.tenant_id, "roles": list(m.roles)} for m in user.memberships],
         "sign_in_sessions": [{"tenant_id": t.tenant_id, "expires_at": t.expires_at, "revoked_at": t.revoked_at}
                              for t in tokens],
     })
+    return record
 
 
-def _audit_about(session: Session, user_id: str, tenant_id: str | None) -> list[dict]:
+def _audit_about(session: Session, user_id: str, tenant_id: str | None) -> list[dict[str, Any]]:
     query = select(AuditEntry).where((AuditEntry.actor == user_id) | (AuditEntry.target_id == user_id))
     if tenant_id is not None:
         query = query.where(AuditEntry.tenant_id == tenant_id)
@@ -138,10 +140,11 @@ def _member_of_my_tenant(session: Session, user_id: str, tenant_id: str) -> tupl
     user = session.get(User, user_id) if membership else None
     if user is None or user.erased_at is not None:
         raise NotFound("No such person in this tenant")
+    assert membership is not None  # the user was looked up only when there is one
     return user, membership
 
 
-def _user_principal():
+def _user_principal() -> Principal:
     principal = require_principal()
     if principal.kind != "user":
         raise Forbidden("Only a signed-in person has an account")
@@ -155,7 +158,7 @@ def _user_principal():
 class Password(MethodView):
     @blp.arguments(PasswordChange)
     @blp.response(204)
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> None:
         """Change your password. Every access and refresh token issued before, on every device, stops working:
         sign in again with the new password."""
         principal = _user_principal()
@@ -170,13 +173,13 @@ class Password(MethodView):
 @blp.route("/account/export")
 class MyExport(MethodView):
     @blp.response(200, PersonExport)
-    def get(self):
+    def get(self) -> dict[str, Any]:
         """Everything the platform holds about you, in every tenant you belong to: your identity record from
         the gateway and each service's rows about you (jobs, training, governance, points)."""
         principal = _user_principal()
         session = db.session()
         with session.begin():
-            user = session.get(User, principal.subject)
+            user = session.get_one(User, principal.subject)
             record = _identity_record(session, user)
             memberships = [(m.tenant_id, list(m.roles)) for m in user.memberships]
             trail = _audit_about(session, user.id, None)
@@ -190,7 +193,7 @@ class MyExport(MethodView):
 class MyErasure(MethodView):
     @blp.arguments(ErasureRequest)
     @blp.response(200, ErasureOut)
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Erase your account. In every tenant you belong to, each service pseudonymises you and blanks your
         personal fields (points ledger history stays, under a pseudonym, and still balances); then your
         identity record loses phone, name and password, and all your tokens stop working. It cannot be undone."""
@@ -203,7 +206,7 @@ class MyErasure(MethodView):
         done = {tenant_id: _each_service("erase_person", _context(tenant_id, user.id, roles), user.id, pseudonym)
                 for tenant_id, roles in memberships}
         with session.begin():
-            user = session.get(User, principal.subject, with_for_update=True)
+            user = session.get_one(User, principal.subject, with_for_update=True)
             identity.erase_identity(session=session, user=user)
             for tenant_id, _roles in memberships or [(principal.tenant_id, [])]:
                 audit.record_for(principal, session=session, tenant_id=tenant_id, action="account.erase",
@@ -212,7 +215,7 @@ class MyErasure(MethodView):
         return {"user_id": user.id, "tenants": done, "identity_erased": True}
 
 
-def _counts(by_service: dict) -> int:
+def _counts(by_service: dict[str, Any]) -> int:
     return sum(sum(tables.values()) for tables in by_service.values())
 
 
@@ -222,7 +225,7 @@ def _counts(by_service: dict) -> int:
 @blp.route("/people/<user_id>/export")
 class PersonExportRoute(MethodView):
     @blp.response(200, PersonExport)
-    def get(self, user_id):
+    def get(self, user_id: str) -> dict[str, Any]:
         """Staff or a tenant admin export a person of their own tenant (a request made at the service desk):
         the identity record and this tenant's service data only. The export is audited."""
         principal = require_principal(*OFFICERS)
@@ -244,7 +247,7 @@ class PersonExportRoute(MethodView):
 @blp.route("/people/<user_id>/erasure")
 class PersonErasure(MethodView):
     @blp.response(200, ErasureOut)
-    def post(self, user_id):
+    def post(self, user_id: str) -> dict[str, Any]:
         """Staff or a tenant admin erase a person's data in their own tenant (the person asked at the desk).
         The membership ends; when the person belongs to no other tenant, the identity record is erased too.
         Staff cannot erase staff or tenant admins; a tenant admin can."""
@@ -258,7 +261,7 @@ class PersonErasure(MethodView):
         context = _context(principal.tenant_id, principal.subject, principal.roles)
         done = _each_service("erase_person", context, user_id, pseudonym)
         with session.begin():
-            user = session.get(User, user_id, with_for_update=True)
+            user = session.get_one(User, user_id, with_for_update=True)
             identity.remove_membership(session=session, user_id=user_id, tenant_id=principal.tenant_id)
             session.refresh(user)
             identity_erased = not user.memberships
@@ -279,7 +282,7 @@ class PersonErasure(MethodView):
 class AuditLog(MethodView):
     @blp.arguments(AuditQuery, location="query")
     @blp.response(200, AuditPage)
-    def get(self, query):
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Privileged actions in your tenant, newest first (staff, tenant admins); the operator reads every
         tenant's, or one with `tenant`. Read-only: there is no way to change or remove an entry."""
         principal = require_principal(*AUDIT_READERS)
@@ -299,7 +302,7 @@ class AuditLog(MethodView):
 
 
 @blp.after_app_request
-def _audit_pass_through(response):
+def _audit_pass_through(response: Response) -> Response:
     principal = g.get("principal")
     rule = request.url_rule
     if (principal is None or rule is None or response.status_code >= 400

@@ -4,6 +4,8 @@ rotate the key it is calling with. Every change is in the audit log. The CLI doe
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from gateway import audit, db, identity
 from gateway.auth import require_principal
+from gateway.identity import Principal
 from services.common.errors import Forbidden
 
 blp = Blueprint("account_keys", __name__, url_prefix="/api/v1", description="合作方密钥 / Partner API keys")
@@ -45,7 +48,7 @@ class ApiKeyList(Schema):
     items = fields.List(fields.Nested(ApiKeyOut))
 
 
-def _may_manage(key_id: str | None = None):
+def _may_manage(key_id: str | None = None) -> Principal:
     """A tenant admin of the key's tenant; or, for its own key only, the partner calling with it."""
     principal = require_principal()
     if "tenant_admin" in principal.roles and principal.kind == "user":
@@ -58,7 +61,7 @@ def _may_manage(key_id: str | None = None):
 @blp.route("/api-keys")
 class ApiKeys(MethodView):
     @blp.response(200, ApiKeyList)
-    def get(self):
+    def get(self) -> dict[str, Any]:
         """Your tenant's API keys (never their secrets)."""
         principal = _may_manage()
         with db.session().begin():
@@ -67,7 +70,7 @@ class ApiKeys(MethodView):
 
     @blp.arguments(ApiKeyIn)
     @blp.response(201, ApiKeyIssued)
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Issue a partner key for your tenant; the secret is in this answer only."""
         principal = _may_manage()
         session = db.session()
@@ -83,7 +86,7 @@ class ApiKeys(MethodView):
 class ApiKeyRotation(MethodView):
     @blp.response(201, ApiKeyRotated)
     @blp.alt_response(409, description="The key was already rotated or revoked")
-    def post(self, key_id):
+    def post(self, key_id: str) -> dict[str, Any]:
         """Rotate a key: a new key with the same name and roles; the old one keeps working for the grace
         period (API_KEY_GRACE_SECONDS, 24 h by default), then is refused with 401."""
         principal = _may_manage(key_id)
@@ -91,6 +94,7 @@ class ApiKeyRotation(MethodView):
         with session.begin():
             new, secret, old = identity.rotate_api_key(session=session, key_id=key_id,
                                                        tenant_id=principal.tenant_id)
+            assert old.expires_at is not None  # a rotated key expires after the grace
             audit.record_for(principal, session=session, action="api_key.rotate", target_type="api_key",
                              target_id=old.id, request_id=g.request_id,
                              detail={"new_key_id": new.id, "old_key_expires_at": old.expires_at.isoformat()})
@@ -100,7 +104,7 @@ class ApiKeyRotation(MethodView):
 @blp.route("/api-keys/<key_id>/revocation")
 class ApiKeyRevocation(MethodView):
     @blp.response(200, ApiKeyOut)
-    def post(self, key_id):
+    def post(self, key_id: str) -> dict[str, Any]:
         """Revoke a key at once (a leaked key): refused from the next request."""
         principal = _may_manage()
         session = db.session()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from typing import Any
+
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -15,12 +17,13 @@ from gateway.schemas import LoginRequest, LogoutRequest, Me, RefreshRequest, Ten
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="身份 / Identity")
 
 
-def _settings():
-    return current_app.extensions["fengchao.settings"].tokens
+def _settings() -> identity.TokenSettings:
+    tokens: identity.TokenSettings = current_app.extensions["fengchao.settings"].tokens
+    return tokens
 
 
 @blp.app_errorhandler(identity.LoginThrottled)
-def _throttled(exc: identity.LoginThrottled):
+def _throttled(exc: identity.LoginThrottled) -> Response:
     """429 with Retry-After (the web sign-in form shows the same refusal with status 429)."""
     return problems.problem(429, code=exc.code, detail=exc.detail, extra=exc.extra,
                             headers={"Retry-After": str(exc.retry_after)})
@@ -32,7 +35,7 @@ class Login(MethodView):
     @blp.response(200, TokenPair)
     @blp.alt_response(429, description="Too many failed sign-ins for this account or from this address; "
                                        "see the Retry-After header")
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Sign in with phone number and password; get an access and a refresh token.
 
         Wrong passwords are counted per account and per client address: past LOGIN_ACCOUNT_MAX_FAILURES
@@ -52,7 +55,7 @@ class Login(MethodView):
 class Refresh(MethodView):
     @blp.arguments(RefreshRequest)
     @blp.response(200, TokenPair)
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Trade a refresh token for a new pair. Each refresh token works once."""
         session = db.session()
         try:
@@ -69,7 +72,7 @@ class Refresh(MethodView):
 class Logout(MethodView):
     @blp.arguments(LogoutRequest)
     @blp.response(204)
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> None:
         """Revoke the access token used and, if sent, the refresh token (and its rotations)."""
         principal = require_principal()
         session = db.session()
@@ -81,7 +84,7 @@ class Logout(MethodView):
 @blp.route("/me")
 class WhoAmI(MethodView):
     @blp.response(200, Me)
-    def get(self):
+    def get(self) -> dict[str, Any]:
         """The signed-in user, the tenant of this token and all memberships."""
         principal = require_principal()
         session = db.session()
@@ -98,7 +101,7 @@ class WhoAmI(MethodView):
 @blp.route("/tenants/<tenant_id>")
 class TenantDetail(MethodView):
     @blp.response(200, TenantOut)
-    def get(self, tenant_id):
+    def get(self, tenant_id: str) -> dict[str, Any]:
         """The tenant of the credential (naming another tenant is refused with 403)."""
         require_principal()
         tenant = db.session().get(Tenant, tenant_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from flask_smorest import Blueprint
 
@@ -17,7 +19,7 @@ READY_TIMEOUT = 3.0
 
 @blp.route("/healthz")
 @blp.response(200, Health)
-def healthz():
+def healthz() -> dict[str, Any]:
     """The process is alive (no dependency is checked)."""
     return {"status": "ok", "checks": {}}
 
@@ -25,7 +27,7 @@ def healthz():
 @blp.route("/readyz")
 @blp.response(200, Health)
 @blp.alt_response(503, schema=Health, description="The broker or a service is not answering")
-def readyz():
+def readyz() -> dict[str, Any] | tuple[dict[str, Any], int]:
     """The broker is reachable and every service answers a ping (which also checks its database)."""
     checks: dict[str, str] = {}
     for service in config.SERVICE_NAMES:
@@ -35,7 +37,7 @@ def readyz():
         except FengchaoError as exc:
             checks[service] = f"{exc.code}: {exc.detail}"
     ready = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": checks}
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
     if not ready:
         current_app.logger.warning("readyz not ready: %s", checks)
         return body, 503

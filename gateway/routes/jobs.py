@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -49,7 +49,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="零工
 
 
 @blp.before_request
-def _signed_in():
+def _signed_in() -> None:
     require_principal()
 
 
@@ -57,7 +57,7 @@ def _signed_in():
 class Workers(MethodView):
     @blp.arguments(WorkerListQuery, location="query")
     @blp.response(200, WorkerProfilePage)
-    def get(self, query):
+    def get(self, query: dict[str, object]) -> Response:
         """Worker profiles of your tenant (staff), or your own (residents)."""
         return respond(call("jobs", "list_workers", query))
 
@@ -66,7 +66,7 @@ class Workers(MethodView):
     @blp.response(201, WorkerProfileOut)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
                           "description": "Retry-safe: the same key returns the first answer"}])
-    def post(self, _body):
+    def post(self, _body: dict[str, object]) -> Response:
         """Register a worker profile (零工登记): yourself, or someone else if you are staff."""
         # The service validates again and is the authority; it gets the body as sent.
         return respond(call("jobs", "register_worker", request.get_json()), 201)
@@ -75,13 +75,13 @@ class Workers(MethodView):
 @blp.route("/workers/<worker_id>")
 class Worker(MethodView):
     @blp.response(200, WorkerProfileOut)
-    def get(self, worker_id):
+    def get(self, worker_id: str) -> Response:
         """One worker profile. Another tenant's or person's id answers 404."""
         return respond(call("jobs", "get_worker", worker_id))
 
     @blp.arguments(partial_schema(WorkerProfileUpdate))
     @blp.response(200, WorkerProfileOut)
-    def patch(self, _body, worker_id):
+    def patch(self, _body: dict[str, object], worker_id: str) -> Response:
         """Change fields of a profile; send `expected_version` to refuse a lost update."""
         return respond(call("jobs", "update_worker", worker_id, request.get_json()))
 
@@ -89,33 +89,34 @@ class Worker(MethodView):
 @blp.route("/skills")
 class Skills(MethodView):
     @blp.response(200, SkillList)
-    def get(self):
+    def get(self) -> Response:
         """The skills taxonomy of your community: the default list plus its own additions."""
         return respond(call("jobs", "list_skills"))
 
     @blp.arguments(SkillCreate)
     @blp.response(201, SkillOut)
-    def post(self, _body):
+    def post(self, _body: dict[str, object]) -> Response:
         """Staff add a skill to their community's taxonomy."""
         return respond(call("jobs", "add_skill", _body_json()), 201)
 
 
-def _body_json() -> dict:
+def _body_json() -> dict[str, object]:
     # The service validates again and is the authority; it gets the body as sent.
-    return request.get_json()
+    body: dict[str, object] = request.get_json()
+    return body
 
 
 @blp.route("/workers/<worker_id>/certificates")
 class WorkerCertificates(MethodView):
     @blp.response(200, CertificateList)
-    def get(self, worker_id):
+    def get(self, worker_id: str) -> Response:
         """Certificates on a profile, with whether each is still valid."""
         return respond(call("jobs", "list_certificates", worker_id))
 
     @idempotent
     @blp.arguments(CertificateCreate)
     @blp.response(201, CertificateOut)
-    def post(self, _body, worker_id):
+    def post(self, _body: dict[str, object], worker_id: str) -> Response:
         """Declare a certificate (with expiry). Training's certificates arrive by themselves."""
         return respond(call("jobs", "add_certificate", worker_id, _body_json()), 201)
 
@@ -123,14 +124,14 @@ class WorkerCertificates(MethodView):
 @blp.route("/employers")
 class Employers(MethodView):
     @blp.response(200, EmployerList)
-    def get(self):
+    def get(self) -> Response:
         """Employers of your tenant (staff), or the ones you act for (employer accounts)."""
         return respond(call("jobs", "list_employers"))
 
     @idempotent
     @blp.arguments(EmployerCreate)
     @blp.response(201, EmployerOut)
-    def post(self, _body):
+    def post(self, _body: dict[str, object]) -> Response:
         """Register an employer; it must be verified by staff before its posts open."""
         return respond(call("jobs", "register_employer", _body_json()), 201)
 
@@ -138,7 +139,7 @@ class Employers(MethodView):
 @blp.route("/employers/<employer_id>")
 class EmployerDetail(MethodView):
     @blp.response(200, EmployerOut)
-    def get(self, employer_id):
+    def get(self, employer_id: str) -> Response:
         """One employer with its reliability record (wage reports)."""
         return respond(call("jobs", "get_employer", employer_id))
 
@@ -147,7 +148,7 @@ class EmployerDetail(MethodView):
 class EmployerVerification(MethodView):
     @blp.arguments(EmployerDecision)
     @blp.response(200, EmployerOut)
-    def post(self, _body, employer_id):
+    def post(self, _body: dict[str, object], employer_id: str) -> Response:
         """Staff verify or suspend an employer."""
         return respond(call("jobs", "decide_employer", employer_id, _body_json()))
 
@@ -156,14 +157,14 @@ class EmployerVerification(MethodView):
 class Posts(MethodView):
     @blp.arguments(JobPostQuery, location="query")
     @blp.response(200, JobPostPage)
-    def get(self, query):
+    def get(self, query: dict[str, object]) -> Response:
         """Posts visible to your community (alliance posts included); drafts only your own."""
         return respond(call("jobs", "list_posts", query))
 
     @idempotent
     @blp.arguments(JobPostCreate)
     @blp.response(201, JobPostOut)
-    def post(self, _body):
+    def post(self, _body: dict[str, object]) -> Response:
         """Draft a post for an employer you act for; choose who sees it (own / tenants / all)."""
         return respond(call("jobs", "create_post", _body_json()), 201)
 
@@ -171,13 +172,13 @@ class Posts(MethodView):
 @blp.route("/posts/<post_id>")
 class Post(MethodView):
     @blp.response(200, JobPostOut)
-    def get(self, post_id):
+    def get(self, post_id: str) -> Response:
         """One post (another community's post only if it was shared with yours)."""
         return respond(call("jobs", "get_post", post_id))
 
     @blp.arguments(partial_schema(JobPostUpdate))
     @blp.response(200, JobPostOut)
-    def patch(self, _body, post_id):
+    def patch(self, _body: dict[str, object], post_id: str) -> Response:
         """Edit a draft; an open post only its description, shifts, headcount, benefits, expiry, visibility."""
         return respond(call("jobs", "update_post", post_id, _body_json()))
 
@@ -185,7 +186,7 @@ class Post(MethodView):
 @blp.route("/posts/<post_id>/open")
 class PostOpen(MethodView):
     @blp.response(200, JobPostOut)
-    def post(self, post_id):
+    def post(self, post_id: str) -> Response:
         """Open a draft (the employer must be verified)."""
         return respond(call("jobs", "open_post", post_id))
 
@@ -194,7 +195,7 @@ class PostOpen(MethodView):
 class PostClosing(MethodView):
     @blp.arguments(PostClose)
     @blp.response(200, JobPostOut)
-    def post(self, _body, post_id):
+    def post(self, _body: dict[str, object], post_id: str) -> Response:
         """Close a post before it fills."""
         return respond(call("jobs", "close_post", post_id, _body_json()))
 
@@ -203,7 +204,7 @@ class PostClosing(MethodView):
 class PostCandidates(MethodView):
     @blp.arguments(RecommendationQuery(only=("limit",)), location="query")
     @blp.response(200, CandidateRecommendationList)
-    def get(self, query, post_id):
+    def get(self, query: dict[str, object], post_id: str) -> Response:
         """People who consented to recommendations, ranked for this post, each with the reasons."""
         return respond(call("jobs", "recommend_candidates", post_id, query))
 
@@ -212,7 +213,7 @@ class PostCandidates(MethodView):
 class Recommendations(MethodView):
     @blp.arguments(RecommendationQuery, location="query")
     @blp.response(200, PostRecommendationList)
-    def get(self, query):
+    def get(self, query: dict[str, object]) -> Response:
         """岗位推荐: open posts ranked for you, each with what matched and what is missing."""
         return respond(call("jobs", "recommend_posts", query))
 
@@ -221,14 +222,14 @@ class Recommendations(MethodView):
 class Applications(MethodView):
     @blp.arguments(ApplicationQuery, location="query")
     @blp.response(200, ApplicationList)
-    def get(self, query):
+    def get(self, query: dict[str, object]) -> Response:
         """Your applications; the employer side sees those to its posts; staff their community's."""
         return respond(call("jobs", "list_applications", query))
 
     @idempotent
     @blp.arguments(ApplicationCreate)
     @blp.response(201, ApplicationOut)
-    def post(self, _body):
+    def post(self, _body: dict[str, object]) -> Response:
         """Apply to an open post visible to your community (once per post)."""
         return respond(call("jobs", "apply", _body_json()), 201)
 
@@ -236,7 +237,7 @@ class Applications(MethodView):
 @blp.route("/applications/<application_id>")
 class ApplicationDetail(MethodView):
     @blp.response(200, ApplicationOut)
-    def get(self, application_id):
+    def get(self, application_id: str) -> Response:
         """One application with its full history."""
         return respond(call("jobs", "get_application", application_id))
 
@@ -245,7 +246,7 @@ class ApplicationDetail(MethodView):
 class ApplicationTransitions(MethodView):
     @blp.arguments(ApplicationTransition)
     @blp.response(200, ApplicationOut)
-    def post(self, _body, application_id):
+    def post(self, _body: dict[str, object], application_id: str) -> Response:
         """Move an application: shortlisted, interview, offered, hired, rejected (employer side) or withdrawn."""
         return respond(call("jobs", "transition_application", application_id, _body_json()))
 
@@ -253,7 +254,7 @@ class ApplicationTransitions(MethodView):
 @blp.route("/placements")
 class Placements(MethodView):
     @blp.response(200, PlacementList)
-    def get(self):
+    def get(self) -> Response:
         """Your placements (hires) with their wage follow-up."""
         return respond(call("jobs", "list_placements"))
 
@@ -263,6 +264,6 @@ class PlacementWages(MethodView):
     @idempotent
     @blp.arguments(WageAnswer)
     @blp.response(200, PlacementOut)
-    def post(self, _body, placement_id):
+    def post(self, _body: dict[str, object], placement_id: str) -> Response:
         """工资确认: were wages paid on time? "No" opens a labour-rights case for you."""
         return respond(call("jobs", "answer_wages", placement_id, _body_json()))

@@ -6,10 +6,13 @@ remove-member | deactivate | reactivate`); granting roles is the CLI's (`python 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
+from sqlalchemy.orm import Session
 
 from gateway import audit, db, identity
 from gateway.auth import require_principal
@@ -46,7 +49,7 @@ def _tenant_admin() -> Principal:
     return principal
 
 
-def _operator(session) -> Principal:
+def _operator(session: Session) -> Principal:
     principal = require_principal(*OPERATOR_ROLES)
     tenant = session.get(Tenant, principal.tenant_id)
     if principal.kind != "user" or tenant is None or tenant.kind != "operator":
@@ -59,7 +62,7 @@ class MemberRole(MethodView):
     @blp.response(200, MemberRolesOut)
     @blp.alt_response(409, description="It is the member's only role (remove the membership), or your own "
                                        "tenant_admin role")
-    def delete(self, tenant_id, user_id, role):
+    def delete(self, tenant_id: str, user_id: str, role: str) -> dict[str, Any]:
         """Remove one role from a member of your tenant (tenant admin). Tokens the member already holds stop
         carrying the role on their next request. Removing a role the member does not hold changes nothing."""
         principal = _tenant_admin()
@@ -80,7 +83,7 @@ class MemberRole(MethodView):
 class Member(MethodView):
     @blp.response(204)
     @blp.alt_response(409, description="Your own membership")
-    def delete(self, tenant_id, user_id):
+    def delete(self, tenant_id: str, user_id: str) -> None:
         """End a person's membership of your tenant (tenant admin): every token and sign-in session they have
         here stops working on its next request; their account and other memberships stay. The answer is the
         same whether or not the person was a member (idempotent, and it tells nothing about other tenants)."""
@@ -94,7 +97,7 @@ class Member(MethodView):
                                  target_id=user_id, request_id=g.request_id)
 
 
-def _account_change(user_id: str, *, deactivate: bool) -> dict:
+def _account_change(user_id: str, *, deactivate: bool) -> dict[str, Any]:
     session = db.session()
     with session.begin():
         principal = _operator(session)
@@ -117,7 +120,7 @@ def _account_change(user_id: str, *, deactivate: bool) -> dict:
 class AccountDeactivation(MethodView):
     @blp.response(200, AccountStateOut)
     @blp.alt_response(409, description="Your own account")
-    def post(self, user_id):
+    def post(self, user_id: str) -> dict[str, Any]:
         """Deactivate an account (the sub-district operator: operator or tenant admin of the operator tenant).
         Not erasure: nothing is deleted and it can be reactivated. From the next request every token of the
         account is refused, sign-in answers 403 `account_deactivated`, and every sign-in session ends."""
@@ -128,6 +131,6 @@ class AccountDeactivation(MethodView):
 class AccountReactivation(MethodView):
     @blp.response(200, AccountStateOut)
     @blp.alt_response(409, description="Your own account")
-    def post(self, user_id):
+    def post(self, user_id: str) -> dict[str, Any]:
         """Reactivate a deactivated account (the sub-district operator): the person can sign in again."""
         return _account_change(user_id, deactivate=False)

@@ -5,20 +5,25 @@ inbound partner events. Rules live in `gateway/webhooks/`; these views only tran
 from __future__ import annotations
 
 import functools
+from typing import Any
 
-from flask import g, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, validate
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from gateway import db
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
+from gateway.identity import Principal
+from gateway.models import WebhookSubscription
 from gateway.services import pool, respond
 from gateway.webhooks import delivery, inbound
 from services.common import catalogue
 from services.common import contract_fields as fields
+from services.common.context import CallContext
 from services.common.errors import Forbidden
 
 blp = Blueprint("partners", __name__, url_prefix="/api/v1/partners",
@@ -28,7 +33,7 @@ MANAGERS = ("partner", "tenant_admin")
 
 
 @functools.lru_cache(maxsize=1)
-def _catalogue() -> dict:
+def _catalogue() -> dict[str, Any]:
     return catalogue.as_json()
 
 
@@ -119,18 +124,19 @@ class InboundOut(Schema):
     result = fields.Dict()
 
 
-def _manager():
+def _manager() -> Principal:
     return require_principal(*MANAGERS)
 
 
-def _owner(principal) -> str | None:
+def _owner(principal: Principal) -> str | None:
     """A partner key manages the webhooks it registered; a tenant admin manages all of the tenant's."""
     return None if "tenant_admin" in principal.roles else principal.subject
 
 
-def _subscription_out(subscription, session, schema=SubscriptionOut) -> dict:
+def _subscription_out(subscription: WebhookSubscription, session: Session, schema: type[Schema] = SubscriptionOut
+                      ) -> dict[str, Any]:
     """The subscription with how many of its deliveries are pending, delivered and dead."""
-    out = schema().dump(subscription)
+    out: dict[str, Any] = schema().dump(subscription)
     out["deliveries"] = delivery.subscription_counts(session=session, subscription_id=subscription.id)
     return out
 
@@ -162,7 +168,7 @@ class EventCatalogueOut(Schema):
 class EventCatalogue(MethodView):
     @blp.doc(security=[])
     @blp.response(200, EventCatalogueOut)
-    def get(self):
+    def get(self) -> Response:
         """The event catalogue: every event the services publish (type, version, JSON Schema of `data`, example,
         partner routing key, who sees it) and the inbound events partners may send. Generated from the code."""
         return respond(_catalogue())
@@ -172,7 +178,7 @@ class EventCatalogue(MethodView):
 class Webhooks(MethodView):
     @blp.arguments(SubscriptionIn)
     @blp.response(201, SubscriptionCreated)
-    def post(self, body):
+    def post(self, body: dict[str, Any]) -> Response:
         """Register a webhook for some of your tenant's events (partner API key or tenant admin). The answer
         holds the signing secret, shown once."""
         principal = _manager()
@@ -185,7 +191,7 @@ class Webhooks(MethodView):
         return respond(out, 201)
 
     @blp.response(200, SubscriptionList)
-    def get(self):
+    def get(self) -> Response:
         """Your webhooks (a tenant admin: all of the tenant's), with how many deliveries are pending, delivered
         and dead."""
         principal = _manager()
@@ -200,7 +206,7 @@ class Webhooks(MethodView):
 @blp.route("/webhooks/<subscription_id>")
 class Webhook(MethodView):
     @blp.response(200, SubscriptionOut)
-    def get(self, subscription_id):
+    def get(self, subscription_id: str) -> Response:
         """One webhook of your tenant."""
         principal = _manager()
         session = db.session()
@@ -210,7 +216,7 @@ class Webhook(MethodView):
             return respond(_subscription_out(subscription, session))
 
     @blp.response(200, SubscriptionOut)
-    def delete(self, subscription_id):
+    def delete(self, subscription_id: str) -> Response:
         """Stop a webhook: nothing more is delivered to it (its history stays)."""
         principal = _manager()
         session = db.session()
@@ -224,7 +230,7 @@ class Webhook(MethodView):
 class WebhookDeliveries(MethodView):
     @blp.arguments(DeliveryQuery, location="query")
     @blp.response(200, DeliveryList)
-    def get(self, query, subscription_id):
+    def get(self, query: dict[str, Any], subscription_id: str) -> Response:
         """Deliveries of a webhook, newest first; `?status=dead` is its dead-letter list."""
         principal = _manager()
         session = db.session()
@@ -242,7 +248,7 @@ class WebhookSecretRotation(MethodView):
     @blp.response(200, SecretRotated)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
                           "description": "Retry-safe: the same key returns the first answer (one rotation)"}])
-    def post(self, body, subscription_id):
+    def post(self, body: dict[str, Any], subscription_id: str) -> Response:
         """A new signing secret, shown once. During `grace_seconds` deliveries are signed with the new and the
         old secret, so the receiver can switch over without refusing a delivery; `0` retires the old secret at
         once (it leaked)."""
@@ -261,7 +267,7 @@ class WebhookSecretRotation(MethodView):
 class WebhookReplay(MethodView):
     @blp.arguments(ReplayIn)
     @blp.response(202, ReplayOut)
-    def post(self, body, subscription_id):
+    def post(self, body: dict[str, Any], subscription_id: str) -> Response:
         """Deliver again every event of your tenant this webhook wants, from `since` (to `until`, default now):
         after an outage, or to empty the dead-letter list. Each is a new delivery with the same event id."""
         principal = _manager()
@@ -278,7 +284,7 @@ class Inbound(MethodView):
     @blp.response(200, InboundOut)
     @blp.doc(requestBody={"required": True, "content": {"application/cloudevents+json": {"schema": {
         "type": "object", "description": "a CloudEvent whose type is in the inbound catalogue"}}}})
-    def post(self):
+    def post(self) -> Response:
         """Send an event in with your partner API key (e.g. `cn.fengchao.partner.first_aid_drill_roster`). It is
         validated against the inbound catalogue and processed once per event id; sending it again answers
         from the record with `duplicate: true`."""
@@ -296,7 +302,7 @@ class Inbound(MethodView):
         if fresh:
             rpc = pool()
 
-            def call(service, method, args, ctx):
+            def call(service: str, method: str, args: tuple[Any, ...], ctx: CallContext) -> Any:
                 return rpc.call(service, method, *args, context_data=ctx.to_context_data())
 
             with session.begin():

@@ -6,7 +6,7 @@ document it here); the service validates again and is the authority, so it gets 
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -68,16 +68,17 @@ RETRY_SAFE = {"parameters": [{"in": "header", "name": "Idempotency-Key", "schema
                               "description": "Retry-safe: the same key returns the first answer"}]}
 
 
-def _body() -> dict:
-    return request.get_json()
+def _body() -> dict[str, object]:
+    body: dict[str, object] = request.get_json()
+    return body
 
 
-def _query() -> dict:
+def _query() -> dict[str, str]:
     return request.args.to_dict()
 
 
 @blp.before_request
-def _signed_in():
+def _signed_in() -> None:
     require_principal()
 
 
@@ -87,13 +88,13 @@ def _signed_in():
 @blp.route("/settings")
 class Settings(MethodView):
     @blp.response(200, SettingsOut)
-    def get(self):
+    def get(self) -> Response:
         """The tenant's bank settings (staff): approval threshold, expiry months, notice days, voucher minutes."""
         return respond(call("points", "get_settings"))
 
     @blp.arguments(partial_schema(SettingsUpdate))
     @blp.response(200, SettingsOut)
-    def patch(self, _body_in):
+    def patch(self, _body_in: dict[str, object]) -> Response:
         """Change the tenant's bank settings (staff)."""
         return respond(call("points", "update_settings", _body()))
 
@@ -101,7 +102,7 @@ class Settings(MethodView):
 @blp.route("/me")
 class MyAccount(MethodView):
     @blp.response(200, AccountSummary)
-    def get(self):
+    def get(self) -> Response:
         """My points: available, held for open vouchers, what expires next, honour-board preferences."""
         return respond(call("points", "account_summary", None))
 
@@ -110,7 +111,7 @@ class MyAccount(MethodView):
 class MyStatement(MethodView):
     @blp.arguments(StatementQuery, location="query")
     @blp.response(200, StatementPage)
-    def get(self, _query_in):
+    def get(self, _query_in: dict[str, object]) -> Response:
         """My account's entries, newest first, each with its running balance and trace number."""
         return respond(call("points", "account_statement", None, _query()))
 
@@ -119,7 +120,7 @@ class MyStatement(MethodView):
 class MyPreferences(MethodView):
     @blp.arguments(partial_schema(PreferencesIn))
     @blp.response(200, PreferencesOut)
-    def patch(self, _body_in):
+    def patch(self, _body_in: dict[str, object]) -> Response:
         """Opt out of the honour board (好人榜), or choose the name shown on it."""
         return respond(call("points", "set_preferences", _body()))
 
@@ -127,7 +128,7 @@ class MyPreferences(MethodView):
 @blp.route("/accounts/<user_id>", parameters=[person_path_parameter()])
 class PersonAccount(MethodView):
     @blp.response(200, AccountSummary)
-    def get(self, user_id):
+    def get(self, user_id: str) -> Response:
         """A person's points (staff; a resident may read only their own)."""
         return respond(call("points", "account_summary", user_id))
 
@@ -136,7 +137,7 @@ class PersonAccount(MethodView):
 class PersonStatement(MethodView):
     @blp.arguments(StatementQuery, location="query")
     @blp.response(200, StatementPage)
-    def get(self, _query_in, user_id):
+    def get(self, _query_in: dict[str, object], user_id: str) -> Response:
         """A person's statement (staff; a resident may read only their own)."""
         return respond(call("points", "account_statement", user_id, _query()))
 
@@ -151,7 +152,7 @@ class Awards(MethodView):
     @blp.response(201, AwardOutcome, description="Posted")
     @blp.alt_response(202, schema=AwardOutcome, description="Above the threshold: waits for a second staff member")
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in):
+    def post(self, _body_in: dict[str, object]) -> Response:
         """Award points by hand with a reason (staff). Above the tenant's threshold the award waits
         for another staff member's approval (maker-checker)."""
         result = call("points", "award", _body())
@@ -162,7 +163,7 @@ class Awards(MethodView):
 class AwardRequests(MethodView):
     @blp.arguments(AwardRequestQuery, location="query")
     @blp.response(200, AwardRequestList)
-    def get(self, _query_in):
+    def get(self, _query_in: dict[str, object]) -> Response:
         """Manual awards waiting for approval, or decided (staff)."""
         return respond(call("points", "list_award_requests", _query()))
 
@@ -173,7 +174,7 @@ class Approval(MethodView):
     @blp.arguments(DecisionIn)
     @blp.response(200, AwardRequestOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in, request_id):
+    def post(self, _body_in: dict[str, object], request_id: str) -> Response:
         """Approve a waiting award: only a staff member other than the one who asked."""
         return respond(call("points", "approve_award", request_id, _body()))
 
@@ -184,7 +185,7 @@ class Rejection(MethodView):
     @blp.arguments(DecisionIn)
     @blp.response(200, AwardRequestOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in, request_id):
+    def post(self, _body_in: dict[str, object], request_id: str) -> Response:
         """Reject a waiting award (staff)."""
         return respond(call("points", "reject_award", request_id, _body()))
 
@@ -192,7 +193,7 @@ class Rejection(MethodView):
 @blp.route("/postings/<posting_id>")
 class Postings(MethodView):
     @blp.response(200, PostingOut)
-    def get(self, posting_id):
+    def get(self, posting_id: str) -> Response:
         """One posting with its entries (staff, or the person it is about)."""
         return respond(call("points", "get_posting", posting_id))
 
@@ -203,7 +204,7 @@ class Reversal(MethodView):
     @blp.arguments(ReversalIn)
     @blp.response(201, PostingOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in, posting_id):
+    def post(self, _body_in: dict[str, object], posting_id: str) -> Response:
         """Correct a wrong award by a reversal posting linked to it (staff). Refused when the points
         were already spent or the award was already reversed."""
         return respond(call("points", "reverse_posting", posting_id, _body()), 201)
@@ -215,7 +216,7 @@ class Reversal(MethodView):
 @blp.route("/rules")
 class Rules(MethodView):
     @blp.response(200, RuleList)
-    def get(self):
+    def get(self) -> Response:
         """How points are earned in this tenant."""
         return respond(call("points", "list_rules"))
 
@@ -223,7 +224,7 @@ class Rules(MethodView):
     @blp.arguments(RuleIn)
     @blp.response(201, RuleOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in):
+    def post(self, _body_in: dict[str, object]) -> Response:
         """Add an earning rule (staff), e.g. a first-aid session attended → 20 points, at most 40 a day."""
         return respond(call("points", "create_rule", _body()), 201)
 
@@ -232,7 +233,7 @@ class Rules(MethodView):
 class Rule(MethodView):
     @blp.arguments(partial_schema(RuleIn))
     @blp.response(200, RuleOut)
-    def patch(self, _body_in, rule_id):
+    def patch(self, _body_in: dict[str, object], rule_id: str) -> Response:
         """Change or deactivate a rule (staff)."""
         return respond(call("points", "update_rule", rule_id, _body()))
 
@@ -241,7 +242,7 @@ class Rule(MethodView):
 class HonourBoard(MethodView):
     @blp.arguments(BoardQuery, location="query")
     @blp.response(200, BoardOut)
-    def get(self, _query_in):
+    def get(self, _query_in: dict[str, object]) -> Response:
         """The honour board (好人榜) of this tenant by week, month, year or all time, optionally by category."""
         return respond(call("points", "honour_board", _query()))
 
@@ -253,7 +254,7 @@ class HonourBoard(MethodView):
 class ExpiryPauses(MethodView):
     @blp.arguments(PauseQuery, location="query")
     @blp.response(200, PauseList)
-    def get(self, _query_in):
+    def get(self, _query_in: dict[str, object]) -> Response:
         """Expiry pauses (staff: anyone's; residents: their own)."""
         return respond(call("points", "list_pauses", _query()))
 
@@ -261,7 +262,7 @@ class ExpiryPauses(MethodView):
     @blp.arguments(PauseIn)
     @blp.response(201, PauseOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in):
+    def post(self, _body_in: dict[str, object]) -> Response:
         """Pause a person's expiry (staff), e.g. over Spring Festival or maternity: their points'
         expiry dates move back by the pause's length."""
         return respond(call("points", "create_pause", _body()), 201)
@@ -270,7 +271,7 @@ class ExpiryPauses(MethodView):
 @blp.route("/housekeeping-runs")
 class HousekeepingRuns(MethodView):
     @blp.response(200, RunOut)
-    def post(self):
+    def post(self) -> Response:
         """Run now what runs every minute anyway (staff): voucher timeouts, expiry notices, expiry."""
         return respond(call("points", "run_housekeeping"))
 
@@ -282,7 +283,7 @@ class HousekeepingRuns(MethodView):
 class Merchants(MethodView):
     @blp.arguments(MerchantQuery, location="query")
     @blp.response(200, MerchantList)
-    def get(self, _query_in):
+    def get(self, _query_in: dict[str, object]) -> Response:
         """Caring merchants (爱心商户) of this tenant and of partners that accept its points."""
         return respond(call("points", "list_merchants", _query()))
 
@@ -290,7 +291,7 @@ class Merchants(MethodView):
     @blp.arguments(MerchantIn)
     @blp.response(201, MerchantOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in):
+    def post(self, _body_in: dict[str, object]) -> Response:
         """Enrol a caring merchant (staff)."""
         return respond(call("points", "create_merchant", _body()), 201)
 
@@ -298,13 +299,13 @@ class Merchants(MethodView):
 @blp.route("/merchants/<merchant_id>")
 class MerchantResource(MethodView):
     @blp.response(200, MerchantOut)
-    def get(self, merchant_id):
+    def get(self, merchant_id: str) -> Response:
         """One merchant."""
         return respond(call("points", "get_merchant", merchant_id))
 
     @blp.arguments(partial_schema(MerchantIn))
     @blp.response(200, MerchantOut)
-    def patch(self, _body_in, merchant_id):
+    def patch(self, _body_in: dict[str, object], merchant_id: str) -> Response:
         """Change a merchant (staff of its tenant), including which partner tenants it accepts."""
         return respond(call("points", "update_merchant", merchant_id, _body()))
 
@@ -315,7 +316,7 @@ class MerchantItems(MethodView):
     @blp.arguments(CatalogueItemIn)
     @blp.response(201, CatalogueItemOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in, merchant_id):
+    def post(self, _body_in: dict[str, object], merchant_id: str) -> Response:
         """Add an item to a merchant's catalogue (its operators or staff)."""
         return respond(call("points", "create_item", merchant_id, _body()), 201)
 
@@ -324,7 +325,7 @@ class MerchantItems(MethodView):
 class MerchantStatement(MethodView):
     @blp.arguments(MerchantStatementQuery, location="query")
     @blp.response(200, MerchantStatementOut)
-    def get(self, _query_in, merchant_id):
+    def get(self, _query_in: dict[str, object], merchant_id: str) -> Response:
         """What the merchant received for vouchers, in a period (its operators or staff)."""
         return respond(call("points", "merchant_statement", merchant_id, _query()))
 
@@ -333,7 +334,7 @@ class MerchantStatement(MethodView):
 class Item(MethodView):
     @blp.arguments(partial_schema(CatalogueItemIn))
     @blp.response(200, CatalogueItemOut)
-    def patch(self, _body_in, item_id):
+    def patch(self, _body_in: dict[str, object], item_id: str) -> Response:
         """Change an item: price, stock, limit per person, active (its merchant's operators or staff)."""
         return respond(call("points", "update_item", item_id, _body()))
 
@@ -342,7 +343,7 @@ class Item(MethodView):
 class Catalogue(MethodView):
     @blp.arguments(CatalogueQuery, location="query")
     @blp.response(200, CatalogueItemList)
-    def get(self, _query_in):
+    def get(self, _query_in: dict[str, object]) -> Response:
         """What I can redeem my points for."""
         return respond(call("points", "catalogue", _query()))
 
@@ -354,7 +355,7 @@ class Catalogue(MethodView):
 class Redemptions(MethodView):
     @blp.arguments(RedemptionQuery, location="query")
     @blp.response(200, RedemptionPage)
-    def get(self, _query_in):
+    def get(self, _query_in: dict[str, object]) -> Response:
         """My redemptions; with `merchant_id`, those at a merchant I operate."""
         return respond(call("points", "list_redemptions", _query()))
 
@@ -362,7 +363,7 @@ class Redemptions(MethodView):
     @blp.arguments(RedemptionIn)
     @blp.response(201, RedemptionOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, _body_in):
+    def post(self, _body_in: dict[str, object]) -> Response:
         """Redeem points for an item: the points are held and a voucher code and QR are shown,
         valid for the tenant's voucher minutes."""
         return respond(call("points", "create_redemption", _body()), 201)
@@ -371,7 +372,7 @@ class Redemptions(MethodView):
 @blp.route("/redemptions/<redemption_id>")
 class RedemptionResource(MethodView):
     @blp.response(200, RedemptionOut)
-    def get(self, redemption_id):
+    def get(self, redemption_id: str) -> Response:
         """One redemption (its resident, its merchant, or staff)."""
         return respond(call("points", "get_redemption", redemption_id))
 
@@ -381,7 +382,7 @@ class Cancellation(MethodView):
     @idempotent
     @blp.response(200, RedemptionOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, redemption_id):
+    def post(self, redemption_id: str) -> Response:
         """Cancel a pending voucher: the held points come back."""
         return respond(call("points", "cancel_redemption", redemption_id))
 
@@ -389,7 +390,7 @@ class Cancellation(MethodView):
 @blp.route("/vouchers/<code>")
 class Voucher(MethodView):
     @blp.response(200, RedemptionOut)
-    def get(self, code):
+    def get(self, code: str) -> Response:
         """Preview a voucher after scanning or typing its code (the merchant), before confirming."""
         return respond(call("points", "preview_voucher", code))
 
@@ -399,7 +400,7 @@ class Confirmation(MethodView):
     @idempotent
     @blp.response(200, RedemptionOut)
     @blp.doc(**RETRY_SAFE)
-    def post(self, code):
+    def post(self, code: str) -> Response:
         """Confirm a voucher (the merchant): the held points settle to the merchant's account."""
         return respond(call("points", "confirm_voucher", code))
 
@@ -410,7 +411,7 @@ class Confirmation(MethodView):
 @blp.route("/agreements")
 class Agreements(MethodView):
     @blp.response(200, AgreementList)
-    def get(self):
+    def get(self) -> Response:
         """Cross-tenant acceptance agreements: our consent, the partner's, and whether each is in force."""
         return respond(call("points", "list_agreements"))
 
@@ -419,7 +420,7 @@ class Agreements(MethodView):
 class Agreement(MethodView):
     @blp.arguments(AgreementIn)
     @blp.response(200, AgreementOut)
-    def put(self, _body_in, partner_tenant_id):
+    def put(self, _body_in: dict[str, object], partner_tenant_id: str) -> Response:
         """Consent to (or withdraw from) cross-tenant acceptance with a partner tenant (staff, tenant admin).
         In force only while both tenants consent."""
         return respond(call("points", "set_agreement", partner_tenant_id, _body()))
@@ -428,7 +429,7 @@ class Agreement(MethodView):
 @blp.route("/figures")
 class Figures(MethodView):
     @blp.response(200, FiguresOut)
-    def get(self):
+    def get(self) -> Response:
         """This tenant's issued, reversed, redeemed, expired, held and outstanding points (staff)."""
         return respond(call("points", "figures"))
 
@@ -436,7 +437,7 @@ class Figures(MethodView):
 @blp.route("/figures/all-tenants")
 class AllFigures(MethodView):
     @blp.response(200, AllFiguresOut)
-    def get(self):
+    def get(self) -> Response:
         """The same figures for every tenant (the sub-district operator)."""
         return respond(call("points", "figures_all_tenants"))
 
@@ -444,6 +445,6 @@ class AllFigures(MethodView):
 @blp.route("/ledger-check")
 class LedgerCheck(MethodView):
     @blp.response(200, LedgerCheckOut)
-    def get(self):
+    def get(self) -> Response:
         """Prove the tenant's ledger: balances equal entries, postings sum to zero, lots equal balances (staff)."""
         return respond(call("points", "check_ledger"))

@@ -10,7 +10,11 @@ Registered by the app factory: `app.register_blueprint(web.blp)`.
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from typing import Any, cast
+
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
@@ -23,7 +27,7 @@ blp = Blueprint("web", __name__, url_prefix="/web")
 
 
 @blp.record_once
-def _install(state) -> None:
+def _install(state: BlueprintSetupState) -> None:
     app = state.app
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
@@ -33,7 +37,7 @@ def _install(state) -> None:
     app.add_template_global(words.label, "label")  # label("jobs.case_category", c): an enumerated value's words
 
 
-def _page_context() -> dict:
+def _page_context() -> dict[str, Any]:
     locale = i18n.select_locale()
     principal = g.get("principal")
     return {
@@ -49,7 +53,7 @@ def _page_context() -> dict:
 
 
 @blp.before_request
-def _before():
+def _before() -> ResponseReturnValue | None:
     session.load_cookie_principal()
     if request.method == "POST" and not session.csrf_ok():
         return render_template("web/error.html", status=400, message_key="csrf"), 400
@@ -57,7 +61,7 @@ def _before():
 
 
 @blp.after_request
-def _after(response):
+def _after(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -65,24 +69,25 @@ def _after(response):
 
 
 @blp.errorhandler(Unauthenticated)
-def _sign_in_first(_error):
+def _sign_in_first(_error: Unauthenticated) -> ResponseReturnValue:
     return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 
 @blp.errorhandler(FengchaoError)
-def _service_error(error: FengchaoError):
+def _service_error(error: FengchaoError) -> ResponseReturnValue:
     return render_template("web/error.html", status=error.status, detail=error.detail,
                            message_key=error.code), error.status
 
 
 @blp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):
+def _http_error(error: HTTPException) -> ResponseReturnValue:
+    # flask hands an HTTP exception without a code back unhandled: here it always has one
     return render_template("web/error.html", status=error.code, detail=error.description,
-                           message_key="http"), error.code
+                           message_key="http"), cast(int, error.code)
 
 
 @blp.get("/lang/<code>")
-def switch_language(code: str):
+def switch_language(code: str) -> ResponseReturnValue:
     """The language switch: remembers the choice for a year and goes back where it was."""
     target = request.args.get("next") or url_for("web.home")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:

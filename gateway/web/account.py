@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from gateway.schemas import LoginRequest
@@ -19,7 +22,7 @@ def _safe_next() -> str:
 
 
 @blp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("web/login.html", values={}, errors={}, general=None, next=_safe_next())
     sent = {"phone": forms.text(request.form, "phone") or "", "password": request.form.get("password", ""),
@@ -28,7 +31,8 @@ def login():
         body = LoginRequest().load(sent)  # the API's own contract for sign-in
         pair = session.sign_in(phone=body["phone"], password=body["password"], tenant_id=body["tenant_id"])
     except ValidationError as invalid:
-        return _login_again(sent, {k: forms.flatten(v) for k, v in invalid.messages.items()}, None)
+        messages = cast("dict[str, Any]", invalid.messages)  # by field: the schema's own load
+        return _login_again(sent, {k: forms.flatten(v) for k, v in messages.items()}, None)
     except FengchaoError as refused:
         errors, general = forms.field_errors(refused, LOGIN_FIELDS)
         return _login_again(sent, errors, general, status=refused.status)
@@ -37,14 +41,15 @@ def login():
     return response
 
 
-def _login_again(sent: dict, errors: dict, general: str | None, status: int = 422):
+def _login_again(sent: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                 status: int = 422) -> tuple[str, int]:
     values = {"phone": sent["phone"], "tenant_id": sent["tenant_id"] or ""}
     return render_template("web/login.html", values=values, errors=errors, general=general,
                            next=_safe_next(), ask_tenant=bool(errors.get("tenant_id") or sent["tenant_id"])), status
 
 
 @blp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     response = redirect(url_for("web.login"))
     if g.get("principal") is not None:
         session.sign_out(g.principal)

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from gateway.auth import require_principal
@@ -22,7 +23,8 @@ def read_scan(text: str) -> tuple[str | None, str | None]:
     if "?" not in text:
         return None, text or None
     params = parse_qs(urlsplit(text).query)
-    return (params.get("meeting") or [None])[0], (params.get("token") or [None])[0]
+    none: list[str | None] = [None]
+    return (params.get("meeting") or none)[0], (params.get("token") or none)[0]
 
 
 def seconds_until(moment: str, *, now: datetime | None = None, floor: int = 5, ceiling: int = 60) -> int:
@@ -35,7 +37,7 @@ def seconds_until(moment: str, *, now: datetime | None = None, floor: int = 5, c
 
 
 @blp.get("/staff/meetings/<meeting_id>/qr")
-def meeting_qr(meeting_id: str):
+def meeting_qr(meeting_id: str) -> ResponseReturnValue:
     """The code to put on the classroom screen; the page fetches the next one when it rotates."""
     require_principal()
     try:
@@ -50,7 +52,7 @@ def meeting_qr(meeting_id: str):
 
 
 @blp.route("/check-in", methods=["GET", "POST"])
-def class_check_in():
+def class_check_in() -> ResponseReturnValue:
     require_principal()
     done, errors, general, status = None, {}, None, 200
     if request.method == "POST":

@@ -4,8 +4,10 @@ the duties of vanguard-led projects (先锋领办) and key small matters."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -17,13 +19,13 @@ from services.common.errors import FengchaoError
 
 
 @blp.get("/proposals/<proposal_id>")
-def proposal(proposal_id: str):
+def proposal(proposal_id: str) -> ResponseReturnValue:
     require_principal()
     return _proposal_page(proposal_id, {}, None)
 
 
-def _proposal_page(proposal_id: str, errors: dict, general: str | None, status: int = 200,
-                   failed_parent: str | None = None, values: dict | None = None):
+def _proposal_page(proposal_id: str, errors: dict[str, list[str]], general: str | None, status: int = 200,
+                   failed_parent: str | None = None, values: dict[str, Any] | None = None) -> tuple[str, int]:
     found = call("governance", "get_proposal", proposal_id)
     members = section(lambda: call("governance", "list_members", found["council_id"], {"limit": 200}))
     names = {m["user_id"]: m["display_name"] for m in (members["data"] or {}).get("items", []) if m.get("user_id")}
@@ -34,7 +36,7 @@ def _proposal_page(proposal_id: str, errors: dict, general: str | None, status: 
 
 
 @blp.post("/proposals/<proposal_id>/comments")
-def comment_on_proposal(proposal_id: str):
+def comment_on_proposal(proposal_id: str) -> ResponseReturnValue:
     require_principal()
     parent = forms.text(request.form, "parent_id")
     payload = forms.compact({"body": forms.text(request.form, "body") or "", "parent_id": parent})
@@ -53,12 +55,12 @@ def comment_on_proposal(proposal_id: str):
 
 
 @blp.get("/duties")
-def duties():
+def duties() -> ResponseReturnValue:
     require_principal()
     return _duties_page(None, None)
 
 
-def _duties_page(general: str | None, failed: str | None, status: int = 200):
+def _duties_page(general: str | None, failed: str | None, status: int = 200) -> tuple[str, int]:
     mine = section(lambda: call("governance", "my_signups"))
     signups = {s["slot_id"]: s for s in (mine["data"] or {}).get("items", []) if s["status"] != "cancelled"}
     projects = call("governance", "list_projects")
@@ -71,7 +73,7 @@ def _duties_page(general: str | None, failed: str | None, status: int = 200):
 
 
 @blp.post("/slots/<slot_id>/sign-up")
-def sign_up_for_duty(slot_id: str):
+def sign_up_for_duty(slot_id: str) -> ResponseReturnValue:
     require_principal()
     try:
         call("governance", "sign_up_for_slot", slot_id)
@@ -83,7 +85,7 @@ def sign_up_for_duty(slot_id: str):
 
 
 @blp.post("/signups/<signup_id>/<action>")
-def change_duty_signup(signup_id: str, action: str):
+def change_duty_signup(signup_id: str, action: str) -> ResponseReturnValue:
     require_principal()
     try:
         if action == "cancel":

@@ -8,7 +8,10 @@ only turn forms into its payloads and show its refusals beside the fields.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -22,32 +25,34 @@ MINUTES_FIELDS = ("minutes", "decisions", "linked_proposal_ids")
 CHECK_IN_FIELDS = ("registration_code", "member_id")
 
 
-def lines(form, name: str) -> list[str]:
+def lines(form: forms.Form, name: str) -> list[str]:
     """A textarea of one entry per line (agenda items, decisions) as a list, empty lines left out."""
     return [line.strip() for line in (form.get(name) or "").splitlines() if line.strip()]
 
 
-def _members(council_id: str) -> list[dict]:
-    return call("governance", "list_members", council_id, {"limit": 200})["items"]
+def _members(council_id: str) -> list[dict[str, Any]]:
+    members: list[dict[str, Any]] = call("governance", "list_members", council_id, {"limit": 200})["items"]
+    return members
 
 
 # --- scheduling -------------------------------------------------------------------------------------
 
 
 @blp.get("/staff/councils/<council_id>/sessions")
-def council_sessions(council_id: str):
+def council_sessions(council_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _sessions_page(council_id, {}, {}, None)
 
 
-def _sessions_page(council_id: str, values: dict, errors: dict, general: str | None, status: int = 200):
+def _sessions_page(council_id: str, values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                   status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_council_sessions.html", council=call("governance", "get_council", council_id),
                            sessions=call("governance", "list_sessions", council_id),
                            members=_members(council_id), values=values, errors=errors, general=general), status
 
 
 @blp.post("/staff/councils/<council_id>/sessions")
-def schedule_council_session(council_id: str):
+def schedule_council_session(council_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     form = request.form
     payload = forms.compact({
@@ -75,15 +80,15 @@ def schedule_council_session(council_id: str):
 
 
 @blp.get("/council-sessions/<session_id>")
-def council_session(session_id: str):
+def council_session(session_id: str) -> ResponseReturnValue:
     """The session as its reader may see it: staff run it, the chair enters shows of hands, members
     check in with the room's code and sign off a count."""
     require_principal()
     return _session_page(session_id, None, {}, None)
 
 
-def _session_page(session_id: str, failed: str | None, errors: dict, general: str | None, status: int = 200,
-                  values: dict | None = None):
+def _session_page(session_id: str, failed: str | None, errors: dict[str, list[str]], general: str | None,
+                  status: int = 200, values: dict[str, Any] | None = None) -> tuple[str, int]:
     principal = require_principal()
     meeting = call("governance", "get_session", session_id)
     council = call("governance", "get_council", meeting["council_id"])
@@ -101,7 +106,7 @@ def _session_page(session_id: str, failed: str | None, errors: dict, general: st
 
 
 @blp.post("/council-sessions/<session_id>/<action>")
-def act_on_council_session(session_id: str, action: str):
+def act_on_council_session(session_id: str, action: str) -> ResponseReturnValue:
     require_principal()
     form = request.form
     try:

@@ -8,7 +8,10 @@ The page lets in tenant admins and people on the desk; to anyone else it answers
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -21,7 +24,7 @@ MEMBER_FIELDS = ("user_id", "desk_role", "title")
 CASE_ACTION_FIELDS = ("assignee_user_id", "body", "outcome", "note", "referred_to")
 
 
-def _desk_caller() -> tuple[bool, list[dict]]:
+def _desk_caller() -> tuple[bool, list[dict[str, Any]]]:
     """(is admin, the desk roster); anyone neither an admin nor on the desk is refused."""
     principal = require_principal()
     roster = call("jobs", "list_desk_members")["items"]
@@ -32,12 +35,13 @@ def _desk_caller() -> tuple[bool, list[dict]]:
 
 
 @blp.get("/desk")
-def desk():
+def desk() -> ResponseReturnValue:
     admin, roster = _desk_caller()
     return _desk_page(admin, roster, {}, {}, None)
 
 
-def _desk_page(admin: bool, roster: list[dict], values: dict, errors: dict, general: str | None, status: int = 200):
+def _desk_page(admin: bool, roster: list[dict[str, Any]], values: dict[str, Any], errors: dict[str, list[str]],
+               general: str | None, status: int = 200) -> tuple[str, int]:
     state = request.args.get("status") or None
     query = forms.compact({"status": state if state in CASE_STATUSES else None})
     principal = require_principal()
@@ -48,7 +52,7 @@ def _desk_page(admin: bool, roster: list[dict], values: dict, errors: dict, gene
 
 
 @blp.post("/desk/members")
-def set_desk_member():
+def set_desk_member() -> ResponseReturnValue:
     admin, roster = _desk_caller()
     form = request.form
     payload = {"user_id": forms.text(form, "user_id") or "", "desk_role": forms.text(form, "desk_role") or "",
@@ -64,13 +68,13 @@ def set_desk_member():
 
 
 @blp.get("/desk/cases/<case_id>")
-def desk_case(case_id: str):
+def desk_case(case_id: str) -> ResponseReturnValue:
     admin, roster = _desk_caller()
     return _case_page(case_id, admin, roster, None, {}, None)
 
 
-def _case_page(case_id: str, admin: bool, roster: list[dict], failed: str | None, errors: dict,
-               general: str | None, status: int = 200):
+def _case_page(case_id: str, admin: bool, roster: list[dict[str, Any]], failed: str | None,
+               errors: dict[str, list[str]], general: str | None, status: int = 200) -> tuple[str, int]:
     principal = require_principal()
     case = call("jobs", "get_rights_case", case_id)
     log = None
@@ -86,7 +90,7 @@ def _case_page(case_id: str, admin: bool, roster: list[dict], failed: str | None
 
 
 @blp.post("/desk/cases/<case_id>/<action>")
-def work_case(case_id: str, action: str):
+def work_case(case_id: str, action: str) -> ResponseReturnValue:
     admin, roster = _desk_caller()
     form = request.form
     try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import segno
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -12,26 +15,26 @@ from services.common.errors import FengchaoError, NotFound
 
 
 @blp.get("/fairs")
-def fairs():
+def fairs() -> ResponseReturnValue:
     require_principal()
     return render_template("web/fairs.html", fairs=call("jobs", "list_fairs", {"when": "upcoming"}),
                            mine=call("jobs", "my_fair_registrations"))
 
 
-def _my_registration(fair_id: str) -> dict | None:
+def _my_registration(fair_id: str) -> dict[str, Any] | None:
     try:
-        return call("jobs", "my_fair_registration", fair_id)
+        return cast("dict[str, Any]", call("jobs", "my_fair_registration", fair_id))
     except NotFound:
         return None
 
 
 @blp.get("/fairs/<fair_id>")
-def fair(fair_id: str):
+def fair(fair_id: str) -> ResponseReturnValue:
     require_principal()
     return _fair_page(fair_id, None)
 
 
-def _fair_page(fair_id: str, general: str | None, status: int = 200):
+def _fair_page(fair_id: str, general: str | None, status: int = 200) -> tuple[str, int]:
     registration = _my_registration(fair_id)
     qr = None
     if registration and registration.get("code") and registration["status"] == "registered":
@@ -41,7 +44,7 @@ def _fair_page(fair_id: str, general: str | None, status: int = 200):
 
 
 @blp.post("/fairs/<fair_id>/registration")
-def register_for_fair(fair_id: str):
+def register_for_fair(fair_id: str) -> ResponseReturnValue:
     require_principal()
     try:
         call("jobs", "register_for_fair", fair_id)
@@ -53,7 +56,7 @@ def register_for_fair(fair_id: str):
 
 
 @blp.post("/fairs/<fair_id>/registration/cancel")
-def cancel_fair_registration(fair_id: str):
+def cancel_fair_registration(fair_id: str) -> ResponseReturnValue:
     require_principal()
     try:
         call("jobs", "cancel_fair_registration", fair_id)
@@ -65,10 +68,11 @@ def cancel_fair_registration(fair_id: str):
 
 
 @blp.route("/staff/fairs/<fair_id>/check-in", methods=["GET", "POST"])
-def fair_check_in(fair_id: str):
+def fair_check_in(fair_id: str) -> ResponseReturnValue:
     """The door: scan or type a resident's code, or count a walk-in."""
     require_principal()
     found = call("jobs", "get_fair", fair_id)
+    errors: dict[str, list[str]]
     checked, errors, general, status = None, {}, None, 200
     if request.method == "POST":
         walk_in = forms.boolean(request.form, "walk_in")

@@ -9,6 +9,7 @@ field messages rather than being judged twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
@@ -18,14 +19,17 @@ from services.common.errors import FengchaoError, ValidationFailed
 # The sub-district's clock: people type and read times in Beijing time; the API speaks UTC offsets.
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 
+# A posted form (`request.form`) or anything read like one.
+Form = Mapping[str, str]
 
-def text(form, name: str) -> str | None:
+
+def text(form: Form, name: str) -> str | None:
     """A trimmed text field; empty is absent (None)."""
     value = (form.get(name) or "").strip()
     return value or None
 
 
-def integer(form, name: str) -> Any:
+def integer(form: Form, name: str) -> Any:
     """An integer field; a non-number is passed on as typed, for the service to refuse by name."""
     value = text(form, name)
     if value is None:
@@ -36,7 +40,7 @@ def integer(form, name: str) -> Any:
         return value
 
 
-def local_datetime(form, name: str) -> str | None:
+def local_datetime(form: Form, name: str) -> str | None:
     """A `datetime-local` field (Beijing time, no offset) as ISO 8601 with its offset;
     anything unreadable is passed on as typed, for the service to refuse by name."""
     value = text(form, name)
@@ -64,11 +68,11 @@ def show_local(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return moment.astimezone(LOCAL_TIME).strftime(fmt)
 
 
-def boolean(form, name: str) -> bool:
+def boolean(form: Form, name: str) -> bool:
     return form.get(name) in ("on", "true", "1", "yes")
 
 
-def compact(payload: dict) -> dict:
+def compact(payload: dict[str, Any]) -> dict[str, Any]:
     """Leaves out fields the person left empty, so that the contract's defaults apply."""
     return {key: value for key, value in payload.items() if value is not None}
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -11,7 +14,7 @@ from services.common.errors import FengchaoError
 
 
 @blp.get("/merchant")
-def merchant_desk():
+def merchant_desk() -> ResponseReturnValue:
     require_principal()
     code = (request.args.get("code") or "").strip()
     preview, error = None, None
@@ -25,7 +28,8 @@ def merchant_desk():
     return _desk(code=code, preview=preview, error=error)
 
 
-def _desk(*, code: str = "", preview=None, error: FengchaoError | None = None, confirmed=None, status: int = 200):
+def _desk(*, code: str = "", preview: dict[str, Any] | None = None, error: FengchaoError | None = None,
+          confirmed: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
     if error is not None:
         status = error.status
     merchants = call("points", "list_merchants", {"mine": True})
@@ -35,7 +39,7 @@ def _desk(*, code: str = "", preview=None, error: FengchaoError | None = None, c
 
 
 @blp.post("/merchant/confirm")
-def confirm_voucher():
+def confirm_voucher() -> ResponseReturnValue:
     require_principal()
     code = (request.form.get("code") or "").strip()
     try:
@@ -48,7 +52,7 @@ def confirm_voucher():
 
 
 @blp.get("/merchant/<merchant_id>/statement")
-def merchant_statement(merchant_id: str):
+def merchant_statement(merchant_id: str) -> ResponseReturnValue:
     require_principal()
     return render_template("web/merchant_statement.html", merchant=call("points", "get_merchant", merchant_id),
                            statement=call("points", "merchant_statement", merchant_id, {}))
@@ -58,19 +62,20 @@ ITEM_FIELDS = ("name", "price_points", "stock", "limit_per_person", "description
 
 
 @blp.get("/merchant/<merchant_id>/items")
-def merchant_items(merchant_id: str):
+def merchant_items(merchant_id: str) -> ResponseReturnValue:
     require_principal()
     return _items_page(merchant_id, {}, None)
 
 
-def _items_page(merchant_id: str, errors: dict, general: str | None, status: int = 200, values: dict | None = None):
+def _items_page(merchant_id: str, errors: dict[str, list[str]], general: str | None, status: int = 200,
+                values: dict[str, Any] | None = None) -> tuple[str, int]:
     return render_template("web/merchant_items.html", merchant=call("points", "get_merchant", merchant_id),
                            items=call("points", "catalogue", {"merchant_id": merchant_id}), values=values or {},
                            errors=errors, general=general), status
 
 
 @blp.post("/merchant/<merchant_id>/items")
-def add_item(merchant_id: str):
+def add_item(merchant_id: str) -> ResponseReturnValue:
     """A merchant's operator (or staff) offers something for points."""
     require_principal()
     form = request.form

@@ -3,7 +3,10 @@ all-tenant figures call (the services let only the `operator` role read across t
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from gateway import db
@@ -14,10 +17,11 @@ from gateway.web import blp
 from gateway.web.resident import section
 
 
-def by_tenant(jobs: dict | None, training: dict | None, points: dict | None) -> dict[str, dict]:
+def by_tenant(jobs: dict[str, Any] | None, training: dict[str, Any] | None,
+              points: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """tenant id → {"jobs": figures, "training": figures, "points": figures}, each only where the service
     reported that tenant."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     for row in (jobs or {}).get("tenants", []):
         rows.setdefault(row["tenant_id"], {})["jobs"] = row["figures"]
     for row in (training or {}).get("tenants", []):
@@ -28,7 +32,7 @@ def by_tenant(jobs: dict | None, training: dict | None, points: dict | None) -> 
 
 
 @blp.get("/operator/figures")
-def operator_figures():
+def operator_figures() -> ResponseReturnValue:
     require_principal("operator")
     jobs = section(lambda: call("jobs", "all_tenant_figures", {}))
     training = section(lambda: call("training", "all_tenant_figures"))

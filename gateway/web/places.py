@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, render_template, request
+from flask.typing import ResponseReturnValue
 
 from gateway import db
 from gateway.auth import preferred_locale, require_principal
@@ -16,9 +19,9 @@ from services.governance.schemas import ASSET_KINDS as KINDS
 
 
 
-def _query() -> tuple[dict, tuple[float, float] | None]:
+def _query() -> tuple[dict[str, Any], tuple[float, float] | None]:
     """The map's filters from the query string, passed on for the service to validate."""
-    query: dict = {"amenity": [a for a in request.args.getlist("amenity") if a]}
+    query: dict[str, Any] = {"amenity": [a for a in request.args.getlist("amenity") if a]}
     if kind := request.args.get("kind"):
         query["kind"] = kind
     if request.args.get("open_now") in ("1", "on", "true"):
@@ -33,7 +36,7 @@ def _query() -> tuple[dict, tuple[float, float] | None]:
     return query, here
 
 
-def _render(found: dict, here, community: str | None):
+def _render(found: dict[str, Any], here: tuple[float, float] | None, community: str | None) -> str:
     markers, me = plan.place(found["items"], here=here)
     return render_template("web/places.html", places=found["items"], markers=markers, me=me,
                            amenities=AMENITIES, kinds=KINDS, community=community,
@@ -41,14 +44,14 @@ def _render(found: dict, here, community: str | None):
 
 
 @blp.get("/places")
-def places():
+def places() -> ResponseReturnValue:
     require_principal()
     query, here = _query()
     return _render(call("governance", "list_assets", query), here, None)
 
 
 @blp.get("/public/<community>/rest-stops")
-def public_places(community: str):
+def public_places(community: str) -> ResponseReturnValue:
     """No sign-in: the same listing the public API gives (GET /api/v1/governance/public/…/assets)."""
     if db.session().get(Tenant, community) is None:
         raise NotFound("No such community", {"community": community})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Marker:
     kind: str
 
 
-def place(points: list[dict], *, width: int = 320, height: int = 240, margin: int = 18,
+def place(points: list[dict[str, Any]], *, width: int = 320, height: int = 240, margin: int = 18,
           here: tuple[float, float] | None = None) -> tuple[list[Marker], Marker | None]:
     """Markers for `points` (dicts with lat, lng, name, kind) inside a width×height box, north up,
     numbered in the given order; `here` (lat, lng) as an extra marker when given."""

@@ -3,10 +3,14 @@ recommendations — and answers the wage follow-up after a placement (工资确�
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway import db
 from gateway.auth import require_principal
+from gateway.identity import Principal
 from gateway.models import User
 from gateway.services import call
 from gateway.web import blp, forms, i18n
@@ -19,7 +23,7 @@ PROFILE_FIELDS = ("display_name", "phone", "skills", "availability", "home_area"
 WEEKDAYS = range(1, 8)
 
 
-def availability(form) -> list[dict]:
+def availability(form: forms.Form) -> list[dict[str, Any]]:
     """Weekly windows from the form's rows (weekday 1 = Monday … 7 = Sunday); a row with only one time
     is passed on as it is, so that the service names what is missing."""
     windows = []
@@ -30,21 +34,21 @@ def availability(form) -> list[dict]:
     return windows
 
 
-def _mine(principal) -> dict | None:
+def _mine(principal: Principal) -> dict[str, Any] | None:
     for profile in call("jobs", "list_workers", {"limit": 200})["items"]:
         if profile.get("user_id") == principal.subject:
-            return profile
+            return cast("dict[str, Any]", profile)
     return None
 
 
 @blp.get("/profile")
-def profile():
+def profile() -> ResponseReturnValue:
     principal = require_principal()
     return _profile_page(principal, _mine(principal), {}, None)
 
 
-def _profile_page(principal, current: dict | None, errors: dict, general: str | None, status: int = 200,
-                  values: dict | None = None):
+def _profile_page(principal: Principal, current: dict[str, Any] | None, errors: dict[str, list[str]],
+                  general: str | None, status: int = 200, values: dict[str, Any] | None = None) -> tuple[str, int]:
     if values is None:
         values = dict(current or {})
         if not current:
@@ -58,7 +62,7 @@ def _profile_page(principal, current: dict | None, errors: dict, general: str | 
 
 
 @blp.post("/profile")
-def save_profile():
+def save_profile() -> ResponseReturnValue:
     principal = require_principal()
     form = request.form
     payload = {
@@ -85,10 +89,11 @@ def save_profile():
 
 
 @blp.post("/placements/<placement_id>/wages")
-def answer_wages(placement_id: str):
+def answer_wages(placement_id: str) -> ResponseReturnValue:
     require_principal()
     answer = request.form.get("wages_paid")
-    payload = forms.compact({"wages_paid": {"yes": True, "no": False}.get(answer, answer or ""),
+    wages_paid: dict[str | None, bool] = {"yes": True, "no": False}
+    payload = forms.compact({"wages_paid": wages_paid.get(answer, answer or ""),
                              "note": forms.text(request.form, "note")})
     try:
         call("jobs", "answer_wages", placement_id, payload)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, render_template, request
+from flask.typing import ResponseReturnValue
 
 from gateway.services import pool
 from gateway.web import blp, forms
@@ -11,9 +12,10 @@ from services.common.errors import FengchaoError
 
 @blp.get("/verify")
 @blp.get("/verify/<code>")
-def verify(code: str | None = None):
+def verify(code: str | None = None) -> ResponseReturnValue:
     """Type a certificate code, or arrive from its QR code (`/web/verify/<code>` or `?code=`)."""
     code = (code or request.args.get("code") or "").strip()
+    errors: dict[str, list[str]]
     result, errors, general, status = None, {}, None, 200
     if code:
         try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import segno
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -26,7 +28,7 @@ def skill_names(locale: str) -> dict[str, str]:
     return {s["code"]: s.get(key) or s["code"] for s in skills}
 
 
-def section(fetch: Callable[[], Any]) -> dict:
+def section(fetch: Callable[[], Any]) -> dict[str, Any]:
     """One part of a page: its data, or the reason it could not be had, so that one
     service being away does not blank the whole page."""
     try:
@@ -36,14 +38,14 @@ def section(fetch: Callable[[], Any]) -> dict:
 
 
 @blp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     principal = require_principal()
     enrolments = section(lambda: call("training", "list_my_enrolments", {}))
     upcoming = []
     for enrolment in (enrolments["data"] or {}).get("items", [])[:5]:
         if enrolment["status"] in ("enrolled", "waitlisted"):
-            upcoming.append({"enrolment": enrolment, **section(lambda e=enrolment: call(
-                "training", "get_session", e["session_id"]))})
+            upcoming.append({"enrolment": enrolment, **section(functools.partial(
+                call, "training", "get_session", enrolment["session_id"]))})
     return render_template(
         "web/home.html",
         points=section(lambda: call("points", "account_summary", None)),
@@ -70,7 +72,7 @@ def _on_desk(user_id: str) -> bool:
 
 
 @blp.get("/jobs")
-def jobs():
+def jobs() -> ResponseReturnValue:
     require_principal()
     return render_template("web/jobs.html",
                            recommendations=section(lambda: call("jobs", "recommend_posts", {"limit": 20})),
@@ -79,14 +81,14 @@ def jobs():
 
 
 @blp.get("/jobs/<post_id>")
-def job(post_id: str):
+def job(post_id: str) -> ResponseReturnValue:
     require_principal()
     return render_template("web/job.html", post=call("jobs", "get_post", post_id), error=None,
                            skills=skill_names(i18n.select_locale()))
 
 
 @blp.post("/jobs/<post_id>/apply")
-def apply(post_id: str):
+def apply(post_id: str) -> ResponseReturnValue:
     require_principal()
     try:
         call("jobs", "apply", {"post_id": post_id})
@@ -100,7 +102,7 @@ def apply(post_id: str):
 
 
 @blp.get("/applications")
-def applications():
+def applications() -> ResponseReturnValue:
     require_principal()
     return render_template("web/applications.html", applications=call("jobs", "list_applications", {}),
                            placements=section(lambda: call("jobs", "list_placements")),
@@ -112,7 +114,7 @@ def applications():
 
 
 @blp.get("/courses")
-def courses():
+def courses() -> ResponseReturnValue:
     require_principal()
     return render_template("web/courses.html", courses=call("training", "list_courses", {}),
                            enrolments=section(lambda: call("training", "list_my_enrolments", {})),
@@ -120,7 +122,7 @@ def courses():
 
 
 @blp.get("/certificates/<certificate_id>")
-def certificate(certificate_id: str):
+def certificate(certificate_id: str) -> ResponseReturnValue:
     """A certificate with the QR code and link that let anyone check it."""
     require_principal()
     found = call("training", "get_certificate", certificate_id)
@@ -130,20 +132,20 @@ def certificate(certificate_id: str):
 
 
 @blp.get("/courses/<course_id>")
-def course(course_id: str):
+def course(course_id: str) -> ResponseReturnValue:
     require_principal()
     return _course_page(course_id)
 
 
-def _course_page(course_id: str, *, errors: dict | None = None, general: str | None = None,
-                 session_id: str | None = None, status: int = 200):
+def _course_page(course_id: str, *, errors: dict[str, list[str]] | None = None, general: str | None = None,
+                 session_id: str | None = None, status: int = 200) -> tuple[str, int]:
     return render_template("web/course.html", course=call("training", "get_course", course_id),
                            sessions=call("training", "list_sessions", course_id), errors=errors or {},
                            general=general, failed_session=session_id), status
 
 
 @blp.post("/sessions/<session_id>/enrol")
-def enrol(session_id: str):
+def enrol(session_id: str) -> ResponseReturnValue:
     require_principal()
     course_id = request.form.get("course_id", "")
     payload = forms.compact({"participant_name": forms.text(request.form, "participant_name")})
@@ -165,12 +167,13 @@ def enrol(session_id: str):
 
 
 @blp.get("/voice")
-def voice():
+def voice() -> ResponseReturnValue:
     require_principal()
     return _voice_page({}, {}, None)
 
 
-def _voice_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _voice_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                status: int = 200) -> tuple[str, int]:
     mine = request.args.get("mine") == "1"
     return render_template("web/voice.html", items=call("governance", "list_voice", {"mine": mine}),
                            categories=VOICE_CATEGORIES, values=values, errors=errors, general=general,
@@ -178,7 +181,7 @@ def _voice_page(values: dict, errors: dict, general: str | None, status: int = 2
 
 
 @blp.post("/voice")
-def raise_voice():
+def raise_voice() -> ResponseReturnValue:
     require_principal()
     payload = forms.compact({"text": forms.text(request.form, "text"),
                              "category": forms.text(request.form, "category"),
@@ -197,13 +200,13 @@ def raise_voice():
 
 
 @blp.get("/voice/<voice_id>")
-def voice_item(voice_id: str):
+def voice_item(voice_id: str) -> ResponseReturnValue:
     require_principal()
     return render_template("web/voice_item.html", item=call("governance", "get_voice", voice_id), error=None)
 
 
 @blp.post("/voice/<voice_id>/me-too")
-def me_too(voice_id: str):
+def me_too(voice_id: str) -> ResponseReturnValue:
     require_principal()
     try:
         call("governance", "me_too", voice_id)
@@ -219,13 +222,13 @@ def me_too(voice_id: str):
 
 
 @blp.get("/councils")
-def councils():
+def councils() -> ResponseReturnValue:
     require_principal()
     return render_template("web/councils.html", councils=call("governance", "list_councils", {}))
 
 
 @blp.get("/councils/<council_id>")
-def council(council_id: str):
+def council(council_id: str) -> ResponseReturnValue:
     require_principal()
     return render_template("web/council.html", council=call("governance", "get_council", council_id),
                            proposals=call("governance", "list_proposals", council_id),
@@ -233,12 +236,13 @@ def council(council_id: str):
 
 
 @blp.get("/votes/<vote_id>")
-def vote(vote_id: str):
+def vote(vote_id: str) -> ResponseReturnValue:
     require_principal()
     return _vote_page(vote_id, {}, None)
 
 
-def _vote_page(vote_id: str, errors: dict, general: str | None, status: int = 200, receipt: str | None = None):
+def _vote_page(vote_id: str, errors: dict[str, list[str]], general: str | None, status: int = 200,
+               receipt: str | None = None) -> tuple[str, int]:
     found = call("governance", "get_vote", vote_id)
     return render_template("web/vote.html", vote=found, proposal=call("governance", "get_proposal",
                                                                         found["proposal_id"]),
@@ -246,7 +250,7 @@ def _vote_page(vote_id: str, errors: dict, general: str | None, status: int = 20
 
 
 @blp.post("/votes/<vote_id>")
-def cast(vote_id: str):
+def cast(vote_id: str) -> ResponseReturnValue:
     require_principal()
     payload = forms.compact({"choice": forms.text(request.form, "choice") or "",
                              "reason": forms.text(request.form, "reason")})
@@ -264,12 +268,12 @@ def cast(vote_id: str):
 
 
 @blp.get("/points")
-def points():
+def points() -> ResponseReturnValue:
     require_principal()
     return _points_page(None)
 
 
-def _points_page(general: str | None, status: int = 200, failed_item: str | None = None):
+def _points_page(general: str | None, status: int = 200, failed_item: str | None = None) -> tuple[str, int]:
     return render_template("web/points.html", account=call("points", "account_summary", None),
                            catalogue=call("points", "catalogue", {}),
                            redemptions=section(lambda: call("points", "list_redemptions", {})),
@@ -277,7 +281,7 @@ def _points_page(general: str | None, status: int = 200, failed_item: str | None
 
 
 @blp.post("/redemptions")
-def redeem():
+def redeem() -> ResponseReturnValue:
     require_principal()
     item_id = request.form.get("item_id", "")
     payload = {"item_id": item_id, "quantity": forms.integer(request.form, "quantity") or 1}
@@ -292,13 +296,13 @@ def redeem():
 
 
 @blp.get("/vouchers/<redemption_id>")
-def voucher(redemption_id: str):
+def voucher(redemption_id: str) -> ResponseReturnValue:
     require_principal()
     return render_template("web/voucher.html", redemption=call("points", "get_redemption", redemption_id), error=None)
 
 
 @blp.post("/vouchers/<redemption_id>/cancel")
-def cancel_voucher(redemption_id: str):
+def cancel_voucher(redemption_id: str) -> ResponseReturnValue:
     """Give a voucher back before it is used: the held points come back."""
     require_principal()
     try:
@@ -312,12 +316,12 @@ def cancel_voucher(redemption_id: str):
 
 
 @blp.get("/honour-board")
-def honour_board():
+def honour_board() -> ResponseReturnValue:
     require_principal()
     return _board_page({}, None)
 
 
-def _board_page(errors: dict, general: str | None, status: int = 200):
+def _board_page(errors: dict[str, list[str]], general: str | None, status: int = 200) -> tuple[str, int]:
     period = request.args.get("period", "month")
     return render_template("web/honour_board.html", period=period, errors=errors, general=general,
                            board=call("points", "honour_board", {"period": period}),
@@ -325,7 +329,7 @@ def _board_page(errors: dict, general: str | None, status: int = 200):
 
 
 @blp.post("/honour-board/preferences")
-def board_preferences():
+def board_preferences() -> ResponseReturnValue:
     """Opt out of the honour board, or choose the name shown on it."""
     require_principal()
     payload = {"show_on_board": forms.boolean(request.form, "show_on_board"),

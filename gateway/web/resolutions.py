@@ -3,7 +3,10 @@ party reports progress; residents confirm or dispute that a completed item is re
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -15,26 +18,26 @@ ITEM_FIELDS = ("title", "description", "assignee_kind", "assignee_name", "due_on
 
 
 @blp.get("/resolutions")
-def resolutions():
+def resolutions() -> ResponseReturnValue:
     require_principal()
     return render_template("web/resolutions.html",
                            resolutions=call("governance", "list_resolutions", request.args.get("council_id")))
 
 
 @blp.get("/resolutions/<resolution_id>")
-def resolution(resolution_id: str):
+def resolution(resolution_id: str) -> ResponseReturnValue:
     require_principal()
     return _resolution_page(resolution_id, {}, None)
 
 
-def _resolution_page(resolution_id: str, errors: dict, general: str | None, status: int = 200,
-                     values: dict | None = None):
+def _resolution_page(resolution_id: str, errors: dict[str, list[str]], general: str | None, status: int = 200,
+                     values: dict[str, Any] | None = None) -> tuple[str, int]:
     return render_template("web/resolution.html", resolution=call("governance", "get_resolution", resolution_id),
                            assignee_kinds=ASSIGNEE_KINDS, errors=errors, general=general, values=values or {}), status
 
 
 @blp.post("/staff/resolutions/<resolution_id>/action-items")
-def add_action_item(resolution_id: str):
+def add_action_item(resolution_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     form = request.form
     payload = forms.compact({name: forms.text(form, name) for name in ITEM_FIELDS})
@@ -51,18 +54,18 @@ def add_action_item(resolution_id: str):
 
 
 @blp.get("/action-items/<item_id>")
-def action_item(item_id: str):
+def action_item(item_id: str) -> ResponseReturnValue:
     require_principal()
     return _item_page(item_id, {}, None)
 
 
-def _item_page(item_id: str, errors: dict, general: str | None, status: int = 200):
+def _item_page(item_id: str, errors: dict[str, list[str]], general: str | None, status: int = 200) -> tuple[str, int]:
     return render_template("web/action_item.html", item=call("governance", "get_action_item", item_id),
                            errors=errors, general=general), status
 
 
 @blp.post("/action-items/<item_id>/feedback")
-def give_feedback(item_id: str):
+def give_feedback(item_id: str) -> ResponseReturnValue:
     require_principal()
     payload = forms.compact({"verdict": forms.text(request.form, "verdict") or "",
                              "comment": forms.text(request.form, "comment")})
@@ -77,7 +80,7 @@ def give_feedback(item_id: str):
 
 
 @blp.post("/action-items/<item_id>/updates")
-def report_progress(item_id: str):
+def report_progress(item_id: str) -> ResponseReturnValue:
     require_principal()
     payload = forms.compact({"note": forms.text(request.form, "note") or "",
                              "progress_percent": forms.integer(request.form, "progress_percent"),

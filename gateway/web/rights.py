@@ -3,7 +3,10 @@ the service decides who sees what and logs every look."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -15,18 +18,19 @@ CASE_FIELDS = ("category", "summary", "contact_phone")
 
 
 @blp.get("/rights")
-def rights():
+def rights() -> ResponseReturnValue:
     require_principal()
     return _rights_page({}, {}, None)
 
 
-def _rights_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _rights_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                 status: int = 200) -> tuple[str, int]:
     return render_template("web/rights.html", cases=call("jobs", "list_rights_cases", {}),
                            categories=CASE_CATEGORIES, values=values, errors=errors, general=general), status
 
 
 @blp.post("/rights")
-def open_rights_case():
+def open_rights_case() -> ResponseReturnValue:
     require_principal()
     payload = forms.compact({"category": forms.text(request.form, "category") or "",
                              "summary": forms.text(request.form, "summary") or "",
@@ -42,6 +46,6 @@ def open_rights_case():
 
 
 @blp.get("/rights/<case_id>")
-def rights_case(case_id: str):
+def rights_case(case_id: str) -> ResponseReturnValue:
     require_principal()
     return render_template("web/rights_case.html", case=call("jobs", "get_rights_case", case_id))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from werkzeug.wrappers import Response
@@ -25,8 +26,9 @@ CSRF_COOKIE = "fc_csrf"
 CSRF_FIELD = "csrf_token"
 
 
-def _tokens():
-    return current_app.extensions["fengchao.settings"].tokens
+def _tokens() -> identity.TokenSettings:
+    tokens: identity.TokenSettings = current_app.extensions["fengchao.settings"].tokens
+    return tokens
 
 
 def load_cookie_principal() -> None:
@@ -63,7 +65,7 @@ def load_cookie_principal() -> None:
         g.web_clear_cookies = True
 
 
-def sign_in(*, phone: str, password: str, tenant_id: str | None) -> dict:
+def sign_in(*, phone: str, password: str, tenant_id: str | None) -> dict[str, Any]:
     """Phone and password → a token pair, by the same rules as POST /api/v1/auth/login."""
     session = db.session()
     with session.begin():
@@ -83,7 +85,7 @@ def sign_out(principal: Principal) -> None:
             identity.logout(session=session, settings=_tokens(), principal=principal, refresh_token=None)
 
 
-def store_tokens(response: Response, pair: dict) -> None:
+def store_tokens(response: Response, pair: dict[str, Any]) -> None:
     secure = request.is_secure
     response.set_cookie(ACCESS_COOKIE, pair["access_token"], max_age=_tokens().access_ttl, httponly=True,
                         secure=secure, samesite="Lax", path="/")
@@ -110,7 +112,10 @@ def csrf_ok() -> bool:
     return bool(cookie) and hmac.compare_digest(cookie, sent)
 
 
-def finish(response: Response) -> Response:
+_R = TypeVar("_R", bound=Response)
+
+
+def finish(response: _R) -> _R:
     """after_request: write rotated tokens, clear dead ones, hand out the form token."""
     if pair := g.get("web_new_tokens"):
         store_tokens(response, pair)

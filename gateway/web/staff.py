@@ -4,8 +4,10 @@ run a council vote, and the tenant's figures."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any, cast
 
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -19,13 +21,14 @@ AWARD_FIELDS = ("user_id", "amount", "category", "reason")
 
 
 @blp.get("/staff/awards")
-def awards():
+def awards() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _awards_page({}, {}, None, outcome=request.args.get("outcome"))
 
 
-def _awards_page(values: dict, errors: dict, general: str | None, *, outcome: str | None = None,
-                 status: int = 200):
+def _awards_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None, *,
+                 outcome: str | None = None,
+                 status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_awards.html",
                            pending=call("points", "list_award_requests", {"status": "pending"}),
                            categories=POINT_CATEGORIES, values=values, errors=errors, general=general,
@@ -33,7 +36,7 @@ def _awards_page(values: dict, errors: dict, general: str | None, *, outcome: st
 
 
 @blp.post("/staff/awards")
-def award():
+def award() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     payload = {"user_id": forms.text(request.form, "user_id") or "",
                "amount": forms.integer(request.form, "amount"),
@@ -50,7 +53,7 @@ def award():
 
 
 @blp.post("/staff/award-requests/<request_id>/<decision>")
-def decide_award(request_id: str, decision: str):
+def decide_award(request_id: str, decision: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     method = {"approve": "approve_award", "reject": "reject_award"}.get(decision)
     if method is None:
@@ -72,12 +75,13 @@ TRIAGE_FIELDS = ("answer", "reason", "council_id", "topic_title")
 
 
 @blp.get("/staff/voice")
-def voice_desk():
+def voice_desk() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _voice_desk(None, {}, None)
 
 
-def _voice_desk(failed: str | None, errors: dict, general: str | None, status: int = 200):
+def _voice_desk(failed: str | None, errors: dict[str, list[str]], general: str | None,
+                status: int = 200) -> tuple[str, int]:
     state = request.args.get("status") or "submitted"
     return render_template("web/staff_voice.html", state=state,
                            items=call("governance", "list_voice", {"status": state}),
@@ -87,7 +91,7 @@ def _voice_desk(failed: str | None, errors: dict, general: str | None, status: i
 
 
 @blp.post("/staff/voice/<voice_id>")
-def triage_voice(voice_id: str):
+def triage_voice(voice_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     payload = forms.compact({"action": forms.text(request.form, "action") or "",
                              **{name: forms.text(request.form, name) for name in TRIAGE_FIELDS}})
@@ -105,9 +109,10 @@ def triage_voice(voice_id: str):
 
 
 @blp.route("/staff/proposals/<proposal_id>", methods=["GET", "POST"])
-def run_proposal(proposal_id: str):
+def run_proposal(proposal_id: str) -> ResponseReturnValue:
     """Move a proposal on (deliberate), put it to the vote, record in-room ballots, close the vote."""
     require_principal("staff", "tenant_admin")
+    errors: dict[str, list[str]]
     errors, general, status = {}, None, 200
     if request.method == "POST":
         action = request.form.get("action", "")
@@ -121,6 +126,7 @@ def run_proposal(proposal_id: str):
             status = refused.status
         else:
             if action == "adopt":
+                assert result is not None  # adopting answers with the resolution
                 return redirect(url_for("web.resolution", resolution_id=result["id"]))
             return redirect(url_for("web.run_proposal", proposal_id=proposal_id))
     proposal = call("governance", "get_proposal", proposal_id)
@@ -130,25 +136,26 @@ def run_proposal(proposal_id: str):
                            errors=errors, general=general, choices=BALLOT_CHOICES), status
 
 
-def _run(action: str, proposal_id: str) -> dict | None:
+def _run(action: str, proposal_id: str) -> dict[str, Any] | None:
     form = request.form
     if action in ("submit", "deliberate"):
-        return call("governance", "transition_proposal", proposal_id, {"action": action})
+        return cast("dict[str, Any]", call("governance", "transition_proposal", proposal_id, {"action": action}))
     elif action == "open_vote":
         days = forms.integer(form, "days")
         closes = (datetime.now(timezone.utc) + timedelta(days=days)).isoformat() if isinstance(days, int) else ""
-        return call("governance", "open_vote", proposal_id, forms.compact({
+        return cast("dict[str, Any]", call("governance", "open_vote", proposal_id, forms.compact({
             "closes_at": closes, "quorum_percent": forms.integer(form, "quorum_percent"),
-            "threshold_percent": forms.integer(form, "threshold_percent"), "secret": forms.boolean(form, "secret")}))
+            "threshold_percent": forms.integer(form, "threshold_percent"), "secret": forms.boolean(form, "secret")})))
     elif action == "in_room":
-        return call("governance", "cast_in_room_ballot", form.get("vote_id", ""), {
-            "member_id": forms.text(form, "member_id") or "", "choice": forms.text(form, "choice") or ""})
+        return cast("dict[str, Any]", call("governance", "cast_in_room_ballot", form.get("vote_id", ""), {
+            "member_id": forms.text(form, "member_id") or "", "choice": forms.text(form, "choice") or ""}))
     elif action == "close":
-        return call("governance", "close_vote", form.get("vote_id", ""), {"early": forms.boolean(form, "early")})
+        return cast("dict[str, Any]", call("governance", "close_vote", form.get("vote_id", ""),
+                                           {"early": forms.boolean(form, "early")}))
     elif action == "adopt":
-        return call("governance", "adopt_resolution", proposal_id, forms.compact({
+        return cast("dict[str, Any]", call("governance", "adopt_resolution", proposal_id, forms.compact({
             "title": forms.text(form, "title"), "text": forms.text(form, "text") or "",
-            "effective_on": forms.text(form, "effective_on") or ""}))
+            "effective_on": forms.text(form, "effective_on") or ""})))
     return None
 
 
@@ -156,7 +163,7 @@ def _run(action: str, proposal_id: str) -> dict | None:
 
 
 @blp.get("/staff/figures")
-def figures():
+def figures() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return render_template("web/staff_figures.html",
                            jobs=section(lambda: call("jobs", "tenant_figures", {})),

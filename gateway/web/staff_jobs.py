@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -17,12 +20,13 @@ POST_FIELDS = ("employer_id", "title", "job_type", "pay_amount", "pay_period", "
 
 
 @blp.get("/staff/posts")
-def staff_posts():
+def staff_posts() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin", "employer")
     return _posts_page({}, {}, None)
 
 
-def _posts_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _posts_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_posts.html", posts=call("jobs", "list_posts", {}),
                            employers=call("jobs", "list_employers"), skills=call("jobs", "list_skills"),
                            job_types=JOB_TYPES, pay_periods=PAY_PERIODS, values=values, errors=errors,
@@ -30,7 +34,7 @@ def _posts_page(values: dict, errors: dict, general: str | None, status: int = 2
 
 
 @blp.post("/staff/posts")
-def create_post():
+def create_post() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin", "employer")
     form = request.form
     payload = forms.compact({
@@ -54,7 +58,7 @@ def create_post():
 
 
 @blp.post("/staff/posts/<post_id>/<action>")
-def change_post(post_id: str, action: str):
+def change_post(post_id: str, action: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin", "employer")
     try:
         if action == "open":
@@ -69,7 +73,7 @@ def change_post(post_id: str, action: str):
 
 
 @blp.get("/staff/posts/<post_id>/applications")
-def post_applications(post_id: str):
+def post_applications(post_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin", "employer")
     return render_template("web/staff_post_applications.html", post=call("jobs", "get_post", post_id),
                            applications=call("jobs", "list_applications", {"post_id": post_id}),
@@ -77,7 +81,7 @@ def post_applications(post_id: str):
 
 
 @blp.post("/staff/applications/<application_id>")
-def move_application(application_id: str):
+def move_application(application_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin", "employer")
     post_id = request.form.get("post_id", "")
     try:
@@ -99,18 +103,19 @@ FAIR_FIELDS = ("title", "kind", "starts_at", "ends_at", "venue", "online_url", "
 
 
 @blp.get("/staff/fairs")
-def staff_fairs():
+def staff_fairs() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _fairs_page({}, {}, None)
 
 
-def _fairs_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _fairs_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_fairs.html", fairs=call("jobs", "list_fairs", {"when": "all"}),
                            kinds=FAIR_KINDS, values=values, errors=errors, general=general), status
 
 
 @blp.post("/staff/fairs")
-def create_fair():
+def create_fair() -> ResponseReturnValue:
     """Organise a fair and (by default) publish it so that residents can pre-register."""
     require_principal("staff", "tenant_admin")
     form = request.form
@@ -139,12 +144,13 @@ BOOTH_FIELDS = ("employer_id", "post_ids", "booth")
 
 
 @blp.get("/staff/fairs/<fair_id>")
-def staff_fair(fair_id: str):
+def staff_fair(fair_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _fair_admin(fair_id, {}, {}, None)
 
 
-def _fair_admin(fair_id: str, values: dict, errors: dict, general: str | None, status: int = 200):
+def _fair_admin(fair_id: str, values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                status: int = 200) -> tuple[str, int]:
     employers = call("jobs", "list_employers")["items"]
     names = {e["id"]: e["name"] for e in employers}
     posts = call("jobs", "list_posts", {"status": "open", "limit": 200})["items"]
@@ -154,7 +160,7 @@ def _fair_admin(fair_id: str, values: dict, errors: dict, general: str | None, s
 
 
 @blp.post("/staff/fairs/<fair_id>/booths")
-def add_fair_booth(fair_id: str):
+def add_fair_booth(fair_id: str) -> ResponseReturnValue:
     """An employer's booth with the open posts it brings; adding again adds posts to the same booth."""
     require_principal("staff", "tenant_admin")
     form = request.form

@@ -3,7 +3,10 @@ cross-tenant acceptance agreements."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from gateway.auth import require_principal
@@ -17,18 +20,19 @@ MERCHANT_FIELDS = ("name", "category", "address", "operator_user_ids")
 
 
 @blp.get("/staff/merchants")
-def staff_merchants():
+def staff_merchants() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _merchants_page({}, {}, None)
 
 
-def _merchants_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _merchants_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                    status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_merchants.html", merchants=call("points", "list_merchants", {}),
                            values=values, errors=errors, general=general), status
 
 
 @blp.post("/staff/merchants")
-def create_merchant():
+def create_merchant() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     form = request.form
     operators = [part.strip() for part in (form.get("operator_user_ids") or "").replace("，", ",").split(",")]
@@ -51,17 +55,18 @@ RULE_FIELDS = ("name", "event_type", "match", "category", "points", "points_per_
 
 
 @blp.get("/staff/rules")
-def staff_rules():
+def staff_rules() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _rules_page({}, {}, None)
 
 
-def _rules_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _rules_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_rules.html", rules=call("points", "list_rules"), event_types=EVENT_SOURCES,
                            categories=POINT_CATEGORIES, values=values, errors=errors, general=general), status
 
 
-def _match(form) -> dict | None:
+def _match(form: forms.Form) -> dict[str, Any] | None:
     """`course_kind=first_aid` lines (or one line with `,`) as the rule's match; unreadable lines are passed
     on as typed keys, for the service to name."""
     found: dict[str, str] = {}
@@ -73,7 +78,7 @@ def _match(form) -> dict | None:
 
 
 @blp.post("/staff/rules")
-def create_rule():
+def create_rule() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     form = request.form
     payload = forms.compact({
@@ -92,7 +97,7 @@ def create_rule():
 
 
 @blp.post("/staff/rules/<rule_id>/active")
-def switch_rule(rule_id: str):
+def switch_rule(rule_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     try:
         call("points", "update_rule", rule_id, {"active": forms.boolean(request.form, "active")})
@@ -107,18 +112,19 @@ def switch_rule(rule_id: str):
 
 
 @blp.get("/staff/agreements")
-def staff_agreements():
+def staff_agreements() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _agreements_page({}, {}, None)
 
 
-def _agreements_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _agreements_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                     status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_agreements.html", agreements=call("points", "list_agreements"),
                            values=values, errors=errors, general=general), status
 
 
 @blp.post("/staff/agreements")
-def set_agreement():
+def set_agreement() -> ResponseReturnValue:
     """Our side of an agreement: consent, or withdraw. In force only while both communities consent."""
     require_principal("staff", "tenant_admin")
     form = request.form

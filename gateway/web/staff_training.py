@@ -4,7 +4,10 @@ on a class's roster (the class's mentor may too)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from gateway.auth import require_principal
 from gateway.services import call
@@ -18,19 +21,20 @@ SESSION_FIELDS = ("label", "mentor_id", "venue", "capacity", "enrol_opens_at", "
 
 
 @blp.get("/staff/courses")
-def staff_courses():
+def staff_courses() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _courses_page({}, {}, None)
 
 
-def _courses_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _courses_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                  status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_courses.html", courses=call("training", "list_courses", {}),
                            categories=call("training", "list_categories"), kinds=KINDS, formats=FORMATS,
                            values=values, errors=errors, general=general), status
 
 
 @blp.post("/staff/courses")
-def create_course():
+def create_course() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     form = request.form
     payload = forms.compact({name: forms.text(form, name) for name in COURSE_FIELDS})
@@ -49,12 +53,13 @@ def create_course():
 
 
 @blp.get("/staff/courses/<course_id>")
-def staff_course(course_id: str):
+def staff_course(course_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _course_admin(course_id, {}, None)
 
 
-def _course_admin(course_id: str, errors: dict, general: str | None, values: dict | None = None, status: int = 200):
+def _course_admin(course_id: str, errors: dict[str, list[str]], general: str | None,
+                  values: dict[str, Any] | None = None, status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_course.html", course=call("training", "get_course", course_id),
                            sessions=call("training", "list_sessions", course_id), values=values or {},
                            mentors=section(lambda: call("training", "list_mentors")),
@@ -62,7 +67,7 @@ def _course_admin(course_id: str, errors: dict, general: str | None, values: dic
 
 
 @blp.post("/staff/courses/<course_id>/sessions")
-def schedule_session(course_id: str):
+def schedule_session(course_id: str) -> ResponseReturnValue:
     """A class: a weekly series of meetings (first meeting, length, how many), venue, places, enrolment window."""
     require_principal("staff", "tenant_admin")
     form = request.form
@@ -87,7 +92,7 @@ def schedule_session(course_id: str):
 
 
 @blp.post("/staff/sessions/<session_id>/close")
-def close_session(session_id: str):
+def close_session(session_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     course_id = request.form.get("course_id", "")
     try:
@@ -105,18 +110,19 @@ MENTOR_FIELDS = ("user_id", "display_name", "title", "organisation", "specialtie
 
 
 @blp.get("/staff/mentors")
-def staff_mentors():
+def staff_mentors() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     return _mentors_page({}, {}, None)
 
 
-def _mentors_page(values: dict, errors: dict, general: str | None, status: int = 200):
+def _mentors_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
+                  status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_mentors.html", mentors=call("training", "list_mentors"), values=values,
                            errors=errors, general=general), status
 
 
 @blp.post("/staff/mentors")
-def create_mentor():
+def create_mentor() -> ResponseReturnValue:
     require_principal("staff", "tenant_admin")
     form = request.form
     specialties = [s.strip() for s in (form.get("specialties") or "").replace("，", ",").replace("、", ",").split(",")]
@@ -139,13 +145,14 @@ def create_mentor():
 
 
 @blp.get("/staff/sessions/<session_id>/roster")
-def session_roster(session_id: str):
+def session_roster(session_id: str) -> ResponseReturnValue:
     """The roster (host staff and the class's own mentor; the service decides) with exam scores."""
     require_principal("staff", "tenant_admin", "mentor")
     return _roster_page(session_id, None, {}, None)
 
 
-def _roster_page(session_id: str, failed: str | None, errors: dict, general: str | None, status: int = 200):
+def _roster_page(session_id: str, failed: str | None, errors: dict[str, list[str]], general: str | None,
+                 status: int = 200) -> tuple[str, int]:
     cohort = call("training", "get_session", session_id)
     return render_template("web/staff_roster.html", cohort=cohort,
                            course=call("training", "get_course", cohort["course_id"]),
@@ -154,7 +161,7 @@ def _roster_page(session_id: str, failed: str | None, errors: dict, general: str
 
 
 @blp.post("/staff/enrolments/<enrolment_id>/exam-score")
-def set_exam_score(enrolment_id: str):
+def set_exam_score(enrolment_id: str) -> ResponseReturnValue:
     require_principal("staff", "tenant_admin", "mentor")
     session_id = request.form.get("session_id", "")
     try:

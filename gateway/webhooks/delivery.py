@@ -42,7 +42,7 @@ class RetryPolicy:
     jitter: float = 0.2
 
     def delay(self, attempts: int, rand: random.Random | None = None) -> float:
-        raw = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
+        raw: float = min(self.cap_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
         if not self.jitter:
             return raw
         spread = (rand or random).uniform(-self.jitter, self.jitter)
@@ -89,7 +89,7 @@ def create_subscription(*, session: Session, tenant_id: str, url: str, event_typ
     if errors:
         raise ValidationFailed.from_messages(errors)
     active = session.scalar(select(func.count()).select_from(WebhookSubscription).where(
-        WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.disabled_at.is_(None)))
+        WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.disabled_at.is_(None))) or 0
     if active >= MAX_SUBSCRIPTIONS_PER_TENANT:
         raise Conflict(f"最多 {MAX_SUBSCRIPTIONS_PER_TENANT} 个订阅 / At most {MAX_SUBSCRIPTIONS_PER_TENANT} "
                        "active subscriptions per tenant")
@@ -142,7 +142,7 @@ def rotate_secret(*, session: Session, tenant_id: str, subscription_id: str, gra
             f"0 到 {MAX_ROTATION_GRACE_SECONDS} 秒 / Between 0 and {MAX_ROTATION_GRACE_SECONDS} seconds"]})
     subscription = get_subscription(session=session, tenant_id=tenant_id, subscription_id=subscription_id,
                                     owner=owner)
-    subscription = session.get(WebhookSubscription, subscription.id, with_for_update=True,
+    subscription = session.get_one(WebhookSubscription, subscription.id, with_for_update=True,
                                populate_existing=True)
     new = signing.new_secret()
     subscription.previous_secret = subscription.secret if grace_seconds else None

@@ -31,7 +31,7 @@ from services.common.errors import (
 )
 
 # (service, method, args, context) → result; the gateway's pooled RPC client in production.
-Caller = Callable[[str, str, tuple, CallContext], Any]
+Caller = Callable[[str, str, tuple[Any, ...], CallContext], Any]
 
 
 class InboundEnvelope(Schema):

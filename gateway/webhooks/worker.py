@@ -19,7 +19,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from kombu import Connection, Queue
+from kombu.connection import Connection
+from kombu.entity import Queue
+from kombu.message import Message
 from sqlalchemy.orm import sessionmaker
 
 from gateway.webhooks import delivery, signing
@@ -65,7 +67,7 @@ class WebhookWorker:
                 return
             try:
                 with conn:
-                    self._batch: list = []
+                    self._batch: list[Message] = []
                     with conn.Consumer(webhook_queue(), callbacks=[self._on_message], accept=None,
                                        prefetch_count=BATCH * 2):
                         log.info("webhooks.consuming", queue=QUEUE)
@@ -80,7 +82,7 @@ class WebhookWorker:
                 log.warning("webhooks.connection_lost", error=repr(exc))
                 self.stopping.wait(reconnect.FIRST_WAIT)
 
-    def _on_message(self, _body, message) -> None:
+    def _on_message(self, _body: object, message: Message) -> None:
         self._batch.append(message)
 
     def _flush(self) -> None:
@@ -122,7 +124,8 @@ class WebhookWorker:
         if not hasattr(self._local, "http"):
             self._local.http = requests.Session()
             self._local.http.headers["User-Agent"] = USER_AGENT
-        return self._local.http
+        http: requests.Session = self._local.http
+        return http
 
     def _send_and_record_all(self, jobs: list[delivery.Job], pool: ThreadPoolExecutor) -> None:
         """Send a claimed batch concurrently, then record every outcome in one transaction."""
@@ -169,7 +172,7 @@ class WebhookWorker:
         self.engine.dispose()
         log.info("webhooks.stopped")
 
-    def stop(self, *_args) -> None:
+    def stop(self, *_args: object) -> None:
         self.stopping.set()
 
 
