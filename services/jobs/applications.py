@@ -6,7 +6,7 @@
 An application lives in the post's tenant (the employer works it there) and is
 shared with the applicant's community, so the person and their community's staff
 follow it. Applying to another tenant's post is one of the explicit cross-tenant
-writes (`db.in_tenant`): `prepare` runs in the applicant's tenant and checks the
+writes (`db.write_in_tenant`): `prepare` runs in the applicant's tenant and checks the
 rules, `submit` runs in the post's tenant.
 """
 
@@ -127,7 +127,7 @@ def transition(*, session: Session, ctx: CallContext, application_id: str, to_st
                reason: str | None) -> tuple[Application, Placement | None, str]:
     """Move an application one step. The employer side (in the post's tenant)
     shortlists, interviews, offers, hires or rejects; the applicant withdraws
-    (through `in_tenant`). An impossible step is a Conflict naming the current state."""
+    (through `db.write_in_tenant`). An impossible step is a Conflict naming the current state."""
     actor = ctx.require_user()
     application = session.scalars(
         select(Application).where(Application.id == application_id).with_for_update()).one_or_none()

@@ -109,13 +109,6 @@ def _case_dict(case: RightsCase, entries: list) -> dict:
 class DeskEntrypoints:
     """Job fairs (家门口的招聘会), the labour-rights desk (维权服务台) and the figures."""
 
-    def _in_tenant_of(self, tenant_id: str, reason: str):
-        """The caller's own unit of work, or — once a rule allowed it — one in the
-        tenant that owns the row (audited by `db.in_tenant`)."""
-        if tenant_id == self.ctx.tenant:
-            return self.db.transaction()
-        return self.db.in_tenant(tenant_id, reason=reason)
-
     # --- fairs: organising ---------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -176,7 +169,7 @@ class DeskEntrypoints:
             if tenant == tx.tenant_id:
                 tallies.append(fairs.applications_at(session=tx.session, fair_id=fair.id))
                 continue
-            with self.db.in_tenant(tenant, reason="count applications made at a job fair") as other:
+            with self.db.read_in_tenant(tenant, reason="count applications made at a job fair") as other:
                 tallies.append(fairs.applications_at(session=other.session, fair_id=fair.id))
         return fairs.outcome(session=tx.session, fair=fair, tallies=tallies)
 
@@ -208,8 +201,8 @@ class DeskEntrypoints:
         now = utcnow()
         with self.db.transaction() as tx:
             fair_tenant = fairs.registration_tenant(session=tx.session, ctx=self.ctx, fair_id=fair_id, now=now)
-        with self._in_tenant_of(fair_tenant, "a resident pre-registers for a job fair shared with their community") \
-                as tx:
+        with self.db.write_in_tenant(
+                fair_tenant, reason="a resident pre-registers for a job fair shared with their community") as tx:
             registration = fairs.register(session=tx.session, ctx=self.ctx, fair_id=fair_id,
                                           resident_tenant_id=self.ctx.tenant, now=now)
             return _registration_dict(registration, with_code=True)
@@ -224,7 +217,7 @@ class DeskEntrypoints:
     def cancel_fair_registration(self, fair_id: str) -> dict:
         with self.db.transaction() as tx:
             fair_tenant = fairs.my_registration(session=tx.session, ctx=self.ctx, fair_id=fair_id).tenant_id
-        with self._in_tenant_of(fair_tenant, "a resident gives back their place at a job fair") as tx:
+        with self.db.write_in_tenant(fair_tenant, reason="a resident gives back their place at a job fair") as tx:
             registration = fairs.cancel_registration(session=tx.session, ctx=self.ctx, fair_id=fair_id,
                                                      now=utcnow())
             return _registration_dict(registration, with_code=False)

@@ -8,7 +8,7 @@ A registration lives in the fair's tenant, shared with the resident's community,
 the organiser works its list and the resident finds their code from home.
 
 Pure rules over tenant-scoped sessions; the entrypoints pick which tenant's session
-(the caller's, or the fair's through `db.in_tenant` once a rule here allowed it).
+(the caller's, or the fair's through `db.write_in_tenant` once a rule here allowed it).
 """
 
 from __future__ import annotations

@@ -276,7 +276,8 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         data = load(ApplicationCreate(), payload)
         with self.db.transaction() as tx:
             draft = applications.prepare(session=tx.session, ctx=self.ctx, **data)
-        with self._tenant_of(draft.post_tenant_id, "a resident applies to a post shared with their community") as tx:
+        with self.db.write_in_tenant(draft.post_tenant_id,
+                                     reason="a resident applies to a post shared with their community") as tx:
             application = applications.submit(session=tx.session, draft=draft)
             tx.publish(events.APPLICATION_SUBMITTED, events.ApplicationSubmittedData().dump({
                 "application_id": application.id, "post_id": application.post_id,
@@ -303,7 +304,7 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def transition_application(self, application_id: str, payload: dict) -> dict:
         data = load(ApplicationTransition(), payload)
         owner = self._owner_tenant(Application, application_id)
-        with self._tenant_of(owner, "an applicant withdraws from a post of another community") as tx:
+        with self.db.write_in_tenant(owner, reason="an applicant withdraws from a post of another community") as tx:
             application, placement, from_status = applications.transition(
                 session=tx.session, ctx=self.ctx, application_id=application_id, to_status=data["status"],
                 reason=data["reason"])
@@ -338,13 +339,13 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         their community (once, however often the answer is retried)."""
         data = load(WageAnswer(), payload)
         owner = self._owner_tenant(Placement, placement_id)
-        with self._tenant_of(owner, "a worker reports on wages for a post of another community") as tx:
+        with self.db.write_in_tenant(owner, reason="a worker reports on wages for a post of another community") as tx:
             placement, _recorded = placements.answer_wages(
                 session=tx.session, ctx=self.ctx, placement_id=placement_id, wages_paid=data["wages_paid"])
             result = PlacementOut().dump(placement)
         if not data["wages_paid"] and result["case_id"] is None:
             case_id = self._open_wage_case(placement_id, data.get("note"))
-            with self._tenant_of(owner, "link a wage case to its placement") as tx:
+            with self.db.write_in_tenant(owner, reason="link a wage case to its placement") as tx:
                 placements.link_case(session=tx.session, placement_id=placement_id, case_id=case_id)
             result["case_id"] = case_id
         return result
@@ -369,9 +370,3 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         if owner is None:
             raise NotFound("Not found", {"id": row_id})
         return owner
-
-    def _tenant_of(self, tenant_id: str, reason: str):
-        if tenant_id == self.ctx.tenant:
-            return self.db.transaction()
-        return self.db.in_tenant(tenant_id, reason=reason)
-
