@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable, utcnow
+from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import employers, posts
+from services.jobs import employers, events, posts
 from services.jobs.models import Application, ApplicationChange, JobPost, Placement, WorkerCertificate, WorkerProfile
 
 STAFF_ROLES = ("staff", "tenant_admin")
@@ -91,6 +91,11 @@ def submit(*, session: Session, draft: Draft) -> Application:
     except IntegrityError:
         raise Conflict("您已申请过该岗位 / You have already applied to this post") from None
     _record(session, application, None, "applied", draft.applicant_user_id, None)
+    announce(session, events.APPLICATION_SUBMITTED, events.ApplicationSubmittedData().dump({
+        "application_id": application.id, "post_id": application.post_id,
+        "applicant_user_id": application.applicant_user_id,
+        "applicant_tenant_id": application.applicant_tenant_id, "fair_id": application.fair_id,
+    }), subject=application.id)
     return application
 
 
@@ -159,6 +164,21 @@ def transition(*, session: Session, ctx: CallContext, application_id: str, to_st
     if to_status == "rejected":
         application.rejection_reason = reason
     _record(session, application, from_status, to_status, actor, reason)
+    announce(session, events.APPLICATION_STATUS_CHANGED, events.ApplicationStatusChangedData().dump({
+        "application_id": application.id, "post_id": application.post_id, "to_status": to_status,
+        "from_status": from_status, "reason": reason, "actor_user_id": actor,
+        "applicant_tenant_id": application.applicant_tenant_id,
+    }), subject=application.id)
+    if placement is not None:
+        session.flush()
+        announce(session, events.WORKER_HIRED, events.WorkerHiredData().dump({
+            "placement_id": placement.id, "application_id": application.id, "post_id": placement.post_id,
+            "employer_id": placement.employer_id, "worker_user_id": placement.worker_user_id,
+            "worker_tenant_id": placement.worker_tenant_id, "follow_up_due_at": placement.follow_up_due_at,
+        }), subject=placement.id)
+        post = session.get(JobPost, application.post_id)
+        if post.status == "filled":
+            posts.announce_closed(session, post)
     return application, placement, from_status
 
 

@@ -16,7 +16,7 @@ from services.common import contract_fields as fields
 from services.common.contracts import load
 from services.common.errors import Conflict
 from services.common.service import EXPECTED_ERRORS
-from services.jobs import events, posts, workers
+from services.jobs import posts, workers
 from services.jobs.schemas import JobPostCreate, JobPostOut, WorkerProfileCreate
 
 MAX_BATCH = 500
@@ -51,10 +51,7 @@ class BatchEntrypoints:
             for item in data["posts"]:
                 post = posts.create(session=tx.session, ctx=self.ctx, data=item)  # type: ignore[attr-defined]
                 post = posts.open_post(session=tx.session, ctx=self.ctx, post_id=post.id)  # type: ignore[attr-defined]
-                result = posts.out(post)
-                tx.publish(events.JOB_POSTED, events.JobPostedData().dump({"post_id": post.id, **result}),
-                           subject=post.id)
-                published.append(result)
+                published.append(posts.out(post))
         for result in published:
             self.post_index.index.upsert(result)  # type: ignore[attr-defined]
         return PostBatchOut().dump({"items": published})
@@ -68,15 +65,11 @@ class BatchEntrypoints:
         with self.db.transaction() as tx:  # type: ignore[attr-defined]
             for item in data["workers"]:
                 try:
-                    profile = workers.register(session=tx.session, ctx=self.ctx, data=item)  # type: ignore[attr-defined]
+                    workers.register(session=tx.session, ctx=self.ctx, data=item)  # type: ignore[attr-defined]
                 except Conflict as exc:
                     if "worker_id" not in exc.extra:
                         raise
                     existing[item.get("on_behalf_of_user_id") or ""] = exc.extra["worker_id"]
                     continue
                 registered += 1
-                tx.publish(events.WORKER_REGISTERED, events.WorkerRegisteredData().dump({
-                    "worker_id": profile.id, "user_id": profile.user_id, "skills": profile.skills,
-                    "groups": profile.groups, "home_area": profile.home_area, "registered_by": profile.registered_by,
-                    "registered_at": profile.created_at}), subject=profile.id)
         return WorkerBatchOut().dump({"registered": registered, "existing": existing})

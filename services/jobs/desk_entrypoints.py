@@ -15,7 +15,7 @@ from services.common.contracts import load
 from services.common.database import Shareable, utcnow
 from services.common.errors import ServiceUnavailable
 from services.common.service import EXPECTED_ERRORS
-from services.jobs import events, fairs, figures, rights_desk
+from services.jobs import fairs, figures, rights_desk
 from services.jobs.desk_schemas import (
     AccessLog,
     AllTenantFigures,
@@ -186,12 +186,6 @@ class DeskEntrypoints:
             figures_now = self._outcome(tx, fair)
             fair = fairs.mark_held(session=tx.session, ctx=self.ctx, fair_id=fair_id, figures=figures_now,
                                    now=utcnow())
-            tx.publish(events.FAIR_HELD, events.FairHeldData().dump({
-                **{k: v for k, v in figures_now.items() if k != "cancelled"},
-                "title": fair.title, "kind": fair.kind, "starts_at": fair.starts_at, "ends_at": fair.ends_at,
-                "audience": _audience_out(fair.audience), "target_groups": fair.target_groups,
-                "held_at": fair.held_at,
-            }), subject=fair.id)
             return _fair_dict(tx.session, fair)
 
     # --- fairs: registration and check-in ------------------------------------------------
@@ -287,7 +281,6 @@ class DeskEntrypoints:
         person = data.pop("person_user_id") if "person_user_id" in data else self.ctx.require_user()
         with self.db.transaction() as tx:
             case = rights_desk.open_case(session=tx.session, ctx=self.ctx, person_user_id=person, **data)
-            rights_desk.publish_case_opened(tx, case)
             # The opener sees what they just wrote; later reads follow the confidentiality rule.
             return _case_dict(case, rights_desk.entries_for(tx.session, case, "opener"))
 
@@ -333,8 +326,6 @@ class DeskEntrypoints:
         data = load(CaseConclude(), payload)
         with self.db.transaction() as tx:
             case = rights_desk.conclude_case(session=tx.session, ctx=self.ctx, case_id=case_id, now=utcnow(), **data)
-            if case.status in rights_desk.HELPED:
-                rights_desk.publish_case_resolved(tx, case)
             return self._case_after(tx, case)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

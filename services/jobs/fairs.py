@@ -25,8 +25,9 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable
+from services.common.database import Shareable, announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.jobs import events
 from services.jobs.models import Application, Employer, FairBooth, FairRegistration, JobFair, JobPost
 
 ORGANISER_ROLES = ("staff", "tenant_admin", "operator")
@@ -546,4 +547,10 @@ def mark_held(*, session: Session, ctx: CallContext, fair_id: str, figures: dict
     fair.held_at = now
     fair.outcome = figures
     session.flush()
+    announce(session, events.FAIR_HELD, events.FairHeldData().dump({
+        **{k: v for k, v in figures.items() if k != "cancelled"},
+        "title": fair.title, "kind": fair.kind, "starts_at": fair.starts_at, "ends_at": fair.ends_at,
+        "audience": Shareable.audience_tenants(fair.audience), "target_groups": fair.target_groups,
+        "held_at": fair.held_at,
+    }), subject=fair.id)
     return fair

@@ -15,9 +15,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable, utcnow
+from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import employers, skills
+from services.jobs import employers, events, skills
 from services.jobs.models import JobPost
 
 STAFF_ROLES = ("staff", "tenant_admin")
@@ -115,6 +115,8 @@ def open_post(*, session: Session, ctx: CallContext, post_id: str, now: datetime
         raise Conflict("The post's expiry date has passed", {"expires_at": post.expires_at.isoformat()})
     post.status = "open"
     session.flush()
+    announce(session, events.JOB_POSTED, events.JobPostedData().dump({"post_id": post.id, **out(post)}),
+             subject=post.id)
     return post
 
 
@@ -124,7 +126,15 @@ def close(*, session: Session, ctx: CallContext, post_id: str, reason: str) -> J
         raise Conflict(f"The post is already {post.status}", {"current_status": post.status})
     post.status, post.closed_reason = "closed", reason
     session.flush()
+    announce_closed(session, post)
     return post
+
+
+def announce_closed(session: Session, post: JobPost) -> None:
+    """`job_closed`: the post stopped taking applications (closed, filled or expired)."""
+    announce(session, events.JOB_CLOSED, events.JobClosedData().dump(
+        {"post_id": post.id, "status": post.status, "reason": post.closed_reason, "hired_count": post.hired_count}),
+        subject=post.id)
 
 
 def record_hire(*, session: Session, post_id: str) -> JobPost:
@@ -155,6 +165,7 @@ def expire(*, session: Session, post_id: str, now: datetime) -> JobPost | None:
         return None
     post.status, post.closed_reason = "expired", "past its expiry date"
     session.flush()
+    announce_closed(session, post)
     return post
 
 

@@ -16,14 +16,13 @@ it is not concluded; admins (re)assign. Pure rules over a tenant-scoped session.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common import members
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import events
 from services.jobs.models import CaseAccess, CaseEntry, DeskMember, DeskNotice, RightsCase
@@ -134,13 +133,14 @@ def open_case(
         session.add(DeskNotice(case_id=case.id, category=case.category, source=case.source,
                                suggested_desk_role=case.suggested_desk_role))
         session.flush()
+    _announce_opened(session, case)
     return case
 
 
-def publish_case_opened(tx: Any, case: RightsCase) -> str:
+def _announce_opened(session: Session, case: RightsCase) -> str:
     """Announce a new case. The data says what kind of help is needed and where it
     came from; never who, never what happened (the case is confidential)."""
-    return tx.publish(events.CASE_OPENED, events.CaseOpenedData().dump({
+    return announce(session, events.CASE_OPENED, events.CaseOpenedData().dump({
         "case_id": case.id,
         "category": case.category,
         "source": case.source,
@@ -150,9 +150,9 @@ def publish_case_opened(tx: Any, case: RightsCase) -> str:
     }), subject=case.id)
 
 
-def publish_case_resolved(tx: Any, case: RightsCase) -> str:
+def _announce_resolved(session: Session, case: RightsCase) -> str:
     """Announce that a person was helped: resolved at the desk or referred on."""
-    return tx.publish(events.CASE_RESOLVED, events.CaseResolvedData().dump({
+    return announce(session, events.CASE_RESOLVED, events.CaseResolvedData().dump({
         "case_id": case.id,
         "category": case.category,
         "outcome": case.status,
@@ -337,6 +337,8 @@ def conclude_case(*, session: Session, ctx: CallContext, case_id: str, outcome: 
     _entry(session, case, kind="status", author=ctx.user_id, body=f"{outcome}: {note}")
     _log(session, case, actor=ctx.user_id, capacity=capacity, action=outcome)
     session.flush()
+    if outcome in HELPED:
+        _announce_resolved(session, case)
     return case
 
 

@@ -16,7 +16,7 @@ from services.common.errors import NotFound
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.jobs import personal_data
-from services.jobs import applications, employers, events, placements, posts, recommendations, skills, workers
+from services.jobs import applications, employers, placements, posts, recommendations, skills, workers
 from services.jobs.batch_entrypoints import BatchEntrypoints
 from services.jobs.desk_entrypoints import DeskEntrypoints
 from services.jobs.models import Application, Base, Placement
@@ -73,21 +73,6 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         data = load(WorkerProfileCreate(), payload)
         with self.db.transaction() as tx:
             profile = workers.register(session=tx.session, ctx=self.ctx, data=data)
-            tx.publish(
-                events.WORKER_REGISTERED,
-                events.WorkerRegisteredData().dump(
-                    {
-                        "worker_id": profile.id,
-                        "user_id": profile.user_id,
-                        "skills": profile.skills,
-                        "groups": profile.groups,
-                        "home_area": profile.home_area,
-                        "registered_by": profile.registered_by,
-                        "registered_at": profile.created_at,
-                    }
-                ),
-                subject=profile.id,
-            )
             return _profile_out.dump(profile)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -203,7 +188,6 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             post = posts.open_post(session=tx.session, ctx=self.ctx, post_id=post_id)
             result = posts.out(post)
-            tx.publish(events.JOB_POSTED, events.JobPostedData().dump({"post_id": post.id, **result}), subject=post.id)
         self._index(result)
         return _post_out.dump(result)
 
@@ -213,7 +197,6 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             post = posts.close(session=tx.session, ctx=self.ctx, post_id=post_id, reason=data["reason"])
             result = posts.out(post)
-            self._publish_closed(tx, post)
         self._index(result)
         return _post_out.dump(result)
 
@@ -234,13 +217,7 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
             with self.db.system_in_tenant(tenant_id, reason="expire a post") as tx:
                 post = posts.expire(session=tx.session, post_id=post_id, now=now)
                 if post is not None:
-                    self._publish_closed(tx, post)
                     self._index(posts.out(post))
-
-    def _publish_closed(self, tx, post) -> None:
-        tx.publish(events.JOB_CLOSED, events.JobClosedData().dump(
-            {"post_id": post.id, "status": post.status, "reason": post.closed_reason, "hired_count": post.hired_count}),
-            subject=post.id)
 
     def _index(self, post: dict) -> None:
         # This process sees its own change at once; others within REFRESH_SECONDS.
@@ -279,11 +256,6 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.write_in_tenant(draft.post_tenant_id,
                                      reason="a resident applies to a post shared with their community") as tx:
             application = applications.submit(session=tx.session, draft=draft)
-            tx.publish(events.APPLICATION_SUBMITTED, events.ApplicationSubmittedData().dump({
-                "application_id": application.id, "post_id": application.post_id,
-                "applicant_user_id": application.applicant_user_id,
-                "applicant_tenant_id": application.applicant_tenant_id, "fair_id": application.fair_id,
-            }), subject=application.id)
             return ApplicationOut().dump(applications.out(session=tx.session, ctx=self.ctx, application=application))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -305,24 +277,11 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         data = load(ApplicationTransition(), payload)
         owner = self._owner_tenant(Application, application_id)
         with self.db.write_in_tenant(owner, reason="an applicant withdraws from a post of another community") as tx:
-            application, placement, from_status = applications.transition(
+            application, placement, _from_status = applications.transition(
                 session=tx.session, ctx=self.ctx, application_id=application_id, to_status=data["status"],
                 reason=data["reason"])
-            change = application.status
-            tx.publish(events.APPLICATION_STATUS_CHANGED, events.ApplicationStatusChangedData().dump({
-                "application_id": application.id, "post_id": application.post_id, "to_status": change,
-                "from_status": from_status, "reason": data["reason"], "actor_user_id": self.ctx.user_id,
-                "applicant_tenant_id": application.applicant_tenant_id,
-            }), subject=application.id)
             if placement is not None:
-                tx.publish(events.WORKER_HIRED, events.WorkerHiredData().dump({
-                    "placement_id": placement.id, "application_id": application.id, "post_id": placement.post_id,
-                    "employer_id": placement.employer_id, "worker_user_id": placement.worker_user_id,
-                    "worker_tenant_id": placement.worker_tenant_id, "follow_up_due_at": placement.follow_up_due_at,
-                }), subject=placement.id)
                 post = posts.out(tx.session.get(posts.JobPost, application.post_id))
-                if post["status"] == "filled":
-                    self._publish_closed(tx, tx.session.get(posts.JobPost, application.post_id))
             result = ApplicationOut().dump(applications.out(session=tx.session, ctx=self.ctx, application=application))
         if placement is not None:
             self._index(post)
@@ -358,7 +317,6 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
                 session=tx.session, ctx=self.ctx, person_user_id=self.ctx.user_id, category="wage_arrears",
                 summary=note or "工资未按时发放 / Wages not paid on time (placement follow-up)",
                 source="placement_follow_up", source_ref=placement_id)
-            rights_desk.publish_case_opened(tx, case)
             return case.id
 
     # --- helpers -------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.common import members
 from services.common.context import CallContext
+from services.common.database import announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import skills
+from services.jobs import events, skills
 from services.jobs.models import WorkerCertificate, WorkerProfile
 
 STAFF_ROLES = ("staff", "tenant_admin")
@@ -47,6 +48,10 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
     profile = WorkerProfile(user_id=user_id, registered_by=actor, **data)
     session.add(profile)
     session.flush()
+    announce(session, events.WORKER_REGISTERED, events.WorkerRegisteredData().dump({
+        "worker_id": profile.id, "user_id": profile.user_id, "skills": profile.skills, "groups": profile.groups,
+        "home_area": profile.home_area, "registered_by": profile.registered_by, "registered_at": profile.created_at,
+    }), subject=profile.id)
     return profile
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from services.common.contracts import load
-from services.common.database import utcnow
+from services.common.database import announced, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import applications, employers, placements, posts, workers
 from services.jobs.schemas import EmployerCreate, JobPostCreate, WorkerProfileCreate
@@ -50,6 +50,18 @@ def _apply(jobs_sessions, tenant, user, post):
     theirs = jobs_sessions(draft.post_tenant_id)
     with theirs.begin():
         return applications.submit(session=theirs, draft=draft)
+
+
+def test_registering_opening_and_applying_announce_their_events(jobs_sessions):
+    session = jobs_sessions(ALLIANCE)
+    post = _post(session, _employer(session))
+    assert announced(session, "job_posted")[-1]["data"]["post_id"] == post.id
+    home = jobs_sessions("xiangyang")
+    profile = _worker(home, "xiangyang", "u-a")
+    assert announced(home, "worker_registered")[-1]["subject"] == profile.id
+    application = _apply(jobs_sessions, "xiangyang", "u-a", post)
+    submitted = [e for s in jobs_sessions._opened for e in announced(s, "application_submitted")]
+    assert [(e["tenantid"], e["data"]["application_id"]) for e in submitted] == [(ALLIANCE, application.id)]
 
 
 def test_skills_are_stored_as_codes_whatever_name_people_type(jobs_sessions):
@@ -189,6 +201,11 @@ def test_hires_count_against_headcount_and_the_last_place_fills_the_post(jobs_se
         refreshed = session.get(type(post), post.id)
         assert (refreshed.hired_count, refreshed.status) == (1, "filled")
     assert placement.worker_tenant_id == "xiangyang"
+    # The hire announces itself in the post's tenant, in this order, with the change in one transaction.
+    last = [e["type"].rsplit(".", 1)[-1] for e in announced(session)][-3:]
+    assert last == ["application_status_changed", "worker_hired", "job_closed"]
+    assert announced(session, "job_closed")[-1]["data"] == {"post_id": post.id, "status": "filled",
+                                                            "reason": "headcount reached", "hired_count": 1}
     with pytest.raises(Conflict) as caught:
         _move(session, HR, apps[1], "hired")
     assert caught.value.extra["post_status"] == "filled"
