@@ -23,10 +23,9 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import employers, events, posts
+from services.jobs import access, events, posts
 from services.jobs.models import Application, ApplicationChange, JobPost, Placement, WorkerCertificate, WorkerProfile
 
-STAFF_ROLES = ("staff", "tenant_admin")
 NEXT = {
     "applied": {"shortlisted", "rejected", "withdrawn"},
     "shortlisted": {"interview", "offered", "rejected", "withdrawn"},
@@ -113,19 +112,9 @@ def _record(session: Session, application: Application, from_status: str | None,
 def get(*, session: Session, ctx: CallContext, application_id: str) -> Application:
     """The applicant, the employer side of the post, and staff of either community may see it."""
     application = session.get(Application, application_id)
-    if application is None or not _may_see(session, ctx, application):
+    if application is None or not access.may_see_application(session=session, ctx=ctx, application=application):
         raise NotFound("Application not found", {"application_id": application_id})
     return application
-
-
-def _may_see(session: Session, ctx: CallContext, application: Application) -> bool:
-    if application.applicant_user_id == ctx.user_id:
-        return True
-    if ctx.has_any_role(*STAFF_ROLES):
-        return ctx.tenant in (application.tenant_id, application.applicant_tenant_id)
-    post = session.get(JobPost, application.post_id)
-    return (post is not None and post.tenant_id == ctx.tenant
-            and employers.is_member(session=session, ctx=ctx, employer_id=post.employer_id))
 
 
 def transition(*, session: Session, ctx: CallContext, application_id: str, to_status: str,
@@ -136,7 +125,7 @@ def transition(*, session: Session, ctx: CallContext, application_id: str, to_st
     actor = ctx.require_user()
     application = session.scalars(
         select(Application).where(Application.id == application_id).with_for_update()).one_or_none()
-    if application is None or not _may_see(session, ctx, application):
+    if application is None or not access.may_see_application(session=session, ctx=ctx, application=application):
         raise NotFound("Application not found", {"application_id": application_id})
     if to_status == "withdrawn":
         if application.applicant_user_id != actor:
@@ -191,12 +180,10 @@ def listing(*, session: Session, ctx: CallContext, post_id: str | None, status: 
         query = query.where(Application.post_id == post_id)
     if status:
         query = query.where(Application.status == status)
-    if ctx.has_any_role(*STAFF_ROLES):
+    if access.is_staff(ctx):
         query = query.where(or_(Application.tenant_id == ctx.tenant, Application.applicant_tenant_id == ctx.tenant))
-    elif ctx.has_any_role("employer"):
-        mine = select(JobPost.id).join(employers.EmployerMember,
-                                       employers.EmployerMember.employer_id == JobPost.employer_id).where(
-            employers.EmployerMember.user_id == ctx.user_id)
+    elif access.is_employer(ctx):
+        mine = select(JobPost.id).where(JobPost.employer_id.in_(access.employers_acted_for(ctx)))
         query = query.where(or_(Application.post_id.in_(mine), Application.applicant_user_id == ctx.user_id))
     else:
         query = query.where(Application.applicant_user_id == ctx.require_user())

@@ -15,7 +15,7 @@ from services.common.contracts import load
 from services.common.database import Shareable, utcnow
 from services.common.errors import ServiceUnavailable
 from services.common.service import EXPECTED_ERRORS
-from services.jobs import fairs, figures, rights_desk
+from services.jobs import access, fairs, figures, rights_desk
 from services.jobs.desk_schemas import (
     AccessLog,
     AllTenantFigures,
@@ -298,7 +298,7 @@ class DeskEntrypoints:
             return _case_dict(case, entries)
 
     def _case_after(self, tx, case: RightsCase) -> dict:
-        capacity = rights_desk.capacity_of(self.ctx, case) or "tenant_admin"
+        capacity = access.case_capacity(self.ctx, case) or "tenant_admin"
         return _case_dict(case, rights_desk.entries_for(tx.session, case, capacity))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -27,10 +27,9 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import events
+from services.jobs import access, events
 from services.jobs.models import Application, Employer, FairBooth, FairRegistration, JobFair, JobPost
 
-ORGANISER_ROLES = ("staff", "tenant_admin", "operator")
 KINDS = ("on_site", "online")
 STATUSES = ("draft", "published", "held", "cancelled")
 ACTIVE_REGISTRATION = ("registered", "checked_in")
@@ -42,15 +41,8 @@ FULL = "名额已满 / Fair is full"
 INVALID_CODE = "无效的签到码 / Invalid check-in code"
 
 
-def is_organiser(ctx: CallContext) -> bool:
-    return ctx.has_any_role(*ORGANISER_ROLES)
-
-
 def _require_organiser(ctx: CallContext) -> str:
-    actor = ctx.require_user()
-    if not is_organiser(ctx):
-        raise Forbidden("只有社区工作人员可以组织招聘会 / Only staff organise job fairs")
-    return actor
+    return access.require_organiser(ctx, "只有社区工作人员可以组织招聘会 / Only staff organise job fairs")
 
 
 # --- check-in codes ------------------------------------------------------------------

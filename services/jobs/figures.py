@@ -23,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.common.context import CallContext
 from services.common.errors import Forbidden
-from services.jobs import rights_desk
+from services.jobs import access, rights_desk
 from services.jobs.models import (
     Application,
     FairRegistration,
@@ -34,7 +34,6 @@ from services.jobs.models import (
     WorkerProfile,
 )
 
-VIEWER_ROLES = ("staff", "tenant_admin", "operator")
 TOTAL = "*"
 
 
@@ -138,7 +137,7 @@ def _empty() -> dict[str, int]:
 def tenant_figures(*, session: Session, ctx: CallContext, since: datetime | None, until: datetime | None
                    ) -> dict[str, Any]:
     """The caller's tenant, for its staff and admins (counts only, cases included)."""
-    if not ctx.has_any_role(*VIEWER_ROLES):
+    if not access.may_view_figures(ctx):
         raise Forbidden("数据看板仅工作人员可见 / Figures are for staff")
     tenant = session.info["tenant_id"]
     figures = _empty()

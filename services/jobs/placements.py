@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.jobs import access
 from services.jobs.models import Employer, Placement
 
-STAFF_ROLES = ("staff", "tenant_admin")
 
 
 def get(*, session: Session, ctx: CallContext, placement_id: str) -> Placement:
     placement = session.get(Placement, placement_id)
-    if placement is None or not (placement.worker_user_id == ctx.user_id or ctx.has_any_role(*STAFF_ROLES)):
+    if placement is None or not access.may_see_placement(ctx, placement):
         raise NotFound("Placement not found", {"placement_id": placement_id})
     return placement
 
@@ -64,7 +64,7 @@ def link_case(*, session: Session, placement_id: str, case_id: str) -> None:
 
 def listing(*, session: Session, ctx: CallContext) -> list[Placement]:
     query = select(Placement).order_by(Placement.started_at.desc()).limit(200)
-    if ctx.has_any_role(*STAFF_ROLES):
+    if access.is_staff(ctx):
         query = query.where(or_(Placement.tenant_id == ctx.tenant, Placement.worker_tenant_id == ctx.tenant))
     else:
         query = query.where(Placement.worker_user_id == ctx.require_user())

@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import employers, events, skills
+from services.jobs import access, employers, events, skills
 from services.jobs.models import JobPost
 
-STAFF_ROLES = ("staff", "tenant_admin")
 # Pay periods paid at least monthly are asked about after the first payday.
 DEFAULT_FOLLOW_UP_DAYS = {"hour": 1, "day": 1, "piece": 7, "month": 35}
 EDITABLE_WHEN_OPEN = {"description", "shifts", "headcount", "benefits", "expires_at", "visibility", "area"}
@@ -52,7 +51,7 @@ def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> JobPo
     """A draft post for an employer of this tenant, by its own account or staff."""
     actor = ctx.require_user()
     employer = employers.get(session=session, employer_id=data.pop("employer_id"))
-    if not employers.may_act_for(session=session, ctx=ctx, employer_id=employer.id):
+    if not access.may_act_for_employer(session=session, ctx=ctx, employer_id=employer.id):
         raise NotFound("Employer not found", {"employer_id": employer.id})
     _normalise_skills(session, data)
     data["audience"] = _audience(data.pop("visibility"))
@@ -72,7 +71,7 @@ def get(*, session: Session, ctx: CallContext, post_id: str) -> JobPost:
 
 
 def may_edit(*, session: Session, ctx: CallContext, post: JobPost) -> bool:
-    return post.tenant_id == ctx.tenant_id and employers.may_act_for(session=session, ctx=ctx,
+    return post.tenant_id == ctx.tenant_id and access.may_act_for_employer(session=session, ctx=ctx,
                                                                      employer_id=post.employer_id)
 
 
@@ -181,9 +180,8 @@ def listing(*, session: Session, ctx: CallContext, status: str | None, job_type:
         query = query.where(JobPost.employer_id == employer_id)
     if after:
         query = query.where(JobPost.id > after)
-    if not ctx.has_any_role(*STAFF_ROLES):
-        mine = select(employers.EmployerMember.employer_id).where(employers.EmployerMember.user_id == ctx.user_id)
-        query = query.where(or_(JobPost.status != "draft", JobPost.employer_id.in_(mine)))
+    if not access.is_staff(ctx):
+        query = query.where(or_(JobPost.status != "draft", JobPost.employer_id.in_(access.employers_acted_for(ctx))))
     else:
         query = query.where(or_(JobPost.status != "draft", JobPost.tenant_id == ctx.tenant))
     rows = list(session.scalars(query))

@@ -24,7 +24,8 @@ from services.common import members
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import events
+from services.common.access import require_admin
+from services.jobs import access, events
 from services.jobs.models import CaseAccess, CaseEntry, DeskMember, DeskNotice, RightsCase
 
 CATEGORIES = ("policy_consultation", "wage_arrears", "contract_dispute", "work_injury", "legal_aid",
@@ -45,8 +46,6 @@ SUGGESTED_DESK_ROLE = {
     "psychological_support": "social_worker",
 }
 
-ADMIN = "tenant_admin"
-STAFF_ROLES = ("staff", "tenant_admin")
 NOT_FOUND = "案件不存在 / Case not found"
 # Cases the desk learns of from residents (not from its own staff) notify the staff.
 NOTIFYING_SOURCES = ("self", "placement_follow_up")
@@ -55,19 +54,12 @@ NOTIFYING_SOURCES = ("self", "placement_follow_up")
 # --- the desk roster -----------------------------------------------------------------
 
 
-def _active_member(session: Session, user_id: str | None) -> DeskMember | None:
-    if user_id is None:
-        return None
-    return session.scalar(select(DeskMember).where(DeskMember.user_id == user_id, DeskMember.active.is_(True)))
-
-
 def set_desk_member(*, session: Session, ctx: CallContext, user_id: str, desk_role: str, title: str,
                     active: bool = True) -> DeskMember:
     """Tenant admins keep the roster of who holds the desk; adding someone again
     changes their role or title, and `active: false` takes them off (their cases
     stay assigned until an admin reassigns them)."""
-    actor = ctx.require_user()
-    ctx.require_role(ADMIN)
+    actor = require_admin(ctx)
     members.require_member(session, user_id, field="user_id")
     member = session.scalar(select(DeskMember).where(DeskMember.user_id == user_id))
     if member is None:
@@ -110,7 +102,7 @@ def open_case(
         problems["summary"] = ["请简要说明情况 / Describe the matter briefly"]
     if problems:
         raise ValidationFailed.from_messages(problems)
-    on_desk = ctx.has_any_role(*STAFF_ROLES) or _active_member(session, actor) is not None
+    on_desk = access.on_desk(session=session, ctx=ctx)
     if source == "self" and person_user_id != actor:
         raise Forbidden("只能为本人登记 / A resident opens a case for themselves only")
     if source == "placement_follow_up" and person_user_id != actor and not on_desk:
@@ -128,7 +120,7 @@ def open_case(
     session.add(case)
     session.flush()
     _entry(session, case, kind="status", author=actor, body="opened")
-    _log(session, case, actor=actor, capacity=capacity_of(ctx, case) or "opener", action="opened")
+    _log(session, case, actor=actor, capacity=access.case_capacity(ctx, case) or "opener", action="opened")
     if source in NOTIFYING_SOURCES:
         session.add(DeskNotice(case_id=case.id, category=case.category, source=case.source,
                                suggested_desk_role=case.suggested_desk_role))
@@ -167,19 +159,6 @@ def _announce_resolved(session: Session, case: RightsCase) -> str:
 # --- confidentiality -----------------------------------------------------------------
 
 
-def capacity_of(ctx: CallContext, case: RightsCase) -> str | None:
-    """In what capacity the caller may see this case, or None."""
-    if ctx.user_id is None:
-        return None
-    if case.person_user_id == ctx.user_id:
-        return "person"
-    if case.assignee_user_id == ctx.user_id:
-        return "assignee"
-    if ctx.has_any_role(ADMIN):
-        return "tenant_admin"
-    return None
-
-
 def _log(session: Session, case: RightsCase, *, actor: str, capacity: str, action: str) -> None:
     session.add(CaseAccess(case_id=case.id, actor_user_id=actor, capacity=capacity, action=action, at=utcnow()))
 
@@ -198,7 +177,7 @@ def _load(session: Session, ctx: CallContext, case_id: str, *, for_update: bool 
     if for_update:
         query = query.with_for_update()
     case = session.scalar(query)
-    capacity = capacity_of(ctx, case) if case is not None else None
+    capacity = access.case_capacity(ctx, case) if case is not None else None
     if case is None or capacity is None:
         # The same answer as for a guessed id: a case others may not see does not exist for them.
         raise NotFound(NOT_FOUND, {"case_id": case_id})
@@ -236,7 +215,7 @@ def list_cases(
     person or the assignee (plain staff: none). Each case listed is logged as read."""
     user_id = ctx.require_user()
     query = select(RightsCase).order_by(RightsCase.opened_at.desc(), RightsCase.id.desc()).limit(limit + 1)
-    if not ctx.has_any_role(ADMIN):
+    if not access.is_admin(ctx):
         query = query.where(or_(RightsCase.person_user_id == user_id, RightsCase.assignee_user_id == user_id))
     if status:
         query = query.where(RightsCase.status == status)
@@ -244,14 +223,14 @@ def list_cases(
         query = query.where(RightsCase.category == category)
     if after:
         last = session.get(RightsCase, after)
-        if last is None or capacity_of(ctx, last) is None:
+        if last is None or access.case_capacity(ctx, last) is None:
             raise ValidationFailed.from_messages({"after": ["Not a cursor from this list"]})
         query = query.where(or_(RightsCase.opened_at < last.opened_at,
                                 (RightsCase.opened_at == last.opened_at) & (RightsCase.id < last.id)))
     rows = list(session.scalars(query))
     page = rows[:limit]
     for case in page:
-        _log(session, case, actor=user_id, capacity=capacity_of(ctx, case) or "tenant_admin", action="listed")
+        _log(session, case, actor=user_id, capacity=access.case_capacity(ctx, case) or "tenant_admin", action="listed")
     session.flush()
     return page, (page[-1].id if len(rows) > limit else None)
 
@@ -273,11 +252,11 @@ def assign_case(*, session: Session, ctx: CallContext, case_id: str, assignee_us
     """An admin gives the case to someone on the desk (or to another desk member);
     the person sees the assignment in the timeline."""
     case, capacity = _load(session, ctx, case_id, for_update=True)
-    if capacity != "tenant_admin" and not ctx.has_any_role(ADMIN):
+    if capacity != "tenant_admin" and not access.is_admin(ctx):
         raise Forbidden("只有管理员可以分派案件 / Only admins assign cases")
     _require_not_concluded(case)
     members.require_member(session, assignee_user_id, field="assignee_user_id")  # still in the community
-    member = _active_member(session, assignee_user_id)
+    member = access.active_desk_member(session, assignee_user_id)
     if member is None:
         raise ValidationFailed.from_messages(
             {"assignee_user_id": ["不是本社区服务台成员 / Not on this community's desk"]})
@@ -347,7 +326,7 @@ def conclude_case(*, session: Session, ctx: CallContext, case_id: str, outcome: 
 
 def _require_desk_side(session: Session, ctx: CallContext) -> str:
     actor = ctx.require_user()
-    if not ctx.has_any_role(*STAFF_ROLES) and _active_member(session, actor) is None:
+    if not access.on_desk(session=session, ctx=ctx):
         raise Forbidden("只有工作人员和服务台成员可以查看 / Staff and the desk only")
     return actor
 

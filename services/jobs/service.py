@@ -16,7 +16,7 @@ from services.common.errors import NotFound
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.jobs import personal_data
-from services.jobs import applications, employers, placements, posts, recommendations, skills, workers
+from services.jobs import access, applications, employers, placements, posts, recommendations, skills, workers
 from services.jobs.batch_entrypoints import BatchEntrypoints
 from services.jobs.desk_entrypoints import DeskEntrypoints
 from services.jobs.models import Application, Base, Placement
@@ -104,7 +104,7 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_skill(self, payload: dict) -> dict:
-        self.ctx.require_role("staff", "tenant_admin")
+        access.require_staff(self.ctx)
         data = load(SkillCreate(), payload)
         with self.db.transaction() as tx:
             return SkillOut().dump(skills.add(session=tx.session, **data))
@@ -151,7 +151,7 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def get_employer(self, employer_id: str) -> dict:
         with self.db.transaction() as tx:
             employer = employers.get(session=tx.session, employer_id=employer_id)
-            if not employers.may_act_for(session=tx.session, ctx=self.ctx, employer_id=employer.id):
+            if not access.may_act_for_employer(session=tx.session, ctx=self.ctx, employer_id=employer.id):
                 raise NotFound("Employer not found", {"employer_id": employer_id})
             return EmployerOut().dump(employers.out(session=tx.session, employer=employer))
 

@@ -16,15 +16,8 @@ from services.common import members
 from services.common.context import CallContext
 from services.common.database import announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import events, skills
+from services.jobs import access, events, skills
 from services.jobs.models import WorkerCertificate, WorkerProfile
-
-STAFF_ROLES = ("staff", "tenant_admin")
-
-
-def is_staff(ctx: CallContext) -> bool:
-    return ctx.has_any_role(*STAFF_ROLES)
-
 
 def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> WorkerProfile:
     """A resident registers themselves; staff may register someone on their
@@ -35,7 +28,7 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
     if "on_behalf_of_user_id" in data:
         # Present (even as null, for someone without an account): registering another person.
         user_id = data.pop("on_behalf_of_user_id")
-        if user_id != actor and not is_staff(ctx):
+        if user_id != actor and not access.is_staff(ctx):
             raise Forbidden("Only staff can register someone else")
         if user_id is not None and user_id != actor:
             members.require_member(session, user_id, field="on_behalf_of_user_id")
@@ -59,7 +52,7 @@ def get(*, session: Session, ctx: CallContext, worker_id: str) -> WorkerProfile:
     """Staff see every profile of their tenant; a resident sees their own.
     Anything else is NotFound, so ids of other people or tenants reveal nothing."""
     profile = session.get(WorkerProfile, worker_id)
-    if profile is None or not _may_see(ctx, profile):
+    if profile is None or not access.may_see_profile(ctx, profile):
         raise NotFound("Worker profile not found", {"worker_id": worker_id})
     return profile
 
@@ -90,17 +83,13 @@ def list_page(
     """Staff list the tenant's profiles; a resident's list holds only their own.
     Keyset pagination on id, so deep pages cost the same as the first."""
     query = select(WorkerProfile).order_by(WorkerProfile.id).limit(limit + 1)
-    if not is_staff(ctx):
+    if not access.is_staff(ctx):
         query = query.where(WorkerProfile.user_id == ctx.require_user())
     if after:
         query = query.where(WorkerProfile.id > after)
     rows = list(session.scalars(query))
     next_cursor = rows[limit - 1].id if len(rows) > limit else None
     return rows[:limit], next_cursor
-
-
-def _may_see(ctx: CallContext, profile: WorkerProfile) -> bool:
-    return is_staff(ctx) or (ctx.user_id is not None and profile.user_id == ctx.user_id)
 
 
 # --- certificates ----------------------------------------------------------------
