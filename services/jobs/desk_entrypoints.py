@@ -13,7 +13,7 @@ from nameko.rpc import rpc
 from services.common import config
 from services.common.contracts import load
 from services.common.database import Shareable, utcnow
-from services.common.errors import ServiceUnavailable
+from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.service import EXPECTED_ERRORS
 from services.jobs import access, fairs, figures, rights_desk
 from services.jobs.desk_schemas import (
@@ -338,12 +338,22 @@ class DeskEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def tenant_figures(self, query: dict | None = None) -> dict:
+        """The caller's tenant, for its staff and admins (counts only, cases included)."""
         params = load(FiguresQuery(), query or {})
+        if not access.may_view_figures(self.ctx):
+            raise Forbidden("数据看板仅工作人员可见 / Figures are for staff")
         with self.db.transaction() as tx:
-            return TenantFigures().dump(figures.tenant_figures(session=tx.session, ctx=self.ctx, **params))
+            tenant = tx.tenant_id
+            found = figures.figures(session=tx.session, tenant_ids=[tenant], **params)[tenant]
+            return TenantFigures().dump({"tenant_id": tenant, **params, **found})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def all_tenant_figures(self, query: dict | None = None) -> dict:
+        """Every tenant side by side, and the totals (the operator's read across tenants)."""
         params = load(FiguresQuery(), query or {})
         with self.db.read_all_tenants() as session:
-            return AllTenantFigures().dump(figures.all_tenant_figures(session=session, **params))
+            found = figures.figures(session=session, tenant_ids=None, **params)
+            totals = figures.total(session=session, **params)
+            return AllTenantFigures().dump({
+                **params, "tenants": [{"tenant_id": t, "figures": found[t]["figures"]} for t in sorted(found)],
+                "totals": totals["figures"], "cases_by_category": totals["cases_by_category"]})
