@@ -43,6 +43,7 @@ from services.jobs.desk_schemas import (
     FairUpdate,
     FiguresQuery,
     MyRegistrations,
+    MyRegistrationsQuery,
     NoticeList,
     NoticeOut,
     NoticeQuery,
@@ -96,10 +97,11 @@ class Fairs(MethodView):
 
 @blp.route("/fairs/registrations/mine")
 class MyFairRegistrations(MethodView):
+    @blp.arguments(MyRegistrationsQuery, location="query")
     @blp.response(200, MyRegistrations)
-    def get(self):
+    def get(self, query):
         """Your fair registrations, wherever the fairs are, with your check-in codes."""
-        return respond(call("jobs", "my_fair_registrations"))
+        return respond(call("jobs", "my_fair_registrations", query))
 
 
 @blp.route("/fairs/<fair_id>")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events, posts
 from services.jobs.models import Application, ApplicationChange, JobPost, Placement, WorkerCertificate, WorkerProfile
 
@@ -172,10 +173,10 @@ def transition(*, session: Session, ctx: CallContext, application_id: str, to_st
 
 
 def listing(*, session: Session, ctx: CallContext, post_id: str | None, status: str | None,
-            limit: int) -> list[Application]:
+            limit: int, after: str | None = None) -> Page[Application]:
     """A resident's own applications across posts; the employer side sees those to
     its posts; staff see their community's residents' and their posts'."""
-    query = select(Application).order_by(Application.created_at.desc()).limit(limit)
+    query = select(Application)
     if post_id:
         query = query.where(Application.post_id == post_id)
     if status:
@@ -187,7 +188,8 @@ def listing(*, session: Session, ctx: CallContext, post_id: str | None, status: 
         query = query.where(or_(Application.post_id.in_(mine), Application.applicant_user_id == ctx.user_id))
     else:
         query = query.where(Application.applicant_user_id == ctx.require_user())
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Application.created_at, descending=True),
+                                             Key(Application.id, descending=True)], limit=limit, after=after)
 
 
 def out(*, session: Session, ctx: CallContext, application: Application) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from services.jobs.desk_schemas import (
     FairUpdate,
     FiguresQuery,
     MyRegistrations,
+    MyRegistrationsQuery,
     NoticeList,
     NoticeOut,
     NoticeQuery,
@@ -134,10 +135,10 @@ class DeskEntrypoints:
     def list_fairs(self, query: dict | None = None) -> dict:
         params = load(FairListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = fairs.list_fairs(session=tx.session, ctx=self.ctx, now=utcnow(), **params)
-            booths = fairs.booths_by_fair(session=tx.session, fair_ids=[f.id for f in items])
-            return FairPage().dump({"items": [_fair_data(tx.session, f, booths.get(f.id, [])) for f in items],
-                                    "next_cursor": next_cursor})
+            page = fairs.list_fairs(session=tx.session, ctx=self.ctx, now=utcnow(), **params)
+            booths = fairs.booths_by_fair(session=tx.session, fair_ids=[f.id for f in page.items])
+            return FairPage().dump({"items": [_fair_data(tx.session, f, booths.get(f.id, [])) for f in page.items],
+                                    "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def publish_fair(self, fair_id: str) -> dict:
@@ -217,25 +218,25 @@ class DeskEntrypoints:
             return _registration_dict(registration, with_code=False)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def my_fair_registrations(self) -> dict:
+    def my_fair_registrations(self, query: dict | None = None) -> dict:
+        params = load(MyRegistrationsQuery(), query or {})
         with self.db.transaction() as tx:
-            rows = fairs.my_registrations(session=tx.session, ctx=self.ctx, limit=200)
+            page = fairs.my_registrations(session=tx.session, ctx=self.ctx, **params)
             items = []
-            for registration, fair in rows:
+            for registration, fair in page.items:
                 item = _registration_data(registration, with_code=True)
                 item["fair"] = {c: getattr(fair, c) for c in ("id", "title", "kind", "starts_at", "ends_at",
                                                              "venue", "online_url", "status", "tenant_id")}
                 items.append(item)
-            return MyRegistrations().dump({"items": items})
+            return MyRegistrations().dump({"items": items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_fair_registrations(self, fair_id: str, query: dict | None = None) -> dict:
         params = load(RegistrationListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = fairs.list_registrations(session=tx.session, ctx=self.ctx, fair_id=fair_id,
-                                                          **params)
-            return RegistrationPage().dump({"items": [_registration_data(r, with_code=False) for r in items],
-                                            "next_cursor": next_cursor})
+            page = fairs.list_registrations(session=tx.session, ctx=self.ctx, fair_id=fair_id, **params)
+            return RegistrationPage().dump({"items": [_registration_data(r, with_code=False) for r in page.items],
+                                            "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def check_in_at_fair(self, fair_id: str, payload: dict) -> dict:
@@ -266,8 +267,8 @@ class DeskEntrypoints:
     def list_desk_notices(self, query: dict | None = None) -> dict:
         params = load(NoticeQuery(), query or {})
         with self.db.transaction() as tx:
-            items, waiting = rights_desk.list_notices(session=tx.session, ctx=self.ctx, **params)
-            return NoticeList().dump({"items": items, "waiting": waiting})
+            page, waiting = rights_desk.list_notices(session=tx.session, ctx=self.ctx, **params)
+            return NoticeList().dump({"items": page.items, "waiting": waiting, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def acknowledge_desk_notice(self, notice_id: str) -> dict:
@@ -288,8 +289,8 @@ class DeskEntrypoints:
     def list_rights_cases(self, query: dict | None = None) -> dict:
         params = load(CaseListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = rights_desk.list_cases(session=tx.session, ctx=self.ctx, **params)
-            return CasePage().dump({"items": items, "next_cursor": next_cursor})
+            page = rights_desk.list_cases(session=tx.session, ctx=self.ctx, **params)
+            return CasePage().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_rights_case(self, case_id: str) -> dict:

@@ -8,7 +8,7 @@ from datetime import timezone
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
-from services.common.contracts import PersonId
+from services.common.contracts import PersonId, page_query, page_schema
 from services.jobs.fairs import KINDS, STATUSES as FAIR_STATUSES
 from services.jobs.figures import FIGURES, MEANINGS
 from services.jobs.rights_desk import CATEGORIES, DESK_ROLES, SOURCES, STATUSES as CASE_STATUSES
@@ -103,16 +103,13 @@ class FairOut(FairFields):
     updated_at = fields.DateTime()
 
 
-class FairListQuery(Schema):
+class FairListQuery(page_query(default=50, maximum=200)):
     when = fields.String(load_default="upcoming", validate=validate.OneOf(("upcoming", "past", "all")))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FAIR_STATUSES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: next_cursor"})
 
 
-class FairPage(Schema):
-    items = fields.List(fields.Nested(FairOut))
-    next_cursor = fields.String(allow_none=True)
+class FairPage(page_schema(FairOut)):
+    pass
 
 
 class RegistrationOut(Schema):
@@ -136,20 +133,21 @@ class MyRegistrationOut(RegistrationOut):
                                        "status", "tenant_id")))
 
 
-class MyRegistrations(Schema):
-    items = fields.List(fields.Nested(MyRegistrationOut))
+class MyRegistrationsQuery(page_query(default=200, maximum=200)):
+    pass
 
 
-class RegistrationListQuery(Schema):
+class MyRegistrations(page_schema(MyRegistrationOut)):
+    pass
+
+
+class RegistrationListQuery(page_query(default=100, maximum=500)):
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(("registered", "cancelled", "checked_in")))
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
-    after = fields.String(load_default=None, allow_none=True)
 
 
-class RegistrationPage(Schema):
-    items = fields.List(fields.Nested(RegistrationOut))
-    next_cursor = fields.String(allow_none=True)
+class RegistrationPage(page_schema(RegistrationOut)):
+    pass
 
 
 class CheckIn(Schema):
@@ -188,10 +186,9 @@ class DeskMembers(Schema):
     items = fields.List(fields.Nested(DeskMemberOut))
 
 
-class NoticeQuery(Schema):
+class NoticeQuery(page_query(default=50, maximum=200)):
     unacknowledged_only = fields.Boolean(load_default=True,
                                          metadata={"description": "false: the acknowledged ones too"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 class NoticeOut(Schema):
@@ -206,8 +203,7 @@ class NoticeOut(Schema):
     acknowledged_by = fields.String(allow_none=True)
 
 
-class NoticeList(Schema):
-    items = fields.List(fields.Nested(NoticeOut))
+class NoticeList(page_schema(NoticeOut)):
     waiting = fields.Integer(metadata={"description": "notices nobody has acknowledged yet"})
 
 
@@ -257,16 +253,13 @@ class CaseOut(CaseSummaryOut):
     entries = fields.List(fields.Nested(CaseEntryOut))
 
 
-class CaseListQuery(Schema):
+class CaseListQuery(page_query(default=50, maximum=200)):
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CASE_STATUSES))
     category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.String(load_default=None, allow_none=True)
 
 
-class CasePage(Schema):
-    items = fields.List(fields.Nested(CaseSummaryOut))
-    next_cursor = fields.String(allow_none=True)
+class CasePage(page_schema(CaseSummaryOut)):
+    pass
 
 
 class CaseAssign(Schema):

@@ -11,6 +11,7 @@ from services.common.members import require_members
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, matching
 from services.jobs.models import Employer, EmployerMember
 from sqlalchemy.orm import Session
@@ -60,13 +61,13 @@ def members(*, session: Session, employer_id: str) -> list[str]:
     return list(session.scalars(select(EmployerMember.user_id).where(EmployerMember.employer_id == employer_id)))
 
 
-def listing(*, session: Session, ctx: CallContext) -> list[Employer]:
+def listing(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[Employer]:
     """Staff see every employer of the tenant; an employer account sees its own."""
-    query = select(Employer).order_by(Employer.name)
+    query = select(Employer)
     if not access.is_staff(ctx):
         query = query.join(EmployerMember, EmployerMember.employer_id == Employer.id).where(
             EmployerMember.user_id == ctx.require_user())
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Employer.name), Key(Employer.id)], limit=limit, after=after)
 
 
 def out(*, session: Session, employer: Employer) -> dict:

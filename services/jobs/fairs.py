@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.database import Shareable, announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events
 from services.jobs.models import Application, Employer, FairBooth, FairRegistration, JobFair, JobPost
 
@@ -207,10 +208,10 @@ def cancel_fair(*, session: Session, ctx: CallContext, fair_id: str, reason: str
 def list_fairs(
     *, session: Session, ctx: CallContext, when: str, status: str | None, limit: int, after: str | None,
     now: datetime,
-) -> tuple[list[JobFair], str | None]:
+) -> Page[JobFair]:
     """Fairs the caller's tenant organises or that are shared with it, by start time.
     `when`: upcoming (not yet over), past, or all. Others' drafts never show.
-    Keyset pagination on (starts_at, id); past fairs newest first."""
+    Past fairs newest first."""
     tenant = session.info["tenant_id"]
     query = select(JobFair).where((JobFair.tenant_id == tenant) | (JobFair.status != "draft"))
     if status:
@@ -220,21 +221,8 @@ def list_fairs(
         query = query.where(JobFair.ends_at > now)
     elif when == "past":
         query = query.where(JobFair.ends_at <= now)
-    if after:
-        try:
-            stamp, last_id = after.rsplit("|", 1)
-            key = (datetime.fromisoformat(stamp), last_id)
-        except ValueError:
-            raise ValidationFailed.from_messages({"after": ["Not a cursor from this list"]}) from None
-        column = tuple_(JobFair.starts_at, JobFair.id)
-        query = query.where(column < key if descending else column > key)
-    order = (JobFair.starts_at.desc(), JobFair.id.desc()) if descending else (JobFair.starts_at, JobFair.id)
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = f"{last.starts_at.isoformat()}|{last.id}"
-    return rows[:limit], next_cursor
+    return keyset_page(session, query, keys=[Key(JobFair.starts_at, descending=descending),
+                                             Key(JobFair.id, descending=descending)], limit=limit, after=after)
 
 
 def booths_of(*, session: Session, fair_id: str) -> list[FairBooth]:
@@ -391,28 +379,27 @@ def cancel_registration(*, session: Session, ctx: CallContext, fair_id: str, now
     return registration
 
 
-def my_registrations(*, session: Session, ctx: CallContext, limit: int) -> list[tuple[FairRegistration, JobFair]]:
+def my_registrations(*, session: Session, ctx: CallContext, limit: int, after: str | None = None
+                     ) -> Page[tuple[FairRegistration, JobFair]]:
     """The caller's registrations, wherever the fairs are, newest fair first."""
     user_id = ctx.require_user()
-    rows = session.execute(
-        select(FairRegistration, JobFair).join(JobFair, JobFair.id == FairRegistration.fair_id)
-        .where(FairRegistration.user_id == user_id)
-        .order_by(JobFair.starts_at.desc()).limit(limit))
-    return [(registration, fair) for registration, fair in rows]
+    query = (select(FairRegistration, JobFair).join(JobFair, JobFair.id == FairRegistration.fair_id)
+             .where(FairRegistration.user_id == user_id))
+    return keyset_page(session, query, keys=[Key(JobFair.starts_at, descending=True),
+                                             Key(FairRegistration.id, descending=True)],
+                       limit=limit, after=after, scalars=False,
+                       key_of=lambda row: (row[1].starts_at, row[0].id))
 
 
 def list_registrations(
     *, session: Session, ctx: CallContext, fair_id: str, status: str | None, limit: int, after: str | None,
-) -> tuple[list[FairRegistration], str | None]:
+) -> Page[FairRegistration]:
     """The organiser's list of a fair's registrations (the door list)."""
     fair = own_fair(session=session, ctx=ctx, fair_id=fair_id, for_update=False)
-    query = select(FairRegistration).where(FairRegistration.fair_id == fair.id).order_by(FairRegistration.id)
+    query = select(FairRegistration).where(FairRegistration.fair_id == fair.id)
     if status:
         query = query.where(FairRegistration.status == status)
-    if after:
-        query = query.where(FairRegistration.id > after)
-    rows = list(session.scalars(query.limit(limit + 1)))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    return keyset_page(session, query, keys=[Key(FairRegistration.id)], limit=limit, after=after)
 
 
 def _require_doors_open(fair: JobFair, now: datetime) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access
 from services.jobs.models import Employer, Placement
 
@@ -62,10 +63,11 @@ def link_case(*, session: Session, placement_id: str, case_id: str) -> None:
     session.flush()
 
 
-def listing(*, session: Session, ctx: CallContext) -> list[Placement]:
-    query = select(Placement).order_by(Placement.started_at.desc()).limit(200)
+def listing(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[Placement]:
+    query = select(Placement)
     if access.is_staff(ctx):
         query = query.where(or_(Placement.tenant_id == ctx.tenant, Placement.worker_tenant_id == ctx.tenant))
     else:
         query = query.where(Placement.worker_user_id == ctx.require_user())
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Placement.started_at, descending=True),
+                                             Key(Placement.id, descending=True)], limit=limit, after=after)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, employers, events, skills
 from services.jobs.models import JobPost
 
@@ -169,24 +170,20 @@ def expire(*, session: Session, post_id: str, now: datetime) -> JobPost | None:
 
 
 def listing(*, session: Session, ctx: CallContext, status: str | None, job_type: str | None,
-            employer_id: str | None, limit: int, after: str | None) -> tuple[list[JobPost], str | None]:
+            employer_id: str | None, limit: int, after: str | None) -> Page[JobPost]:
     """Posts visible to the tenant; drafts only of employers the caller acts for."""
-    query = select(JobPost).order_by(JobPost.id).limit(limit + 1)
+    query = select(JobPost)
     if status:
         query = query.where(JobPost.status == status)
     if job_type:
         query = query.where(JobPost.job_type == job_type)
     if employer_id:
         query = query.where(JobPost.employer_id == employer_id)
-    if after:
-        query = query.where(JobPost.id > after)
     if not access.is_staff(ctx):
         query = query.where(or_(JobPost.status != "draft", JobPost.employer_id.in_(access.employers_acted_for(ctx))))
     else:
         query = query.where(or_(JobPost.status != "draft", JobPost.tenant_id == ctx.tenant))
-    rows = list(session.scalars(query))
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return keyset_page(session, query, keys=[Key(JobPost.id)], limit=limit, after=after)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -25,6 +25,7 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.access import require_admin
+from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events
 from services.jobs.models import CaseAccess, CaseEntry, DeskMember, DeskNotice, RightsCase
 
@@ -210,29 +211,23 @@ def read_case(*, session: Session, ctx: CallContext, case_id: str) -> tuple[Righ
 
 def list_cases(
     *, session: Session, ctx: CallContext, status: str | None, category: str | None, limit: int, after: str | None,
-) -> tuple[list[RightsCase], str | None]:
+) -> Page[RightsCase]:
     """Admins list the tenant's cases; everyone else the cases where they are the
     person or the assignee (plain staff: none). Each case listed is logged as read."""
     user_id = ctx.require_user()
-    query = select(RightsCase).order_by(RightsCase.opened_at.desc(), RightsCase.id.desc()).limit(limit + 1)
+    query = select(RightsCase)
     if not access.is_admin(ctx):
         query = query.where(or_(RightsCase.person_user_id == user_id, RightsCase.assignee_user_id == user_id))
     if status:
         query = query.where(RightsCase.status == status)
     if category:
         query = query.where(RightsCase.category == category)
-    if after:
-        last = session.get(RightsCase, after)
-        if last is None or access.case_capacity(ctx, last) is None:
-            raise ValidationFailed.from_messages({"after": ["Not a cursor from this list"]})
-        query = query.where(or_(RightsCase.opened_at < last.opened_at,
-                                (RightsCase.opened_at == last.opened_at) & (RightsCase.id < last.id)))
-    rows = list(session.scalars(query))
-    page = rows[:limit]
-    for case in page:
+    page = keyset_page(session, query, keys=[Key(RightsCase.opened_at, descending=True),
+                                             Key(RightsCase.id, descending=True)], limit=limit, after=after)
+    for case in page.items:
         _log(session, case, actor=user_id, capacity=access.case_capacity(ctx, case) or "tenant_admin", action="listed")
     session.flush()
-    return page, (page[-1].id if len(rows) > limit else None)
+    return page
 
 
 def access_log(*, session: Session, ctx: CallContext, case_id: str) -> list[CaseAccess]:
@@ -332,17 +327,19 @@ def _require_desk_side(session: Session, ctx: CallContext) -> str:
 
 
 def list_notices(*, session: Session, ctx: CallContext, unacknowledged_only: bool = True,
-                 limit: int = 50) -> tuple[list[DeskNotice], int]:
+                 limit: int = 50, after: str | None = None) -> tuple[Page[DeskNotice], int]:
     """The community's notices, newest first, and how many await acknowledgement.
     For staff, tenant admins and the desk; a notice says what kind of help is
     needed, never who asked or what happened (the case stays confidential)."""
     _require_desk_side(session, ctx)
-    query = select(DeskNotice).order_by(DeskNotice.created_at.desc(), DeskNotice.id).limit(limit)
+    query = select(DeskNotice)
     if unacknowledged_only:
         query = query.where(DeskNotice.acknowledged_at.is_(None))
     waiting = session.scalar(select(func.count()).select_from(DeskNotice)
                              .where(DeskNotice.acknowledged_at.is_(None))) or 0
-    return list(session.scalars(query)), waiting
+    page = keyset_page(session, query, keys=[Key(DeskNotice.created_at, descending=True), Key(DeskNotice.id)],
+                       limit=limit, after=after)
+    return page, waiting
 
 
 def acknowledge_notice(*, session: Session, ctx: CallContext, notice_id: str) -> DeskNotice:

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
 
-from services.common.contracts import PersonId
+from services.common.contracts import PersonId, page_query, page_schema
 
 GROUPS = ("older_job_seeker", "full_time_mother", "veteran", "party_member", "floating_party_member", "courier")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -73,14 +73,12 @@ class WorkerProfileOut(WorkerProfileFields):
     updated_at = fields.DateTime()
 
 
-class WorkerListQuery(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: last id seen"})
+class WorkerListQuery(page_query(default=50, maximum=200)):
+    pass
 
 
-class WorkerProfilePage(Schema):
-    items = fields.List(fields.Nested(WorkerProfileOut))
-    next_cursor = fields.String(allow_none=True)
+class WorkerProfilePage(page_schema(WorkerProfileOut)):
+    pass
 
 
 # --- skills and certificates -------------------------------------------------------
@@ -154,8 +152,12 @@ class EmployerOut(Schema):
     member_user_ids = fields.List(fields.String())
 
 
-class EmployerList(Schema):
-    items = fields.List(fields.Nested(EmployerOut))
+class EmployerListQuery(page_query(default=500, maximum=500)):
+    pass
+
+
+class EmployerList(page_schema(EmployerOut)):
+    pass
 
 
 class EmployerDecision(Schema):
@@ -231,17 +233,14 @@ class JobPostOut(JobPostFields):
     updated_at = fields.DateTime()
 
 
-class JobPostQuery(Schema):
+class JobPostQuery(page_query(default=50, maximum=200)):
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(POST_STATUSES))
     job_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(JOB_TYPES))
     employer_id = fields.String(load_default=None, allow_none=True)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.String(load_default=None, allow_none=True)
 
 
-class JobPostPage(Schema):
-    items = fields.List(fields.Nested(JobPostOut))
-    next_cursor = fields.String(allow_none=True)
+class JobPostPage(page_schema(JobPostOut)):
+    pass
 
 
 class PostClose(Schema):
@@ -290,14 +289,13 @@ class ApplicationOut(Schema):
     updated_at = fields.DateTime()
 
 
-class ApplicationQuery(Schema):
+class ApplicationQuery(page_query(default=50, maximum=200)):
     post_id = fields.String(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(APPLICATION_STATUSES))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
-class ApplicationList(Schema):
-    items = fields.List(fields.Nested(ApplicationOut))
+class ApplicationList(page_schema(ApplicationOut)):
+    pass
 
 
 class PlacementOut(Schema):
@@ -315,8 +313,12 @@ class PlacementOut(Schema):
     case_id = fields.String(allow_none=True)
 
 
-class PlacementList(Schema):
-    items = fields.List(fields.Nested(PlacementOut))
+class PlacementQuery(page_query(default=200, maximum=200)):
+    pass
+
+
+class PlacementList(page_schema(PlacementOut)):
+    pass
 
 
 class WageAnswer(Schema):

@@ -34,6 +34,7 @@ from services.jobs.schemas import (
     EmployerCreate,
     EmployerDecision,
     EmployerList,
+    EmployerListQuery,
     EmployerOut,
     JobPostCreate,
     JobPostOut,
@@ -42,6 +43,7 @@ from services.jobs.schemas import (
     JobPostUpdate,
     PlacementList,
     PlacementOut,
+    PlacementQuery,
     PostClose,
     RecommendationQuery,
     SkillCreate,
@@ -91,8 +93,8 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def list_workers(self, query: dict | None = None) -> dict:
         params = load(WorkerListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = workers.list_page(session=tx.session, ctx=self.ctx, **params)
-            return WorkerProfilePage().dump({"items": items, "next_cursor": next_cursor})
+            page = workers.list_page(session=tx.session, ctx=self.ctx, **params)
+            return WorkerProfilePage().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     # --- skills and certificates ---------------------------------------------------
 
@@ -156,10 +158,12 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
             return EmployerOut().dump(employers.out(session=tx.session, employer=employer))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_employers(self) -> dict:
+    def list_employers(self, query: dict | None = None) -> dict:
+        params = load(EmployerListQuery(), query or {})
         with self.db.transaction() as tx:
-            items = employers.listing(session=tx.session, ctx=self.ctx)
-            return EmployerList().dump({"items": [employers.out(session=tx.session, employer=e) for e in items]})
+            page = employers.listing(session=tx.session, ctx=self.ctx, **params)
+            return EmployerList().dump({"items": [employers.out(session=tx.session, employer=e) for e in page.items],
+                                        "next_cursor": page.next_cursor})
 
     # --- job posts -------------------------------------------------------------------
 
@@ -204,8 +208,8 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def list_posts(self, query: dict | None = None) -> dict:
         params = load(JobPostQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = posts.listing(session=tx.session, ctx=self.ctx, **params)
-            return JobPostPage().dump({"items": [posts.out(p) for p in items], "next_cursor": next_cursor})
+            page = posts.listing(session=tx.session, ctx=self.ctx, **params)
+            return JobPostPage().dump({"items": [posts.out(p) for p in page.items], "next_cursor": page.next_cursor})
 
     @timer(interval=60)
     def expire_posts(self) -> None:
@@ -268,9 +272,10 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def list_applications(self, query: dict | None = None) -> dict:
         params = load(ApplicationQuery(), query or {})
         with self.db.transaction() as tx:
-            items = applications.listing(session=tx.session, ctx=self.ctx, **params)
+            page = applications.listing(session=tx.session, ctx=self.ctx, **params)
             return ApplicationList().dump(
-                {"items": [applications.out(session=tx.session, ctx=self.ctx, application=a) for a in items]})
+                {"items": [applications.out(session=tx.session, ctx=self.ctx, application=a) for a in page.items],
+                 "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def transition_application(self, application_id: str, payload: dict) -> dict:
@@ -288,9 +293,11 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         return result
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_placements(self) -> dict:
+    def list_placements(self, query: dict | None = None) -> dict:
+        params = load(PlacementQuery(), query or {})
         with self.db.transaction() as tx:
-            return PlacementList().dump({"items": placements.listing(session=tx.session, ctx=self.ctx)})
+            page = placements.listing(session=tx.session, ctx=self.ctx, **params)
+            return PlacementList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def answer_wages(self, placement_id: str, payload: dict) -> dict:

@@ -16,6 +16,7 @@ from services.common import members
 from services.common.context import CallContext
 from services.common.database import announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events, skills
 from services.jobs.models import WorkerCertificate, WorkerProfile
 
@@ -77,19 +78,12 @@ def update(*, session: Session, ctx: CallContext, worker_id: str, changes: dict[
     return profile
 
 
-def list_page(
-    *, session: Session, ctx: CallContext, limit: int, after: str | None
-) -> tuple[list[WorkerProfile], str | None]:
-    """Staff list the tenant's profiles; a resident's list holds only their own.
-    Keyset pagination on id, so deep pages cost the same as the first."""
-    query = select(WorkerProfile).order_by(WorkerProfile.id).limit(limit + 1)
+def list_page(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[WorkerProfile]:
+    """Staff page through their tenant's profiles; a resident's list holds only their own."""
+    query = select(WorkerProfile)
     if not access.is_staff(ctx):
         query = query.where(WorkerProfile.user_id == ctx.require_user())
-    if after:
-        query = query.where(WorkerProfile.id > after)
-    rows = list(session.scalars(query))
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return keyset_page(session, query, keys=[Key(WorkerProfile.id)], limit=limit, after=after)
 
 
 # --- certificates ----------------------------------------------------------------

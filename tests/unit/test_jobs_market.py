@@ -116,10 +116,10 @@ def test_a_resident_applies_across_tenants_once_and_sees_the_application_from_ho
     assert caught.value.extra["application_id"] == application.id
     home = jobs_sessions("xiangyang")
     with home.begin():
-        mine = applications.listing(session=home, ctx=ctx("xiangyang", "u-courier"), post_id=None, status=None, limit=10)
+        mine = applications.listing(session=home, ctx=ctx("xiangyang", "u-courier"), post_id=None, status=None, limit=10).items
         assert [a.id for a in mine] == [application.id]
         assert applications.listing(session=home, ctx=ctx("xiangyang", "u-other"), post_id=None, status=None,
-                                    limit=10) == []
+                                    limit=10).items == []
 
 
 def test_applying_needs_a_profile_and_an_open_post(jobs_sessions):
@@ -180,7 +180,7 @@ def test_an_employer_sees_only_applicants_to_its_own_posts(jobs_sessions):
     application = _apply(jobs_sessions, "xiangyang", "u-a", post)
     other_hr = ctx(ALLIANCE, "u-hr2", "employer")
     with session.begin():
-        assert applications.listing(session=session, ctx=other_hr, post_id=None, status=None, limit=10) == []
+        assert applications.listing(session=session, ctx=other_hr, post_id=None, status=None, limit=10).items == []
         with pytest.raises(NotFound):
             applications.get(session=session, ctx=other_hr, application_id=application.id)
     assert other_employer.id

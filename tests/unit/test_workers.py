@@ -56,8 +56,8 @@ def test_residents_see_only_their_own_profile_and_staff_see_all_in_the_tenant(jo
         with pytest.raises(NotFound):
             workers.get(session=session, ctx=ctx("xiangyang", "u1"), worker_id=theirs.id)
         assert workers.get(session=session, ctx=ctx("xiangyang", "s", "staff"), worker_id=theirs.id)
-        items, cursor = workers.list_page(session=session, ctx=ctx("xiangyang", "u1"), limit=10, after=None)
-        assert [p.id for p in items] == [mine.id] and cursor is None
+        page = workers.list_page(session=session, ctx=ctx("xiangyang", "u1"), limit=10, after=None)
+        assert [p.id for p in page.items] == [mine.id] and page.next_cursor is None
 
 
 def test_listing_pages_with_a_cursor_without_skipping_or_repeating(jobs_sessions):
@@ -66,8 +66,9 @@ def test_listing_pages_with_a_cursor_without_skipping_or_repeating(jobs_sessions
     staff, seen, after = ctx("xiangyang", "s", "staff"), [], None
     with session.begin():
         while True:
-            items, after = workers.list_page(session=session, ctx=staff, limit=3, after=after)
-            seen += [p.id for p in items]
+            page = workers.list_page(session=session, ctx=staff, limit=3, after=after)
+            seen += [p.id for p in page.items]
+            after = page.next_cursor
             if after is None:
                 break
     assert sorted(seen) == sorted(ids) and len(seen) == 7

@@ -289,16 +289,17 @@ def test_upcoming_fairs_page_by_start_time_and_past_ones_newest_first(db):
     while True:
         session = db("xiangyang")
         with session.begin():
-            items, after = fairs.list_fairs(session=session, ctx=STAFF_X, when="upcoming", status=None, limit=2,
-                                            after=after, now=NOW)
+            page = fairs.list_fairs(session=session, ctx=STAFF_X, when="upcoming", status=None, limit=2,
+                                    after=after, now=NOW)
+            items, after = page.items, page.next_cursor
         seen += [f.id for f in items]
         if after is None:
             break
     assert seen == [made[1].id, made[2].id, made[0].id]
     session = db("xiangyang")
     with session.begin():
-        past, _ = fairs.list_fairs(session=session, ctx=STAFF_X, when="past", status=None, limit=10, after=None,
-                                   now=NOW)
+        past = fairs.list_fairs(session=session, ctx=STAFF_X, when="past", status=None, limit=10, after=None,
+                                now=NOW).items
     assert [f.id for f in past] == [made[3].id, made[4].id]
 
 

@@ -180,10 +180,10 @@ def test_bad_categories_and_sources_name_the_field(db):
 def test_people_list_only_their_own_cases_and_each_listing_is_logged(db, desk):
     mine = _open(db)
     theirs = _open(db, person=NEIGHBOUR)
-    listed, _ = _run(db, PERSON, rights_desk.list_cases, status=None, category=None, limit=10, after=None)
+    listed = _run(db, PERSON, rights_desk.list_cases, status=None, category=None, limit=10, after=None).items
     assert [c.id for c in listed] == [mine.id]
-    assert _run(db, OTHER_STAFF, rights_desk.list_cases, status=None, category=None, limit=10, after=None)[0] == []
-    everything, _ = _run(db, ADMIN, rights_desk.list_cases, status=None, category=None, limit=10, after=None)
+    assert _run(db, OTHER_STAFF, rights_desk.list_cases, status=None, category=None, limit=10, after=None).items == []
+    everything = _run(db, ADMIN, rights_desk.list_cases, status=None, category=None, limit=10, after=None).items
     assert {c.id for c in everything} == {mine.id, theirs.id}
     with db("xiangyang").begin() as tx:
         listed_rows = tx.session.query(CaseAccess).filter_by(action="listed").count()
@@ -194,30 +194,37 @@ def test_listing_pages_through_cases_without_repeats(db, desk):
     ids = {_open(db).id for _ in range(5)}
     seen, after = [], None
     while True:
-        page, after = _run(db, ADMIN, rights_desk.list_cases, status=None, category=None, limit=2, after=after)
-        seen += [c.id for c in page]
+        page = _run(db, ADMIN, rights_desk.list_cases, status=None, category=None, limit=2, after=after)
+        seen += [c.id for c in page.items]
+        after = page.next_cursor
         if after is None:
             break
     assert sorted(seen) == sorted(ids)
 
 
+def _listed(answer):
+    page, waiting = answer
+    return page.items, waiting
+
+
 def test_a_residents_case_notifies_the_staff_side_once_and_without_personal_details(db, desk):
     followed_up = _open(db, source="placement_follow_up", source_ref="placement-1")
     by_staff = _open(db, person=OTHER_STAFF, person_user_id=PERSON.user_id, source="staff")
-    notices, waiting = _run(db, OTHER_STAFF, rights_desk.list_notices)
+    page, waiting = _run(db, OTHER_STAFF, rights_desk.list_notices)
+    notices = page.items
     assert [n.case_id for n in notices] == [followed_up.id] and waiting == 1  # staff's own cases need no notice
     assert (notices[0].category, notices[0].source) == ("wage_arrears", "placement_follow_up")
     assert not hasattr(notices[0], "summary") and by_staff.id not in {n.case_id for n in notices}
     # the desk sees it too; residents and other communities do not
-    assert [n.id for n in _run(db, LAWYER, rights_desk.list_notices)[0]] == [notices[0].id]
+    assert [n.id for n in _run(db, LAWYER, rights_desk.list_notices)[0].items] == [notices[0].id]
     with pytest.raises(Forbidden):
         _run(db, NEIGHBOUR, rights_desk.list_notices)
-    assert _run(db, OTHER_TENANT_ADMIN, rights_desk.list_notices) == ([], 0)
+    assert _listed(_run(db, OTHER_TENANT_ADMIN, rights_desk.list_notices)) == ([], 0)
 
     first = _run(db, ADMIN, rights_desk.acknowledge_notice, notice_id=notices[0].id)
     again = _run(db, OTHER_STAFF, rights_desk.acknowledge_notice, notice_id=notices[0].id)
     assert again.acknowledged_by == ADMIN.user_id and again.acknowledged_at == first.acknowledged_at
-    assert _run(db, OTHER_STAFF, rights_desk.list_notices) == ([], 0)
-    assert len(_run(db, OTHER_STAFF, rights_desk.list_notices, unacknowledged_only=False)[0]) == 1
+    assert _listed(_run(db, OTHER_STAFF, rights_desk.list_notices)) == ([], 0)
+    assert len(_run(db, OTHER_STAFF, rights_desk.list_notices, unacknowledged_only=False)[0].items) == 1
     with pytest.raises(NotFound):
         _run(db, OTHER_TENANT_ADMIN, rights_desk.acknowledge_notice, notice_id=notices[0].id)
