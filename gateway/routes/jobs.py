@@ -10,7 +10,7 @@ from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
 from services.common.contracts import partial_schema
-from services.jobs.schemas import (
+from services.jobs.contracts.schemas import (
     ApplicationCreate,
     ApplicationList,
     ApplicationOut,

@@ -17,7 +17,7 @@ from gateway.services import call, respond
 from services.common import contract_fields as fields
 from services.common.contracts import partial_schema
 from services.common.errors import Conflict
-from services.jobs.desk_schemas import (
+from services.jobs.contracts.schemas import (
     AccessLog,
     AllTenantFigures,
     BoothAdd,

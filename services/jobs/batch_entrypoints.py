@@ -9,35 +9,13 @@ events; a batch is one transaction, so it is applied whole or not at all.
 
 from __future__ import annotations
 
-from marshmallow import Schema, validate
 from nameko.rpc import rpc
 
-from services.common import contract_fields as fields
 from services.common.contracts import load
 from services.common.errors import Conflict
 from services.common.service import EXPECTED_ERRORS
 from services.jobs import posts, workers
-from services.jobs.schemas import JobPostCreate, JobPostOut, WorkerProfileCreate
-
-MAX_BATCH = 500
-
-
-class PostBatchIn(Schema):
-    posts = fields.List(fields.Nested(JobPostCreate), required=True, validate=validate.Length(1, MAX_BATCH))
-
-
-class PostBatchOut(Schema):
-    items = fields.List(fields.Nested(JobPostOut))
-
-
-class WorkerBatchIn(Schema):
-    workers = fields.List(fields.Nested(WorkerProfileCreate), required=True, validate=validate.Length(1, MAX_BATCH))
-
-
-class WorkerBatchOut(Schema):
-    registered = fields.Integer(metadata={"description": "profiles created now"})
-    existing = fields.Dict(keys=fields.String(), values=fields.String(),
-                           metadata={"description": "user id → the worker profile they already had"})
+from services.jobs.contracts.schemas import PostBatchIn, PostBatchOut, WorkerBatchIn, WorkerBatchOut
 
 
 class BatchEntrypoints:

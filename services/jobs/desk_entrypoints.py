@@ -16,7 +16,7 @@ from services.common.database import Shareable, utcnow
 from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.service import EXPECTED_ERRORS
 from services.jobs import access, fairs, figures, rights_desk
-from services.jobs.desk_schemas import (
+from services.jobs.contracts.schemas import (
     AccessLog,
     AllTenantFigures,
     BoothAdd,

@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from services.common.members import require_members
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.members import require_members
 from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, matching
 from services.jobs.models import Employer, EmployerMember
-from sqlalchemy.orm import Session
+
 
 def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Employer:
     """Staff register an employer, or an employer account registers its own

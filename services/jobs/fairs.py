@@ -31,8 +31,6 @@ from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events
 from services.jobs.models import Application, Employer, FairBooth, FairRegistration, JobFair, JobPost
 
-KINDS = ("on_site", "online")
-STATUSES = ("draft", "published", "held", "cancelled")
 ACTIVE_REGISTRATION = ("registered", "checked_in")
 # Doors open before the start: people queue, and staff scan as they arrive.
 CHECK_IN_OPENS_BEFORE = timedelta(hours=2)

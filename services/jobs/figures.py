@@ -14,9 +14,9 @@ Counts only: no row, name or case content leaves this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, distinct, func, select
@@ -24,6 +24,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.common.errors import Forbidden
 from services.jobs import rights_desk
+from services.jobs.contracts.messages import CASE_CATEGORIES
+from services.jobs.contracts.schemas import FIGURE_MEANINGS
 from services.jobs.models import (
     Application,
     FairRegistration,
@@ -46,51 +48,45 @@ class Figure:
     counted: Callable[[], ColumnElement]
     when: InstrumentedAttribute | None  # the date the period filter applies to; None: a figure of now
     where: Callable[[], list[ColumnElement]] = lambda: []
-    meaning: str = ""
 
 
 FIGURES: tuple[Figure, ...] = (
     Figure("workers_registered", WorkerProfile.tenant_id, lambda: func.count(WorkerProfile.id),
-           WorkerProfile.created_at, meaning="people registered at the gig market (零工登记)"),
+           WorkerProfile.created_at),
     Figure("posts_published", JobPost.tenant_id, lambda: func.count(JobPost.id), JobPost.created_at,
-           lambda: [JobPost.status != "draft"], "job posts the tenant published"),
+           lambda: [JobPost.status != "draft"]),
     Figure("posts_open", JobPost.tenant_id, lambda: func.count(JobPost.id), None,
-           lambda: [JobPost.status == "open"], "of those, open now"),
+           lambda: [JobPost.status == "open"]),
     Figure("headcount_offered", JobPost.tenant_id, lambda: func.coalesce(func.sum(JobPost.headcount), 0),
-           JobPost.created_at, lambda: [JobPost.status != "draft"], "places offered in published posts"),
+           JobPost.created_at, lambda: [JobPost.status != "draft"]),
     Figure("fairs_held", JobFair.tenant_id, lambda: func.count(JobFair.id), JobFair.starts_at,
-           lambda: [JobFair.status == "held"], "job fairs the tenant organised and held"),
+           lambda: [JobFair.status == "held"]),
     Figure("fairs_upcoming", JobFair.tenant_id, lambda: func.count(JobFair.id), None,
-           lambda: [JobFair.status == "published"], "published fairs not yet held"),
+           lambda: [JobFair.status == "published"]),
     Figure("fair_attendees", JobFair.tenant_id, lambda: func.count(FairRegistration.id),
-           FairRegistration.checked_in_at, lambda: [FairRegistration.status == "checked_in"],
-           "people checked in at the tenant's fairs, from any community"),
+           FairRegistration.checked_in_at, lambda: [FairRegistration.status == "checked_in"]),
     Figure("residents_at_fairs", FairRegistration.resident_tenant_id, lambda: func.count(FairRegistration.id),
-           FairRegistration.checked_in_at, lambda: [FairRegistration.status == "checked_in"],
-           "the tenant's residents checked in at any fair"),
+           FairRegistration.checked_in_at, lambda: [FairRegistration.status == "checked_in"]),
     Figure("applications_received", Application.tenant_id, lambda: func.count(Application.id),
-           Application.created_at, meaning="applications to the tenant's posts"),
+           Application.created_at),
     Figure("applications_by_residents", Application.applicant_tenant_id, lambda: func.count(Application.id),
-           Application.created_at, meaning="applications the tenant's residents made, to any post"),
-    Figure("hires_made", Placement.tenant_id, lambda: func.count(Placement.id), Placement.started_at,
-           meaning="placements into the tenant's posts"),
+           Application.created_at),
+    Figure("hires_made", Placement.tenant_id, lambda: func.count(Placement.id), Placement.started_at),
     Figure("residents_placed", Placement.worker_tenant_id, lambda: func.count(distinct(Placement.worker_user_id)),
-           Placement.started_at, meaning="the tenant's residents placed in work (people, not placements)"),
+           Placement.started_at),
     Figure("wages_unpaid_reports", Placement.worker_tenant_id, lambda: func.count(Placement.id),
-           Placement.answered_at, lambda: [Placement.wages_paid.is_(False)],
-           "follow-ups where the resident said wages were not paid on time"),
-    Figure("cases_opened", RightsCase.tenant_id, lambda: func.count(RightsCase.id), RightsCase.opened_at,
-           meaning="labour-rights cases opened"),
+           Placement.answered_at, lambda: [Placement.wages_paid.is_(False)]),
+    Figure("cases_opened", RightsCase.tenant_id, lambda: func.count(RightsCase.id), RightsCase.opened_at),
     Figure("cases_in_hand", RightsCase.tenant_id, lambda: func.count(RightsCase.id), None,
-           lambda: [RightsCase.status.not_in(rights_desk.CONCLUDED)], "cases open, assigned or in progress now"),
+           lambda: [RightsCase.status.not_in(rights_desk.CONCLUDED)]),
     Figure("people_helped", RightsCase.tenant_id,
            # An anonymous hotline caller is one person per case.
            lambda: func.count(distinct(func.coalesce(RightsCase.person_user_id, RightsCase.id))),
-           RightsCase.concluded_at, lambda: [RightsCase.status.in_(rights_desk.HELPED)],
-           "people whose case was resolved or referred on (the desk's 550 so far)"),
+           RightsCase.concluded_at, lambda: [RightsCase.status.in_(rights_desk.HELPED)]),
 )
 
-MEANINGS = {f.name: f.meaning for f in FIGURES}
+# The contract names the figures (and says what each counts); here is how each is counted.
+assert tuple(f.name for f in FIGURES) == tuple(FIGURE_MEANINGS), "figures and their contract differ"
 
 
 def _select(figure: Figure, *columns: ColumnElement, since: datetime | None, until: datetime | None):
@@ -122,7 +118,7 @@ def _period(query: Any, since: datetime | None, until: datetime | None) -> Any:
 
 
 def _no_cases() -> dict[str, int]:
-    return {category: 0 for category in rights_desk.CATEGORIES}
+    return {category: 0 for category in CASE_CATEGORIES}
 
 
 def _empty() -> dict[str, int]:
@@ -164,4 +160,4 @@ def total(*, session: Session, since: datetime | None = None, until: datetime | 
     query = select(RightsCase.category, func.count(RightsCase.id)).group_by(RightsCase.category)
     counted = dict(session.execute(_period(query, since, until)).all())
     return {"figures": totals,
-            "cases_by_category": {category: int(counted.get(category, 0)) for category in rights_desk.CATEGORIES}}
+            "cases_by_category": {category: int(counted.get(category, 0)) for category in CASE_CATEGORIES}}

@@ -19,7 +19,6 @@ from services.jobs import access
 from services.jobs.models import Employer, Placement
 
 
-
 def get(*, session: Session, ctx: CallContext, placement_id: str) -> Placement:
     placement = session.get(Placement, placement_id)
     if placement is None or not access.may_see_placement(ctx, placement):

@@ -25,10 +25,10 @@ from sqlalchemy.engine import Engine
 
 from services.common import config
 from services.common.database import make_engine
-from services.jobs import matching
-from services.jobs.models import Employer, JobPost
-from services.jobs.schemas import GROUPS
 from services.common.logging import get_logger
+from services.jobs import matching
+from services.jobs.contracts.messages import GROUPS
+from services.jobs.models import Employer, JobPost
 
 log = get_logger(__name__)
 

@@ -21,19 +21,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common import members
+from services.common.access import require_admin
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.common.access import require_admin
 from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events
+from services.jobs.contracts.messages import CASE_CATEGORIES, CASE_SOURCES
 from services.jobs.models import CaseAccess, CaseEntry, DeskMember, DeskNotice, RightsCase
 
-CATEGORIES = ("policy_consultation", "wage_arrears", "contract_dispute", "work_injury", "legal_aid",
-              "psychological_support")
-SOURCES = ("self", "staff", "placement_follow_up", "hotline")
-DESK_ROLES = ("community_lawyer", "social_worker", "labour_inspector", "talent_officer")
-STATUSES = ("open", "assigned", "in_progress", "resolved", "referred", "closed")
 CONCLUDED = ("resolved", "referred", "closed")
 HELPED = ("resolved", "referred")
 
@@ -95,10 +91,10 @@ def open_case(
     """
     actor = ctx.require_user()
     problems: dict[str, list[str]] = {}
-    if category not in CATEGORIES:
-        problems["category"] = [f"Must be one of: {', '.join(CATEGORIES)}"]
-    if source not in SOURCES:
-        problems["source"] = [f"Must be one of: {', '.join(SOURCES)}"]
+    if category not in CASE_CATEGORIES:
+        problems["category"] = [f"Must be one of: {', '.join(CASE_CATEGORIES)}"]
+    if source not in CASE_SOURCES:
+        problems["source"] = [f"Must be one of: {', '.join(CASE_SOURCES)}"]
     if not summary or not summary.strip():
         problems["summary"] = ["请简要说明情况 / Describe the matter briefly"]
     if problems:

@@ -15,13 +15,19 @@ from services.common.database import Database, utcnow
 from services.common.errors import NotFound
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
-from services.jobs import personal_data
-from services.jobs import access, applications, employers, placements, posts, recommendations, skills, workers
+from services.jobs import (
+    access,
+    applications,
+    employers,
+    personal_data,
+    placements,
+    posts,
+    recommendations,
+    skills,
+    workers,
+)
 from services.jobs.batch_entrypoints import BatchEntrypoints
-from services.jobs.desk_entrypoints import DeskEntrypoints
-from services.jobs.models import Application, Base, Placement
-from services.jobs.post_index import PostIndexProvider
-from services.jobs.schemas import (
+from services.jobs.contracts.schemas import (
     ApplicationCreate,
     ApplicationList,
     ApplicationOut,
@@ -56,6 +62,9 @@ from services.jobs.schemas import (
     WorkerProfilePage,
     WorkerProfileUpdate,
 )
+from services.jobs.desk_entrypoints import DeskEntrypoints
+from services.jobs.models import Application, Base, Placement
+from services.jobs.post_index import PostIndexProvider
 
 _profile_out = WorkerProfileOut()
 _post_out = JobPostOut()

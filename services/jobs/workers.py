@@ -20,6 +20,7 @@ from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events, skills
 from services.jobs.models import WorkerCertificate, WorkerProfile
 
+
 def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> WorkerProfile:
     """A resident registers themselves; staff may register someone on their
     behalf (with or without an account), and that is recorded in `registered_by`.

@@ -9,7 +9,7 @@ from services.common.contracts import load
 from services.common.database import announced, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import applications, employers, placements, posts, workers
-from services.jobs.schemas import EmployerCreate, JobPostCreate, WorkerProfileCreate
+from services.jobs.contracts.schemas import EmployerCreate, JobPostCreate, WorkerProfileCreate
 from tests.unit.conftest import ctx
 
 ALLIANCE = "alliance"

@@ -172,10 +172,10 @@ def test_changing_a_posts_audience_moves_it_between_tenants():
 
 
 def test_the_loader_reads_everything_once_then_only_what_changed(jobs_sessions):
-    from services.jobs import employers, posts
-    from services.jobs.post_index import IndexLoader
-    from services.jobs.schemas import EmployerCreate, JobPostCreate
     from services.common.contracts import load
+    from services.jobs import employers, posts
+    from services.jobs.contracts.schemas import EmployerCreate, JobPostCreate
+    from services.jobs.post_index import IndexLoader
     from tests.unit.conftest import ctx
 
     session = jobs_sessions("alliance")
@@ -263,9 +263,14 @@ def test_a_recommendation_answer_is_what_its_schema_dumps_with_only_valid_certif
     from services.common.contracts import load
     from services.common.database import utcnow
     from services.jobs import employers, posts, recommendations, workers
+    from services.jobs.contracts.schemas import (
+        CertificateCreate,
+        EmployerCreate,
+        JobPostCreate,
+        PostRecommendationList,
+        WorkerProfileCreate,
+    )
     from services.jobs.post_index import IndexLoader
-    from services.jobs.schemas import (CertificateCreate, EmployerCreate, JobPostCreate, PostRecommendationList,
-                                       WorkerProfileCreate)
     from tests.unit.conftest import ctx
 
     alliance, home = jobs_sessions("alliance"), jobs_sessions("xiangyang")

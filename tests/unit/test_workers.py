@@ -5,7 +5,7 @@ import pytest
 from services.common.contracts import load
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import workers
-from services.jobs.schemas import WorkerProfileCreate, WorkerProfileUpdate
+from services.jobs.contracts.schemas import WorkerProfileCreate, WorkerProfileUpdate
 from tests.unit.conftest import ctx
 
 MOTHER = {

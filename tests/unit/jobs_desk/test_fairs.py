@@ -7,7 +7,7 @@ import pytest
 from services.common.contracts import load
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import fairs
-from services.jobs.desk_schemas import CheckIn, FairCreate
+from services.jobs.contracts.schemas import CheckIn, FairCreate
 from services.jobs.models import Application
 from tests.unit.jobs_desk.conftest import KEY, NOW, alliance_post, ctx, fair_payload
 
