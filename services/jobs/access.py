@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.common.access import ADMIN_ROLES, STAFF_ROLES, is_staff, require_staff
 from services.common.context import CallContext
 from services.common.errors import Forbidden
+from services.common.messages import Message
 from services.jobs.models import Application, DeskMember, EmployerMember, JobPost, Placement, RightsCase, WorkerProfile
 
 __all__ = [
@@ -59,7 +60,7 @@ def is_organiser(ctx: CallContext) -> bool:
     return ctx.has_any_role(*ORGANISER_ROLES)
 
 
-def require_organiser(ctx: CallContext, refusal) -> str:  # type: ignore[no-untyped-def]
+def require_organiser(ctx: CallContext, refusal: Message) -> str:
     """The caller's id, once they are signed in and may organise fairs (else Forbidden with `refusal`)."""
     actor = ctx.require_user()
     if not is_organiser(ctx):

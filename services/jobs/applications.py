@@ -25,6 +25,7 @@ from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events, posts
+from services.jobs.contracts import messages as words
 from services.jobs.models import Application, ApplicationChange, JobPost, Placement, WorkerCertificate, WorkerProfile
 
 NEXT = {
@@ -57,10 +58,10 @@ def prepare(*, session: Session, ctx: CallContext, post_id: str, fair_id: str | 
     user_id = ctx.require_user()
     profile = session.scalars(select(WorkerProfile).where(WorkerProfile.user_id == user_id)).one_or_none()
     if profile is None:
-        raise Conflict("请先完成零工登记 / Register a worker profile before applying", {"worker_profile": None})
+        raise Conflict(words.PROFILE_BEFORE_APPLYING, {"worker_profile": None})
     post = posts.get(session=session, ctx=ctx, post_id=post_id)
     if post.status != "open" or (post.expires_at is not None and post.expires_at <= utcnow()):
-        raise Conflict("岗位已不再招聘 / This post is not open", {"post_status": post.status})
+        raise Conflict(words.POST_NOT_OPEN, {"post_status": post.status})
     certificates = session.scalars(select(WorkerCertificate.name).where(WorkerCertificate.worker_id == profile.id))
     return Draft(
         post_id=post.id, post_tenant_id=post.tenant_id, applicant_user_id=user_id,
@@ -74,11 +75,11 @@ def submit(*, session: Session, draft: Draft) -> Application:
     """In the post's tenant: record the application; one per person per post."""
     post = session.get(JobPost, draft.post_id)
     if post is None or post.status != "open":
-        raise Conflict("岗位已不再招聘 / This post is not open", {"post_status": post.status if post else None})
+        raise Conflict(words.POST_NOT_OPEN, {"post_status": post.status if post else None})
     existing = session.scalars(select(Application).where(
         Application.post_id == draft.post_id, Application.applicant_user_id == draft.applicant_user_id)).first()
     if existing is not None:
-        raise Conflict("您已申请过该岗位 / You have already applied to this post",
+        raise Conflict(words.ALREADY_APPLIED,
                        {"application_id": existing.id, "current_status": existing.status})
     application = Application(
         post_id=draft.post_id, applicant_user_id=draft.applicant_user_id,
@@ -89,7 +90,7 @@ def submit(*, session: Session, draft: Draft) -> Application:
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("您已申请过该岗位 / You have already applied to this post") from None
+        raise Conflict(words.ALREADY_APPLIED) from None
     _record(session, application, None, "applied", draft.applicant_user_id, None)
     announce(session, events.APPLICATION_SUBMITTED, events.ApplicationSubmittedData().dump({
         "application_id": application.id, "post_id": application.post_id,
@@ -114,7 +115,7 @@ def get(*, session: Session, ctx: CallContext, application_id: str) -> Applicati
     """The applicant, the employer side of the post, and staff of either community may see it."""
     application = session.get(Application, application_id)
     if application is None or not access.may_see_application(session=session, ctx=ctx, application=application):
-        raise NotFound("Application not found", {"application_id": application_id})
+        raise NotFound(words.APPLICATION_NOT_FOUND, {"application_id": application_id})
     return application
 
 
@@ -127,19 +128,20 @@ def transition(*, session: Session, ctx: CallContext, application_id: str, to_st
     application = session.scalars(
         select(Application).where(Application.id == application_id).with_for_update()).one_or_none()
     if application is None or not access.may_see_application(session=session, ctx=ctx, application=application):
-        raise NotFound("Application not found", {"application_id": application_id})
+        raise NotFound(words.APPLICATION_NOT_FOUND, {"application_id": application_id})
     if to_status == "withdrawn":
         if application.applicant_user_id != actor:
-            raise Forbidden("Only the applicant can withdraw")
+            raise Forbidden(words.ONLY_APPLICANT_WITHDRAWS)
     elif to_status in EMPLOYER_MOVES:
         post = session.get(JobPost, application.post_id)
         if ctx.tenant != application.tenant_id or not posts.may_edit(session=session, ctx=ctx, post=post):
-            raise Forbidden("Only the employer side of the post can do this")
+            raise Forbidden(words.EMPLOYER_SIDE_ONLY)
         if to_status == "rejected" and not reason:
-            raise ValidationFailed.from_messages({"reason": ["请说明原因 / Say why the application is rejected"]})
+            raise ValidationFailed.from_messages({"reason": [words.SAY_WHY_REJECTED]})
     if to_status not in NEXT[application.status]:
-        raise Conflict(f"An application that is {application.status} cannot become {to_status}",
-                       {"current_status": application.status, "allowed": sorted(NEXT[application.status])})
+        raise Conflict(words.IMPOSSIBLE_STEP,
+                       {"current_status": application.status, "allowed": sorted(NEXT[application.status])},
+                       from_status=application.status, to_status=to_status)
     placement = None
     if to_status == "hired":
         post = posts.record_hire(session=session, post_id=application.post_id)

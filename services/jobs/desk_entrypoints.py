@@ -16,6 +16,7 @@ from services.common.database import Shareable, utcnow
 from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.service import EXPECTED_ERRORS
 from services.jobs import access, fairs, figures, rights_desk
+from services.jobs.contracts import messages as words
 from services.jobs.contracts.schemas import (
     AccessLog,
     AllTenantFigures,
@@ -68,7 +69,7 @@ def check_in_key() -> bytes:
         return secret.encode()
     jwt_secret = config.get("JWT_SECRET")
     if not jwt_secret:
-        raise ServiceUnavailable("签到码未配置 / Check-in codes need FAIR_CHECKIN_SECRET or JWT_SECRET")
+        raise ServiceUnavailable(words.CHECK_IN_UNCONFIGURED)
     return hmac.new(jwt_secret.encode(), b"fengchao.jobs.fair-check-in", hashlib.sha256).digest()
 
 
@@ -342,7 +343,7 @@ class DeskEntrypoints:
         """The caller's tenant, for its staff and admins (counts only, cases included)."""
         params = load(FiguresQuery(), query or {})
         if not access.may_view_figures(self.ctx):
-            raise Forbidden("数据看板仅工作人员可见 / Figures are for staff")
+            raise Forbidden(words.FIGURES_FOR_STAFF)
         with self.db.transaction() as tx:
             tenant = tx.tenant_id
             found = figures.figures(session=tx.session, tenant_ids=[tenant], **params)[tenant]

@@ -14,6 +14,7 @@ from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.members import require_members
 from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, matching
+from services.jobs.contracts import messages as words
 from services.jobs.models import Employer, EmployerMember
 
 
@@ -22,7 +23,7 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Emp
     company (then it is a member and waits for verification)."""
     actor = ctx.require_user()
     if not access.may_register_employer(ctx):
-        raise Forbidden("Only staff or employer accounts can register an employer")
+        raise Forbidden(words.EMPLOYER_REGISTER_REFUSED)
     listed = data.pop("member_user_ids", []) or []
     require_members(session, listed, field="member_user_ids")
     accounts = set(listed)
@@ -42,7 +43,7 @@ def decide(*, session: Session, ctx: CallContext, employer_id: str, status: str)
     access.require_staff(ctx)
     employer = get(session=session, employer_id=employer_id)
     if employer.status == status:
-        raise Conflict(f"The employer is already {status}", {"current_status": employer.status})
+        raise Conflict(words.EMPLOYER_ALREADY, {"current_status": employer.status}, status=status)
     employer.status = status
     if status == "verified":
         employer.verified_by = ctx.user_id
@@ -54,7 +55,7 @@ def decide(*, session: Session, ctx: CallContext, employer_id: str, status: str)
 def get(*, session: Session, employer_id: str) -> Employer:
     employer = session.get(Employer, employer_id)
     if employer is None:
-        raise NotFound("Employer not found", {"employer_id": employer_id})
+        raise NotFound(words.EMPLOYER_NOT_FOUND, {"employer_id": employer_id})
     return employer
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from services.common.errors import Forbidden
 from services.jobs import rights_desk
-from services.jobs.contracts.messages import CASE_CATEGORIES
+from services.jobs.contracts.messages import CASE_CATEGORIES, NEEDS_ALL_TENANTS
 from services.jobs.contracts.schemas import FIGURE_MEANINGS
 from services.jobs.models import (
     Application,
@@ -131,7 +131,7 @@ def figures(*, session: Session, tenant_ids: Sequence[str] | None, since: dateti
     every tenant that has any (None: only in a read across tenants, `db.read_all_tenants()`, which only the
     operator may open). Per tenant: `figures` (FIGURES by name) and `cases_by_category`."""
     if tenant_ids is None and not session.info.get("all_tenants"):
-        raise Forbidden("Needs a read across tenants")
+        raise Forbidden(NEEDS_ALL_TENANTS)
     wanted = None if tenant_ids is None else list(tenant_ids)
     found: dict[str, dict[str, Any]] = {t: {"figures": _empty(), "cases_by_category": _no_cases()}
                                          for t in wanted or ()}
@@ -155,7 +155,7 @@ def total(*, session: Session, since: datetime | None = None, until: datetime | 
     """Every tenant's figures together, as the record is counted: a total counts distinct people once even
     when two tenants both count them (so it is not the sum of `figures`). A read across tenants only."""
     if not session.info.get("all_tenants"):
-        raise Forbidden("Needs a read across tenants")
+        raise Forbidden(NEEDS_ALL_TENANTS)
     totals = {figure.name: int(session.scalar(_select(figure, since=since, until=until)) or 0) for figure in FIGURES}
     query = select(RightsCase.category, func.count(RightsCase.id)).group_by(RightsCase.category)
     counted = dict(session.execute(_period(query, since, until)).all())

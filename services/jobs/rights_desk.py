@@ -25,8 +25,10 @@ from services.common.access import require_admin
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.messages import Message
 from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events
+from services.jobs.contracts import messages as words
 from services.jobs.contracts.messages import CASE_CATEGORIES, CASE_SOURCES
 from services.jobs.models import CaseAccess, CaseEntry, DeskMember, DeskNotice, RightsCase
 
@@ -43,7 +45,6 @@ SUGGESTED_DESK_ROLE = {
     "psychological_support": "social_worker",
 }
 
-NOT_FOUND = "案件不存在 / Case not found"
 # Cases the desk learns of from residents (not from its own staff) notify the staff.
 NOTIFYING_SOURCES = ("self", "placement_follow_up")
 
@@ -90,24 +91,24 @@ def open_case(
       caller: `person_user_id` None, a contact phone instead).
     """
     actor = ctx.require_user()
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Message]] = {}
     if category not in CASE_CATEGORIES:
-        problems["category"] = [f"Must be one of: {', '.join(CASE_CATEGORIES)}"]
+        problems["category"] = [words.NOT_AN_ALLOWED_VALUE]
     if source not in CASE_SOURCES:
-        problems["source"] = [f"Must be one of: {', '.join(CASE_SOURCES)}"]
+        problems["source"] = [words.NOT_AN_ALLOWED_VALUE]
     if not summary or not summary.strip():
-        problems["summary"] = ["请简要说明情况 / Describe the matter briefly"]
+        problems["summary"] = [words.DESCRIBE_THE_MATTER]
     if problems:
         raise ValidationFailed.from_messages(problems)
     on_desk = access.on_desk(session=session, ctx=ctx)
     if source == "self" and person_user_id != actor:
-        raise Forbidden("只能为本人登记 / A resident opens a case for themselves only")
+        raise Forbidden(words.OWN_CASE_ONLY)
     if source == "placement_follow_up" and person_user_id != actor and not on_desk:
-        raise Forbidden("只能为本人登记 / A resident opens a case for themselves only")
+        raise Forbidden(words.OWN_CASE_ONLY)
     if source in ("staff", "hotline") and not on_desk:
-        raise Forbidden("只有工作人员可代为登记 / Only staff or the desk open a case for someone else")
+        raise Forbidden(words.STAFF_OPEN_FOR_OTHERS)
     if person_user_id is None and not contact_phone and source != "hotline":
-        raise ValidationFailed.from_messages({"person_user_id": ["须指明当事人 / Name the person, or give a contact"]})
+        raise ValidationFailed.from_messages({"person_user_id": [words.NAME_THE_PERSON]})
     if person_user_id is not None and person_user_id != actor:
         members.require_member(session, person_user_id, field="person_user_id")
     case = RightsCase(
@@ -177,13 +178,13 @@ def _load(session: Session, ctx: CallContext, case_id: str, *, for_update: bool 
     capacity = access.case_capacity(ctx, case) if case is not None else None
     if case is None or capacity is None:
         # The same answer as for a guessed id: a case others may not see does not exist for them.
-        raise NotFound(NOT_FOUND, {"case_id": case_id})
+        raise NotFound(words.CASE_NOT_FOUND, {"case_id": case_id})
     return case, capacity
 
 
 def _require_not_concluded(case: RightsCase) -> None:
     if case.status in CONCLUDED:
-        raise Conflict(f"案件已结案 ({case.status}) / The case is {case.status}", {"state": case.status})
+        raise Conflict(words.CASE_CONCLUDED, {"state": case.status}, state=case.status)
 
 
 def entries_for(session: Session, case: RightsCase, capacity: str) -> list[CaseEntry]:
@@ -231,7 +232,7 @@ def access_log(*, session: Session, ctx: CallContext, case_id: str) -> list[Case
     Reading the log is not itself a read of the case."""
     case, capacity = _load(session, ctx, case_id)
     if capacity == "assignee":
-        raise Forbidden("访问记录仅当事人和管理员可见 / Only the person and admins see the access log")
+        raise Forbidden(words.ACCESS_LOG_REFUSED)
     return list(session.scalars(select(CaseAccess).where(CaseAccess.case_id == case.id).order_by(CaseAccess.seq)))
 
 
@@ -244,15 +245,14 @@ def assign_case(*, session: Session, ctx: CallContext, case_id: str, assignee_us
     the person sees the assignment in the timeline."""
     case, capacity = _load(session, ctx, case_id, for_update=True)
     if capacity != "tenant_admin" and not access.is_admin(ctx):
-        raise Forbidden("只有管理员可以分派案件 / Only admins assign cases")
+        raise Forbidden(words.ONLY_ADMINS_ASSIGN)
     _require_not_concluded(case)
     members.require_member(session, assignee_user_id, field="assignee_user_id")  # still in the community
     member = access.active_desk_member(session, assignee_user_id)
     if member is None:
-        raise ValidationFailed.from_messages(
-            {"assignee_user_id": ["不是本社区服务台成员 / Not on this community's desk"]})
+        raise ValidationFailed.from_messages({"assignee_user_id": [words.NOT_ON_THE_DESK]})
     if case.assignee_user_id == member.user_id:
-        raise Conflict("已分派给此人 / Already assigned to this person", {"state": case.status})
+        raise Conflict(words.ALREADY_ASSIGNED, {"state": case.status})
     case.assignee_user_id, case.assignee_desk_role = member.user_id, member.desk_role
     case.status, case.assigned_at = "assigned", now
     _entry(session, case, kind="assignment", author=ctx.user_id, body=f"{member.title} ({member.desk_role})")
@@ -265,9 +265,9 @@ def start_case(*, session: Session, ctx: CallContext, case_id: str) -> RightsCas
     """The assignee takes it up: assigned → in_progress."""
     case, capacity = _load(session, ctx, case_id, for_update=True)
     if capacity == "person" and case.assignee_user_id != ctx.user_id:
-        raise Forbidden("只有承办人可以开始办理 / Only the assignee takes a case up")
+        raise Forbidden(words.ONLY_ASSIGNEE_STARTS)
     if case.status != "assigned":
-        raise Conflict(f"案件状态为 {case.status} / The case is {case.status}", {"state": case.status})
+        raise Conflict(words.CASE_STATE, {"state": case.status}, state=case.status)
     case.status = "in_progress"
     _entry(session, case, kind="status", author=ctx.user_id, body="in_progress")
     _log(session, case, actor=ctx.user_id, capacity=capacity, action="started")
@@ -297,11 +297,11 @@ def conclude_case(*, session: Session, ctx: CallContext, case_id: str, outcome: 
     _require_not_concluded(case)
     if outcome in HELPED:
         if capacity == "person":
-            raise Forbidden("只有承办人或管理员可以结案 / Only the assignee or an admin concludes a case")
+            raise Forbidden(words.CONCLUDE_REFUSED)
         if case.status not in ("assigned", "in_progress"):
-            raise Conflict("案件尚未分派 / The case is not assigned yet", {"state": case.status})
+            raise Conflict(words.CASE_NOT_ASSIGNED, {"state": case.status})
         if outcome == "referred" and not referred_to:
-            raise ValidationFailed.from_messages({"referred_to": ["转介须写明去向 / Say where it was referred"]})
+            raise ValidationFailed.from_messages({"referred_to": [words.SAY_WHERE_REFERRED]})
     case.status, case.outcome_note, case.concluded_at = outcome, note, now
     case.referred_to = referred_to if outcome == "referred" else None
     _entry(session, case, kind="status", author=ctx.user_id, body=f"{outcome}: {note}")
@@ -318,7 +318,7 @@ def conclude_case(*, session: Session, ctx: CallContext, case_id: str, outcome: 
 def _require_desk_side(session: Session, ctx: CallContext) -> str:
     actor = ctx.require_user()
     if not access.on_desk(session=session, ctx=ctx):
-        raise Forbidden("只有工作人员和服务台成员可以查看 / Staff and the desk only")
+        raise Forbidden(words.DESK_SIDE_ONLY)
     return actor
 
 
@@ -344,7 +344,7 @@ def acknowledge_notice(*, session: Session, ctx: CallContext, notice_id: str) ->
     actor = _require_desk_side(session, ctx)
     notice = session.scalar(select(DeskNotice).where(DeskNotice.id == notice_id).with_for_update())
     if notice is None:
-        raise NotFound("通知不存在 / Notice not found", {"notice_id": notice_id})
+        raise NotFound(words.NOTICE_NOT_FOUND, {"notice_id": notice_id})
     if notice.acknowledged_at is None:
         notice.acknowledged_at, notice.acknowledged_by = utcnow(), actor
         session.flush()

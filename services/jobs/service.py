@@ -15,6 +15,7 @@ from services.common.database import Database, utcnow
 from services.common.errors import NotFound
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
+from services.common.shared_messages import NOT_FOUND
 from services.jobs import (
     access,
     applications,
@@ -27,6 +28,7 @@ from services.jobs import (
     workers,
 )
 from services.jobs.batch_entrypoints import BatchEntrypoints
+from services.jobs.contracts.messages import EMPLOYER_NOT_FOUND
 from services.jobs.contracts.schemas import (
     ApplicationCreate,
     ApplicationList,
@@ -62,6 +64,7 @@ from services.jobs.contracts.schemas import (
     WorkerProfilePage,
     WorkerProfileUpdate,
 )
+from services.jobs.data import DEFAULTS
 from services.jobs.desk_entrypoints import DeskEntrypoints
 from services.jobs.models import Application, Base, Placement
 from services.jobs.post_index import PostIndexProvider
@@ -163,7 +166,7 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             employer = employers.get(session=tx.session, employer_id=employer_id)
             if not access.may_act_for_employer(session=tx.session, ctx=self.ctx, employer_id=employer.id):
-                raise NotFound("Employer not found", {"employer_id": employer_id})
+                raise NotFound(EMPLOYER_NOT_FOUND, {"employer_id": employer_id})
             return EmployerOut().dump(employers.out(session=tx.session, employer=employer))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -331,7 +334,7 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             case = rights_desk.open_case(
                 session=tx.session, ctx=self.ctx, person_user_id=self.ctx.user_id, category="wage_arrears",
-                summary=note or "工资未按时发放 / Wages not paid on time (placement follow-up)",
+                summary=note or DEFAULTS["wage_case_summary"],
                 source="placement_follow_up", source_ref=placement_id)
             return case.id
 
@@ -342,5 +345,5 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             owner = tx.session.scalar(select(model.tenant_id).where(model.id == row_id))
         if owner is None:
-            raise NotFound("Not found", {"id": row_id})
+            raise NotFound(NOT_FOUND, {"id": row_id})
         return owner

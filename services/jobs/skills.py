@@ -4,16 +4,16 @@ people may type a code, the Chinese name or the English name."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.errors import Conflict, ValidationFailed
-from services.jobs.contracts.messages import SKILLS
+from services.common.shared_messages import SOME_FIELDS_INVALID
+from services.jobs import data
+from services.jobs.contracts.messages import SKILL_CODE_FORMAT, SKILL_EXISTS, SKILLS, UNKNOWN_SKILL
 from services.jobs.models import TenantSkill
 
 
@@ -29,7 +29,7 @@ def _default_skills() -> tuple[Skill, ...]:
     """What the gig market of a courier-heavy sub-district asks for most; the categories follow the
     alliance enterprises' industries. Codes and English names: the jobs.skill enumeration; the Chinese
     names people type, and the categories: data/skills.json."""
-    rows = json.loads((Path(__file__).resolve().parent / "data" / "skills.json").read_text(encoding="utf-8"))
+    rows = data.load("skills.json")
     by_code = {row["code"]: row for row in rows["skills"]}
     if set(by_code) != set(SKILLS.values):
         raise ValueError("data/skills.json and the jobs.skill enumeration name different skills")
@@ -68,17 +68,17 @@ def normalise(*, session: Session, values: list[str], field: str = "skills",
         elif code not in codes:
             codes.append(code)
     if unknown:
-        raise ValidationFailed.from_messages(
-            {field: [f"未知技能 / Unknown skill: {', '.join(unknown)} (see GET /api/v1/jobs/skills)"]})
+        # The names go with the error, not into its words: the words come from the catalogue.
+        raise ValidationFailed(SOME_FIELDS_INVALID, {"fields": {field: [UNKNOWN_SKILL.text]}, "unknown": unknown})
     return codes
 
 
 def add(*, session: Session, code: str, name_zh: str, name_en: str, category: str) -> TenantSkill:
     """Staff extend their community's taxonomy."""
     if not CODE.match(code):
-        raise ValidationFailed.from_messages({"code": ["lowercase letters, digits and _ (2-40)"]})
+        raise ValidationFailed.from_messages({"code": [SKILL_CODE_FORMAT]})
     if code in taxonomy(session=session):
-        raise Conflict("This skill code exists already", {"code": code})
+        raise Conflict(SKILL_EXISTS, {"code": code})
     skill = TenantSkill(code=code, name_zh=name_zh, name_en=name_en, category=category)
     session.add(skill)
     session.flush()

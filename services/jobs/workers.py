@@ -18,6 +18,8 @@ from services.common.database import announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.pagination import Key, Page, keyset_page
 from services.jobs import access, events, skills
+from services.jobs.contracts import messages as words
+from services.jobs.data import DEFAULTS
 from services.jobs.models import WorkerCertificate, WorkerProfile
 
 
@@ -31,7 +33,7 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
         # Present (even as null, for someone without an account): registering another person.
         user_id = data.pop("on_behalf_of_user_id")
         if user_id != actor and not access.is_staff(ctx):
-            raise Forbidden("Only staff can register someone else")
+            raise Forbidden(words.ONLY_STAFF_REGISTER_OTHERS)
         if user_id is not None and user_id != actor:
             members.require_member(session, user_id, field="on_behalf_of_user_id")
     if "skills" in data:
@@ -39,7 +41,7 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
     if user_id is not None:
         existing = session.scalar(select(WorkerProfile.id).where(WorkerProfile.user_id == user_id))
         if existing:
-            raise Conflict("This person already has a worker profile", {"worker_id": existing})
+            raise Conflict(words.WORKER_EXISTS, {"worker_id": existing})
     profile = WorkerProfile(user_id=user_id, registered_by=actor, **data)
     session.add(profile)
     session.flush()
@@ -55,7 +57,7 @@ def get(*, session: Session, ctx: CallContext, worker_id: str) -> WorkerProfile:
     Anything else is NotFound, so ids of other people or tenants reveal nothing."""
     profile = session.get(WorkerProfile, worker_id)
     if profile is None or not access.may_see_profile(ctx, profile):
-        raise NotFound("Worker profile not found", {"worker_id": worker_id})
+        raise NotFound(words.WORKER_NOT_FOUND, {"worker_id": worker_id})
     return profile
 
 
@@ -64,10 +66,10 @@ def update(*, session: Session, ctx: CallContext, worker_id: str, changes: dict[
     With `expected_version`, a concurrent change is refused instead of overwritten."""
     expected_version = changes.pop("expected_version", None)
     if not changes:
-        raise ValidationFailed.from_messages({"_schema": ["Nothing to change"]})
+        raise ValidationFailed.from_messages({"_schema": [words.NOTHING_TO_CHANGE]})
     profile = get(session=session, ctx=ctx, worker_id=worker_id)
     if expected_version is not None and expected_version != profile.version:
-        raise Conflict("The profile changed since you read it", {"current_version": profile.version})
+        raise Conflict(words.PROFILE_CHANGED, {"current_version": profile.version})
     if "skills" in changes:
         changes["skills"] = skills.normalise(session=session, values=changes["skills"])
     for key, value in changes.items():
@@ -75,7 +77,7 @@ def update(*, session: Session, ctx: CallContext, worker_id: str, changes: dict[
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict("The profile changed while saving; read it again") from None
+        raise Conflict(words.PROFILE_CHANGED_WHILE_SAVING) from None
     return profile
 
 
@@ -96,7 +98,7 @@ def add_certificate(*, session: Session, ctx: CallContext, worker_id: str, data:
     if data.get("skill"):
         data["skill"] = skills.normalise(session=session, values=[data["skill"]], field="skill")[0]
     if data.get("issued_at") and data.get("expires_at") and data["expires_at"] <= data["issued_at"]:
-        raise ValidationFailed.from_messages({"expires_at": ["must be after issued_at"]})
+        raise ValidationFailed.from_messages({"expires_at": [words.EXPIRES_AFTER_ISSUED]})
     certificate = WorkerCertificate(worker_id=profile.id, source="self", **data)
     session.add(certificate)
     session.flush()
@@ -135,7 +137,7 @@ def add_issued_certificate(*, session: Session, data: dict[str, Any]) -> WorkerC
         except ValidationFailed:
             skill = None
     certificate = WorkerCertificate(
-        worker_id=profile.id, name=data.get("certificate_name") or "证书 / Certificate", skill=skill,
+        worker_id=profile.id, name=data.get("certificate_name") or DEFAULTS["certificate_name"], skill=skill,
         number=data.get("code"), issued_at=_parse_time(data.get("issued_at")),
         expires_at=_parse_time(data.get("expires_at")), source="training", source_ref=data["certificate_id"],
     )

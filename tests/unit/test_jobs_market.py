@@ -16,6 +16,11 @@ ALLIANCE = "alliance"
 STAFF = ctx(ALLIANCE, "u-staff", "staff")
 HR = ctx(ALLIANCE, "u-hr", "employer")
 
+def _members(error):
+    """The problem members an error carries besides its message code and parameters."""
+    return {k: v for k, v in error.extra.items() if k not in ("message_code", "message_params")}
+
+
 
 def _employer(session, *, verified=True):
     with session.begin():
@@ -79,7 +84,8 @@ def test_only_a_verified_employers_post_can_open(jobs_sessions):
     with pytest.raises(Conflict) as caught:
         with session.begin():
             posts.open_post(session=session, ctx=HR, post_id=post.id)
-    assert caught.value.extra == {"employer_status": "pending"}
+    assert _members(caught.value) == {"employer_status": "pending"}
+    assert caught.value.message_code == "jobs.employer_not_verified"
 
 
 def test_a_post_is_seen_by_the_tenants_it_names_and_changed_only_by_its_owner(jobs_sessions):
@@ -132,7 +138,7 @@ def test_applying_needs_a_profile_and_an_open_post(jobs_sessions):
         posts.close(session=session, ctx=HR, post_id=post.id, reason="enough people")
     with pytest.raises(Conflict) as caught:
         _apply(jobs_sessions, "dongxin", "u-late", post)
-    assert caught.value.extra == {"post_status": "closed"}
+    assert _members(caught.value) == {"post_status": "closed"}
 
 
 def _move(session, who, application, status, reason=None):

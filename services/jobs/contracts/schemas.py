@@ -12,6 +12,7 @@ import json
 import re
 from datetime import timezone
 from pathlib import Path
+from typing import Any
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
@@ -43,7 +44,7 @@ from services.jobs.contracts.messages import (
     UNTIL_AFTER_SINCE,
 )
 
-EXAMPLES: dict[str, str] = json.loads(
+EXAMPLES: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "examples.json").read_text(encoding="utf-8"))
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
