@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from nameko.extensions import DependencyProvider
@@ -117,8 +117,8 @@ class PostIndex:
     def _grow(self) -> None:
         old = {name: getattr(self, name) for name in (
             "open", "expires", "owner", "everyone", "required", "preferred", "certificates", "hours", "required_n",
-            "preferred_n", "certificates_n", "hours_n", "lat", "lng", "lat32", "lng32", "unlocated", "half_cos", "half_sin", "daily", "groups", "job_type",
-            "employer")}
+            "preferred_n", "certificates_n", "hours_n", "lat", "lng", "lat32", "lng32", "unlocated", "half_cos",
+            "half_sin", "daily", "groups", "job_type", "employer")}
         self._allocate(self.capacity * 2)
         for name, array in old.items():
             getattr(self, name)[..., : array.shape[-1]] = array
@@ -404,7 +404,7 @@ class IndexLoader:
         self.last_look: datetime | None = None
 
     def refresh(self) -> int:
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         query = select(*POST_COLUMNS)
         if self.last_look is not None:
             query = query.where(JobPost.updated_at >= self.last_look - timedelta(seconds=self.OVERLAP_SECONDS))
@@ -434,13 +434,14 @@ class IndexLoader:
         query = select(*columns).where(WorkerProfile.consent_recommendations.is_(True))
         if tenant_ids is not None:
             query = query.where(WorkerProfile.tenant_id.in_(tenant_ids))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self.engine.connect() as conn:
             profiles = [dict(row) for row in conn.execute(query).mappings()]
             certificate_skills: dict[str, set[str]] = {}
             ids = [p["id"] for p in profiles]
             for start in range(0, len(ids), 1000):
-                rows = conn.execute(select(WorkerCertificate.worker_id, WorkerCertificate.skill, WorkerCertificate.expires_at)
+                rows = conn.execute(select(WorkerCertificate.worker_id, WorkerCertificate.skill,
+                                           WorkerCertificate.expires_at)
                                     .where(WorkerCertificate.worker_id.in_(ids[start:start + 1000]),
                                            WorkerCertificate.skill.is_not(None)))
                 for row in rows:

@@ -81,9 +81,8 @@ def test_skills_are_stored_as_codes_whatever_name_people_type(jobs_sessions):
 def test_only_a_verified_employers_post_can_open(jobs_sessions):
     session = jobs_sessions(ALLIANCE)
     post = _post(session, _employer(session, verified=False), open_it=False)
-    with pytest.raises(Conflict) as caught:
-        with session.begin():
-            posts.open_post(session=session, ctx=HR, post_id=post.id)
+    with pytest.raises(Conflict) as caught, session.begin():
+        posts.open_post(session=session, ctx=HR, post_id=post.id)
     assert _members(caught.value) == {"employer_status": "pending"}
     assert caught.value.message_code == "jobs.employer_not_verified"
 
@@ -122,7 +121,8 @@ def test_a_resident_applies_across_tenants_once_and_sees_the_application_from_ho
     assert caught.value.extra["application_id"] == application.id
     home = jobs_sessions("xiangyang")
     with home.begin():
-        mine = applications.listing(session=home, ctx=ctx("xiangyang", "u-courier"), post_id=None, status=None, limit=10).items
+        mine = applications.listing(session=home, ctx=ctx("xiangyang", "u-courier"), post_id=None, status=None,
+                                    limit=10).items
         assert [a.id for a in mine] == [application.id]
         assert applications.listing(session=home, ctx=ctx("xiangyang", "u-other"), post_id=None, status=None,
                                     limit=10).items == []
@@ -276,9 +276,8 @@ def test_a_suspended_employers_drafts_cannot_open(jobs_sessions):
     with session.begin():
         employers.decide(session=session, ctx=STAFF, employer_id=employer.id, status="suspended")
     post = _post(session, employer, open_it=False)
-    with pytest.raises(Conflict):
-        with session.begin():
-            posts.open_post(session=session, ctx=HR, post_id=post.id)
+    with pytest.raises(Conflict), session.begin():
+        posts.open_post(session=session, ctx=HR, post_id=post.id)
     with pytest.raises(Forbidden):  # residents do not verify employers
         with session.begin():
             employers.decide(session=session, ctx=ctx(ALLIANCE, "u-x"), employer_id=employer.id, status="verified")
@@ -289,7 +288,6 @@ def test_an_open_post_changes_only_what_applicants_can_live_with(jobs_sessions):
     post = _post(session, _employer(session))
     with session.begin():
         assert posts.update(session=session, ctx=HR, post_id=post.id, changes={"headcount": 5}).headcount == 5
-    with pytest.raises(Conflict) as caught:
-        with session.begin():
-            posts.update(session=session, ctx=HR, post_id=post.id, changes={"pay_amount": 10})
+    with pytest.raises(Conflict) as caught, session.begin():
+        posts.update(session=session, ctx=HR, post_id=post.id, changes={"pay_amount": 10})
     assert caught.value.extra["fields"] == ["pay_amount"]

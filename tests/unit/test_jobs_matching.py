@@ -2,7 +2,7 @@
 exactly as the reference scorer does."""
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -148,7 +148,7 @@ def test_closed_and_expired_posts_drop_out_and_filters_apply(indexed):
     first = next(p for p in posts if p["audience"] == "*")
     index.upsert({**first, "status": "closed"})
     second = next(p for p in posts if p["audience"] == "*" and p["id"] != first["id"])
-    index.upsert({**second, "expires_at": datetime(2020, 1, 1, tzinfo=timezone.utc)})
+    index.upsert({**second, "expires_at": datetime(2020, 1, 1, tzinfo=UTC)})
     ids = {c.post_id for c in index.recommend(worker, tenant_id="huanqiu", limit=1000)[0]}
     assert first["id"] not in ids and second["id"] not in ids
     gigs = index.recommend(worker, tenant_id="huanqiu", limit=1000, job_type="gig")[0]

@@ -86,11 +86,10 @@ def test_an_update_with_a_stale_version_is_refused_and_changes_nothing(jobs_sess
     with session.begin():
         workers.update(session=session, ctx=me, worker_id=profile.id,
                        changes=load(WorkerProfileUpdate(), {"home_area": "向阳新村"}, partial=True))
-    with pytest.raises(Conflict) as caught:
-        with session.begin():
-            workers.update(session=session, ctx=me, worker_id=profile.id,
-                           changes=load(WorkerProfileUpdate(), {"home_area": "别处", "expected_version": 1},
-                                        partial=True))
+    with pytest.raises(Conflict) as caught, session.begin():
+        workers.update(session=session, ctx=me, worker_id=profile.id,
+                       changes=load(WorkerProfileUpdate(), {"home_area": "别处", "expected_version": 1},
+                                    partial=True))
     assert _members(caught.value) == {"current_version": 2}
     with session.begin():
         assert workers.get(session=session, ctx=me, worker_id=profile.id).home_area == "向阳新村"

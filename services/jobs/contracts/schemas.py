@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
-from services.common.contracts import PersonId, page_query, page_schema
+from services.common.contracts import PageQuery, PersonId, page_schema
 from services.jobs.contracts.messages import (
     APPLICATION_STATUSES,
     BENEFITS,
@@ -48,6 +48,13 @@ EXAMPLES: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "examples.json").read_text(encoding="utf-8"))
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _limit(*, default: int, maximum: int) -> fields.Integer:
+    """A list's page size when it is not PageQuery's own (services.common.contracts.page_query's field)."""
+    return fields.Integer(load_default=default, validate=validate.Range(min=1, max=maximum))
+
+
 # Mainland mobile numbers: 11 digits starting with 1.
 PHONE = validate.Regexp(r"^1\d{10}$", error=PHONE_INVALID.text)
 
@@ -60,7 +67,7 @@ class AvailabilityWindow(Schema):
     end = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "15:00"})
 
     @validates_schema
-    def _start_before_end(self, data, **_kwargs):
+    def _start_before_end(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if "start" in data and "end" in data and data["start"] >= data["end"]:
             raise ValidationError(START_BEFORE_END.text, field_name="end")
 
@@ -109,12 +116,11 @@ class WorkerProfileOut(WorkerProfileFields):
     updated_at = fields.DateTime()
 
 
-class WorkerListQuery(page_query(default=50, maximum=200)):
-    pass
+class WorkerListQuery(PageQuery):
+    limit = _limit(default=50, maximum=200)
 
 
-class WorkerProfilePage(page_schema(WorkerProfileOut)):
-    pass
+WorkerProfilePage = page_schema(WorkerProfileOut, name="WorkerProfilePage")
 
 
 # --- skills and certificates -------------------------------------------------------
@@ -139,7 +145,8 @@ class SkillList(Schema):
 
 
 class CertificateCreate(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": EXAMPLES["certificate_name"]})
+    name = fields.String(required=True, validate=validate.Length(1, 100),
+                         metadata={"example": EXAMPLES["certificate_name"]})
     skill = fields.String(load_default=None, allow_none=True, metadata={"description": "skill code or name"})
     number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     issued_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
@@ -188,12 +195,11 @@ class EmployerOut(Schema):
     member_user_ids = fields.List(fields.String())
 
 
-class EmployerListQuery(page_query(default=500, maximum=500)):
-    pass
+class EmployerListQuery(PageQuery):
+    limit = _limit(default=500, maximum=500)
 
 
-class EmployerList(page_schema(EmployerOut)):
-    pass
+EmployerList = page_schema(EmployerOut, name="EmployerList")
 
 
 class EmployerDecision(Schema):
@@ -210,7 +216,7 @@ class Visibility(Schema):
     tenants = fields.List(fields.String(validate=validate.Length(1, 64)), load_default=list)
 
     @validates_schema
-    def _tenants_when_named(self, data, **_kwargs):
+    def _tenants_when_named(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("scope") == "tenants" and not data.get("tenants"):
             raise ValidationError(NAME_A_TENANT.text, field_name="tenants")
 
@@ -264,14 +270,14 @@ class JobPostOut(JobPostFields):
     updated_at = fields.DateTime()
 
 
-class JobPostQuery(page_query(default=50, maximum=200)):
+class JobPostQuery(PageQuery):
+    limit = _limit(default=50, maximum=200)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(POST_STATUSES.values))
     job_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(JOB_TYPES.values))
     employer_id = fields.String(load_default=None, allow_none=True)
 
 
-class JobPostPage(page_schema(JobPostOut)):
-    pass
+JobPostPage = page_schema(JobPostOut, name="JobPostPage")
 
 
 class PostClose(Schema):
@@ -318,13 +324,13 @@ class ApplicationOut(Schema):
     updated_at = fields.DateTime()
 
 
-class ApplicationQuery(page_query(default=50, maximum=200)):
+class ApplicationQuery(PageQuery):
+    limit = _limit(default=50, maximum=200)
     post_id = fields.String(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(APPLICATION_STATUSES.values))
 
 
-class ApplicationList(page_schema(ApplicationOut)):
-    pass
+ApplicationList = page_schema(ApplicationOut, name="ApplicationList")
 
 
 class PlacementOut(Schema):
@@ -342,12 +348,11 @@ class PlacementOut(Schema):
     case_id = fields.String(allow_none=True)
 
 
-class PlacementQuery(page_query(default=200, maximum=200)):
-    pass
+class PlacementQuery(PageQuery):
+    limit = _limit(default=200, maximum=200)
 
 
-class PlacementList(page_schema(PlacementOut)):
-    pass
+PlacementList = page_schema(PlacementOut, name="PlacementList")
 
 
 class WageAnswer(Schema):
@@ -431,8 +436,8 @@ class WorkerBatchOut(Schema):
 _TENANT = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{1,63}$", error=NOT_A_TENANT.text)
 
 
-def _when(**kwargs) -> fields.AwareDateTime:
-    return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
+def _when(**kwargs: Any) -> fields.AwareDateTime:
+    return fields.AwareDateTime(default_timezone=UTC, **kwargs)
 
 
 # --- job fairs -----------------------------------------------------------------------
@@ -469,7 +474,8 @@ class FairUpdate(FairFields):
 
 
 class FairCancel(Schema):
-    reason = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": EXAMPLES["fair_cancel_reason"]})
+    reason = fields.String(required=True, validate=validate.Length(1, 200),
+                           metadata={"example": EXAMPLES["fair_cancel_reason"]})
 
 
 class BoothAdd(Schema):
@@ -517,13 +523,13 @@ class FairOut(FairFields):
     updated_at = fields.DateTime()
 
 
-class FairListQuery(page_query(default=50, maximum=200)):
+class FairListQuery(PageQuery):
+    limit = _limit(default=50, maximum=200)
     when = fields.String(load_default="upcoming", validate=validate.OneOf(("upcoming", "past", "all")))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FAIR_STATUSES.values))
 
 
-class FairPage(page_schema(FairOut)):
-    pass
+FairPage = page_schema(FairOut, name="FairPage")
 
 
 class RegistrationOut(Schema):
@@ -547,21 +553,20 @@ class MyRegistrationOut(RegistrationOut):
                                        "status", "tenant_id")))
 
 
-class MyRegistrationsQuery(page_query(default=200, maximum=200)):
-    pass
+class MyRegistrationsQuery(PageQuery):
+    limit = _limit(default=200, maximum=200)
 
 
-class MyRegistrations(page_schema(MyRegistrationOut)):
-    pass
+MyRegistrations = page_schema(MyRegistrationOut, name="MyRegistrations")
 
 
-class RegistrationListQuery(page_query(default=100, maximum=500)):
+class RegistrationListQuery(PageQuery):
+    limit = _limit(default=100, maximum=500)
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(REGISTRATION_STATUSES.values))
 
 
-class RegistrationPage(page_schema(RegistrationOut)):
-    pass
+RegistrationPage = page_schema(RegistrationOut, name="RegistrationPage")
 
 
 class CheckIn(Schema):
@@ -573,7 +578,7 @@ class CheckIn(Schema):
                                        metadata={"description": "walk-ins: their community, if known"})
 
     @validates_schema
-    def _one_way(self, data, **_kwargs):
+    def _one_way(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if bool(data.get("code")) == bool(data.get("walk_in")):
             raise ValidationError(CODE_OR_WALK_IN.text, field_name="code")
 
@@ -584,7 +589,8 @@ class CheckIn(Schema):
 class DeskMemberSet(Schema):
     user_id = PersonId(required=True)
     desk_role = fields.String(required=True, validate=validate.OneOf(DESK_ROLES.values))
-    title = fields.String(required=True, validate=validate.Length(1, 50), metadata={"example": EXAMPLES["desk_member_title"]})
+    title = fields.String(required=True, validate=validate.Length(1, 50),
+                          metadata={"example": EXAMPLES["desk_member_title"]})
     active = fields.Boolean(load_default=True)
 
 
@@ -600,7 +606,8 @@ class DeskMembers(Schema):
     items = fields.List(fields.Nested(DeskMemberOut))
 
 
-class NoticeQuery(page_query(default=50, maximum=200)):
+class NoticeQuery(PageQuery):
+    limit = _limit(default=50, maximum=200)
     unacknowledged_only = fields.Boolean(load_default=True,
                                          metadata={"description": "false: the acknowledged ones too"})
 
@@ -609,7 +616,8 @@ class NoticeOut(Schema):
     id = fields.String()
     case_id = fields.String()
     category = fields.String(metadata={"enum": list(CASE_CATEGORIES.values)})
-    source = fields.String(metadata={"enum": list(CASE_SOURCES.values), "description": "placement_follow_up: a worker answered "
+    source = fields.String(metadata={"enum": list(CASE_SOURCES.values),
+                                     "description": "placement_follow_up: a worker answered "
                                                                           "that wages were not paid"})
     suggested_desk_role = fields.String(metadata={"enum": list(DESK_ROLES.values)})
     created_at = _when()
@@ -617,7 +625,10 @@ class NoticeOut(Schema):
     acknowledged_by = fields.String(allow_none=True)
 
 
-class NoticeList(page_schema(NoticeOut)):
+class NoticeList(Schema):
+    items = fields.List(fields.Nested(NoticeOut))
+    next_cursor = fields.String(allow_none=True,
+                                metadata={"description": "cursor of the next page; null on the last"})
     waiting = fields.Integer(metadata={"description": "notices nobody has acknowledged yet"})
 
 
@@ -667,13 +678,13 @@ class CaseOut(CaseSummaryOut):
     entries = fields.List(fields.Nested(CaseEntryOut))
 
 
-class CaseListQuery(page_query(default=50, maximum=200)):
+class CaseListQuery(PageQuery):
+    limit = _limit(default=50, maximum=200)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CASE_STATUSES.values))
     category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CASE_CATEGORIES.values))
 
 
-class CasePage(page_schema(CaseSummaryOut)):
-    pass
+CasePage = page_schema(CaseSummaryOut, name="CasePage")
 
 
 class CaseAssign(Schema):
@@ -715,7 +726,7 @@ class FiguresQuery(Schema):
     until = _when(load_default=None, allow_none=True, metadata={"description": "to (exclusive)"})
 
     @validates_schema
-    def _ordered(self, data, **_kwargs):
+    def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("since") and data.get("until") and data["since"] >= data["until"]:
             raise ValidationError(UNTIL_AFTER_SINCE.text, field_name="until")
 
