@@ -27,14 +27,14 @@ from services.common import config
 from services.common.database import make_engine
 from services.common.logging import get_logger
 from services.jobs import matching
-from services.jobs.contracts.messages import GROUPS
+from services.jobs.contracts.messages import GROUPS, JOB_TYPES
 from services.jobs.models import Employer, JobPost
 
 log = get_logger(__name__)
 
 SKILL_WORDS = 4  # 256 distinct skill codes across all tenants
 HOUR_WORDS = 3  # 168 weekly hour slots
-JOB_TYPES = {"gig": 0, "part_time": 1, "full_time": 2}
+JOB_TYPE_CODES = {job_type: i for i, job_type in enumerate(JOB_TYPES)}  # gig 0, part_time 1, full_time 2
 GROUP_BITS = {group: 1 << i for i, group in enumerate(GROUPS)}
 REFRESH_SECONDS = 0.5
 BOX_MARGIN_DEGREES = 1e-3  # about 100 m: far above float32's rounding of a coordinate (~2 m)
@@ -191,7 +191,7 @@ class PostIndex:
         pay = matching.daily_pay(post["pay_amount"], post["pay_period"])
         self.daily[position] = np.nan if pay is None else pay
         self.groups[position] = sum(GROUP_BITS.get(g, 0) for g in post["target_groups"])
-        self.job_type[position] = JOB_TYPES.get(post["job_type"], 0)
+        self.job_type[position] = JOB_TYPE_CODES.get(post["job_type"], 0)
         if post["employer_id"] not in self.employers:
             self.set_employer_reliability(post["employer_id"], 0.5)
         self.employer[position] = self.employers[post["employer_id"]]
@@ -269,7 +269,7 @@ class PostIndex:
             distance = np.sqrt(dx * dx + dy * dy)
         keep = ~(distance > radius)  # an unknown distance (NaN) is kept, as matching.score keeps it
         if job_type is not None:
-            keep &= self.job_type[index] == JOB_TYPES[job_type]
+            keep &= self.job_type[index] == JOB_TYPE_CODES[job_type]
         if max_distance_km is not None:
             keep &= distance <= max_distance_km  # false for an unknown distance
         if min_daily_pay is not None:

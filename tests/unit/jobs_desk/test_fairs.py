@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from services.common.contracts import load
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import fairs
 from services.jobs.contracts.schemas import CheckIn, FairCreate
@@ -270,6 +271,8 @@ def test_a_fair_is_marked_held_only_once_it_started_and_then_takes_no_registrati
     with session.begin():
         held = fairs.mark_held(session=session, ctx=STAFF_X, fair_id=fair.id, figures={"attendees": 0}, now=NOW)
     assert held.status == "held" and held.outcome == {"attendees": 0}
+    event = announced(session, "fair_held")[-1]  # with the change, in the organiser's tenant
+    assert (event["subject"], event["tenantid"], event["data"]["attendees"]) == (fair.id, "xiangyang", 0)
     with pytest.raises(Conflict) as closed:
         _register(db, ctx("xiangyang", "u1"), fair.id, now=NOW)
     assert closed.value.extra["state"] == "held"

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import rights_desk
 from services.jobs.models import CaseAccess
@@ -41,6 +42,24 @@ def _open(db, person=PERSON, **overrides):
               "summary": "在物流园做了两周分拣，工资没结", "source": "self"}
     fields.update(overrides)
     return _run(db, person, rights_desk.open_case, **fields)
+
+
+def _announced(db, event):
+    return [e for session in db._opened for e in announced(session, event)]
+
+
+def test_a_case_announces_what_help_is_needed_and_when_it_was_given_never_who(db, desk):
+    case = _open(db)
+    opened = _announced(db, "case_opened")
+    assert [(e["subject"], e["data"]["category"], e["data"]["source"]) for e in opened] == [
+        (case.id, "wage_arrears", "self")]
+    assert "person_user_id" not in opened[0]["data"] and "summary" not in opened[0]["data"]
+    _run(db, ADMIN, rights_desk.assign_case, case_id=case.id, assignee_user_id=LAWYER.user_id, now=NOW)
+    _run(db, LAWYER, rights_desk.conclude_case, case_id=case.id, outcome="resolved", note="paid", referred_to=None,
+         now=NOW + timedelta(days=1))
+    resolved = _announced(db, "case_resolved")
+    assert [(e["subject"], e["data"]["outcome"], e["data"]["desk_role"]) for e in resolved] == [
+        (case.id, "resolved", "community_lawyer")]
 
 
 def _readable(db, context, case_id):
