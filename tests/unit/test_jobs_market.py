@@ -278,9 +278,8 @@ def test_a_suspended_employers_drafts_cannot_open(jobs_sessions):
     post = _post(session, employer, open_it=False)
     with pytest.raises(Conflict), session.begin():
         posts.open_post(session=session, ctx=HR, post_id=post.id)
-    with pytest.raises(Forbidden):  # residents do not verify employers
-        with session.begin():
-            employers.decide(session=session, ctx=ctx(ALLIANCE, "u-x"), employer_id=employer.id, status="verified")
+    with pytest.raises(Forbidden), session.begin():  # residents do not verify employers
+        employers.decide(session=session, ctx=ctx(ALLIANCE, "u-x"), employer_id=employer.id, status="verified")
 
 
 def test_an_open_post_changes_only_what_applicants_can_live_with(jobs_sessions):
