@@ -10,7 +10,7 @@ from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
 from services.common.contracts import partial_schema
-from services.jobs.schemas import (
+from services.jobs.contracts.schemas import (
     ApplicationCreate,
     ApplicationList,
     ApplicationOut,
@@ -23,6 +23,7 @@ from services.jobs.schemas import (
     EmployerCreate,
     EmployerDecision,
     EmployerList,
+    EmployerListQuery,
     EmployerOut,
     JobPostCreate,
     JobPostOut,
@@ -31,6 +32,7 @@ from services.jobs.schemas import (
     JobPostUpdate,
     PlacementList,
     PlacementOut,
+    PlacementQuery,
     PostClose,
     PostRecommendationList,
     RecommendationQuery,
@@ -123,10 +125,11 @@ class WorkerCertificates(MethodView):
 
 @blp.route("/employers")
 class Employers(MethodView):
+    @blp.arguments(EmployerListQuery, location="query")
     @blp.response(200, EmployerList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, object]) -> Response:
         """Employers of your tenant (staff), or the ones you act for (employer accounts)."""
-        return respond(call("jobs", "list_employers"))
+        return respond(call("jobs", "list_employers", query))
 
     @idempotent
     @blp.arguments(EmployerCreate)
@@ -253,10 +256,11 @@ class ApplicationTransitions(MethodView):
 
 @blp.route("/placements")
 class Placements(MethodView):
+    @blp.arguments(PlacementQuery, location="query")
     @blp.response(200, PlacementList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, object]) -> Response:
         """Your placements (hires) with their wage follow-up."""
-        return respond(call("jobs", "list_placements"))
+        return respond(call("jobs", "list_placements", query))
 
 
 @blp.route("/placements/<placement_id>/wages")

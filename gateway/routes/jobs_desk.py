@@ -17,7 +17,7 @@ from gateway.services import call, respond
 from services.common import contract_fields as fields
 from services.common.contracts import partial_schema
 from services.common.errors import Conflict
-from services.jobs.desk_schemas import (
+from services.jobs.contracts.schemas import (
     AccessLog,
     AllTenantFigures,
     BoothAdd,
@@ -43,6 +43,7 @@ from services.jobs.desk_schemas import (
     FairUpdate,
     FiguresQuery,
     MyRegistrations,
+    MyRegistrationsQuery,
     NoticeList,
     NoticeOut,
     NoticeQuery,
@@ -96,10 +97,11 @@ class Fairs(MethodView):
 
 @blp.route("/fairs/registrations/mine")
 class MyFairRegistrations(MethodView):
+    @blp.arguments(MyRegistrationsQuery, location="query")
     @blp.response(200, MyRegistrations)
-    def get(self) -> Response:
+    def get(self, query: dict[str, object]) -> Response:
         """Your fair registrations, wherever the fairs are, with your check-in codes."""
-        return respond(call("jobs", "my_fair_registrations"))
+        return respond(call("jobs", "my_fair_registrations", query))
 
 
 @blp.route("/fairs/<fair_id>")

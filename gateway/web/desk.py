@@ -17,7 +17,7 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
 from services.common.errors import FengchaoError, Forbidden
-from services.jobs.desk_schemas import CASE_STATUSES, CATEGORIES as CASE_CATEGORIES, DESK_ROLES
+from services.jobs.contracts.messages import CASE_CATEGORIES, CASE_STATUSES, DESK_ROLES
 
 ADMIN = "tenant_admin"
 MEMBER_FIELDS = ("user_id", "desk_role", "title")

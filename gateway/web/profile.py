@@ -16,7 +16,7 @@ from gateway.services import call
 from gateway.web import blp, forms, i18n
 from gateway.web.resident import skill_names
 from services.common.errors import FengchaoError
-from services.jobs.schemas import GROUPS
+from services.jobs.contracts.messages import GROUPS
 
 PROFILE_FIELDS = ("display_name", "phone", "skills", "availability", "home_area", "expected_daily_pay", "groups",
                   "commute_radius_km", "consent_recommendations")

@@ -12,7 +12,7 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
 from services.common.errors import FengchaoError
-from services.jobs.desk_schemas import CATEGORIES as CASE_CATEGORIES
+from services.jobs.contracts.messages import CASE_CATEGORIES
 
 CASE_FIELDS = ("category", "summary", "contact_phone")
 

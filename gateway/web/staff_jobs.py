@@ -12,8 +12,7 @@ from gateway.services import call
 from gateway.web import blp, forms
 from gateway.web.resident import section
 from services.common.errors import FengchaoError
-from services.jobs.desk_schemas import KINDS as FAIR_KINDS
-from services.jobs.schemas import JOB_TYPES, PAY_PERIODS
+from services.jobs.contracts.messages import FAIR_KINDS, JOB_TYPES, PAY_PERIODS
 
 POST_FIELDS = ("employer_id", "title", "job_type", "pay_amount", "pay_period", "headcount", "description", "area",
                "required_skills")

@@ -9,35 +9,13 @@ events; a batch is one transaction, so it is applied whole or not at all.
 
 from __future__ import annotations
 
-from marshmallow import Schema, validate
 from nameko.rpc import rpc
 
-from services.common import contract_fields as fields
 from services.common.contracts import load
 from services.common.errors import Conflict
 from services.common.service import EXPECTED_ERRORS
-from services.jobs import events, posts, workers
-from services.jobs.schemas import JobPostCreate, JobPostOut, WorkerProfileCreate
-
-MAX_BATCH = 500
-
-
-class PostBatchIn(Schema):
-    posts = fields.List(fields.Nested(JobPostCreate), required=True, validate=validate.Length(1, MAX_BATCH))
-
-
-class PostBatchOut(Schema):
-    items = fields.List(fields.Nested(JobPostOut))
-
-
-class WorkerBatchIn(Schema):
-    workers = fields.List(fields.Nested(WorkerProfileCreate), required=True, validate=validate.Length(1, MAX_BATCH))
-
-
-class WorkerBatchOut(Schema):
-    registered = fields.Integer(metadata={"description": "profiles created now"})
-    existing = fields.Dict(keys=fields.String(), values=fields.String(),
-                           metadata={"description": "user id → the worker profile they already had"})
+from services.jobs import posts, workers
+from services.jobs.contracts.schemas import PostBatchIn, PostBatchOut, WorkerBatchIn, WorkerBatchOut
 
 
 class BatchEntrypoints:
@@ -51,10 +29,7 @@ class BatchEntrypoints:
             for item in data["posts"]:
                 post = posts.create(session=tx.session, ctx=self.ctx, data=item)  # type: ignore[attr-defined]
                 post = posts.open_post(session=tx.session, ctx=self.ctx, post_id=post.id)  # type: ignore[attr-defined]
-                result = posts.out(post)
-                tx.publish(events.JOB_POSTED, events.JobPostedData().dump({"post_id": post.id, **result}),
-                           subject=post.id)
-                published.append(result)
+                published.append(posts.out(post))
         for result in published:
             self.post_index.index.upsert(result)  # type: ignore[attr-defined]
         return PostBatchOut().dump({"items": published})
@@ -68,15 +43,11 @@ class BatchEntrypoints:
         with self.db.transaction() as tx:  # type: ignore[attr-defined]
             for item in data["workers"]:
                 try:
-                    profile = workers.register(session=tx.session, ctx=self.ctx, data=item)  # type: ignore[attr-defined]
+                    workers.register(session=tx.session, ctx=self.ctx, data=item)  # type: ignore[attr-defined]
                 except Conflict as exc:
                     if "worker_id" not in exc.extra:
                         raise
                     existing[item.get("on_behalf_of_user_id") or ""] = exc.extra["worker_id"]
                     continue
                 registered += 1
-                tx.publish(events.WORKER_REGISTERED, events.WorkerRegisteredData().dump({
-                    "worker_id": profile.id, "user_id": profile.user_id, "skills": profile.skills,
-                    "groups": profile.groups, "home_area": profile.home_area, "registered_by": profile.registered_by,
-                    "registered_at": profile.created_at}), subject=profile.id)
         return WorkerBatchOut().dump({"registered": registered, "existing": existing})

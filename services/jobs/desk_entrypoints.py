@@ -13,10 +13,11 @@ from nameko.rpc import rpc
 from services.common import config
 from services.common.contracts import load
 from services.common.database import Shareable, utcnow
-from services.common.errors import ServiceUnavailable
+from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.service import EXPECTED_ERRORS
-from services.jobs import events, fairs, figures, rights_desk
-from services.jobs.desk_schemas import (
+from services.jobs import access, fairs, figures, rights_desk
+from services.jobs.contracts import messages as words
+from services.jobs.contracts.schemas import (
     AccessLog,
     AllTenantFigures,
     BoothAdd,
@@ -42,6 +43,7 @@ from services.jobs.desk_schemas import (
     FairUpdate,
     FiguresQuery,
     MyRegistrations,
+    MyRegistrationsQuery,
     NoticeList,
     NoticeOut,
     NoticeQuery,
@@ -67,7 +69,7 @@ def check_in_key() -> bytes:
         return secret.encode()
     jwt_secret = config.get("JWT_SECRET")
     if not jwt_secret:
-        raise ServiceUnavailable("签到码未配置 / Check-in codes need FAIR_CHECKIN_SECRET or JWT_SECRET")
+        raise ServiceUnavailable(words.CHECK_IN_UNCONFIGURED)
     return hmac.new(jwt_secret.encode(), b"fengchao.jobs.fair-check-in", hashlib.sha256).digest()
 
 
@@ -109,13 +111,6 @@ def _case_dict(case: RightsCase, entries: list) -> dict:
 class DeskEntrypoints:
     """Job fairs (家门口的招聘会), the labour-rights desk (维权服务台) and the figures."""
 
-    def _in_tenant_of(self, tenant_id: str, reason: str):
-        """The caller's own unit of work, or — once a rule allowed it — one in the
-        tenant that owns the row (audited by `db.in_tenant`)."""
-        if tenant_id == self.ctx.tenant:
-            return self.db.transaction()
-        return self.db.in_tenant(tenant_id, reason=reason)
-
     # --- fairs: organising ---------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -141,10 +136,10 @@ class DeskEntrypoints:
     def list_fairs(self, query: dict | None = None) -> dict:
         params = load(FairListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = fairs.list_fairs(session=tx.session, ctx=self.ctx, now=utcnow(), **params)
-            booths = fairs.booths_by_fair(session=tx.session, fair_ids=[f.id for f in items])
-            return FairPage().dump({"items": [_fair_data(tx.session, f, booths.get(f.id, [])) for f in items],
-                                    "next_cursor": next_cursor})
+            page = fairs.list_fairs(session=tx.session, ctx=self.ctx, now=utcnow(), **params)
+            booths = fairs.booths_by_fair(session=tx.session, fair_ids=[f.id for f in page.items])
+            return FairPage().dump({"items": [_fair_data(tx.session, f, booths.get(f.id, [])) for f in page.items],
+                                    "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def publish_fair(self, fair_id: str) -> dict:
@@ -176,7 +171,7 @@ class DeskEntrypoints:
             if tenant == tx.tenant_id:
                 tallies.append(fairs.applications_at(session=tx.session, fair_id=fair.id))
                 continue
-            with self.db.in_tenant(tenant, reason="count applications made at a job fair") as other:
+            with self.db.read_in_tenant(tenant, reason="count applications made at a job fair") as other:
                 tallies.append(fairs.applications_at(session=other.session, fair_id=fair.id))
         return fairs.outcome(session=tx.session, fair=fair, tallies=tallies)
 
@@ -193,12 +188,6 @@ class DeskEntrypoints:
             figures_now = self._outcome(tx, fair)
             fair = fairs.mark_held(session=tx.session, ctx=self.ctx, fair_id=fair_id, figures=figures_now,
                                    now=utcnow())
-            tx.publish(events.FAIR_HELD, events.FairHeldData().dump({
-                **{k: v for k, v in figures_now.items() if k != "cancelled"},
-                "title": fair.title, "kind": fair.kind, "starts_at": fair.starts_at, "ends_at": fair.ends_at,
-                "audience": _audience_out(fair.audience), "target_groups": fair.target_groups,
-                "held_at": fair.held_at,
-            }), subject=fair.id)
             return _fair_dict(tx.session, fair)
 
     # --- fairs: registration and check-in ------------------------------------------------
@@ -208,8 +197,8 @@ class DeskEntrypoints:
         now = utcnow()
         with self.db.transaction() as tx:
             fair_tenant = fairs.registration_tenant(session=tx.session, ctx=self.ctx, fair_id=fair_id, now=now)
-        with self._in_tenant_of(fair_tenant, "a resident pre-registers for a job fair shared with their community") \
-                as tx:
+        with self.db.write_in_tenant(
+                fair_tenant, reason="a resident pre-registers for a job fair shared with their community") as tx:
             registration = fairs.register(session=tx.session, ctx=self.ctx, fair_id=fair_id,
                                           resident_tenant_id=self.ctx.tenant, now=now)
             return _registration_dict(registration, with_code=True)
@@ -224,31 +213,31 @@ class DeskEntrypoints:
     def cancel_fair_registration(self, fair_id: str) -> dict:
         with self.db.transaction() as tx:
             fair_tenant = fairs.my_registration(session=tx.session, ctx=self.ctx, fair_id=fair_id).tenant_id
-        with self._in_tenant_of(fair_tenant, "a resident gives back their place at a job fair") as tx:
+        with self.db.write_in_tenant(fair_tenant, reason="a resident gives back their place at a job fair") as tx:
             registration = fairs.cancel_registration(session=tx.session, ctx=self.ctx, fair_id=fair_id,
                                                      now=utcnow())
             return _registration_dict(registration, with_code=False)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def my_fair_registrations(self) -> dict:
+    def my_fair_registrations(self, query: dict | None = None) -> dict:
+        params = load(MyRegistrationsQuery(), query or {})
         with self.db.transaction() as tx:
-            rows = fairs.my_registrations(session=tx.session, ctx=self.ctx, limit=200)
+            page = fairs.my_registrations(session=tx.session, ctx=self.ctx, **params)
             items = []
-            for registration, fair in rows:
+            for registration, fair in page.items:
                 item = _registration_data(registration, with_code=True)
                 item["fair"] = {c: getattr(fair, c) for c in ("id", "title", "kind", "starts_at", "ends_at",
                                                              "venue", "online_url", "status", "tenant_id")}
                 items.append(item)
-            return MyRegistrations().dump({"items": items})
+            return MyRegistrations().dump({"items": items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_fair_registrations(self, fair_id: str, query: dict | None = None) -> dict:
         params = load(RegistrationListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = fairs.list_registrations(session=tx.session, ctx=self.ctx, fair_id=fair_id,
-                                                          **params)
-            return RegistrationPage().dump({"items": [_registration_data(r, with_code=False) for r in items],
-                                            "next_cursor": next_cursor})
+            page = fairs.list_registrations(session=tx.session, ctx=self.ctx, fair_id=fair_id, **params)
+            return RegistrationPage().dump({"items": [_registration_data(r, with_code=False) for r in page.items],
+                                            "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def check_in_at_fair(self, fair_id: str, payload: dict) -> dict:
@@ -279,8 +268,8 @@ class DeskEntrypoints:
     def list_desk_notices(self, query: dict | None = None) -> dict:
         params = load(NoticeQuery(), query or {})
         with self.db.transaction() as tx:
-            items, waiting = rights_desk.list_notices(session=tx.session, ctx=self.ctx, **params)
-            return NoticeList().dump({"items": items, "waiting": waiting})
+            page, waiting = rights_desk.list_notices(session=tx.session, ctx=self.ctx, **params)
+            return NoticeList().dump({"items": page.items, "waiting": waiting, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def acknowledge_desk_notice(self, notice_id: str) -> dict:
@@ -294,7 +283,6 @@ class DeskEntrypoints:
         person = data.pop("person_user_id") if "person_user_id" in data else self.ctx.require_user()
         with self.db.transaction() as tx:
             case = rights_desk.open_case(session=tx.session, ctx=self.ctx, person_user_id=person, **data)
-            rights_desk.publish_case_opened(tx, case)
             # The opener sees what they just wrote; later reads follow the confidentiality rule.
             return _case_dict(case, rights_desk.entries_for(tx.session, case, "opener"))
 
@@ -302,8 +290,8 @@ class DeskEntrypoints:
     def list_rights_cases(self, query: dict | None = None) -> dict:
         params = load(CaseListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = rights_desk.list_cases(session=tx.session, ctx=self.ctx, **params)
-            return CasePage().dump({"items": items, "next_cursor": next_cursor})
+            page = rights_desk.list_cases(session=tx.session, ctx=self.ctx, **params)
+            return CasePage().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_rights_case(self, case_id: str) -> dict:
@@ -312,7 +300,7 @@ class DeskEntrypoints:
             return _case_dict(case, entries)
 
     def _case_after(self, tx, case: RightsCase) -> dict:
-        capacity = rights_desk.capacity_of(self.ctx, case) or "tenant_admin"
+        capacity = access.case_capacity(self.ctx, case) or "tenant_admin"
         return _case_dict(case, rights_desk.entries_for(tx.session, case, capacity))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -340,8 +328,6 @@ class DeskEntrypoints:
         data = load(CaseConclude(), payload)
         with self.db.transaction() as tx:
             case = rights_desk.conclude_case(session=tx.session, ctx=self.ctx, case_id=case_id, now=utcnow(), **data)
-            if case.status in rights_desk.HELPED:
-                rights_desk.publish_case_resolved(tx, case)
             return self._case_after(tx, case)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -354,12 +340,22 @@ class DeskEntrypoints:
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def tenant_figures(self, query: dict | None = None) -> dict:
+        """The caller's tenant, for its staff and admins (counts only, cases included)."""
         params = load(FiguresQuery(), query or {})
+        if not access.may_view_figures(self.ctx):
+            raise Forbidden(words.FIGURES_FOR_STAFF)
         with self.db.transaction() as tx:
-            return TenantFigures().dump(figures.tenant_figures(session=tx.session, ctx=self.ctx, **params))
+            tenant = tx.tenant_id
+            found = figures.figures(session=tx.session, tenant_ids=[tenant], **params)[tenant]
+            return TenantFigures().dump({"tenant_id": tenant, **params, **found})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def all_tenant_figures(self, query: dict | None = None) -> dict:
+        """Every tenant side by side, and the totals (the operator's read across tenants)."""
         params = load(FiguresQuery(), query or {})
         with self.db.read_all_tenants() as session:
-            return AllTenantFigures().dump(figures.all_tenant_figures(session=session, **params))
+            found = figures.figures(session=session, tenant_ids=None, **params)
+            totals = figures.total(session=session, **params)
+            return AllTenantFigures().dump({
+                **params, "tenants": [{"tenant_id": t, "figures": found[t]["figures"]} for t in sorted(found)],
+                "totals": totals["figures"], "cases_by_category": totals["cases_by_category"]})

@@ -6,28 +6,28 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from services.common.members import require_members
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.jobs import matching
+from services.common.members import require_members
+from services.common.pagination import Key, Page, keyset_page
+from services.jobs import access, matching
+from services.jobs.contracts import messages as words
 from services.jobs.models import Employer, EmployerMember
-from sqlalchemy.orm import Session
-
-STAFF_ROLES = ("staff", "tenant_admin")
 
 
 def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Employer:
     """Staff register an employer, or an employer account registers its own
     company (then it is a member and waits for verification)."""
     actor = ctx.require_user()
-    if not ctx.has_any_role(*STAFF_ROLES, "employer"):
-        raise Forbidden("Only staff or employer accounts can register an employer")
+    if not access.may_register_employer(ctx):
+        raise Forbidden(words.EMPLOYER_REGISTER_REFUSED)
     listed = data.pop("member_user_ids", []) or []
     require_members(session, listed, field="member_user_ids")
     accounts = set(listed)
-    if ctx.has_any_role("employer") and not ctx.has_any_role(*STAFF_ROLES):
+    if access.is_employer(ctx) and not access.is_staff(ctx):
         accounts.add(actor)
     employer = Employer(created_by=actor, **data)
     session.add(employer)
@@ -40,10 +40,10 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Emp
 
 def decide(*, session: Session, ctx: CallContext, employer_id: str, status: str) -> Employer:
     """Staff verify an employer, or suspend one (its posts can no longer open)."""
-    ctx.require_role(*STAFF_ROLES)
+    access.require_staff(ctx)
     employer = get(session=session, employer_id=employer_id)
     if employer.status == status:
-        raise Conflict(f"The employer is already {status}", {"current_status": employer.status})
+        raise Conflict(words.EMPLOYER_ALREADY, {"current_status": employer.status}, status=status)
     employer.status = status
     if status == "verified":
         employer.verified_by = ctx.user_id
@@ -55,7 +55,7 @@ def decide(*, session: Session, ctx: CallContext, employer_id: str, status: str)
 def get(*, session: Session, employer_id: str) -> Employer:
     employer = session.get(Employer, employer_id)
     if employer is None:
-        raise NotFound("Employer not found", {"employer_id": employer_id})
+        raise NotFound(words.EMPLOYER_NOT_FOUND, {"employer_id": employer_id})
     return employer
 
 
@@ -63,24 +63,13 @@ def members(*, session: Session, employer_id: str) -> list[str]:
     return list(session.scalars(select(EmployerMember.user_id).where(EmployerMember.employer_id == employer_id)))
 
 
-def is_member(*, session: Session, ctx: CallContext, employer_id: str) -> bool:
-    if not ctx.user_id:
-        return False
-    return session.get(EmployerMember, (employer_id, ctx.user_id)) is not None
-
-
-def may_act_for(*, session: Session, ctx: CallContext, employer_id: str) -> bool:
-    """Staff of the employer's tenant, or one of its own accounts."""
-    return ctx.has_any_role(*STAFF_ROLES) or is_member(session=session, ctx=ctx, employer_id=employer_id)
-
-
-def listing(*, session: Session, ctx: CallContext) -> list[Employer]:
+def listing(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[Employer]:
     """Staff see every employer of the tenant; an employer account sees its own."""
-    query = select(Employer).order_by(Employer.name)
-    if not ctx.has_any_role(*STAFF_ROLES):
+    query = select(Employer)
+    if not access.is_staff(ctx):
         query = query.join(EmployerMember, EmployerMember.employer_id == Employer.id).where(
             EmployerMember.user_id == ctx.require_user())
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Employer.name), Key(Employer.id)], limit=limit, after=after)
 
 
 def out(*, session: Session, employer: Employer) -> dict:

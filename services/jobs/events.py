@@ -7,6 +7,7 @@ what they need to react, and read the rest through the API with their rights.
 from marshmallow import Schema
 
 from services.common import contract_fields as fields
+from services.jobs.data import EXAMPLES as _WORDS
 
 WORKER_REGISTERED = "worker_registered"
 JOB_POSTED = "job_posted"
@@ -101,7 +102,7 @@ _APPLICATION = "9c2d5e7f-1a3b-4c6d-8e0f-a1b2c3d4e5f6"
 
 EXAMPLES = {
     JOB_POSTED: {
-        "post_id": _POST, "employer_id": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", "title": "快递分拣员 (夜班)",
+        "post_id": _POST, "employer_id": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", "title": _WORDS["event_post_title"],
         "job_type": "part_time", "pay_amount": 25, "pay_period": "hour", "headcount": 8,
         "required_skills": ["warehouse_sorting"], "visibility": {"scope": "all", "tenants": []},
         "expires_at": "2026-12-31T15:59:59+00:00",
@@ -121,9 +122,9 @@ EXAMPLES = {
     WORKER_REGISTERED: {
         "worker_id": "6f1c2b9e-2d4b-4f57-9a7e-0c6f1d2a9b11",
         "user_id": "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20",
-        "skills": ["快递", "电动车驾驶"],
+        "skills": _WORDS["event_worker_skills"],
         "groups": ["courier"],
-        "home_area": "向阳新村",
+        "home_area": _WORDS["event_home_area"],
         "registered_by": "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20",
         "registered_at": "2026-11-28T09:30:00+00:00",
     },
@@ -195,7 +196,7 @@ CATALOGUE.update({
 
 EXAMPLES.update({
     FAIR_HELD: {
-        "fair_id": "2f4e6a8c-0b1d-4f3e-9a5c-7e9b1d3f5a7c", "title": "流动党员专场招聘会", "kind": "on_site",
+        "fair_id": "2f4e6a8c-0b1d-4f3e-9a5c-7e9b1d3f5a7c", "title": _WORDS["fair_title"], "kind": "on_site",
         "starts_at": "2026-12-05T01:00:00+00:00", "ends_at": "2026-12-05T05:00:00+00:00",
         "audience": ["dongxin", "huanqiu"], "target_groups": ["floating_party_member"],
         "registered": 64, "attendees": 71, "walk_ins": 12, "no_shows": 5,

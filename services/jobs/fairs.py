@@ -8,7 +8,7 @@ A registration lives in the fair's tenant, shared with the resident's community,
 the organiser works its list and the resident finds their code from home.
 
 Pure rules over tenant-scoped sessions; the entrypoints pick which tenant's session
-(the caller's, or the fair's through `db.in_tenant` once a rule here allowed it).
+(the caller's, or the fair's through `db.write_in_tenant` once a rule here allowed it).
 """
 
 from __future__ import annotations
@@ -17,39 +17,33 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable
+from services.common.database import Shareable, announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.messages import Message
+from services.common.pagination import Key, Page, keyset_page
+from services.common.shared_messages import SOME_FIELDS_INVALID
+from services.jobs import access, events
+from services.jobs.contracts import messages as words
 from services.jobs.models import Application, Employer, FairBooth, FairRegistration, JobFair, JobPost
 
-ORGANISER_ROLES = ("staff", "tenant_admin", "operator")
-KINDS = ("on_site", "online")
-STATUSES = ("draft", "published", "held", "cancelled")
 ACTIVE_REGISTRATION = ("registered", "checked_in")
 # Doors open before the start: people queue, and staff scan as they arrive.
 CHECK_IN_OPENS_BEFORE = timedelta(hours=2)
 MAX_POSTS_PER_BOOTH = 50
 
-FULL = "名额已满 / Fair is full"
-INVALID_CODE = "无效的签到码 / Invalid check-in code"
-
-
-def is_organiser(ctx: CallContext) -> bool:
-    return ctx.has_any_role(*ORGANISER_ROLES)
 
 
 def _require_organiser(ctx: CallContext) -> str:
-    actor = ctx.require_user()
-    if not is_organiser(ctx):
-        raise Forbidden("只有社区工作人员可以组织招聘会 / Only staff organise job fairs")
-    return actor
+    return access.require_organiser(ctx, words.ONLY_STAFF_ORGANISE)
 
 
 # --- check-in codes ------------------------------------------------------------------
@@ -84,15 +78,15 @@ def parse_check_in_code(*, key: bytes, fair_id: str, code: str) -> str:
     when the code is malformed, forged, or belongs to another fair."""
     cleaned = "".join(code.split()).replace("-", "").upper().translate(_TYPO_FIX)
     if len(cleaned) != 16:
-        raise ValidationFailed.from_messages({"code": [INVALID_CODE]})
+        raise ValidationFailed.from_messages({"code": [words.INVALID_CHECK_IN_CODE]})
     ref, mac = cleaned[:8], cleaned[8:]
     try:
         given = base64.b32decode(mac)
         base64.b32decode(ref)
     except ValueError:
-        raise ValidationFailed.from_messages({"code": [INVALID_CODE]}) from None
+        raise ValidationFailed.from_messages({"code": [words.INVALID_CHECK_IN_CODE]}) from None
     if not hmac.compare_digest(given, _mac(key, fair_id, ref)):
-        raise ValidationFailed.from_messages({"code": [INVALID_CODE]})
+        raise ValidationFailed.from_messages({"code": [words.INVALID_CHECK_IN_CODE]})
     return ref
 
 
@@ -107,13 +101,13 @@ def _audience(data: dict[str, Any], own_tenant: str) -> str:
 
 
 def _check_shape(fair: JobFair) -> None:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Message]] = {}
     if fair.ends_at <= fair.starts_at:
-        errors["ends_at"] = ["结束时间须晚于开始时间 / ends_at must be after starts_at"]
+        errors["ends_at"] = [words.FAIR_ENDS_AFTER_START]
     if fair.kind == "on_site" and not fair.venue:
-        errors["venue"] = ["现场招聘会须填写地点 / An on-site fair needs a venue"]
+        errors["venue"] = [words.FAIR_NEEDS_VENUE]
     if fair.kind == "online" and not fair.online_url:
-        errors["online_url"] = ["线上招聘会须填写链接 / An online fair needs a link"]
+        errors["online_url"] = [words.FAIR_NEEDS_LINK]
     if errors:
         raise ValidationFailed.from_messages(errors)
 
@@ -139,7 +133,7 @@ def get_fair(*, session: Session, ctx: CallContext, fair_id: str, for_update: bo
         query = query.with_for_update()
     fair = session.scalar(query)
     if fair is None or (fair.tenant_id != session.info["tenant_id"] and fair.status == "draft"):
-        raise NotFound("招聘会不存在 / Job fair not found", {"fair_id": fair_id})
+        raise NotFound(words.FAIR_NOT_FOUND, {"fair_id": fair_id})
     return fair
 
 
@@ -151,7 +145,7 @@ def own_fair(*, session: Session, ctx: CallContext, fair_id: str, for_update: bo
     # (FOR UPDATE needs the write policy), and the answer for it is Forbidden, not NotFound.
     fair = get_fair(session=session, ctx=ctx, fair_id=fair_id)
     if fair.tenant_id != session.info["tenant_id"]:
-        raise Forbidden("只有主办社区可以管理招聘会 / Only the organising tenant manages this fair")
+        raise Forbidden(words.ONLY_ORGANISER_MANAGES)
     if for_update:
         session.refresh(fair, with_for_update=True)
     return fair
@@ -159,14 +153,14 @@ def own_fair(*, session: Session, ctx: CallContext, fair_id: str, for_update: bo
 
 def _require_status(fair: JobFair, *allowed: str) -> None:
     if fair.status not in allowed:
-        raise Conflict(f"招聘会状态为 {fair.status} / The fair is {fair.status}", {"state": fair.status})
+        raise Conflict(words.FAIR_STATE, {"state": fair.status}, state=fair.status)
 
 
 def update_fair(*, session: Session, ctx: CallContext, fair_id: str, changes: dict[str, Any]) -> JobFair:
     """The organiser changes a fair that has not happened yet. Capacity cannot drop
     below the places already taken."""
     if not changes:
-        raise ValidationFailed.from_messages({"_schema": ["Nothing to change"]})
+        raise ValidationFailed.from_messages({"_schema": [words.NOTHING_TO_CHANGE]})
     fair = own_fair(session=session, ctx=ctx, fair_id=fair_id)
     _require_status(fair, "draft", "published")
     if "audience_tenants" in changes or "audience_everyone" in changes:
@@ -184,7 +178,7 @@ def update_fair(*, session: Session, ctx: CallContext, fair_id: str, changes: di
     if fair.capacity is not None:
         taken = _taken(session, fair.id)
         if fair.capacity < taken:
-            raise Conflict("容量不能少于已报名人数 / Capacity is below the places already taken",
+            raise Conflict(words.CAPACITY_BELOW_TAKEN,
                            {"state": fair.status, "registered": taken})
     session.flush()
     return fair
@@ -195,7 +189,7 @@ def publish_fair(*, session: Session, ctx: CallContext, fair_id: str, now: datet
     fair = own_fair(session=session, ctx=ctx, fair_id=fair_id)
     _require_status(fair, "draft")
     if fair.ends_at <= now:
-        raise Conflict("招聘会已结束 / The fair is already over", {"state": fair.status, "ends_at": fair.ends_at.isoformat()})
+        raise Conflict(words.FAIR_OVER, {"state": fair.status, "ends_at": fair.ends_at.isoformat()})
     fair.status = "published"
     session.flush()
     return fair
@@ -214,10 +208,10 @@ def cancel_fair(*, session: Session, ctx: CallContext, fair_id: str, reason: str
 def list_fairs(
     *, session: Session, ctx: CallContext, when: str, status: str | None, limit: int, after: str | None,
     now: datetime,
-) -> tuple[list[JobFair], str | None]:
+) -> Page[JobFair]:
     """Fairs the caller's tenant organises or that are shared with it, by start time.
     `when`: upcoming (not yet over), past, or all. Others' drafts never show.
-    Keyset pagination on (starts_at, id); past fairs newest first."""
+    Past fairs newest first."""
     tenant = session.info["tenant_id"]
     query = select(JobFair).where((JobFair.tenant_id == tenant) | (JobFair.status != "draft"))
     if status:
@@ -227,21 +221,8 @@ def list_fairs(
         query = query.where(JobFair.ends_at > now)
     elif when == "past":
         query = query.where(JobFair.ends_at <= now)
-    if after:
-        try:
-            stamp, last_id = after.rsplit("|", 1)
-            key = (datetime.fromisoformat(stamp), last_id)
-        except ValueError:
-            raise ValidationFailed.from_messages({"after": ["Not a cursor from this list"]}) from None
-        column = tuple_(JobFair.starts_at, JobFair.id)
-        query = query.where(column < key if descending else column > key)
-    order = (JobFair.starts_at.desc(), JobFair.id.desc()) if descending else (JobFair.starts_at, JobFair.id)
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = f"{last.starts_at.isoformat()}|{last.id}"
-    return rows[:limit], next_cursor
+    return keyset_page(session, query, keys=[Key(JobFair.starts_at, descending=descending),
+                                             Key(JobFair.id, descending=descending)], limit=limit, after=after)
 
 
 def booths_of(*, session: Session, fair_id: str) -> list[FairBooth]:
@@ -270,19 +251,21 @@ def add_booth(
     _require_status(fair, "draft", "published")
     posts = list(session.scalars(select(JobPost).where(JobPost.id.in_(post_ids)))) if post_ids else []
     found = {p.id: p for p in posts}
-    errors = [f"{pid}: 岗位不存在 / no such post" for pid in post_ids if pid not in found]
-    errors += [f"{p.id}: 岗位未开放 / post is {p.status}" for p in posts if p.status != "open"]
-    errors += [f"{p.id}: 不属于该企业 / post of another employer" for p in posts if p.employer_id != employer_id]
-    if errors:
-        raise ValidationFailed.from_messages({"post_ids": errors})
+    # What is wrong with which post goes with the error (`post_problems`: id → message code); the field
+    # message says what, in the caller's words.
+    problems = {pid: words.NO_SUCH_POST for pid in post_ids if pid not in found}
+    problems.update({p.id: words.BOOTH_POST_NOT_OPEN for p in posts if p.status != "open"})
+    problems.update({p.id: words.POST_OF_ANOTHER_EMPLOYER for p in posts if p.employer_id != employer_id})
+    if problems:
+        raise ValidationFailed(SOME_FIELDS_INVALID, {
+            "fields": {"post_ids": list(dict.fromkeys(m.text for m in problems.values()))},
+            "post_problems": {pid: m.code for pid, m in problems.items()}})
     if posts:
         employer_name, employer_tenant = posts[0].employer_name, posts[0].tenant_id
     else:
         employer = session.get(Employer, employer_id)
         if employer is None or employer.status != "verified":
-            raise ValidationFailed.from_messages(
-                {"employer_id": ["须为本社区已认证企业，或带上其岗位 / A verified employer of this tenant, "
-                                 "or bring its posts"]})
+            raise ValidationFailed.from_messages({"employer_id": [words.BOOTH_EMPLOYER]})
         employer_name, employer_tenant = employer.name, employer.tenant_id
     existing = session.scalar(select(FairBooth).where(FairBooth.fair_id == fair.id,
                                                       FairBooth.employer_id == employer_id))
@@ -293,7 +276,8 @@ def add_booth(
         session.add(existing)
     merged = list(dict.fromkeys([*existing.post_ids, *post_ids]))
     if len(merged) > MAX_POSTS_PER_BOOTH:
-        raise ValidationFailed.from_messages({"post_ids": [f"At most {MAX_POSTS_PER_BOOTH} posts per booth"]})
+        raise ValidationFailed(SOME_FIELDS_INVALID, {"fields": {"post_ids": [words.TOO_MANY_BOOTH_POSTS.text]},
+                                                     "most": MAX_POSTS_PER_BOOTH})
     existing.post_ids = merged
     if booth:
         existing.booth = booth
@@ -325,7 +309,7 @@ def registration_tenant(*, session: Session, ctx: CallContext, fair_id: str, now
 def _require_open_for_registration(fair: JobFair, now: datetime) -> None:
     _require_status(fair, "published")
     if fair.ends_at <= now:
-        raise Conflict("招聘会已结束 / The fair is already over", {"state": fair.status})
+        raise Conflict(words.FAIR_OVER, {"state": fair.status})
 
 
 def _unused_code_ref(session: Session, fair_id: str) -> str:
@@ -351,17 +335,17 @@ def register(
     user_id = ctx.require_user()
     fair = get_fair(session=session, ctx=ctx, fair_id=fair_id, for_update=True)
     if not in_audience(fair, resident_tenant_id):
-        raise NotFound("招聘会不存在 / Job fair not found", {"fair_id": fair_id})
+        raise NotFound(words.FAIR_NOT_FOUND, {"fair_id": fair_id})
     _require_open_for_registration(fair, now)
     existing = session.scalar(select(FairRegistration).where(FairRegistration.fair_id == fair.id,
                                                              FairRegistration.user_id == user_id))
     if existing is not None and existing.status != "cancelled":
-        raise Conflict("您已报名 / You are already registered",
+        raise Conflict(words.ALREADY_REGISTERED,
                        {"state": existing.status, "registration_id": existing.id})
     if fair.capacity is not None:
         taken = _taken(session, fair.id)
         if taken >= fair.capacity:
-            raise Conflict(FULL, {"state": fair.status, "capacity": fair.capacity, "registered": taken})
+            raise Conflict(words.FAIR_FULL, {"state": fair.status, "capacity": fair.capacity, "registered": taken})
     if existing is None:
         existing = FairRegistration(fair_id=fair.id, user_id=user_id, resident_tenant_id=resident_tenant_id,
                                     audience=_share_with(resident_tenant_id, fair), source="pre_registered",
@@ -380,7 +364,7 @@ def my_registration(*, session: Session, ctx: CallContext, fair_id: str) -> Fair
     registration = session.scalar(select(FairRegistration).where(FairRegistration.fair_id == fair_id,
                                                                  FairRegistration.user_id == user_id))
     if registration is None:
-        raise NotFound("您未报名该招聘会 / You are not registered for this fair", {"fair_id": fair_id})
+        raise NotFound(words.NOT_REGISTERED, {"fair_id": fair_id})
     return registration
 
 
@@ -390,45 +374,43 @@ def cancel_registration(*, session: Session, ctx: CallContext, fair_id: str, now
     fair = get_fair(session=session, ctx=ctx, fair_id=fair_id, for_update=True)
     registration = my_registration(session=session, ctx=ctx, fair_id=fair.id)
     if registration.status != "registered":
-        raise Conflict(f"报名状态为 {registration.status} / The registration is {registration.status}",
-                       {"state": registration.status})
+        raise Conflict(words.REGISTRATION_STATE, {"state": registration.status}, state=registration.status)
     registration.status = "cancelled"
     registration.cancelled_at = now
     session.flush()
     return registration
 
 
-def my_registrations(*, session: Session, ctx: CallContext, limit: int) -> list[tuple[FairRegistration, JobFair]]:
+def my_registrations(*, session: Session, ctx: CallContext, limit: int, after: str | None = None
+                     ) -> Page[tuple[FairRegistration, JobFair]]:
     """The caller's registrations, wherever the fairs are, newest fair first."""
     user_id = ctx.require_user()
-    rows = session.execute(
-        select(FairRegistration, JobFair).join(JobFair, JobFair.id == FairRegistration.fair_id)
-        .where(FairRegistration.user_id == user_id)
-        .order_by(JobFair.starts_at.desc()).limit(limit))
-    return [(registration, fair) for registration, fair in rows]
+    query = (select(FairRegistration, JobFair).join(JobFair, JobFair.id == FairRegistration.fair_id)
+             .where(FairRegistration.user_id == user_id))
+    return keyset_page(session, query, keys=[Key(JobFair.starts_at, descending=True),
+                                             Key(FairRegistration.id, descending=True)],
+                       limit=limit, after=after, scalars=False,
+                       key_of=lambda row: (row[1].starts_at, row[0].id))
 
 
 def list_registrations(
     *, session: Session, ctx: CallContext, fair_id: str, status: str | None, limit: int, after: str | None,
-) -> tuple[list[FairRegistration], str | None]:
+) -> Page[FairRegistration]:
     """The organiser's list of a fair's registrations (the door list)."""
     fair = own_fair(session=session, ctx=ctx, fair_id=fair_id, for_update=False)
-    query = select(FairRegistration).where(FairRegistration.fair_id == fair.id).order_by(FairRegistration.id)
+    query = select(FairRegistration).where(FairRegistration.fair_id == fair.id)
     if status:
         query = query.where(FairRegistration.status == status)
-    if after:
-        query = query.where(FairRegistration.id > after)
-    rows = list(session.scalars(query.limit(limit + 1)))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    return keyset_page(session, query, keys=[Key(FairRegistration.id)], limit=limit, after=after)
 
 
 def _require_doors_open(fair: JobFair, now: datetime) -> None:
     _require_status(fair, "published")
     if now < fair.starts_at - CHECK_IN_OPENS_BEFORE:
-        raise Conflict("签到尚未开始 / Check-in has not opened yet",
+        raise Conflict(words.CHECK_IN_NOT_OPEN,
                        {"state": fair.status, "opens_at": (fair.starts_at - CHECK_IN_OPENS_BEFORE).isoformat()})
     if now > fair.ends_at:
-        raise Conflict("招聘会已结束 / The fair is already over", {"state": fair.status})
+        raise Conflict(words.FAIR_OVER, {"state": fair.status})
 
 
 def check_in(*, session: Session, ctx: CallContext, fair_id: str, code: str, key: bytes, now: datetime
@@ -442,12 +424,12 @@ def check_in(*, session: Session, ctx: CallContext, fair_id: str, code: str, key
     registration = session.scalar(select(FairRegistration).where(FairRegistration.fair_id == fair.id,
                                                                  FairRegistration.code_ref == ref))
     if registration is None:
-        raise NotFound("报名不存在 / Registration not found", {"fair_id": fair.id})
+        raise NotFound(words.REGISTRATION_NOT_FOUND, {"fair_id": fair.id})
     if registration.status == "checked_in":
-        raise Conflict("已签到 / Already checked in",
+        raise Conflict(words.ALREADY_CHECKED_IN,
                        {"state": "checked_in", "checked_in_at": registration.checked_in_at.isoformat()})
     if registration.status == "cancelled":
-        raise Conflict("报名已取消 / The registration was cancelled", {"state": "cancelled"})
+        raise Conflict(words.REGISTRATION_CANCELLED, {"state": "cancelled"})
     registration.status = "checked_in"
     registration.checked_in_at = now
     registration.checked_in_by = actor
@@ -540,10 +522,16 @@ def mark_held(*, session: Session, ctx: CallContext, fair_id: str, figures: dict
     fair = own_fair(session=session, ctx=ctx, fair_id=fair_id)
     _require_status(fair, "published")
     if now < fair.starts_at:
-        raise Conflict("招聘会尚未开始 / The fair has not started yet",
+        raise Conflict(words.FAIR_NOT_STARTED,
                        {"state": fair.status, "starts_at": fair.starts_at.isoformat()})
     fair.status = "held"
     fair.held_at = now
     fair.outcome = figures
     session.flush()
+    announce(session, events.FAIR_HELD, events.FairHeldData().dump({
+        **{k: v for k, v in figures.items() if k != "cancelled"},
+        "title": fair.title, "kind": fair.kind, "starts_at": fair.starts_at, "ends_at": fair.ends_at,
+        "audience": Shareable.audience_tenants(fair.audience), "target_groups": fair.target_groups,
+        "held_at": fair.held_at,
+    }), subject=fair.id)
     return fair

@@ -18,8 +18,8 @@ The total is then weighed by the employer's reliability record (wages paid on ti
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 WEIGHTS = {"skills": 0.35, "certificates": 0.15, "schedule": 0.20, "distance": 0.15, "pay": 0.10, "groups": 0.05}
 UNKNOWN = 0.5  # a part we cannot judge (no coordinates, no availability given) counts as half
@@ -166,10 +166,8 @@ def score(worker: WorkerFacts, post: PostFacts) -> Match:
         note = f"about {post.daily_pay:.0f} yuan a day, you asked {worker.expected_daily_pay}"
     pay = Part("pay", pay_score, WEIGHTS["pay"], note=note)
 
-    if not post.target_groups:
-        groups_score = UNKNOWN
-    else:
-        groups_score = 1.0 if post.target_groups & worker.groups else 0.0
+    groups_score = (UNKNOWN if not post.target_groups
+                    else 1.0 if post.target_groups & worker.groups else 0.0)
     groups = Part("groups", groups_score, WEIGHTS["groups"], matched=sorted(post.target_groups & worker.groups),
                   note="the post welcomes a group you belong to" if groups_score == 1.0 else "")
 

@@ -14,15 +14,16 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.pagination import Key, Page, keyset_page
+from services.jobs import access
+from services.jobs.contracts import messages as words
 from services.jobs.models import Employer, Placement
-
-STAFF_ROLES = ("staff", "tenant_admin")
 
 
 def get(*, session: Session, ctx: CallContext, placement_id: str) -> Placement:
     placement = session.get(Placement, placement_id)
-    if placement is None or not (placement.worker_user_id == ctx.user_id or ctx.has_any_role(*STAFF_ROLES)):
-        raise NotFound("Placement not found", {"placement_id": placement_id})
+    if placement is None or not access.may_see_placement(ctx, placement):
+        raise NotFound(words.PLACEMENT_NOT_FOUND, {"placement_id": placement_id})
     return placement
 
 
@@ -33,15 +34,15 @@ def answer_wages(*, session: Session, ctx: CallContext, placement_id: str, wages
     so a retried request changes nothing)."""
     placement = session.scalars(select(Placement).where(Placement.id == placement_id).with_for_update()).one_or_none()
     if placement is None or placement.worker_user_id != ctx.user_id:
-        raise NotFound("Placement not found", {"placement_id": placement_id})
+        raise NotFound(words.PLACEMENT_NOT_FOUND, {"placement_id": placement_id})
     now = now or utcnow()
     if now < placement.follow_up_due_at:
-        raise Conflict("还未到工资确认时间 / It is too early to confirm wages",
+        raise Conflict(words.TOO_EARLY_FOR_WAGES,
                        {"follow_up_due_at": placement.follow_up_due_at.isoformat()})
     if placement.wages_paid is not None:
         if placement.wages_paid == wages_paid:
             return placement, False
-        raise Conflict("Wages were already confirmed with another answer", {"wages_paid": placement.wages_paid})
+        raise Conflict(words.WAGES_ALREADY_ANSWERED, {"wages_paid": placement.wages_paid})
     placement.wages_paid, placement.answered_at = wages_paid, now
     employer = session.scalars(select(Employer).where(Employer.id == placement.employer_id).with_for_update()).one()
     if wages_paid:
@@ -55,17 +56,18 @@ def answer_wages(*, session: Session, ctx: CallContext, placement_id: str, wages
 def link_case(*, session: Session, placement_id: str, case_id: str) -> None:
     placement = session.get(Placement, placement_id)
     if placement is None:
-        raise NotFound("Placement not found")
+        raise NotFound(words.PLACEMENT_NOT_FOUND)
     if placement.case_id and placement.case_id != case_id:
-        raise Forbidden("Placement already linked to another case")
+        raise Forbidden(words.PLACEMENT_LINKED)
     placement.case_id = case_id
     session.flush()
 
 
-def listing(*, session: Session, ctx: CallContext) -> list[Placement]:
-    query = select(Placement).order_by(Placement.started_at.desc()).limit(200)
-    if ctx.has_any_role(*STAFF_ROLES):
+def listing(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[Placement]:
+    query = select(Placement)
+    if access.is_staff(ctx):
         query = query.where(or_(Placement.tenant_id == ctx.tenant, Placement.worker_tenant_id == ctx.tenant))
     else:
         query = query.where(Placement.worker_user_id == ctx.require_user())
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Placement.started_at, descending=True),
+                                             Key(Placement.id, descending=True)], limit=limit, after=after)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from nameko.extensions import DependencyProvider
@@ -25,16 +25,16 @@ from sqlalchemy.engine import Engine
 
 from services.common import config
 from services.common.database import make_engine
-from services.jobs import matching
-from services.jobs.models import Employer, JobPost
-from services.jobs.schemas import GROUPS
 from services.common.logging import get_logger
+from services.jobs import matching
+from services.jobs.contracts.messages import GROUPS, JOB_TYPES
+from services.jobs.models import Employer, JobPost
 
 log = get_logger(__name__)
 
 SKILL_WORDS = 4  # 256 distinct skill codes across all tenants
 HOUR_WORDS = 3  # 168 weekly hour slots
-JOB_TYPES = {"gig": 0, "part_time": 1, "full_time": 2}
+JOB_TYPE_CODES = {job_type: i for i, job_type in enumerate(JOB_TYPES)}  # gig 0, part_time 1, full_time 2
 GROUP_BITS = {group: 1 << i for i, group in enumerate(GROUPS)}
 REFRESH_SECONDS = 0.5
 BOX_MARGIN_DEGREES = 1e-3  # about 100 m: far above float32's rounding of a coordinate (~2 m)
@@ -117,8 +117,8 @@ class PostIndex:
     def _grow(self) -> None:
         old = {name: getattr(self, name) for name in (
             "open", "expires", "owner", "everyone", "required", "preferred", "certificates", "hours", "required_n",
-            "preferred_n", "certificates_n", "hours_n", "lat", "lng", "lat32", "lng32", "unlocated", "half_cos", "half_sin", "daily", "groups", "job_type",
-            "employer")}
+            "preferred_n", "certificates_n", "hours_n", "lat", "lng", "lat32", "lng32", "unlocated", "half_cos",
+            "half_sin", "daily", "groups", "job_type", "employer")}
         self._allocate(self.capacity * 2)
         for name, array in old.items():
             getattr(self, name)[..., : array.shape[-1]] = array
@@ -191,7 +191,7 @@ class PostIndex:
         pay = matching.daily_pay(post["pay_amount"], post["pay_period"])
         self.daily[position] = np.nan if pay is None else pay
         self.groups[position] = sum(GROUP_BITS.get(g, 0) for g in post["target_groups"])
-        self.job_type[position] = JOB_TYPES.get(post["job_type"], 0)
+        self.job_type[position] = JOB_TYPE_CODES.get(post["job_type"], 0)
         if post["employer_id"] not in self.employers:
             self.set_employer_reliability(post["employer_id"], 0.5)
         self.employer[position] = self.employers[post["employer_id"]]
@@ -269,7 +269,7 @@ class PostIndex:
             distance = np.sqrt(dx * dx + dy * dy)
         keep = ~(distance > radius)  # an unknown distance (NaN) is kept, as matching.score keeps it
         if job_type is not None:
-            keep &= self.job_type[index] == JOB_TYPES[job_type]
+            keep &= self.job_type[index] == JOB_TYPE_CODES[job_type]
         if max_distance_km is not None:
             keep &= distance <= max_distance_km  # false for an unknown distance
         if min_daily_pay is not None:
@@ -404,7 +404,7 @@ class IndexLoader:
         self.last_look: datetime | None = None
 
     def refresh(self) -> int:
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         query = select(*POST_COLUMNS)
         if self.last_look is not None:
             query = query.where(JobPost.updated_at >= self.last_look - timedelta(seconds=self.OVERLAP_SECONDS))
@@ -434,13 +434,14 @@ class IndexLoader:
         query = select(*columns).where(WorkerProfile.consent_recommendations.is_(True))
         if tenant_ids is not None:
             query = query.where(WorkerProfile.tenant_id.in_(tenant_ids))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self.engine.connect() as conn:
             profiles = [dict(row) for row in conn.execute(query).mappings()]
             certificate_skills: dict[str, set[str]] = {}
             ids = [p["id"] for p in profiles]
             for start in range(0, len(ids), 1000):
-                rows = conn.execute(select(WorkerCertificate.worker_id, WorkerCertificate.skill, WorkerCertificate.expires_at)
+                rows = conn.execute(select(WorkerCertificate.worker_id, WorkerCertificate.skill,
+                                           WorkerCertificate.expires_at)
                                     .where(WorkerCertificate.worker_id.in_(ids[start:start + 1000]),
                                            WorkerCertificate.skill.is_not(None)))
                 for row in rows:

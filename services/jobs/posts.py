@@ -15,12 +15,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable, utcnow
+from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import employers, skills
+from services.common.pagination import Key, Page, keyset_page
+from services.jobs import access, employers, events, skills
+from services.jobs.contracts import messages as words
 from services.jobs.models import JobPost
 
-STAFF_ROLES = ("staff", "tenant_admin")
 # Pay periods paid at least monthly are asked about after the first payday.
 DEFAULT_FOLLOW_UP_DAYS = {"hour": 1, "day": 1, "piece": 7, "month": 35}
 EDITABLE_WHEN_OPEN = {"description", "shifts", "headcount", "benefits", "expires_at", "visibility", "area"}
@@ -52,8 +53,8 @@ def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> JobPo
     """A draft post for an employer of this tenant, by its own account or staff."""
     actor = ctx.require_user()
     employer = employers.get(session=session, employer_id=data.pop("employer_id"))
-    if not employers.may_act_for(session=session, ctx=ctx, employer_id=employer.id):
-        raise NotFound("Employer not found", {"employer_id": employer.id})
+    if not access.may_act_for_employer(session=session, ctx=ctx, employer_id=employer.id):
+        raise NotFound(words.EMPLOYER_NOT_FOUND, {"employer_id": employer.id})
     _normalise_skills(session, data)
     data["audience"] = _audience(data.pop("visibility"))
     data.setdefault("wage_follow_up_days", DEFAULT_FOLLOW_UP_DAYS[data["pay_period"]])
@@ -67,12 +68,12 @@ def get(*, session: Session, ctx: CallContext, post_id: str) -> JobPost:
     """A post visible to the caller's tenant. Drafts only to those who may edit them."""
     post = session.get(JobPost, post_id)
     if post is None or (post.status == "draft" and not may_edit(session=session, ctx=ctx, post=post)):
-        raise NotFound("Job post not found", {"post_id": post_id})
+        raise NotFound(words.POST_NOT_FOUND, {"post_id": post_id})
     return post
 
 
 def may_edit(*, session: Session, ctx: CallContext, post: JobPost) -> bool:
-    return post.tenant_id == ctx.tenant_id and employers.may_act_for(session=session, ctx=ctx,
+    return post.tenant_id == ctx.tenant_id and access.may_act_for_employer(session=session, ctx=ctx,
                                                                      employer_id=post.employer_id)
 
 
@@ -80,24 +81,24 @@ def _editable(session: Session, ctx: CallContext, post_id: str) -> JobPost:
     post = get(session=session, ctx=ctx, post_id=post_id)
     if not may_edit(session=session, ctx=ctx, post=post):
         # Visible (shared with this tenant) but not theirs to change.
-        raise Forbidden("Only the employer or the owning community's staff can change this post")
+        raise Forbidden(words.POST_CHANGE_REFUSED)
     return post
 
 
 def update(*, session: Session, ctx: CallContext, post_id: str, changes: dict[str, Any]) -> JobPost:
     post = _editable(session, ctx, post_id)
     if not changes:
-        raise ValidationFailed.from_messages({"_schema": ["Nothing to change"]})
+        raise ValidationFailed.from_messages({"_schema": [words.NOTHING_TO_CHANGE]})
     if post.status not in ("draft", "open"):
-        raise Conflict(f"A {post.status} post cannot be edited", {"current_status": post.status})
+        raise Conflict(words.POST_NOT_EDITABLE, {"current_status": post.status}, status=post.status)
     if post.status == "open" and (locked := set(changes) - EDITABLE_WHEN_OPEN):
-        raise Conflict("An open post can only change " + ", ".join(sorted(EDITABLE_WHEN_OPEN)),
-                       {"current_status": post.status, "fields": sorted(locked)})
+        raise Conflict(words.OPEN_POST_CHANGES, {"current_status": post.status, "fields": sorted(locked)},
+                       fields=", ".join(sorted(EDITABLE_WHEN_OPEN)))
     _normalise_skills(session, changes)
     if "visibility" in changes:
         changes["audience"] = _audience(changes.pop("visibility"))
     if "headcount" in changes and changes["headcount"] < post.hired_count:
-        raise Conflict("Headcount cannot go below the number already hired", {"hired_count": post.hired_count})
+        raise Conflict(words.HEADCOUNT_BELOW_HIRED, {"hired_count": post.hired_count})
     for key, value in changes.items():
         setattr(post, key, value)
     session.flush()
@@ -107,24 +108,34 @@ def update(*, session: Session, ctx: CallContext, post_id: str, changes: dict[st
 def open_post(*, session: Session, ctx: CallContext, post_id: str, now: datetime | None = None) -> JobPost:
     post = _editable(session, ctx, post_id)
     if post.status != "draft":
-        raise Conflict(f"Only a draft can open; this post is {post.status}", {"current_status": post.status})
+        raise Conflict(words.ONLY_A_DRAFT_OPENS, {"current_status": post.status}, status=post.status)
     employer = employers.get(session=session, employer_id=post.employer_id)
     if employer.status != "verified":
-        raise Conflict("员工单位尚未审核 / The employer is not verified yet", {"employer_status": employer.status})
+        raise Conflict(words.EMPLOYER_NOT_VERIFIED, {"employer_status": employer.status})
     if post.expires_at is not None and post.expires_at <= (now or utcnow()):
-        raise Conflict("The post's expiry date has passed", {"expires_at": post.expires_at.isoformat()})
+        raise Conflict(words.POST_EXPIRY_PASSED, {"expires_at": post.expires_at.isoformat()})
     post.status = "open"
     session.flush()
+    announce(session, events.JOB_POSTED, events.JobPostedData().dump({"post_id": post.id, **out(post)}),
+             subject=post.id)
     return post
 
 
 def close(*, session: Session, ctx: CallContext, post_id: str, reason: str) -> JobPost:
     post = _editable(session, ctx, post_id)
     if post.status not in ("draft", "open"):
-        raise Conflict(f"The post is already {post.status}", {"current_status": post.status})
+        raise Conflict(words.POST_ALREADY, {"current_status": post.status}, status=post.status)
     post.status, post.closed_reason = "closed", reason
     session.flush()
+    announce_closed(session, post)
     return post
+
+
+def announce_closed(session: Session, post: JobPost) -> None:
+    """`job_closed`: the post stopped taking applications (closed, filled or expired)."""
+    announce(session, events.JOB_CLOSED, events.JobClosedData().dump(
+        {"post_id": post.id, "status": post.status, "reason": post.closed_reason, "hired_count": post.hired_count}),
+        subject=post.id)
 
 
 def record_hire(*, session: Session, post_id: str) -> JobPost:
@@ -132,9 +143,9 @@ def record_hire(*, session: Session, post_id: str) -> JobPost:
     both take the last place. Reaching the headcount fills the post."""
     post = session.scalars(select(JobPost).where(JobPost.id == post_id).with_for_update()).one()
     if post.status != "open":
-        raise Conflict(f"The post is {post.status}, not open", {"post_status": post.status})
+        raise Conflict(words.POST_NOT_OPEN_NOW, {"post_status": post.status}, status=post.status)
     if post.hired_count >= post.headcount:
-        raise Conflict("The post has no places left", {"post_status": post.status, "headcount": post.headcount})
+        raise Conflict(words.POST_HAS_NO_PLACES, {"post_status": post.status, "headcount": post.headcount})
     post.hired_count += 1
     if post.hired_count == post.headcount:
         post.status, post.closed_reason = "filled", "headcount reached"
@@ -155,29 +166,25 @@ def expire(*, session: Session, post_id: str, now: datetime) -> JobPost | None:
         return None
     post.status, post.closed_reason = "expired", "past its expiry date"
     session.flush()
+    announce_closed(session, post)
     return post
 
 
 def listing(*, session: Session, ctx: CallContext, status: str | None, job_type: str | None,
-            employer_id: str | None, limit: int, after: str | None) -> tuple[list[JobPost], str | None]:
+            employer_id: str | None, limit: int, after: str | None) -> Page[JobPost]:
     """Posts visible to the tenant; drafts only of employers the caller acts for."""
-    query = select(JobPost).order_by(JobPost.id).limit(limit + 1)
+    query = select(JobPost)
     if status:
         query = query.where(JobPost.status == status)
     if job_type:
         query = query.where(JobPost.job_type == job_type)
     if employer_id:
         query = query.where(JobPost.employer_id == employer_id)
-    if after:
-        query = query.where(JobPost.id > after)
-    if not ctx.has_any_role(*STAFF_ROLES):
-        mine = select(employers.EmployerMember.employer_id).where(employers.EmployerMember.user_id == ctx.user_id)
-        query = query.where(or_(JobPost.status != "draft", JobPost.employer_id.in_(mine)))
+    if not access.is_staff(ctx):
+        query = query.where(or_(JobPost.status != "draft", JobPost.employer_id.in_(access.employers_acted_for(ctx))))
     else:
         query = query.where(or_(JobPost.status != "draft", JobPost.tenant_id == ctx.tenant))
-    rows = list(session.scalars(query))
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return keyset_page(session, query, keys=[Key(JobPost.id)], limit=limit, after=after)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -13,6 +13,7 @@ from services.common.context import CallContext
 from services.common.database import utcnow
 from services.common.errors import Conflict, Forbidden
 from services.jobs import matching, posts
+from services.jobs.contracts import messages as words
 from services.jobs.models import Employer, JobPost, WorkerCertificate, WorkerProfile
 from services.jobs.post_index import PostIndex
 
@@ -72,7 +73,7 @@ def for_worker(*, session: Session, ctx: CallContext, index: PostIndex, query: d
     now = utcnow()
     profile, facts = _own_profile_and_facts(session, ctx.require_user(), now)
     if profile is None:
-        raise Conflict("请先完成零工登记 / Register a worker profile to get recommendations", {"worker_profile": None})
+        raise Conflict(words.PROFILE_FOR_RECOMMENDATIONS, {"worker_profile": None})
     candidates, considered = index.recommend(facts, tenant_id=ctx.tenant, now=now.timestamp(), **query)
     if not candidates:
         return {"items": [], "considered": considered}
@@ -116,7 +117,7 @@ def candidates_for_post(*, session: Session, ctx: CallContext, post_id: str, lim
     supplies the consenting profiles of the tenants that can see the post."""
     post = posts.get(session=session, ctx=ctx, post_id=post_id)
     if not posts.may_edit(session=session, ctx=ctx, post=post):
-        raise Forbidden("Only the employer side of the post sees its candidates")
+        raise Forbidden(words.CANDIDATES_EMPLOYER_ONLY)
     employer = session.get(Employer, post.employer_id)
     facts_post = post_facts(post, matching.reliability(employer.wages_paid_reports, employer.wages_unpaid_reports))
     ranked = []

@@ -16,23 +16,22 @@ it is not concluded; admins (re)assign. Pure rules over a tenant-scoped session.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common import members
+from services.common.access import require_admin
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import events
+from services.common.messages import Message
+from services.common.pagination import Key, Page, keyset_page
+from services.jobs import access, events
+from services.jobs.contracts import messages as words
+from services.jobs.contracts.messages import CASE_CATEGORIES, CASE_SOURCES
 from services.jobs.models import CaseAccess, CaseEntry, DeskMember, DeskNotice, RightsCase
 
-CATEGORIES = ("policy_consultation", "wage_arrears", "contract_dispute", "work_injury", "legal_aid",
-              "psychological_support")
-SOURCES = ("self", "staff", "placement_follow_up", "hotline")
-DESK_ROLES = ("community_lawyer", "social_worker", "labour_inspector", "talent_officer")
-STATUSES = ("open", "assigned", "in_progress", "resolved", "referred", "closed")
 CONCLUDED = ("resolved", "referred", "closed")
 HELPED = ("resolved", "referred")
 
@@ -46,9 +45,6 @@ SUGGESTED_DESK_ROLE = {
     "psychological_support": "social_worker",
 }
 
-ADMIN = "tenant_admin"
-STAFF_ROLES = ("staff", "tenant_admin")
-NOT_FOUND = "案件不存在 / Case not found"
 # Cases the desk learns of from residents (not from its own staff) notify the staff.
 NOTIFYING_SOURCES = ("self", "placement_follow_up")
 
@@ -56,19 +52,12 @@ NOTIFYING_SOURCES = ("self", "placement_follow_up")
 # --- the desk roster -----------------------------------------------------------------
 
 
-def _active_member(session: Session, user_id: str | None) -> DeskMember | None:
-    if user_id is None:
-        return None
-    return session.scalar(select(DeskMember).where(DeskMember.user_id == user_id, DeskMember.active.is_(True)))
-
-
 def set_desk_member(*, session: Session, ctx: CallContext, user_id: str, desk_role: str, title: str,
                     active: bool = True) -> DeskMember:
     """Tenant admins keep the roster of who holds the desk; adding someone again
     changes their role or title, and `active: false` takes them off (their cases
     stay assigned until an admin reassigns them)."""
-    actor = ctx.require_user()
-    ctx.require_role(ADMIN)
+    actor = require_admin(ctx)
     members.require_member(session, user_id, field="user_id")
     member = session.scalar(select(DeskMember).where(DeskMember.user_id == user_id))
     if member is None:
@@ -102,24 +91,24 @@ def open_case(
       caller: `person_user_id` None, a contact phone instead).
     """
     actor = ctx.require_user()
-    problems: dict[str, list[str]] = {}
-    if category not in CATEGORIES:
-        problems["category"] = [f"Must be one of: {', '.join(CATEGORIES)}"]
-    if source not in SOURCES:
-        problems["source"] = [f"Must be one of: {', '.join(SOURCES)}"]
+    problems: dict[str, list[Message]] = {}
+    if category not in CASE_CATEGORIES:
+        problems["category"] = [words.NOT_AN_ALLOWED_VALUE]
+    if source not in CASE_SOURCES:
+        problems["source"] = [words.NOT_AN_ALLOWED_VALUE]
     if not summary or not summary.strip():
-        problems["summary"] = ["请简要说明情况 / Describe the matter briefly"]
+        problems["summary"] = [words.DESCRIBE_THE_MATTER]
     if problems:
         raise ValidationFailed.from_messages(problems)
-    on_desk = ctx.has_any_role(*STAFF_ROLES) or _active_member(session, actor) is not None
+    on_desk = access.on_desk(session=session, ctx=ctx)
     if source == "self" and person_user_id != actor:
-        raise Forbidden("只能为本人登记 / A resident opens a case for themselves only")
+        raise Forbidden(words.OWN_CASE_ONLY)
     if source == "placement_follow_up" and person_user_id != actor and not on_desk:
-        raise Forbidden("只能为本人登记 / A resident opens a case for themselves only")
+        raise Forbidden(words.OWN_CASE_ONLY)
     if source in ("staff", "hotline") and not on_desk:
-        raise Forbidden("只有工作人员可代为登记 / Only staff or the desk open a case for someone else")
+        raise Forbidden(words.STAFF_OPEN_FOR_OTHERS)
     if person_user_id is None and not contact_phone and source != "hotline":
-        raise ValidationFailed.from_messages({"person_user_id": ["须指明当事人 / Name the person, or give a contact"]})
+        raise ValidationFailed.from_messages({"person_user_id": [words.NAME_THE_PERSON]})
     if person_user_id is not None and person_user_id != actor:
         members.require_member(session, person_user_id, field="person_user_id")
     case = RightsCase(
@@ -129,18 +118,19 @@ def open_case(
     session.add(case)
     session.flush()
     _entry(session, case, kind="status", author=actor, body="opened")
-    _log(session, case, actor=actor, capacity=capacity_of(ctx, case) or "opener", action="opened")
+    _log(session, case, actor=actor, capacity=access.case_capacity(ctx, case) or "opener", action="opened")
     if source in NOTIFYING_SOURCES:
         session.add(DeskNotice(case_id=case.id, category=case.category, source=case.source,
                                suggested_desk_role=case.suggested_desk_role))
         session.flush()
+    _announce_opened(session, case)
     return case
 
 
-def publish_case_opened(tx: Any, case: RightsCase) -> str:
+def _announce_opened(session: Session, case: RightsCase) -> str:
     """Announce a new case. The data says what kind of help is needed and where it
     came from; never who, never what happened (the case is confidential)."""
-    return tx.publish(events.CASE_OPENED, events.CaseOpenedData().dump({
+    return announce(session, events.CASE_OPENED, events.CaseOpenedData().dump({
         "case_id": case.id,
         "category": case.category,
         "source": case.source,
@@ -150,9 +140,9 @@ def publish_case_opened(tx: Any, case: RightsCase) -> str:
     }), subject=case.id)
 
 
-def publish_case_resolved(tx: Any, case: RightsCase) -> str:
+def _announce_resolved(session: Session, case: RightsCase) -> str:
     """Announce that a person was helped: resolved at the desk or referred on."""
-    return tx.publish(events.CASE_RESOLVED, events.CaseResolvedData().dump({
+    return announce(session, events.CASE_RESOLVED, events.CaseResolvedData().dump({
         "case_id": case.id,
         "category": case.category,
         "outcome": case.status,
@@ -165,19 +155,6 @@ def publish_case_resolved(tx: Any, case: RightsCase) -> str:
 
 
 # --- confidentiality -----------------------------------------------------------------
-
-
-def capacity_of(ctx: CallContext, case: RightsCase) -> str | None:
-    """In what capacity the caller may see this case, or None."""
-    if ctx.user_id is None:
-        return None
-    if case.person_user_id == ctx.user_id:
-        return "person"
-    if case.assignee_user_id == ctx.user_id:
-        return "assignee"
-    if ctx.has_any_role(ADMIN):
-        return "tenant_admin"
-    return None
 
 
 def _log(session: Session, case: RightsCase, *, actor: str, capacity: str, action: str) -> None:
@@ -198,16 +175,16 @@ def _load(session: Session, ctx: CallContext, case_id: str, *, for_update: bool 
     if for_update:
         query = query.with_for_update()
     case = session.scalar(query)
-    capacity = capacity_of(ctx, case) if case is not None else None
+    capacity = access.case_capacity(ctx, case) if case is not None else None
     if case is None or capacity is None:
         # The same answer as for a guessed id: a case others may not see does not exist for them.
-        raise NotFound(NOT_FOUND, {"case_id": case_id})
+        raise NotFound(words.CASE_NOT_FOUND, {"case_id": case_id})
     return case, capacity
 
 
 def _require_not_concluded(case: RightsCase) -> None:
     if case.status in CONCLUDED:
-        raise Conflict(f"案件已结案 ({case.status}) / The case is {case.status}", {"state": case.status})
+        raise Conflict(words.CASE_CONCLUDED, {"state": case.status}, state=case.status)
 
 
 def entries_for(session: Session, case: RightsCase, capacity: str) -> list[CaseEntry]:
@@ -231,29 +208,23 @@ def read_case(*, session: Session, ctx: CallContext, case_id: str) -> tuple[Righ
 
 def list_cases(
     *, session: Session, ctx: CallContext, status: str | None, category: str | None, limit: int, after: str | None,
-) -> tuple[list[RightsCase], str | None]:
+) -> Page[RightsCase]:
     """Admins list the tenant's cases; everyone else the cases where they are the
     person or the assignee (plain staff: none). Each case listed is logged as read."""
     user_id = ctx.require_user()
-    query = select(RightsCase).order_by(RightsCase.opened_at.desc(), RightsCase.id.desc()).limit(limit + 1)
-    if not ctx.has_any_role(ADMIN):
+    query = select(RightsCase)
+    if not access.is_admin(ctx):
         query = query.where(or_(RightsCase.person_user_id == user_id, RightsCase.assignee_user_id == user_id))
     if status:
         query = query.where(RightsCase.status == status)
     if category:
         query = query.where(RightsCase.category == category)
-    if after:
-        last = session.get(RightsCase, after)
-        if last is None or capacity_of(ctx, last) is None:
-            raise ValidationFailed.from_messages({"after": ["Not a cursor from this list"]})
-        query = query.where(or_(RightsCase.opened_at < last.opened_at,
-                                (RightsCase.opened_at == last.opened_at) & (RightsCase.id < last.id)))
-    rows = list(session.scalars(query))
-    page = rows[:limit]
-    for case in page:
-        _log(session, case, actor=user_id, capacity=capacity_of(ctx, case) or "tenant_admin", action="listed")
+    page = keyset_page(session, query, keys=[Key(RightsCase.opened_at, descending=True),
+                                             Key(RightsCase.id, descending=True)], limit=limit, after=after)
+    for case in page.items:
+        _log(session, case, actor=user_id, capacity=access.case_capacity(ctx, case) or "tenant_admin", action="listed")
     session.flush()
-    return page, (page[-1].id if len(rows) > limit else None)
+    return page
 
 
 def access_log(*, session: Session, ctx: CallContext, case_id: str) -> list[CaseAccess]:
@@ -261,7 +232,7 @@ def access_log(*, session: Session, ctx: CallContext, case_id: str) -> list[Case
     Reading the log is not itself a read of the case."""
     case, capacity = _load(session, ctx, case_id)
     if capacity == "assignee":
-        raise Forbidden("访问记录仅当事人和管理员可见 / Only the person and admins see the access log")
+        raise Forbidden(words.ACCESS_LOG_REFUSED)
     return list(session.scalars(select(CaseAccess).where(CaseAccess.case_id == case.id).order_by(CaseAccess.seq)))
 
 
@@ -273,16 +244,15 @@ def assign_case(*, session: Session, ctx: CallContext, case_id: str, assignee_us
     """An admin gives the case to someone on the desk (or to another desk member);
     the person sees the assignment in the timeline."""
     case, capacity = _load(session, ctx, case_id, for_update=True)
-    if capacity != "tenant_admin" and not ctx.has_any_role(ADMIN):
-        raise Forbidden("只有管理员可以分派案件 / Only admins assign cases")
+    if capacity != "tenant_admin" and not access.is_admin(ctx):
+        raise Forbidden(words.ONLY_ADMINS_ASSIGN)
     _require_not_concluded(case)
     members.require_member(session, assignee_user_id, field="assignee_user_id")  # still in the community
-    member = _active_member(session, assignee_user_id)
+    member = access.active_desk_member(session, assignee_user_id)
     if member is None:
-        raise ValidationFailed.from_messages(
-            {"assignee_user_id": ["不是本社区服务台成员 / Not on this community's desk"]})
+        raise ValidationFailed.from_messages({"assignee_user_id": [words.NOT_ON_THE_DESK]})
     if case.assignee_user_id == member.user_id:
-        raise Conflict("已分派给此人 / Already assigned to this person", {"state": case.status})
+        raise Conflict(words.ALREADY_ASSIGNED, {"state": case.status})
     case.assignee_user_id, case.assignee_desk_role = member.user_id, member.desk_role
     case.status, case.assigned_at = "assigned", now
     _entry(session, case, kind="assignment", author=ctx.user_id, body=f"{member.title} ({member.desk_role})")
@@ -295,9 +265,9 @@ def start_case(*, session: Session, ctx: CallContext, case_id: str) -> RightsCas
     """The assignee takes it up: assigned → in_progress."""
     case, capacity = _load(session, ctx, case_id, for_update=True)
     if capacity == "person" and case.assignee_user_id != ctx.user_id:
-        raise Forbidden("只有承办人可以开始办理 / Only the assignee takes a case up")
+        raise Forbidden(words.ONLY_ASSIGNEE_STARTS)
     if case.status != "assigned":
-        raise Conflict(f"案件状态为 {case.status} / The case is {case.status}", {"state": case.status})
+        raise Conflict(words.CASE_STATE, {"state": case.status}, state=case.status)
     case.status = "in_progress"
     _entry(session, case, kind="status", author=ctx.user_id, body="in_progress")
     _log(session, case, actor=ctx.user_id, capacity=capacity, action="started")
@@ -327,16 +297,18 @@ def conclude_case(*, session: Session, ctx: CallContext, case_id: str, outcome: 
     _require_not_concluded(case)
     if outcome in HELPED:
         if capacity == "person":
-            raise Forbidden("只有承办人或管理员可以结案 / Only the assignee or an admin concludes a case")
+            raise Forbidden(words.CONCLUDE_REFUSED)
         if case.status not in ("assigned", "in_progress"):
-            raise Conflict("案件尚未分派 / The case is not assigned yet", {"state": case.status})
+            raise Conflict(words.CASE_NOT_ASSIGNED, {"state": case.status})
         if outcome == "referred" and not referred_to:
-            raise ValidationFailed.from_messages({"referred_to": ["转介须写明去向 / Say where it was referred"]})
+            raise ValidationFailed.from_messages({"referred_to": [words.SAY_WHERE_REFERRED]})
     case.status, case.outcome_note, case.concluded_at = outcome, note, now
     case.referred_to = referred_to if outcome == "referred" else None
     _entry(session, case, kind="status", author=ctx.user_id, body=f"{outcome}: {note}")
     _log(session, case, actor=ctx.user_id, capacity=capacity, action=outcome)
     session.flush()
+    if outcome in HELPED:
+        _announce_resolved(session, case)
     return case
 
 
@@ -345,23 +317,25 @@ def conclude_case(*, session: Session, ctx: CallContext, case_id: str, outcome: 
 
 def _require_desk_side(session: Session, ctx: CallContext) -> str:
     actor = ctx.require_user()
-    if not ctx.has_any_role(*STAFF_ROLES) and _active_member(session, actor) is None:
-        raise Forbidden("只有工作人员和服务台成员可以查看 / Staff and the desk only")
+    if not access.on_desk(session=session, ctx=ctx):
+        raise Forbidden(words.DESK_SIDE_ONLY)
     return actor
 
 
 def list_notices(*, session: Session, ctx: CallContext, unacknowledged_only: bool = True,
-                 limit: int = 50) -> tuple[list[DeskNotice], int]:
+                 limit: int = 50, after: str | None = None) -> tuple[Page[DeskNotice], int]:
     """The community's notices, newest first, and how many await acknowledgement.
     For staff, tenant admins and the desk; a notice says what kind of help is
     needed, never who asked or what happened (the case stays confidential)."""
     _require_desk_side(session, ctx)
-    query = select(DeskNotice).order_by(DeskNotice.created_at.desc(), DeskNotice.id).limit(limit)
+    query = select(DeskNotice)
     if unacknowledged_only:
         query = query.where(DeskNotice.acknowledged_at.is_(None))
     waiting = session.scalar(select(func.count()).select_from(DeskNotice)
                              .where(DeskNotice.acknowledged_at.is_(None))) or 0
-    return list(session.scalars(query)), waiting
+    page = keyset_page(session, query, keys=[Key(DeskNotice.created_at, descending=True), Key(DeskNotice.id)],
+                       limit=limit, after=after)
+    return page, waiting
 
 
 def acknowledge_notice(*, session: Session, ctx: CallContext, notice_id: str) -> DeskNotice:
@@ -370,7 +344,7 @@ def acknowledge_notice(*, session: Session, ctx: CallContext, notice_id: str) ->
     actor = _require_desk_side(session, ctx)
     notice = session.scalar(select(DeskNotice).where(DeskNotice.id == notice_id).with_for_update())
     if notice is None:
-        raise NotFound("通知不存在 / Notice not found", {"notice_id": notice_id})
+        raise NotFound(words.NOTICE_NOT_FOUND, {"notice_id": notice_id})
     if notice.acknowledged_at is None:
         notice.acknowledged_at, notice.acknowledged_by = utcnow(), actor
         session.flush()

@@ -15,13 +15,21 @@ from services.common.database import Database, utcnow
 from services.common.errors import NotFound
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
-from services.jobs import personal_data
-from services.jobs import applications, employers, events, placements, posts, recommendations, skills, workers
+from services.common.shared_messages import NOT_FOUND
+from services.jobs import (
+    access,
+    applications,
+    employers,
+    personal_data,
+    placements,
+    posts,
+    recommendations,
+    skills,
+    workers,
+)
 from services.jobs.batch_entrypoints import BatchEntrypoints
-from services.jobs.desk_entrypoints import DeskEntrypoints
-from services.jobs.models import Application, Base, Placement
-from services.jobs.post_index import PostIndexProvider
-from services.jobs.schemas import (
+from services.jobs.contracts.messages import EMPLOYER_NOT_FOUND
+from services.jobs.contracts.schemas import (
     ApplicationCreate,
     ApplicationList,
     ApplicationOut,
@@ -34,6 +42,7 @@ from services.jobs.schemas import (
     EmployerCreate,
     EmployerDecision,
     EmployerList,
+    EmployerListQuery,
     EmployerOut,
     JobPostCreate,
     JobPostOut,
@@ -42,6 +51,7 @@ from services.jobs.schemas import (
     JobPostUpdate,
     PlacementList,
     PlacementOut,
+    PlacementQuery,
     PostClose,
     RecommendationQuery,
     SkillCreate,
@@ -54,6 +64,10 @@ from services.jobs.schemas import (
     WorkerProfilePage,
     WorkerProfileUpdate,
 )
+from services.jobs.data import DEFAULTS
+from services.jobs.desk_entrypoints import DeskEntrypoints
+from services.jobs.models import Application, Base, Placement
+from services.jobs.post_index import PostIndexProvider
 
 _profile_out = WorkerProfileOut()
 _post_out = JobPostOut()
@@ -73,21 +87,6 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         data = load(WorkerProfileCreate(), payload)
         with self.db.transaction() as tx:
             profile = workers.register(session=tx.session, ctx=self.ctx, data=data)
-            tx.publish(
-                events.WORKER_REGISTERED,
-                events.WorkerRegisteredData().dump(
-                    {
-                        "worker_id": profile.id,
-                        "user_id": profile.user_id,
-                        "skills": profile.skills,
-                        "groups": profile.groups,
-                        "home_area": profile.home_area,
-                        "registered_by": profile.registered_by,
-                        "registered_at": profile.created_at,
-                    }
-                ),
-                subject=profile.id,
-            )
             return _profile_out.dump(profile)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -106,8 +105,8 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def list_workers(self, query: dict | None = None) -> dict:
         params = load(WorkerListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = workers.list_page(session=tx.session, ctx=self.ctx, **params)
-            return WorkerProfilePage().dump({"items": items, "next_cursor": next_cursor})
+            page = workers.list_page(session=tx.session, ctx=self.ctx, **params)
+            return WorkerProfilePage().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     # --- skills and certificates ---------------------------------------------------
 
@@ -119,7 +118,7 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_skill(self, payload: dict) -> dict:
-        self.ctx.require_role("staff", "tenant_admin")
+        access.require_staff(self.ctx)
         data = load(SkillCreate(), payload)
         with self.db.transaction() as tx:
             return SkillOut().dump(skills.add(session=tx.session, **data))
@@ -166,15 +165,17 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def get_employer(self, employer_id: str) -> dict:
         with self.db.transaction() as tx:
             employer = employers.get(session=tx.session, employer_id=employer_id)
-            if not employers.may_act_for(session=tx.session, ctx=self.ctx, employer_id=employer.id):
-                raise NotFound("Employer not found", {"employer_id": employer_id})
+            if not access.may_act_for_employer(session=tx.session, ctx=self.ctx, employer_id=employer.id):
+                raise NotFound(EMPLOYER_NOT_FOUND, {"employer_id": employer_id})
             return EmployerOut().dump(employers.out(session=tx.session, employer=employer))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_employers(self) -> dict:
+    def list_employers(self, query: dict | None = None) -> dict:
+        params = load(EmployerListQuery(), query or {})
         with self.db.transaction() as tx:
-            items = employers.listing(session=tx.session, ctx=self.ctx)
-            return EmployerList().dump({"items": [employers.out(session=tx.session, employer=e) for e in items]})
+            page = employers.listing(session=tx.session, ctx=self.ctx, **params)
+            return EmployerList().dump({"items": [employers.out(session=tx.session, employer=e) for e in page.items],
+                                        "next_cursor": page.next_cursor})
 
     # --- job posts -------------------------------------------------------------------
 
@@ -203,7 +204,6 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             post = posts.open_post(session=tx.session, ctx=self.ctx, post_id=post_id)
             result = posts.out(post)
-            tx.publish(events.JOB_POSTED, events.JobPostedData().dump({"post_id": post.id, **result}), subject=post.id)
         self._index(result)
         return _post_out.dump(result)
 
@@ -213,7 +213,6 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             post = posts.close(session=tx.session, ctx=self.ctx, post_id=post_id, reason=data["reason"])
             result = posts.out(post)
-            self._publish_closed(tx, post)
         self._index(result)
         return _post_out.dump(result)
 
@@ -221,8 +220,8 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def list_posts(self, query: dict | None = None) -> dict:
         params = load(JobPostQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = posts.listing(session=tx.session, ctx=self.ctx, **params)
-            return JobPostPage().dump({"items": [posts.out(p) for p in items], "next_cursor": next_cursor})
+            page = posts.listing(session=tx.session, ctx=self.ctx, **params)
+            return JobPostPage().dump({"items": [posts.out(p) for p in page.items], "next_cursor": page.next_cursor})
 
     @timer(interval=60)
     def expire_posts(self) -> None:
@@ -234,13 +233,7 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
             with self.db.system_in_tenant(tenant_id, reason="expire a post") as tx:
                 post = posts.expire(session=tx.session, post_id=post_id, now=now)
                 if post is not None:
-                    self._publish_closed(tx, post)
                     self._index(posts.out(post))
-
-    def _publish_closed(self, tx, post) -> None:
-        tx.publish(events.JOB_CLOSED, events.JobClosedData().dump(
-            {"post_id": post.id, "status": post.status, "reason": post.closed_reason, "hired_count": post.hired_count}),
-            subject=post.id)
 
     def _index(self, post: dict) -> None:
         # This process sees its own change at once; others within REFRESH_SECONDS.
@@ -276,13 +269,9 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         data = load(ApplicationCreate(), payload)
         with self.db.transaction() as tx:
             draft = applications.prepare(session=tx.session, ctx=self.ctx, **data)
-        with self._tenant_of(draft.post_tenant_id, "a resident applies to a post shared with their community") as tx:
+        with self.db.write_in_tenant(draft.post_tenant_id,
+                                     reason="a resident applies to a post shared with their community") as tx:
             application = applications.submit(session=tx.session, draft=draft)
-            tx.publish(events.APPLICATION_SUBMITTED, events.ApplicationSubmittedData().dump({
-                "application_id": application.id, "post_id": application.post_id,
-                "applicant_user_id": application.applicant_user_id,
-                "applicant_tenant_id": application.applicant_tenant_id, "fair_id": application.fair_id,
-            }), subject=application.id)
             return ApplicationOut().dump(applications.out(session=tx.session, ctx=self.ctx, application=application))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -295,42 +284,32 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
     def list_applications(self, query: dict | None = None) -> dict:
         params = load(ApplicationQuery(), query or {})
         with self.db.transaction() as tx:
-            items = applications.listing(session=tx.session, ctx=self.ctx, **params)
+            page = applications.listing(session=tx.session, ctx=self.ctx, **params)
             return ApplicationList().dump(
-                {"items": [applications.out(session=tx.session, ctx=self.ctx, application=a) for a in items]})
+                {"items": [applications.out(session=tx.session, ctx=self.ctx, application=a) for a in page.items],
+                 "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def transition_application(self, application_id: str, payload: dict) -> dict:
         data = load(ApplicationTransition(), payload)
         owner = self._owner_tenant(Application, application_id)
-        with self._tenant_of(owner, "an applicant withdraws from a post of another community") as tx:
-            application, placement, from_status = applications.transition(
+        with self.db.write_in_tenant(owner, reason="an applicant withdraws from a post of another community") as tx:
+            application, placement, _from_status = applications.transition(
                 session=tx.session, ctx=self.ctx, application_id=application_id, to_status=data["status"],
                 reason=data["reason"])
-            change = application.status
-            tx.publish(events.APPLICATION_STATUS_CHANGED, events.ApplicationStatusChangedData().dump({
-                "application_id": application.id, "post_id": application.post_id, "to_status": change,
-                "from_status": from_status, "reason": data["reason"], "actor_user_id": self.ctx.user_id,
-                "applicant_tenant_id": application.applicant_tenant_id,
-            }), subject=application.id)
             if placement is not None:
-                tx.publish(events.WORKER_HIRED, events.WorkerHiredData().dump({
-                    "placement_id": placement.id, "application_id": application.id, "post_id": placement.post_id,
-                    "employer_id": placement.employer_id, "worker_user_id": placement.worker_user_id,
-                    "worker_tenant_id": placement.worker_tenant_id, "follow_up_due_at": placement.follow_up_due_at,
-                }), subject=placement.id)
                 post = posts.out(tx.session.get(posts.JobPost, application.post_id))
-                if post["status"] == "filled":
-                    self._publish_closed(tx, tx.session.get(posts.JobPost, application.post_id))
             result = ApplicationOut().dump(applications.out(session=tx.session, ctx=self.ctx, application=application))
         if placement is not None:
             self._index(post)
         return result
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_placements(self) -> dict:
+    def list_placements(self, query: dict | None = None) -> dict:
+        params = load(PlacementQuery(), query or {})
         with self.db.transaction() as tx:
-            return PlacementList().dump({"items": placements.listing(session=tx.session, ctx=self.ctx)})
+            page = placements.listing(session=tx.session, ctx=self.ctx, **params)
+            return PlacementList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def answer_wages(self, placement_id: str, payload: dict) -> dict:
@@ -338,13 +317,13 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         their community (once, however often the answer is retried)."""
         data = load(WageAnswer(), payload)
         owner = self._owner_tenant(Placement, placement_id)
-        with self._tenant_of(owner, "a worker reports on wages for a post of another community") as tx:
+        with self.db.write_in_tenant(owner, reason="a worker reports on wages for a post of another community") as tx:
             placement, _recorded = placements.answer_wages(
                 session=tx.session, ctx=self.ctx, placement_id=placement_id, wages_paid=data["wages_paid"])
             result = PlacementOut().dump(placement)
         if not data["wages_paid"] and result["case_id"] is None:
             case_id = self._open_wage_case(placement_id, data.get("note"))
-            with self._tenant_of(owner, "link a wage case to its placement") as tx:
+            with self.db.write_in_tenant(owner, reason="link a wage case to its placement") as tx:
                 placements.link_case(session=tx.session, placement_id=placement_id, case_id=case_id)
             result["case_id"] = case_id
         return result
@@ -355,9 +334,8 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             case = rights_desk.open_case(
                 session=tx.session, ctx=self.ctx, person_user_id=self.ctx.user_id, category="wage_arrears",
-                summary=note or "工资未按时发放 / Wages not paid on time (placement follow-up)",
+                summary=note or DEFAULTS["wage_case_summary"],
                 source="placement_follow_up", source_ref=placement_id)
-            rights_desk.publish_case_opened(tx, case)
             return case.id
 
     # --- helpers -------------------------------------------------------------------------
@@ -367,11 +345,5 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
         with self.db.transaction() as tx:
             owner = tx.session.scalar(select(model.tenant_id).where(model.id == row_id))
         if owner is None:
-            raise NotFound("Not found", {"id": row_id})
+            raise NotFound(NOT_FOUND, {"id": row_id})
         return owner
-
-    def _tenant_of(self, tenant_id: str, reason: str):
-        if tenant_id == self.ctx.tenant:
-            return self.db.transaction()
-        return self.db.in_tenant(tenant_id, reason=reason)
-

@@ -5,7 +5,7 @@ Pure rules over a tenant-scoped session; no broker, no nameko.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,15 +14,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.common import members
 from services.common.context import CallContext
+from services.common.database import announce
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.jobs import skills
+from services.common.pagination import Key, Page, keyset_page
+from services.jobs import access, events, skills
+from services.jobs.contracts import messages as words
+from services.jobs.data import DEFAULTS
 from services.jobs.models import WorkerCertificate, WorkerProfile
-
-STAFF_ROLES = ("staff", "tenant_admin")
-
-
-def is_staff(ctx: CallContext) -> bool:
-    return ctx.has_any_role(*STAFF_ROLES)
 
 
 def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> WorkerProfile:
@@ -34,8 +32,8 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
     if "on_behalf_of_user_id" in data:
         # Present (even as null, for someone without an account): registering another person.
         user_id = data.pop("on_behalf_of_user_id")
-        if user_id != actor and not is_staff(ctx):
-            raise Forbidden("Only staff can register someone else")
+        if user_id != actor and not access.is_staff(ctx):
+            raise Forbidden(words.ONLY_STAFF_REGISTER_OTHERS)
         if user_id is not None and user_id != actor:
             members.require_member(session, user_id, field="on_behalf_of_user_id")
     if "skills" in data:
@@ -43,10 +41,14 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
     if user_id is not None:
         existing = session.scalar(select(WorkerProfile.id).where(WorkerProfile.user_id == user_id))
         if existing:
-            raise Conflict("This person already has a worker profile", {"worker_id": existing})
+            raise Conflict(words.WORKER_EXISTS, {"worker_id": existing})
     profile = WorkerProfile(user_id=user_id, registered_by=actor, **data)
     session.add(profile)
     session.flush()
+    announce(session, events.WORKER_REGISTERED, events.WorkerRegisteredData().dump({
+        "worker_id": profile.id, "user_id": profile.user_id, "skills": profile.skills, "groups": profile.groups,
+        "home_area": profile.home_area, "registered_by": profile.registered_by, "registered_at": profile.created_at,
+    }), subject=profile.id)
     return profile
 
 
@@ -54,8 +56,8 @@ def get(*, session: Session, ctx: CallContext, worker_id: str) -> WorkerProfile:
     """Staff see every profile of their tenant; a resident sees their own.
     Anything else is NotFound, so ids of other people or tenants reveal nothing."""
     profile = session.get(WorkerProfile, worker_id)
-    if profile is None or not _may_see(ctx, profile):
-        raise NotFound("Worker profile not found", {"worker_id": worker_id})
+    if profile is None or not access.may_see_profile(ctx, profile):
+        raise NotFound(words.WORKER_NOT_FOUND, {"worker_id": worker_id})
     return profile
 
 
@@ -64,10 +66,10 @@ def update(*, session: Session, ctx: CallContext, worker_id: str, changes: dict[
     With `expected_version`, a concurrent change is refused instead of overwritten."""
     expected_version = changes.pop("expected_version", None)
     if not changes:
-        raise ValidationFailed.from_messages({"_schema": ["Nothing to change"]})
+        raise ValidationFailed.from_messages({"_schema": [words.NOTHING_TO_CHANGE]})
     profile = get(session=session, ctx=ctx, worker_id=worker_id)
     if expected_version is not None and expected_version != profile.version:
-        raise Conflict("The profile changed since you read it", {"current_version": profile.version})
+        raise Conflict(words.PROFILE_CHANGED, {"current_version": profile.version})
     if "skills" in changes:
         changes["skills"] = skills.normalise(session=session, values=changes["skills"])
     for key, value in changes.items():
@@ -75,27 +77,16 @@ def update(*, session: Session, ctx: CallContext, worker_id: str, changes: dict[
     try:
         session.flush()
     except StaleDataError:
-        raise Conflict("The profile changed while saving; read it again") from None
+        raise Conflict(words.PROFILE_CHANGED_WHILE_SAVING) from None
     return profile
 
 
-def list_page(
-    *, session: Session, ctx: CallContext, limit: int, after: str | None
-) -> tuple[list[WorkerProfile], str | None]:
-    """Staff list the tenant's profiles; a resident's list holds only their own.
-    Keyset pagination on id, so deep pages cost the same as the first."""
-    query = select(WorkerProfile).order_by(WorkerProfile.id).limit(limit + 1)
-    if not is_staff(ctx):
+def list_page(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[WorkerProfile]:
+    """Staff page through their tenant's profiles; a resident's list holds only their own."""
+    query = select(WorkerProfile)
+    if not access.is_staff(ctx):
         query = query.where(WorkerProfile.user_id == ctx.require_user())
-    if after:
-        query = query.where(WorkerProfile.id > after)
-    rows = list(session.scalars(query))
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
-
-
-def _may_see(ctx: CallContext, profile: WorkerProfile) -> bool:
-    return is_staff(ctx) or (ctx.user_id is not None and profile.user_id == ctx.user_id)
+    return keyset_page(session, query, keys=[Key(WorkerProfile.id)], limit=limit, after=after)
 
 
 # --- certificates ----------------------------------------------------------------
@@ -107,7 +98,7 @@ def add_certificate(*, session: Session, ctx: CallContext, worker_id: str, data:
     if data.get("skill"):
         data["skill"] = skills.normalise(session=session, values=[data["skill"]], field="skill")[0]
     if data.get("issued_at") and data.get("expires_at") and data["expires_at"] <= data["issued_at"]:
-        raise ValidationFailed.from_messages({"expires_at": ["must be after issued_at"]})
+        raise ValidationFailed.from_messages({"expires_at": [words.EXPIRES_AFTER_ISSUED]})
     certificate = WorkerCertificate(worker_id=profile.id, source="self", **data)
     session.add(certificate)
     session.flush()
@@ -146,7 +137,7 @@ def add_issued_certificate(*, session: Session, data: dict[str, Any]) -> WorkerC
         except ValidationFailed:
             skill = None
     certificate = WorkerCertificate(
-        worker_id=profile.id, name=data.get("certificate_name") or "证书 / Certificate", skill=skill,
+        worker_id=profile.id, name=data.get("certificate_name") or DEFAULTS["certificate_name"], skill=skill,
         number=data.get("code"), issued_at=_parse_time(data.get("issued_at")),
         expires_at=_parse_time(data.get("expires_at")), source="training", source_ref=data["certificate_id"],
     )
@@ -162,7 +153,6 @@ def _parse_time(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        from datetime import timezone
 
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed

@@ -16,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.common.context import CallContext
 from services.common.database import TenantSession, make_engine, utcnow
-from services.jobs import matching, recommendations
+from services.jobs import recommendations
 from services.jobs.post_index import IndexLoader, PostIndex
 from services.jobs.skills import DEFAULT_SKILLS
 
@@ -100,7 +100,8 @@ def run(bench) -> str:
     lines = [f"One worker (community `{HOME}`, 8 km radius, 2 skills, 6 days of availability) asks for the top 20. "
              f"Posts: 70% shared with all 12 tenants, 20% own-community only, 10% named to 3 tenants; 150 employers. "
              f"In-service figures call the service's own code in one process on PostgreSQL (index ranking + reading "
-             f"the 20 posts through the tenant-scoped session + explanations + the answer as the RPC returns it); the naive baseline loads every open "
+             f"the 20 posts through the tenant-scoped session + explanations + the answer as the RPC returns it); "
+             f"the naive baseline loads every open "
              f"post the tenant can see through the ORM and scores each in Python. Gateway figures are HTTP "
              f"`GET /api/v1/jobs/recommendations` end to end, sequential.", "",
              "| open posts | index load s | service median ms | service p95 ms | naive median ms | speed-up (naive ÷ "
@@ -137,7 +138,7 @@ def run(bench) -> str:
         loader.refresh()
         load_seconds = time.perf_counter() - started
 
-        def in_service():
+        def in_service(loader=loader):
             with factory() as session:
                 session.info["tenant_id"] = HOME
                 with session.begin():
@@ -164,7 +165,8 @@ def run(bench) -> str:
 
                     from services.jobs.models import WorkerProfile
 
-                    profile = session.scalars(select(WorkerProfile).where(WorkerProfile.user_id == person.user_id)).one()
+                    profile = session.scalars(
+                        select(WorkerProfile).where(WorkerProfile.user_id == person.user_id)).one()
                     facts = recommendations.worker_facts(session=session, profile=profile, now=utcnow())
                     reliability = {e: float(loader.index.employer_reliability[i])
                                    for e, i in loader.index.employers.items()}

@@ -30,7 +30,8 @@ def market(platform):
     staff, hr = platform.session("market_hosp_staff"), platform.session("market_hosp_hr")
 
     employer = staff.post(platform.url("/api/v1/jobs/employers"), json={
-        "name": "区中医院后勤部", "industrial_park": "康桥工业园", "member_user_ids": [platform.people["market_hosp_hr"].user_id]})
+        "name": "区中医院后勤部", "industrial_park": "康桥工业园",
+        "member_user_ids": [platform.people["market_hosp_hr"].user_id]})
     assert employer.status_code == 201, employer.text
     other = staff.post(platform.url("/api/v1/jobs/employers"), json={
         "name": "某保洁公司", "member_user_ids": [platform.people["market_other_hr"].user_id]})
@@ -116,7 +117,8 @@ def test_the_employer_sees_ranked_consenting_candidates_from_the_named_communiti
 
 
 def test_apply_hire_and_report_unpaid_wages_end_to_end(platform, market):
-    courier, mother, hr = platform.session("market_xy_courier"), platform.session("market_dx_mother"), platform.session("market_hosp_hr")
+    courier, mother = platform.session("market_xy_courier"), platform.session("market_dx_mother")
+    hr = platform.session("market_hosp_hr")
     key = str(uuid.uuid4())
     applied = courier.post(platform.url("/api/v1/jobs/applications"), json={"post_id": market["post_id"]},
                            headers={"Idempotency-Key": key})
@@ -197,7 +199,8 @@ def test_apply_hire_and_report_unpaid_wages_end_to_end(platform, market):
     assert mine[0]["id"] in {n["id"] for n in everything}
     assert platform.session("market_dx_staff").post(
         platform.url(f"/api/v1/jobs/rights-cases/notices/{mine[0]['id']}/acknowledge")).status_code == 404
-    employer = platform.session("market_hosp_staff").get(platform.url(f"/api/v1/jobs/employers/{market['employer_id']}"))
+    employer = platform.session("market_hosp_staff").get(
+        platform.url(f"/api/v1/jobs/employers/{market['employer_id']}"))
     assert employer.json()["wages_unpaid_reports"] == 1 and employer.json()["reliability"] < 0.5
 
     # the resident's community staff follow their residents' applications

@@ -18,7 +18,7 @@ from gateway.input_checks import MAX_JSON_DEPTH, json_depth, unstorable_fields
 from services.common import contract_fields as fields
 from services.common.contracts import load, partial_schema
 from services.common.errors import ValidationFailed
-from services.jobs.schemas import JobPostUpdate
+from services.jobs.contracts.schemas import JobPostUpdate
 
 # Owned by the identity work, which changes them at the same time; they load only `limit` from a query string.
 NOT_YET_CONVERTED: set[str] = set()

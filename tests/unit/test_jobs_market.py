@@ -6,15 +6,20 @@ from datetime import timedelta
 import pytest
 
 from services.common.contracts import load
-from services.common.database import utcnow
+from services.common.database import announced, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import applications, employers, placements, posts, workers
-from services.jobs.schemas import EmployerCreate, JobPostCreate, WorkerProfileCreate
+from services.jobs.contracts.schemas import EmployerCreate, JobPostCreate, WorkerProfileCreate
 from tests.unit.conftest import ctx
 
 ALLIANCE = "alliance"
 STAFF = ctx(ALLIANCE, "u-staff", "staff")
 HR = ctx(ALLIANCE, "u-hr", "employer")
+
+def _members(error):
+    """The problem members an error carries besides its message code and parameters."""
+    return {k: v for k, v in error.extra.items() if k not in ("message_code", "message_params")}
+
 
 
 def _employer(session, *, verified=True):
@@ -52,6 +57,18 @@ def _apply(jobs_sessions, tenant, user, post):
         return applications.submit(session=theirs, draft=draft)
 
 
+def test_registering_opening_and_applying_announce_their_events(jobs_sessions):
+    session = jobs_sessions(ALLIANCE)
+    post = _post(session, _employer(session))
+    assert announced(session, "job_posted")[-1]["data"]["post_id"] == post.id
+    home = jobs_sessions("xiangyang")
+    profile = _worker(home, "xiangyang", "u-a")
+    assert announced(home, "worker_registered")[-1]["subject"] == profile.id
+    application = _apply(jobs_sessions, "xiangyang", "u-a", post)
+    submitted = [e for s in jobs_sessions._opened for e in announced(s, "application_submitted")]
+    assert [(e["tenantid"], e["data"]["application_id"]) for e in submitted] == [(ALLIANCE, application.id)]
+
+
 def test_skills_are_stored_as_codes_whatever_name_people_type(jobs_sessions):
     session = jobs_sessions(ALLIANCE)
     post = _post(session, _employer(session), required_skills=["仓储分拣", "Forklift operation", "packing"])
@@ -64,10 +81,10 @@ def test_skills_are_stored_as_codes_whatever_name_people_type(jobs_sessions):
 def test_only_a_verified_employers_post_can_open(jobs_sessions):
     session = jobs_sessions(ALLIANCE)
     post = _post(session, _employer(session, verified=False), open_it=False)
-    with pytest.raises(Conflict) as caught:
-        with session.begin():
-            posts.open_post(session=session, ctx=HR, post_id=post.id)
-    assert caught.value.extra == {"employer_status": "pending"}
+    with pytest.raises(Conflict) as caught, session.begin():
+        posts.open_post(session=session, ctx=HR, post_id=post.id)
+    assert _members(caught.value) == {"employer_status": "pending"}
+    assert caught.value.message_code == "jobs.employer_not_verified"
 
 
 def test_a_post_is_seen_by_the_tenants_it_names_and_changed_only_by_its_owner(jobs_sessions):
@@ -104,10 +121,11 @@ def test_a_resident_applies_across_tenants_once_and_sees_the_application_from_ho
     assert caught.value.extra["application_id"] == application.id
     home = jobs_sessions("xiangyang")
     with home.begin():
-        mine = applications.listing(session=home, ctx=ctx("xiangyang", "u-courier"), post_id=None, status=None, limit=10)
+        mine = applications.listing(session=home, ctx=ctx("xiangyang", "u-courier"), post_id=None, status=None,
+                                    limit=10).items
         assert [a.id for a in mine] == [application.id]
         assert applications.listing(session=home, ctx=ctx("xiangyang", "u-other"), post_id=None, status=None,
-                                    limit=10) == []
+                                    limit=10).items == []
 
 
 def test_applying_needs_a_profile_and_an_open_post(jobs_sessions):
@@ -120,7 +138,7 @@ def test_applying_needs_a_profile_and_an_open_post(jobs_sessions):
         posts.close(session=session, ctx=HR, post_id=post.id, reason="enough people")
     with pytest.raises(Conflict) as caught:
         _apply(jobs_sessions, "dongxin", "u-late", post)
-    assert caught.value.extra == {"post_status": "closed"}
+    assert _members(caught.value) == {"post_status": "closed"}
 
 
 def _move(session, who, application, status, reason=None):
@@ -168,7 +186,7 @@ def test_an_employer_sees_only_applicants_to_its_own_posts(jobs_sessions):
     application = _apply(jobs_sessions, "xiangyang", "u-a", post)
     other_hr = ctx(ALLIANCE, "u-hr2", "employer")
     with session.begin():
-        assert applications.listing(session=session, ctx=other_hr, post_id=None, status=None, limit=10) == []
+        assert applications.listing(session=session, ctx=other_hr, post_id=None, status=None, limit=10).items == []
         with pytest.raises(NotFound):
             applications.get(session=session, ctx=other_hr, application_id=application.id)
     assert other_employer.id
@@ -189,6 +207,11 @@ def test_hires_count_against_headcount_and_the_last_place_fills_the_post(jobs_se
         refreshed = session.get(type(post), post.id)
         assert (refreshed.hired_count, refreshed.status) == (1, "filled")
     assert placement.worker_tenant_id == "xiangyang"
+    # The hire announces itself in the post's tenant, in this order, with the change in one transaction.
+    last = [e["type"].rsplit(".", 1)[-1] for e in announced(session)][-3:]
+    assert last == ["application_status_changed", "worker_hired", "job_closed"]
+    assert announced(session, "job_closed")[-1]["data"] == {"post_id": post.id, "status": "filled",
+                                                            "reason": "headcount reached", "hired_count": 1}
     with pytest.raises(Conflict) as caught:
         _move(session, HR, apps[1], "hired")
     assert caught.value.extra["post_status"] == "filled"
@@ -253,12 +276,10 @@ def test_a_suspended_employers_drafts_cannot_open(jobs_sessions):
     with session.begin():
         employers.decide(session=session, ctx=STAFF, employer_id=employer.id, status="suspended")
     post = _post(session, employer, open_it=False)
-    with pytest.raises(Conflict):
-        with session.begin():
-            posts.open_post(session=session, ctx=HR, post_id=post.id)
-    with pytest.raises(Forbidden):  # residents do not verify employers
-        with session.begin():
-            employers.decide(session=session, ctx=ctx(ALLIANCE, "u-x"), employer_id=employer.id, status="verified")
+    with pytest.raises(Conflict), session.begin():
+        posts.open_post(session=session, ctx=HR, post_id=post.id)
+    with pytest.raises(Forbidden), session.begin():  # residents do not verify employers
+        employers.decide(session=session, ctx=ctx(ALLIANCE, "u-x"), employer_id=employer.id, status="verified")
 
 
 def test_an_open_post_changes_only_what_applicants_can_live_with(jobs_sessions):
@@ -266,7 +287,6 @@ def test_an_open_post_changes_only_what_applicants_can_live_with(jobs_sessions):
     post = _post(session, _employer(session))
     with session.begin():
         assert posts.update(session=session, ctx=HR, post_id=post.id, changes={"headcount": 5}).headcount == 5
-    with pytest.raises(Conflict) as caught:
-        with session.begin():
-            posts.update(session=session, ctx=HR, post_id=post.id, changes={"pay_amount": 10})
+    with pytest.raises(Conflict) as caught, session.begin():
+        posts.update(session=session, ctx=HR, post_id=post.id, changes={"pay_amount": 10})
     assert caught.value.extra["fields"] == ["pay_amount"]

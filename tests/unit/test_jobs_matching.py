@@ -2,7 +2,7 @@
 exactly as the reference scorer does."""
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +19,8 @@ MOTHER = matching.WorkerFacts(
 
 
 def post_facts(**overrides):
-    values = dict(required_skills=frozenset({"cashier"}), preferred_skills=frozenset(), required_certificates=frozenset(),
+    values = dict(required_skills=frozenset({"cashier"}), preferred_skills=frozenset(),
+                  required_certificates=frozenset(),
                   hours=matching.hour_slots([{"weekday": 1, "start": "10:00", "end": "14:00"}]), lat=30.3300,
                   lng=120.1500, daily_pay=160.0, target_groups=frozenset({"full_time_mother"}),
                   employer_reliability=0.5)
@@ -75,9 +76,11 @@ def random_post(rng: random.Random, i: int, tenant: str, audience: str) -> dict:
     start = rng.randint(6, 18)
     return {
         "id": f"p{i:05d}", "tenant_id": tenant, "audience": audience, "status": "open", "expires_at": None,
-        "required_skills": rng.sample(SKILLS, rng.randint(0, 2)), "preferred_skills": rng.sample(SKILLS, rng.randint(0, 2)),
+        "required_skills": rng.sample(SKILLS, rng.randint(0, 2)),
+        "preferred_skills": rng.sample(SKILLS, rng.randint(0, 2)),
         "required_certificates": rng.sample(SKILLS, rng.randint(0, 1)),
-        "shifts": [] if rng.random() < 0.2 else [{"weekday": day, "start": f"{start:02d}:00", "end": f"{start + 4:02d}:30"}],
+        "shifts": [] if rng.random() < 0.2 else [
+            {"weekday": day, "start": f"{start:02d}:00", "end": f"{start + 4:02d}:30"}],
         "lat": None if rng.random() < 0.1 else 30.30 + rng.random() * 0.08,
         "lng": None if rng.random() < 0.1 else 120.12 + rng.random() * 0.08,
         "pay_amount": rng.choice([22, 180, 5200, 3]), "pay_period": rng.choice(["hour", "day", "month", "piece"]),
@@ -148,7 +151,7 @@ def test_closed_and_expired_posts_drop_out_and_filters_apply(indexed):
     first = next(p for p in posts if p["audience"] == "*")
     index.upsert({**first, "status": "closed"})
     second = next(p for p in posts if p["audience"] == "*" and p["id"] != first["id"])
-    index.upsert({**second, "expires_at": datetime(2020, 1, 1, tzinfo=timezone.utc)})
+    index.upsert({**second, "expires_at": datetime(2020, 1, 1, tzinfo=UTC)})
     ids = {c.post_id for c in index.recommend(worker, tenant_id="huanqiu", limit=1000)[0]}
     assert first["id"] not in ids and second["id"] not in ids
     gigs = index.recommend(worker, tenant_id="huanqiu", limit=1000, job_type="gig")[0]
@@ -172,10 +175,10 @@ def test_changing_a_posts_audience_moves_it_between_tenants():
 
 
 def test_the_loader_reads_everything_once_then_only_what_changed(jobs_sessions):
-    from services.jobs import employers, posts
-    from services.jobs.post_index import IndexLoader
-    from services.jobs.schemas import EmployerCreate, JobPostCreate
     from services.common.contracts import load
+    from services.jobs import employers, posts
+    from services.jobs.contracts.schemas import EmployerCreate, JobPostCreate
+    from services.jobs.post_index import IndexLoader
     from tests.unit.conftest import ctx
 
     session = jobs_sessions("alliance")
@@ -200,7 +203,8 @@ def test_the_loader_reads_everything_once_then_only_what_changed(jobs_sessions):
     assert loader.index.recommend(worker, tenant_id="xiangyang", limit=10)[1] == 2
 
 
-@pytest.mark.parametrize("radius_km, max_distance_km", [(0.5, None), (2.0, None), (4.0, 1.5), (25.0, None), (25.0, 3.0)])
+@pytest.mark.parametrize("radius_km, max_distance_km",
+                         [(0.5, None), (2.0, None), (4.0, 1.5), (25.0, None), (25.0, 3.0)])
 def test_the_bounding_box_never_drops_a_post_the_reference_scorer_keeps(indexed, radius_km, max_distance_km):
     """The index narrows rows to a box around the worker before scoring; whatever
     the radius or distance filter, the result equals scoring every visible post."""
@@ -263,9 +267,14 @@ def test_a_recommendation_answer_is_what_its_schema_dumps_with_only_valid_certif
     from services.common.contracts import load
     from services.common.database import utcnow
     from services.jobs import employers, posts, recommendations, workers
+    from services.jobs.contracts.schemas import (
+        CertificateCreate,
+        EmployerCreate,
+        JobPostCreate,
+        PostRecommendationList,
+        WorkerProfileCreate,
+    )
     from services.jobs.post_index import IndexLoader
-    from services.jobs.schemas import (CertificateCreate, EmployerCreate, JobPostCreate, PostRecommendationList,
-                                       WorkerProfileCreate)
     from tests.unit.conftest import ctx
 
     alliance, home = jobs_sessions("alliance"), jobs_sessions("xiangyang")
@@ -281,7 +290,8 @@ def test_a_recommendation_answer_is_what_its_schema_dumps_with_only_valid_certif
              "shifts": [{"weekday": 2, "start": "09:00", "end": "15:30"}],
              "expires_at": (utcnow() + timedelta(days=3)).isoformat(),
              "visibility": {"scope": "tenants", "tenants": ["xiangyang", "dongxin"]}},
-            {"title": "无地点", "job_type": "gig", "pay_amount": 3, "pay_period": "piece", "visibility": {"scope": "all"}},
+            {"title": "无地点", "job_type": "gig", "pay_amount": 3, "pay_period": "piece",
+             "visibility": {"scope": "all"}},
         ):
             post = posts.create(session=alliance, ctx=staff, data=load(JobPostCreate(), {"employer_id": employer.id,
                                                                                           **payload}))

@@ -4,7 +4,7 @@ and a crowd of residents for the capacity race. Phones start with 133."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -26,12 +26,12 @@ def desk_people(platform):
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def happening_now(**overrides) -> dict:
     """A fair whose doors are open: started half an hour ago, ends in three hours."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     body = {"title": "家门口的招聘会", "kind": "on_site", "venue": "康桥新居民党群服务中心",
             "starts_at": iso(now - timedelta(minutes=30)), "ends_at": iso(now + timedelta(hours=3))}
     body.update(overrides)

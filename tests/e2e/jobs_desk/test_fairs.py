@@ -1,7 +1,6 @@
 """Doorstep job fairs over HTTP: a fair shared across communities, registration with a QR
 check-in code, capacity under concurrency, and the outcome figures."""
 
-import io
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -106,8 +105,8 @@ def test_registrations_racing_for_the_last_places_never_exceed_the_capacity(plat
     assert len(door.json()["items"]) == 3
 
     # a place given back is a place another can take
-    winner = next(s for s, a in zip(sessions, answers) if a.status_code == 201)
-    loser = next(s for s, a in zip(sessions, answers) if a.status_code == 409)
+    winner = next(s for s, a in zip(sessions, answers, strict=True) if a.status_code == 201)
+    loser = next(s for s, a in zip(sessions, answers, strict=True) if a.status_code == 409)
     assert winner.delete(url).json()["status"] == "cancelled"
     assert loser.post(url).status_code == 201
 
@@ -149,7 +148,8 @@ def test_bad_fair_input_names_each_field(platform, desk_people):
     assert bad_code.status_code == 422 and "code" in bad_code.json()["errors"]
 
 
-def test_an_employer_brings_a_shared_post_and_applications_from_another_community_count_for_the_fair(platform, desk_people):
+def test_an_employer_brings_a_shared_post_and_applications_from_another_community_count_for_the_fair(
+        platform, desk_people):
     staff = platform.session("staff_a")
     employer = staff.post(platform.url("/api/v1/jobs/employers"), json={"name": "顺丰速运康桥站"})
     assert employer.status_code == 201, employer.text

@@ -45,8 +45,8 @@ def test_the_operator_sees_every_tenant_and_totals_and_nobody_else_does(platform
 
 
 def test_a_period_must_run_forwards(platform, desk_people):
-    response = platform.session("staff_a").get(platform.url("/api/v1/jobs/figures"),
-                                               params={"since": "2026-12-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"})
+    period = {"since": "2026-12-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+    response = platform.session("staff_a").get(platform.url("/api/v1/jobs/figures"), params=period)
     assert response.status_code == 422 and "until" in response.json()["errors"]
     future = _figures(platform, "staff_a", since="2099-01-01T00:00:00Z")
     assert future["figures"]["cases_opened"] == 0 and future["figures"]["workers_registered"] == 0

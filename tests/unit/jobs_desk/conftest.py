@@ -3,15 +3,15 @@ one in-memory SQLite jobs database, built from the jobs service's own Base."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.sessions import TenantSessions, ctx  # noqa: F401 (ctx is imported by the tests)
 from services.jobs.models import Base, Employer, JobPost
+from tests.support.sessions import TenantSessions, ctx  # noqa: F401 (ctx is imported by the tests)
 
 KEY = b"unit-test-check-in-key-0123456789"
-NOW = datetime(2026, 12, 5, 1, 0, tzinfo=timezone.utc)  # 09:00 in Hangzhou
+NOW = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 09:00 in Hangzhou
 
 
 @pytest.fixture

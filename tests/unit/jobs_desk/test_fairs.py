@@ -5,14 +5,20 @@ from datetime import timedelta
 import pytest
 
 from services.common.contracts import load
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import fairs
-from services.jobs.desk_schemas import CheckIn, FairCreate
+from services.jobs.contracts.schemas import CheckIn, FairCreate
 from services.jobs.models import Application
 from tests.unit.jobs_desk.conftest import KEY, NOW, alliance_post, ctx, fair_payload
 
 STAFF_X = ctx("xiangyang", "u-staff-x", "staff")
 STAFF_D = ctx("dongxin", "u-staff-d", "staff")
+
+def _members(error):
+    """The problem members an error carries besides its message code and parameters."""
+    return {k: v for k, v in error.extra.items() if k not in ("message_code", "message_params")}
+
 
 
 def _create(db, organiser=STAFF_X, publish=True, **overrides):
@@ -120,7 +126,8 @@ def test_registering_over_capacity_is_refused_with_the_count_and_a_cancelled_pla
     _register(db, ctx("dongxin", "u2"), fair.id)
     with pytest.raises(Conflict) as full:
         _register(db, ctx("huanqiu", "u3"), fair.id)
-    assert full.value.extra == {"state": "published", "capacity": 2, "registered": 2}
+    assert _members(full.value) == {"state": "published", "capacity": 2, "registered": 2}
+    assert full.value.message_code == "jobs.fair_full"
     session = db("xiangyang")
     with session.begin():
         fairs.cancel_registration(session=session, ctx=ctx("xiangyang", "u1"), fair_id=fair.id, now=NOW)
@@ -264,6 +271,8 @@ def test_a_fair_is_marked_held_only_once_it_started_and_then_takes_no_registrati
     with session.begin():
         held = fairs.mark_held(session=session, ctx=STAFF_X, fair_id=fair.id, figures={"attendees": 0}, now=NOW)
     assert held.status == "held" and held.outcome == {"attendees": 0}
+    event = announced(session, "fair_held")[-1]  # with the change, in the organiser's tenant
+    assert (event["subject"], event["tenantid"], event["data"]["attendees"]) == (fair.id, "xiangyang", 0)
     with pytest.raises(Conflict) as closed:
         _register(db, ctx("xiangyang", "u1"), fair.id, now=NOW)
     assert closed.value.extra["state"] == "held"
@@ -289,16 +298,17 @@ def test_upcoming_fairs_page_by_start_time_and_past_ones_newest_first(db):
     while True:
         session = db("xiangyang")
         with session.begin():
-            items, after = fairs.list_fairs(session=session, ctx=STAFF_X, when="upcoming", status=None, limit=2,
-                                            after=after, now=NOW)
+            page = fairs.list_fairs(session=session, ctx=STAFF_X, when="upcoming", status=None, limit=2,
+                                    after=after, now=NOW)
+            items, after = page.items, page.next_cursor
         seen += [f.id for f in items]
         if after is None:
             break
     assert seen == [made[1].id, made[2].id, made[0].id]
     session = db("xiangyang")
     with session.begin():
-        past, _ = fairs.list_fairs(session=session, ctx=STAFF_X, when="past", status=None, limit=10, after=None,
-                                   now=NOW)
+        past = fairs.list_fairs(session=session, ctx=STAFF_X, when="past", status=None, limit=10, after=None,
+                                now=NOW).items
     assert [f.id for f in past] == [made[3].id, made[4].id]
 
 

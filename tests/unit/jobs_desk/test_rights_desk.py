@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.jobs import rights_desk
 from services.jobs.models import CaseAccess
@@ -15,6 +16,11 @@ LAWYER = ctx("xiangyang", "u-lawyer", "staff")
 OTHER_STAFF = ctx("xiangyang", "u-staff", "staff")
 NEIGHBOUR = ctx("xiangyang", "u-neighbour")
 OTHER_TENANT_ADMIN = ctx("dongxin", "u-admin-d", "tenant_admin")
+
+def _members(error):
+    """The problem members an error carries besides its message code and parameters."""
+    return {k: v for k, v in error.extra.items() if k not in ("message_code", "message_params")}
+
 
 
 def _run(db, context, fn, **kwargs):
@@ -36,6 +42,24 @@ def _open(db, person=PERSON, **overrides):
               "summary": "在物流园做了两周分拣，工资没结", "source": "self"}
     fields.update(overrides)
     return _run(db, person, rights_desk.open_case, **fields)
+
+
+def _announced(db, event):
+    return [e for session in db._opened for e in announced(session, event)]
+
+
+def test_a_case_announces_what_help_is_needed_and_when_it_was_given_never_who(db, desk):
+    case = _open(db)
+    opened = _announced(db, "case_opened")
+    assert [(e["subject"], e["data"]["category"], e["data"]["source"]) for e in opened] == [
+        (case.id, "wage_arrears", "self")]
+    assert "person_user_id" not in opened[0]["data"] and "summary" not in opened[0]["data"]
+    _run(db, ADMIN, rights_desk.assign_case, case_id=case.id, assignee_user_id=LAWYER.user_id, now=NOW)
+    _run(db, LAWYER, rights_desk.conclude_case, case_id=case.id, outcome="resolved", note="paid", referred_to=None,
+         now=NOW + timedelta(days=1))
+    resolved = _announced(db, "case_resolved")
+    assert [(e["subject"], e["data"]["outcome"], e["data"]["desk_role"]) for e in resolved] == [
+        (case.id, "resolved", "community_lawyer")]
 
 
 def _readable(db, context, case_id):
@@ -102,7 +126,8 @@ def test_the_full_lifecycle_from_open_to_resolved_with_a_timeline(db, desk):
     assert [e.kind for e in admin_view] == ["status", "assignment", "status", "note", "note", "note", "status"]
     with pytest.raises(Conflict) as after:
         _run(db, inspector, rights_desk.add_note, case_id=case.id, body="再补一句", visible_to_person=True)
-    assert after.value.extra == {"state": "resolved"}
+    assert _members(after.value) == {"state": "resolved"}
+    assert after.value.message_code == "jobs.case_concluded" and after.value.message_params == {"state": "resolved"}
 
 
 def test_impossible_transitions_answer_with_the_current_state(db, desk):
@@ -110,15 +135,15 @@ def test_impossible_transitions_answer_with_the_current_state(db, desk):
     with pytest.raises(Conflict) as not_assigned:
         _run(db, ADMIN, rights_desk.conclude_case, case_id=case.id, outcome="resolved", note="x", referred_to=None,
              now=NOW)
-    assert not_assigned.value.extra == {"state": "open"}
+    assert _members(not_assigned.value) == {"state": "open"}
     with pytest.raises(Conflict) as not_started:
         _run(db, ADMIN, rights_desk.start_case, case_id=case.id)
-    assert not_started.value.extra == {"state": "open"}
+    assert _members(not_started.value) == {"state": "open"}
     _run(db, PERSON, rights_desk.conclude_case, case_id=case.id, outcome="closed", note="已自行解决", referred_to=None,
          now=NOW)
     with pytest.raises(Conflict) as closed:
         _run(db, ADMIN, rights_desk.assign_case, case_id=case.id, assignee_user_id=LAWYER.user_id, now=NOW)
-    assert closed.value.extra == {"state": "closed"}
+    assert _members(closed.value) == {"state": "closed"}
 
 
 def test_only_admins_assign_and_only_to_someone_on_the_desk(db, desk):
@@ -180,10 +205,10 @@ def test_bad_categories_and_sources_name_the_field(db):
 def test_people_list_only_their_own_cases_and_each_listing_is_logged(db, desk):
     mine = _open(db)
     theirs = _open(db, person=NEIGHBOUR)
-    listed, _ = _run(db, PERSON, rights_desk.list_cases, status=None, category=None, limit=10, after=None)
+    listed = _run(db, PERSON, rights_desk.list_cases, status=None, category=None, limit=10, after=None).items
     assert [c.id for c in listed] == [mine.id]
-    assert _run(db, OTHER_STAFF, rights_desk.list_cases, status=None, category=None, limit=10, after=None)[0] == []
-    everything, _ = _run(db, ADMIN, rights_desk.list_cases, status=None, category=None, limit=10, after=None)
+    assert _run(db, OTHER_STAFF, rights_desk.list_cases, status=None, category=None, limit=10, after=None).items == []
+    everything = _run(db, ADMIN, rights_desk.list_cases, status=None, category=None, limit=10, after=None).items
     assert {c.id for c in everything} == {mine.id, theirs.id}
     with db("xiangyang").begin() as tx:
         listed_rows = tx.session.query(CaseAccess).filter_by(action="listed").count()
@@ -194,30 +219,37 @@ def test_listing_pages_through_cases_without_repeats(db, desk):
     ids = {_open(db).id for _ in range(5)}
     seen, after = [], None
     while True:
-        page, after = _run(db, ADMIN, rights_desk.list_cases, status=None, category=None, limit=2, after=after)
-        seen += [c.id for c in page]
+        page = _run(db, ADMIN, rights_desk.list_cases, status=None, category=None, limit=2, after=after)
+        seen += [c.id for c in page.items]
+        after = page.next_cursor
         if after is None:
             break
     assert sorted(seen) == sorted(ids)
 
 
+def _listed(answer):
+    page, waiting = answer
+    return page.items, waiting
+
+
 def test_a_residents_case_notifies_the_staff_side_once_and_without_personal_details(db, desk):
     followed_up = _open(db, source="placement_follow_up", source_ref="placement-1")
     by_staff = _open(db, person=OTHER_STAFF, person_user_id=PERSON.user_id, source="staff")
-    notices, waiting = _run(db, OTHER_STAFF, rights_desk.list_notices)
+    page, waiting = _run(db, OTHER_STAFF, rights_desk.list_notices)
+    notices = page.items
     assert [n.case_id for n in notices] == [followed_up.id] and waiting == 1  # staff's own cases need no notice
     assert (notices[0].category, notices[0].source) == ("wage_arrears", "placement_follow_up")
     assert not hasattr(notices[0], "summary") and by_staff.id not in {n.case_id for n in notices}
     # the desk sees it too; residents and other communities do not
-    assert [n.id for n in _run(db, LAWYER, rights_desk.list_notices)[0]] == [notices[0].id]
+    assert [n.id for n in _run(db, LAWYER, rights_desk.list_notices)[0].items] == [notices[0].id]
     with pytest.raises(Forbidden):
         _run(db, NEIGHBOUR, rights_desk.list_notices)
-    assert _run(db, OTHER_TENANT_ADMIN, rights_desk.list_notices) == ([], 0)
+    assert _listed(_run(db, OTHER_TENANT_ADMIN, rights_desk.list_notices)) == ([], 0)
 
     first = _run(db, ADMIN, rights_desk.acknowledge_notice, notice_id=notices[0].id)
     again = _run(db, OTHER_STAFF, rights_desk.acknowledge_notice, notice_id=notices[0].id)
     assert again.acknowledged_by == ADMIN.user_id and again.acknowledged_at == first.acknowledged_at
-    assert _run(db, OTHER_STAFF, rights_desk.list_notices) == ([], 0)
-    assert len(_run(db, OTHER_STAFF, rights_desk.list_notices, unacknowledged_only=False)[0]) == 1
+    assert _listed(_run(db, OTHER_STAFF, rights_desk.list_notices)) == ([], 0)
+    assert len(_run(db, OTHER_STAFF, rights_desk.list_notices, unacknowledged_only=False)[0].items) == 1
     with pytest.raises(NotFound):
         _run(db, OTHER_TENANT_ADMIN, rights_desk.acknowledge_notice, notice_id=notices[0].id)
