@@ -63,17 +63,17 @@ MAX_LIMIT = 100
 
 class PageQuery(Schema):
     """`limit` and `after`, the query of every list; a list with other filters subclasses it, and one
-    with another default size uses `page_query(default=...)`."""
+    with another default size sets `limit = page_limit(default=...)`."""
 
     limit = contract_fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
     after = contract_fields.String(load_default=None, allow_none=True,
                           metadata={"description": "opaque cursor: the `next_cursor` of the previous page"})
 
 
-def page_query(default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> type[PageQuery]:
-    """A PageQuery with another default or largest page size."""
-    return type("PageQuery", (PageQuery,), {
-        "limit": contract_fields.Integer(load_default=default, validate=validate.Range(min=1, max=maximum))})
+def page_limit(*, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> contract_fields.Integer:
+    """`limit` for a list whose page size is not PageQuery's own: `limit = page_limit(default=50, maximum=200)`
+    in a subclass of PageQuery."""
+    return contract_fields.Integer(load_default=default, validate=validate.Range(min=1, max=maximum))
 
 
 def page_schema(item: type[Schema] | Schema, name: str | None = None) -> type[Schema]:

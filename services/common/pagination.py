@@ -11,7 +11,7 @@ stable while rows are added and costs one index range scan however deep the page
                        limit=params["limit"], after=params["after"])
     return {"items": [...page.items], "next_cursor": page.next_cursor}
 
-The query and answer schemas (`PageQuery`, `page_query`, `page_schema`) are contracts: they live in
+The query and answer schemas (`PageQuery`, `page_limit`, `page_schema`) are contracts: they live in
 services.common.contracts.
 """
 

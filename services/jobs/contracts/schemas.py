@@ -17,7 +17,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
-from services.common.contracts import PageQuery, PersonId, page_schema
+from services.common.contracts import PageQuery, PersonId, page_limit, page_schema
 from services.jobs.contracts.messages import (
     APPLICATION_STATUSES,
     BENEFITS,
@@ -48,11 +48,6 @@ EXAMPLES: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "examples.json").read_text(encoding="utf-8"))
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-def _limit(*, default: int, maximum: int) -> fields.Integer:
-    """A list's page size when it is not PageQuery's own (services.common.contracts.page_query's field)."""
-    return fields.Integer(load_default=default, validate=validate.Range(min=1, max=maximum))
 
 
 # Mainland mobile numbers: 11 digits starting with 1.
@@ -117,7 +112,7 @@ class WorkerProfileOut(WorkerProfileFields):
 
 
 class WorkerListQuery(PageQuery):
-    limit = _limit(default=50, maximum=200)
+    limit = page_limit(default=50, maximum=200)
 
 
 WorkerProfilePage = page_schema(WorkerProfileOut, name="WorkerProfilePage")
@@ -196,7 +191,7 @@ class EmployerOut(Schema):
 
 
 class EmployerListQuery(PageQuery):
-    limit = _limit(default=500, maximum=500)
+    limit = page_limit(default=500, maximum=500)
 
 
 EmployerList = page_schema(EmployerOut, name="EmployerList")
@@ -271,7 +266,7 @@ class JobPostOut(JobPostFields):
 
 
 class JobPostQuery(PageQuery):
-    limit = _limit(default=50, maximum=200)
+    limit = page_limit(default=50, maximum=200)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(POST_STATUSES.values))
     job_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(JOB_TYPES.values))
     employer_id = fields.String(load_default=None, allow_none=True)
@@ -325,7 +320,7 @@ class ApplicationOut(Schema):
 
 
 class ApplicationQuery(PageQuery):
-    limit = _limit(default=50, maximum=200)
+    limit = page_limit(default=50, maximum=200)
     post_id = fields.String(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(APPLICATION_STATUSES.values))
 
@@ -349,7 +344,7 @@ class PlacementOut(Schema):
 
 
 class PlacementQuery(PageQuery):
-    limit = _limit(default=200, maximum=200)
+    limit = page_limit(default=200, maximum=200)
 
 
 PlacementList = page_schema(PlacementOut, name="PlacementList")
@@ -524,7 +519,7 @@ class FairOut(FairFields):
 
 
 class FairListQuery(PageQuery):
-    limit = _limit(default=50, maximum=200)
+    limit = page_limit(default=50, maximum=200)
     when = fields.String(load_default="upcoming", validate=validate.OneOf(("upcoming", "past", "all")))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FAIR_STATUSES.values))
 
@@ -554,14 +549,14 @@ class MyRegistrationOut(RegistrationOut):
 
 
 class MyRegistrationsQuery(PageQuery):
-    limit = _limit(default=200, maximum=200)
+    limit = page_limit(default=200, maximum=200)
 
 
 MyRegistrations = page_schema(MyRegistrationOut, name="MyRegistrations")
 
 
 class RegistrationListQuery(PageQuery):
-    limit = _limit(default=100, maximum=500)
+    limit = page_limit(default=100, maximum=500)
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(REGISTRATION_STATUSES.values))
 
@@ -607,7 +602,7 @@ class DeskMembers(Schema):
 
 
 class NoticeQuery(PageQuery):
-    limit = _limit(default=50, maximum=200)
+    limit = page_limit(default=50, maximum=200)
     unacknowledged_only = fields.Boolean(load_default=True,
                                          metadata={"description": "false: the acknowledged ones too"})
 
@@ -679,7 +674,7 @@ class CaseOut(CaseSummaryOut):
 
 
 class CaseListQuery(PageQuery):
-    limit = _limit(default=50, maximum=200)
+    limit = page_limit(default=50, maximum=200)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CASE_STATUSES.values))
     category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CASE_CATEGORIES.values))
 

@@ -9,7 +9,7 @@ from datetime import timezone
 from marshmallow import Schema, validate
 
 from services.common import contract_fields as fields
-from services.common.contracts import PersonId, page_query, page_schema
+from services.common.contracts import PageQuery, PersonId, page_limit, page_schema
 from services.points.contracts.messages import (
     CATEGORIES,
     EVENT_TYPES,
@@ -79,7 +79,8 @@ class AccountSummary(Schema):
     board_name = fields.String(allow_none=True)
 
 
-class StatementQuery(page_query(default=50, maximum=200)):
+class StatementQuery(PageQuery):
+    limit = page_limit(default=50, maximum=200)
     """`limit` and `after`, an opaque cursor (the previous page's `next_cursor`)."""
 
 
@@ -161,7 +162,8 @@ class AwardOutcome(Schema):
     request = fields.Nested(AwardRequestOut, allow_none=True)
 
 
-class AwardRequestQuery(page_query(default=50, maximum=200)):
+class AwardRequestQuery(PageQuery):
+    limit = page_limit(default=50, maximum=200)
     status = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(REQUEST_STATUSES.values))
 
@@ -263,7 +265,8 @@ class PauseOut(PauseIn):
     created_at = fields.DateTime()
 
 
-class PauseQuery(page_query(default=200, maximum=200)):
+class PauseQuery(PageQuery):
+    limit = page_limit(default=200, maximum=200)
     user_id = fields.String(load_default=None, allow_none=True)
 
 
@@ -380,7 +383,8 @@ class RedemptionOut(Schema):
                                                     "pending"})
 
 
-class RedemptionQuery(page_query(default=50, maximum=200)):
+class RedemptionQuery(PageQuery):
+    limit = page_limit(default=50, maximum=200)
     merchant_id = fields.String(load_default=None, allow_none=True,
                                 metadata={"description": "Those made at a merchant you operate"})
     status = fields.String(load_default=None, allow_none=True,
@@ -393,7 +397,8 @@ class RedemptionQuery(page_query(default=50, maximum=200)):
 RedemptionPage = page_schema(RedemptionOut, "RedemptionPage")
 
 
-class MerchantStatementQuery(page_query(default=100, maximum=500)):
+class MerchantStatementQuery(PageQuery):
+    limit = page_limit(default=100, maximum=500)
     since = When(load_default=None, allow_none=True)
     until = When(load_default=None, allow_none=True)
 
