@@ -29,7 +29,7 @@ def require_host_staff(ctx: CallContext, host_tenant: str) -> None:
 
 def shared_with(row: Shareable, tenant_id: str) -> bool:
     """Whether `tenant_id` may see a Shareable row: its owner, or a tenant in its audience. Checked again
-    inside hosted transactions, where the session's own scoping is the host's."""
+    inside a write in the host tenant, where the session's own scoping is the host's."""
     if row.tenant_id == tenant_id or row.audience == "*":
         return True
     return f",{tenant_id}," in (row.audience or "")

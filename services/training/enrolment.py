@@ -1,7 +1,7 @@
 """Enrolment: places, the waitlist and its order, cancellation, eligibility, and guardians enrolling children.
 
-Every function that changes a roster runs in the tenant hosting the session (a hosted transaction, see
-tenancy.py) and first locks the session row (`SELECT … FOR UPDATE`): requests for one session are decided
+Every function that changes a roster runs in the tenant hosting the session (`db.write_in_tenant(host)`,
+see service.py) and first locks the session row (`SELECT … FOR UPDATE`): requests for one session are decided
 one after another, each taking the next `arrival` number, so capacity can never be exceeded and the
 waitlist is promoted strictly in arrival order. `ctx` is always the caller's own context; staff rights
 hold only when the caller's tenant is the host.

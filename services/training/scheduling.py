@@ -65,7 +65,7 @@ def add_meeting(*, session: Session, ctx: CallContext, session_id: str, data: di
 def get_session(*, session: Session, ctx: CallContext, session_id: str) -> CourseSession:
     """Visible to its tenant and, once the course is published, to the course's audience."""
     cohort = session.get(CourseSession, session_id)
-    if cohort is None or not shared_with(cohort, ctx.tenant):  # the check matters in hosted transactions
+    if cohort is None or not shared_with(cohort, ctx.tenant):  # the check matters in a write in the host tenant
         raise NotFound("班期不存在 / Session not found", {"session_id": session_id})
     if cohort.tenant_id != ctx.tenant:
         course = session.get(Course, cohort.course_id)

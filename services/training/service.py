@@ -1,9 +1,12 @@
 """The training nameko service: entrypoints only; rules live in the domain modules.
 
-Reads run in the caller's tenant (`db.transaction()`), where sharing decides what is visible. Writes run
-in the tenant hosting the course or session (`db.hosted_transaction(host)`, see tenancy.py), found first
-by a read in the caller's tenant, so that a resident of one community can enrol in a college's session;
-the domain rule checks the sharing again inside. Their events are published in the same transaction.
+Reads run in the caller's tenant (`db.transaction()`), where sharing decides what is visible. A write on a
+session's roster runs in the tenant hosting the session (`db.write_in_tenant(host, reason=ROSTER)`), found
+first by a read in the caller's tenant, so that a resident of one community can enrol in a college's
+session: capacity, the waitlist and its order are decided in ONE place under ONE lock. The domain rule
+checks the sharing again inside, with the caller's own context (`ctx.tenant` is the guest's tenant); rows
+about the caller are shared back with the caller's tenant, and events about a person are announced in the
+person's community. Each crossing is recorded with its reason (services.common.database).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import base64
 from nameko.rpc import rpc
 
 from services.common.context import TenantContext
+from services.common.database import Database
 from services.common.contracts import load
 from services.common.errors import Forbidden
 from services.common.members import MemberEntrypoints
@@ -69,19 +73,22 @@ from services.training.schemas import (
     TenantFigures,
     VerificationOut,
 )
-from services.training.tenancy import Outbox, TrainingDatabase
+from services.training.tenancy import Outbox, announce_all
 
 _course_out = CourseOut()
 _session_out = SessionOut()
 _enrolment_out = EnrolmentOut()
 _certificate_out = CertificateOut()
 
+# Why a write crosses into the tenant hosting a session (recorded with each crossing).
+ROSTER = "the roster of a session shared with the caller's tenant is kept by the tenant hosting it"
+
 
 class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
     name = "training"
 
     ctx = TenantContext()
-    db = TrainingDatabase(Base)
+    db = Database(Base)
     personal_data = personal_data  # the tables holding something about a person
 
 
@@ -121,9 +128,9 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def publish_course(self, course_id: str, payload: dict | None = None) -> dict:
         data = load(AudienceIn(), payload or {})
         outbox = Outbox()
-        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+        with self.db.transaction() as tx:
             course = catalogue.publish(session=tx.session, ctx=self.ctx, course_id=course_id, outbox=outbox, **data)
-            tx.publish_all(outbox)
+            announce_all(tx.session, outbox)
             return _course_out.dump(course)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -165,9 +172,9 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
         data = load(EnrolIn(), payload)
         host = self._host_of_session(session_id)
         outbox = Outbox()
-        with self.db.hosted_transaction(host) as tx:
+        with self.db.write_in_tenant(host, reason=ROSTER) as tx:
             made = enrolment.enrol(session=tx.session, ctx=self.ctx, session_id=session_id, data=data, outbox=outbox)
-            tx.publish_all(outbox)
+            announce_all(tx.session, outbox)
             return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[made])[0])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -175,10 +182,10 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
         data = load(CancelIn(), payload or {})
         host = self._host_of_enrolment(enrolment_id)
         outbox = Outbox()
-        with self.db.hosted_transaction(host) as tx:
+        with self.db.write_in_tenant(host, reason=ROSTER) as tx:
             cancelled = enrolment.cancel(session=tx.session, ctx=self.ctx, enrolment_id=enrolment_id,
                                          reason=data["reason"], outbox=outbox)
-            tx.publish_all(outbox)
+            announce_all(tx.session, outbox)
             return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[cancelled])[0])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -222,20 +229,20 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
         data = load(CheckInIn(), payload)
         host = self._host_of_meeting(meeting_id)
         outbox = Outbox()
-        with self.db.hosted_transaction(host) as tx:
+        with self.db.write_in_tenant(host, reason=ROSTER) as tx:
             record = attendance.check_in(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
                                          token=data["token"], outbox=outbox)
-            tx.publish_all(outbox)
+            announce_all(tx.session, outbox)
             return AttendanceOut().dump(record)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mark_attendance(self, meeting_id: str, payload: dict) -> dict:
         data = load(AttendanceMarkIn(), payload)
         outbox = Outbox()
-        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+        with self.db.transaction() as tx:
             records = attendance.mark(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
                                       present=data["present"], walk_ins=data["walk_ins"], outbox=outbox)
-            tx.publish_all(outbox)
+            announce_all(tx.session, outbox)
             return AttendanceList().dump({"items": records})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -249,9 +256,9 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def close_session(self, session_id: str) -> dict:
         outbox = Outbox()
-        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+        with self.db.transaction() as tx:
             result = completion.close_session(session=tx.session, ctx=self.ctx, session_id=session_id, outbox=outbox)
-            tx.publish_all(outbox)
+            announce_all(tx.session, outbox)
             return SessionCloseOut().dump(result)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -278,10 +285,10 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def revoke_certificate(self, certificate_id: str, payload: dict) -> dict:
         data = load(RevokeIn(), payload)
         outbox = Outbox()
-        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+        with self.db.transaction() as tx:
             revoked = completion.revoke(session=tx.session, ctx=self.ctx, certificate_id=certificate_id,
                                         reason=data["reason"], outbox=outbox)
-            tx.publish_all(outbox)
+            announce_all(tx.session, outbox)
             return _certificate_out.dump(revoked)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -312,7 +319,7 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def rate_session(self, session_id: str, payload: dict) -> dict:
         data = load(RatingIn(), payload)
         host = self._host_of_session(session_id)
-        with self.db.hosted_transaction(host) as tx:
+        with self.db.write_in_tenant(host, reason=ROSTER) as tx:
             return RatingOut().dump(mentors.rate_session(session=tx.session, ctx=self.ctx, session_id=session_id,
                                                          **data))
 

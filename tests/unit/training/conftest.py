@@ -1,7 +1,8 @@
 """Training rules over an in-memory SQLite database built from the training service's own Base.
 
-`world` gives tenant-scoped sessions (as `db.transaction()` would) and hosted ones (as
-`db.hosted_transaction()` would: a session of the host tenant, used on behalf of a caller of another).
+`world` gives tenant-scoped sessions (as `db.transaction()` would) and ones of the host tenant (as
+`db.write_in_tenant(host, reason=...)` would: a session of the host tenant, used on behalf of a caller
+of another).
 Helpers build a course → session → meetings quickly with sensible defaults.
 """
 
@@ -27,7 +28,7 @@ class World:
         self._opened = []
 
     def session(self, tenant_id: str):
-        """A fresh session scoped to `tenant_id` (hosted transactions are the same thing for the host)."""
+        """A fresh session scoped to `tenant_id` (a write in the host tenant is the same thing for the host)."""
         session = self._factory()
         session.info["tenant_id"] = tenant_id
         self._opened.append(session)
