@@ -26,14 +26,13 @@ from sqlalchemy.orm import Session
 
 from services.common import members
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.training import events
 from services.training.access import audience_of_learner, is_host_staff
 from services.training.enrolment import is_session_mentor
 from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting
 from services.training.scheduling import get_meeting
-from services.training.tenancy import Outbox
 
 ROTATE_SECONDS = 60
 GRACE_WINDOWS = 1
@@ -85,7 +84,7 @@ def checkin_code(*, session: Session, ctx: CallContext, meeting_id: str, now: da
     }
 
 
-def check_in(*, session: Session, ctx: CallContext, meeting_id: str, token: str, outbox: Outbox,
+def check_in(*, session: Session, ctx: CallContext, meeting_id: str, token: str,
              now: datetime | None = None) -> Attendance:
     """A participant scans the code: recorded once per meeting (a second scan returns the first record).
     Counts for their enrolment in this session, or in another session of the course (a make-up)."""
@@ -100,11 +99,11 @@ def check_in(*, session: Session, ctx: CallContext, meeting_id: str, token: str,
         raise Forbidden("您未报名本课程，请联系现场工作人员 / You are not enrolled in this course; ask the staff")
     return _record(session=session, meeting=meeting, enrolment=enrolment, person_key=enrolment.person_key,
                    user_id=me, name=enrolment.participant_name, learner_tenant=ctx.tenant, method="qr",
-                   recorded_by=me, now=now, outbox=outbox)
+                   recorded_by=me, now=now)
 
 
 def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[str], walk_ins: list[dict[str, Any]],
-         outbox: Outbox, now: datetime | None = None) -> list[Attendance]:
+         now: datetime | None = None) -> list[Attendance]:
     """Staff (or the mentor) mark enrolled participants present, including make-ups from other sessions
     of the course, and record walk-ins (with or without an account)."""
     now = now or utcnow()
@@ -124,7 +123,7 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
         recorded.append(_record(session=session, meeting=meeting, enrolment=enrolment, person_key=enrolment.person_key,
                                 user_id=enrolment.user_id, name=enrolment.participant_name,
                                 learner_tenant=enrolment.learner_tenant_id, method="staff", recorded_by=ctx.user_id,
-                                now=now, outbox=outbox))
+                                now=now))
     for index, walk_in in enumerate(walk_ins):
         user_id = walk_in.get("user_id")
         enrolment = None
@@ -136,7 +135,7 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
         person_key = f"user:{user_id}" if user_id else f"walk_in:{uuid.uuid4()}"
         recorded.append(_record(session=session, meeting=meeting, enrolment=enrolment, person_key=person_key,
                                 user_id=user_id, name=walk_in["name"].strip(), learner_tenant=meeting.tenant_id,
-                                method="walk_in", recorded_by=ctx.user_id, now=now, outbox=outbox))
+                                method="walk_in", recorded_by=ctx.user_id, now=now))
     return recorded
 
 
@@ -148,8 +147,7 @@ def list_for_meeting(*, session: Session, ctx: CallContext, meeting_id: str) -> 
 
 
 def _record(*, session: Session, meeting: Meeting, enrolment: Enrolment | None, person_key: str, user_id: str | None,
-            name: str, learner_tenant: str, method: str, recorded_by: str | None, now: datetime,
-            outbox: Outbox) -> Attendance:
+            name: str, learner_tenant: str, method: str, recorded_by: str | None, now: datetime) -> Attendance:
     existing = _existing(session=session, meeting=meeting, person_key=person_key)
     if existing is not None:
         return existing
@@ -166,11 +164,11 @@ def _record(*, session: Session, meeting: Meeting, enrolment: Enrolment | None, 
     except IntegrityError:
         return _existing(session=session, meeting=meeting, person_key=person_key)
     course = session.get(Course, meeting.course_id)
-    outbox.add(learner_tenant, events.SESSION_ATTENDED, events.SessionAttendedData().dump({
+    announce(session, events.SESSION_ATTENDED, events.SessionAttendedData().dump({
         "attendance_id": attendance.id, "session_id": meeting.session_id, "meeting_id": meeting.id,
         "course_id": meeting.course_id, "course_kind": course.kind, "host_tenant_id": meeting.tenant_id,
         "enrolment_id": attendance.enrolment_id, "user_id": user_id, "method": method,
-        "make_up": attendance.make_up, "attended_at": now}), subject=attendance.id)
+        "make_up": attendance.make_up, "attended_at": now}), subject=attendance.id, tenant_id=learner_tenant)
     return attendance
 
 

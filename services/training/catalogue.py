@@ -13,12 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable, utcnow
+from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.training import events
 from services.training.access import require_host_staff, shared_with
 from services.training.models import Category, Course, CourseSession, Meeting
-from services.training.tenancy import Outbox
 
 # The 12 categories of free vocational courses (id, Chinese, English, order). Migration 0002 seeds a frozen
 # copy of this list; tests/unit/training/test_catalogue.py keeps the two equal.
@@ -75,8 +74,7 @@ def update_course(*, session: Session, ctx: CallContext, course_id: str, changes
     return course
 
 
-def publish(*, session: Session, ctx: CallContext, course_id: str, tenants: list[str], everyone: bool,
-            outbox: Outbox) -> Course:
+def publish(*, session: Session, ctx: CallContext, course_id: str, tenants: list[str], everyone: bool) -> Course:
     """Publish to the own tenant only (no tenants named), to named tenants, or to everyone. Publishing
     again changes the audience; the audience is copied onto the course's sessions and meetings."""
     course = get_course(session=session, ctx=ctx, course_id=course_id)
@@ -91,11 +89,11 @@ def publish(*, session: Session, ctx: CallContext, course_id: str, tenants: list
     session.execute(update(CourseSession).where(CourseSession.course_id == course.id).values(audience=audience))
     session.execute(update(Meeting).where(Meeting.course_id == course.id).values(audience=audience))
     session.flush()
-    outbox.add(course.tenant_id, events.COURSE_PUBLISHED, events.CoursePublishedData().dump({
+    announce(session, events.COURSE_PUBLISHED, events.CoursePublishedData().dump({
         "course_id": course.id, "kind": course.kind, "category_id": course.category_id,
         "target_groups": course.target_groups, "audience": Shareable.audience_tenants(audience),
         "published_at": utcnow(),
-    }), subject=course.id)
+    }), subject=course.id, tenant_id=course.tenant_id)
     return course
 
 

@@ -21,13 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.training import events
 from services.training.access import audience_of_learner, is_host_staff, is_staff, require_host_staff
 from services.training.enrolment import lock_session
 from services.training.models import Attendance, Certificate, CertificateRegister, Course, Enrolment, Meeting
-from services.training.tenancy import Outbox
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
 _READS_AS = {"O": "0", "I": "1", "L": "1"}
@@ -74,8 +73,7 @@ def mask_name(name: str) -> str:
 # --- closing a session ---------------------------------------------------------------------------------------
 
 
-def close_session(*, session: Session, ctx: CallContext, session_id: str, outbox: Outbox,
-                  now: datetime | None = None) -> dict[str, Any]:
+def close_session(*, session: Session, ctx: CallContext, session_id: str, now: datetime | None = None) -> dict[str, Any]:
     """The host's staff close a session: completion is decided for every enrolled participant, at once and
     for good; certificates are issued for a certificate course. Meetings not yet begun are dropped from
     the count (closing early cancels them). Refused while an enrolled participant of a certificate course
@@ -117,14 +115,14 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str, outbox
         enrolment.outcome_at = now
         certificate = None
         if not reasons:
-            outbox.add(enrolment.learner_tenant_id, events.COURSE_COMPLETED, events.CourseCompletedData().dump({
+            announce(session, events.COURSE_COMPLETED, events.CourseCompletedData().dump({
                 "enrolment_id": enrolment.id, "session_id": cohort.id, "course_id": course.id,
                 "course_kind": course.kind, "host_tenant_id": cohort.tenant_id, "user_id": enrolment.user_id,
                 "guardian_user_id": enrolment.guardian_user_id, "attendance_share": enrolment.attendance_share,
-                "exam_score": enrolment.exam_score, "completed_at": now}), subject=enrolment.id)
+                "exam_score": enrolment.exam_score, "completed_at": now}),
+                subject=enrolment.id, tenant_id=enrolment.learner_tenant_id)
             if course.kind == "certificate":
-                certificate = issue_certificate(session=session, course=course, enrolment=enrolment, outbox=outbox,
-                                                now=now)
+                certificate = issue_certificate(session=session, course=course, enrolment=enrolment, now=now)
                 issued += 1
         results.append({"enrolment_id": enrolment.id, "participant_name": enrolment.participant_name,
                         "attended_meetings": count, "meetings_total": held,
@@ -139,8 +137,7 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str, outbox
             "certificates_issued": issued, "results": results}
 
 
-def issue_certificate(*, session: Session, course: Course, enrolment: Enrolment, outbox: Outbox,
-                      now: datetime) -> Certificate:
+def issue_certificate(*, session: Session, course: Course, enrolment: Enrolment, now: datetime) -> Certificate:
     code = new_code()
     while session.get(CertificateRegister, code) is not None:  # 60 random bits: practically never
         code = new_code()
@@ -157,17 +154,18 @@ def issue_certificate(*, session: Session, course: Course, enrolment: Enrolment,
         code=code, issuer_tenant_id=enrolment.tenant_id, holder_masked_name=mask_name(enrolment.participant_name),
         certificate_name=course.certificate_name, course_title=course.title, issued_at=now, expires_at=expires_at))
     session.flush()
-    outbox.add(enrolment.learner_tenant_id, events.CERTIFICATE_ISSUED, events.CertificateIssuedData().dump({
+    announce(session, events.CERTIFICATE_ISSUED, events.CertificateIssuedData().dump({
         "certificate_id": certificate.id, "user_id": certificate.user_id, "course_id": course.id,
         "certificate_name": certificate.certificate_name, "skill": certificate.skill, "code": code,
-        "host_tenant_id": enrolment.tenant_id, "issued_at": now, "expires_at": expires_at}), subject=certificate.id)
+        "host_tenant_id": enrolment.tenant_id, "issued_at": now, "expires_at": expires_at}),
+        subject=certificate.id, tenant_id=enrolment.learner_tenant_id)
     return certificate
 
 
 # --- certificates ---------------------------------------------------------------------------------------------
 
 
-def revoke(*, session: Session, ctx: CallContext, certificate_id: str, reason: str, outbox: Outbox,
+def revoke(*, session: Session, ctx: CallContext, certificate_id: str, reason: str,
            now: datetime | None = None) -> Certificate:
     """The issuing tenant's staff revoke a certificate with a reason; the public register says so at once."""
     now = now or utcnow()
@@ -180,10 +178,10 @@ def revoke(*, session: Session, ctx: CallContext, certificate_id: str, reason: s
     entry = session.get(CertificateRegister, certificate.code)
     entry.revoked_at, entry.revoked_reason = now, reason
     session.flush()
-    outbox.add(certificate.learner_tenant_id, events.CERTIFICATE_REVOKED, events.CertificateRevokedData().dump({
+    announce(session, events.CERTIFICATE_REVOKED, events.CertificateRevokedData().dump({
         "certificate_id": certificate.id, "user_id": certificate.user_id, "course_id": certificate.course_id,
         "code": certificate.code, "host_tenant_id": certificate.tenant_id, "reason": reason, "revoked_at": now}),
-        subject=certificate.id)
+        subject=certificate.id, tenant_id=certificate.learner_tenant_id)
     return certificate
 
 

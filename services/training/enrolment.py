@@ -16,13 +16,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.training import events
 from services.training.access import audience_of_learner, is_host_staff, shared_with
 from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting, Mentor
 from services.training.scheduling import get_session
-from services.training.tenancy import Outbox
 
 GROUP_NAMES = {
     "courier": "快递小哥 / couriers", "gig_worker": "零工 / gig workers", "full_time_mother": "全职妈妈 / full-time mothers",
@@ -41,7 +40,7 @@ def lock_session(*, session: Session, ctx: CallContext, session_id: str) -> Cour
     return cohort
 
 
-def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str, Any], outbox: Outbox,
+def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str, Any],
           now: datetime | None = None) -> Enrolment:
     """A person (or a guardian for a child) asks for a place: enrolled while places are left, then
     waitlisted in arrival order (up to the waitlist limit). Refused outside the enrolment window, for a
@@ -100,13 +99,14 @@ def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str
         cohort.waitlisted_count += 1
     session.flush()
     position = cohort.waitlisted_count if status == "waitlisted" else None
-    outbox.add(enrolment.learner_tenant_id, events.ENROLLED, events.EnrolledData().dump({
+    announce(session, events.ENROLLED, events.EnrolledData().dump({
         **_event_ids(enrolment, course, cohort), "status": status, "waitlist_position": position,
-        "enrolled_at": enrolment.enrolled_at, "requested_at": now}), subject=enrolment.id)
+        "enrolled_at": enrolment.enrolled_at, "requested_at": now}),
+        subject=enrolment.id, tenant_id=enrolment.learner_tenant_id)
     return enrolment
 
 
-def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str | None, outbox: Outbox,
+def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str | None,
            now: datetime | None = None) -> Enrolment:
     """The person, their guardian or the host's staff give up a place or a waitlist place. A freed place
     goes to the first person on the waitlist, at once."""
@@ -129,15 +129,15 @@ def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str
     else:
         cohort.waitlisted_count -= 1
     course = session.get(Course, cohort.course_id)
-    outbox.add(enrolment.learner_tenant_id, events.ENROLMENT_CANCELLED, events.EnrolmentCancelledData().dump({
+    announce(session, events.ENROLMENT_CANCELLED, events.EnrolmentCancelledData().dump({
         **_event_ids(enrolment, course, cohort), "previous_status": previous, "cancelled_by": ctx.user_id,
-        "cancelled_at": now}), subject=enrolment.id)
+        "cancelled_at": now}), subject=enrolment.id, tenant_id=enrolment.learner_tenant_id)
     session.flush()
-    promote_waitlist(session=session, cohort=cohort, course=course, outbox=outbox, now=now)
+    promote_waitlist(session=session, cohort=cohort, course=course, now=now)
     return enrolment
 
 
-def promote_waitlist(*, session: Session, cohort: CourseSession, course: Course, outbox: Outbox,
+def promote_waitlist(*, session: Session, cohort: CourseSession, course: Course,
                      now: datetime) -> list[Enrolment]:
     """Fill free places from the waitlist, lowest arrival first. The caller holds the session's lock."""
     promoted = []
@@ -154,8 +154,9 @@ def promote_waitlist(*, session: Session, cohort: CourseSession, course: Course,
         cohort.enrolled_count += 1
         cohort.waitlisted_count -= 1
         promoted.append(enrolment)
-        outbox.add(enrolment.learner_tenant_id, events.WAITLIST_PROMOTED, events.WaitlistPromotedData().dump({
-            **_event_ids(enrolment, course, cohort), "promoted_at": now}), subject=enrolment.id)
+        announce(session, events.WAITLIST_PROMOTED, events.WaitlistPromotedData().dump({
+            **_event_ids(enrolment, course, cohort), "promoted_at": now}),
+            subject=enrolment.id, tenant_id=enrolment.learner_tenant_id)
     session.flush()
     return promoted
 

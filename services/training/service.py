@@ -73,7 +73,6 @@ from services.training.schemas import (
     TenantFigures,
     VerificationOut,
 )
-from services.training.tenancy import Outbox, announce_all
 
 _course_out = CourseOut()
 _session_out = SessionOut()
@@ -127,10 +126,8 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def publish_course(self, course_id: str, payload: dict | None = None) -> dict:
         data = load(AudienceIn(), payload or {})
-        outbox = Outbox()
         with self.db.transaction() as tx:
-            course = catalogue.publish(session=tx.session, ctx=self.ctx, course_id=course_id, outbox=outbox, **data)
-            announce_all(tx.session, outbox)
+            course = catalogue.publish(session=tx.session, ctx=self.ctx, course_id=course_id, **data)
             return _course_out.dump(course)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -171,21 +168,17 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def enrol(self, session_id: str, payload: dict) -> dict:
         data = load(EnrolIn(), payload)
         host = self._host_of_session(session_id)
-        outbox = Outbox()
         with self.db.write_in_tenant(host, reason=ROSTER) as tx:
-            made = enrolment.enrol(session=tx.session, ctx=self.ctx, session_id=session_id, data=data, outbox=outbox)
-            announce_all(tx.session, outbox)
+            made = enrolment.enrol(session=tx.session, ctx=self.ctx, session_id=session_id, data=data)
             return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[made])[0])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cancel_enrolment(self, enrolment_id: str, payload: dict | None = None) -> dict:
         data = load(CancelIn(), payload or {})
         host = self._host_of_enrolment(enrolment_id)
-        outbox = Outbox()
         with self.db.write_in_tenant(host, reason=ROSTER) as tx:
             cancelled = enrolment.cancel(session=tx.session, ctx=self.ctx, enrolment_id=enrolment_id,
-                                         reason=data["reason"], outbox=outbox)
-            announce_all(tx.session, outbox)
+                                         reason=data["reason"])
             return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[cancelled])[0])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -228,21 +221,17 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def check_in(self, meeting_id: str, payload: dict) -> dict:
         data = load(CheckInIn(), payload)
         host = self._host_of_meeting(meeting_id)
-        outbox = Outbox()
         with self.db.write_in_tenant(host, reason=ROSTER) as tx:
             record = attendance.check_in(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
-                                         token=data["token"], outbox=outbox)
-            announce_all(tx.session, outbox)
+                                         token=data["token"])
             return AttendanceOut().dump(record)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mark_attendance(self, meeting_id: str, payload: dict) -> dict:
         data = load(AttendanceMarkIn(), payload)
-        outbox = Outbox()
         with self.db.transaction() as tx:
             records = attendance.mark(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
-                                      present=data["present"], walk_ins=data["walk_ins"], outbox=outbox)
-            announce_all(tx.session, outbox)
+                                      present=data["present"], walk_ins=data["walk_ins"])
             return AttendanceList().dump({"items": records})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -255,10 +244,8 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def close_session(self, session_id: str) -> dict:
-        outbox = Outbox()
         with self.db.transaction() as tx:
-            result = completion.close_session(session=tx.session, ctx=self.ctx, session_id=session_id, outbox=outbox)
-            announce_all(tx.session, outbox)
+            result = completion.close_session(session=tx.session, ctx=self.ctx, session_id=session_id)
             return SessionCloseOut().dump(result)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -284,11 +271,9 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def revoke_certificate(self, certificate_id: str, payload: dict) -> dict:
         data = load(RevokeIn(), payload)
-        outbox = Outbox()
         with self.db.transaction() as tx:
             revoked = completion.revoke(session=tx.session, ctx=self.ctx, certificate_id=certificate_id,
-                                        reason=data["reason"], outbox=outbox)
-            announce_all(tx.session, outbox)
+                                        reason=data["reason"])
             return _certificate_out.dump(revoked)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

@@ -7,7 +7,6 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.training import catalogue, scheduling
-from services.training.tenancy import Outbox
 from tests.unit.training.conftest import ctx
 
 COLLEGE_STAFF = ctx("hzvtc", "staff-hzvtc", "staff")
@@ -61,10 +60,9 @@ def test_a_college_publishes_to_named_communities_and_only_they_see_the_course_a
 def test_publishing_again_to_everyone_opens_the_course_and_its_sessions_to_every_tenant(world):
     course = world.course("hzvtc", audience=["xiangyang"])
     cohort = world.cohort(course)
-    outbox = Outbox()
-    world.run("hzvtc", catalogue.publish, ctx=COLLEGE_STAFF, course_id=course.id, tenants=[], everyone=True,
-              outbox=outbox)
-    assert outbox.announcements[0].data["audience"] == "*"
+    with world.announcing() as heard:
+        world.run("hzvtc", catalogue.publish, ctx=COLLEGE_STAFF, course_id=course.id, tenants=[], everyone=True)
+    assert heard.events("course_published")[0]["data"]["audience"] == "*"
     with world.session("huanqiu") as s:
         assert scheduling.get_session(session=s, ctx=ctx("huanqiu", "u"), session_id=cohort.id).audience == "*"
 

@@ -6,14 +6,13 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.training import enrolment
-from services.training.tenancy import Outbox
 from tests.unit.training.conftest import NOW, ctx
 
 
-def _enrol(world, cohort, who, *, tenant="xiangyang", outbox=None, **data):
+def _enrol(world, cohort, who, *, tenant="xiangyang", **data):
     payload = {"participant_name": who, "groups": [], **data}
     return world.run(cohort.tenant_id, enrolment.enrol, ctx=ctx(tenant, who), session_id=cohort.id, data=payload,
-                     outbox=outbox if outbox is not None else Outbox(), now=NOW)
+                     now=NOW)
 
 
 def test_enrolling_over_capacity_goes_to_the_waitlist_in_arrival_order(world):
@@ -31,25 +30,25 @@ def test_enrolling_over_capacity_goes_to_the_waitlist_in_arrival_order(world):
 def test_a_freed_place_goes_to_the_first_on_the_waitlist_and_is_announced(world):
     cohort = world.cohort(world.course("xiangyang"), capacity=1)
     first, second, third = (_enrol(world, cohort, u) for u in ("u1", "u2", "u3"))
-    outbox = Outbox()
-    world.run("xiangyang", enrolment.cancel, ctx=ctx("xiangyang", "u1"), enrolment_id=first.id, reason="加班",
-              outbox=outbox, now=NOW)
+    with world.announcing() as heard:
+        world.run("xiangyang", enrolment.cancel, ctx=ctx("xiangyang", "u1"), enrolment_id=first.id, reason="加班",
+                  now=NOW)
     with world.session("xiangyang") as s:
         statuses = {e.participant_name: e.status for e in enrolment.roster(
             session=s, ctx=ctx("xiangyang", "staff", "staff"), session_id=cohort.id, status=None)}
     assert statuses == {"u1": "cancelled", "u2": "enrolled", "u3": "waitlisted"}
-    assert [a.event for a in outbox.announcements] == ["enrolment_cancelled", "waitlist_promoted"]
-    assert outbox.events("waitlist_promoted")[0].data["enrolment_id"] == second.id
+    assert heard.names() == ["enrolment_cancelled", "waitlist_promoted"]
+    assert heard.events("waitlist_promoted")[0]["data"]["enrolment_id"] == second.id
 
 
 def test_cancelling_a_waitlist_place_promotes_nobody_and_keeps_the_order(world):
     cohort = world.cohort(world.course("xiangyang"), capacity=1)
     _enrol(world, cohort, "u1")
     waiting = [_enrol(world, cohort, u) for u in ("u2", "u3", "u4")]
-    outbox = Outbox()
-    world.run("xiangyang", enrolment.cancel, ctx=ctx("xiangyang", "u3"), enrolment_id=waiting[1].id, reason=None,
-              outbox=outbox, now=NOW)
-    assert outbox.events("waitlist_promoted") == []
+    with world.announcing() as heard:
+        world.run("xiangyang", enrolment.cancel, ctx=ctx("xiangyang", "u3"), enrolment_id=waiting[1].id, reason=None,
+                  now=NOW)
+    assert heard.events("waitlist_promoted") == []
     with world.session("xiangyang") as s:
         views = enrolment.views(session=s, enrolments=enrolment.roster(
             session=s, ctx=ctx("xiangyang", "staff", "staff"), session_id=cohort.id, status="waitlisted"))
@@ -63,8 +62,7 @@ def test_enrolling_twice_is_a_conflict_naming_the_existing_place_and_after_cance
         _enrol(world, cohort, "u1")
     assert caught.value.extra == {"enrolment_id": mine.id, "enrolment_status": "enrolled", "waitlist_position": None}
     _enrol(world, cohort, "u2")
-    world.run("xiangyang", enrolment.cancel, ctx=ctx("xiangyang", "u1"), enrolment_id=mine.id, reason=None,
-              outbox=Outbox(), now=NOW)
+    world.run("xiangyang", enrolment.cancel, ctx=ctx("xiangyang", "u1"), enrolment_id=mine.id, reason=None, now=NOW)
     again = _enrol(world, cohort, "u1")
     assert again.id == mine.id and again.status == "waitlisted" and again.arrival == 3
 
@@ -112,11 +110,12 @@ def test_a_guardian_enrols_a_child_in_the_age_range_and_the_child_needs_no_accou
 def test_a_resident_enrols_in_a_college_session_shared_with_their_community_and_nobody_else_sees_it(world):
     shared = world.course("hzvtc", audience=["xiangyang"])
     cohort = world.cohort(shared)
-    outbox = Outbox()
-    place = _enrol(world, cohort, "courier-a", tenant="xiangyang", outbox=outbox)
+    with world.announcing() as heard:
+        place = _enrol(world, cohort, "courier-a", tenant="xiangyang")
     assert place.tenant_id == "hzvtc" and place.learner_tenant_id == "xiangyang" and place.audience == ",xiangyang,"
     # the event about the person goes to the person's own community
-    assert outbox.announcements[0].tenant_id == "xiangyang" and outbox.announcements[0].data["host_tenant_id"] == "hzvtc"
+    [enrolled] = heard.events("enrolled")
+    assert enrolled["tenantid"] == "xiangyang" and enrolled["data"]["host_tenant_id"] == "hzvtc"
     with world.session("xiangyang") as s:
         mine = enrolment.list_mine(session=s, ctx=ctx("xiangyang", "courier-a"), status=None)
         assert [e.id for e in mine] == [place.id]
@@ -131,7 +130,6 @@ def test_guest_staff_have_no_staff_rights_in_the_host_tenant(world):
     place = _enrol(world, cohort, "courier-a", tenant="xiangyang")
     _enrol(world, cohort, "courier-a2", tenant="xiangyang")
     with pytest.raises(Forbidden):
-        world.run("hzvtc", enrolment.cancel, ctx=ctx("xiangyang", "someone-else"), enrolment_id=place.id, reason=None,
-                  outbox=Outbox(), now=NOW)
+        world.run("hzvtc", enrolment.cancel, ctx=ctx("xiangyang", "someone-else"), enrolment_id=place.id, reason=None, now=NOW)
     with world.session("hzvtc") as s, pytest.raises(Forbidden):
         enrolment.roster(session=s, ctx=ctx("xiangyang", "staff-a", "staff"), session_id=cohort.id, status=None)

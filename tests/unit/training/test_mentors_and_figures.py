@@ -6,7 +6,6 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden
 from services.training import attendance, completion, enrolment, figures, mentors
-from services.training.tenancy import Outbox
 from tests.unit.training.conftest import NOW, ctx
 
 COLLEGE_STAFF = ctx("hzvtc", "staff-hzvtc", "staff")
@@ -30,9 +29,9 @@ def test_participants_rate_a_session_once_and_the_mentor_sees_ratings_without_ra
     mentor = _mentor(world)
     cohort = world.cohort(world.course("hzvtc", audience=["xiangyang"]), mentor_id=mentor.id)
     places = [world.run("hzvtc", enrolment.enrol, ctx=ctx("xiangyang", u), session_id=cohort.id,
-                        data={"participant_name": u, "groups": []}, outbox=Outbox(), now=NOW) for u in ("a", "b", "c")]
+                        data={"participant_name": u, "groups": []}, now=NOW) for u in ("a", "b", "c")]
     world.run("hzvtc", attendance.mark, ctx=COLLEGE_STAFF, meeting_id=cohort.meetings[0].id,
-              present=[p.id for p in places[:2]], walk_ins=[], outbox=Outbox(), now=NOW)
+              present=[p.id for p in places[:2]], walk_ins=[], now=NOW)
     world.run("hzvtc", mentors.rate_session, ctx=ctx("xiangyang", "a"), session_id=cohort.id, stars=5, comment="讲得细")
     world.run("hzvtc", mentors.rate_session, ctx=ctx("xiangyang", "b"), session_id=cohort.id, stars=4, comment=None)
     with pytest.raises(Conflict):
@@ -63,14 +62,14 @@ def test_figures_count_sessions_held_enrolments_attendance_and_certificates_per_
                           certificate_name="快递员证 / Courier certificate", min_attendance_share=0.5)
     cohort = world.cohort(course, capacity=2, meetings=2)
     places = [world.run("hzvtc", enrolment.enrol, ctx=ctx("xiangyang", u), session_id=cohort.id,
-                        data={"participant_name": u, "groups": []}, outbox=Outbox(), now=NOW) for u in ("a", "b", "c")]
+                        data={"participant_name": u, "groups": []}, now=NOW) for u in ("a", "b", "c")]
     world.run("hzvtc", attendance.mark, ctx=COLLEGE_STAFF, meeting_id=cohort.meetings[0].id,
-              present=[places[0].id, places[1].id], walk_ins=[], outbox=Outbox(), now=NOW)
+              present=[places[0].id, places[1].id], walk_ins=[], now=NOW)
     world.run("hzvtc", attendance.mark, ctx=COLLEGE_STAFF, meeting_id=cohort.meetings[1].id, present=[places[0].id],
-              walk_ins=[{"name": "路人", "user_id": None}], outbox=Outbox(), now=NOW)
+              walk_ins=[{"name": "路人", "user_id": None}], now=NOW)
     for place in places[:2]:
         world.run("hzvtc", enrolment.set_exam_score, ctx=COLLEGE_STAFF, enrolment_id=place.id, score=80)
-    world.run("hzvtc", completion.close_session, ctx=COLLEGE_STAFF, session_id=cohort.id, outbox=Outbox(),
+    world.run("hzvtc", completion.close_session, ctx=COLLEGE_STAFF, session_id=cohort.id,
               now=NOW + timedelta(hours=3))
     community = world.cohort(world.course("xiangyang", kind="cultural"), meetings=1, first=NOW + timedelta(days=3))
 
