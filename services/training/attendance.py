@@ -29,8 +29,7 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.training import events
-from services.training.access import audience_of_learner, is_host_staff
-from services.training.enrolment import is_session_mentor
+from services.training.access import audience_of_learner, require_teacher
 from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting
 from services.training.scheduling import get_meeting
 
@@ -72,7 +71,7 @@ def checkin_code(*, session: Session, ctx: CallContext, meeting_id: str, now: da
     while check-in is open."""
     now = now or utcnow()
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
-    _require_teacher(session=session, ctx=ctx, meeting=meeting)
+    require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
     _require_checkin_open(meeting=meeting, now=now)
     window = window_of(now)
     token = make_token(meeting=meeting, window=window)
@@ -108,7 +107,7 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
     of the course, and record walk-ins (with or without an account)."""
     now = now or utcnow()
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
-    _require_teacher(session=session, ctx=ctx, meeting=meeting)
+    require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
     if now < meeting.starts_at - CHECKIN_OPENS_BEFORE:
         raise Conflict("本次课尚未开始 / The meeting has not started", {"starts_at": meeting.starts_at.isoformat()})
     enrolments = {e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(present)))} if present else {}
@@ -141,7 +140,7 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
 
 def list_for_meeting(*, session: Session, ctx: CallContext, meeting_id: str) -> list[Attendance]:
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
-    _require_teacher(session=session, ctx=ctx, meeting=meeting)
+    require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
     return list(session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)
                                 .order_by(Attendance.attended_at, Attendance.id)))
 
@@ -188,12 +187,6 @@ def _enrolment_counting(*, session: Session, meeting: Meeting, person_key: str, 
         .order_by(Enrolment.requested_at)))
     own = [e for e in candidates if e.session_id == meeting.session_id]
     return (own or candidates or [None])[0]
-
-
-def _require_teacher(*, session: Session, ctx: CallContext, meeting: Meeting) -> None:
-    if not (is_host_staff(ctx, meeting.tenant_id)
-            or is_session_mentor(session=session, ctx=ctx, session_id=meeting.session_id)):
-        raise Forbidden("仅限本期导师和开课单位工作人员 / Only the session's mentor and the host's staff")
 
 
 def _require_checkin_open(*, meeting: Meeting, now: datetime) -> None:

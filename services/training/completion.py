@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.common.access import is_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.training import events
-from services.training.access import audience_of_learner, is_host_staff, is_staff, require_host_staff
+from services.training.access import audience_of_learner, may_see_certificate, require_host_staff
 from services.training.enrolment import lock_session
 from services.training.models import Attendance, Certificate, CertificateRegister, Course, Enrolment, Meeting
 
@@ -188,7 +189,7 @@ def revoke(*, session: Session, ctx: CallContext, certificate_id: str, reason: s
 def get_certificate(*, session: Session, ctx: CallContext, certificate_id: str) -> Certificate:
     """The holder, their community's staff and the issuer's staff see a certificate; nobody else."""
     certificate = session.get(Certificate, certificate_id)
-    if certificate is None or not _may_see(ctx, certificate):
+    if certificate is None or not may_see_certificate(ctx, certificate):
         raise NotFound("证书不存在 / Certificate not found", {"certificate_id": certificate_id})
     return certificate
 
@@ -231,11 +232,3 @@ def add_months(moment: datetime, months: int) -> datetime:
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
-
-
-def _may_see(ctx: CallContext, certificate: Certificate) -> bool:
-    if is_host_staff(ctx, certificate.tenant_id):
-        return True
-    if ctx.tenant_id != certificate.learner_tenant_id:
-        return False
-    return is_staff(ctx) or (ctx.user_id is not None and certificate.user_id == ctx.user_id)

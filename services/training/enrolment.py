@@ -19,8 +19,14 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.training import events
-from services.training.access import audience_of_learner, is_host_staff, shared_with
-from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting, Mentor
+from services.training.access import (
+    audience_of_learner,
+    is_session_mentor,
+    may_act_for,
+    require_teacher,
+    shared_with,
+)
+from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting
 from services.training.scheduling import get_session
 
 GROUP_NAMES = {
@@ -114,7 +120,7 @@ def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
     cohort = lock_session(session=session, ctx=ctx, session_id=enrolment.session_id)
     session.refresh(enrolment)  # as it is now that we hold the session's lock
-    if not _may_act_for(ctx, enrolment):
+    if not may_act_for(ctx, enrolment):
         raise Forbidden("只能取消自己的报名 / You can only cancel your own enrolment")
     if cohort.status != "open":
         raise Conflict("本期已结课 / The session is closed", {"session_status": cohort.status})
@@ -165,7 +171,7 @@ def get_enrolment(*, session: Session, ctx: CallContext, enrolment_id: str) -> E
     """The person, their guardian, the host's staff and the session's mentor see an enrolment;
     for anyone else it does not exist."""
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
-    if not (_may_act_for(ctx, enrolment) or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
+    if not (may_act_for(ctx, enrolment) or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
         raise NotFound("报名不存在 / Enrolment not found", {"enrolment_id": enrolment_id})
     return enrolment
 
@@ -184,23 +190,11 @@ def list_mine(*, session: Session, ctx: CallContext, status: str | None) -> list
 def roster(*, session: Session, ctx: CallContext, session_id: str, status: str | None) -> list[Enrolment]:
     """The session's participants in arrival order: for the host's staff and the session's own mentor only."""
     cohort = get_session(session=session, ctx=ctx, session_id=session_id)
-    if not (is_host_staff(ctx, cohort.tenant_id) or is_session_mentor(session=session, ctx=ctx, session_id=cohort.id)):
-        raise Forbidden("仅限本期导师和开课单位工作人员 / Only the session's mentor and the host's staff")
+    require_teacher(session=session, ctx=ctx, host_tenant=cohort.tenant_id, session_id=cohort.id)
     query = select(Enrolment).where(Enrolment.session_id == cohort.id).order_by(Enrolment.arrival)
     if status:
         query = query.where(Enrolment.status == status)
     return list(session.scalars(query))
-
-
-def is_session_mentor(*, session: Session, ctx: CallContext, session_id: str) -> bool:
-    """The caller is the mentor assigned to the session and is signed in to the session's tenant."""
-    if not ctx.user_id:
-        return False
-    cohort = session.get(CourseSession, session_id)
-    if cohort is None or cohort.mentor_id is None or cohort.tenant_id != ctx.tenant:
-        return False
-    mentor = session.get(Mentor, cohort.mentor_id)
-    return mentor is not None and mentor.user_id == ctx.user_id
 
 
 def set_exam_score(*, session: Session, ctx: CallContext, enrolment_id: str, score: int) -> Enrolment:
@@ -208,9 +202,8 @@ def set_exam_score(*, session: Session, ctx: CallContext, enrolment_id: str, sco
     course, until the session is closed."""
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
     cohort = session.get(CourseSession, enrolment.session_id)
-    if not (is_host_staff(ctx, enrolment.tenant_id)
-            or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
-        raise Forbidden("仅限考官录入成绩 / Only the examiner enters scores")
+    require_teacher(session=session, ctx=ctx, host_tenant=enrolment.tenant_id, session_id=enrolment.session_id,
+                    refusal="仅限考官录入成绩 / Only the examiner enters scores")
     course = session.get(Course, enrolment.course_id)
     if course.kind != "certificate":
         raise Conflict("本课程无考试 / This course has no exam", {"course_kind": course.kind})
@@ -260,14 +253,6 @@ def _visible_enrolment(*, session: Session, ctx: CallContext, enrolment_id: str)
     if enrolment is None or not (enrolment.learner_tenant_id == ctx.tenant or enrolment.tenant_id == ctx.tenant):
         raise NotFound("报名不存在 / Enrolment not found", {"enrolment_id": enrolment_id})
     return enrolment
-
-
-def _may_act_for(ctx: CallContext, enrolment: Enrolment) -> bool:
-    if is_host_staff(ctx, enrolment.tenant_id):
-        return True
-    if ctx.tenant_id != enrolment.learner_tenant_id or not ctx.user_id:
-        return False
-    return ctx.user_id in (enrolment.user_id, enrolment.guardian_user_id)
 
 
 def _person(*, course: Course, actor: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -15,13 +15,12 @@ import base64
 
 from nameko.rpc import rpc
 
+from services.common.access import require_staff
 from services.common.context import TenantContext
-from services.common.database import Database
 from services.common.contracts import load
-from services.common.errors import Forbidden
+from services.common.database import Database
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
-from services.training import personal_data
 from services.training import (
     attendance,
     catalogue,
@@ -30,9 +29,9 @@ from services.training import (
     enrolment,
     figures,
     mentors,
+    personal_data,
     scheduling,
 )
-from services.training.access import is_staff
 from services.training.models import Base
 from services.training.schemas import (
     AllTenantFigures,
@@ -45,8 +44,8 @@ from services.training.schemas import (
     CertificateList,
     CertificateOut,
     CertificatePdfOut,
-    CheckInIn,
     CheckinCodeOut,
+    CheckInIn,
     CourseCreate,
     CourseListQuery,
     CourseOut,
@@ -317,8 +316,7 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def tenant_figures(self) -> dict:
-        if not is_staff(self.ctx):
-            raise Forbidden("仅限工作人员 / Staff only")
+        require_staff(self.ctx)
         with self.db.transaction() as tx:
             rows = figures.figures(session=tx.session, tenant_ids=[self.ctx.tenant])
             return TenantFigures().dump(rows[0])
