@@ -319,12 +319,12 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
         require_staff(self.ctx)
         with self.db.transaction() as tx:
             rows = figures.figures(session=tx.session, tenant_ids=[self.ctx.tenant])
-            return TenantFigures().dump(rows[0])
+            return TenantFigures().dump(rows[self.ctx.tenant])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def all_tenant_figures(self) -> dict:
         with self.db.read_all_tenants() as session:
-            rows = figures.figures(session=session, tenant_ids=None)
+            rows = list(figures.figures(session=session, tenant_ids=None).values())
             return AllTenantFigures().dump({"total": figures.total(rows), "tenants": rows})
 
     # --- where a write must run ------------------------------------------------------------------------------

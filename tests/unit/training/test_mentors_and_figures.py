@@ -74,7 +74,9 @@ def test_figures_count_sessions_held_enrolments_attendance_and_certificates_per_
     community = world.cohort(world.course("xiangyang", kind="cultural"), meetings=1, first=NOW + timedelta(days=3))
 
     with world.session("hzvtc") as s:
-        [college] = figures.figures(session=s, tenant_ids=["hzvtc"], now=NOW + timedelta(hours=3))
+        answer = figures.figures(session=s, tenant_ids=["hzvtc"], until=NOW + timedelta(hours=3))
+    assert list(answer) == ["hzvtc"]
+    college = answer["hzvtc"]
     assert {k: college[k] for k in ("courses_published", "sessions_held", "meetings_held", "enrolments", "waitlisted",
                                     "attendances", "completions", "certificates_issued")} == {
         "courses_published": 1, "sessions_held": 1, "meetings_held": 2, "enrolments": 2, "waitlisted": 1,
@@ -86,8 +88,15 @@ def test_figures_count_sessions_held_enrolments_attendance_and_certificates_per_
                                                 "revoked": 0}]
     with world.session("operator") as s:
         s.info["all_tenants"] = True
-        rows = figures.figures(session=s, tenant_ids=None, now=NOW + timedelta(hours=3))
+        rows = list(figures.figures(session=s, tenant_ids=None, until=NOW + timedelta(hours=3)).values())
     assert [r["tenant_id"] for r in rows] == ["hzvtc", "xiangyang"]
     assert rows[1]["courses_published"] == 1 and rows[1]["sessions_held"] == 0 and community.id
     summed = figures.total(rows)
     assert summed["courses_published"] == 2 and summed["attendance_rate"] == 0.75 and summed["tenant_id"] is None
+    with world.session("operator") as s:
+        s.info["all_tenants"] = True
+        later = figures.figures(session=s, tenant_ids=["hzvtc", "nowhere"], since=NOW + timedelta(days=1),
+                                until=NOW + timedelta(days=2))
+    assert list(later) == ["hzvtc", "nowhere"]  # every tenant asked for, even one with nothing
+    assert later["hzvtc"]["enrolments"] == later["hzvtc"]["certificates_issued"] == later["nowhere"]["enrolments"] == 0
+    assert later["hzvtc"]["courses_published"] == 1  # a state, not an event of the window
