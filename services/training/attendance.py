@@ -28,6 +28,7 @@ from services.common import members
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.training import events
 from services.training.access import audience_of_learner, require_teacher
 from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting
@@ -138,11 +139,12 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
     return recorded
 
 
-def list_for_meeting(*, session: Session, ctx: CallContext, meeting_id: str) -> list[Attendance]:
+def list_for_meeting(*, session: Session, ctx: CallContext, meeting_id: str, limit: int,
+                     after: str | None) -> Page[Attendance]:
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
     require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
-    return list(session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)
-                                .order_by(Attendance.attended_at, Attendance.id)))
+    return keyset_page(session, select(Attendance).where(Attendance.meeting_id == meeting.id),
+                       keys=[Key(Attendance.attended_at), Key(Attendance.id)], limit=limit, after=after)
 
 
 def _record(*, session: Session, meeting: Meeting, enrolment: Enrolment | None, person_key: str, user_id: str | None,

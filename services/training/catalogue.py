@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.training import events
 from services.training.access import require_host_staff, shared_with
 from services.training.models import Category, Course, CourseSession, Meeting
@@ -43,8 +44,9 @@ def seed_categories(*, session: Session) -> None:
         session.merge(Category(id=category_id, name_zh=name_zh, name_en=name_en, position=position))
 
 
-def list_categories(*, session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).order_by(Category.position)))
+def list_categories(*, session: Session, limit: int, after: str | None) -> Page[Category]:
+    return keyset_page(session, select(Category), keys=[Key(Category.position), Key(Category.id)], limit=limit,
+                       after=after)
 
 
 def create_course(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Course:
@@ -118,26 +120,22 @@ def get_course(*, session: Session, ctx: CallContext, course_id: str) -> Course:
 
 
 def list_courses(*, session: Session, ctx: CallContext, kind: str | None, category_id: str | None,
-                 target_group: str | None, limit: int, after: str | None) -> tuple[list[Course], str | None]:
+                 target_group: str | None, limit: int, after: str | None) -> Page[Course]:
     """Published courses visible to the caller's tenant (own and shared), plus the owner's drafts for its
-    staff. Keyset pagination on id."""
-    query = select(Course).order_by(Course.id).limit(limit + 1)
+    staff, in id order."""
     own = Course.tenant_id == ctx.tenant
-    query = query.where((Course.status == "published") | own)
+    query = select(Course).where((Course.status == "published") | own)
     if kind:
         query = query.where(Course.kind == kind)
     if category_id:
         query = query.where(Course.category_id == category_id)
-    if after:
-        query = query.where(Course.id > after)
-    rows = list(session.scalars(query))
-    page = rows[:limit]
-    next_cursor = page[-1].id if len(rows) > limit else None
+    page = keyset_page(session, query, keys=[Key(Course.id)], limit=limit, after=after)
     if target_group:
         # target_groups is a short JSON list; filtering the page here keeps one query shape on every
         # backend (a page may come back shorter than `limit`, never skipping a course).
-        page = [c for c in page if not c.target_groups or target_group in c.target_groups]
-    return page, next_cursor
+        return Page([c for c in page.items if not c.target_groups or target_group in c.target_groups],
+                    page.next_cursor)
+    return page
 
 
 def _check_rules(*, session: Session, course: Course) -> None:

@@ -24,6 +24,7 @@ from services.common.access import is_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.training import events
 from services.training.access import audience_of_learner, may_see_certificate, require_host_staff
 from services.training.enrolment import lock_session
@@ -194,12 +195,13 @@ def get_certificate(*, session: Session, ctx: CallContext, certificate_id: str) 
     return certificate
 
 
-def list_certificates(*, session: Session, ctx: CallContext) -> list[Certificate]:
-    """Staff: certificates their tenant issued and those its residents hold. Others: their own."""
-    query = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id)
+def list_certificates(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[Certificate]:
+    """Staff: certificates their tenant issued and those its residents hold. Others: their own. The latest first."""
+    query = select(Certificate)
     if not is_staff(ctx):
         query = query.where(Certificate.user_id == ctx.require_user(), Certificate.learner_tenant_id == ctx.tenant)
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Certificate.issued_at, descending=True), Key(Certificate.id)],
+                       limit=limit, after=after)
 
 
 def verify(*, session: Session, code: str, now: datetime | None = None) -> dict[str, Any]:

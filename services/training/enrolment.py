@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.training import events
 from services.training.access import (
     audience_of_learner,
@@ -176,25 +177,28 @@ def get_enrolment(*, session: Session, ctx: CallContext, enrolment_id: str) -> E
     return enrolment
 
 
-def list_mine(*, session: Session, ctx: CallContext, status: str | None) -> list[Enrolment]:
-    """Your own enrolments and those of children you enrolled, in every tenant's sessions shared with yours."""
+def list_mine(*, session: Session, ctx: CallContext, status: str | None, limit: int,
+              after: str | None) -> Page[Enrolment]:
+    """Your own enrolments and those of children you enrolled, in every tenant's sessions shared with yours,
+    the latest first."""
     me = ctx.require_user()
-    query = (select(Enrolment).where(or_(Enrolment.user_id == me, Enrolment.guardian_user_id == me),
-                                     Enrolment.learner_tenant_id == ctx.tenant)
-             .order_by(Enrolment.requested_at.desc(), Enrolment.id))
+    query = select(Enrolment).where(or_(Enrolment.user_id == me, Enrolment.guardian_user_id == me),
+                                    Enrolment.learner_tenant_id == ctx.tenant)
     if status:
         query = query.where(Enrolment.status == status)
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Enrolment.requested_at, descending=True), Key(Enrolment.id)],
+                       limit=limit, after=after)
 
 
-def roster(*, session: Session, ctx: CallContext, session_id: str, status: str | None) -> list[Enrolment]:
+def roster(*, session: Session, ctx: CallContext, session_id: str, status: str | None, limit: int,
+           after: str | None) -> Page[Enrolment]:
     """The session's participants in arrival order: for the host's staff and the session's own mentor only."""
     cohort = get_session(session=session, ctx=ctx, session_id=session_id)
     require_teacher(session=session, ctx=ctx, host_tenant=cohort.tenant_id, session_id=cohort.id)
-    query = select(Enrolment).where(Enrolment.session_id == cohort.id).order_by(Enrolment.arrival)
+    query = select(Enrolment).where(Enrolment.session_id == cohort.id)
     if status:
         query = query.where(Enrolment.status == status)
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Enrolment.arrival), Key(Enrolment.id)], limit=limit, after=after)
 
 
 def set_exam_score(*, session: Session, ctx: CallContext, enrolment_id: str, score: int) -> Enrolment:

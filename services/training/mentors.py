@@ -18,6 +18,7 @@ from services.common import members
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.pagination import Key, Page, keyset_page
 from services.training.access import require_host_staff
 from services.training.models import Attendance, CourseSession, Enrolment, Mentor, Rating
 from services.training.scheduling import get_session
@@ -45,9 +46,10 @@ def get_mentor(*, session: Session, mentor_id: str) -> Mentor:
     return mentor
 
 
-def list_mentors(*, session: Session) -> list[Mentor]:
-    """Every mentor profile the caller's tenant may see (its own and those shared with it)."""
-    return list(session.scalars(select(Mentor).order_by(Mentor.display_name, Mentor.id)))
+def list_mentors(*, session: Session, limit: int, after: str | None) -> Page[Mentor]:
+    """Every mentor profile the caller's tenant may see (its own and those shared with it), by name."""
+    return keyset_page(session, select(Mentor), keys=[Key(Mentor.display_name), Key(Mentor.id)], limit=limit,
+                       after=after)
 
 
 def rate_session(*, session: Session, ctx: CallContext, session_id: str, stars: int, comment: str | None) -> Rating:

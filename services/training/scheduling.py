@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.training.access import require_host_staff, shared_with
 from services.training.catalogue import get_course
 from services.training.models import Course, CourseSession, Meeting, Mentor
@@ -74,10 +75,11 @@ def get_session(*, session: Session, ctx: CallContext, session_id: str) -> Cours
     return cohort
 
 
-def list_sessions(*, session: Session, ctx: CallContext, course_id: str) -> list[CourseSession]:
+def list_sessions(*, session: Session, ctx: CallContext, course_id: str, limit: int,
+                  after: str | None) -> Page[CourseSession]:
     course = get_course(session=session, ctx=ctx, course_id=course_id)
-    return list(session.scalars(select(CourseSession).where(CourseSession.course_id == course.id)
-                                .order_by(CourseSession.enrol_opens_at, CourseSession.id)))
+    return keyset_page(session, select(CourseSession).where(CourseSession.course_id == course.id),
+                       keys=[Key(CourseSession.enrol_opens_at), Key(CourseSession.id)], limit=limit, after=after)
 
 
 def get_meeting(*, session: Session, ctx: CallContext, meeting_id: str) -> Meeting:

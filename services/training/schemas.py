@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
 
-from services.common.contracts import PersonId
+from services.common.contracts import PersonId, page_query, page_schema
 
 KINDS = ("vocational", "certificate", "cultural", "first_aid", "children_camp")
 FORMATS = ("in_person", "night_school", "online", "master_class")
@@ -34,8 +34,7 @@ class CategoryOut(Schema):
     position = fields.Integer()
 
 
-class CategoryList(Schema):
-    items = fields.List(fields.Nested(CategoryOut))
+CategoryList = page_schema(CategoryOut, "CategoryList")
 
 
 class CourseFields(Schema):
@@ -104,17 +103,13 @@ class CourseOut(CourseFields):
         return Shareable.audience_tenants(course.audience)
 
 
-class CourseListQuery(Schema):
+class CourseListQuery(page_query(default=50, maximum=200)):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     category_id = fields.String(load_default=None)
     target_group = fields.String(load_default=None, validate=validate.OneOf(TARGET_GROUPS))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: last id seen"})
 
 
-class CoursePage(Schema):
-    items = fields.List(fields.Nested(CourseOut))
-    next_cursor = fields.String(allow_none=True)
+CoursePage = page_schema(CourseOut, "CoursePage")
 
 
 # --- sessions and meetings ------------------------------------------------------------------------------
@@ -198,8 +193,7 @@ class SessionOut(Schema):
         return max(0, session.capacity - session.enrolled_count)
 
 
-class SessionList(Schema):
-    items = fields.List(fields.Nested(SessionOut))
+SessionList = page_schema(SessionOut, "SessionList")
 
 
 # --- enrolment ---------------------------------------------------------------------------------------------
@@ -253,11 +247,10 @@ class EnrolmentOut(Schema):
     meetings_total = fields.Integer(allow_none=True)
 
 
-class EnrolmentList(Schema):
-    items = fields.List(fields.Nested(EnrolmentOut))
+EnrolmentList = page_schema(EnrolmentOut, "EnrolmentList")
 
 
-class EnrolmentListQuery(Schema):
+class EnrolmentListQuery(page_query(default=100, maximum=500)):
     status = fields.String(load_default=None, validate=validate.OneOf(("enrolled", "waitlisted", "cancelled")))
 
 
@@ -316,7 +309,16 @@ class AttendanceOut(Schema):
 
 
 class AttendanceList(Schema):
+    """The attendance a marking recorded."""
+
     items = fields.List(fields.Nested(AttendanceOut))
+
+
+AttendancePage = page_schema(AttendanceOut, "AttendancePage")
+
+
+class AttendanceQuery(page_query(default=100, maximum=500)):
+    pass
 
 
 # --- completion and certificates ------------------------------------------------------------------------------
@@ -362,8 +364,7 @@ class CertificateOut(Schema):
     revoked_reason = fields.String(allow_none=True)
 
 
-class CertificateList(Schema):
-    items = fields.List(fields.Nested(CertificateOut))
+CertificateList = page_schema(CertificateOut, "CertificateList")
 
 
 class RevokeIn(Schema):
@@ -418,8 +419,11 @@ class MentorOut(Schema):
     bio = fields.String(allow_none=True)
 
 
-class MentorList(Schema):
-    items = fields.List(fields.Nested(MentorOut))
+MentorList = page_schema(MentorOut, "MentorList")
+
+
+class MentorListQuery(page_query(default=100, maximum=500)):
+    pass
 
 
 class RatingIn(Schema):

@@ -12,14 +12,17 @@ person's community. Each crossing is recorded with its reason (services.common.d
 from __future__ import annotations
 
 import base64
+from typing import Any
 
+from marshmallow import Schema
 from nameko.rpc import rpc
 
 from services.common.access import require_staff
 from services.common.context import TenantContext
-from services.common.contracts import load
+from services.common.contracts import PageQuery, load
 from services.common.database import Database
 from services.common.members import MemberEntrypoints
+from services.common.pagination import Page
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
 from services.training import (
     attendance,
@@ -38,6 +41,8 @@ from services.training.schemas import (
     AttendanceList,
     AttendanceMarkIn,
     AttendanceOut,
+    AttendancePage,
+    AttendanceQuery,
     AudienceIn,
     CancelIn,
     CategoryList,
@@ -60,6 +65,7 @@ from services.training.schemas import (
     MeetingOut,
     MentorCreate,
     MentorList,
+    MentorListQuery,
     MentorOut,
     MentorRatingsOut,
     RatingIn,
@@ -78,6 +84,11 @@ _session_out = SessionOut()
 _enrolment_out = EnrolmentOut()
 _certificate_out = CertificateOut()
 
+def _page(schema: Schema, page: Page[Any], items: list[Any] | None = None) -> dict:
+    """A list's answer: the page's items (or their views) and the cursor of the next page."""
+    return schema.dump({"items": page.items if items is None else items, "next_cursor": page.next_cursor})
+
+
 # Why a write crosses into the tenant hosting a session (recorded with each crossing).
 ROSTER = "the roster of a session shared with the caller's tenant is kept by the tenant hosting it"
 
@@ -93,9 +104,10 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     # --- catalogue -------------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_categories(self) -> dict:
+    def list_categories(self, query: dict | None = None) -> dict:
+        params = load(PageQuery(), query or {})
         with self.db.transaction() as tx:
-            return CategoryList().dump({"items": catalogue.list_categories(session=tx.session)})
+            return _page(CategoryList(), catalogue.list_categories(session=tx.session, **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_course(self, payload: dict) -> dict:
@@ -119,8 +131,7 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def list_courses(self, query: dict | None = None) -> dict:
         params = load(CourseListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = catalogue.list_courses(session=tx.session, ctx=self.ctx, **params)
-            return CoursePage().dump({"items": items, "next_cursor": next_cursor})
+            return _page(CoursePage(), catalogue.list_courses(session=tx.session, ctx=self.ctx, **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def publish_course(self, course_id: str, payload: dict | None = None) -> dict:
@@ -144,10 +155,11 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
                                                                data=data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_sessions(self, course_id: str) -> dict:
+    def list_sessions(self, course_id: str, query: dict | None = None) -> dict:
+        params = load(PageQuery(), query or {})
         with self.db.transaction() as tx:
-            return SessionList().dump({"items": scheduling.list_sessions(session=tx.session, ctx=self.ctx,
-                                                                         course_id=course_id)})
+            return _page(SessionList(), scheduling.list_sessions(session=tx.session, ctx=self.ctx, course_id=course_id,
+                                                                 **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_session(self, session_id: str) -> dict:
@@ -190,15 +202,15 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def list_my_enrolments(self, query: dict | None = None) -> dict:
         params = load(EnrolmentListQuery(), query or {})
         with self.db.transaction() as tx:
-            items = enrolment.list_mine(session=tx.session, ctx=self.ctx, **params)
-            return EnrolmentList().dump({"items": enrolment.views(session=tx.session, enrolments=items)})
+            page = enrolment.list_mine(session=tx.session, ctx=self.ctx, **params)
+            return _page(EnrolmentList(), page, enrolment.views(session=tx.session, enrolments=page.items))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def roster(self, session_id: str, query: dict | None = None) -> dict:
         params = load(EnrolmentListQuery(), query or {})
         with self.db.transaction() as tx:
-            items = enrolment.roster(session=tx.session, ctx=self.ctx, session_id=session_id, **params)
-            return EnrolmentList().dump({"items": enrolment.views(session=tx.session, enrolments=items)})
+            page = enrolment.roster(session=tx.session, ctx=self.ctx, session_id=session_id, **params)
+            return _page(EnrolmentList(), page, enrolment.views(session=tx.session, enrolments=page.items))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_exam_score(self, enrolment_id: str, payload: dict) -> dict:
@@ -234,10 +246,11 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
             return AttendanceList().dump({"items": records})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_attendance(self, meeting_id: str) -> dict:
+    def list_attendance(self, meeting_id: str, query: dict | None = None) -> dict:
+        params = load(AttendanceQuery(), query or {})
         with self.db.transaction() as tx:
-            return AttendanceList().dump({"items": attendance.list_for_meeting(session=tx.session, ctx=self.ctx,
-                                                                               meeting_id=meeting_id)})
+            return _page(AttendancePage(), attendance.list_for_meeting(session=tx.session, ctx=self.ctx,
+                                                                       meeting_id=meeting_id, **params))
 
     # --- completion and certificates ---------------------------------------------------------------------------
 
@@ -248,9 +261,10 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
             return SessionCloseOut().dump(result)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_certificates(self) -> dict:
+    def list_certificates(self, query: dict | None = None) -> dict:
+        params = load(PageQuery(), query or {})
         with self.db.transaction() as tx:
-            return CertificateList().dump({"items": completion.list_certificates(session=tx.session, ctx=self.ctx)})
+            return _page(CertificateList(), completion.list_certificates(session=tx.session, ctx=self.ctx, **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_certificate(self, certificate_id: str) -> dict:
@@ -290,9 +304,10 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
             return MentorOut().dump(mentors.create_mentor(session=tx.session, ctx=self.ctx, data=data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_mentors(self) -> dict:
+    def list_mentors(self, query: dict | None = None) -> dict:
+        params = load(MentorListQuery(), query or {})
         with self.db.transaction() as tx:
-            return MentorList().dump({"items": mentors.list_mentors(session=tx.session)})
+            return _page(MentorList(), mentors.list_mentors(session=tx.session, **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_mentor(self, mentor_id: str) -> dict:

@@ -55,6 +55,16 @@ class Api:
         assert response.status_code == expect, f"{method} {path} as {who}: {response.status_code} {response.text}"
         return response.json() if response.content and "json" in response.headers.get("Content-Type", "") else response
 
+    def every(self, who: str, path: str, **params) -> list:
+        """Every item of a list, page by page: a list answers `items` and an opaque `next_cursor`."""
+        items, after = [], None
+        while True:
+            page = self.call(who, "GET", path, 200, params={**params, **({"after": after} if after else {})})
+            items += page["items"]
+            after = page["next_cursor"]
+            if after is None:
+                return items
+
     def course(self, who: str = "college_staff", *, audience: dict | None = None, **fields) -> dict:
         body = {"kind": "vocational", "title": "网店运营 / Online-shop operation", "category_id": "online_shop",
                 "format": "night_school", "min_attendance_share": 0.5, **fields}

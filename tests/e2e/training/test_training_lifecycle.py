@@ -42,7 +42,7 @@ def test_a_college_course_shared_with_two_communities_is_404_in_a_third(api):
     assert api.call("mother_c", "GET", f"/courses/{course['id']}", 404)["code"] == "not_found"
     assert api.call("mother_c", "GET", f"/sessions/{session['id']}", 404)
     api.enrol("mother_c", session, 404, groups=["courier"])
-    listed = api.call("mother_c", "GET", "/courses", 200, params={"kind": "certificate"})["items"]
+    listed = api.every("mother_c", "/courses", kind="certificate")
     assert course["id"] not in {c["id"] for c in listed}
     # a community cannot change what the college shared
     api.call("staff_a", "PATCH", f"/courses/{course['id']}", 403, json={"title": "改名"})
@@ -186,7 +186,7 @@ def test_a_mentor_sees_only_their_own_sessions_participants_and_their_anonymous_
         "user_id": training.people["mentor"].user_id, "display_name": "陈大师",
         "title": "全国技术能手 / National technical expert", "organisation": "杭州职业技术学院",
         "specialties": ["中式面点"]})
-    assert mentor["id"] in {m["id"] for m in api.call("courier_b", "GET", "/mentors", 200)["items"]}
+    assert mentor["id"] in {m["id"] for m in api.every("courier_b", "/mentors")}
     course = api.course(audience={"tenants": ["dongxin"]}, title="中式面点大师课 / Pastry master class",
                         category_id="pastry", format="master_class")
     theirs = api.session(course, mentor_id=mentor["id"])

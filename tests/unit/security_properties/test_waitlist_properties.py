@@ -74,7 +74,7 @@ def test_places_and_the_waitlist_are_served_in_arrival_order(capacity, steps):
         for tenant in TENANTS:
             with world.session(tenant) as s:
                 roster = enrolment.roster(session=s, ctx=ctx(tenant, "staff", "staff"), session_id=cohorts[tenant].id,
-                                          status=None)
+                                          status=None, limit=100, after=None).items
                 views = enrolment.views(session=s, enrolments=roster)
             holding = sorted(v["participant_name"] for v in views if v["status"] == "enrolled")
             queue = sorted((v["waitlist_position"], v["participant_name"]) for v in views

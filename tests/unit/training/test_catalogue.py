@@ -19,7 +19,7 @@ def test_the_twelve_categories_in_the_migration_are_the_ones_in_the_code(world):
     spec.loader.exec_module(migration)
     assert migration.CATEGORIES == catalogue.CATEGORIES and len(catalogue.CATEGORIES) == 12
     with world.session("xiangyang") as s:
-        names = [c.name_zh for c in catalogue.list_categories(session=s)]
+        names = [c.name_zh for c in catalogue.list_categories(session=s, limit=20, after=None).items]
     assert names[:3] == ["美容美发", "中式烹调", "中式面点"] and len(names) == 12
 
 
@@ -53,8 +53,9 @@ def test_a_college_publishes_to_named_communities_and_only_they_see_the_course_a
             catalogue.get_course(session=s, ctx=ctx("huanqiu", "u"), course_id=course.id)
         with pytest.raises(NotFound):
             scheduling.get_session(session=s, ctx=ctx("huanqiu", "u"), session_id=cohort.id)
-        assert catalogue.list_courses(session=s, ctx=ctx("huanqiu", "u"), kind=None, category_id=None,
-                                      target_group=None, limit=50, after=None) == ([], None)
+        found = catalogue.list_courses(session=s, ctx=ctx("huanqiu", "u"), kind=None, category_id=None,
+                                       target_group=None, limit=50, after=None)
+        assert (found.items, found.next_cursor) == ([], None)
 
 
 def test_publishing_again_to_everyone_opens_the_course_and_its_sessions_to_every_tenant(world):
@@ -95,15 +96,16 @@ def test_courses_list_by_kind_and_target_group_page_by_page(world):
         me = ctx("xiangyang", "u")
         seen, after = [], None
         while True:
-            page, after = catalogue.list_courses(session=s, ctx=me, kind=None, category_id=None, target_group=None,
-                                                 limit=2, after=after)
-            seen += page
+            page = catalogue.list_courses(session=s, ctx=me, kind=None, category_id=None, target_group=None,
+                                          limit=2, after=after)
+            seen += page.items
+            after = page.next_cursor
             if after is None:
                 break
         assert len({c.id for c in seen}) == 5
-        cultural, _ = catalogue.list_courses(session=s, ctx=me, kind="cultural", category_id=None, target_group=None,
-                                             limit=50, after=None)
-        assert len(cultural) == 2
-        for_mothers, _ = catalogue.list_courses(session=s, ctx=me, kind=None, category_id=None,
-                                                target_group="full_time_mother", limit=50, after=None)
-        assert len(for_mothers) == 4  # open-to-all courses, not the veterans' one
+        cultural = catalogue.list_courses(session=s, ctx=me, kind="cultural", category_id=None, target_group=None,
+                                          limit=50, after=None)
+        assert len(cultural.items) == 2
+        for_mothers = catalogue.list_courses(session=s, ctx=me, kind=None, category_id=None,
+                                             target_group="full_time_mother", limit=50, after=None)
+        assert len(for_mothers.items) == 4  # open-to-all courses, not the veterans' one

@@ -15,16 +15,39 @@ def _enrol(world, cohort, who, *, tenant="xiangyang", **data):
                      now=NOW)
 
 
+def _roster(s, cohort, status=None):
+    return enrolment.roster(session=s, ctx=ctx("xiangyang", "staff", "staff"), session_id=cohort.id, status=status,
+                            limit=100, after=None).items
+
+
 def test_enrolling_over_capacity_goes_to_the_waitlist_in_arrival_order(world):
     cohort = world.cohort(world.course("xiangyang"), capacity=2)
     made = [_enrol(world, cohort, f"u{i}") for i in range(5)]
     assert [e.status for e in made] == ["enrolled", "enrolled", "waitlisted", "waitlisted", "waitlisted"]
     assert [e.arrival for e in made] == [1, 2, 3, 4, 5]
     with world.session("xiangyang") as s:
-        views = enrolment.views(session=s, enrolments=enrolment.roster(
-            session=s, ctx=ctx("xiangyang", "staff", "staff"), session_id=cohort.id, status=None))
+        views = enrolment.views(session=s, enrolments=_roster(s, cohort))
     assert [(v["participant_name"], v["waitlist_position"]) for v in views] == [
         ("u0", None), ("u1", None), ("u2", 1), ("u3", 2), ("u4", 3)]
+
+
+def test_the_roster_pages_in_arrival_order_with_an_opaque_cursor(world):
+    cohort = world.cohort(world.course("xiangyang"), capacity=2)
+    for i in range(5):
+        _enrol(world, cohort, f"u{i}")
+    staff = ctx("xiangyang", "staff", "staff")
+    seen, after = [], None
+    with world.session("xiangyang") as s:
+        while True:
+            page = enrolment.roster(session=s, ctx=staff, session_id=cohort.id, status=None, limit=2, after=after)
+            seen.append([e.participant_name for e in page.items])
+            after = page.next_cursor
+            if after is None:
+                break
+        assert seen == [["u0", "u1"], ["u2", "u3"], ["u4"]]
+        with pytest.raises(ValidationFailed) as bad:
+            enrolment.roster(session=s, ctx=staff, session_id=cohort.id, status=None, limit=2, after="u1")
+    assert "after" in bad.value.fields
 
 
 def test_a_freed_place_goes_to_the_first_on_the_waitlist_and_is_announced(world):
@@ -34,8 +57,7 @@ def test_a_freed_place_goes_to_the_first_on_the_waitlist_and_is_announced(world)
         world.run("xiangyang", enrolment.cancel, ctx=ctx("xiangyang", "u1"), enrolment_id=first.id, reason="加班",
                   now=NOW)
     with world.session("xiangyang") as s:
-        statuses = {e.participant_name: e.status for e in enrolment.roster(
-            session=s, ctx=ctx("xiangyang", "staff", "staff"), session_id=cohort.id, status=None)}
+        statuses = {e.participant_name: e.status for e in _roster(s, cohort)}
     assert statuses == {"u1": "cancelled", "u2": "enrolled", "u3": "waitlisted"}
     assert heard.names() == ["enrolment_cancelled", "waitlist_promoted"]
     assert heard.events("waitlist_promoted")[0]["data"]["enrolment_id"] == second.id
@@ -50,8 +72,7 @@ def test_cancelling_a_waitlist_place_promotes_nobody_and_keeps_the_order(world):
                   now=NOW)
     assert heard.events("waitlist_promoted") == []
     with world.session("xiangyang") as s:
-        views = enrolment.views(session=s, enrolments=enrolment.roster(
-            session=s, ctx=ctx("xiangyang", "staff", "staff"), session_id=cohort.id, status="waitlisted"))
+        views = enrolment.views(session=s, enrolments=_roster(s, cohort, "waitlisted"))
     assert [(v["participant_name"], v["waitlist_position"]) for v in views] == [("u2", 1), ("u4", 2)]
 
 
@@ -117,7 +138,7 @@ def test_a_resident_enrols_in_a_college_session_shared_with_their_community_and_
     [enrolled] = heard.events("enrolled")
     assert enrolled["tenantid"] == "xiangyang" and enrolled["data"]["host_tenant_id"] == "hzvtc"
     with world.session("xiangyang") as s:
-        mine = enrolment.list_mine(session=s, ctx=ctx("xiangyang", "courier-a"), status=None)
+        mine = enrolment.list_mine(session=s, ctx=ctx("xiangyang", "courier-a"), status=None, limit=20, after=None).items
         assert [e.id for e in mine] == [place.id]
     with pytest.raises(NotFound):  # a community outside the audience cannot even find the session
         _enrol(world, cohort, "courier-b", tenant="dongxin")
@@ -132,4 +153,5 @@ def test_guest_staff_have_no_staff_rights_in_the_host_tenant(world):
     with pytest.raises(Forbidden):
         world.run("hzvtc", enrolment.cancel, ctx=ctx("xiangyang", "someone-else"), enrolment_id=place.id, reason=None, now=NOW)
     with world.session("hzvtc") as s, pytest.raises(Forbidden):
-        enrolment.roster(session=s, ctx=ctx("xiangyang", "staff-a", "staff"), session_id=cohort.id, status=None)
+        enrolment.roster(session=s, ctx=ctx("xiangyang", "staff-a", "staff"), session_id=cohort.id, status=None,
+                         limit=100, after=None)

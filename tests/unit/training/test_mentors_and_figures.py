@@ -20,7 +20,7 @@ def _mentor(world):
 def test_a_mentor_profile_is_shared_with_every_tenant_and_one_per_account(world):
     mentor = _mentor(world)
     with world.session("huanqiu") as s:
-        assert [m.id for m in mentors.list_mentors(session=s)] == [mentor.id]
+        assert [m.id for m in mentors.list_mentors(session=s, limit=100, after=None).items] == [mentor.id]
     with pytest.raises(Conflict):
         _mentor(world)
 
@@ -52,9 +52,9 @@ def test_a_mentor_sees_the_participants_of_their_own_sessions_only(world):
     theirs, other = world.cohort(course, mentor_id=mentor.id), world.cohort(course)
     me = ctx("hzvtc", "u-master", "mentor")
     with world.session("hzvtc") as s:
-        assert enrolment.roster(session=s, ctx=me, session_id=theirs.id, status=None) == []
+        assert enrolment.roster(session=s, ctx=me, session_id=theirs.id, status=None, limit=100, after=None).items == []
         with pytest.raises(Forbidden):
-            enrolment.roster(session=s, ctx=me, session_id=other.id, status=None)
+            enrolment.roster(session=s, ctx=me, session_id=other.id, status=None, limit=100, after=None)
 
 
 def test_figures_count_sessions_held_enrolments_attendance_and_certificates_per_tenant_and_in_total(world):
