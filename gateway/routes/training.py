@@ -16,7 +16,7 @@ from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, pool, respond
 from services.common.contracts import PageQuery, partial_schema
-from services.training.schemas import (
+from services.training.contracts.schemas import (
     AllTenantFigures,
     AttendanceList,
     AttendanceMarkIn,

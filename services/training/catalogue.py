@@ -15,32 +15,24 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.locales import translations
 from services.common.pagination import Key, Page, keyset_page
 from services.training import events
 from services.training.access import require_host_staff, shared_with
+from services.training.contracts.messages import CATEGORIES
 from services.training.models import Category, Course, CourseSession, Meeting
 
-# The 12 categories of free vocational courses (id, Chinese, English, order). Migration 0002 seeds a frozen
-# copy of this list; tests/unit/training/test_catalogue.py keeps the two equal.
-CATEGORIES = [
-    ("beauty", "美容美发", "Beauty and hairdressing", 1),
-    ("cooking", "中式烹调", "Chinese cooking", 2),
-    ("pastry", "中式面点", "Chinese pastry", 3),
-    ("photography", "摄影摄像", "Photography and video", 4),
-    ("online_shop", "网店运营", "Online-shop operation", 5),
-    ("livestream", "直播电商", "Live-stream selling", 6),
-    ("crafts", "手工编织", "Handicrafts and weaving", 7),
-    ("housekeeping", "家政服务", "Housekeeping", 8),
-    ("infant_care", "育婴护理", "Infant care", 9),
-    ("elder_care", "养老护理", "Elderly care", 10),
-    ("logistics", "快递物流", "Courier and logistics", 11),
-    ("digital_skills", "电脑与手机应用", "Computer and smartphone skills", 12),
-]
+
+def category_rows() -> list[tuple[str, str, str, int]]:
+    """(id, Chinese name, English name, position) of the 12 categories (contracts.messages.CATEGORIES), their
+    Chinese names from the catalogue. Migration 0002 seeds a frozen copy of these rows."""
+    chinese = translations("zh_CN").gettext
+    return [(c.value, chinese(c.text), c.text, position) for position, c in enumerate(CATEGORIES.choices, start=1)]
 
 
 def seed_categories(*, session: Session) -> None:
     """For databases built from the models (unit tests); migrations seed their own copy."""
-    for category_id, name_zh, name_en, position in CATEGORIES:
+    for category_id, name_zh, name_en, position in category_rows():
         session.merge(Category(id=category_id, name_zh=name_zh, name_en=name_en, position=position))
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from services.common.database import utcnow
+from services.training.contracts.messages import COURSE_KINDS
 from services.training.models import Attendance, Certificate, Course, CourseSession, Enrolment, Meeting
 
-KINDS = ("vocational", "certificate", "cultural", "first_aid", "children_camp")
 
 
 def figures(*, session: Session, tenant_ids: Sequence[str] | None, since: datetime | None = None,
@@ -142,7 +142,7 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: v for k, v in row.items() if not k.startswith("_")},
         "attendance_rate": round(min(1.0, row["_numerator"] / expected), 4) if expected else None,
-        "by_kind": [{"kind": kind, **kinds[kind]} for kind in KINDS if kind in kinds],
+        "by_kind": [{"kind": kind, **kinds[kind]} for kind in COURSE_KINDS if kind in kinds],
         "certificates_by_name": [{"certificate_name": name, **counts} for name, counts in sorted(row["_names"].items())],
         "_numerator": row["_numerator"], "_expected": expected,
     }

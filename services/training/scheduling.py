@@ -19,7 +19,7 @@ from services.common.pagination import Key, Page, keyset_page
 from services.training.access import require_host_staff, shared_with
 from services.training.catalogue import get_course
 from services.training.models import Course, CourseSession, Meeting, Mentor
-from services.training.schemas import utc
+from services.training.contracts.schemas import utc
 
 
 def create_session(*, session: Session, ctx: CallContext, course_id: str, data: dict[str, Any]) -> CourseSession:

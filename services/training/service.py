@@ -36,7 +36,7 @@ from services.training import (
     scheduling,
 )
 from services.training.models import Base
-from services.training.schemas import (
+from services.training.contracts.schemas import (
     AllTenantFigures,
     AttendanceList,
     AttendanceMarkIn,

@@ -1,4 +1,5 @@
-"""Contracts of the training service: RPC payloads and results, and the gateway's OpenAPI."""
+"""Contracts of the training service: RPC payloads and results, and the gateway's OpenAPI. Plain marshmallow:
+no domain module, ORM or nameko."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from datetime import timezone
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
-
 from services.common.contracts import PersonId, page_query, page_schema
+from services.training.contracts.messages import (
+    COURSE_FORMATS,
+    COURSE_KINDS,
+    ENROLMENT_STATUSES,
+    LANGUAGES,
+    TARGET_GROUPS,
+)
 
-KINDS = ("vocational", "certificate", "cultural", "first_aid", "children_camp")
-FORMATS = ("in_person", "night_school", "online", "master_class")
-TARGET_GROUPS = ("courier", "gig_worker", "full_time_mother", "older_job_seeker", "veteran", "taxi_driver",
-                 "party_member", "floating_party_member")
-LANGUAGES = ("zh", "en", "zh-en")
+_KINDS = COURSE_KINDS.values
+_FORMATS = COURSE_FORMATS.values
+_GROUPS = TARGET_GROUPS.values
 TENANT_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", error="不是有效的租户编号 / Not a tenant id")
 _URL = validate.URL(schemes={"https"}, error="请填写 https 链接 / An https link")
 
@@ -39,15 +44,15 @@ CategoryList = page_schema(CategoryOut, "CategoryList")
 
 class CourseFields(Schema):
     category_id = fields.String(allow_none=True, metadata={"description": "one of GET /categories"})
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    format = fields.String(validate=validate.OneOf(FORMATS),
+    kind = fields.String(validate=validate.OneOf(_KINDS))
+    format = fields.String(validate=validate.OneOf(_FORMATS),
                            metadata={"description": "night_school = 党群夜校; master_class = 大师课"})
     title = fields.String(validate=validate.Length(1, 100))
     description = fields.String(validate=validate.Length(max=4000))
     prerequisites = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    target_groups = fields.List(fields.String(validate=validate.OneOf(TARGET_GROUPS)),
+    target_groups = fields.List(fields.String(validate=validate.OneOf(_GROUPS)),
                                 metadata={"description": "Empty: open to everyone"})
-    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    language = fields.String(validate=validate.OneOf(LANGUAGES.values))
     min_age = fields.Integer(allow_none=True, validate=validate.Range(3, 17),
                              metadata={"description": "children's camp: youngest child admitted"})
     max_age = fields.Integer(allow_none=True, validate=validate.Range(3, 17))
@@ -63,12 +68,12 @@ class CourseFields(Schema):
 
 
 class CourseCreate(CourseFields):
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    format = fields.String(load_default="in_person", validate=validate.OneOf(FORMATS))
+    kind = fields.String(required=True, validate=validate.OneOf(_KINDS))
+    format = fields.String(load_default="in_person", validate=validate.OneOf(_FORMATS))
     title = fields.String(required=True, validate=validate.Length(1, 100))
     description = fields.String(load_default="", validate=validate.Length(max=4000))
-    target_groups = fields.List(fields.String(validate=validate.OneOf(TARGET_GROUPS)), load_default=list)
-    language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+    target_groups = fields.List(fields.String(validate=validate.OneOf(_GROUPS)), load_default=list)
+    language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES.values))
     min_attendance_share = fields.Float(load_default=0.8, validate=validate.Range(0, 1))
 
 
@@ -98,15 +103,14 @@ class CourseOut(CourseFields):
     updated_at = fields.DateTime()
 
     def _audience(self, course):
-        from services.common.database import Shareable
-
-        return Shareable.audience_tenants(course.audience)
+        # the stored form (services.common.database.Shareable): "" own tenant, "*" everyone, ",t1,t2,"
+        return "*" if course.audience == "*" else [t for t in course.audience.split(",") if t]
 
 
 class CourseListQuery(page_query(default=50, maximum=200)):
-    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    kind = fields.String(load_default=None, validate=validate.OneOf(_KINDS))
     category_id = fields.String(load_default=None)
-    target_group = fields.String(load_default=None, validate=validate.OneOf(TARGET_GROUPS))
+    target_group = fields.String(load_default=None, validate=validate.OneOf(_GROUPS))
 
 
 CoursePage = page_schema(CourseOut, "CoursePage")
@@ -208,7 +212,7 @@ class EnrolIn(Schema):
     participant_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 50),
                                      metadata={"description": "your name as it should appear on the roster and "
                                                               "certificate; required unless enrolling a child"})
-    groups = fields.List(fields.String(validate=validate.OneOf(TARGET_GROUPS)), load_default=list,
+    groups = fields.List(fields.String(validate=validate.OneOf(_GROUPS)), load_default=list,
                          metadata={"description": "the groups you belong to; checked against the course's "
                                                   "target groups"})
     child = fields.Nested(ChildIn, load_default=None, allow_none=True,
@@ -251,7 +255,7 @@ EnrolmentList = page_schema(EnrolmentOut, "EnrolmentList")
 
 
 class EnrolmentListQuery(page_query(default=100, maximum=500)):
-    status = fields.String(load_default=None, validate=validate.OneOf(("enrolled", "waitlisted", "cancelled")))
+    status = fields.String(load_default=None, validate=validate.OneOf(ENROLMENT_STATUSES.values))
 
 
 class CancelIn(Schema):
