@@ -14,10 +14,9 @@ from services.common.access import is_staff
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Forbidden
+from services.common.messages import Message
+from services.training.contracts.messages import HOST_STAFF_ONLY, TEACHERS_ONLY
 from services.training.models import Certificate, CourseSession, Enrolment, Mentor
-
-HOST_STAFF_ONLY = "仅限开课单位工作人员 / Only staff of the tenant running this course"
-TEACHERS_ONLY = "仅限本期导师和开课单位工作人员 / Only the session's mentor and the host's staff"
 
 
 def is_host_staff(ctx: CallContext, host_tenant: str) -> bool:
@@ -47,7 +46,7 @@ def is_teacher(*, session: Session, ctx: CallContext, host_tenant: str, session_
 
 
 def require_teacher(*, session: Session, ctx: CallContext, host_tenant: str, session_id: str,
-                    refusal: str = TEACHERS_ONLY) -> None:
+                    refusal: Message = TEACHERS_ONLY) -> None:
     if not is_teacher(session=session, ctx=ctx, host_tenant=host_tenant, session_id=session_id):
         raise Forbidden(refusal)
 

@@ -29,8 +29,17 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.common.pagination import Key, Page, keyset_page
+from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.training import events
 from services.training.access import audience_of_learner, require_teacher
+from services.training.contracts.messages import (
+    CHECKIN_CLOSED,
+    CHECKIN_CODE_EXPIRED,
+    CHECKIN_CODE_INVALID,
+    MEETING_NOT_STARTED,
+    NOT_ENROLLED_HERE,
+    NOT_PARTICIPANTS,
+)
 from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting
 from services.training.scheduling import get_meeting
 
@@ -39,8 +48,6 @@ GRACE_WINDOWS = 1
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
 CHECKIN_CLOSES_AFTER = timedelta(minutes=30)
 
-INVALID = "签到码无效 / Invalid check-in code"
-EXPIRED = "签到码已过期，请扫描现场最新二维码 / Check-in code expired; scan the code on screen now"
 
 
 def window_of(moment: datetime) -> int:
@@ -56,15 +63,15 @@ def check_token(*, meeting: Meeting, token: str, now: datetime) -> None:
     """ValidationFailed unless `token` was made for this meeting in the current or the previous window."""
     window_text, _, _mac = token.partition(".")
     if not window_text.isdigit():
-        raise ValidationFailed.from_messages({"token": [INVALID]})
+        raise ValidationFailed.from_messages({"token": [CHECKIN_CODE_INVALID]})
     window = int(window_text)
     if not hmac.compare_digest(make_token(meeting=meeting, window=window), token):
-        raise ValidationFailed.from_messages({"token": [INVALID]})
+        raise ValidationFailed.from_messages({"token": [CHECKIN_CODE_INVALID]})
     current = window_of(now)
     if window > current:  # made for the future: only the secret's holder could have done that
-        raise ValidationFailed.from_messages({"token": [INVALID]})
+        raise ValidationFailed.from_messages({"token": [CHECKIN_CODE_INVALID]})
     if current - window > GRACE_WINDOWS:
-        raise ValidationFailed.from_messages({"token": [EXPIRED]})
+        raise ValidationFailed.from_messages({"token": [CHECKIN_CODE_EXPIRED]})
 
 
 def checkin_code(*, session: Session, ctx: CallContext, meeting_id: str, now: datetime | None = None) -> dict[str, Any]:
@@ -96,7 +103,7 @@ def check_in(*, session: Session, ctx: CallContext, meeting_id: str, token: str,
     enrolment = _enrolment_counting(session=session, meeting=meeting, person_key=f"user:{me}",
                                     learner_tenant=ctx.tenant)
     if enrolment is None:
-        raise Forbidden("您未报名本课程，请联系现场工作人员 / You are not enrolled in this course; ask the staff")
+        raise Forbidden(NOT_ENROLLED_HERE)
     return _record(session=session, meeting=meeting, enrolment=enrolment, person_key=enrolment.person_key,
                    user_id=me, name=enrolment.participant_name, learner_tenant=ctx.tenant, method="qr",
                    recorded_by=me, now=now)
@@ -110,13 +117,13 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
     require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
     if now < meeting.starts_at - CHECKIN_OPENS_BEFORE:
-        raise Conflict("本次课尚未开始 / The meeting has not started", {"starts_at": meeting.starts_at.isoformat()})
+        raise Conflict(MEETING_NOT_STARTED, {"starts_at": meeting.starts_at.isoformat()})
     enrolments = {e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(present)))} if present else {}
     bad = [i for i in present if i not in enrolments or enrolments[i].course_id != meeting.course_id
            or enrolments[i].status != "enrolled"]
     if bad:
-        raise ValidationFailed.from_messages({"present": [
-            f"不是本课程的在读学员 / Not an enrolled participant of this course: {', '.join(bad)}"]})
+        raise ValidationFailed(SOME_FIELDS_INVALID, {"fields": {"present": [NOT_PARTICIPANTS.text]},
+                                                     "not_enrolled": bad})
     recorded = []
     for enrolment_id in dict.fromkeys(present):
         enrolment = enrolments[enrolment_id]
@@ -194,7 +201,7 @@ def _enrolment_counting(*, session: Session, meeting: Meeting, person_key: str, 
 def _require_checkin_open(*, meeting: Meeting, now: datetime) -> None:
     opens, closes = meeting.starts_at - CHECKIN_OPENS_BEFORE, meeting.ends_at + CHECKIN_CLOSES_AFTER
     if not opens <= now <= closes:
-        raise Conflict("当前不在签到时间 / Check-in is not open now",
+        raise Conflict(CHECKIN_CLOSED,
                        {"checkin_opens_at": opens.isoformat(), "checkin_closes_at": closes.isoformat()})
 
 

@@ -16,10 +16,23 @@ from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.locales import translations
+from services.common.messages import Message
 from services.common.pagination import Key, Page, keyset_page
 from services.training import events
 from services.training.access import require_host_staff, shared_with
-from services.training.contracts.messages import CATEGORIES
+from services.training.contracts.messages import (
+    AGE_RANGE_ORDER,
+    AGE_RANGE_REQUIRED,
+    CATEGORIES,
+    CERTIFICATE_NAME_REQUIRED,
+    COURSE_ALREADY_WITHDRAWN,
+    COURSE_NOT_FOUND,
+    COURSE_WITHDRAWN,
+    KIND_FIXED,
+    NOTHING_TO_CHANGE,
+    PASS_MARK_REQUIRED,
+    UNKNOWN_CATEGORY,
+)
 from services.training.models import Category, Course, CourseSession, Meeting
 
 
@@ -55,11 +68,11 @@ def update_course(*, session: Session, ctx: CallContext, course_id: str, changes
     """Staff of the owning tenant change a course; the kind of a published course is fixed, because
     sessions, enrolments and certificates already rely on it."""
     if not changes:
-        raise ValidationFailed.from_messages({"_schema": ["没有要修改的内容 / Nothing to change"]})
+        raise ValidationFailed.from_messages({"_schema": [NOTHING_TO_CHANGE]})
     course = get_course(session=session, ctx=ctx, course_id=course_id)
     require_host_staff(ctx, course.tenant_id)
     if course.status != "draft" and "kind" in changes and changes["kind"] != course.kind:
-        raise Conflict("已发布课程不能更改类型 / A published course cannot change its kind",
+        raise Conflict(KIND_FIXED,
                        {"course_status": course.status, "kind": course.kind})
     for key, value in changes.items():
         setattr(course, key, value)
@@ -74,7 +87,7 @@ def publish(*, session: Session, ctx: CallContext, course_id: str, tenants: list
     course = get_course(session=session, ctx=ctx, course_id=course_id)
     require_host_staff(ctx, course.tenant_id)
     if course.status == "withdrawn":
-        raise Conflict("课程已撤下 / The course was withdrawn", {"course_status": course.status})
+        raise Conflict(COURSE_WITHDRAWN, {"course_status": course.status})
     others = sorted(set(tenants) - {course.tenant_id})
     audience = Shareable.audience_for(others, everyone=everyone)
     course.audience = audience
@@ -96,7 +109,7 @@ def withdraw(*, session: Session, ctx: CallContext, course_id: str) -> Course:
     course = get_course(session=session, ctx=ctx, course_id=course_id)
     require_host_staff(ctx, course.tenant_id)
     if course.status == "withdrawn":
-        raise Conflict("课程已撤下 / The course was already withdrawn", {"course_status": course.status})
+        raise Conflict(COURSE_ALREADY_WITHDRAWN, {"course_status": course.status})
     course.status = "withdrawn"
     session.flush()
     return course
@@ -107,7 +120,7 @@ def get_course(*, session: Session, ctx: CallContext, course_id: str) -> Course:
     course = session.get(Course, course_id)
     if course is None or not shared_with(course, ctx.tenant) or (course.tenant_id != ctx.tenant
                                                                   and course.status == "draft"):
-        raise NotFound("课程不存在 / Course not found", {"course_id": course_id})
+        raise NotFound(COURSE_NOT_FOUND, {"course_id": course_id})
     return course
 
 
@@ -131,22 +144,22 @@ def list_courses(*, session: Session, ctx: CallContext, kind: str | None, catego
 
 
 def _check_rules(*, session: Session, course: Course) -> None:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Message]] = {}
     # A changed course is already in the session: looking the category up must not flush it first, or an
     # unknown category fails as a foreign-key violation (a 500) instead of this 422.
     with session.no_autoflush:
         unknown_category = course.category_id is not None and session.get(Category, course.category_id) is None
     if unknown_category:
-        errors["category_id"] = ["没有这个类别 / Unknown category; see GET /categories"]
+        errors["category_id"] = [UNKNOWN_CATEGORY]
     if course.kind == "certificate":
         if course.pass_mark is None:
-            errors["pass_mark"] = ["证书课程须设及格分 / A certificate course needs a pass mark"]
+            errors["pass_mark"] = [PASS_MARK_REQUIRED]
         if not course.certificate_name:
-            errors["certificate_name"] = ["证书课程须填写证书名称 / A certificate course needs a certificate name"]
+            errors["certificate_name"] = [CERTIFICATE_NAME_REQUIRED]
     if course.kind == "children_camp":
         if course.min_age is None or course.max_age is None:
-            errors["min_age"] = ["夏令营须设年龄范围 / A children's camp needs min_age and max_age"]
+            errors["min_age"] = [AGE_RANGE_REQUIRED]
         elif course.min_age > course.max_age:
-            errors["max_age"] = ["最大年龄须不小于最小年龄 / max_age must be at least min_age"]
+            errors["max_age"] = [AGE_RANGE_ORDER]
     if errors:
         raise ValidationFailed.from_messages(errors)

@@ -27,6 +27,14 @@ from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.pagination import Key, Page, keyset_page
 from services.training import events
 from services.training.access import audience_of_learner, may_see_certificate, require_host_staff
+from services.training.contracts.messages import (
+    BAD_CERTIFICATE_CODE,
+    CERTIFICATE_ALREADY_REVOKED,
+    CERTIFICATE_NOT_FOUND,
+    EXAM_SCORES_MISSING,
+    NO_SUCH_CERTIFICATE,
+    SESSION_ALREADY_CLOSED,
+)
 from services.training.enrolment import lock_session
 from services.training.models import Attendance, Certificate, CertificateRegister, Course, Enrolment, Meeting
 
@@ -84,7 +92,7 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str, now: d
     cohort = lock_session(session=session, ctx=ctx, session_id=session_id)
     require_host_staff(ctx, cohort.tenant_id)
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is already closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_ALREADY_CLOSED, {"session_status": cohort.status})
     course = session.get(Course, cohort.course_id)
     enrolled = list(session.scalars(select(Enrolment).where(Enrolment.session_id == cohort.id,
                                                             Enrolment.status == "enrolled")
@@ -92,7 +100,7 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str, now: d
     if course.kind == "certificate":
         missing = [e.id for e in enrolled if e.exam_score is None]
         if missing:
-            raise Conflict("尚有学员未录入考试成绩 / Exam scores are missing", {"missing_scores": missing})
+            raise Conflict(EXAM_SCORES_MISSING, {"missing_scores": missing})
     held = session.scalar(select(func.count()).select_from(Meeting).where(
         Meeting.session_id == cohort.id, Meeting.starts_at <= now)) or 0
     attended = dict(session.execute(
@@ -174,7 +182,7 @@ def revoke(*, session: Session, ctx: CallContext, certificate_id: str, reason: s
     certificate = get_certificate(session=session, ctx=ctx, certificate_id=certificate_id)
     require_host_staff(ctx, certificate.tenant_id)
     if certificate.revoked_at is not None:
-        raise Conflict("证书已撤销 / The certificate is already revoked", {
+        raise Conflict(CERTIFICATE_ALREADY_REVOKED, {
             "revoked_at": certificate.revoked_at.isoformat(), "revoked_reason": certificate.revoked_reason})
     certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = now, reason, ctx.user_id
     entry = session.get(CertificateRegister, certificate.code)
@@ -191,7 +199,7 @@ def get_certificate(*, session: Session, ctx: CallContext, certificate_id: str) 
     """The holder, their community's staff and the issuer's staff see a certificate; nobody else."""
     certificate = session.get(Certificate, certificate_id)
     if certificate is None or not may_see_certificate(ctx, certificate):
-        raise NotFound("证书不存在 / Certificate not found", {"certificate_id": certificate_id})
+        raise NotFound(CERTIFICATE_NOT_FOUND, {"certificate_id": certificate_id})
     return certificate
 
 
@@ -210,11 +218,11 @@ def verify(*, session: Session, code: str, now: datetime | None = None) -> dict[
     now = now or utcnow()
     canonical = normalise_code(code)
     if canonical is None:
-        raise ValidationFailed.from_messages({"code": ["证书编号有误，请核对 / This is not a valid certificate code"]})
+        raise ValidationFailed.from_messages({"code": [BAD_CERTIFICATE_CODE]})
     # The register is not tenant-owned: the caller's public read (no tenant) can see it and nothing else.
     entry = session.scalars(select(CertificateRegister).where(CertificateRegister.code == canonical)).first()
     if entry is None:
-        raise NotFound("查无此证书 / No certificate with this code", {"code": canonical})
+        raise NotFound(NO_SUCH_CERTIFICATE, {"code": canonical})
     if entry.revoked_at is not None:
         status = "revoked"
     elif entry.expires_at is not None and entry.expires_at <= now:

@@ -19,6 +19,7 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.pagination import Key, Page, keyset_page
+from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.training import events
 from services.training.access import (
     audience_of_learner,
@@ -27,15 +28,26 @@ from services.training.access import (
     require_teacher,
     shared_with,
 )
+from services.training.contracts.messages import (
+    ALREADY_CANCELLED,
+    ALREADY_ENROLLED,
+    CANCEL_OWN_ONLY,
+    CHILD_AGE_OUTSIDE,
+    CHILD_REQUIRED,
+    CHILDREN_CAMP_ONLY,
+    COURSE_NOT_OPEN,
+    ENROLMENT_NOT_FOUND,
+    EXAMINER_ONLY,
+    NO_EXAM,
+    NOT_AN_ENROLLED_PARTICIPANT,
+    NOT_FOR_YOUR_GROUPS,
+    OUTSIDE_ENROLMENT_WINDOW,
+    SESSION_CLOSED,
+    SESSION_FULL,
+    SESSION_NOT_FOUND,
+)
 from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting
 from services.training.scheduling import get_session
-
-GROUP_NAMES = {
-    "courier": "快递小哥 / couriers", "gig_worker": "零工 / gig workers", "full_time_mother": "全职妈妈 / full-time mothers",
-    "older_job_seeker": "大龄求职者 / older job seekers", "veteran": "退役军人 / veterans",
-    "taxi_driver": "出租车司机 / taxi drivers", "party_member": "党员 / party members",
-    "floating_party_member": "流动党员 / floating party members",
-}
 
 
 def lock_session(*, session: Session, ctx: CallContext, session_id: str) -> CourseSession:
@@ -43,7 +55,7 @@ def lock_session(*, session: Session, ctx: CallContext, session_id: str) -> Cour
     cohort = session.scalars(select(CourseSession).where(CourseSession.id == session_id).with_for_update()
                              .execution_options(populate_existing=True)).first()
     if cohort is None or not shared_with(cohort, ctx.tenant):
-        raise NotFound("班期不存在 / Session not found", {"session_id": session_id})
+        raise NotFound(SESSION_NOT_FOUND, {"session_id": session_id})
     return cohort
 
 
@@ -59,21 +71,21 @@ def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str
     cohort = get_session(session=session, ctx=ctx, session_id=session_id)
     course = session.get(Course, cohort.course_id)
     if course is None or course.status != "published":
-        raise Conflict("课程未开放报名 / The course is not open for enrolment",
+        raise Conflict(COURSE_NOT_OPEN,
                        {"course_status": course.status if course else None})
     person = _person(course=course, actor=actor, data=data)
     _check_groups(course=course, groups=data.get("groups") or [])
 
     cohort = lock_session(session=session, ctx=ctx, session_id=session_id)
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_CLOSED, {"session_status": cohort.status})
     if not cohort.enrol_opens_at <= now < cohort.enrol_closes_at:
-        raise Conflict("不在报名时间内 / Outside the enrolment window", {
+        raise Conflict(OUTSIDE_ENROLMENT_WINDOW, {
             "enrol_opens_at": cohort.enrol_opens_at.isoformat(), "enrol_closes_at": cohort.enrol_closes_at.isoformat()})
     existing = session.scalars(select(Enrolment).where(Enrolment.session_id == cohort.id,
                                                        Enrolment.person_key == person["person_key"])).first()
     if existing is not None and existing.status != "cancelled":
-        raise Conflict("已报名本期 / Already enrolled in this session", {
+        raise Conflict(ALREADY_ENROLLED, {
             "enrolment_id": existing.id, "enrolment_status": existing.status,
             "waitlist_position": waitlist_position(session=session, enrolment=existing)})
     if cohort.enrolled_count < cohort.capacity:
@@ -81,7 +93,7 @@ def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str
     elif cohort.waitlist_limit is None or cohort.waitlisted_count < cohort.waitlist_limit:
         status = "waitlisted"
     else:
-        raise Conflict("名额已满 / Session full", {"capacity": cohort.capacity, "enrolled_count": cohort.enrolled_count,
+        raise Conflict(SESSION_FULL, {"capacity": cohort.capacity, "enrolled_count": cohort.enrolled_count,
                                                  "waitlisted_count": cohort.waitlisted_count})
 
     cohort.arrivals += 1
@@ -122,11 +134,11 @@ def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str
     cohort = lock_session(session=session, ctx=ctx, session_id=enrolment.session_id)
     session.refresh(enrolment)  # as it is now that we hold the session's lock
     if not may_act_for(ctx, enrolment):
-        raise Forbidden("只能取消自己的报名 / You can only cancel your own enrolment")
+        raise Forbidden(CANCEL_OWN_ONLY)
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_CLOSED, {"session_status": cohort.status})
     if enrolment.status == "cancelled":
-        raise Conflict("报名已取消 / Already cancelled", {"enrolment_status": enrolment.status})
+        raise Conflict(ALREADY_CANCELLED, {"enrolment_status": enrolment.status})
     previous = enrolment.status
     enrolment.status = "cancelled"
     enrolment.cancelled_at = now
@@ -173,7 +185,7 @@ def get_enrolment(*, session: Session, ctx: CallContext, enrolment_id: str) -> E
     for anyone else it does not exist."""
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
     if not (may_act_for(ctx, enrolment) or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
-        raise NotFound("报名不存在 / Enrolment not found", {"enrolment_id": enrolment_id})
+        raise NotFound(ENROLMENT_NOT_FOUND, {"enrolment_id": enrolment_id})
     return enrolment
 
 
@@ -207,14 +219,14 @@ def set_exam_score(*, session: Session, ctx: CallContext, enrolment_id: str, sco
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
     cohort = session.get(CourseSession, enrolment.session_id)
     require_teacher(session=session, ctx=ctx, host_tenant=enrolment.tenant_id, session_id=enrolment.session_id,
-                    refusal="仅限考官录入成绩 / Only the examiner enters scores")
+                    refusal=EXAMINER_ONLY)
     course = session.get(Course, enrolment.course_id)
     if course.kind != "certificate":
-        raise Conflict("本课程无考试 / This course has no exam", {"course_kind": course.kind})
+        raise Conflict(NO_EXAM, {"course_kind": course.kind})
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_CLOSED, {"session_status": cohort.status})
     if enrolment.status != "enrolled":
-        raise Conflict("该学员未在读 / Not an enrolled participant", {"enrolment_status": enrolment.status})
+        raise Conflict(NOT_AN_ENROLLED_PARTICIPANT, {"enrolment_status": enrolment.status})
     enrolment.exam_score = score
     session.flush()
     return enrolment
@@ -255,7 +267,7 @@ def views(*, session: Session, enrolments: list[Enrolment]) -> list[dict[str, An
 def _visible_enrolment(*, session: Session, ctx: CallContext, enrolment_id: str) -> Enrolment:
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None or not (enrolment.learner_tenant_id == ctx.tenant or enrolment.tenant_id == ctx.tenant):
-        raise NotFound("报名不存在 / Enrolment not found", {"enrolment_id": enrolment_id})
+        raise NotFound(ENROLMENT_NOT_FOUND, {"enrolment_id": enrolment_id})
     return enrolment
 
 
@@ -263,24 +275,28 @@ def _person(*, course: Course, actor: str, data: dict[str, Any]) -> dict[str, An
     child = data.get("child")
     if course.kind == "children_camp":
         if not child:
-            raise ValidationFailed.from_messages({"child": ["夏令营请为孩子报名 / Enrol a child for the camp"]})
+            raise ValidationFailed.from_messages({"child": [CHILD_REQUIRED]})
         if not course.min_age <= child["age"] <= course.max_age:
-            raise ValidationFailed.from_messages({"child": {"age": [
-                f"本营面向{course.min_age}–{course.max_age}岁儿童 / For children aged {course.min_age}–{course.max_age}"]}})
+            raise _invalid({"child": {"age": [CHILD_AGE_OUTSIDE]}}, min_age=course.min_age, max_age=course.max_age)
         name = " ".join(child["name"].split())
         return {"person_key": f"child:{actor}:{name.casefold()}", "user_id": None, "guardian_user_id": actor,
                 "participant_name": name, "child_age": child["age"]}
     if child:
-        raise ValidationFailed.from_messages({"child": ["只有夏令营可为孩子报名 / Only a children's camp takes children"]})
+        raise ValidationFailed.from_messages({"child": [CHILDREN_CAMP_ONLY]})
     return {"person_key": f"user:{actor}", "user_id": actor, "guardian_user_id": None,
             "participant_name": data["participant_name"].strip(), "child_age": None}
 
 
 def _check_groups(*, course: Course, groups: list[str]) -> None:
     if course.target_groups and not set(groups) & set(course.target_groups):
-        wanted = "、".join(GROUP_NAMES.get(g, g).split(" / ")[0] for g in course.target_groups)
-        wanted_en = ", ".join(GROUP_NAMES.get(g, g).split(" / ")[-1] for g in course.target_groups)
-        raise ValidationFailed.from_messages({"groups": [f"本课程面向：{wanted} / This course is for: {wanted_en}"]})
+        # the groups it is for travel as values (contracts.messages.TARGET_GROUPS), labelled at the edge
+        raise _invalid({"groups": [NOT_FOR_YOUR_GROUPS]}, target_groups=list(course.target_groups))
+
+
+def _invalid(fields: dict[str, Any], **extra: Any) -> ValidationFailed:
+    """Invalid input with field messages (codes, worded at the edge) and what the caller needs to fix it."""
+    found = ValidationFailed.from_messages(fields)
+    return ValidationFailed(SOME_FIELDS_INVALID, {**found.extra, **extra})
 
 
 def _event_ids(enrolment: Enrolment, course: Course, cohort: CourseSession) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from services.training.contracts.messages import COURSE_KINDS
 from services.training.models import Attendance, Certificate, Course, CourseSession, Enrolment, Meeting
 
 
-
 def figures(*, session: Session, tenant_ids: Sequence[str] | None, since: datetime | None = None,
             until: datetime | None = None) -> dict[str, dict[str, Any]]:
     """Per-tenant figures for `tenant_ids` (None: every tenant the session can read), keyed and ordered by

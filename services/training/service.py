@@ -35,7 +35,6 @@ from services.training import (
     personal_data,
     scheduling,
 )
-from services.training.models import Base
 from services.training.contracts.schemas import (
     AllTenantFigures,
     AttendanceList,
@@ -78,6 +77,7 @@ from services.training.contracts.schemas import (
     TenantFigures,
     VerificationOut,
 )
+from services.training.models import Base
 
 _course_out = CourseOut()
 _session_out = SessionOut()

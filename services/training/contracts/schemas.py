@@ -12,16 +12,25 @@ from services.common.contracts import PersonId, page_query, page_schema
 from services.training.contracts.messages import (
     COURSE_FORMATS,
     COURSE_KINDS,
+    ENDS_BEFORE_START,
+    ENROLMENT_CLOSES_BEFORE_OPENING,
     ENROLMENT_STATUSES,
+    HTTPS_LINK,
     LANGUAGES,
+    MARK_SOMEONE,
+    NAME_REQUIRED,
+    NO_MEETINGS,
+    NOT_A_TENANT_ID,
     TARGET_GROUPS,
+    TENANTS_OR_EVERYONE,
+    VENUE_OR_LINK,
 )
 
 _KINDS = COURSE_KINDS.values
 _FORMATS = COURSE_FORMATS.values
 _GROUPS = TARGET_GROUPS.values
-TENANT_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", error="不是有效的租户编号 / Not a tenant id")
-_URL = validate.URL(schemes={"https"}, error="请填写 https 链接 / An https link")
+TENANT_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", error=NOT_A_TENANT_ID.text)
+_URL = validate.URL(schemes={"https"}, error=HTTPS_LINK.text)
 
 
 def _aware(**kwargs) -> fields.AwareDateTime:
@@ -34,7 +43,7 @@ def _aware(**kwargs) -> fields.AwareDateTime:
 
 class CategoryOut(Schema):
     id = fields.String(metadata={"example": "pastry"})
-    name_zh = fields.String(metadata={"example": "中式面点"})
+    name_zh = fields.String(metadata={"description": "the category's name in Chinese"})
     name_en = fields.String(metadata={"example": "Chinese pastry"})
     position = fields.Integer()
 
@@ -46,7 +55,8 @@ class CourseFields(Schema):
     category_id = fields.String(allow_none=True, metadata={"description": "one of GET /categories"})
     kind = fields.String(validate=validate.OneOf(_KINDS))
     format = fields.String(validate=validate.OneOf(_FORMATS),
-                           metadata={"description": "night_school = 党群夜校; master_class = 大师课"})
+                           metadata={"description": "night_school: a party-mass night school; master_class: "
+                                                    "a master's class"})
     title = fields.String(validate=validate.Length(1, 100))
     description = fields.String(validate=validate.Length(max=4000))
     prerequisites = fields.String(allow_none=True, validate=validate.Length(max=1000))
@@ -61,8 +71,8 @@ class CourseFields(Schema):
     pass_mark = fields.Integer(allow_none=True, validate=validate.Range(0, 100),
                                metadata={"description": "certificate courses: lowest passing exam score"})
     certificate_name = fields.String(allow_none=True, validate=validate.Length(1, 100),
-                                     metadata={"example": "快递员证 / Courier certificate"})
-    skill = fields.String(allow_none=True, validate=validate.Length(1, 40), metadata={"example": "快递"})
+                                     metadata={"example": "Courier certificate"})
+    skill = fields.String(allow_none=True, validate=validate.Length(1, 40), metadata={"example": "courier"})
     certificate_valid_months = fields.Integer(allow_none=True, validate=validate.Range(1, 240),
                                               metadata={"description": "null: the certificate never expires"})
 
@@ -90,7 +100,7 @@ class AudienceIn(Schema):
     @validates_schema
     def _one_or_the_other(self, data, **_kwargs):
         if data.get("everyone") and data.get("tenants"):
-            raise ValidationError("name tenants or choose everyone, not both", field_name="tenants")
+            raise ValidationError(TENANTS_OR_EVERYONE.text, field_name="tenants")
 
 
 class CourseOut(CourseFields):
@@ -127,7 +137,7 @@ class MeetingIn(Schema):
     @validates_schema
     def _starts_before_end(self, data, **_kwargs):
         if "starts_at" in data and "ends_at" in data and data["starts_at"] >= data["ends_at"]:
-            raise ValidationError("结束须晚于开始 / must end after it starts", field_name="ends_at")
+            raise ValidationError(ENDS_BEFORE_START.text, field_name="ends_at")
 
 
 class SeriesIn(Schema):
@@ -140,7 +150,7 @@ class SeriesIn(Schema):
 
 
 class SessionCreate(Schema):
-    label = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "2026 冬季夜校班"})
+    label = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "2026 winter night class"})
     mentor_id = fields.String(load_default=None, allow_none=True)
     venue = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
     online_url = fields.String(load_default=None, allow_none=True, validate=_URL)
@@ -157,11 +167,11 @@ class SessionCreate(Schema):
     def _coherent(self, data, **_kwargs):
         errors = {}
         if "enrol_opens_at" in data and "enrol_closes_at" in data and data["enrol_opens_at"] >= data["enrol_closes_at"]:
-            errors["enrol_closes_at"] = ["报名截止须晚于开始 / must be after enrol_opens_at"]
+            errors["enrol_closes_at"] = [ENROLMENT_CLOSES_BEFORE_OPENING.text]
         if not data.get("meetings") and not data.get("series"):
-            errors["meetings"] = ["至少安排一次课 / schedule at least one meeting (meetings or series)"]
+            errors["meetings"] = [NO_MEETINGS.text]
         if not data.get("venue") and not data.get("online_url"):
-            errors["venue"] = ["请填写地点或线上链接 / give a venue or an online_url"]
+            errors["venue"] = [VENUE_OR_LINK.text]
         if errors:
             raise ValidationError(errors)
 
@@ -222,7 +232,7 @@ class EnrolIn(Schema):
     @validates_schema
     def _someone(self, data, **_kwargs):
         if not data.get("child") and not data.get("participant_name"):
-            raise ValidationError("请填写姓名 / Enter your name", field_name="participant_name")
+            raise ValidationError(NAME_REQUIRED.text, field_name="participant_name")
 
 
 class EnrolmentOut(Schema):
@@ -297,7 +307,7 @@ class AttendanceMarkIn(Schema):
     @validates_schema
     def _something(self, data, **_kwargs):
         if not data.get("present") and not data.get("walk_ins"):
-            raise ValidationError("请选择到课学员 / Mark at least one person", field_name="present")
+            raise ValidationError(MARK_SOMEONE.text, field_name="present")
 
 
 class AttendanceOut(Schema):
@@ -380,7 +390,8 @@ class VerificationOut(Schema):
 
     code = fields.String()
     status = fields.String(metadata={"description": "valid | expired | revoked"})
-    holder = fields.String(metadata={"description": "masked name, e.g. 王**", "example": "王**"})
+    holder = fields.String(metadata={"description": "masked name: the first character and a star for each other",
+                                     "example": "L****"})
     certificate_name = fields.String()
     course_title = fields.String()
     issued_on = fields.Date()
@@ -403,7 +414,7 @@ class MentorCreate(Schema):
                        metadata={"description": "the mentor's account; they sign in to see their sessions"})
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
-                          metadata={"example": "世界技能大赛金牌教练 / WorldSkills gold-medal coach"})
+                          metadata={"example": "WorldSkills gold-medal coach"})
     organisation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     specialties = fields.List(fields.String(validate=validate.Length(1, 40)), load_default=list,
                               validate=validate.Length(max=20))

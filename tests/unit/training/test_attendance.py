@@ -6,7 +6,7 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.training import attendance, enrolment
-from services.training.attendance import EXPIRED, INVALID
+from services.training.contracts.messages import CHECKIN_CODE_EXPIRED, CHECKIN_CODE_INVALID
 from services.training.models import Meeting
 from tests.unit.training.conftest import NOW, ctx
 
@@ -51,7 +51,7 @@ def test_a_code_expires_within_two_minutes_of_being_shown(world):
     _check_in(world, meeting, token, now=NOW + timedelta(seconds=attendance.ROTATE_SECONDS))  # next window: fine
     with pytest.raises(ValidationFailed) as caught:
         _check_in(world, meeting, token, who="late", now=NOW + timedelta(minutes=3))
-    assert caught.value.fields == {"token": [EXPIRED]}
+    assert caught.value.fields == {"token": [CHECKIN_CODE_EXPIRED.text]}
 
 
 @pytest.mark.parametrize("forge", [
@@ -63,7 +63,7 @@ def test_a_forged_code_is_refused(world, forge):
     *_rest, meeting = _setup(world)
     with pytest.raises(ValidationFailed) as caught:
         _check_in(world, meeting, forge(_code(world, meeting)["token"]))
-    assert caught.value.fields == {"token": [INVALID]}
+    assert caught.value.fields == {"token": [CHECKIN_CODE_INVALID.text]}
 
 
 def test_a_code_of_one_meeting_does_not_check_in_to_another(world):

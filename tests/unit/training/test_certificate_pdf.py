@@ -84,4 +84,4 @@ def test_the_qr_code_is_drawn_in_the_lower_right_corner(tmp_path):
 def test_a_revoked_certificate_says_so_on_its_face(tmp_path):
     text = _text(_pdf(tmp_path, Printed(holder_name="王师傅", course_title="快递员（初级）",
                                         revoked_at=datetime(2027, 3, 1, tzinfo=timezone.utc))))
-    assert "本证书已于 2027-03-01 撤销 / REVOKED" in text
+    assert "本证书已于 2027-03-01 撤销 / Revoked on 2027-03-01" in text

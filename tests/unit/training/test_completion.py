@@ -67,18 +67,21 @@ def test_closing_a_certificate_course_with_scores_missing_is_refused_naming_them
     _score(world, places[0], 80)
     with pytest.raises(Conflict) as caught:
         _close(world, cohort)
-    assert caught.value.extra == {"missing_scores": [places[1].id]}
+    assert caught.value.message_code == "training.exam_scores_missing"
+    assert caught.value.extra["missing_scores"] == [places[1].id]
 
 
 def test_a_closed_session_cannot_be_closed_again_or_take_new_enrolments(world):
     _course, cohort, _places = _class(world, people=(), kind="vocational", pass_mark=None, certificate_name=None)
     _close(world, cohort)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as again:
         _close(world, cohort)
+    assert again.value.message_code == "training.session_already_closed"
     with pytest.raises(Conflict) as caught:
         world.run("hzvtc", enrolment.enrol, ctx=ctx("xiangyang", "late"), session_id=cohort.id,
                   data={"participant_name": "迟到", "groups": []}, now=NOW)
-    assert caught.value.extra == {"session_status": "closed"}
+    assert caught.value.message_code == "training.session_closed"
+    assert caught.value.extra["session_status"] == "closed"
 
 
 def _issued(world):

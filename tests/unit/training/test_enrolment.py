@@ -6,6 +6,7 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.training import enrolment
+from services.training.contracts.messages import CHILD_AGE_OUTSIDE, NOT_FOR_YOUR_GROUPS
 from tests.unit.training.conftest import NOW, ctx
 
 
@@ -81,7 +82,8 @@ def test_enrolling_twice_is_a_conflict_naming_the_existing_place_and_after_cance
     mine = _enrol(world, cohort, "u1")
     with pytest.raises(Conflict) as caught:
         _enrol(world, cohort, "u1")
-    assert caught.value.extra == {"enrolment_id": mine.id, "enrolment_status": "enrolled", "waitlist_position": None}
+    assert caught.value.extra == {"enrolment_id": mine.id, "enrolment_status": "enrolled", "waitlist_position": None,
+                                  "message_code": "training.already_enrolled"}
     _enrol(world, cohort, "u2")
     world.run("xiangyang", enrolment.cancel, ctx=ctx("xiangyang", "u1"), enrolment_id=mine.id, reason=None, now=NOW)
     again = _enrol(world, cohort, "u1")
@@ -101,15 +103,17 @@ def test_a_full_session_whose_waitlist_is_full_refuses_with_the_numbers(world):
     _enrol(world, cohort, "u2")
     with pytest.raises(Conflict) as caught:
         _enrol(world, cohort, "u3")
-    assert "Session full" in caught.value.detail
-    assert caught.value.extra == {"capacity": 1, "enrolled_count": 1, "waitlisted_count": 1}
+    assert "Session full" in caught.value.detail and caught.value.message_code == "training.session_full"
+    assert caught.value.extra == {"capacity": 1, "enrolled_count": 1, "waitlisted_count": 1,
+                                  "message_code": "training.session_full"}
 
 
 def test_a_course_for_target_groups_refuses_people_outside_them(world):
     cohort = world.cohort(world.course("xiangyang", target_groups=["courier", "full_time_mother"]))
     with pytest.raises(ValidationFailed) as caught:
         _enrol(world, cohort, "u1", groups=["veteran"])
-    assert "courier" in caught.value.fields["groups"][0]
+    assert caught.value.fields["groups"] == [NOT_FOR_YOUR_GROUPS.text]
+    assert caught.value.extra["target_groups"] == ["courier", "full_time_mother"]  # labelled at the edge
     assert _enrol(world, cohort, "u2", groups=["full_time_mother"]).status == "enrolled"
 
 
@@ -123,7 +127,8 @@ def test_a_guardian_enrols_a_child_in_the_age_range_and_the_child_needs_no_accou
     assert sibling.id != child.id
     with pytest.raises(ValidationFailed) as too_old:
         _enrol(world, cohort, "mum", participant_name=None, groups=["courier"], child={"name": "大宝", "age": 14})
-    assert "age" in too_old.value.fields["child"]
+    assert too_old.value.fields["child"] == {"age": [CHILD_AGE_OUTSIDE.text]}
+    assert (too_old.value.extra["min_age"], too_old.value.extra["max_age"]) == (6, 12)
     with pytest.raises(ValidationFailed):
         _enrol(world, cohort, "mum", participant_name="刘女士", groups=["courier"])  # the camp takes children
 
