@@ -19,9 +19,9 @@ import json
 import os
 import signal
 import threading
-import time
 from typing import Any
 
+import tenacity
 from amqp.exceptions import AMQPError
 from kombu import Connection, Exchange, Producer
 from kombu.exceptions import OperationalError
@@ -36,6 +36,15 @@ from services.common.logging import get_logger
 log = get_logger(__name__)
 
 BROKER_ERRORS = (OSError, AMQPError, OperationalError)
+
+
+class _Stopping(Exception):
+    """The relay was asked to stop while it waited for the broker."""
+
+
+# Seconds before the second attempt to reach the broker, doubled at each failure up to the most.
+RECONNECT_FIRST_WAIT = 0.5
+RECONNECT_MOST_WAIT = 10.0
 
 # Fault-injection point for the crash tests: the process exits right after the
 # broker confirmed a batch and before the rows are marked published. Never set
@@ -58,7 +67,7 @@ NON_SERVICE_OUTBOXES = {"gateway": ("gateway.models:IdentityOutbox", "identity")
 COMPONENTS = (*config.SERVICE_NAMES, *NON_SERVICE_OUTBOXES)
 
 
-def outbox_model(component: str) -> tuple[type, str]:
+def outbox_model(component: str) -> tuple[Any, str]:
     """The outbox model of a component's database and the event source its rows are published as."""
     if component in NON_SERVICE_OUTBOXES:
         path, source = NON_SERVICE_OUTBOXES[component]
@@ -132,7 +141,9 @@ class ServiceOutbox:
         from sqlalchemy import func
 
         with Session(self.engine) as session:
-            return session.scalar(select(func.count()).select_from(self.model).where(self.model.published_at.is_(None)))
+            waiting = session.scalar(select(func.count()).select_from(self.model)
+                                     .where(self.model.published_at.is_(None)))
+            return int(waiting or 0)
 
 
 class Relay:
@@ -145,22 +156,46 @@ class Relay:
 
     def run(self) -> None:
         log.info("relay.started", services=[o.service for o in self.outboxes])
-        backoff = 0.5
         while not self.stopping.is_set():
             try:
-                with Connection(self.amqp_uri, transport_options={
-                    "confirm_publish": True,
-                    "client_properties": {"connection_name": f"fengchao-relay pid={os.getpid()}"},
-                }) as conn:
-                    conn.ensure_connection(max_retries=1)
-                    producer = Producer(conn.channel())
-                    backoff = 0.5
-                    self._pump(producer)
-            except Exception as exc:  # broker or database away: keep trying, lose nothing
-                log.warning("relay.retrying", error=repr(exc), in_seconds=backoff)
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                connection = self._connect()
+            except _Stopping:
+                break
+            try:
+                with connection:
+                    self._pump(Producer(connection.channel()))
+            except Exception as exc:  # the broker went away mid-batch: nothing is lost, reconnect
+                log.warning("relay.connection_lost", error=repr(exc))
+                self.stopping.wait(RECONNECT_FIRST_WAIT)
         log.info("relay.stopped")
+
+    def _connect(self) -> Connection:
+        """A connection the broker confirmed, retried with exponential back-off (tenacity) until it
+        answers or the relay is stopped; the back-off starts again after each good connection."""
+        def attempt() -> Connection:
+            if self.stopping.is_set():
+                raise _Stopping
+            connection = Connection(self.amqp_uri, transport_options={
+                "confirm_publish": True,
+                "client_properties": {"connection_name": f"fengchao-relay pid={os.getpid()}"},
+            })
+            try:
+                connection.ensure_connection(max_retries=1, interval_start=0)  # the back-off is tenacity's
+            except Exception:
+                connection.release()
+                raise
+            return connection
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_not_exception_type(_Stopping),
+            wait=tenacity.wait_exponential(multiplier=RECONNECT_FIRST_WAIT, max=RECONNECT_MOST_WAIT),
+            sleep=self._sleep,
+            before_sleep=lambda state: log.warning(
+                "relay.retrying", error=repr(state.outcome.exception()) if state.outcome else None,
+                in_seconds=round(state.upcoming_sleep, 2)),
+            reraise=True,
+        )
+        return retrying(attempt)
 
     def _pump(self, producer: Producer) -> None:
         while not self.stopping.is_set():
@@ -178,7 +213,10 @@ class Relay:
             else:
                 self.stopping.wait(self.poll_interval)
 
-    def stop(self, *_args) -> None:
+    def _sleep(self, seconds: float) -> None:
+        self.stopping.wait(seconds)  # a stop ends the wait at once
+
+    def stop(self, *_args: Any) -> None:
         self.stopping.set()
 
 
