@@ -61,7 +61,8 @@ from services.training.contracts.schemas import (
 blp = Blueprint("training", __name__, url_prefix="/api/v1/training", description="职业技能培训 / Training")
 
 PUBLIC_ENDPOINTS = {"training.CertificateVerification"}
-VERIFY_PATH = "/web/verify/"  # the human verification page (the JSON one is under /api/v1/training/certificates/verify/)
+# the human verification page (the JSON one is under /api/v1/training/certificates/verify/)
+VERIFY_PATH = "/web/verify/"
 RETRY_SAFE = {"parameters": [{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
                               "description": "Retry-safe: the same key returns the first answer"}]}
 

@@ -16,7 +16,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import segno
@@ -118,7 +118,8 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
     require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
     if now < meeting.starts_at - CHECKIN_OPENS_BEFORE:
         raise Conflict(MEETING_NOT_STARTED, {"starts_at": meeting.starts_at.isoformat()})
-    enrolments = {e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(present)))} if present else {}
+    enrolments = ({e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(present)))}
+                  if present else {})
     bad = [i for i in present if i not in enrolments or enrolments[i].course_id != meeting.course_id
            or enrolments[i].status != "enrolled"]
     if bad:
@@ -185,7 +186,8 @@ def _existing(*, session: Session, meeting: Meeting, person_key: str) -> Attenda
                                                     Attendance.person_key == person_key)).first()
 
 
-def _enrolment_counting(*, session: Session, meeting: Meeting, person_key: str, learner_tenant: str) -> Enrolment | None:
+def _enrolment_counting(*, session: Session, meeting: Meeting, person_key: str,
+                        learner_tenant: str) -> Enrolment | None:
     """The enrolment an attendance counts for: in the meeting's own session first, else an active
     enrolment in another open session of the same course (a make-up)."""
     candidates = list(session.scalars(
@@ -206,4 +208,4 @@ def _require_checkin_open(*, meeting: Meeting, now: datetime) -> None:
 
 
 def _window_start(window: int) -> datetime:
-    return datetime.fromtimestamp(window * ROTATE_SECONDS, tz=timezone.utc)
+    return datetime.fromtimestamp(window * ROTATE_SECONDS, tz=UTC)

@@ -83,7 +83,8 @@ def mask_name(name: str) -> str:
 # --- closing a session ---------------------------------------------------------------------------------------
 
 
-def close_session(*, session: Session, ctx: CallContext, session_id: str, now: datetime | None = None) -> dict[str, Any]:
+def close_session(*, session: Session, ctx: CallContext, session_id: str,
+                  now: datetime | None = None) -> dict[str, Any]:
     """The host's staff close a session: completion is decided for every enrolled participant, at once and
     for good; certificates are issued for a certificate course. Meetings not yet begun are dropped from
     the count (closing early cancels them). Refused while an enrolled participant of a certificate course

@@ -184,7 +184,8 @@ def get_enrolment(*, session: Session, ctx: CallContext, enrolment_id: str) -> E
     """The person, their guardian, the host's staff and the session's mentor see an enrolment;
     for anyone else it does not exist."""
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
-    if not (may_act_for(ctx, enrolment) or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
+    if not (may_act_for(ctx, enrolment)
+            or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
         raise NotFound(ENROLMENT_NOT_FOUND, {"enrolment_id": enrolment_id})
     return enrolment
 

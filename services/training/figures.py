@@ -142,6 +142,7 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
         **{k: v for k, v in row.items() if not k.startswith("_")},
         "attendance_rate": round(min(1.0, row["_numerator"] / expected), 4) if expected else None,
         "by_kind": [{"kind": kind, **kinds[kind]} for kind in COURSE_KINDS if kind in kinds],
-        "certificates_by_name": [{"certificate_name": name, **counts} for name, counts in sorted(row["_names"].items())],
+        "certificates_by_name": [{"certificate_name": name, **counts}
+                                 for name, counts in sorted(row["_names"].items())],
         "_numerator": row["_numerator"], "_expected": expected,
     }

@@ -36,7 +36,8 @@ def create_mentor(*, session: Session, ctx: CallContext, data: dict[str, Any]) -
     require_host_staff(ctx, ctx.tenant)
     members.require_member(session, data["user_id"], field="user_id")
     share_with_all = data.pop("share_with_all", True)
-    existing = session.scalar(select(Mentor.id).where(Mentor.user_id == data["user_id"], Mentor.tenant_id == ctx.tenant))
+    existing = session.scalar(select(Mentor.id).where(Mentor.user_id == data["user_id"],
+                                                      Mentor.tenant_id == ctx.tenant))
     if existing:
         raise Conflict(MENTOR_PROFILE_EXISTS, {"mentor_id": existing})
     mentor = Mentor(created_by=ctx.require_user(), audience=Shareable.audience_for(None, everyone=share_with_all),

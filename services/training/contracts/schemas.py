@@ -3,12 +3,13 @@ no domain module, ORM or nameko."""
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
-from services.common.contracts import PersonId, page_query, page_schema
+from services.common.contracts import PageQuery, PersonId, page_schema
 from services.training.contracts.messages import (
     COURSE_FORMATS,
     COURSE_KINDS,
@@ -33,7 +34,7 @@ TENANT_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", error=NOT_A_TE
 _URL = validate.URL(schemes={"https"}, error=HTTPS_LINK.text)
 
 
-def _aware(**kwargs) -> fields.AwareDateTime:
+def _aware(**kwargs: Any) -> fields.AwareDateTime:
     # Naive times are refused rather than guessed: every time here is an instant (UTC on the wire).
     return fields.AwareDateTime(**kwargs)
 
@@ -98,7 +99,7 @@ class AudienceIn(Schema):
     everyone = fields.Boolean(load_default=False)
 
     @validates_schema
-    def _one_or_the_other(self, data, **_kwargs):
+    def _one_or_the_other(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("everyone") and data.get("tenants"):
             raise ValidationError(TENANTS_OR_EVERYONE.text, field_name="tenants")
 
@@ -112,12 +113,13 @@ class CourseOut(CourseFields):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
-    def _audience(self, course):
+    def _audience(self, course: Any) -> str | list[str]:
         # the stored form (services.common.database.Shareable): "" own tenant, "*" everyone, ",t1,t2,"
         return "*" if course.audience == "*" else [t for t in course.audience.split(",") if t]
 
 
-class CourseListQuery(page_query(default=50, maximum=200)):
+class CourseListQuery(PageQuery):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     kind = fields.String(load_default=None, validate=validate.OneOf(_KINDS))
     category_id = fields.String(load_default=None)
     target_group = fields.String(load_default=None, validate=validate.OneOf(_GROUPS))
@@ -135,7 +137,7 @@ class MeetingIn(Schema):
     topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
     @validates_schema
-    def _starts_before_end(self, data, **_kwargs):
+    def _starts_before_end(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if "starts_at" in data and "ends_at" in data and data["starts_at"] >= data["ends_at"]:
             raise ValidationError(ENDS_BEFORE_START.text, field_name="ends_at")
 
@@ -150,7 +152,8 @@ class SeriesIn(Schema):
 
 
 class SessionCreate(Schema):
-    label = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "2026 winter night class"})
+    label = fields.String(required=True, validate=validate.Length(1, 100),
+                          metadata={"example": "2026 winter night class"})
     mentor_id = fields.String(load_default=None, allow_none=True)
     venue = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
     online_url = fields.String(load_default=None, allow_none=True, validate=_URL)
@@ -164,7 +167,7 @@ class SessionCreate(Schema):
     series = fields.Nested(SeriesIn, load_default=None, allow_none=True)
 
     @validates_schema
-    def _coherent(self, data, **_kwargs):
+    def _coherent(self, data: dict[str, Any], **_kwargs: Any) -> None:
         errors = {}
         if "enrol_opens_at" in data and "enrol_closes_at" in data and data["enrol_opens_at"] >= data["enrol_closes_at"]:
             errors["enrol_closes_at"] = [ENROLMENT_CLOSES_BEFORE_OPENING.text]
@@ -203,8 +206,8 @@ class SessionOut(Schema):
     meetings = fields.List(fields.Nested(MeetingOut))
     closed_at = fields.DateTime(allow_none=True)
 
-    def _places_left(self, session):
-        return max(0, session.capacity - session.enrolled_count)
+    def _places_left(self, session: Any) -> int:
+        return max(0, int(session.capacity) - int(session.enrolled_count))
 
 
 SessionList = page_schema(SessionOut, "SessionList")
@@ -230,7 +233,7 @@ class EnrolIn(Schema):
                                                    "needs no account)"})
 
     @validates_schema
-    def _someone(self, data, **_kwargs):
+    def _someone(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if not data.get("child") and not data.get("participant_name"):
             raise ValidationError(NAME_REQUIRED.text, field_name="participant_name")
 
@@ -264,7 +267,8 @@ class EnrolmentOut(Schema):
 EnrolmentList = page_schema(EnrolmentOut, "EnrolmentList")
 
 
-class EnrolmentListQuery(page_query(default=100, maximum=500)):
+class EnrolmentListQuery(PageQuery):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
     status = fields.String(load_default=None, validate=validate.OneOf(ENROLMENT_STATUSES.values))
 
 
@@ -305,7 +309,7 @@ class AttendanceMarkIn(Schema):
     walk_ins = fields.List(fields.Nested(WalkInIn), load_default=list, validate=validate.Length(max=200))
 
     @validates_schema
-    def _something(self, data, **_kwargs):
+    def _something(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if not data.get("present") and not data.get("walk_ins"):
             raise ValidationError(MARK_SOMEONE.text, field_name="present")
 
@@ -331,8 +335,8 @@ class AttendanceList(Schema):
 AttendancePage = page_schema(AttendanceOut, "AttendancePage")
 
 
-class AttendanceQuery(page_query(default=100, maximum=500)):
-    pass
+class AttendanceQuery(PageQuery):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
 # --- completion and certificates ------------------------------------------------------------------------------
@@ -437,8 +441,8 @@ class MentorOut(Schema):
 MentorList = page_schema(MentorOut, "MentorList")
 
 
-class MentorListQuery(page_query(default=100, maximum=500)):
-    pass
+class MentorListQuery(PageQuery):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
 class RatingIn(Schema):
@@ -512,7 +516,7 @@ class AllTenantFigures(Schema):
     tenants = fields.List(fields.Nested(TenantFigures))
 
 
-def utc(value):
+def utc(value: datetime | None) -> datetime | None:
     """An aware datetime in UTC (schemas accept any offset on the wire)."""
-    return value.astimezone(timezone.utc) if value is not None else None
+    return value.astimezone(UTC) if value is not None else None
 

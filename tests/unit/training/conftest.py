@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from services.training import catalogue, scheduling
 from services.training.models import Base
 from tests.support.sessions import ctx, join  # noqa: F401 (ctx is imported by the tests)
 
-NOW = datetime(2026, 12, 1, 11, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
 
 
 class Heard:
@@ -85,7 +85,8 @@ class World:
         first = first or NOW - timedelta(days=7 * (meetings - 1))
         data = {"label": "2026 冬季班", "venue": "康桥街道党群服务中心 3楼", "capacity": capacity,
                 "waitlist_limit": waitlist_limit, "mentor_id": mentor_id,
-                "enrol_opens_at": opens or NOW - timedelta(days=60), "enrol_closes_at": closes or NOW + timedelta(days=30),
+                "enrol_opens_at": opens or NOW - timedelta(days=60),
+                "enrol_closes_at": closes or NOW + timedelta(days=30),
                 "meetings": [], "series": {"first_starts_at": first, "duration_minutes": 120, "count": meetings,
                                            "every_days": 7}}
         return self.run(tenant_id, scheduling.create_session, ctx=ctx(tenant_id, f"staff-{tenant_id}", "staff"),

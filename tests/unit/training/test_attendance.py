@@ -92,7 +92,8 @@ def test_staff_mark_participants_and_record_walk_ins_with_and_without_accounts(w
     _course, _cohort, place, meeting = _setup(world)
     with world.announcing() as heard:
         records = world.run("hzvtc", attendance.mark, ctx=STAFF, meeting_id=meeting.id, present=[place.id, place.id],
-                            walk_ins=[{"name": "路过的李阿姨", "user_id": None}, {"name": "张三", "user_id": "u-zhang"}],
+                            walk_ins=[{"name": "路过的李阿姨", "user_id": None},
+                                      {"name": "张三", "user_id": "u-zhang"}],
                             now=NOW)
     assert [(r.method, r.enrolment_id is not None) for r in records] == [("staff", True), ("walk_in", False),
                                                                          ("walk_in", False)]

@@ -17,7 +17,7 @@ def test_the_twelve_categories_in_the_migration_are_the_ones_in_the_code(world):
     spec = importlib.util.spec_from_file_location("training_0002", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert migration.CATEGORIES == catalogue.category_rows() and len(migration.CATEGORIES) == 12
+    assert catalogue.category_rows() == migration.CATEGORIES and len(migration.CATEGORIES) == 12
     with world.session("xiangyang") as s:
         names = [c.name_zh for c in catalogue.list_categories(session=s, limit=20, after=None).items]
     assert names[:3] == ["美容美发", "中式烹调", "中式面点"] and len(names) == 12

@@ -123,7 +123,8 @@ def test_a_guardian_enrols_a_child_in_the_age_range_and_the_child_needs_no_accou
     cohort = world.cohort(camp, capacity=30)
     child = _enrol(world, cohort, "dad", participant_name=None, groups=["courier"], child={"name": "王小蜂", "age": 8})
     assert child.user_id is None and child.guardian_user_id == "dad" and child.participant_name == "王小蜂"
-    sibling = _enrol(world, cohort, "dad", participant_name=None, groups=["courier"], child={"name": "王二蜂", "age": 6})
+    sibling = _enrol(world, cohort, "dad", participant_name=None, groups=["courier"],
+                     child={"name": "王二蜂", "age": 6})
     assert sibling.id != child.id
     with pytest.raises(ValidationFailed) as too_old:
         _enrol(world, cohort, "mum", participant_name=None, groups=["courier"], child={"name": "大宝", "age": 14})
@@ -143,7 +144,8 @@ def test_a_resident_enrols_in_a_college_session_shared_with_their_community_and_
     [enrolled] = heard.events("enrolled")
     assert enrolled["tenantid"] == "xiangyang" and enrolled["data"]["host_tenant_id"] == "hzvtc"
     with world.session("xiangyang") as s:
-        mine = enrolment.list_mine(session=s, ctx=ctx("xiangyang", "courier-a"), status=None, limit=20, after=None).items
+        mine = enrolment.list_mine(session=s, ctx=ctx("xiangyang", "courier-a"), status=None, limit=20,
+                                   after=None).items
         assert [e.id for e in mine] == [place.id]
     with pytest.raises(NotFound):  # a community outside the audience cannot even find the session
         _enrol(world, cohort, "courier-b", tenant="dongxin")
@@ -156,7 +158,8 @@ def test_guest_staff_have_no_staff_rights_in_the_host_tenant(world):
     place = _enrol(world, cohort, "courier-a", tenant="xiangyang")
     _enrol(world, cohort, "courier-a2", tenant="xiangyang")
     with pytest.raises(Forbidden):
-        world.run("hzvtc", enrolment.cancel, ctx=ctx("xiangyang", "someone-else"), enrolment_id=place.id, reason=None, now=NOW)
+        world.run("hzvtc", enrolment.cancel, ctx=ctx("xiangyang", "someone-else"), enrolment_id=place.id,
+                  reason=None, now=NOW)
     with world.session("hzvtc") as s, pytest.raises(Forbidden):
         enrolment.roster(session=s, ctx=ctx("xiangyang", "staff-a", "staff"), session_id=cohort.id, status=None,
                          limit=100, after=None)
