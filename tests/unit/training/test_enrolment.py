@@ -3,10 +3,14 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from services.common.database import WorkerDatabase
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.training import enrolment
 from services.training.contracts.messages import CHILD_AGE_OUTSIDE, NOT_FOR_YOUR_GROUPS
+from services.training.models import Base
+from services.training.service import ROSTER
 from tests.unit.training.conftest import NOW, ctx
 
 
@@ -163,3 +167,22 @@ def test_guest_staff_have_no_staff_rights_in_the_host_tenant(world):
     with world.session("hzvtc") as s, pytest.raises(Forbidden):
         enrolment.roster(session=s, ctx=ctx("xiangyang", "staff-a", "staff"), session_id=cohort.id, status=None,
                          limit=100, after=None)
+
+
+def test_a_residents_enrolment_crosses_into_the_host_and_its_event_back_each_crossing_recorded(world):
+    """As the service runs it: a unit of work in the tenant hosting the session (db.write_in_tenant), and
+    the event about the person announced in the person's community, in the same transaction."""
+    cohort = world.cohort(world.course("hzvtc", audience=["xiangyang"]))
+    resident = ctx("xiangyang", "courier-a")
+    with WorkerDatabase(world._factory, Base, resident).write_in_tenant("hzvtc", reason=ROSTER) as tx:
+        place = enrolment.enrol(session=tx.session, ctx=resident, session_id=cohort.id,
+                                data={"participant_name": "王师傅", "groups": []}, now=NOW)
+    with world.session("hzvtc") as s:
+        into_host = [(c.acting_tenant, c.user_id, c.mode, c.reason) for c in s.scalars(select(Base.TenantCrossing))]
+        assert [e.event_type for e in s.scalars(select(Base.Outbox))] == ["course_published"]  # not the enrolment
+    assert into_host == [("xiangyang", "courier-a", "write", ROSTER)]
+    with world.session("xiangyang") as s:
+        back = [(c.acting_tenant, c.mode) for c in s.scalars(select(Base.TenantCrossing))]
+        [event] = s.scalars(select(Base.Outbox)).all()
+    assert back == [("hzvtc", "atomic")]
+    assert event.event_type == "enrolled" and event.envelope["data"]["enrolment_id"] == place.id
