@@ -1,7 +1,7 @@
 """The training nameko service: entrypoints only; rules live in the domain modules.
 
 Reads run in the caller's tenant (`db.transaction()`), where sharing decides what is visible. A write on a
-session's roster runs in the tenant hosting the session (`db.write_in_tenant(host, reason=ROSTER)`), found
+session's roster runs in the tenant hosting the session (`db.write_in_tenant(host, reason=...)`), found
 first by a read in the caller's tenant, so that a resident of one community can enrol in a college's
 session: capacity, the waitlist and its order are decided in ONE place under ONE lock. The domain rule
 checks the sharing again inside, with the caller's own context (`ctx.tenant` is the guest's tenant); rows
@@ -84,6 +84,7 @@ _session_out = SessionOut()
 _enrolment_out = EnrolmentOut()
 _certificate_out = CertificateOut()
 
+
 def _page(schema: Schema, page: Page[Any], items: list[Any] | None = None) -> dict:
     """A list's answer: the page's items (or their views) and the cursor of the next page."""
     return schema.dump({"items": page.items if items is None else items, "next_cursor": page.next_cursor})
@@ -91,6 +92,8 @@ def _page(schema: Schema, page: Page[Any], items: list[Any] | None = None) -> di
 
 # Why a write crosses into the tenant hosting a session (recorded with each crossing).
 ROSTER = "the roster of a session shared with the caller's tenant is kept by the tenant hosting it"
+CHECK_IN = "a check-in at a meeting of a session shared with the caller's tenant is kept by the tenant hosting it"
+RATING = "a rating of a session shared with the caller's tenant is kept by the tenant hosting it"
 
 
 class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
@@ -232,7 +235,7 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def check_in(self, meeting_id: str, payload: dict) -> dict:
         data = load(CheckInIn(), payload)
         host = self._host_of_meeting(meeting_id)
-        with self.db.write_in_tenant(host, reason=ROSTER) as tx:
+        with self.db.write_in_tenant(host, reason=CHECK_IN) as tx:
             record = attendance.check_in(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
                                          token=data["token"])
             return AttendanceOut().dump(record)
@@ -318,7 +321,7 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def rate_session(self, session_id: str, payload: dict) -> dict:
         data = load(RatingIn(), payload)
         host = self._host_of_session(session_id)
-        with self.db.write_in_tenant(host, reason=ROSTER) as tx:
+        with self.db.write_in_tenant(host, reason=RATING) as tx:
             return RatingOut().dump(mentors.rate_session(session=tx.session, ctx=self.ctx, session_id=session_id,
                                                          **data))
 
