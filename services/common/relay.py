@@ -21,14 +21,13 @@ import signal
 import threading
 from typing import Any
 
-import tenacity
 from amqp.exceptions import AMQPError
 from kombu import Connection, Exchange, Producer
 from kombu.exceptions import OperationalError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.common import config, partners
+from services.common import config, partners, reconnect
 from services.common.database import make_engine, utcnow
 from services.common.logging import configure as configure_logging
 from services.common.logging import get_logger
@@ -37,14 +36,6 @@ log = get_logger(__name__)
 
 BROKER_ERRORS = (OSError, AMQPError, OperationalError)
 
-
-class _Stopping(Exception):
-    """The relay was asked to stop while it waited for the broker."""
-
-
-# Seconds before the second attempt to reach the broker, doubled at each failure up to the most.
-RECONNECT_FIRST_WAIT = 0.5
-RECONNECT_MOST_WAIT = 10.0
 
 # Fault-injection point for the crash tests: the process exits right after the
 # broker confirmed a batch and before the rows are marked published. Never set
@@ -159,43 +150,21 @@ class Relay:
         while not self.stopping.is_set():
             try:
                 connection = self._connect()
-            except _Stopping:
+            except reconnect.Stopped:
                 break
             try:
                 with connection:
                     self._pump(Producer(connection.channel()))
             except Exception as exc:  # the broker went away mid-batch: nothing is lost, reconnect
                 log.warning("relay.connection_lost", error=repr(exc))
-                self.stopping.wait(RECONNECT_FIRST_WAIT)
+                self.stopping.wait(reconnect.FIRST_WAIT)
         log.info("relay.stopped")
 
     def _connect(self) -> Connection:
-        """A connection the broker confirmed, retried with exponential back-off (tenacity) until it
-        answers or the relay is stopped; the back-off starts again after each good connection."""
-        def attempt() -> Connection:
-            if self.stopping.is_set():
-                raise _Stopping
-            connection = Connection(self.amqp_uri, transport_options={
-                "confirm_publish": True,
-                "client_properties": {"connection_name": f"fengchao-relay pid={os.getpid()}"},
-            })
-            try:
-                connection.ensure_connection(max_retries=1, interval_start=0)  # the back-off is tenacity's
-            except Exception:
-                connection.release()
-                raise
-            return connection
-
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_not_exception_type(_Stopping),
-            wait=tenacity.wait_exponential(multiplier=RECONNECT_FIRST_WAIT, max=RECONNECT_MOST_WAIT),
-            sleep=self._sleep,
-            before_sleep=lambda state: log.warning(
-                "relay.retrying", error=repr(state.outcome.exception()) if state.outcome else None,
-                in_seconds=round(state.upcoming_sleep, 2)),
-            reraise=True,
-        )
-        return retrying(attempt)
+        return reconnect.connect(lambda: Connection(self.amqp_uri, transport_options={
+            "confirm_publish": True,
+            "client_properties": {"connection_name": f"fengchao-relay pid={os.getpid()}"},
+        }), stopping=self.stopping, event="relay.retrying")
 
     def _pump(self, producer: Producer) -> None:
         while not self.stopping.is_set():
@@ -212,9 +181,6 @@ class Relay:
                 log.debug("relay.published", count=published)
             else:
                 self.stopping.wait(self.poll_interval)
-
-    def _sleep(self, seconds: float) -> None:
-        self.stopping.wait(seconds)  # a stop ends the wait at once
 
     def stop(self, *_args: Any) -> None:
         self.stopping.set()

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 
+from services.common import reconnect
 from services.common import relay as relay_module
 
 
@@ -35,6 +36,6 @@ def test_the_relay_retries_an_absent_broker_with_growing_waits_and_stops_promptl
     runner.join(timeout=5)
     assert not runner.is_alive(), "the relay did not stop while the broker was away"
     assert len(waits) >= 5
-    assert waits[0] == relay_module.RECONNECT_FIRST_WAIT
+    assert waits[0] == reconnect.FIRST_WAIT
     assert waits[:4] == sorted(waits[:4]) and waits[3] > waits[0], waits  # the back-off grows
-    assert max(waits) <= relay_module.RECONNECT_MOST_WAIT
+    assert max(waits) <= reconnect.MOST_WAIT
