@@ -39,7 +39,7 @@ from services.training.models import Category, Course, CourseSession, Meeting
 def category_rows() -> list[tuple[str, str, str, int]]:
     """(id, Chinese name, English name, position) of the 12 categories (contracts.messages.CATEGORIES), their
     Chinese names from the catalogue. Migration 0002 seeds a frozen copy of these rows."""
-    chinese = translations("zh_CN").gettext
+    chinese = translations("zh_CN", "training").gettext
     return [(c.value, chinese(c.text), c.text, position) for position, c in enumerate(CATEGORIES.choices, start=1)]
 
 

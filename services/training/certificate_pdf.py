@@ -91,11 +91,11 @@ def _qr(canvas: Canvas, data: str, *, x: float, y: float, size: float) -> None:
 
 
 def _chinese() -> Translate:
-    return translations("zh_CN").gettext
+    return translations("zh_CN", "training").gettext
 
 
 def _english() -> Translate:
-    return translations("en").gettext
+    return translations("en", "training").gettext
 
 
 def _both(line: Message, **params: str) -> str:
