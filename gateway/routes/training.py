@@ -15,19 +15,21 @@ from flask_smorest import Blueprint
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, pool, respond
-from services.common.contracts import partial_schema
-from services.training.schemas import (
+from services.common.contracts import PageQuery, partial_schema
+from services.training.contracts.schemas import (
     AllTenantFigures,
     AttendanceList,
     AttendanceMarkIn,
     AttendanceOut,
+    AttendancePage,
+    AttendanceQuery,
     AudienceIn,
     CancelIn,
     CategoryList,
     CertificateList,
     CertificateOut,
-    CheckInIn,
     CheckinCodeOut,
+    CheckInIn,
     CourseCreate,
     CourseListQuery,
     CourseOut,
@@ -42,6 +44,7 @@ from services.training.schemas import (
     MeetingOut,
     MentorCreate,
     MentorList,
+    MentorListQuery,
     MentorOut,
     MentorRatingsOut,
     RatingIn,
@@ -58,7 +61,8 @@ from services.training.schemas import (
 blp = Blueprint("training", __name__, url_prefix="/api/v1/training", description="职业技能培训 / Training")
 
 PUBLIC_ENDPOINTS = {"training.CertificateVerification"}
-VERIFY_PATH = "/web/verify/"  # the human verification page (the JSON one is under /api/v1/training/certificates/verify/)
+# the human verification page (the JSON one is under /api/v1/training/certificates/verify/)
+VERIFY_PATH = "/web/verify/"
 RETRY_SAFE = {"parameters": [{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
                               "description": "Retry-safe: the same key returns the first answer"}]}
 
@@ -79,10 +83,11 @@ def _sent() -> dict[str, object]:
 
 @blp.route("/categories")
 class Categories(MethodView):
+    @blp.arguments(PageQuery, location="query")
     @blp.response(200, CategoryList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, object]) -> Response:
         """The 12 categories of free vocational courses."""
-        return respond(call("training", "list_categories"))
+        return respond(call("training", "list_categories", request.args.to_dict()))
 
 
 @blp.route("/courses")
@@ -139,10 +144,11 @@ class CourseWithdrawal(MethodView):
 
 @blp.route("/courses/<course_id>/sessions")
 class CourseSessions(MethodView):
+    @blp.arguments(PageQuery, location="query")
     @blp.response(200, SessionList)
-    def get(self, course_id: str) -> Response:
+    def get(self, query: dict[str, object], course_id: str) -> Response:
         """The course's sessions (cohorts) with their meetings and places left."""
-        return respond(call("training", "list_sessions", course_id))
+        return respond(call("training", "list_sessions", course_id, request.args.to_dict()))
 
     @idempotent
     @blp.arguments(SessionCreate)
@@ -282,10 +288,11 @@ class CheckIns(MethodView):
 
 @blp.route("/meetings/<meeting_id>/attendance")
 class MeetingAttendance(MethodView):
-    @blp.response(200, AttendanceList)
-    def get(self, meeting_id: str) -> Response:
+    @blp.arguments(AttendanceQuery, location="query")
+    @blp.response(200, AttendancePage)
+    def get(self, query: dict[str, object], meeting_id: str) -> Response:
         """Who attended (host staff or mentor)."""
-        return respond(call("training", "list_attendance", meeting_id))
+        return respond(call("training", "list_attendance", meeting_id, request.args.to_dict()))
 
     @idempotent
     @blp.arguments(AttendanceMarkIn)
@@ -302,10 +309,11 @@ class MeetingAttendance(MethodView):
 
 @blp.route("/certificates")
 class Certificates(MethodView):
+    @blp.arguments(PageQuery, location="query")
     @blp.response(200, CertificateList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, object]) -> Response:
         """Your certificates; staff: those your tenant issued and those your residents hold."""
-        return respond(call("training", "list_certificates"))
+        return respond(call("training", "list_certificates", request.args.to_dict()))
 
 
 @blp.route("/certificates/<certificate_id>")
@@ -356,10 +364,11 @@ class CertificateVerification(MethodView):
 
 @blp.route("/mentors")
 class Mentors(MethodView):
+    @blp.arguments(MentorListQuery, location="query")
     @blp.response(200, MentorList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, object]) -> Response:
         """Mentor profiles visible to your tenant (its own and those shared, e.g. a college's mentor team)."""
-        return respond(call("training", "list_mentors"))
+        return respond(call("training", "list_mentors", request.args.to_dict()))
 
     @idempotent
     @blp.arguments(MentorCreate)

@@ -14,7 +14,8 @@ from gateway.services import call
 from gateway.web import blp, forms
 from gateway.web.resident import section
 from services.common.errors import FengchaoError
-from services.training.schemas import FORMATS, KINDS
+from services.training.contracts.messages import COURSE_FORMATS as FORMATS
+from services.training.contracts.messages import COURSE_KINDS as KINDS
 
 COURSE_FIELDS = ("title", "kind", "category_id", "format", "description")
 SESSION_FIELDS = ("label", "mentor_id", "venue", "capacity", "enrol_opens_at", "enrol_closes_at", "series", "meetings")

@@ -16,7 +16,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import segno
@@ -26,22 +26,28 @@ from sqlalchemy.orm import Session
 
 from services.common import members
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
+from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.training import events
-from services.training.access import audience_of_learner, is_host_staff
-from services.training.enrolment import is_session_mentor
+from services.training.access import audience_of_learner, require_teacher
+from services.training.contracts.messages import (
+    CHECKIN_CLOSED,
+    CHECKIN_CODE_EXPIRED,
+    CHECKIN_CODE_INVALID,
+    MEETING_NOT_STARTED,
+    NOT_ENROLLED_HERE,
+    NOT_PARTICIPANTS,
+)
 from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting
 from services.training.scheduling import get_meeting
-from services.training.tenancy import Outbox
 
 ROTATE_SECONDS = 60
 GRACE_WINDOWS = 1
 CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
 CHECKIN_CLOSES_AFTER = timedelta(minutes=30)
 
-INVALID = "签到码无效 / Invalid check-in code"
-EXPIRED = "签到码已过期，请扫描现场最新二维码 / Check-in code expired; scan the code on screen now"
 
 
 def window_of(moment: datetime) -> int:
@@ -57,15 +63,15 @@ def check_token(*, meeting: Meeting, token: str, now: datetime) -> None:
     """ValidationFailed unless `token` was made for this meeting in the current or the previous window."""
     window_text, _, _mac = token.partition(".")
     if not window_text.isdigit():
-        raise ValidationFailed.from_messages({"token": [INVALID]})
+        raise ValidationFailed.from_messages({"token": [CHECKIN_CODE_INVALID]})
     window = int(window_text)
     if not hmac.compare_digest(make_token(meeting=meeting, window=window), token):
-        raise ValidationFailed.from_messages({"token": [INVALID]})
+        raise ValidationFailed.from_messages({"token": [CHECKIN_CODE_INVALID]})
     current = window_of(now)
     if window > current:  # made for the future: only the secret's holder could have done that
-        raise ValidationFailed.from_messages({"token": [INVALID]})
+        raise ValidationFailed.from_messages({"token": [CHECKIN_CODE_INVALID]})
     if current - window > GRACE_WINDOWS:
-        raise ValidationFailed.from_messages({"token": [EXPIRED]})
+        raise ValidationFailed.from_messages({"token": [CHECKIN_CODE_EXPIRED]})
 
 
 def checkin_code(*, session: Session, ctx: CallContext, meeting_id: str, now: datetime | None = None) -> dict[str, Any]:
@@ -73,7 +79,7 @@ def checkin_code(*, session: Session, ctx: CallContext, meeting_id: str, now: da
     while check-in is open."""
     now = now or utcnow()
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
-    _require_teacher(session=session, ctx=ctx, meeting=meeting)
+    require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
     _require_checkin_open(meeting=meeting, now=now)
     window = window_of(now)
     token = make_token(meeting=meeting, window=window)
@@ -85,7 +91,7 @@ def checkin_code(*, session: Session, ctx: CallContext, meeting_id: str, now: da
     }
 
 
-def check_in(*, session: Session, ctx: CallContext, meeting_id: str, token: str, outbox: Outbox,
+def check_in(*, session: Session, ctx: CallContext, meeting_id: str, token: str,
              now: datetime | None = None) -> Attendance:
     """A participant scans the code: recorded once per meeting (a second scan returns the first record).
     Counts for their enrolment in this session, or in another session of the course (a make-up)."""
@@ -97,34 +103,35 @@ def check_in(*, session: Session, ctx: CallContext, meeting_id: str, token: str,
     enrolment = _enrolment_counting(session=session, meeting=meeting, person_key=f"user:{me}",
                                     learner_tenant=ctx.tenant)
     if enrolment is None:
-        raise Forbidden("您未报名本课程，请联系现场工作人员 / You are not enrolled in this course; ask the staff")
+        raise Forbidden(NOT_ENROLLED_HERE)
     return _record(session=session, meeting=meeting, enrolment=enrolment, person_key=enrolment.person_key,
                    user_id=me, name=enrolment.participant_name, learner_tenant=ctx.tenant, method="qr",
-                   recorded_by=me, now=now, outbox=outbox)
+                   recorded_by=me, now=now)
 
 
 def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[str], walk_ins: list[dict[str, Any]],
-         outbox: Outbox, now: datetime | None = None) -> list[Attendance]:
+         now: datetime | None = None) -> list[Attendance]:
     """Staff (or the mentor) mark enrolled participants present, including make-ups from other sessions
     of the course, and record walk-ins (with or without an account)."""
     now = now or utcnow()
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
-    _require_teacher(session=session, ctx=ctx, meeting=meeting)
+    require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
     if now < meeting.starts_at - CHECKIN_OPENS_BEFORE:
-        raise Conflict("本次课尚未开始 / The meeting has not started", {"starts_at": meeting.starts_at.isoformat()})
-    enrolments = {e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(present)))} if present else {}
+        raise Conflict(MEETING_NOT_STARTED, {"starts_at": meeting.starts_at.isoformat()})
+    enrolments = ({e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(present)))}
+                  if present else {})
     bad = [i for i in present if i not in enrolments or enrolments[i].course_id != meeting.course_id
            or enrolments[i].status != "enrolled"]
     if bad:
-        raise ValidationFailed.from_messages({"present": [
-            f"不是本课程的在读学员 / Not an enrolled participant of this course: {', '.join(bad)}"]})
+        raise ValidationFailed(SOME_FIELDS_INVALID, {"fields": {"present": [NOT_PARTICIPANTS.text]},
+                                                     "not_enrolled": bad})
     recorded = []
     for enrolment_id in dict.fromkeys(present):
         enrolment = enrolments[enrolment_id]
         recorded.append(_record(session=session, meeting=meeting, enrolment=enrolment, person_key=enrolment.person_key,
                                 user_id=enrolment.user_id, name=enrolment.participant_name,
                                 learner_tenant=enrolment.learner_tenant_id, method="staff", recorded_by=ctx.user_id,
-                                now=now, outbox=outbox))
+                                now=now))
     for index, walk_in in enumerate(walk_ins):
         user_id = walk_in.get("user_id")
         enrolment = None
@@ -136,20 +143,20 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
         person_key = f"user:{user_id}" if user_id else f"walk_in:{uuid.uuid4()}"
         recorded.append(_record(session=session, meeting=meeting, enrolment=enrolment, person_key=person_key,
                                 user_id=user_id, name=walk_in["name"].strip(), learner_tenant=meeting.tenant_id,
-                                method="walk_in", recorded_by=ctx.user_id, now=now, outbox=outbox))
+                                method="walk_in", recorded_by=ctx.user_id, now=now))
     return recorded
 
 
-def list_for_meeting(*, session: Session, ctx: CallContext, meeting_id: str) -> list[Attendance]:
+def list_for_meeting(*, session: Session, ctx: CallContext, meeting_id: str, limit: int,
+                     after: str | None) -> Page[Attendance]:
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
-    _require_teacher(session=session, ctx=ctx, meeting=meeting)
-    return list(session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)
-                                .order_by(Attendance.attended_at, Attendance.id)))
+    require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
+    return keyset_page(session, select(Attendance).where(Attendance.meeting_id == meeting.id),
+                       keys=[Key(Attendance.attended_at), Key(Attendance.id)], limit=limit, after=after)
 
 
 def _record(*, session: Session, meeting: Meeting, enrolment: Enrolment | None, person_key: str, user_id: str | None,
-            name: str, learner_tenant: str, method: str, recorded_by: str | None, now: datetime,
-            outbox: Outbox) -> Attendance:
+            name: str, learner_tenant: str, method: str, recorded_by: str | None, now: datetime) -> Attendance:
     existing = _existing(session=session, meeting=meeting, person_key=person_key)
     if existing is not None:
         return existing
@@ -166,11 +173,11 @@ def _record(*, session: Session, meeting: Meeting, enrolment: Enrolment | None, 
     except IntegrityError:
         return _existing(session=session, meeting=meeting, person_key=person_key)
     course = session.get(Course, meeting.course_id)
-    outbox.add(learner_tenant, events.SESSION_ATTENDED, events.SessionAttendedData().dump({
+    announce(session, events.SESSION_ATTENDED, events.SessionAttendedData().dump({
         "attendance_id": attendance.id, "session_id": meeting.session_id, "meeting_id": meeting.id,
         "course_id": meeting.course_id, "course_kind": course.kind, "host_tenant_id": meeting.tenant_id,
         "enrolment_id": attendance.enrolment_id, "user_id": user_id, "method": method,
-        "make_up": attendance.make_up, "attended_at": now}), subject=attendance.id)
+        "make_up": attendance.make_up, "attended_at": now}), subject=attendance.id, tenant_id=learner_tenant)
     return attendance
 
 
@@ -179,7 +186,8 @@ def _existing(*, session: Session, meeting: Meeting, person_key: str) -> Attenda
                                                     Attendance.person_key == person_key)).first()
 
 
-def _enrolment_counting(*, session: Session, meeting: Meeting, person_key: str, learner_tenant: str) -> Enrolment | None:
+def _enrolment_counting(*, session: Session, meeting: Meeting, person_key: str,
+                        learner_tenant: str) -> Enrolment | None:
     """The enrolment an attendance counts for: in the meeting's own session first, else an active
     enrolment in another open session of the same course (a make-up)."""
     candidates = list(session.scalars(
@@ -192,18 +200,12 @@ def _enrolment_counting(*, session: Session, meeting: Meeting, person_key: str, 
     return (own or candidates or [None])[0]
 
 
-def _require_teacher(*, session: Session, ctx: CallContext, meeting: Meeting) -> None:
-    if not (is_host_staff(ctx, meeting.tenant_id)
-            or is_session_mentor(session=session, ctx=ctx, session_id=meeting.session_id)):
-        raise Forbidden("仅限本期导师和开课单位工作人员 / Only the session's mentor and the host's staff")
-
-
 def _require_checkin_open(*, meeting: Meeting, now: datetime) -> None:
     opens, closes = meeting.starts_at - CHECKIN_OPENS_BEFORE, meeting.ends_at + CHECKIN_CLOSES_AFTER
     if not opens <= now <= closes:
-        raise Conflict("当前不在签到时间 / Check-in is not open now",
+        raise Conflict(CHECKIN_CLOSED,
                        {"checkin_opens_at": opens.isoformat(), "checkin_closes_at": closes.isoformat()})
 
 
 def _window_start(window: int) -> datetime:
-    return datetime.fromtimestamp(window * ROTATE_SECONDS, tz=timezone.utc)
+    return datetime.fromtimestamp(window * ROTATE_SECONDS, tz=UTC)

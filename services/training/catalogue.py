@@ -13,39 +13,45 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable, utcnow
+from services.common.database import Shareable, announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.locales import translations
+from services.common.messages import Message
+from services.common.pagination import Key, Page, keyset_page
 from services.training import events
 from services.training.access import require_host_staff, shared_with
+from services.training.contracts.messages import (
+    AGE_RANGE_ORDER,
+    AGE_RANGE_REQUIRED,
+    CATEGORIES,
+    CERTIFICATE_NAME_REQUIRED,
+    COURSE_ALREADY_WITHDRAWN,
+    COURSE_NOT_FOUND,
+    COURSE_WITHDRAWN,
+    KIND_FIXED,
+    NOTHING_TO_CHANGE,
+    PASS_MARK_REQUIRED,
+    UNKNOWN_CATEGORY,
+)
 from services.training.models import Category, Course, CourseSession, Meeting
-from services.training.tenancy import Outbox
 
-# The 12 categories of free vocational courses (id, Chinese, English, order). Migration 0002 seeds a frozen
-# copy of this list; tests/unit/training/test_catalogue.py keeps the two equal.
-CATEGORIES = [
-    ("beauty", "美容美发", "Beauty and hairdressing", 1),
-    ("cooking", "中式烹调", "Chinese cooking", 2),
-    ("pastry", "中式面点", "Chinese pastry", 3),
-    ("photography", "摄影摄像", "Photography and video", 4),
-    ("online_shop", "网店运营", "Online-shop operation", 5),
-    ("livestream", "直播电商", "Live-stream selling", 6),
-    ("crafts", "手工编织", "Handicrafts and weaving", 7),
-    ("housekeeping", "家政服务", "Housekeeping", 8),
-    ("infant_care", "育婴护理", "Infant care", 9),
-    ("elder_care", "养老护理", "Elderly care", 10),
-    ("logistics", "快递物流", "Courier and logistics", 11),
-    ("digital_skills", "电脑与手机应用", "Computer and smartphone skills", 12),
-]
+
+def category_rows() -> list[tuple[str, str, str, int]]:
+    """(id, Chinese name, English name, position) of the 12 categories (contracts.messages.CATEGORIES), their
+    Chinese names from the catalogue. Migration 0002 seeds a frozen copy of these rows."""
+    chinese = translations("zh_CN", "training").gettext
+    return [(c.value, chinese(c.text), c.text, position) for position, c in enumerate(CATEGORIES.choices, start=1)]
 
 
 def seed_categories(*, session: Session) -> None:
     """For databases built from the models (unit tests); migrations seed their own copy."""
-    for category_id, name_zh, name_en, position in CATEGORIES:
+    for category_id, name_zh, name_en, position in category_rows():
         session.merge(Category(id=category_id, name_zh=name_zh, name_en=name_en, position=position))
 
 
-def list_categories(*, session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).order_by(Category.position)))
+def list_categories(*, session: Session, limit: int, after: str | None) -> Page[Category]:
+    return keyset_page(session, select(Category), keys=[Key(Category.position), Key(Category.id)], limit=limit,
+                       after=after)
 
 
 def create_course(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Course:
@@ -62,11 +68,11 @@ def update_course(*, session: Session, ctx: CallContext, course_id: str, changes
     """Staff of the owning tenant change a course; the kind of a published course is fixed, because
     sessions, enrolments and certificates already rely on it."""
     if not changes:
-        raise ValidationFailed.from_messages({"_schema": ["没有要修改的内容 / Nothing to change"]})
+        raise ValidationFailed.from_messages({"_schema": [NOTHING_TO_CHANGE]})
     course = get_course(session=session, ctx=ctx, course_id=course_id)
     require_host_staff(ctx, course.tenant_id)
     if course.status != "draft" and "kind" in changes and changes["kind"] != course.kind:
-        raise Conflict("已发布课程不能更改类型 / A published course cannot change its kind",
+        raise Conflict(KIND_FIXED,
                        {"course_status": course.status, "kind": course.kind})
     for key, value in changes.items():
         setattr(course, key, value)
@@ -75,14 +81,13 @@ def update_course(*, session: Session, ctx: CallContext, course_id: str, changes
     return course
 
 
-def publish(*, session: Session, ctx: CallContext, course_id: str, tenants: list[str], everyone: bool,
-            outbox: Outbox) -> Course:
+def publish(*, session: Session, ctx: CallContext, course_id: str, tenants: list[str], everyone: bool) -> Course:
     """Publish to the own tenant only (no tenants named), to named tenants, or to everyone. Publishing
     again changes the audience; the audience is copied onto the course's sessions and meetings."""
     course = get_course(session=session, ctx=ctx, course_id=course_id)
     require_host_staff(ctx, course.tenant_id)
     if course.status == "withdrawn":
-        raise Conflict("课程已撤下 / The course was withdrawn", {"course_status": course.status})
+        raise Conflict(COURSE_WITHDRAWN, {"course_status": course.status})
     others = sorted(set(tenants) - {course.tenant_id})
     audience = Shareable.audience_for(others, everyone=everyone)
     course.audience = audience
@@ -91,11 +96,11 @@ def publish(*, session: Session, ctx: CallContext, course_id: str, tenants: list
     session.execute(update(CourseSession).where(CourseSession.course_id == course.id).values(audience=audience))
     session.execute(update(Meeting).where(Meeting.course_id == course.id).values(audience=audience))
     session.flush()
-    outbox.add(course.tenant_id, events.COURSE_PUBLISHED, events.CoursePublishedData().dump({
+    announce(session, events.COURSE_PUBLISHED, events.CoursePublishedData().dump({
         "course_id": course.id, "kind": course.kind, "category_id": course.category_id,
         "target_groups": course.target_groups, "audience": Shareable.audience_tenants(audience),
         "published_at": utcnow(),
-    }), subject=course.id)
+    }), subject=course.id, tenant_id=course.tenant_id)
     return course
 
 
@@ -104,7 +109,7 @@ def withdraw(*, session: Session, ctx: CallContext, course_id: str) -> Course:
     course = get_course(session=session, ctx=ctx, course_id=course_id)
     require_host_staff(ctx, course.tenant_id)
     if course.status == "withdrawn":
-        raise Conflict("课程已撤下 / The course was already withdrawn", {"course_status": course.status})
+        raise Conflict(COURSE_ALREADY_WITHDRAWN, {"course_status": course.status})
     course.status = "withdrawn"
     session.flush()
     return course
@@ -115,50 +120,46 @@ def get_course(*, session: Session, ctx: CallContext, course_id: str) -> Course:
     course = session.get(Course, course_id)
     if course is None or not shared_with(course, ctx.tenant) or (course.tenant_id != ctx.tenant
                                                                   and course.status == "draft"):
-        raise NotFound("课程不存在 / Course not found", {"course_id": course_id})
+        raise NotFound(COURSE_NOT_FOUND, {"course_id": course_id})
     return course
 
 
 def list_courses(*, session: Session, ctx: CallContext, kind: str | None, category_id: str | None,
-                 target_group: str | None, limit: int, after: str | None) -> tuple[list[Course], str | None]:
+                 target_group: str | None, limit: int, after: str | None) -> Page[Course]:
     """Published courses visible to the caller's tenant (own and shared), plus the owner's drafts for its
-    staff. Keyset pagination on id."""
-    query = select(Course).order_by(Course.id).limit(limit + 1)
+    staff, in id order."""
     own = Course.tenant_id == ctx.tenant
-    query = query.where((Course.status == "published") | own)
+    query = select(Course).where((Course.status == "published") | own)
     if kind:
         query = query.where(Course.kind == kind)
     if category_id:
         query = query.where(Course.category_id == category_id)
-    if after:
-        query = query.where(Course.id > after)
-    rows = list(session.scalars(query))
-    page = rows[:limit]
-    next_cursor = page[-1].id if len(rows) > limit else None
+    page = keyset_page(session, query, keys=[Key(Course.id)], limit=limit, after=after)
     if target_group:
         # target_groups is a short JSON list; filtering the page here keeps one query shape on every
         # backend (a page may come back shorter than `limit`, never skipping a course).
-        page = [c for c in page if not c.target_groups or target_group in c.target_groups]
-    return page, next_cursor
+        return Page([c for c in page.items if not c.target_groups or target_group in c.target_groups],
+                    page.next_cursor)
+    return page
 
 
 def _check_rules(*, session: Session, course: Course) -> None:
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Message]] = {}
     # A changed course is already in the session: looking the category up must not flush it first, or an
     # unknown category fails as a foreign-key violation (a 500) instead of this 422.
     with session.no_autoflush:
         unknown_category = course.category_id is not None and session.get(Category, course.category_id) is None
     if unknown_category:
-        errors["category_id"] = ["没有这个类别 / Unknown category; see GET /categories"]
+        errors["category_id"] = [UNKNOWN_CATEGORY]
     if course.kind == "certificate":
         if course.pass_mark is None:
-            errors["pass_mark"] = ["证书课程须设及格分 / A certificate course needs a pass mark"]
+            errors["pass_mark"] = [PASS_MARK_REQUIRED]
         if not course.certificate_name:
-            errors["certificate_name"] = ["证书课程须填写证书名称 / A certificate course needs a certificate name"]
+            errors["certificate_name"] = [CERTIFICATE_NAME_REQUIRED]
     if course.kind == "children_camp":
         if course.min_age is None or course.max_age is None:
-            errors["min_age"] = ["夏令营须设年龄范围 / A children's camp needs min_age and max_age"]
+            errors["min_age"] = [AGE_RANGE_REQUIRED]
         elif course.min_age > course.max_age:
-            errors["max_age"] = ["最大年龄须不小于最小年龄 / max_age must be at least min_age"]
+            errors["max_age"] = [AGE_RANGE_ORDER]
     if errors:
         raise ValidationFailed.from_messages(errors)

@@ -4,7 +4,8 @@ Drawn with reportlab. Chinese is set in STSong-Light, one of the standard Chines
 reader provides (Adobe-GB1), so no font file is embedded and the PDF stays a few kilobytes; Latin text is
 set in Helvetica, whose metrics reportlab knows, so mixed lines are centred correctly. The QR code carries
 the verification link; it is drawn from segno's matrix (the platform's one QR library) as vector squares,
-and the printed code below lets anyone check the certificate by typing it in.
+and the printed code below lets anyone check the certificate by typing it in. Every line is set in Chinese
+and in English, its words from the training catalogue (contracts.messages, CERTIFICATE_*).
 """
 
 from __future__ import annotations
@@ -19,6 +20,20 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from services.common.locales import translations
+from services.common.messages import Message, Translate
+from services.training.contracts.messages import (
+    CERTIFICATE_CERTIFY,
+    CERTIFICATE_CODE,
+    CERTIFICATE_COMPLETED,
+    CERTIFICATE_EXAM_SCORE,
+    CERTIFICATE_ISSUED_BY,
+    CERTIFICATE_ISSUED_ON,
+    CERTIFICATE_NO_EXPIRY,
+    CERTIFICATE_REVOKED_ON,
+    CERTIFICATE_SCAN,
+    CERTIFICATE_VALID_UNTIL,
+)
 from services.training.models import Certificate
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
@@ -75,6 +90,20 @@ def _qr(canvas: Canvas, data: str, *, x: float, y: float, size: float) -> None:
             canvas.rect(x + start * module, top, (c - start) * module, module, stroke=0, fill=1)
 
 
+def _chinese() -> Translate:
+    return translations("zh_CN", "training").gettext
+
+
+def _english() -> Translate:
+    return translations("en", "training").gettext
+
+
+def _both(line: Message, **params: str) -> str:
+    """A line of the certificate in Chinese, then in English ("兹证明 / This is to certify that"), its words
+    from the training catalogue."""
+    return f"{line.render(_chinese(), params)} / {line.render(_english(), params)}"
+
+
 def _date(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else ""
 
@@ -96,23 +125,24 @@ def render(certificate: Certificate, *, verify_url: str) -> bytes:
     canvas.setFillColor(SEAL_RED)
     _centred(canvas, certificate.certificate_name, 28, 470)
     canvas.setFillColor(black)
-    _centred(canvas, "兹证明 / This is to certify that", 14, 420)
+    _centred(canvas, _both(CERTIFICATE_CERTIFY), 14, 420)
     _centred(canvas, certificate.holder_name, 30, 372)
-    _centred(canvas, f"完成课程《{certificate.course_title}》并考核合格", 15, 330)
-    _centred(canvas, f'has completed the course "{certificate.course_title}" and passed its assessment', 12, 308)
+    course = {"course": certificate.course_title}
+    _centred(canvas, CERTIFICATE_COMPLETED.render(_chinese(), course), 15, 330)
+    _centred(canvas, CERTIFICATE_COMPLETED.render(_english(), course), 12, 308)
     if certificate.exam_score is not None:
-        _centred(canvas, f"考核成绩 / Exam score: {certificate.exam_score}", 12, 280)
-    expiry = (f"有效期至 / Valid until {_date(certificate.expires_at)}" if certificate.expires_at
-              else "长期有效 / Does not expire")
-    _centred(canvas, f"发证日期 / Issued {_date(certificate.issued_at)}    {expiry}", 12, 252)
-    _centred(canvas, f"发证单位 / Issued by: {certificate.tenant_id}", 11, 230)
-    _show(canvas, f"证书编号 / Certificate code: {certificate.code}", 14, 70, 120)
-    _show(canvas, "扫码或输入编号在线验证 / Scan, or enter the code, to verify:", 10, 70, 98)
+        _centred(canvas, f"{_both(CERTIFICATE_EXAM_SCORE)}: {certificate.exam_score}", 12, 280)
+    expiry = (f"{_both(CERTIFICATE_VALID_UNTIL)} {_date(certificate.expires_at)}" if certificate.expires_at
+              else _both(CERTIFICATE_NO_EXPIRY))
+    _centred(canvas, f"{_both(CERTIFICATE_ISSUED_ON)} {_date(certificate.issued_at)}    {expiry}", 12, 252)
+    _centred(canvas, f"{_both(CERTIFICATE_ISSUED_BY)}: {certificate.tenant_id}", 11, 230)
+    _show(canvas, f"{_both(CERTIFICATE_CODE)}: {certificate.code}", 14, 70, 120)
+    _show(canvas, f"{_both(CERTIFICATE_SCAN)}:", 10, 70, 98)
     _show(canvas, verify_url, 9, 70, 82)
     _qr(canvas, verify_url, x=664, y=62, size=120)
     if certificate.revoked_at is not None:
         canvas.setFillColor(REVOKED_RED)
-        _centred(canvas, f"本证书已于 {_date(certificate.revoked_at)} 撤销 / REVOKED", 22, 180)
+        _centred(canvas, _both(CERTIFICATE_REVOKED_ON, date=_date(certificate.revoked_at)), 22, 180)
 
     canvas.showPage()
     canvas.save()

@@ -20,14 +20,23 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.common.access import is_staff
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.training import events
-from services.training.access import audience_of_learner, is_host_staff, is_staff, require_host_staff
+from services.training.access import audience_of_learner, may_see_certificate, require_host_staff
+from services.training.contracts.messages import (
+    BAD_CERTIFICATE_CODE,
+    CERTIFICATE_ALREADY_REVOKED,
+    CERTIFICATE_NOT_FOUND,
+    EXAM_SCORES_MISSING,
+    NO_SUCH_CERTIFICATE,
+    SESSION_ALREADY_CLOSED,
+)
 from services.training.enrolment import lock_session
 from services.training.models import Attendance, Certificate, CertificateRegister, Course, Enrolment, Meeting
-from services.training.tenancy import Outbox
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
 _READS_AS = {"O": "0", "I": "1", "L": "1"}
@@ -74,7 +83,7 @@ def mask_name(name: str) -> str:
 # --- closing a session ---------------------------------------------------------------------------------------
 
 
-def close_session(*, session: Session, ctx: CallContext, session_id: str, outbox: Outbox,
+def close_session(*, session: Session, ctx: CallContext, session_id: str,
                   now: datetime | None = None) -> dict[str, Any]:
     """The host's staff close a session: completion is decided for every enrolled participant, at once and
     for good; certificates are issued for a certificate course. Meetings not yet begun are dropped from
@@ -84,7 +93,7 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str, outbox
     cohort = lock_session(session=session, ctx=ctx, session_id=session_id)
     require_host_staff(ctx, cohort.tenant_id)
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is already closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_ALREADY_CLOSED, {"session_status": cohort.status})
     course = session.get(Course, cohort.course_id)
     enrolled = list(session.scalars(select(Enrolment).where(Enrolment.session_id == cohort.id,
                                                             Enrolment.status == "enrolled")
@@ -92,7 +101,7 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str, outbox
     if course.kind == "certificate":
         missing = [e.id for e in enrolled if e.exam_score is None]
         if missing:
-            raise Conflict("尚有学员未录入考试成绩 / Exam scores are missing", {"missing_scores": missing})
+            raise Conflict(EXAM_SCORES_MISSING, {"missing_scores": missing})
     held = session.scalar(select(func.count()).select_from(Meeting).where(
         Meeting.session_id == cohort.id, Meeting.starts_at <= now)) or 0
     attended = dict(session.execute(
@@ -117,14 +126,14 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str, outbox
         enrolment.outcome_at = now
         certificate = None
         if not reasons:
-            outbox.add(enrolment.learner_tenant_id, events.COURSE_COMPLETED, events.CourseCompletedData().dump({
+            announce(session, events.COURSE_COMPLETED, events.CourseCompletedData().dump({
                 "enrolment_id": enrolment.id, "session_id": cohort.id, "course_id": course.id,
                 "course_kind": course.kind, "host_tenant_id": cohort.tenant_id, "user_id": enrolment.user_id,
                 "guardian_user_id": enrolment.guardian_user_id, "attendance_share": enrolment.attendance_share,
-                "exam_score": enrolment.exam_score, "completed_at": now}), subject=enrolment.id)
+                "exam_score": enrolment.exam_score, "completed_at": now}),
+                subject=enrolment.id, tenant_id=enrolment.learner_tenant_id)
             if course.kind == "certificate":
-                certificate = issue_certificate(session=session, course=course, enrolment=enrolment, outbox=outbox,
-                                                now=now)
+                certificate = issue_certificate(session=session, course=course, enrolment=enrolment, now=now)
                 issued += 1
         results.append({"enrolment_id": enrolment.id, "participant_name": enrolment.participant_name,
                         "attended_meetings": count, "meetings_total": held,
@@ -139,8 +148,7 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str, outbox
             "certificates_issued": issued, "results": results}
 
 
-def issue_certificate(*, session: Session, course: Course, enrolment: Enrolment, outbox: Outbox,
-                      now: datetime) -> Certificate:
+def issue_certificate(*, session: Session, course: Course, enrolment: Enrolment, now: datetime) -> Certificate:
     code = new_code()
     while session.get(CertificateRegister, code) is not None:  # 60 random bits: practically never
         code = new_code()
@@ -157,50 +165,52 @@ def issue_certificate(*, session: Session, course: Course, enrolment: Enrolment,
         code=code, issuer_tenant_id=enrolment.tenant_id, holder_masked_name=mask_name(enrolment.participant_name),
         certificate_name=course.certificate_name, course_title=course.title, issued_at=now, expires_at=expires_at))
     session.flush()
-    outbox.add(enrolment.learner_tenant_id, events.CERTIFICATE_ISSUED, events.CertificateIssuedData().dump({
+    announce(session, events.CERTIFICATE_ISSUED, events.CertificateIssuedData().dump({
         "certificate_id": certificate.id, "user_id": certificate.user_id, "course_id": course.id,
         "certificate_name": certificate.certificate_name, "skill": certificate.skill, "code": code,
-        "host_tenant_id": enrolment.tenant_id, "issued_at": now, "expires_at": expires_at}), subject=certificate.id)
+        "host_tenant_id": enrolment.tenant_id, "issued_at": now, "expires_at": expires_at}),
+        subject=certificate.id, tenant_id=enrolment.learner_tenant_id)
     return certificate
 
 
 # --- certificates ---------------------------------------------------------------------------------------------
 
 
-def revoke(*, session: Session, ctx: CallContext, certificate_id: str, reason: str, outbox: Outbox,
+def revoke(*, session: Session, ctx: CallContext, certificate_id: str, reason: str,
            now: datetime | None = None) -> Certificate:
     """The issuing tenant's staff revoke a certificate with a reason; the public register says so at once."""
     now = now or utcnow()
     certificate = get_certificate(session=session, ctx=ctx, certificate_id=certificate_id)
     require_host_staff(ctx, certificate.tenant_id)
     if certificate.revoked_at is not None:
-        raise Conflict("证书已撤销 / The certificate is already revoked", {
+        raise Conflict(CERTIFICATE_ALREADY_REVOKED, {
             "revoked_at": certificate.revoked_at.isoformat(), "revoked_reason": certificate.revoked_reason})
     certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = now, reason, ctx.user_id
     entry = session.get(CertificateRegister, certificate.code)
     entry.revoked_at, entry.revoked_reason = now, reason
     session.flush()
-    outbox.add(certificate.learner_tenant_id, events.CERTIFICATE_REVOKED, events.CertificateRevokedData().dump({
+    announce(session, events.CERTIFICATE_REVOKED, events.CertificateRevokedData().dump({
         "certificate_id": certificate.id, "user_id": certificate.user_id, "course_id": certificate.course_id,
         "code": certificate.code, "host_tenant_id": certificate.tenant_id, "reason": reason, "revoked_at": now}),
-        subject=certificate.id)
+        subject=certificate.id, tenant_id=certificate.learner_tenant_id)
     return certificate
 
 
 def get_certificate(*, session: Session, ctx: CallContext, certificate_id: str) -> Certificate:
     """The holder, their community's staff and the issuer's staff see a certificate; nobody else."""
     certificate = session.get(Certificate, certificate_id)
-    if certificate is None or not _may_see(ctx, certificate):
-        raise NotFound("证书不存在 / Certificate not found", {"certificate_id": certificate_id})
+    if certificate is None or not may_see_certificate(ctx, certificate):
+        raise NotFound(CERTIFICATE_NOT_FOUND, {"certificate_id": certificate_id})
     return certificate
 
 
-def list_certificates(*, session: Session, ctx: CallContext) -> list[Certificate]:
-    """Staff: certificates their tenant issued and those its residents hold. Others: their own."""
-    query = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id)
+def list_certificates(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[Certificate]:
+    """Staff: certificates their tenant issued and those its residents hold. Others: their own. The latest first."""
+    query = select(Certificate)
     if not is_staff(ctx):
         query = query.where(Certificate.user_id == ctx.require_user(), Certificate.learner_tenant_id == ctx.tenant)
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Certificate.issued_at, descending=True), Key(Certificate.id)],
+                       limit=limit, after=after)
 
 
 def verify(*, session: Session, code: str, now: datetime | None = None) -> dict[str, Any]:
@@ -209,11 +219,11 @@ def verify(*, session: Session, code: str, now: datetime | None = None) -> dict[
     now = now or utcnow()
     canonical = normalise_code(code)
     if canonical is None:
-        raise ValidationFailed.from_messages({"code": ["证书编号有误，请核对 / This is not a valid certificate code"]})
+        raise ValidationFailed.from_messages({"code": [BAD_CERTIFICATE_CODE]})
     # The register is not tenant-owned: the caller's public read (no tenant) can see it and nothing else.
     entry = session.scalars(select(CertificateRegister).where(CertificateRegister.code == canonical)).first()
     if entry is None:
-        raise NotFound("查无此证书 / No certificate with this code", {"code": canonical})
+        raise NotFound(NO_SUCH_CERTIFICATE, {"code": canonical})
     if entry.revoked_at is not None:
         status = "revoked"
     elif entry.expires_at is not None and entry.expires_at <= now:
@@ -233,11 +243,3 @@ def add_months(moment: datetime, months: int) -> datetime:
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
-
-
-def _may_see(ctx: CallContext, certificate: Certificate) -> bool:
-    if is_host_staff(ctx, certificate.tenant_id):
-        return True
-    if ctx.tenant_id != certificate.learner_tenant_id:
-        return False
-    return is_staff(ctx) or (ctx.user_id is not None and certificate.user_id == ctx.user_id)

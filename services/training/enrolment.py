@@ -1,7 +1,7 @@
 """Enrolment: places, the waitlist and its order, cancellation, eligibility, and guardians enrolling children.
 
-Every function that changes a roster runs in the tenant hosting the session (a hosted transaction, see
-tenancy.py) and first locks the session row (`SELECT … FOR UPDATE`): requests for one session are decided
+Every function that changes a roster runs in the tenant hosting the session (`db.write_in_tenant(host)`,
+see service.py) and first locks the session row (`SELECT … FOR UPDATE`): requests for one session are decided
 one after another, each taking the next `arrival` number, so capacity can never be exceeded and the
 waitlist is promoted strictly in arrival order. `ctx` is always the caller's own context; staff rights
 hold only when the caller's tenant is the host.
@@ -16,20 +16,38 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
+from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.training import events
-from services.training.access import audience_of_learner, is_host_staff, shared_with
-from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting, Mentor
+from services.training.access import (
+    audience_of_learner,
+    is_session_mentor,
+    may_act_for,
+    require_teacher,
+    shared_with,
+)
+from services.training.contracts.messages import (
+    ALREADY_CANCELLED,
+    ALREADY_ENROLLED,
+    CANCEL_OWN_ONLY,
+    CHILD_AGE_OUTSIDE,
+    CHILD_REQUIRED,
+    CHILDREN_CAMP_ONLY,
+    COURSE_NOT_OPEN,
+    ENROLMENT_NOT_FOUND,
+    EXAMINER_ONLY,
+    NO_EXAM,
+    NOT_AN_ENROLLED_PARTICIPANT,
+    NOT_FOR_YOUR_GROUPS,
+    OUTSIDE_ENROLMENT_WINDOW,
+    SESSION_CLOSED,
+    SESSION_FULL,
+    SESSION_NOT_FOUND,
+)
+from services.training.models import Attendance, Course, CourseSession, Enrolment, Meeting
 from services.training.scheduling import get_session
-from services.training.tenancy import Outbox
-
-GROUP_NAMES = {
-    "courier": "快递小哥 / couriers", "gig_worker": "零工 / gig workers", "full_time_mother": "全职妈妈 / full-time mothers",
-    "older_job_seeker": "大龄求职者 / older job seekers", "veteran": "退役军人 / veterans",
-    "taxi_driver": "出租车司机 / taxi drivers", "party_member": "党员 / party members",
-    "floating_party_member": "流动党员 / floating party members",
-}
 
 
 def lock_session(*, session: Session, ctx: CallContext, session_id: str) -> CourseSession:
@@ -37,11 +55,11 @@ def lock_session(*, session: Session, ctx: CallContext, session_id: str) -> Cour
     cohort = session.scalars(select(CourseSession).where(CourseSession.id == session_id).with_for_update()
                              .execution_options(populate_existing=True)).first()
     if cohort is None or not shared_with(cohort, ctx.tenant):
-        raise NotFound("班期不存在 / Session not found", {"session_id": session_id})
+        raise NotFound(SESSION_NOT_FOUND, {"session_id": session_id})
     return cohort
 
 
-def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str, Any], outbox: Outbox,
+def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str, Any],
           now: datetime | None = None) -> Enrolment:
     """A person (or a guardian for a child) asks for a place: enrolled while places are left, then
     waitlisted in arrival order (up to the waitlist limit). Refused outside the enrolment window, for a
@@ -53,21 +71,21 @@ def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str
     cohort = get_session(session=session, ctx=ctx, session_id=session_id)
     course = session.get(Course, cohort.course_id)
     if course is None or course.status != "published":
-        raise Conflict("课程未开放报名 / The course is not open for enrolment",
+        raise Conflict(COURSE_NOT_OPEN,
                        {"course_status": course.status if course else None})
     person = _person(course=course, actor=actor, data=data)
     _check_groups(course=course, groups=data.get("groups") or [])
 
     cohort = lock_session(session=session, ctx=ctx, session_id=session_id)
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_CLOSED, {"session_status": cohort.status})
     if not cohort.enrol_opens_at <= now < cohort.enrol_closes_at:
-        raise Conflict("不在报名时间内 / Outside the enrolment window", {
+        raise Conflict(OUTSIDE_ENROLMENT_WINDOW, {
             "enrol_opens_at": cohort.enrol_opens_at.isoformat(), "enrol_closes_at": cohort.enrol_closes_at.isoformat()})
     existing = session.scalars(select(Enrolment).where(Enrolment.session_id == cohort.id,
                                                        Enrolment.person_key == person["person_key"])).first()
     if existing is not None and existing.status != "cancelled":
-        raise Conflict("已报名本期 / Already enrolled in this session", {
+        raise Conflict(ALREADY_ENROLLED, {
             "enrolment_id": existing.id, "enrolment_status": existing.status,
             "waitlist_position": waitlist_position(session=session, enrolment=existing)})
     if cohort.enrolled_count < cohort.capacity:
@@ -75,7 +93,7 @@ def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str
     elif cohort.waitlist_limit is None or cohort.waitlisted_count < cohort.waitlist_limit:
         status = "waitlisted"
     else:
-        raise Conflict("名额已满 / Session full", {"capacity": cohort.capacity, "enrolled_count": cohort.enrolled_count,
+        raise Conflict(SESSION_FULL, {"capacity": cohort.capacity, "enrolled_count": cohort.enrolled_count,
                                                  "waitlisted_count": cohort.waitlisted_count})
 
     cohort.arrivals += 1
@@ -100,13 +118,14 @@ def enrol(*, session: Session, ctx: CallContext, session_id: str, data: dict[str
         cohort.waitlisted_count += 1
     session.flush()
     position = cohort.waitlisted_count if status == "waitlisted" else None
-    outbox.add(enrolment.learner_tenant_id, events.ENROLLED, events.EnrolledData().dump({
+    announce(session, events.ENROLLED, events.EnrolledData().dump({
         **_event_ids(enrolment, course, cohort), "status": status, "waitlist_position": position,
-        "enrolled_at": enrolment.enrolled_at, "requested_at": now}), subject=enrolment.id)
+        "enrolled_at": enrolment.enrolled_at, "requested_at": now}),
+        subject=enrolment.id, tenant_id=enrolment.learner_tenant_id)
     return enrolment
 
 
-def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str | None, outbox: Outbox,
+def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str | None,
            now: datetime | None = None) -> Enrolment:
     """The person, their guardian or the host's staff give up a place or a waitlist place. A freed place
     goes to the first person on the waitlist, at once."""
@@ -114,12 +133,12 @@ def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
     cohort = lock_session(session=session, ctx=ctx, session_id=enrolment.session_id)
     session.refresh(enrolment)  # as it is now that we hold the session's lock
-    if not _may_act_for(ctx, enrolment):
-        raise Forbidden("只能取消自己的报名 / You can only cancel your own enrolment")
+    if not may_act_for(ctx, enrolment):
+        raise Forbidden(CANCEL_OWN_ONLY)
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_CLOSED, {"session_status": cohort.status})
     if enrolment.status == "cancelled":
-        raise Conflict("报名已取消 / Already cancelled", {"enrolment_status": enrolment.status})
+        raise Conflict(ALREADY_CANCELLED, {"enrolment_status": enrolment.status})
     previous = enrolment.status
     enrolment.status = "cancelled"
     enrolment.cancelled_at = now
@@ -129,15 +148,15 @@ def cancel(*, session: Session, ctx: CallContext, enrolment_id: str, reason: str
     else:
         cohort.waitlisted_count -= 1
     course = session.get(Course, cohort.course_id)
-    outbox.add(enrolment.learner_tenant_id, events.ENROLMENT_CANCELLED, events.EnrolmentCancelledData().dump({
+    announce(session, events.ENROLMENT_CANCELLED, events.EnrolmentCancelledData().dump({
         **_event_ids(enrolment, course, cohort), "previous_status": previous, "cancelled_by": ctx.user_id,
-        "cancelled_at": now}), subject=enrolment.id)
+        "cancelled_at": now}), subject=enrolment.id, tenant_id=enrolment.learner_tenant_id)
     session.flush()
-    promote_waitlist(session=session, cohort=cohort, course=course, outbox=outbox, now=now)
+    promote_waitlist(session=session, cohort=cohort, course=course, now=now)
     return enrolment
 
 
-def promote_waitlist(*, session: Session, cohort: CourseSession, course: Course, outbox: Outbox,
+def promote_waitlist(*, session: Session, cohort: CourseSession, course: Course,
                      now: datetime) -> list[Enrolment]:
     """Fill free places from the waitlist, lowest arrival first. The caller holds the session's lock."""
     promoted = []
@@ -154,8 +173,9 @@ def promote_waitlist(*, session: Session, cohort: CourseSession, course: Course,
         cohort.enrolled_count += 1
         cohort.waitlisted_count -= 1
         promoted.append(enrolment)
-        outbox.add(enrolment.learner_tenant_id, events.WAITLIST_PROMOTED, events.WaitlistPromotedData().dump({
-            **_event_ids(enrolment, course, cohort), "promoted_at": now}), subject=enrolment.id)
+        announce(session, events.WAITLIST_PROMOTED, events.WaitlistPromotedData().dump({
+            **_event_ids(enrolment, course, cohort), "promoted_at": now}),
+            subject=enrolment.id, tenant_id=enrolment.learner_tenant_id)
     session.flush()
     return promoted
 
@@ -164,42 +184,34 @@ def get_enrolment(*, session: Session, ctx: CallContext, enrolment_id: str) -> E
     """The person, their guardian, the host's staff and the session's mentor see an enrolment;
     for anyone else it does not exist."""
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
-    if not (_may_act_for(ctx, enrolment) or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
-        raise NotFound("报名不存在 / Enrolment not found", {"enrolment_id": enrolment_id})
+    if not (may_act_for(ctx, enrolment)
+            or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
+        raise NotFound(ENROLMENT_NOT_FOUND, {"enrolment_id": enrolment_id})
     return enrolment
 
 
-def list_mine(*, session: Session, ctx: CallContext, status: str | None) -> list[Enrolment]:
-    """Your own enrolments and those of children you enrolled, in every tenant's sessions shared with yours."""
+def list_mine(*, session: Session, ctx: CallContext, status: str | None, limit: int,
+              after: str | None) -> Page[Enrolment]:
+    """Your own enrolments and those of children you enrolled, in every tenant's sessions shared with yours,
+    the latest first."""
     me = ctx.require_user()
-    query = (select(Enrolment).where(or_(Enrolment.user_id == me, Enrolment.guardian_user_id == me),
-                                     Enrolment.learner_tenant_id == ctx.tenant)
-             .order_by(Enrolment.requested_at.desc(), Enrolment.id))
+    query = select(Enrolment).where(or_(Enrolment.user_id == me, Enrolment.guardian_user_id == me),
+                                    Enrolment.learner_tenant_id == ctx.tenant)
     if status:
         query = query.where(Enrolment.status == status)
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Enrolment.requested_at, descending=True), Key(Enrolment.id)],
+                       limit=limit, after=after)
 
 
-def roster(*, session: Session, ctx: CallContext, session_id: str, status: str | None) -> list[Enrolment]:
+def roster(*, session: Session, ctx: CallContext, session_id: str, status: str | None, limit: int,
+           after: str | None) -> Page[Enrolment]:
     """The session's participants in arrival order: for the host's staff and the session's own mentor only."""
     cohort = get_session(session=session, ctx=ctx, session_id=session_id)
-    if not (is_host_staff(ctx, cohort.tenant_id) or is_session_mentor(session=session, ctx=ctx, session_id=cohort.id)):
-        raise Forbidden("仅限本期导师和开课单位工作人员 / Only the session's mentor and the host's staff")
-    query = select(Enrolment).where(Enrolment.session_id == cohort.id).order_by(Enrolment.arrival)
+    require_teacher(session=session, ctx=ctx, host_tenant=cohort.tenant_id, session_id=cohort.id)
+    query = select(Enrolment).where(Enrolment.session_id == cohort.id)
     if status:
         query = query.where(Enrolment.status == status)
-    return list(session.scalars(query))
-
-
-def is_session_mentor(*, session: Session, ctx: CallContext, session_id: str) -> bool:
-    """The caller is the mentor assigned to the session and is signed in to the session's tenant."""
-    if not ctx.user_id:
-        return False
-    cohort = session.get(CourseSession, session_id)
-    if cohort is None or cohort.mentor_id is None or cohort.tenant_id != ctx.tenant:
-        return False
-    mentor = session.get(Mentor, cohort.mentor_id)
-    return mentor is not None and mentor.user_id == ctx.user_id
+    return keyset_page(session, query, keys=[Key(Enrolment.arrival), Key(Enrolment.id)], limit=limit, after=after)
 
 
 def set_exam_score(*, session: Session, ctx: CallContext, enrolment_id: str, score: int) -> Enrolment:
@@ -207,16 +219,15 @@ def set_exam_score(*, session: Session, ctx: CallContext, enrolment_id: str, sco
     course, until the session is closed."""
     enrolment = _visible_enrolment(session=session, ctx=ctx, enrolment_id=enrolment_id)
     cohort = session.get(CourseSession, enrolment.session_id)
-    if not (is_host_staff(ctx, enrolment.tenant_id)
-            or is_session_mentor(session=session, ctx=ctx, session_id=enrolment.session_id)):
-        raise Forbidden("仅限考官录入成绩 / Only the examiner enters scores")
+    require_teacher(session=session, ctx=ctx, host_tenant=enrolment.tenant_id, session_id=enrolment.session_id,
+                    refusal=EXAMINER_ONLY)
     course = session.get(Course, enrolment.course_id)
     if course.kind != "certificate":
-        raise Conflict("本课程无考试 / This course has no exam", {"course_kind": course.kind})
+        raise Conflict(NO_EXAM, {"course_kind": course.kind})
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_CLOSED, {"session_status": cohort.status})
     if enrolment.status != "enrolled":
-        raise Conflict("该学员未在读 / Not an enrolled participant", {"enrolment_status": enrolment.status})
+        raise Conflict(NOT_AN_ENROLLED_PARTICIPANT, {"enrolment_status": enrolment.status})
     enrolment.exam_score = score
     session.flush()
     return enrolment
@@ -257,40 +268,36 @@ def views(*, session: Session, enrolments: list[Enrolment]) -> list[dict[str, An
 def _visible_enrolment(*, session: Session, ctx: CallContext, enrolment_id: str) -> Enrolment:
     enrolment = session.get(Enrolment, enrolment_id)
     if enrolment is None or not (enrolment.learner_tenant_id == ctx.tenant or enrolment.tenant_id == ctx.tenant):
-        raise NotFound("报名不存在 / Enrolment not found", {"enrolment_id": enrolment_id})
+        raise NotFound(ENROLMENT_NOT_FOUND, {"enrolment_id": enrolment_id})
     return enrolment
-
-
-def _may_act_for(ctx: CallContext, enrolment: Enrolment) -> bool:
-    if is_host_staff(ctx, enrolment.tenant_id):
-        return True
-    if ctx.tenant_id != enrolment.learner_tenant_id or not ctx.user_id:
-        return False
-    return ctx.user_id in (enrolment.user_id, enrolment.guardian_user_id)
 
 
 def _person(*, course: Course, actor: str, data: dict[str, Any]) -> dict[str, Any]:
     child = data.get("child")
     if course.kind == "children_camp":
         if not child:
-            raise ValidationFailed.from_messages({"child": ["夏令营请为孩子报名 / Enrol a child for the camp"]})
+            raise ValidationFailed.from_messages({"child": [CHILD_REQUIRED]})
         if not course.min_age <= child["age"] <= course.max_age:
-            raise ValidationFailed.from_messages({"child": {"age": [
-                f"本营面向{course.min_age}–{course.max_age}岁儿童 / For children aged {course.min_age}–{course.max_age}"]}})
+            raise _invalid({"child": {"age": [CHILD_AGE_OUTSIDE]}}, min_age=course.min_age, max_age=course.max_age)
         name = " ".join(child["name"].split())
         return {"person_key": f"child:{actor}:{name.casefold()}", "user_id": None, "guardian_user_id": actor,
                 "participant_name": name, "child_age": child["age"]}
     if child:
-        raise ValidationFailed.from_messages({"child": ["只有夏令营可为孩子报名 / Only a children's camp takes children"]})
+        raise ValidationFailed.from_messages({"child": [CHILDREN_CAMP_ONLY]})
     return {"person_key": f"user:{actor}", "user_id": actor, "guardian_user_id": None,
             "participant_name": data["participant_name"].strip(), "child_age": None}
 
 
 def _check_groups(*, course: Course, groups: list[str]) -> None:
     if course.target_groups and not set(groups) & set(course.target_groups):
-        wanted = "、".join(GROUP_NAMES.get(g, g).split(" / ")[0] for g in course.target_groups)
-        wanted_en = ", ".join(GROUP_NAMES.get(g, g).split(" / ")[-1] for g in course.target_groups)
-        raise ValidationFailed.from_messages({"groups": [f"本课程面向：{wanted} / This course is for: {wanted_en}"]})
+        # the groups it is for travel as values (contracts.messages.TARGET_GROUPS), labelled at the edge
+        raise _invalid({"groups": [NOT_FOR_YOUR_GROUPS]}, target_groups=list(course.target_groups))
+
+
+def _invalid(fields: dict[str, Any], **extra: Any) -> ValidationFailed:
+    """Invalid input with field messages (codes, worded at the edge) and what the caller needs to fix it."""
+    found = ValidationFailed.from_messages(fields)
+    return ValidationFailed(SOME_FIELDS_INVALID, {**found.extra, **extra})
 
 
 def _event_ids(enrolment: Enrolment, course: Course, cohort: CourseSession) -> dict[str, Any]:

@@ -6,6 +6,9 @@ the points service awards first-aid points, and jobs records certificates, in th
 `host_tenant_id` names the tenant that runs the session. Data carries ids, never names or phone numbers.
 """
 
+import json
+from pathlib import Path
+
 from marshmallow import Schema
 
 from services.common import contract_fields as fields
@@ -128,55 +131,5 @@ CATALOGUE = {
     CERTIFICATE_REVOKED: CertificateRevokedData,
 }
 
-_IDS = {
-    "enrolment_id": "3b0f8a52-6d1e-4c0e-9d0b-4f2f0f4b8a10",
-    "session_id": "a1e4c3d2-5b6f-4a7e-8c9d-0e1f2a3b4c5d",
-    "course_id": "c7d8e9f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
-    "host_tenant_id": "hzvtc",
-    "user_id": "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20",
-}
-
-EXAMPLES = {
-    COURSE_PUBLISHED: {
-        "course_id": _IDS["course_id"], "kind": "certificate", "category_id": "pastry",
-        "target_groups": ["courier", "full_time_mother"], "audience": ["dongxin", "xiangyang"],
-        "published_at": "2026-11-28T09:30:00+00:00",
-    },
-    ENROLLED: {
-        **{k: _IDS[k] for k in ("enrolment_id", "session_id", "course_id", "host_tenant_id", "user_id")},
-        "course_kind": "certificate", "guardian_user_id": None, "status": "waitlisted", "waitlist_position": 3,
-        "enrolled_at": None, "requested_at": "2026-11-28T09:31:00+00:00",
-    },
-    WAITLIST_PROMOTED: {
-        **{k: _IDS[k] for k in ("enrolment_id", "session_id", "course_id", "host_tenant_id", "user_id")},
-        "course_kind": "certificate", "guardian_user_id": None, "promoted_at": "2026-11-30T02:00:00+00:00",
-    },
-    ENROLMENT_CANCELLED: {
-        **{k: _IDS[k] for k in ("enrolment_id", "session_id", "course_id", "host_tenant_id", "user_id")},
-        "course_kind": "certificate", "guardian_user_id": None, "previous_status": "enrolled",
-        "cancelled_by": _IDS["user_id"], "cancelled_at": "2026-11-30T02:00:00+00:00",
-    },
-    SESSION_ATTENDED: {
-        "attendance_id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", "session_id": _IDS["session_id"],
-        "meeting_id": "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "course_id": _IDS["course_id"],
-        "course_kind": "first_aid", "host_tenant_id": "hospital", "enrolment_id": _IDS["enrolment_id"],
-        "user_id": _IDS["user_id"], "method": "qr", "make_up": False,
-        "attended_at": "2026-12-05T11:02:00+00:00",
-    },
-    COURSE_COMPLETED: {
-        **{k: _IDS[k] for k in ("enrolment_id", "session_id", "course_id", "host_tenant_id", "user_id")},
-        "course_kind": "certificate", "guardian_user_id": None, "attendance_share": 0.875, "exam_score": 86,
-        "completed_at": "2027-01-20T08:00:00+00:00",
-    },
-    CERTIFICATE_ISSUED: {
-        "certificate_id": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", "user_id": _IDS["user_id"],
-        "course_id": _IDS["course_id"], "certificate_name": "中式面点师证 / Chinese pastry chef certificate",
-        "skill": "中式面点", "code": "FC-7K3M-Q9PD-XW2A-K", "host_tenant_id": "hzvtc",
-        "issued_at": "2027-01-20T08:00:00+00:00", "expires_at": "2030-01-20T08:00:00+00:00",
-    },
-    CERTIFICATE_REVOKED: {
-        "certificate_id": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", "user_id": _IDS["user_id"],
-        "course_id": _IDS["course_id"], "code": "FC-7K3M-Q9PD-XW2A-K", "host_tenant_id": "hzvtc",
-        "reason": "考试成绩录入错误 / Exam score entered in error", "revoked_at": "2027-02-01T08:00:00+00:00",
-    },
-}
+# An example `data` of each event (docs/events.md shows them), kept as data: they are people's words.
+EXAMPLES: dict[str, dict] = json.loads((Path(__file__).parent / "data" / "event_examples.json").read_text("utf-8"))

@@ -1,13 +1,16 @@
 """Figures for a tenant's staff and, across tenants, for the sub-district operator: sessions held,
 enrolments, attendance rates, completions, certificates by kind.
 
-A tenant's figures count what it runs (its sessions, whoever attends them); the operator's are the same
-figures per tenant plus their total. Every query groups by tenant, so both cost the same few queries.
+The same API in every service: `figures(session=, tenant_ids=, since=, until=)` answers per tenant (every
+tenant asked for is present, with zeros if it has nothing). A tenant's figures count what it runs (its
+sessions, whoever attends them); the operator's are the same figures per tenant plus their `total`. Every
+query groups by tenant, so both cost the same few queries.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,17 +18,25 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from services.common.database import utcnow
+from services.training.contracts.messages import COURSE_KINDS
 from services.training.models import Attendance, Certificate, Course, CourseSession, Enrolment, Meeting
 
-KINDS = ("vocational", "certificate", "cultural", "first_aid", "children_camp")
 
-
-def figures(*, session: Session, tenant_ids: list[str] | None, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Per-tenant figures for `tenant_ids` (None: every tenant the session can read)."""
-    now = now or utcnow()
+def figures(*, session: Session, tenant_ids: Sequence[str] | None, since: datetime | None = None,
+            until: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """Per-tenant figures for `tenant_ids` (None: every tenant the session can read), keyed and ordered by
+    tenant id. What happened from `since` (default: ever) until `until` (default: now; a meeting counts as
+    held once it has begun by then): meetings held, enrolments requested, attendances, completions and
+    certificates issued in the window; `courses_published` is the courses published now."""
+    now = until or utcnow()
 
     def scoped(query, model):
-        return query.where(model.tenant_id.in_(tenant_ids)) if tenant_ids is not None else query
+        return query.where(model.tenant_id.in_(list(tenant_ids))) if tenant_ids is not None else query
+
+    def within(column):
+        """Conditions keeping `column` in the window (no bound where none was asked)."""
+        bounds = [] if since is None else [column >= since]
+        return bounds + ([] if until is None else [column <= until])
 
     def grouped(query, model) -> dict:
         return {tuple(row[:-1]): row[-1] for row in session.execute(scoped(query, model)).all()}
@@ -33,23 +44,28 @@ def figures(*, session: Session, tenant_ids: list[str] | None, now: datetime | N
     published = grouped(select(Course.tenant_id, func.count()).where(Course.status == "published")
                         .group_by(Course.tenant_id), Course)
     held_meetings = grouped(select(Meeting.tenant_id, Meeting.session_id, func.count())
-                            .where(Meeting.starts_at <= now).group_by(Meeting.tenant_id, Meeting.session_id), Meeting)
+                            .where(Meeting.starts_at <= now, *within(Meeting.starts_at))
+                            .group_by(Meeting.tenant_id, Meeting.session_id), Meeting)
     session_kind = {sid: kind for sid, kind in session.execute(scoped(
         select(CourseSession.id, Course.kind).join(Course, Course.id == CourseSession.course_id), CourseSession)).all()}
     enrolled = grouped(select(Enrolment.tenant_id, Enrolment.session_id, Enrolment.status, func.count())
+                       .where(*within(Enrolment.requested_at))
                        .group_by(Enrolment.tenant_id, Enrolment.session_id, Enrolment.status), Enrolment)
     completions = grouped(select(Enrolment.tenant_id, Enrolment.session_id, func.count())
-                          .where(Enrolment.outcome == "completed")
+                          .where(Enrolment.outcome == "completed", *within(Enrolment.outcome_at))
                           .group_by(Enrolment.tenant_id, Enrolment.session_id), Enrolment)
-    attended = grouped(select(Attendance.tenant_id, func.count(), ).group_by(Attendance.tenant_id), Attendance)
+    attended = grouped(select(Attendance.tenant_id, func.count()).where(*within(Attendance.attended_at))
+                       .group_by(Attendance.tenant_id), Attendance)
     attended_enrolled = grouped(
         select(Enrolment.tenant_id, Enrolment.session_id, func.count(distinct(Attendance.id)))
         .join(Attendance, Attendance.enrolment_id == Enrolment.id)
         .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(Enrolment.status == "enrolled", Meeting.session_id == Enrolment.session_id, Meeting.starts_at <= now)
+        .where(Enrolment.status == "enrolled", Meeting.session_id == Enrolment.session_id, Meeting.starts_at <= now,
+               *within(Meeting.starts_at))
         .group_by(Enrolment.tenant_id, Enrolment.session_id), Enrolment)
     certificates = grouped(select(Certificate.tenant_id, Certificate.course_kind, Certificate.certificate_name,
                                   Certificate.revoked_at.is_not(None), func.count())
+                           .where(*within(Certificate.issued_at))
                            .group_by(Certificate.tenant_id, Certificate.course_kind, Certificate.certificate_name,
                                      Certificate.revoked_at.is_not(None)), Certificate)
 
@@ -87,10 +103,10 @@ def figures(*, session: Session, tenant_ids: list[str] | None, now: datetime | N
         by_name["revoked"] += count if revoked else 0
     for tenant, row in out.items():
         row["_numerator"], row["_expected"] = numerator[tenant], expected[tenant]
-    return sorted((_finish(row) for row in out.values()), key=lambda r: r["tenant_id"])
+    return {tenant: _finish(out[tenant]) for tenant in sorted(out)}
 
 
-def total(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def total(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The sum of several tenants' figures (the attendance rate re-weighted, not averaged)."""
     summed = _empty(None)
     numerator = expected = 0
@@ -125,7 +141,8 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: v for k, v in row.items() if not k.startswith("_")},
         "attendance_rate": round(min(1.0, row["_numerator"] / expected), 4) if expected else None,
-        "by_kind": [{"kind": kind, **kinds[kind]} for kind in KINDS if kind in kinds],
-        "certificates_by_name": [{"certificate_name": name, **counts} for name, counts in sorted(row["_names"].items())],
+        "by_kind": [{"kind": kind, **kinds[kind]} for kind in COURSE_KINDS if kind in kinds],
+        "certificates_by_name": [{"certificate_name": name, **counts}
+                                 for name, counts in sorted(row["_names"].items())],
         "_numerator": row["_numerator"], "_expected": expected,
     }

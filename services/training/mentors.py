@@ -18,7 +18,15 @@ from services.common import members
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.pagination import Key, Page, keyset_page
 from services.training.access import require_host_staff
+from services.training.contracts.messages import (
+    ALREADY_RATED,
+    ATTENDEES_RATE_ONLY,
+    MENTOR_NOT_FOUND,
+    MENTOR_PROFILE_EXISTS,
+    NO_MENTOR_PROFILE,
+)
 from services.training.models import Attendance, CourseSession, Enrolment, Mentor, Rating
 from services.training.scheduling import get_session
 
@@ -28,9 +36,10 @@ def create_mentor(*, session: Session, ctx: CallContext, data: dict[str, Any]) -
     require_host_staff(ctx, ctx.tenant)
     members.require_member(session, data["user_id"], field="user_id")
     share_with_all = data.pop("share_with_all", True)
-    existing = session.scalar(select(Mentor.id).where(Mentor.user_id == data["user_id"], Mentor.tenant_id == ctx.tenant))
+    existing = session.scalar(select(Mentor.id).where(Mentor.user_id == data["user_id"],
+                                                      Mentor.tenant_id == ctx.tenant))
     if existing:
-        raise Conflict("该导师已有档案 / This mentor already has a profile", {"mentor_id": existing})
+        raise Conflict(MENTOR_PROFILE_EXISTS, {"mentor_id": existing})
     mentor = Mentor(created_by=ctx.require_user(), audience=Shareable.audience_for(None, everyone=share_with_all),
                     **data)
     session.add(mentor)
@@ -41,13 +50,14 @@ def create_mentor(*, session: Session, ctx: CallContext, data: dict[str, Any]) -
 def get_mentor(*, session: Session, mentor_id: str) -> Mentor:
     mentor = session.get(Mentor, mentor_id)
     if mentor is None:
-        raise NotFound("导师不存在 / Mentor not found", {"mentor_id": mentor_id})
+        raise NotFound(MENTOR_NOT_FOUND, {"mentor_id": mentor_id})
     return mentor
 
 
-def list_mentors(*, session: Session) -> list[Mentor]:
-    """Every mentor profile the caller's tenant may see (its own and those shared with it)."""
-    return list(session.scalars(select(Mentor).order_by(Mentor.display_name, Mentor.id)))
+def list_mentors(*, session: Session, limit: int, after: str | None) -> Page[Mentor]:
+    """Every mentor profile the caller's tenant may see (its own and those shared with it), by name."""
+    return keyset_page(session, select(Mentor), keys=[Key(Mentor.display_name), Key(Mentor.id)], limit=limit,
+                       after=after)
 
 
 def rate_session(*, session: Session, ctx: CallContext, session_id: str, stars: int, comment: str | None) -> Rating:
@@ -59,10 +69,10 @@ def rate_session(*, session: Session, ctx: CallContext, session_id: str, stars: 
         .where(Attendance.session_id == cohort.id, Enrolment.user_id == me,
                Enrolment.learner_tenant_id == ctx.tenant).limit(1))
     if not took_part:
-        raise Forbidden("参加过本期课程才能评价 / Only participants who attended can rate this session")
+        raise Forbidden(ATTENDEES_RATE_ONLY)
     existing = session.scalar(select(Rating.id).where(Rating.session_id == cohort.id, Rating.user_id == me))
     if existing:
-        raise Conflict("您已评价过本期 / You already rated this session", {"rating_id": existing})
+        raise Conflict(ALREADY_RATED, {"rating_id": existing})
     rating = Rating(session_id=cohort.id, mentor_id=cohort.mentor_id, user_id=me, learner_tenant_id=ctx.tenant,
                     stars=stars, comment=comment)
     try:
@@ -70,7 +80,7 @@ def rate_session(*, session: Session, ctx: CallContext, session_id: str, stars: 
             session.add(rating)
     except IntegrityError:
         existing = session.scalar(select(Rating.id).where(Rating.session_id == cohort.id, Rating.user_id == me))
-        raise Conflict("您已评价过本期 / You already rated this session", {"rating_id": existing}) from None
+        raise Conflict(ALREADY_RATED, {"rating_id": existing}) from None
     return rating
 
 
@@ -79,7 +89,7 @@ def my_ratings(*, session: Session, ctx: CallContext) -> dict[str, Any]:
     me = ctx.require_user()
     mentor_ids = list(session.scalars(select(Mentor.id).where(Mentor.user_id == me)))
     if not mentor_ids:
-        raise Forbidden("您还没有导师档案 / You have no mentor profile")
+        raise Forbidden(NO_MENTOR_PROFILE)
     rows = session.execute(
         select(Rating, CourseSession.label).join(CourseSession, CourseSession.id == Rating.session_id)
         .where(Rating.mentor_id.in_(mentor_ids)).order_by(Rating.created_at.desc(), Rating.id)).all()

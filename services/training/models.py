@@ -60,7 +60,8 @@ class Course(Shareable, Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     category_id: Mapped[str | None] = mapped_column(ForeignKey("categories.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(20))  # vocational | certificate | cultural | first_aid | children_camp
-    format: Mapped[str] = mapped_column(String(20), default="in_person")  # in_person | night_school | online | master_class
+    # in_person | night_school | online | master_class
+    format: Mapped[str] = mapped_column(String(20), default="in_person")
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(String(4000), default="")
     prerequisites: Mapped[str | None] = mapped_column(String(1000), nullable=True)
@@ -108,7 +109,7 @@ class CourseSession(Shareable, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     # Loaded when read (the schedule is shown with the session), never in the enrolment hot path.
-    meetings: Mapped[list["Meeting"]] = relationship(order_by="Meeting.starts_at", viewonly=True)
+    meetings: Mapped[list[Meeting]] = relationship(order_by="Meeting.starts_at", viewonly=True)
 
 
 class Meeting(Shareable, Base):

@@ -15,10 +15,19 @@ from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.training.access import require_host_staff, shared_with
 from services.training.catalogue import get_course
+from services.training.contracts.messages import (
+    COURSE_WITHDRAWN,
+    MEETING_NOT_FOUND,
+    ONLINE_URL_REQUIRED,
+    SESSION_CLOSED,
+    SESSION_NOT_FOUND,
+    UNKNOWN_MENTOR,
+)
+from services.training.contracts.schemas import utc
 from services.training.models import Course, CourseSession, Meeting, Mentor
-from services.training.schemas import utc
 
 
 def create_session(*, session: Session, ctx: CallContext, course_id: str, data: dict[str, Any]) -> CourseSession:
@@ -26,9 +35,9 @@ def create_session(*, session: Session, ctx: CallContext, course_id: str, data: 
     course = get_course(session=session, ctx=ctx, course_id=course_id)
     require_host_staff(ctx, course.tenant_id)
     if course.status == "withdrawn":
-        raise Conflict("课程已撤下 / The course was withdrawn", {"course_status": course.status})
+        raise Conflict(COURSE_WITHDRAWN, {"course_status": course.status})
     if course.format == "online" and not data.get("online_url"):
-        raise ValidationFailed.from_messages({"online_url": ["线上课程须填写链接 / An online course needs online_url"]})
+        raise ValidationFailed.from_messages({"online_url": [ONLINE_URL_REQUIRED]})
     if data.get("mentor_id"):
         _visible_mentor(session=session, mentor_id=data["mentor_id"])
     schedule = [(utc(m["starts_at"]), utc(m["ends_at"]), m.get("topic")) for m in data.get("meetings") or []]
@@ -55,7 +64,7 @@ def add_meeting(*, session: Session, ctx: CallContext, session_id: str, data: di
     cohort = get_session(session=session, ctx=ctx, session_id=session_id)
     require_host_staff(ctx, cohort.tenant_id)
     if cohort.status != "open":
-        raise Conflict("本期已结课 / The session is closed", {"session_status": cohort.status})
+        raise Conflict(SESSION_CLOSED, {"session_status": cohort.status})
     meeting = _meeting(cohort, starts_at=utc(data["starts_at"]), ends_at=utc(data["ends_at"]), topic=data.get("topic"))
     session.add(meeting)
     session.flush()
@@ -65,25 +74,26 @@ def add_meeting(*, session: Session, ctx: CallContext, session_id: str, data: di
 def get_session(*, session: Session, ctx: CallContext, session_id: str) -> CourseSession:
     """Visible to its tenant and, once the course is published, to the course's audience."""
     cohort = session.get(CourseSession, session_id)
-    if cohort is None or not shared_with(cohort, ctx.tenant):  # the check matters in hosted transactions
-        raise NotFound("班期不存在 / Session not found", {"session_id": session_id})
+    if cohort is None or not shared_with(cohort, ctx.tenant):  # the check matters in a write in the host tenant
+        raise NotFound(SESSION_NOT_FOUND, {"session_id": session_id})
     if cohort.tenant_id != ctx.tenant:
         course = session.get(Course, cohort.course_id)
         if course is None or course.status == "draft":
-            raise NotFound("班期不存在 / Session not found", {"session_id": session_id})
+            raise NotFound(SESSION_NOT_FOUND, {"session_id": session_id})
     return cohort
 
 
-def list_sessions(*, session: Session, ctx: CallContext, course_id: str) -> list[CourseSession]:
+def list_sessions(*, session: Session, ctx: CallContext, course_id: str, limit: int,
+                  after: str | None) -> Page[CourseSession]:
     course = get_course(session=session, ctx=ctx, course_id=course_id)
-    return list(session.scalars(select(CourseSession).where(CourseSession.course_id == course.id)
-                                .order_by(CourseSession.enrol_opens_at, CourseSession.id)))
+    return keyset_page(session, select(CourseSession).where(CourseSession.course_id == course.id),
+                       keys=[Key(CourseSession.enrol_opens_at), Key(CourseSession.id)], limit=limit, after=after)
 
 
 def get_meeting(*, session: Session, ctx: CallContext, meeting_id: str) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound("课次不存在 / Meeting not found", {"meeting_id": meeting_id})
+        raise NotFound(MEETING_NOT_FOUND, {"meeting_id": meeting_id})
     get_session(session=session, ctx=ctx, session_id=meeting.session_id)  # same visibility as its session
     return meeting
 
@@ -91,7 +101,7 @@ def get_meeting(*, session: Session, ctx: CallContext, meeting_id: str) -> Meeti
 def _visible_mentor(*, session: Session, mentor_id: str) -> Mentor:
     mentor = session.get(Mentor, mentor_id)
     if mentor is None:
-        raise ValidationFailed.from_messages({"mentor_id": ["没有这位导师 / Unknown mentor"]})
+        raise ValidationFailed.from_messages({"mentor_id": [UNKNOWN_MENTOR]})
     return mentor
 
 

@@ -1,23 +1,29 @@
 """The training nameko service: entrypoints only; rules live in the domain modules.
 
-Reads run in the caller's tenant (`db.transaction()`), where sharing decides what is visible. Writes run
-in the tenant hosting the course or session (`db.hosted_transaction(host)`, see tenancy.py), found first
-by a read in the caller's tenant, so that a resident of one community can enrol in a college's session;
-the domain rule checks the sharing again inside. Their events are published in the same transaction.
+Reads run in the caller's tenant (`db.transaction()`), where sharing decides what is visible. A write on a
+session's roster runs in the tenant hosting the session (`db.write_in_tenant(host, reason=...)`), found
+first by a read in the caller's tenant, so that a resident of one community can enrol in a college's
+session: capacity, the waitlist and its order are decided in ONE place under ONE lock. The domain rule
+checks the sharing again inside, with the caller's own context (`ctx.tenant` is the guest's tenant); rows
+about the caller are shared back with the caller's tenant, and events about a person are announced in the
+person's community. Each crossing is recorded with its reason (services.common.database).
 """
 
 from __future__ import annotations
 
 import base64
+from typing import Any
 
+from marshmallow import Schema
 from nameko.rpc import rpc
 
+from services.common.access import require_staff
 from services.common.context import TenantContext
-from services.common.contracts import load
-from services.common.errors import Forbidden
+from services.common.contracts import PageQuery, load
+from services.common.database import Database
 from services.common.members import MemberEntrypoints
+from services.common.pagination import Page
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
-from services.training import personal_data
 from services.training import (
     attendance,
     catalogue,
@@ -26,23 +32,24 @@ from services.training import (
     enrolment,
     figures,
     mentors,
+    personal_data,
     scheduling,
 )
-from services.training.access import is_staff
-from services.training.models import Base
-from services.training.schemas import (
+from services.training.contracts.schemas import (
     AllTenantFigures,
     AttendanceList,
     AttendanceMarkIn,
     AttendanceOut,
+    AttendancePage,
+    AttendanceQuery,
     AudienceIn,
     CancelIn,
     CategoryList,
     CertificateList,
     CertificateOut,
     CertificatePdfOut,
-    CheckInIn,
     CheckinCodeOut,
+    CheckInIn,
     CourseCreate,
     CourseListQuery,
     CourseOut,
@@ -57,6 +64,7 @@ from services.training.schemas import (
     MeetingOut,
     MentorCreate,
     MentorList,
+    MentorListQuery,
     MentorOut,
     MentorRatingsOut,
     RatingIn,
@@ -69,7 +77,7 @@ from services.training.schemas import (
     TenantFigures,
     VerificationOut,
 )
-from services.training.tenancy import Outbox, TrainingDatabase
+from services.training.models import Base
 
 _course_out = CourseOut()
 _session_out = SessionOut()
@@ -77,20 +85,32 @@ _enrolment_out = EnrolmentOut()
 _certificate_out = CertificateOut()
 
 
+def _page(schema: Schema, page: Page[Any], items: list[Any] | None = None) -> dict:
+    """A list's answer: the page's items (or their views) and the cursor of the next page."""
+    return schema.dump({"items": page.items if items is None else items, "next_cursor": page.next_cursor})
+
+
+# Why a write crosses into the tenant hosting a session (recorded with each crossing).
+ROSTER = "the roster of a session shared with the caller's tenant is kept by the tenant hosting it"
+CHECK_IN = "a check-in at a meeting of a session shared with the caller's tenant is kept by the tenant hosting it"
+RATING = "a rating of a session shared with the caller's tenant is kept by the tenant hosting it"
+
+
 class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
     name = "training"
 
     ctx = TenantContext()
-    db = TrainingDatabase(Base)
+    db = Database(Base)
     personal_data = personal_data  # the tables holding something about a person
 
 
     # --- catalogue -------------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_categories(self) -> dict:
+    def list_categories(self, query: dict | None = None) -> dict:
+        params = load(PageQuery(), query or {})
         with self.db.transaction() as tx:
-            return CategoryList().dump({"items": catalogue.list_categories(session=tx.session)})
+            return _page(CategoryList(), catalogue.list_categories(session=tx.session, **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_course(self, payload: dict) -> dict:
@@ -114,16 +134,13 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def list_courses(self, query: dict | None = None) -> dict:
         params = load(CourseListQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = catalogue.list_courses(session=tx.session, ctx=self.ctx, **params)
-            return CoursePage().dump({"items": items, "next_cursor": next_cursor})
+            return _page(CoursePage(), catalogue.list_courses(session=tx.session, ctx=self.ctx, **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def publish_course(self, course_id: str, payload: dict | None = None) -> dict:
         data = load(AudienceIn(), payload or {})
-        outbox = Outbox()
-        with self.db.hosted_transaction(self.ctx.tenant) as tx:
-            course = catalogue.publish(session=tx.session, ctx=self.ctx, course_id=course_id, outbox=outbox, **data)
-            tx.publish_all(outbox)
+        with self.db.transaction() as tx:
+            course = catalogue.publish(session=tx.session, ctx=self.ctx, course_id=course_id, **data)
             return _course_out.dump(course)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -141,10 +158,11 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
                                                                data=data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_sessions(self, course_id: str) -> dict:
+    def list_sessions(self, course_id: str, query: dict | None = None) -> dict:
+        params = load(PageQuery(), query or {})
         with self.db.transaction() as tx:
-            return SessionList().dump({"items": scheduling.list_sessions(session=tx.session, ctx=self.ctx,
-                                                                         course_id=course_id)})
+            return _page(SessionList(), scheduling.list_sessions(session=tx.session, ctx=self.ctx, course_id=course_id,
+                                                                 **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_session(self, session_id: str) -> dict:
@@ -164,21 +182,17 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def enrol(self, session_id: str, payload: dict) -> dict:
         data = load(EnrolIn(), payload)
         host = self._host_of_session(session_id)
-        outbox = Outbox()
-        with self.db.hosted_transaction(host) as tx:
-            made = enrolment.enrol(session=tx.session, ctx=self.ctx, session_id=session_id, data=data, outbox=outbox)
-            tx.publish_all(outbox)
+        with self.db.write_in_tenant(host, reason=ROSTER) as tx:
+            made = enrolment.enrol(session=tx.session, ctx=self.ctx, session_id=session_id, data=data)
             return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[made])[0])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cancel_enrolment(self, enrolment_id: str, payload: dict | None = None) -> dict:
         data = load(CancelIn(), payload or {})
         host = self._host_of_enrolment(enrolment_id)
-        outbox = Outbox()
-        with self.db.hosted_transaction(host) as tx:
+        with self.db.write_in_tenant(host, reason=ROSTER) as tx:
             cancelled = enrolment.cancel(session=tx.session, ctx=self.ctx, enrolment_id=enrolment_id,
-                                         reason=data["reason"], outbox=outbox)
-            tx.publish_all(outbox)
+                                         reason=data["reason"])
             return _enrolment_out.dump(enrolment.views(session=tx.session, enrolments=[cancelled])[0])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -191,15 +205,15 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def list_my_enrolments(self, query: dict | None = None) -> dict:
         params = load(EnrolmentListQuery(), query or {})
         with self.db.transaction() as tx:
-            items = enrolment.list_mine(session=tx.session, ctx=self.ctx, **params)
-            return EnrolmentList().dump({"items": enrolment.views(session=tx.session, enrolments=items)})
+            page = enrolment.list_mine(session=tx.session, ctx=self.ctx, **params)
+            return _page(EnrolmentList(), page, enrolment.views(session=tx.session, enrolments=page.items))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def roster(self, session_id: str, query: dict | None = None) -> dict:
         params = load(EnrolmentListQuery(), query or {})
         with self.db.transaction() as tx:
-            items = enrolment.roster(session=tx.session, ctx=self.ctx, session_id=session_id, **params)
-            return EnrolmentList().dump({"items": enrolment.views(session=tx.session, enrolments=items)})
+            page = enrolment.roster(session=tx.session, ctx=self.ctx, session_id=session_id, **params)
+            return _page(EnrolmentList(), page, enrolment.views(session=tx.session, enrolments=page.items))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_exam_score(self, enrolment_id: str, payload: dict) -> dict:
@@ -221,43 +235,39 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def check_in(self, meeting_id: str, payload: dict) -> dict:
         data = load(CheckInIn(), payload)
         host = self._host_of_meeting(meeting_id)
-        outbox = Outbox()
-        with self.db.hosted_transaction(host) as tx:
+        with self.db.write_in_tenant(host, reason=CHECK_IN) as tx:
             record = attendance.check_in(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
-                                         token=data["token"], outbox=outbox)
-            tx.publish_all(outbox)
+                                         token=data["token"])
             return AttendanceOut().dump(record)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def mark_attendance(self, meeting_id: str, payload: dict) -> dict:
         data = load(AttendanceMarkIn(), payload)
-        outbox = Outbox()
-        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+        with self.db.transaction() as tx:
             records = attendance.mark(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
-                                      present=data["present"], walk_ins=data["walk_ins"], outbox=outbox)
-            tx.publish_all(outbox)
+                                      present=data["present"], walk_ins=data["walk_ins"])
             return AttendanceList().dump({"items": records})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_attendance(self, meeting_id: str) -> dict:
+    def list_attendance(self, meeting_id: str, query: dict | None = None) -> dict:
+        params = load(AttendanceQuery(), query or {})
         with self.db.transaction() as tx:
-            return AttendanceList().dump({"items": attendance.list_for_meeting(session=tx.session, ctx=self.ctx,
-                                                                               meeting_id=meeting_id)})
+            return _page(AttendancePage(), attendance.list_for_meeting(session=tx.session, ctx=self.ctx,
+                                                                       meeting_id=meeting_id, **params))
 
     # --- completion and certificates ---------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def close_session(self, session_id: str) -> dict:
-        outbox = Outbox()
-        with self.db.hosted_transaction(self.ctx.tenant) as tx:
-            result = completion.close_session(session=tx.session, ctx=self.ctx, session_id=session_id, outbox=outbox)
-            tx.publish_all(outbox)
+        with self.db.transaction() as tx:
+            result = completion.close_session(session=tx.session, ctx=self.ctx, session_id=session_id)
             return SessionCloseOut().dump(result)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_certificates(self) -> dict:
+    def list_certificates(self, query: dict | None = None) -> dict:
+        params = load(PageQuery(), query or {})
         with self.db.transaction() as tx:
-            return CertificateList().dump({"items": completion.list_certificates(session=tx.session, ctx=self.ctx)})
+            return _page(CertificateList(), completion.list_certificates(session=tx.session, ctx=self.ctx, **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_certificate(self, certificate_id: str) -> dict:
@@ -277,11 +287,9 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def revoke_certificate(self, certificate_id: str, payload: dict) -> dict:
         data = load(RevokeIn(), payload)
-        outbox = Outbox()
-        with self.db.hosted_transaction(self.ctx.tenant) as tx:
+        with self.db.transaction() as tx:
             revoked = completion.revoke(session=tx.session, ctx=self.ctx, certificate_id=certificate_id,
-                                        reason=data["reason"], outbox=outbox)
-            tx.publish_all(outbox)
+                                        reason=data["reason"])
             return _certificate_out.dump(revoked)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -299,9 +307,10 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
             return MentorOut().dump(mentors.create_mentor(session=tx.session, ctx=self.ctx, data=data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_mentors(self) -> dict:
+    def list_mentors(self, query: dict | None = None) -> dict:
+        params = load(MentorListQuery(), query or {})
         with self.db.transaction() as tx:
-            return MentorList().dump({"items": mentors.list_mentors(session=tx.session)})
+            return _page(MentorList(), mentors.list_mentors(session=tx.session, **params))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_mentor(self, mentor_id: str) -> dict:
@@ -312,7 +321,7 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
     def rate_session(self, session_id: str, payload: dict) -> dict:
         data = load(RatingIn(), payload)
         host = self._host_of_session(session_id)
-        with self.db.hosted_transaction(host) as tx:
+        with self.db.write_in_tenant(host, reason=RATING) as tx:
             return RatingOut().dump(mentors.rate_session(session=tx.session, ctx=self.ctx, session_id=session_id,
                                                          **data))
 
@@ -325,16 +334,15 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def tenant_figures(self) -> dict:
-        if not is_staff(self.ctx):
-            raise Forbidden("仅限工作人员 / Staff only")
+        require_staff(self.ctx)
         with self.db.transaction() as tx:
             rows = figures.figures(session=tx.session, tenant_ids=[self.ctx.tenant])
-            return TenantFigures().dump(rows[0])
+            return TenantFigures().dump(rows[self.ctx.tenant])
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def all_tenant_figures(self) -> dict:
         with self.db.read_all_tenants() as session:
-            rows = figures.figures(session=session, tenant_ids=None)
+            rows = list(figures.figures(session=session, tenant_ids=None).values())
             return AllTenantFigures().dump({"total": figures.total(rows), "tenants": rows})
 
     # --- where a write must run ------------------------------------------------------------------------------

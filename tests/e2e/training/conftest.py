@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,11 +22,11 @@ def new_phone() -> str:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +54,16 @@ class Api:
         response = self.platform.session(who).request(method, self.url(path), timeout=30, **kwargs)
         assert response.status_code == expect, f"{method} {path} as {who}: {response.status_code} {response.text}"
         return response.json() if response.content and "json" in response.headers.get("Content-Type", "") else response
+
+    def every(self, who: str, path: str, **params) -> list:
+        """Every item of a list, page by page: a list answers `items` and an opaque `next_cursor`."""
+        items, after = [], None
+        while True:
+            page = self.call(who, "GET", path, 200, params={**params, **({"after": after} if after else {})})
+            items += page["items"]
+            after = page["next_cursor"]
+            if after is None:
+                return items
 
     def course(self, who: str = "college_staff", *, audience: dict | None = None, **fields) -> dict:
         body = {"kind": "vocational", "title": "网店运营 / Online-shop operation", "category_id": "online_shop",

@@ -6,9 +6,8 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.training import attendance, enrolment
-from services.training.attendance import EXPIRED, INVALID
+from services.training.contracts.messages import CHECKIN_CODE_EXPIRED, CHECKIN_CODE_INVALID
 from services.training.models import Meeting
-from services.training.tenancy import Outbox
 from tests.unit.training.conftest import NOW, ctx
 
 STAFF = ctx("hzvtc", "staff-hzvtc", "staff")
@@ -18,7 +17,7 @@ def _setup(world, *, meetings=4):
     course = world.course("hzvtc", audience=["xiangyang"], kind="first_aid", title="急救培训 / First aid")
     cohort = world.cohort(course, capacity=10, meetings=meetings)
     place = world.run("hzvtc", enrolment.enrol, ctx=ctx("xiangyang", "courier-a"), session_id=cohort.id,
-                      data={"participant_name": "王师傅", "groups": []}, outbox=Outbox(), now=NOW)
+                      data={"participant_name": "王师傅", "groups": []}, now=NOW)
     last = cohort.meetings[-1]  # starts at NOW: check-in is open
     return course, cohort, place, last
 
@@ -27,9 +26,9 @@ def _code(world, meeting, now=NOW):
     return world.run("hzvtc", attendance.checkin_code, ctx=STAFF, meeting_id=meeting.id, now=now)
 
 
-def _check_in(world, meeting, token, *, who="courier-a", tenant="xiangyang", now=NOW, outbox=None):
+def _check_in(world, meeting, token, *, who="courier-a", tenant="xiangyang", now=NOW):
     return world.run("hzvtc", attendance.check_in, ctx=ctx(tenant, who), meeting_id=meeting.id, token=token,
-                     outbox=outbox if outbox is not None else Outbox(), now=now)
+                     now=now)
 
 
 def test_a_fresh_qr_code_checks_in_once_and_a_second_scan_returns_the_same_record(world):
@@ -37,13 +36,13 @@ def test_a_fresh_qr_code_checks_in_once_and_a_second_scan_returns_the_same_recor
     code = _code(world, meeting)
     assert code["svg"].startswith("<svg") and code["token"] in code["qr_text"]
     assert code["valid_until"] - code["rotates_at"] == timedelta(seconds=attendance.ROTATE_SECONDS)
-    outbox = Outbox()
-    first = _check_in(world, meeting, code["token"], outbox=outbox)
-    again = _check_in(world, meeting, code["token"], outbox=outbox)
+    with world.announcing() as heard:
+        first = _check_in(world, meeting, code["token"])
+        again = _check_in(world, meeting, code["token"])
     assert first.id == again.id and first.enrolment_id == place.id and first.method == "qr"
-    [announced] = outbox.announcements  # one event, in the learner's own community
-    assert announced.event == "session_attended" and announced.tenant_id == "xiangyang"
-    assert announced.data["course_kind"] == "first_aid" and announced.data["user_id"] == "courier-a"
+    [announced] = heard.events()  # one event, in the learner's own community
+    assert heard.names() == ["session_attended"] and announced["tenantid"] == "xiangyang"
+    assert announced["data"]["course_kind"] == "first_aid" and announced["data"]["user_id"] == "courier-a"
 
 
 def test_a_code_expires_within_two_minutes_of_being_shown(world):
@@ -52,7 +51,7 @@ def test_a_code_expires_within_two_minutes_of_being_shown(world):
     _check_in(world, meeting, token, now=NOW + timedelta(seconds=attendance.ROTATE_SECONDS))  # next window: fine
     with pytest.raises(ValidationFailed) as caught:
         _check_in(world, meeting, token, who="late", now=NOW + timedelta(minutes=3))
-    assert caught.value.fields == {"token": [EXPIRED]}
+    assert caught.value.fields == {"token": [CHECKIN_CODE_EXPIRED.text]}
 
 
 @pytest.mark.parametrize("forge", [
@@ -64,7 +63,7 @@ def test_a_forged_code_is_refused(world, forge):
     *_rest, meeting = _setup(world)
     with pytest.raises(ValidationFailed) as caught:
         _check_in(world, meeting, forge(_code(world, meeting)["token"]))
-    assert caught.value.fields == {"token": [INVALID]}
+    assert caught.value.fields == {"token": [CHECKIN_CODE_INVALID.text]}
 
 
 def test_a_code_of_one_meeting_does_not_check_in_to_another(world):
@@ -91,18 +90,18 @@ def test_someone_not_enrolled_cannot_check_in_themselves(world):
 
 def test_staff_mark_participants_and_record_walk_ins_with_and_without_accounts(world):
     _course, _cohort, place, meeting = _setup(world)
-    outbox = Outbox()
-    records = world.run("hzvtc", attendance.mark, ctx=STAFF, meeting_id=meeting.id, present=[place.id, place.id],
-                        walk_ins=[{"name": "路过的李阿姨", "user_id": None}, {"name": "张三", "user_id": "u-zhang"}],
-                        outbox=outbox, now=NOW)
+    with world.announcing() as heard:
+        records = world.run("hzvtc", attendance.mark, ctx=STAFF, meeting_id=meeting.id, present=[place.id, place.id],
+                            walk_ins=[{"name": "路过的李阿姨", "user_id": None},
+                                      {"name": "张三", "user_id": "u-zhang"}],
+                            now=NOW)
     assert [(r.method, r.enrolment_id is not None) for r in records] == [("staff", True), ("walk_in", False),
                                                                          ("walk_in", False)]
-    tenants = [a.tenant_id for a in outbox.announcements]
+    tenants = [e["tenantid"] for e in heard.events()]
     assert tenants == ["xiangyang", "hzvtc", "hzvtc"]  # walk-ins belong to the host's community
-    assert [a.data["user_id"] for a in outbox.announcements] == ["courier-a", None, "u-zhang"]
+    assert [e["data"]["user_id"] for e in heard.events()] == ["courier-a", None, "u-zhang"]
     with pytest.raises(ValidationFailed):
-        world.run("hzvtc", attendance.mark, ctx=STAFF, meeting_id=meeting.id, present=["nope"], walk_ins=[],
-                  outbox=Outbox(), now=NOW)
+        world.run("hzvtc", attendance.mark, ctx=STAFF, meeting_id=meeting.id, present=["nope"], walk_ins=[], now=NOW)
 
 
 def test_a_make_up_meeting_in_another_session_of_the_course_counts_for_your_own_enrolment(world):

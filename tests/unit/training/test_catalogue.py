@@ -7,7 +7,6 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.training import catalogue, scheduling
-from services.training.tenancy import Outbox
 from tests.unit.training.conftest import ctx
 
 COLLEGE_STAFF = ctx("hzvtc", "staff-hzvtc", "staff")
@@ -18,9 +17,9 @@ def test_the_twelve_categories_in_the_migration_are_the_ones_in_the_code(world):
     spec = importlib.util.spec_from_file_location("training_0002", path)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert migration.CATEGORIES == catalogue.CATEGORIES and len(catalogue.CATEGORIES) == 12
+    assert catalogue.category_rows() == migration.CATEGORIES and len(migration.CATEGORIES) == 12
     with world.session("xiangyang") as s:
-        names = [c.name_zh for c in catalogue.list_categories(session=s)]
+        names = [c.name_zh for c in catalogue.list_categories(session=s, limit=20, after=None).items]
     assert names[:3] == ["美容美发", "中式烹调", "中式面点"] and len(names) == 12
 
 
@@ -54,17 +53,17 @@ def test_a_college_publishes_to_named_communities_and_only_they_see_the_course_a
             catalogue.get_course(session=s, ctx=ctx("huanqiu", "u"), course_id=course.id)
         with pytest.raises(NotFound):
             scheduling.get_session(session=s, ctx=ctx("huanqiu", "u"), session_id=cohort.id)
-        assert catalogue.list_courses(session=s, ctx=ctx("huanqiu", "u"), kind=None, category_id=None,
-                                      target_group=None, limit=50, after=None) == ([], None)
+        found = catalogue.list_courses(session=s, ctx=ctx("huanqiu", "u"), kind=None, category_id=None,
+                                       target_group=None, limit=50, after=None)
+        assert (found.items, found.next_cursor) == ([], None)
 
 
 def test_publishing_again_to_everyone_opens_the_course_and_its_sessions_to_every_tenant(world):
     course = world.course("hzvtc", audience=["xiangyang"])
     cohort = world.cohort(course)
-    outbox = Outbox()
-    world.run("hzvtc", catalogue.publish, ctx=COLLEGE_STAFF, course_id=course.id, tenants=[], everyone=True,
-              outbox=outbox)
-    assert outbox.announcements[0].data["audience"] == "*"
+    with world.announcing() as heard:
+        world.run("hzvtc", catalogue.publish, ctx=COLLEGE_STAFF, course_id=course.id, tenants=[], everyone=True)
+    assert heard.events("course_published")[0]["data"]["audience"] == "*"
     with world.session("huanqiu") as s:
         assert scheduling.get_session(session=s, ctx=ctx("huanqiu", "u"), session_id=cohort.id).audience == "*"
 
@@ -97,15 +96,16 @@ def test_courses_list_by_kind_and_target_group_page_by_page(world):
         me = ctx("xiangyang", "u")
         seen, after = [], None
         while True:
-            page, after = catalogue.list_courses(session=s, ctx=me, kind=None, category_id=None, target_group=None,
-                                                 limit=2, after=after)
-            seen += page
+            page = catalogue.list_courses(session=s, ctx=me, kind=None, category_id=None, target_group=None,
+                                          limit=2, after=after)
+            seen += page.items
+            after = page.next_cursor
             if after is None:
                 break
         assert len({c.id for c in seen}) == 5
-        cultural, _ = catalogue.list_courses(session=s, ctx=me, kind="cultural", category_id=None, target_group=None,
-                                             limit=50, after=None)
-        assert len(cultural) == 2
-        for_mothers, _ = catalogue.list_courses(session=s, ctx=me, kind=None, category_id=None,
-                                                target_group="full_time_mother", limit=50, after=None)
-        assert len(for_mothers) == 4  # open-to-all courses, not the veterans' one
+        cultural = catalogue.list_courses(session=s, ctx=me, kind="cultural", category_id=None, target_group=None,
+                                          limit=50, after=None)
+        assert len(cultural.items) == 2
+        for_mothers = catalogue.list_courses(session=s, ctx=me, kind=None, category_id=None,
+                                             target_group="full_time_mother", limit=50, after=None)
+        assert len(for_mothers.items) == 4  # open-to-all courses, not the veterans' one

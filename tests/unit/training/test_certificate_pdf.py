@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -26,8 +26,8 @@ class Printed:
     certificate_name: str = "快递员证 / Courier certificate"
     tenant_id: str = "hzvtc"
     exam_score: int | None = 95
-    issued_at: datetime = datetime(2026, 12, 1, tzinfo=timezone.utc)
-    expires_at: datetime | None = datetime(2029, 12, 1, tzinfo=timezone.utc)
+    issued_at: datetime = datetime(2026, 12, 1, tzinfo=UTC)
+    expires_at: datetime | None = datetime(2029, 12, 1, tzinfo=UTC)
     revoked_at: datetime | None = None
 
 
@@ -83,5 +83,5 @@ def test_the_qr_code_is_drawn_in_the_lower_right_corner(tmp_path):
 
 def test_a_revoked_certificate_says_so_on_its_face(tmp_path):
     text = _text(_pdf(tmp_path, Printed(holder_name="王师傅", course_title="快递员（初级）",
-                                        revoked_at=datetime(2027, 3, 1, tzinfo=timezone.utc))))
-    assert "本证书已于 2027-03-01 撤销 / REVOKED" in text
+                                        revoked_at=datetime(2027, 3, 1, tzinfo=UTC))))
+    assert "本证书已于 2027-03-01 撤销 / Revoked on 2027-03-01" in text

@@ -1,25 +1,40 @@
-"""Contracts of the training service: RPC payloads and results, and the gateway's OpenAPI."""
+"""Contracts of the training service: RPC payloads and results, and the gateway's OpenAPI. Plain marshmallow:
+no domain module, ORM or nameko."""
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC, datetime
+from typing import Any
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
+from services.common.contracts import PageQuery, PersonId, page_schema
+from services.training.contracts.messages import (
+    COURSE_FORMATS,
+    COURSE_KINDS,
+    ENDS_BEFORE_START,
+    ENROLMENT_CLOSES_BEFORE_OPENING,
+    ENROLMENT_STATUSES,
+    HTTPS_LINK,
+    LANGUAGES,
+    MARK_SOMEONE,
+    NAME_REQUIRED,
+    NO_MEETINGS,
+    NOT_A_TENANT_ID,
+    TARGET_GROUPS,
+    TENANTS_OR_EVERYONE,
+    VENUE_OR_LINK,
+)
 
-from services.common.contracts import PersonId
-
-KINDS = ("vocational", "certificate", "cultural", "first_aid", "children_camp")
-FORMATS = ("in_person", "night_school", "online", "master_class")
-TARGET_GROUPS = ("courier", "gig_worker", "full_time_mother", "older_job_seeker", "veteran", "taxi_driver",
-                 "party_member", "floating_party_member")
-LANGUAGES = ("zh", "en", "zh-en")
-TENANT_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", error="不是有效的租户编号 / Not a tenant id")
-_URL = validate.URL(schemes={"https"}, error="请填写 https 链接 / An https link")
+_KINDS = COURSE_KINDS.values
+_FORMATS = COURSE_FORMATS.values
+_GROUPS = TARGET_GROUPS.values
+TENANT_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", error=NOT_A_TENANT_ID.text)
+_URL = validate.URL(schemes={"https"}, error=HTTPS_LINK.text)
 
 
-def _aware(**kwargs) -> fields.AwareDateTime:
+def _aware(**kwargs: Any) -> fields.AwareDateTime:
     # Naive times are refused rather than guessed: every time here is an instant (UTC on the wire).
     return fields.AwareDateTime(**kwargs)
 
@@ -29,26 +44,26 @@ def _aware(**kwargs) -> fields.AwareDateTime:
 
 class CategoryOut(Schema):
     id = fields.String(metadata={"example": "pastry"})
-    name_zh = fields.String(metadata={"example": "中式面点"})
+    name_zh = fields.String(metadata={"description": "the category's name in Chinese"})
     name_en = fields.String(metadata={"example": "Chinese pastry"})
     position = fields.Integer()
 
 
-class CategoryList(Schema):
-    items = fields.List(fields.Nested(CategoryOut))
+CategoryList = page_schema(CategoryOut, "CategoryList")
 
 
 class CourseFields(Schema):
     category_id = fields.String(allow_none=True, metadata={"description": "one of GET /categories"})
-    kind = fields.String(validate=validate.OneOf(KINDS))
-    format = fields.String(validate=validate.OneOf(FORMATS),
-                           metadata={"description": "night_school = 党群夜校; master_class = 大师课"})
+    kind = fields.String(validate=validate.OneOf(_KINDS))
+    format = fields.String(validate=validate.OneOf(_FORMATS),
+                           metadata={"description": "night_school: a party-mass night school; master_class: "
+                                                    "a master's class"})
     title = fields.String(validate=validate.Length(1, 100))
     description = fields.String(validate=validate.Length(max=4000))
     prerequisites = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    target_groups = fields.List(fields.String(validate=validate.OneOf(TARGET_GROUPS)),
+    target_groups = fields.List(fields.String(validate=validate.OneOf(_GROUPS)),
                                 metadata={"description": "Empty: open to everyone"})
-    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    language = fields.String(validate=validate.OneOf(LANGUAGES.values))
     min_age = fields.Integer(allow_none=True, validate=validate.Range(3, 17),
                              metadata={"description": "children's camp: youngest child admitted"})
     max_age = fields.Integer(allow_none=True, validate=validate.Range(3, 17))
@@ -57,19 +72,19 @@ class CourseFields(Schema):
     pass_mark = fields.Integer(allow_none=True, validate=validate.Range(0, 100),
                                metadata={"description": "certificate courses: lowest passing exam score"})
     certificate_name = fields.String(allow_none=True, validate=validate.Length(1, 100),
-                                     metadata={"example": "快递员证 / Courier certificate"})
-    skill = fields.String(allow_none=True, validate=validate.Length(1, 40), metadata={"example": "快递"})
+                                     metadata={"example": "Courier certificate"})
+    skill = fields.String(allow_none=True, validate=validate.Length(1, 40), metadata={"example": "courier"})
     certificate_valid_months = fields.Integer(allow_none=True, validate=validate.Range(1, 240),
                                               metadata={"description": "null: the certificate never expires"})
 
 
 class CourseCreate(CourseFields):
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    format = fields.String(load_default="in_person", validate=validate.OneOf(FORMATS))
+    kind = fields.String(required=True, validate=validate.OneOf(_KINDS))
+    format = fields.String(load_default="in_person", validate=validate.OneOf(_FORMATS))
     title = fields.String(required=True, validate=validate.Length(1, 100))
     description = fields.String(load_default="", validate=validate.Length(max=4000))
-    target_groups = fields.List(fields.String(validate=validate.OneOf(TARGET_GROUPS)), load_default=list)
-    language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+    target_groups = fields.List(fields.String(validate=validate.OneOf(_GROUPS)), load_default=list)
+    language = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES.values))
     min_attendance_share = fields.Float(load_default=0.8, validate=validate.Range(0, 1))
 
 
@@ -84,9 +99,9 @@ class AudienceIn(Schema):
     everyone = fields.Boolean(load_default=False)
 
     @validates_schema
-    def _one_or_the_other(self, data, **_kwargs):
+    def _one_or_the_other(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("everyone") and data.get("tenants"):
-            raise ValidationError("name tenants or choose everyone, not both", field_name="tenants")
+            raise ValidationError(TENANTS_OR_EVERYONE.text, field_name="tenants")
 
 
 class CourseOut(CourseFields):
@@ -98,23 +113,19 @@ class CourseOut(CourseFields):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
-    def _audience(self, course):
-        from services.common.database import Shareable
+    def _audience(self, course: Any) -> str | list[str]:
+        # the stored form (services.common.database.Shareable): "" own tenant, "*" everyone, ",t1,t2,"
+        return "*" if course.audience == "*" else [t for t in course.audience.split(",") if t]
 
-        return Shareable.audience_tenants(course.audience)
 
-
-class CourseListQuery(Schema):
-    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
-    category_id = fields.String(load_default=None)
-    target_group = fields.String(load_default=None, validate=validate.OneOf(TARGET_GROUPS))
+class CourseListQuery(PageQuery):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: last id seen"})
+    kind = fields.String(load_default=None, validate=validate.OneOf(_KINDS))
+    category_id = fields.String(load_default=None)
+    target_group = fields.String(load_default=None, validate=validate.OneOf(_GROUPS))
 
 
-class CoursePage(Schema):
-    items = fields.List(fields.Nested(CourseOut))
-    next_cursor = fields.String(allow_none=True)
+CoursePage = page_schema(CourseOut, "CoursePage")
 
 
 # --- sessions and meetings ------------------------------------------------------------------------------
@@ -126,9 +137,9 @@ class MeetingIn(Schema):
     topic = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
     @validates_schema
-    def _starts_before_end(self, data, **_kwargs):
+    def _starts_before_end(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if "starts_at" in data and "ends_at" in data and data["starts_at"] >= data["ends_at"]:
-            raise ValidationError("结束须晚于开始 / must end after it starts", field_name="ends_at")
+            raise ValidationError(ENDS_BEFORE_START.text, field_name="ends_at")
 
 
 class SeriesIn(Schema):
@@ -141,7 +152,8 @@ class SeriesIn(Schema):
 
 
 class SessionCreate(Schema):
-    label = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "2026 冬季夜校班"})
+    label = fields.String(required=True, validate=validate.Length(1, 100),
+                          metadata={"example": "2026 winter night class"})
     mentor_id = fields.String(load_default=None, allow_none=True)
     venue = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
     online_url = fields.String(load_default=None, allow_none=True, validate=_URL)
@@ -155,14 +167,14 @@ class SessionCreate(Schema):
     series = fields.Nested(SeriesIn, load_default=None, allow_none=True)
 
     @validates_schema
-    def _coherent(self, data, **_kwargs):
+    def _coherent(self, data: dict[str, Any], **_kwargs: Any) -> None:
         errors = {}
         if "enrol_opens_at" in data and "enrol_closes_at" in data and data["enrol_opens_at"] >= data["enrol_closes_at"]:
-            errors["enrol_closes_at"] = ["报名截止须晚于开始 / must be after enrol_opens_at"]
+            errors["enrol_closes_at"] = [ENROLMENT_CLOSES_BEFORE_OPENING.text]
         if not data.get("meetings") and not data.get("series"):
-            errors["meetings"] = ["至少安排一次课 / schedule at least one meeting (meetings or series)"]
+            errors["meetings"] = [NO_MEETINGS.text]
         if not data.get("venue") and not data.get("online_url"):
-            errors["venue"] = ["请填写地点或线上链接 / give a venue or an online_url"]
+            errors["venue"] = [VENUE_OR_LINK.text]
         if errors:
             raise ValidationError(errors)
 
@@ -194,12 +206,11 @@ class SessionOut(Schema):
     meetings = fields.List(fields.Nested(MeetingOut))
     closed_at = fields.DateTime(allow_none=True)
 
-    def _places_left(self, session):
-        return max(0, session.capacity - session.enrolled_count)
+    def _places_left(self, session: Any) -> int:
+        return max(0, int(session.capacity) - int(session.enrolled_count))
 
 
-class SessionList(Schema):
-    items = fields.List(fields.Nested(SessionOut))
+SessionList = page_schema(SessionOut, "SessionList")
 
 
 # --- enrolment ---------------------------------------------------------------------------------------------
@@ -214,7 +225,7 @@ class EnrolIn(Schema):
     participant_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 50),
                                      metadata={"description": "your name as it should appear on the roster and "
                                                               "certificate; required unless enrolling a child"})
-    groups = fields.List(fields.String(validate=validate.OneOf(TARGET_GROUPS)), load_default=list,
+    groups = fields.List(fields.String(validate=validate.OneOf(_GROUPS)), load_default=list,
                          metadata={"description": "the groups you belong to; checked against the course's "
                                                   "target groups"})
     child = fields.Nested(ChildIn, load_default=None, allow_none=True,
@@ -222,9 +233,9 @@ class EnrolIn(Schema):
                                                    "needs no account)"})
 
     @validates_schema
-    def _someone(self, data, **_kwargs):
+    def _someone(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if not data.get("child") and not data.get("participant_name"):
-            raise ValidationError("请填写姓名 / Enter your name", field_name="participant_name")
+            raise ValidationError(NAME_REQUIRED.text, field_name="participant_name")
 
 
 class EnrolmentOut(Schema):
@@ -253,12 +264,12 @@ class EnrolmentOut(Schema):
     meetings_total = fields.Integer(allow_none=True)
 
 
-class EnrolmentList(Schema):
-    items = fields.List(fields.Nested(EnrolmentOut))
+EnrolmentList = page_schema(EnrolmentOut, "EnrolmentList")
 
 
-class EnrolmentListQuery(Schema):
-    status = fields.String(load_default=None, validate=validate.OneOf(("enrolled", "waitlisted", "cancelled")))
+class EnrolmentListQuery(PageQuery):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    status = fields.String(load_default=None, validate=validate.OneOf(ENROLMENT_STATUSES.values))
 
 
 class CancelIn(Schema):
@@ -298,9 +309,9 @@ class AttendanceMarkIn(Schema):
     walk_ins = fields.List(fields.Nested(WalkInIn), load_default=list, validate=validate.Length(max=200))
 
     @validates_schema
-    def _something(self, data, **_kwargs):
+    def _something(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if not data.get("present") and not data.get("walk_ins"):
-            raise ValidationError("请选择到课学员 / Mark at least one person", field_name="present")
+            raise ValidationError(MARK_SOMEONE.text, field_name="present")
 
 
 class AttendanceOut(Schema):
@@ -316,7 +327,16 @@ class AttendanceOut(Schema):
 
 
 class AttendanceList(Schema):
+    """The attendance a marking recorded."""
+
     items = fields.List(fields.Nested(AttendanceOut))
+
+
+AttendancePage = page_schema(AttendanceOut, "AttendancePage")
+
+
+class AttendanceQuery(PageQuery):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
 # --- completion and certificates ------------------------------------------------------------------------------
@@ -362,8 +382,7 @@ class CertificateOut(Schema):
     revoked_reason = fields.String(allow_none=True)
 
 
-class CertificateList(Schema):
-    items = fields.List(fields.Nested(CertificateOut))
+CertificateList = page_schema(CertificateOut, "CertificateList")
 
 
 class RevokeIn(Schema):
@@ -375,7 +394,8 @@ class VerificationOut(Schema):
 
     code = fields.String()
     status = fields.String(metadata={"description": "valid | expired | revoked"})
-    holder = fields.String(metadata={"description": "masked name, e.g. 王**", "example": "王**"})
+    holder = fields.String(metadata={"description": "masked name: the first character and a star for each other",
+                                     "example": "L****"})
     certificate_name = fields.String()
     course_title = fields.String()
     issued_on = fields.Date()
@@ -398,7 +418,7 @@ class MentorCreate(Schema):
                        metadata={"description": "the mentor's account; they sign in to see their sessions"})
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
     title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100),
-                          metadata={"example": "世界技能大赛金牌教练 / WorldSkills gold-medal coach"})
+                          metadata={"example": "WorldSkills gold-medal coach"})
     organisation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     specialties = fields.List(fields.String(validate=validate.Length(1, 40)), load_default=list,
                               validate=validate.Length(max=20))
@@ -418,8 +438,11 @@ class MentorOut(Schema):
     bio = fields.String(allow_none=True)
 
 
-class MentorList(Schema):
-    items = fields.List(fields.Nested(MentorOut))
+MentorList = page_schema(MentorOut, "MentorList")
+
+
+class MentorListQuery(PageQuery):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
 class RatingIn(Schema):
@@ -493,7 +516,7 @@ class AllTenantFigures(Schema):
     tenants = fields.List(fields.Nested(TenantFigures))
 
 
-def utc(value):
+def utc(value: datetime | None) -> datetime | None:
     """An aware datetime in UTC (schemas accept any offset on the wire)."""
-    return value.astimezone(timezone.utc) if value is not None else None
+    return value.astimezone(UTC) if value is not None else None
 
