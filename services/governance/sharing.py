@@ -9,7 +9,8 @@ ordinary tenant-scoped session. The owner's staff seat people from those communi
 
 Writes stay in the owning community. When a person of another community acts on a
 shared council (checks in, comments, votes, confirms or disputes an action item), the
-service runs the act in the owner's tenant (`db.in_tenant(owner, reason=...)`) with a
+service crosses into the owner's tenant (`db.write_in_tenant(owner, reason=...)`, or
+`db.read_in_tenant` for a read; service.py `_write_in_council_owner`/`_read_in_council_owner`) with a
 *visiting* context: the same person and home community, but none of their home roles,
 so staff of one community are never staff of another's council.
 """

@@ -32,7 +32,7 @@ def shared(gov_sessions):
 
 
 def test_a_shared_council_is_read_from_the_communities_it_names_and_not_from_a_fourth(shared, gov_sessions):
-    _home, council, seats = shared
+    _owner_session, council, seats = shared
     assert council.audience == ",dongxin,xiangyang," and sharing.shared_with(council) == ["dongxin", "xiangyang"]
     assert seats["xy-courier"].home_tenant_id == "xiangyang" and seats["hq-resident"].home_tenant_id == OWNER
     for community in ("xiangyang", "dongxin"):
