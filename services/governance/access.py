@@ -3,7 +3,7 @@ caller may not see (another tenant's ids never reach here: the session hides the
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Callable, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,12 +15,6 @@ from services.governance.models import CouncilMember
 STAFF_ROLES = ("staff", "tenant_admin")
 
 T = TypeVar("T")
-
-
-class Publish(Protocol):
-    """`Transaction.publish`: writes an event to the outbox in the caller's transaction."""
-
-    def __call__(self, event: str, data: dict[str, Any], *, subject: str | None = None) -> str: ...
 
 
 def is_staff(ctx: CallContext) -> bool:

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import councils, events, sharing
-from services.governance.access import Publish, council_member, get_or_404, is_staff, require_staff
+from services.governance.access import council_member, get_or_404, is_staff, require_staff
 from services.governance.models import CouncilMember, CouncilSession, HandTally, Proposal, SessionInvitation, Topic
 
 # Self check-in with the room's code is accepted from an hour before the start to an hour after the end.
@@ -148,7 +148,7 @@ def sign_off_tally(*, session: Session, ctx: CallContext, session_id: str, tally
     return tally
 
 
-def hold(*, session: Session, ctx: CallContext, publish: Publish, session_id: str, data: dict[str, Any],
+def hold(*, session: Session, ctx: CallContext, session_id: str, data: dict[str, Any],
          now: datetime | None = None) -> CouncilSession:
     """Records the minutes: the session is then held. Not before it started, and not
     while a show of hands still awaits its second signature."""
@@ -171,7 +171,7 @@ def hold(*, session: Session, ctx: CallContext, publish: Publish, session_id: st
     session.flush()
     invited = session.scalar(select(func.count()).select_from(SessionInvitation).where(
         SessionInvitation.session_id == session_id))
-    publish(events.SESSION_HELD, events.SessionHeldData().dump({
+    announce(session, events.SESSION_HELD, events.SessionHeldData().dump({
         "session_id": meeting.id, "council_id": meeting.council_id, "invited": invited,
         "attended": _attended(session, session_id), "decisions": len(meeting.decisions),
         "linked_proposal_ids": meeting.linked_proposal_ids, "held_at": now}), subject=meeting.id)

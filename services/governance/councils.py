@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from services.common import members as community
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
 from services.governance import events, sharing
-from services.governance.access import Publish, get_or_404, require_staff
+from services.governance.access import get_or_404, require_staff
 from services.governance.models import Council, CouncilMember, Topic
 
 
@@ -121,7 +121,7 @@ def list_members(*, session: Session, council_id: str, limit: int, after: str | 
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
-def open_topic(*, session: Session, ctx: CallContext, publish: Publish, council_id: str, title: str,
+def open_topic(*, session: Session, ctx: CallContext, council_id: str, title: str,
                description: str = "", source_voice_id: str | None = None) -> Topic:
     """A topic is opened by staff, directly or by promoting a voice item."""
     actor = require_staff(ctx)
@@ -132,7 +132,7 @@ def open_topic(*, session: Session, ctx: CallContext, publish: Publish, council_
                   opened_by=actor)
     session.add(topic)
     session.flush()
-    publish(events.TOPIC_OPENED, events.TopicOpenedData().dump({
+    announce(session, events.TOPIC_OPENED, events.TopicOpenedData().dump({
         "topic_id": topic.id, "council_id": council_id, "source_voice_id": source_voice_id,
         "opened_at": topic.created_at}), subject=topic.id)
     return topic

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.governance import branches, events
-from services.governance.access import Publish, get_or_404, is_staff
+from services.governance.access import get_or_404, is_staff
 from services.governance.models import Asset, Branch, Duty, DutySignup, DutySlot, Project
 
 # Duties are set in community (Beijing) time; China keeps UTC+8 all year.
@@ -29,7 +29,7 @@ LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
 CHECK_IN_GRACE = timedelta(days=3)
 
 
-def adopt(*, session: Session, ctx: CallContext, publish: Publish, data: dict[str, Any]) -> Project:
+def adopt(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Project:
     """Staff record an adoption; an officer of a branch may adopt for their own branch."""
     actor = ctx.require_user()
     if data["adopter_kind"] == "party_branch":
@@ -46,7 +46,7 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, data: dict[st
     project = Project(adopted_by=actor, **data)
     session.add(project)
     session.flush()
-    publish(events.PROJECT_ADOPTED, events.ProjectAdoptedData().dump({
+    announce(session, events.PROJECT_ADOPTED, events.ProjectAdoptedData().dump({
         "project_id": project.id, "kind": project.kind, "adopter_kind": project.adopter_kind,
         "adopter_branch_id": project.adopter_branch_id, "adopted_at": project.adopted_at}), subject=project.id)
     return project
@@ -137,7 +137,7 @@ def cancel(*, session: Session, ctx: CallContext, signup_id: str, now: datetime 
     return signup
 
 
-def check_in(*, session: Session, ctx: CallContext, publish: Publish, signup_id: str, photo_ref: str | None,
+def check_in(*, session: Session, ctx: CallContext, signup_id: str, photo_ref: str | None,
              now: datetime | None = None) -> DutySignup:
     """The volunteer reports the duty done: not before the slot starts, not later
     than three days after it ends, once."""
@@ -154,7 +154,7 @@ def check_in(*, session: Session, ctx: CallContext, publish: Publish, signup_id:
     duty = session.get(Duty, slot.duty_id)
     signup.status, signup.completed_at, signup.photo_ref, signup.hours = "completed", now, photo_ref, duty.hours
     session.flush()
-    publish(events.DUTY_COMPLETED, events.DutyCompletedData().dump({
+    announce(session, events.DUTY_COMPLETED, events.DutyCompletedData().dump({
         "duty_id": signup.id, "project_id": signup.project_id, "user_id": signup.user_id, "hours": duty.hours,
         "completed_at": now, "slot_id": slot.id, "has_photo": photo_ref is not None}), subject=signup.id)
     return signup

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.governance import councils, events, sharing
-from services.governance.access import Publish, get_or_404, is_staff, require_member_or_staff
+from services.governance.access import get_or_404, is_staff, require_member_or_staff
 from services.governance.models import Proposal, ProposalComment, Resolution, Topic, Vote
 
 WITHDRAWABLE = ("draft", "submitted", "in_deliberation")
@@ -46,7 +46,7 @@ def create(*, session: Session, ctx: CallContext, council_id: str, data: dict[st
     return proposal
 
 
-def transition(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: str, action: str,
+def transition(*, session: Session, ctx: CallContext, proposal_id: str, action: str,
                reason: str | None) -> Proposal:
     """submit: the author sends a draft in. deliberate: staff open it for discussion.
     withdraw: the author or staff take it back (a reason is kept), only before voting."""
@@ -58,7 +58,7 @@ def transition(*, session: Session, ctx: CallContext, publish: Publish, proposal
         _expect(proposal, "draft")
         proposal.status, proposal.submitted_at = "submitted", utcnow()
         session.flush()
-        publish(events.PROPOSAL_SUBMITTED, events.ProposalSubmittedData().dump({
+        announce(session, events.PROPOSAL_SUBMITTED, events.ProposalSubmittedData().dump({
             "proposal_id": proposal.id, "council_id": proposal.council_id, "topic_id": proposal.topic_id,
             "author_user_id": proposal.author_user_id, "submitted_at": proposal.submitted_at}),
             subject=proposal.id)

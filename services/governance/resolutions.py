@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 
 from services.common import members
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
 from services.governance import events, sharing
-from services.governance.access import Publish, get_or_404, is_staff, require_staff
+from services.governance.access import get_or_404, is_staff, require_staff
 from services.governance.models import ActionItem, ActionItemFeedback, ActionItemUpdate, Proposal, Resolution
 
 
-def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: str,
+def adopt(*, session: Session, ctx: CallContext, proposal_id: str,
           data: dict[str, Any]) -> Resolution:
     """Staff turn an adopted proposal into a resolution, once."""
     actor = require_staff(ctx)
@@ -53,7 +53,7 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
         raise Conflict("该提案已形成决议 / This proposal already has a resolution", {"state": "resolved"}) from None
     created = [_new_item(session, resolution.id, spec) for spec in items]
     session.flush()
-    publish(events.RESOLUTION_ADOPTED, events.ResolutionAdoptedData().dump({
+    announce(session, events.RESOLUTION_ADOPTED, events.ResolutionAdoptedData().dump({
         "resolution_id": resolution.id, "proposal_id": proposal.id, "council_id": resolution.council_id,
         "effective_on": resolution.effective_on, "action_item_ids": [i.id for i in created],
         "adopted_at": resolution.adopted_at}), subject=resolution.id)
@@ -69,7 +69,7 @@ def add_item(*, session: Session, ctx: CallContext, resolution_id: str, data: di
     return item
 
 
-def report(*, session: Session, ctx: CallContext, publish: Publish, item_id: str, note: str,
+def report(*, session: Session, ctx: CallContext, item_id: str, note: str,
            progress_percent: int | None, completed: bool) -> ActionItem:
     """The responsible party (its named account) or staff report progress, or claim the item done."""
     item = _locked(session, item_id)
@@ -92,13 +92,13 @@ def report(*, session: Session, ctx: CallContext, publish: Publish, item_id: str
                                  author_user_id=ctx.user_id))
     session.flush()
     if completed:
-        publish(events.ACTION_ITEM_COMPLETED, events.ActionItemCompletedData().dump({
+        announce(session, events.ACTION_ITEM_COMPLETED, events.ActionItemCompletedData().dump({
             "action_item_id": item.id, "resolution_id": item.resolution_id, "assignee_kind": item.assignee_kind,
             "completion_round": item.completion_round, "completed_at": now}), subject=item.id)
     return item
 
 
-def give_feedback(*, session: Session, ctx: CallContext, publish: Publish, item_id: str, verdict: str,
+def give_feedback(*, session: Session, ctx: CallContext, item_id: str, verdict: str,
                   comment: str | None) -> ActionItem:
     """A resident confirms or disputes a completion claim, once per claim. The item
     row is locked, so concurrent disputes are counted one after another and the
@@ -122,7 +122,7 @@ def give_feedback(*, session: Session, ctx: CallContext, publish: Publish, item_
     confirmations, disputes = counts(session=session, item=item)
     now = utcnow()
     if verdict == "dispute":
-        publish(events.ACTION_ITEM_DISPUTED, events.ActionItemDisputedData().dump({
+        announce(session, events.ACTION_ITEM_DISPUTED, events.ActionItemDisputedData().dump({
             "action_item_id": item.id, "resolution_id": item.resolution_id, "completion_round": item.completion_round,
             "disputes": disputes, "confirmations": confirmations, "dispute_threshold": item.dispute_threshold,
             "disputed_at": now}), subject=item.id)
@@ -133,7 +133,7 @@ def give_feedback(*, session: Session, ctx: CallContext, publish: Publish, item_
             session.add(ActionItemUpdate(item_id=item.id, kind="reopened", progress_percent=item.progress_percent,
                                          note=f"{disputes} 位居民反馈未完成 / {disputes} residents say it is not done"))
             session.flush()
-            publish(events.ACTION_ITEM_REOPENED, events.ActionItemReopenedData().dump({
+            announce(session, events.ACTION_ITEM_REOPENED, events.ActionItemReopenedData().dump({
                 "action_item_id": item.id, "resolution_id": item.resolution_id,
                 "completion_round": item.completion_round, "disputes": disputes, "confirmations": confirmations,
                 "reopened_at": now}), subject=item.id)

@@ -149,8 +149,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         data = load(s.TopicCreate(), payload)
         with self._write_in_council_owner(Council, council_id,
                                           reason="open topic on a shared council") as (tx, ctx):
-            return s.TopicOut().dump(councils.open_topic(session=tx.session, ctx=ctx, publish=tx.publish,
-                                                         council_id=council_id, **data))
+            return s.TopicOut().dump(councils.open_topic(session=tx.session, ctx=ctx, council_id=council_id, **data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_topics(self, council_id: str) -> dict:
@@ -219,8 +218,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         data = load(s.MinutesCreate(), payload)
         with self._write_in_council_owner(CouncilSession, session_id,
                                           reason="record minutes on a shared council") as (tx, ctx):
-            meeting = council_sessions.hold(session=tx.session, ctx=ctx, publish=tx.publish,
-                                            session_id=session_id, data=data)
+            meeting = council_sessions.hold(session=tx.session, ctx=ctx, session_id=session_id, data=data)
             return self._session_out(tx, ctx, meeting)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -262,8 +260,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         data = load(s.ProposalTransition(), payload)
         with self._write_in_council_owner(Proposal, proposal_id,
                                           reason="transition proposal on a shared council") as (tx, ctx):
-            proposal = proposals.transition(session=tx.session, ctx=ctx, publish=tx.publish,
-                                            proposal_id=proposal_id, **data)
+            proposal = proposals.transition(session=tx.session, ctx=ctx, proposal_id=proposal_id, **data)
             return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -288,7 +285,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         data = load(s.VoteOpen(), payload)
         with self._write_in_council_owner(Proposal, proposal_id,
                                           reason="open vote on a shared council") as (tx, ctx):
-            vote = voting.open_vote(session=tx.session, ctx=ctx, publish=tx.publish, proposal_id=proposal_id,
+            vote = voting.open_vote(session=tx.session, ctx=ctx, proposal_id=proposal_id,
                                     data=data)
             return s.VoteOut().dump(voting.view(session=tx.session, ctx=ctx, vote=vote))
 
@@ -342,7 +339,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def close_vote(self, vote_id: str, payload: dict | None = None) -> dict:
         data = load(s.VoteClose(), payload or {})
         with self._write_in_council_owner(Vote, vote_id, reason="close vote on a shared council") as (tx, ctx):
-            vote = voting.close(session=tx.session, ctx=ctx, publish=tx.publish, vote_id=vote_id, **data)
+            vote = voting.close(session=tx.session, ctx=ctx, vote_id=vote_id, **data)
             return s.VoteOut().dump(voting.view(session=tx.session, ctx=ctx, vote=vote))
 
     @timer(interval=SWEEP_INTERVAL)
@@ -353,7 +350,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         for tenant_id in tenants:
             try:
                 with self.db.system_in_tenant(tenant_id, reason="remind or close votes") as tx:
-                    done = voting.sweep(session=tx.session, publish=tx.publish)
+                    done = voting.sweep(session=tx.session)
                 log.info("governance.sweep", tenant_id=tenant_id, **done)
             except Exception:  # one community's failure must not stop the others' closes
                 log.exception("governance.sweep_failed", tenant_id=tenant_id)
@@ -365,8 +362,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         data = load(s.ResolutionCreate(), payload)
         with self._write_in_council_owner(Proposal, proposal_id,
                                           reason="adopt resolution on a shared council") as (tx, ctx):
-            resolution = resolutions.adopt(session=tx.session, ctx=ctx, publish=tx.publish,
-                                           proposal_id=proposal_id, data=data)
+            resolution = resolutions.adopt(session=tx.session, ctx=ctx, proposal_id=proposal_id, data=data)
             return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=ctx, resolution=resolution))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -406,7 +402,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         data = load(s.ActionItemUpdateCreate(), payload)
         with self._write_in_council_owner(ActionItem, item_id,
                                           reason="report progress on a shared council") as (tx, ctx):
-            item = resolutions.report(session=tx.session, ctx=ctx, publish=tx.publish, item_id=item_id, **data)
+            item = resolutions.report(session=tx.session, ctx=ctx, item_id=item_id, **data)
             return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -414,7 +410,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         data = load(s.FeedbackCreate(), payload)
         with self._write_in_council_owner(ActionItem, item_id,
                                           reason="give feedback on a shared council") as (tx, ctx):
-            item = resolutions.give_feedback(session=tx.session, ctx=ctx, publish=tx.publish, item_id=item_id,
+            item = resolutions.give_feedback(session=tx.session, ctx=ctx, item_id=item_id,
                                              **data)
             return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
@@ -424,7 +420,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def submit_voice(self, payload: dict) -> dict:
         data = load(s.VoiceCreate(), payload)
         with self.db.transaction() as tx:
-            item = voice.submit(session=tx.session, ctx=self.ctx, publish=tx.publish, data=data)
+            item = voice.submit(session=tx.session, ctx=self.ctx, data=data)
             return s.VoiceOut().dump(voice.view(session=tx.session, ctx=self.ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -453,7 +449,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def triage_voice(self, voice_id: str, payload: dict) -> dict:
         data = load(s.VoiceTriage(), payload)
         with self.db.transaction() as tx:
-            item = voice.triage(session=tx.session, ctx=self.ctx, publish=tx.publish, voice_id=voice_id, data=data)
+            item = voice.triage(session=tx.session, ctx=self.ctx, voice_id=voice_id, data=data)
             return s.VoiceOut().dump(voice.view(session=tx.session, ctx=self.ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -508,7 +504,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def adopt_project(self, payload: dict) -> dict:
         data = load(s.ProjectCreate(), payload)
         with self.db.transaction() as tx:
-            project = projects.adopt(session=tx.session, ctx=self.ctx, publish=tx.publish, data=data)
+            project = projects.adopt(session=tx.session, ctx=self.ctx, data=data)
             return s.ProjectOut().dump(projects.view(session=tx.session, ctx=self.ctx, project=project))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -545,8 +541,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def complete_duty(self, signup_id: str, payload: dict | None = None) -> dict:
         data = load(s.DutyCheckIn(), payload or {})
         with self.db.transaction() as tx:
-            return s.SignupOut().dump(projects.check_in(session=tx.session, ctx=self.ctx, publish=tx.publish,
-                                                        signup_id=signup_id, **data))
+            return s.SignupOut().dump(projects.check_in(session=tx.session, ctx=self.ctx, signup_id=signup_id, **data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def my_signups(self) -> dict:

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
 from services.governance import councils, events
-from services.governance.access import Publish, get_or_404, is_staff, require_staff
+from services.governance.access import get_or_404, is_staff, require_staff
 from services.governance.models import VoiceItem, VoiceMeToo
 
 # action → (states it may start from, state it leads to)
@@ -34,11 +34,11 @@ TRIAGE: dict[str, tuple[tuple[str, ...], str]] = {
 ANSWERING = ("answered", "promoted", "resolved", "declined")
 
 
-def submit(*, session: Session, ctx: CallContext, publish: Publish, data: dict[str, Any]) -> VoiceItem:
+def submit(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> VoiceItem:
     item = VoiceItem(author_user_id=ctx.require_user(), **data)
     session.add(item)
     session.flush()
-    publish(events.VOICE_SUBMITTED, events.VoiceSubmittedData().dump({
+    announce(session, events.VOICE_SUBMITTED, events.VoiceSubmittedData().dump({
         "voice_id": item.id, "category": item.category, "anonymous": item.anonymous,
         "author_user_id": None if item.anonymous else item.author_user_id,
         "has_location": bool(item.location or item.lat is not None), "submitted_at": item.created_at}),
@@ -72,7 +72,7 @@ def me_too(*, session: Session, ctx: CallContext, voice_id: str) -> VoiceItem:
     return item
 
 
-def triage(*, session: Session, ctx: CallContext, publish: Publish, voice_id: str, data: dict[str, Any],
+def triage(*, session: Session, ctx: CallContext, voice_id: str, data: dict[str, Any],
            now: datetime | None = None) -> VoiceItem:
     actor = require_staff(ctx)
     now = now or utcnow()
@@ -84,7 +84,7 @@ def triage(*, session: Session, ctx: CallContext, publish: Publish, voice_id: st
         raise Conflict(f"当前状态为 {item.status} / The item is {item.status}",
                        {"state": item.status, "allowed_from": list(allowed)})
     if action == "promote":
-        topic = councils.open_topic(session=session, ctx=ctx, publish=publish, council_id=data["council_id"],
+        topic = councils.open_topic(session=session, ctx=ctx, council_id=data["council_id"],
                                     title=data.get("topic_title") or item.text[:200],
                                     description=item.text, source_voice_id=item.id)
         item.topic_id = topic.id
@@ -99,7 +99,7 @@ def triage(*, session: Session, ctx: CallContext, publish: Publish, voice_id: st
         item.closed_at = now
     if target in ANSWERING:
         item.first_answered_at = item.first_answered_at or now
-        publish(events.VOICE_ANSWERED, events.VoiceAnsweredData().dump({
+        announce(session, events.VOICE_ANSWERED, events.VoiceAnsweredData().dump({
             "voice_id": item.id, "status": target, "topic_id": item.topic_id, "answered_at": now,
             "hours_to_first_answer": round((item.first_answered_at - item.created_at).total_seconds() / 3600, 2)}),
             subject=item.id)

@@ -34,10 +34,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import new_id, utcnow
+from services.common.database import announce, new_id, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import events, sharing
-from services.governance.access import Publish, council_member, get_or_404, require_staff
+from services.governance.access import council_member, get_or_404, require_staff
 from services.governance.models import Ballot, CouncilMember, Proposal, SecretBallotInbox, Vote, VoteReceipt
 from services.governance.schemas import CHANNELS, CHOICES, MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
 
@@ -58,7 +58,7 @@ def _token_hash(vote_id: str, code: str) -> str:
 # --- opening -----------------------------------------------------------------------------------
 
 
-def open_vote(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: str, data: dict[str, Any],
+def open_vote(*, session: Session, ctx: CallContext, proposal_id: str, data: dict[str, Any],
               now: datetime | None = None) -> Vote:
     """Staff put a proposal in deliberation to the vote."""
     actor = require_staff(ctx)
@@ -89,7 +89,7 @@ def open_vote(*, session: Session, ctx: CallContext, publish: Publish, proposal_
         session.flush()
     except IntegrityError:
         raise Conflict("该提案已有表决 / This proposal already has a vote", {"state": "voting"}) from None
-    publish(events.VOTE_OPENED, events.VoteOpenedData().dump({
+    announce(session, events.VOTE_OPENED, events.VoteOpenedData().dump({
         "vote_id": vote.id, "proposal_id": proposal.id, "council_id": vote.council_id, "opens_at": opens_at,
         "closes_at": closes_at, "quorum_percent": vote.quorum_percent, "threshold_percent": vote.threshold_percent,
         "secret": vote.secret, "eligible": eligible_count(session=session, vote=vote)}), subject=vote.id)
@@ -236,7 +236,7 @@ def votes_to_mix(*, session: Session) -> list[str]:
 # --- closing, tallies and reminders -------------------------------------------------------------------
 
 
-def close(*, session: Session, ctx: CallContext | None, publish: Publish, vote_id: str, early: bool = False,
+def close(*, session: Session, ctx: CallContext | None, vote_id: str, early: bool = False,
           now: datetime | None = None) -> Vote:
     """Closes a vote and decides its proposal. Before the window ends only with
     `early` and only when every eligible member has voted: nobody loses their say.
@@ -262,7 +262,7 @@ def close(*, session: Session, ctx: CallContext | None, publish: Publish, vote_i
     proposal = session.get(Proposal, vote.proposal_id)
     proposal.status, proposal.decided_at = result["outcome"], now
     session.flush()
-    publish(events.VOTE_CLOSED, events.VoteClosedData().dump({
+    announce(session, events.VOTE_CLOSED, events.VoteClosedData().dump({
         "vote_id": vote.id, "proposal_id": vote.proposal_id, "closed_at": now,
         **{k: result[k] for k in ("outcome", "eligible", "voted", "quorum_met", "threshold_met", "blocked",
                                   "totals", "by_group", "by_channel")}}), subject=vote.id)
@@ -311,7 +311,7 @@ def decide(*, totals: dict[str, int], eligible: int, quorum_percent: int, thresh
     }
 
 
-def sweep(*, session: Session, publish: Publish, now: datetime | None = None) -> dict[str, int]:
+def sweep(*, session: Session, now: datetime | None = None) -> dict[str, int]:
     """The service's periodic duty in one tenant: remind members who have not voted
     (once, `remind_before_hours` before close) and close votes whose window ended.
     Safe with several service instances: a reminder is claimed by a conditional
@@ -325,7 +325,7 @@ def sweep(*, session: Session, publish: Publish, now: datetime | None = None) ->
     for vote in due:
         if vote.closes_at <= now:
             try:
-                close(session=session, ctx=None, publish=publish, vote_id=vote.id, now=now)
+                close(session=session, ctx=None, vote_id=vote.id, now=now)
                 closed += 1
             except Conflict:
                 pass  # closed meanwhile by staff or another sweeper
@@ -335,7 +335,7 @@ def sweep(*, session: Session, publish: Publish, now: datetime | None = None) ->
             if claimed.rowcount != 1:
                 continue
             pending = not_voted_user_ids(session=session, vote=vote)
-            publish(events.VOTE_CLOSING_SOON, events.VoteClosingSoonData().dump({
+            announce(session, events.VOTE_CLOSING_SOON, events.VoteClosingSoonData().dump({
                 "vote_id": vote.id, "proposal_id": vote.proposal_id, "closes_at": vote.closes_at,
                 "not_voted_user_ids": pending, "not_voted": len(pending)}), subject=vote.id)
             reminded += 1
