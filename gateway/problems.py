@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, g, json, request
-from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException
 
+from gateway import words
+from gateway.rpc import RemoteError
 from services.common import errors
+from services.common.shared_messages import HTTP_TITLES
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -30,37 +32,25 @@ STATUS_BY_ERROR: dict[type[errors.FengchaoError], int] = {
     errors.ServiceTimeout: 504,
 }
 
-# Short titles shown to people, Chinese first (the UI language), then English.
-TITLES = {
-    400: "请求格式有误 / Malformed request",
-    401: "请先登录 / Authentication required",
-    403: "无权操作 / Not allowed",
-    404: "未找到 / Not found",
-    405: "不支持此方法 / Method not allowed",
-    409: "与当前状态冲突 / Conflict with current state",
-    413: "请求过大 / Request too large",
-    415: "不支持的内容类型 / Unsupported media type",
-    422: "输入有误 / Invalid input",
-    429: "请求过于频繁 / Too many requests",
-    500: "服务器内部错误 / Internal error",
-    503: "服务暂不可用 / Service unavailable",
-    504: "服务响应超时 / Service timed out",
-}
+def _title(status: int) -> str:
+    """The short title of a status in the request's language (services.common.shared_messages)."""
+    found = HTTP_TITLES.get(status)
+    return words.translate(found.text) if found is not None else "Error"
 
 
 def problem(status: int, *, code: str, detail: str = "", fields: dict | None = None,
             extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
-        "title": TITLES.get(status, "Error"),
+        "title": _title(status),
         "status": status,
-        "detail": detail or TITLES.get(status, ""),
+        "detail": detail or _title(status),
         "instance": request.path if request else None,
         "code": code,
         "request_id": getattr(g, "request_id", None),
     }
     if fields:
-        body["errors"] = fields
+        body["errors"] = words.field_messages(fields)
     for key, value in (extra or {}).items():
         # A detail named like a problem member ("status") must not replace it.
         body[key if key not in body else f"current_{key}"] = value
@@ -76,8 +66,11 @@ def from_service_error(exc: errors.FengchaoError) -> Response:
     status = STATUS_BY_ERROR.get(type(exc)) or _status_by_ancestry(exc)
     extra = dict(exc.extra)
     fields = extra.pop("fields", None)
+    params = extra.pop("message_params", None)
+    # `message_code` stays in the body: a client may branch on it; the words are the caller's language's.
+    detail = words.message(extra.get("message_code"), params, default=exc.detail)
     headers = {"Retry-After": "5"} if status in (503, 504) else None
-    return problem(status, code=exc.code, detail=exc.detail, fields=fields, extra=extra, headers=headers)
+    return problem(status, code=exc.code, detail=detail, fields=fields, extra=extra, headers=headers)
 
 
 def _status_by_ancestry(exc: errors.FengchaoError) -> int:

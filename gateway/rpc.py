@@ -10,7 +10,7 @@ however many requests arrive.
 The protocol is nameko's: publish `{"args", "kwargs"}` to the `nameko-rpc`
 topic exchange with routing key `<service>.<method>`, `reply_to` and
 `correlation_id`; context data travels as `nameko.<key>` headers; the reply is
-`{"result", "error"}` and errors are rebuilt with nameko's own `deserialize`,
+`{"result", "error"}` and errors are rebuilt by `rebuild_error` (nameko's own rule, without nameko),
 so our typed errors arrive typed.
 """
 
@@ -26,9 +26,8 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from kombu import Connection, Consumer, Exchange, Producer, Queue
-from nameko.exceptions import deserialize
 
-from services.common.errors import FengchaoError, ServiceTimeout, ServiceUnavailable
+from services.common.errors import REMOTE_ERRORS, FengchaoError, ServiceTimeout, ServiceUnavailable
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -144,7 +143,7 @@ class RpcClient:
                 log.warning("rpc.service_database_away", service=service, method=method,
                             error=str(body["error"].get("value", ""))[:200])
                 raise ServiceUnavailable(f"The {service} service cannot reach its database; retry shortly")
-            raise deserialize(body["error"])
+            raise rebuild_error(body["error"])
         return body.get("result")
 
     def close(self) -> None:
@@ -152,6 +151,29 @@ class RpcClient:
             self.connection.release()
         except Exception:  # closing a dead connection may fail; it is gone either way
             pass
+
+
+class RemoteError(Exception):
+    """A service failed with an error that is not one of ours (a bug): its type and text, for the log."""
+
+    def __init__(self, exc_type: str | None = None, value: str | None = None):
+        self.exc_type = exc_type
+        self.value = value
+        super().__init__(f"{exc_type} {value}")
+
+
+_ERRORS_BY_PATH = {f"{cls.__module__}.{cls.__name__}": cls for cls in REMOTE_ERRORS}
+
+
+def rebuild_error(error: dict[str, Any]) -> Exception:
+    """nameko's wire form of an error (`exc_path`, `exc_type`, `exc_args`, `value`) as the error itself:
+    one of services.common.errors by its dotted path (the wire contract), else a RemoteError."""
+    cls = _ERRORS_BY_PATH.get(str(error.get("exc_path")))
+    if cls is not None:
+        from gateway.words import localize  # the words are the caller's language's
+
+        return localize(cls(*error.get("exc_args", ())))
+    return RemoteError(error.get("exc_type"), error.get("value"))
 
 
 class RpcPool:

@@ -14,7 +14,9 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
+from gateway import words
 from gateway.web import forms, i18n, session
+from services.common.access import STAFF_ROLES
 from services.common.errors import FengchaoError, Unauthenticated
 
 blp = Blueprint("web", __name__, url_prefix="/web")
@@ -28,6 +30,7 @@ def _install(state) -> None:
     Babel(app, locale_selector=i18n.select_locale)
     app.context_processor(_page_context)
     app.add_template_filter(forms.show_local, "localtime")
+    app.add_template_global(words.label, "label")  # label("jobs.case_category", c): an enumerated value's words
 
 
 def _page_context() -> dict:
@@ -39,7 +42,7 @@ def _page_context() -> dict:
         "other_locale": i18n.other_locale(locale),
         "principal": principal,
         "roles": principal.roles if principal else frozenset(),
-        "is_staff": bool(principal and principal.roles & {"staff", "tenant_admin"}),
+        "is_staff": bool(principal and principal.roles & set(STAFF_ROLES)),
         "csrf_token": session.csrf_token,
         "csrf_field": session.CSRF_FIELD,
     }

@@ -1,7 +1,14 @@
+"""Typed errors cross RPC as themselves, with their details and message codes: rebuilt by nameko on a
+service's side and by the gateway's own `rebuild_error` (the gateway imports no nameko)."""
+
+import pytest
 from nameko.exceptions import deserialize, serialize
 
+import services.common.service  # noqa: F401 - registers the errors with nameko, as every service does
 from gateway.problems import STATUS_BY_ERROR
+from gateway.rpc import RemoteError, rebuild_error
 from services.common import errors
+from services.common.shared_messages import NOT_FOUND
 
 
 def test_every_service_error_has_an_http_status_in_the_gateway_table():
@@ -10,21 +17,35 @@ def test_every_service_error_has_an_http_status_in_the_gateway_table():
         assert status == cls.status, cls
 
 
-def test_typed_errors_cross_rpc_serialisation_with_their_details():
+@pytest.mark.parametrize("rebuild", [deserialize, rebuild_error], ids=["nameko", "gateway"])
+def test_typed_errors_cross_rpc_serialisation_with_their_details(rebuild):
     original = errors.ValidationFailed.from_messages({"phone": ["an 11-digit mobile number"]})
-    rebuilt = deserialize(serialize(original))
+    rebuilt = rebuild(serialize(original))
     assert type(rebuilt) is errors.ValidationFailed
     assert rebuilt.fields == {"phone": ["an 11-digit mobile number"]}
 
-    conflict = deserialize(serialize(errors.Conflict("already applied", {"state": "withdrawn", "version": 3,
-                                                                         "open": False, "by": None})))
+    conflict = rebuild(serialize(errors.Conflict("already applied", {"state": "withdrawn", "version": 3,
+                                                                     "open": False, "by": None})))
     assert type(conflict) is errors.Conflict
     assert conflict.detail == "already applied"
     assert conflict.extra == {"state": "withdrawn", "version": 3, "open": False, "by": None}
 
+    coded = rebuild(serialize(errors.NotFound(NOT_FOUND, {"id": "c-1"})))
+    assert type(coded) is errors.NotFound
+    assert coded.message_code == "common.not_found" and coded.extra["id"] == "c-1"
+
+    member = rebuild(serialize(errors.NotAMember.for_field("user_id", "u-9")))
+    assert type(member) is errors.NotAMember
+
 
 def test_an_unregistered_exception_arrives_as_a_remote_error_not_as_ours():
-    from nameko.exceptions import RemoteError
+    from nameko.exceptions import RemoteError as NamekoRemoteError
 
-    rebuilt = deserialize(serialize(KeyError("boom")))
-    assert isinstance(rebuilt, RemoteError)
+    assert isinstance(deserialize(serialize(KeyError("boom"))), NamekoRemoteError)
+    rebuilt = rebuild_error(serialize(KeyError("boom")))
+    assert isinstance(rebuilt, RemoteError) and rebuilt.exc_type == "KeyError"
+
+
+def test_parameters_need_a_message():
+    with pytest.raises(TypeError):
+        errors.Conflict("plain words", capacity=3)
