@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, utcnow
 from services.common.errors import Forbidden, ValidationFailed
-from services.governance.access import get_or_404, require_staff
+from services.common.access import get_or_404, require_staff
+from services.governance.contracts.messages import ASSET_NOT_FOUND
 from services.governance.models import Asset, Project
 from services.governance.projects import LOCAL
 
@@ -38,7 +39,7 @@ def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Asset
 
 def update(*, session: Session, ctx: CallContext, asset_id: str, changes: dict[str, Any]) -> Asset:
     require_staff(ctx)
-    asset = get_or_404(session, Asset, asset_id, "Asset")
+    asset = get_or_404(session, Asset, asset_id, ASSET_NOT_FOUND)
     if asset.tenant_id != ctx.tenant:
         raise Forbidden("只有所属社区可修改 / Only the owning community can change this")
     if not changes:
@@ -55,7 +56,7 @@ def update(*, session: Session, ctx: CallContext, asset_id: str, changes: dict[s
 
 
 def get(*, session: Session, asset_id: str) -> Asset:
-    return get_or_404(session, Asset, asset_id, "Asset")
+    return get_or_404(session, Asset, asset_id, ASSET_NOT_FOUND)
 
 
 def search(*, session: Session, kind: str | None = None, amenity: list[str] | None = None, open_now: bool = False,

@@ -21,18 +21,10 @@ from sqlalchemy.orm import Session
 from services.common import members
 from services.common.context import CallContext
 from services.common.errors import Conflict, Forbidden
-from services.governance.access import get_or_404, is_staff, require_staff
+from services.common.access import get_or_404, is_staff, require_staff
+from services.governance.access import officer_branch_ids
+from services.governance.contracts.messages import BRANCH_NOT_FOUND
 from services.governance.models import Branch, BranchMember, GridMember
-
-OFFICER_ROLES = ("officer", "secretary")
-
-
-def officer_branch_ids(*, session: Session, ctx: CallContext) -> set[str]:
-    if not ctx.user_id:
-        return set()
-    return set(session.scalars(select(BranchMember.branch_id).where(
-        BranchMember.user_id == ctx.user_id, BranchMember.role.in_(OFFICER_ROLES))))
-
 
 def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Branch:
     require_staff(ctx)
@@ -49,7 +41,7 @@ def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Branc
 
 def get(*, session: Session, ctx: CallContext, branch_id: str) -> Branch:
     officer_of = set() if is_staff(ctx) else officer_branch_ids(session=session, ctx=ctx)
-    return get_or_404(session, Branch, branch_id, "Branch", lambda b: is_staff(ctx) or b.id in officer_of)
+    return get_or_404(session, Branch, branch_id, BRANCH_NOT_FOUND, lambda b: is_staff(ctx) or b.id in officer_of)
 
 
 def list_visible(*, session: Session, ctx: CallContext) -> list[Branch]:

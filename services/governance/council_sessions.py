@@ -18,7 +18,9 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import councils, events, sharing
-from services.governance.access import council_member, get_or_404, is_staff, require_staff
+from services.common.access import get_or_404, is_staff, require_staff
+from services.governance.access import council_member
+from services.governance.contracts.messages import SESSION_NOT_FOUND, TALLY_NOT_FOUND
 from services.governance.models import CouncilMember, CouncilSession, HandTally, Proposal, SessionInvitation, Topic
 
 # Self check-in with the room's code is accepted from an hour before the start to an hour after the end.
@@ -47,7 +49,7 @@ def schedule(*, session: Session, ctx: CallContext, council_id: str, data: dict[
 
 
 def get(*, session: Session, session_id: str) -> CouncilSession:
-    return get_or_404(session, CouncilSession, session_id, "Session")
+    return get_or_404(session, CouncilSession, session_id, SESSION_NOT_FOUND)
 
 
 def list_for_council(*, session: Session, council_id: str) -> list[CouncilSession]:
@@ -130,7 +132,7 @@ def enter_tally(*, session: Session, ctx: CallContext, session_id: str, data: di
 def sign_off_tally(*, session: Session, ctx: CallContext, session_id: str, tally_id: str) -> HandTally:
     """A second member, present in the room and not the one who entered it, confirms the count."""
     meeting = _not_cancelled(session, session_id)
-    tally = get_or_404(session, HandTally, tally_id, "Tally", lambda t: t.session_id == session_id)
+    tally = get_or_404(session, HandTally, tally_id, TALLY_NOT_FOUND, lambda t: t.session_id == session_id)
     if tally.signed_off_at is not None:
         raise Conflict("已确认 / Already signed off", {"state": "signed_off"})
     seat = council_member(session, council_id=meeting.council_id, user_id=ctx.require_user())

@@ -17,7 +17,8 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
 from services.governance import events, sharing
-from services.governance.access import get_or_404, require_staff
+from services.common.access import get_or_404, require_staff
+from services.governance.contracts.messages import COUNCIL_NOT_FOUND, MEMBER_NOT_FOUND
 from services.governance.models import Council, CouncilMember, Topic
 
 
@@ -36,7 +37,7 @@ def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Counc
 
 
 def get(*, session: Session, council_id: str) -> Council:
-    return get_or_404(session, Council, council_id, "Council")
+    return get_or_404(session, Council, council_id, COUNCIL_NOT_FOUND)
 
 
 def member_counts(*, session: Session, council_ids: list[str]) -> dict[str, int]:
@@ -104,7 +105,7 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
 def remove_member(*, session: Session, ctx: CallContext, council_id: str, member_id: str) -> CouncilMember:
     """A seat is deactivated, never deleted: past ballots and attendance keep their meaning."""
     require_staff(ctx)
-    seat = get_or_404(session, CouncilMember, member_id, "Member", lambda m: m.council_id == council_id)
+    seat = get_or_404(session, CouncilMember, member_id, MEMBER_NOT_FOUND, lambda m: m.council_id == council_id)
     seat.active = False
     session.flush()
     return seat

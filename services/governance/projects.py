@@ -20,7 +20,9 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.governance import branches, events
-from services.governance.access import get_or_404, is_staff
+from services.common.access import get_or_404, is_staff
+from services.governance.access import officer_branch_ids
+from services.governance.contracts.messages import PROJECT_NOT_FOUND, SIGNUP_NOT_FOUND, SLOT_NOT_FOUND
 from services.governance.models import Asset, Branch, Duty, DutySignup, DutySlot, Project
 
 # Duties are set in community (Beijing) time; China keeps UTC+8 all year.
@@ -36,7 +38,7 @@ def adopt(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Projec
         branch = session.get(Branch, data["adopter_branch_id"])
         if branch is None:
             raise ValidationFailed.from_messages({"adopter_branch_id": ["没有这个支部 / No such branch"]})
-        if not is_staff(ctx) and branch.id not in branches.officer_branch_ids(session=session, ctx=ctx):
+        if not is_staff(ctx) and branch.id not in officer_branch_ids(session=session, ctx=ctx):
             raise Forbidden("仅限工作人员或该支部委员 / Only staff or the branch's officers can adopt for it")
         data = {**data, "adopter_name": branch.name}
     else:
@@ -53,7 +55,7 @@ def adopt(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Projec
 
 
 def get(*, session: Session, project_id: str) -> Project:
-    return get_or_404(session, Project, project_id, "Project")
+    return get_or_404(session, Project, project_id, PROJECT_NOT_FOUND)
 
 
 def list_all(*, session: Session) -> list[Project]:
@@ -99,7 +101,7 @@ def sign_up(*, session: Session, ctx: CallContext, slot_id: str, now: datetime |
     concurrency: the count moves by `UPDATE … WHERE taken < capacity`."""
     user_id = ctx.require_user()
     now = now or utcnow()
-    slot = get_or_404(session, DutySlot, slot_id, "Slot")
+    slot = get_or_404(session, DutySlot, slot_id, SLOT_NOT_FOUND)
     if slot.starts_at <= now:
         raise Conflict("该时段已开始 / This slot has already started", {"state": "started"})
     signup = session.scalar(select(DutySignup).where(DutySignup.slot_id == slot.id, DutySignup.user_id == user_id))
@@ -187,7 +189,7 @@ def view(*, session: Session, ctx: CallContext, project: Project, now: datetime 
 def _require_runner(session: Session, ctx: CallContext, project: Project) -> None:
     if is_staff(ctx):
         return
-    if project.adopter_branch_id and project.adopter_branch_id in branches.officer_branch_ids(session=session,
+    if project.adopter_branch_id and project.adopter_branch_id in officer_branch_ids(session=session,
                                                                                              ctx=ctx):
         return
     raise Forbidden("仅限工作人员或领办支部委员 / Only staff or the adopting branch's officers")
@@ -200,7 +202,7 @@ def _own_signup(session: Session, ctx: CallContext, signup_id: str, lock: bool =
         query = query.with_for_update().execution_options(populate_existing=True)
     signup = session.scalar(query)
     if signup is None or signup.user_id != user_id:
-        return get_or_404(session, DutySignup, signup_id, "Sign-up", lambda s: s.user_id == user_id)
+        return get_or_404(session, DutySignup, signup_id, SIGNUP_NOT_FOUND, lambda s: s.user_id == user_id)
     return signup
 
 

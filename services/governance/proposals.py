@@ -14,19 +14,16 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.governance import councils, events, sharing
-from services.governance.access import get_or_404, is_staff, require_member_or_staff
+from services.common.access import get_or_404, is_staff
+from services.governance.access import proposal_visible, require_member_or_staff
+from services.governance.contracts.messages import PROPOSAL_NOT_FOUND
 from services.governance.models import Proposal, ProposalComment, Resolution, Topic, Vote
 
 WITHDRAWABLE = ("draft", "submitted", "in_deliberation")
 
 
-def _visible(ctx: CallContext):
-    # A draft is its author's notebook until submitted; staff see everything.
-    return lambda p: p.status != "draft" or is_staff(ctx) or p.author_user_id == ctx.user_id
-
-
 def get(*, session: Session, ctx: CallContext, proposal_id: str) -> Proposal:
-    return get_or_404(session, Proposal, proposal_id, "Proposal", _visible(ctx))
+    return get_or_404(session, Proposal, proposal_id, PROPOSAL_NOT_FOUND, proposal_visible(ctx))
 
 
 def create(*, session: Session, ctx: CallContext, council_id: str, data: dict[str, Any]) -> Proposal:
@@ -115,7 +112,7 @@ def list_for_council(*, session: Session, ctx: CallContext, council_id: str, sta
     query = select(Proposal).where(Proposal.council_id == council_id).order_by(Proposal.created_at)
     if status:
         query = query.where(Proposal.status == status)
-    return [p for p in session.scalars(query) if _visible(ctx)(p)]
+    return [p for p in session.scalars(query) if proposal_visible(ctx)(p)]
 
 
 def view(*, session: Session, proposal: Proposal) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
 from services.governance import events, sharing
-from services.governance.access import get_or_404, is_staff, require_staff
+from services.common.access import get_or_404, is_staff, require_staff
+from services.governance.contracts.messages import ACTION_ITEM_NOT_FOUND, PROPOSAL_NOT_FOUND, RESOLUTION_NOT_FOUND
 from services.governance.models import ActionItem, ActionItemFeedback, ActionItemUpdate, Proposal, Resolution
 
 
@@ -31,7 +32,7 @@ def adopt(*, session: Session, ctx: CallContext, proposal_id: str,
           data: dict[str, Any]) -> Resolution:
     """Staff turn an adopted proposal into a resolution, once."""
     actor = require_staff(ctx)
-    proposal = get_or_404(session, Proposal, proposal_id, "Proposal")
+    proposal = get_or_404(session, Proposal, proposal_id, PROPOSAL_NOT_FOUND)
     # what was sent is checked before the proposal's state: a wrong assignee is the caller's to fix either way
     for index, spec in enumerate(data.get("action_items", [])):
         _require_assignee(session, spec, field=f"action_items.{index}.assignee_user_id")
@@ -62,7 +63,7 @@ def adopt(*, session: Session, ctx: CallContext, proposal_id: str,
 
 def add_item(*, session: Session, ctx: CallContext, resolution_id: str, data: dict[str, Any]) -> ActionItem:
     require_staff(ctx)
-    get_or_404(session, Resolution, resolution_id, "Resolution")
+    get_or_404(session, Resolution, resolution_id, RESOLUTION_NOT_FOUND)
     _require_assignee(session, data, field="assignee_user_id")
     item = _new_item(session, resolution_id, data)
     session.flush()
@@ -149,7 +150,7 @@ def counts(*, session: Session, item: ActionItem) -> tuple[int, int]:
 
 
 def get(*, session: Session, resolution_id: str) -> Resolution:
-    return get_or_404(session, Resolution, resolution_id, "Resolution")
+    return get_or_404(session, Resolution, resolution_id, RESOLUTION_NOT_FOUND)
 
 
 def list_all(*, session: Session, council_id: str | None = None) -> list[Resolution]:
@@ -186,7 +187,7 @@ def item_view(*, session: Session, ctx: CallContext, item: ActionItem, today: da
 
 
 def get_item(*, session: Session, item_id: str) -> ActionItem:
-    return get_or_404(session, ActionItem, item_id, "Action item")
+    return get_or_404(session, ActionItem, item_id, ACTION_ITEM_NOT_FOUND)
 
 
 def _require_assignee(session: Session, spec: dict[str, Any], *, field: str) -> None:

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Conflict, Forbidden, ValidationFailed
-from services.governance.access import get_or_404, require_staff
+from services.common.access import get_or_404, require_staff
+from services.governance.contracts.messages import COUNCIL_NOT_FOUND
 from services.governance.models import (
     ActionItem,
     Council,
@@ -64,7 +65,7 @@ def share(*, session: Session, ctx: CallContext, council_id: str, communities: l
     list). Everything already hanging off the council follows. A community that still
     has seated members cannot be removed: unseat them first."""
     require_staff(ctx)
-    council = get_or_404(session, Council, council_id, "Council")
+    council = get_or_404(session, Council, council_id, COUNCIL_NOT_FOUND)
     owner = session.info["tenant_id"]
     if council.tenant_id != owner:
         # Visible because it is shared with us, but it is not ours to share.

@@ -20,7 +20,8 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
 from services.governance import councils, events
-from services.governance.access import get_or_404, is_staff, require_staff
+from services.common.access import get_or_404, is_staff, require_staff
+from services.governance.contracts.messages import VOICE_NOT_FOUND
 from services.governance.models import VoiceItem, VoiceMeToo
 
 # action → (states it may start from, state it leads to)
@@ -47,7 +48,7 @@ def submit(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Voice
 
 
 def get(*, session: Session, voice_id: str) -> VoiceItem:
-    return get_or_404(session, VoiceItem, voice_id, "Voice item")
+    return get_or_404(session, VoiceItem, voice_id, VOICE_NOT_FOUND)
 
 
 def me_too(*, session: Session, ctx: CallContext, voice_id: str) -> VoiceItem:

@@ -37,7 +37,9 @@ from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import events, sharing
-from services.governance.access import council_member, get_or_404, require_staff
+from services.common.access import get_or_404, require_staff
+from services.governance.access import council_member
+from services.governance.contracts.messages import PROPOSAL_NOT_FOUND, VOTE_NOT_FOUND
 from services.governance.models import Ballot, CouncilMember, Proposal, SecretBallotInbox, Vote, VoteReceipt
 from services.governance.schemas import CHANNELS, CHOICES, MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
 
@@ -63,7 +65,7 @@ def open_vote(*, session: Session, ctx: CallContext, proposal_id: str, data: dic
     """Staff put a proposal in deliberation to the vote."""
     actor = require_staff(ctx)
     now = now or utcnow()
-    proposal = get_or_404(session, Proposal, proposal_id, "Proposal")
+    proposal = get_or_404(session, Proposal, proposal_id, PROPOSAL_NOT_FOUND)
     if proposal.status != "in_deliberation":
         raise Conflict(f"提案当前状态为 {proposal.status}，不能付诸表决 / Only a proposal in deliberation can be "
                        f"put to the vote", {"state": proposal.status})
@@ -97,7 +99,7 @@ def open_vote(*, session: Session, ctx: CallContext, proposal_id: str, data: dic
 
 
 def get(*, session: Session, vote_id: str) -> Vote:
-    return get_or_404(session, Vote, vote_id, "Vote")
+    return get_or_404(session, Vote, vote_id, VOTE_NOT_FOUND)
 
 
 # --- casting and changing ------------------------------------------------------------------------
