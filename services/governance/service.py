@@ -22,6 +22,7 @@ from services.governance import (
     branches,
     council_sessions,
     councils,
+    figures,
     projects,
     proposals,
     resolutions,
@@ -455,7 +456,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def voice_stats(self) -> dict:
         with self.db.transaction() as tx:
-            return s.VoiceStats().dump(voice.stats(session=tx.session, ctx=self.ctx))
+            return s.VoiceStats().dump(figures.voice_stats(session=tx.session, ctx=self.ctx))
 
     # --- branches and grid ---------------------------------------------------------------------------
 

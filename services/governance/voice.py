@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
-from services.common.errors import Conflict, Forbidden
+from services.common.errors import Conflict
 from services.governance import councils, events
 from services.common.access import get_or_404, is_staff, require_staff
 from services.governance.contracts.messages import VOICE_NOT_FOUND
@@ -145,44 +145,3 @@ def my_me_toos(*, session: Session, ctx: CallContext, voice_ids: list[str]) -> s
         return set()
     return set(session.scalars(select(VoiceMeToo.voice_id).where(VoiceMeToo.voice_id.in_(voice_ids),
                                                                  VoiceMeToo.user_id == ctx.user_id)))
-
-
-def stats(*, session: Session, ctx: CallContext, now: datetime | None = None) -> dict[str, Any]:
-    """Response-time figures for the community's staff."""
-    if not is_staff(ctx):
-        raise Forbidden("仅限社区工作人员 / Only community staff see these figures")
-    now = now or utcnow()
-    by_status = dict(session.execute(select(VoiceItem.status, func.count()).group_by(VoiceItem.status)).all())
-    answered = session.execute(select(VoiceItem.created_at, VoiceItem.first_answered_at)
-                               .where(VoiceItem.first_answered_at.is_not(None))).all()
-    hours = sorted((a - c).total_seconds() / 3600 for c, a in answered)
-    oldest = session.scalar(select(func.min(VoiceItem.created_at)).where(VoiceItem.first_answered_at.is_(None),
-                                                                         VoiceItem.status.in_(("submitted",
-                                                                                               "acknowledged"))))
-    return {
-        "tenant_id": ctx.tenant,
-        "items": sum(by_status.values()),
-        "awaiting_answer": by_status.get("submitted", 0) + by_status.get("acknowledged", 0),
-        "answered": len(hours),
-        "median_hours_to_first_answer": round(_percentile(hours, 50), 2) if hours else None,
-        "p90_hours_to_first_answer": round(_percentile(hours, 90), 2) if hours else None,
-        "oldest_waiting_hours": round((now - _aware(oldest)).total_seconds() / 3600, 2) if oldest else None,
-        "by_status": by_status,
-    }
-
-
-def _percentile(ordered: list[float], p: float) -> float:
-    """Linear interpolation between closest ranks."""
-    if len(ordered) == 1:
-        return ordered[0]
-    rank = (len(ordered) - 1) * p / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import timezone
-
-    # Aggregates bypass the column type, so SQLite hands back a naive (UTC) value.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -23,3 +23,4 @@ VOTE_NOT_FOUND = message("governance.vote_not_found", "Vote not found")
 
 # --- who may do what -----------------------------------------------------------------------------
 MEMBERS_ONLY = message("governance.members_only", "Only members of this council can do this")
+STAFF_FIGURES_ONLY = message("governance.staff_figures_only", "Only community staff see these figures")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.governance import assets, branches, councils, events, projects, voice
+from services.governance import assets, branches, councils, events, figures, projects, voice
 from services.governance.models import DutySlot, Topic
 from tests.unit.governance.conftest import NOW, ctx, make_council, staff
 
@@ -95,12 +95,17 @@ def test_time_to_first_answer_is_summarised_per_community_for_staff(gov_sessions
     with other.begin():
         voice.submit(session=other, ctx=ctx("dongxin", "x"), data=dict(PARKING_ISSUE))
     with pytest.raises(Forbidden), session.begin():
-        voice.stats(session=session, ctx=ctx("xiangyang", "r"))
+        figures.voice_stats(session=session, ctx=ctx("xiangyang", "r"))
     with session.begin():
-        figures = voice.stats(session=session, ctx=staff(), now=created + timedelta(hours=24))
-    assert figures["items"] == 3 and figures["answered"] == 2 and figures["awaiting_answer"] == 1
-    assert figures["median_hours_to_first_answer"] == pytest.approx(6.0, abs=0.01)
-    assert figures["oldest_waiting_hours"] == pytest.approx(24.0, abs=0.01)
+        found = figures.voice_stats(session=session, ctx=staff(), now=created + timedelta(hours=24))
+    assert found["tenant_id"] == "xiangyang"
+    assert found["items"] == 3 and found["answered"] == 2 and found["awaiting_answer"] == 1
+    assert found["median_hours_to_first_answer"] == pytest.approx(6.0, abs=0.01)
+    assert found["oldest_waiting_hours"] == pytest.approx(24.0, abs=0.01)
+    with gov_sessions.all() as everywhere:
+        per_tenant = figures.figures(session=everywhere, tenant_ids=["xiangyang", "dongxin", "huanqiu"])
+    assert {t: f["items"] for t, f in per_tenant.items()} == {"xiangyang": 3, "dongxin": 1, "huanqiu": 0}
+    assert per_tenant["huanqiu"]["median_hours_to_first_answer"] is None
     assert [e["hours_to_first_answer"] for e in announcements.named(events.VOICE_ANSWERED)] == [2.0, 10.0]
 
 
