@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.common import members as community
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
+from services.common.pagination import Key, Page, keyset_page
 from services.common.errors import Conflict, Forbidden
 from services.governance import events, sharing
 from services.common.access import get_or_404, require_staff
@@ -50,12 +51,9 @@ def member_counts(*, session: Session, council_ids: list[str]) -> dict[str, int]
     return dict(rows.all())
 
 
-def list_page(*, session: Session, limit: int, after: str | None) -> tuple[list[Council], str | None]:
-    query = select(Council).order_by(Council.id).limit(limit + 1)
-    if after:
-        query = query.where(Council.id > after)
-    rows = list(session.scalars(query))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+def list_page(*, session: Session, limit: int, after: str | None) -> Page[Council]:
+    """The community's own councils and those shared with it, in id order."""
+    return keyset_page(session, select(Council), keys=[Key(Council.id)], limit=limit, after=after)
 
 
 def add_members(*, session: Session, ctx: CallContext, council_id: str,
@@ -111,15 +109,10 @@ def remove_member(*, session: Session, ctx: CallContext, council_id: str, member
     return seat
 
 
-def list_members(*, session: Session, council_id: str, limit: int, after: str | None
-                 ) -> tuple[list[CouncilMember], str | None]:
+def list_members(*, session: Session, council_id: str, limit: int, after: str | None) -> Page[CouncilMember]:
     get(session=session, council_id=council_id)
-    query = (select(CouncilMember).where(CouncilMember.council_id == council_id, CouncilMember.active.is_(True))
-             .order_by(CouncilMember.id).limit(limit + 1))
-    if after:
-        query = query.where(CouncilMember.id > after)
-    rows = list(session.scalars(query))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    query = select(CouncilMember).where(CouncilMember.council_id == council_id, CouncilMember.active.is_(True))
+    return keyset_page(session, query, keys=[Key(CouncilMember.id)], limit=limit, after=after)
 
 
 def open_topic(*, session: Session, ctx: CallContext, council_id: str, title: str,

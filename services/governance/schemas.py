@@ -8,7 +8,7 @@ from datetime import timedelta
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
-
+from services.common import contracts
 from services.common.contracts import PersonId
 
 STAKEHOLDER_GROUPS = ("resident", "courier", "property_manager", "owners_committee", "estate_officer",
@@ -40,9 +40,11 @@ def _one_of(values):
     return validate.OneOf(values, error="必须是以下之一 / Must be one of: {choices}")
 
 
-class PageQuery(Schema):
+class PageQuery(contracts.PageQuery):
+    """The query of a governance list: `limit` (50 by default, up to 200: a council's roll on one page)
+    and `after`, the opaque cursor (services.common.pagination)."""
+
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: last id seen"})
 
 
 # --- councils --------------------------------------------------------------------------
@@ -82,9 +84,7 @@ class CouncilOut(Schema):
     created_at = fields.DateTime()
 
 
-class CouncilPage(Schema):
-    items = fields.List(fields.Nested(CouncilOut))
-    next_cursor = fields.String(allow_none=True)
+CouncilPage = contracts.page_schema(CouncilOut, "CouncilPage")
 
 
 class MemberCreate(Schema):
@@ -112,9 +112,7 @@ class MemberOut(Schema):
     joined_at = fields.DateTime()
 
 
-class MemberList(Schema):
-    items = fields.List(fields.Nested(MemberOut))
-    next_cursor = fields.String(allow_none=True)
+MemberList = contracts.page_schema(MemberOut, "MemberList")
 
 
 class TopicCreate(Schema):
@@ -557,9 +555,7 @@ class VoiceOut(Schema):
     closed_at = fields.DateTime(allow_none=True)
 
 
-class VoicePage(Schema):
-    items = fields.List(fields.Nested(VoiceOut))
-    next_cursor = fields.String(allow_none=True)
+VoicePage = contracts.page_schema(VoiceOut, "VoicePage")
 
 
 class VoiceStats(Schema):

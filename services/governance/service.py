@@ -108,10 +108,10 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         """The community's own councils and those shared with it."""
         params = load(s.PageQuery(), query or {})
         with self.db.transaction() as tx:
-            items, cursor = councils.list_page(session=tx.session, **params)
-            counts = self._member_counts(items, tx.session)
-            return s.CouncilPage().dump({"items": [_council(c, counts.get(c.id, 0)) for c in items],
-                                         "next_cursor": cursor})
+            page = councils.list_page(session=tx.session, **params)
+            counts = self._member_counts(page.items, tx.session)
+            return s.CouncilPage().dump({"items": [_council(c, counts.get(c.id, 0)) for c in page.items],
+                                         "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_council(self, council_id: str) -> dict:
@@ -142,8 +142,8 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         params = load(s.PageQuery(), query or {})
         with self._read_in_council_owner(Council, council_id,
                                          reason="list members of a shared council") as (tx, ctx):
-            items, cursor = councils.list_members(session=tx.session, council_id=council_id, **params)
-            return s.MemberList().dump({"items": items, "next_cursor": cursor})
+            page = councils.list_members(session=tx.session, council_id=council_id, **params)
+            return s.MemberList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def open_topic(self, council_id: str, payload: dict) -> dict:
@@ -428,11 +428,11 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def list_voice(self, query: dict | None = None) -> dict:
         params = load(s.VoiceQuery(), query or {})
         with self.db.transaction() as tx:
-            items, cursor = voice.list_page(session=tx.session, ctx=self.ctx, **params)
-            mine = voice.my_me_toos(session=tx.session, ctx=self.ctx, voice_ids=[i.id for i in items])
+            page = voice.list_page(session=tx.session, ctx=self.ctx, **params)
+            mine = voice.my_me_toos(session=tx.session, ctx=self.ctx, voice_ids=[i.id for i in page.items])
             return s.VoicePage().dump({"items": [voice.view(session=tx.session, ctx=self.ctx, item=i,
-                                                            me_too_ids=mine) for i in items],
-                                       "next_cursor": cursor})
+                                                            me_too_ids=mine) for i in page.items],
+                                       "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_voice(self, voice_id: str) -> dict:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
+from services.common.pagination import Key, Page, keyset_page
 from services.common.errors import Conflict
 from services.governance import councils, events
 from services.common.access import get_or_404, is_staff, require_staff
@@ -109,22 +110,17 @@ def triage(*, session: Session, ctx: CallContext, voice_id: str, data: dict[str,
 
 
 def list_page(*, session: Session, ctx: CallContext, limit: int, after: str | None, status: str | None = None,
-              category: str | None = None, mine: bool = False) -> tuple[list[VoiceItem], str | None]:
+              category: str | None = None, mine: bool = False) -> Page[VoiceItem]:
     """Newest first (keyset on created_at, id)."""
-    query = select(VoiceItem).order_by(VoiceItem.created_at.desc(), VoiceItem.id.desc()).limit(limit + 1)
+    query = select(VoiceItem)
     if status:
         query = query.where(VoiceItem.status == status)
     if category:
         query = query.where(VoiceItem.category == category)
     if mine:
         query = query.where(VoiceItem.author_user_id == ctx.require_user())
-    if after:
-        anchor = session.get(VoiceItem, after)
-        if anchor is not None:
-            query = query.where((VoiceItem.created_at < anchor.created_at) | (
-                (VoiceItem.created_at == anchor.created_at) & (VoiceItem.id < anchor.id)))
-    rows = list(session.scalars(query))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    return keyset_page(session, query, keys=[Key(VoiceItem.created_at, descending=True),
+                                             Key(VoiceItem.id, descending=True)], limit=limit, after=after)
 
 
 def view(*, session: Session, ctx: CallContext, item: VoiceItem, me_too_ids: set[str] | None = None

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import assets, branches, councils, events, figures, projects, voice
 from services.governance.models import DutySlot, Topic
 from tests.unit.governance.conftest import NOW, ctx, make_council, staff
@@ -35,7 +35,7 @@ def test_an_anonymous_item_never_shows_its_author_to_other_residents_or_in_its_e
         neighbour = voice.view(session=session, ctx=ctx("xiangyang", "neighbour"), item=item)
         author = voice.view(session=session, ctx=ctx("xiangyang", "courier"), item=item)
         officer = voice.view(session=session, ctx=staff(), item=item)
-        listed, _ = voice.list_page(session=session, ctx=ctx("xiangyang", "neighbour"), limit=10, after=None)
+        listed = voice.list_page(session=session, ctx=ctx("xiangyang", "neighbour"), limit=10, after=None).items
     assert neighbour["author_user_id"] is None and neighbour["mine"] is False
     assert "courier" not in repr(neighbour)
     assert author["author_user_id"] == "courier" and author["mine"] is True
@@ -43,6 +43,24 @@ def test_an_anonymous_item_never_shows_its_author_to_other_residents_or_in_its_e
     assert [i.id for i in listed] == [item.id]
     [announced] = announcements.named(events.VOICE_SUBMITTED)
     assert announced["author_user_id"] is None and announced["anonymous"] is True
+
+
+def test_the_voice_list_pages_newest_first_with_an_opaque_cursor(gov_sessions):
+    session = gov_sessions("xiangyang")
+    ids = [_submit(session).id for _ in range(5)]
+    seen, after = [], None
+    with session.begin():
+        while True:
+            page = voice.list_page(session=session, ctx=staff(), limit=2, after=after)
+            seen += [i.id for i in page.items]
+            if page.next_cursor is None:
+                break
+            assert page.next_cursor not in ids  # opaque, not an id
+            after = page.next_cursor
+    assert sorted(seen) == sorted(ids) and len(seen) == 5
+    with pytest.raises(ValidationFailed) as bad, session.begin():
+        voice.list_page(session=session, ctx=staff(), limit=2, after=ids[0])
+    assert "after" in bad.value.fields
 
 
 def test_me_too_counts_each_person_once_and_not_the_author(gov_sessions, announcements):
