@@ -18,7 +18,7 @@ from gateway.services import call, pool, respond
 from services.common.context import CallContext
 from services.common.contracts import partial_schema
 from services.common.errors import NotFound
-from services.governance import schemas as s
+from services.governance.contracts import schemas as s
 
 blp = Blueprint("governance", __name__, url_prefix="/api/v1/governance",
                 description="红茶议事会、小哥有话讲、先锋领办、党群服务一张图 / Council, voice, projects and the map")

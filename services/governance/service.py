@@ -30,7 +30,7 @@ from services.governance import (
     voice,
     voting,
 )
-from services.governance import schemas as s
+from services.governance.contracts import schemas as s
 from services.governance.models import ActionItem, Base, Council, CouncilSession, Proposal, Resolution, Vote
 
 log = get_logger(__name__)

@@ -41,7 +41,8 @@ from services.common.access import get_or_404, require_staff
 from services.governance.access import council_member
 from services.governance.contracts.messages import PROPOSAL_NOT_FOUND, VOTE_NOT_FOUND
 from services.governance.models import Ballot, CouncilMember, Proposal, SecretBallotInbox, Vote, VoteReceipt
-from services.governance.schemas import CHANNELS, CHOICES, MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
+from services.governance.contracts.messages import BALLOT_CHOICES, CHANNELS
+from services.governance.contracts.schemas import MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
 
 CHANNEL_NAMES = {"online": "线上 / online", "in_room": "现场 / in the room"}
 
@@ -109,7 +110,7 @@ def cast(*, session: Session, ctx: CallContext, vote_id: str, choice: str, reaso
          channel: str = "online", member_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Casts a member's ballot. Online: the caller's own seat. In the room: staff
     record the ballot of the member standing before them."""
-    assert channel in CHANNELS and choice in CHOICES
+    assert channel in CHANNELS and choice in BALLOT_CHOICES
     now = now or utcnow()
     vote = _locked(session, vote_id, exclusive=False)
     seat = _voter(session, ctx, vote, channel, member_id)
@@ -391,7 +392,7 @@ def view(*, session: Session, ctx: CallContext, vote: Vote, now: datetime | None
 
 
 def _zero() -> dict[str, int]:
-    return {choice: 0 for choice in CHOICES}
+    return {choice: 0 for choice in BALLOT_CHOICES}
 
 
 def _locked(session: Session, vote_id: str, *, exclusive: bool) -> Vote:

@@ -7,7 +7,7 @@ import pytest
 from services.common.contracts import load
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import council_sessions, councils, events, proposals
-from services.governance.schemas import SessionCreate
+from services.governance.contracts.schemas import SessionCreate
 from tests.unit.governance.conftest import NOW, ctx, make_council, proposal_in_deliberation, staff
 
 MEMBERS = {"chair": "estate_officer", "c1": "courier", "c2": "courier", "pm": "property_manager"}

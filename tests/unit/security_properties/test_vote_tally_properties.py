@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 
 from services.common.errors import Conflict
 from services.governance import voting
+from services.governance.contracts.messages import BALLOT_CHOICES
 from services.governance.models import Base
 from tests.support.sessions import TenantSessions, ctx
 from tests.unit.governance.conftest import NOW, make_council, open_vote, proposal_in_deliberation
 
 MEMBERS = {"u1": "courier", "u2": "courier", "u3": "resident", "u4": "property_manager", "u5": "resident"}
-CHOICES = sorted(voting.CHOICES)
+CHOICES = sorted(BALLOT_CHOICES)
 ballot = st.tuples(st.sampled_from(("xiangyang", "dongxin")), st.sampled_from(sorted(MEMBERS)),
                    st.sampled_from(CHOICES))
 

@@ -1,4 +1,5 @@
-"""Contracts of the governance service: RPC payloads and results, and the gateway's OpenAPI."""
+"""Contracts of the governance service: RPC payloads and results, and the gateway's OpenAPI. Plain
+marshmallow: no domain module, ORM code or nameko."""
 
 from __future__ import annotations
 
@@ -10,23 +11,21 @@ from marshmallow import Schema, ValidationError, validate, validates_schema
 from services.common import contract_fields as fields
 from services.common import contracts
 from services.common.contracts import PersonId
-
-STAKEHOLDER_GROUPS = ("resident", "courier", "property_manager", "owners_committee", "estate_officer",
-                      "community_staff", "partner")
-CHOICES = ("agree", "abstain", "disagree", "block")
-CHANNELS = ("online", "in_room")
-PROPOSAL_STATES = ("draft", "submitted", "in_deliberation", "voting", "adopted", "rejected", "withdrawn")
-VOICE_CATEGORIES = ("access", "parking", "charging", "rest_stop", "safety", "traffic", "sanitation", "rights",
-                    "services", "idea", "other")
-VOICE_STATES = ("submitted", "acknowledged", "answered", "promoted", "resolved", "declined")
-ASSIGNEE_KINDS = ("property_manager", "community", "partner_unit", "owners_committee", "estate_officer")
-BRANCH_KINDS = ("residential", "building_group", "occupational")
-BRANCH_ROLES = ("member", "officer", "secretary")
-PROJECT_KINDS = ("vanguard_project", "key_small_matter")
-ADOPTER_KINDS = ("party_branch", "partner_unit")
-ASSET_KINDS = ("service_centre", "service_station", "rest_stop")
-AMENITIES = ("water", "microwave", "first_aid_kit", "toilet", "open_24h", "charging", "wifi", "seating",
-             "umbrella", "air_conditioning")
+from services.governance.contracts.messages import (
+    ADOPTER_KINDS,
+    AMENITIES,
+    ASSET_KINDS,
+    ASSIGNEE_KINDS,
+    BALLOT_CHOICES,
+    BRANCH_KINDS,
+    BRANCH_ROLES,
+    NOT_ONE_OF,
+    PROJECT_KINDS,
+    PROPOSAL_STATES,
+    STAKEHOLDER_GROUPS,
+    VOICE_CATEGORIES,
+    VOICE_STATES,
+)
 
 # Shift workers (couriers on late rounds, night-shift staff) must be able to vote: never less than a day.
 MIN_VOTE_WINDOW = timedelta(hours=24)
@@ -37,7 +36,7 @@ TEXT = validate.Length(1, 2000)
 
 
 def _one_of(values):
-    return validate.OneOf(values, error="必须是以下之一 / Must be one of: {choices}")
+    return validate.OneOf(tuple(values), error=NOT_ONE_OF.text)
 
 
 class PageQuery(contracts.PageQuery):
@@ -324,7 +323,7 @@ class VoteOpen(Schema):
 
 
 class BallotCast(Schema):
-    choice = fields.String(required=True, validate=_one_of(CHOICES))
+    choice = fields.String(required=True, validate=_one_of(BALLOT_CHOICES))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
 
 
