@@ -21,7 +21,7 @@ from services.common.context import CallContext
 from services.common.database import Shareable, utcnow
 from services.common.errors import Forbidden, ValidationFailed
 from services.common.access import get_or_404, require_staff
-from services.governance.contracts.messages import ASSET_NOT_FOUND
+from services.governance.contracts.messages import ASSET_NOT_FOUND, NO_SUCH_PROJECT, OWNER_CHANGES_ONLY
 from services.governance.models import Asset, Project
 from services.governance.projects import LOCAL
 
@@ -41,7 +41,7 @@ def update(*, session: Session, ctx: CallContext, asset_id: str, changes: dict[s
     require_staff(ctx)
     asset = get_or_404(session, Asset, asset_id, ASSET_NOT_FOUND)
     if asset.tenant_id != ctx.tenant:
-        raise Forbidden("只有所属社区可修改 / Only the owning community can change this")
+        raise Forbidden(OWNER_CHANGES_ONLY)
     if not changes:
         raise ValidationFailed.from_messages({"_schema": ["Nothing to change"]})
     changes = dict(changes)
@@ -108,4 +108,4 @@ def view(*, session: Session, assets: list[Asset], now: datetime | None = None) 
 
 def _check_project(session: Session, project_id: str | None) -> None:
     if project_id and session.get(Project, project_id) is None:
-        raise ValidationFailed.from_messages({"project_id": ["没有这个项目 / No such project"]})
+        raise ValidationFailed.from_messages({"project_id": [NO_SUCH_PROJECT]})

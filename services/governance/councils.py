@@ -19,7 +19,15 @@ from services.common.pagination import Key, Page, keyset_page
 from services.common.errors import Conflict, Forbidden
 from services.governance import events, sharing
 from services.common.access import get_or_404, require_staff
-from services.governance.contracts.messages import COUNCIL_NOT_FOUND, MEMBER_NOT_FOUND
+from services.governance.contracts.messages import (
+    ALREADY_ON_COUNCIL,
+    ALREADY_ON_COUNCIL_MEANWHILE,
+    COUNCIL_ARCHIVED,
+    COUNCIL_NOT_FOUND,
+    DUPLICATE_ACCOUNT,
+    MEMBER_NOT_FOUND,
+    OWNER_SEATS_ONLY,
+)
 from services.governance.models import Council, CouncilMember, Topic
 
 
@@ -64,7 +72,7 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
     council = get(session=session, council_id=council_id)
     owner = session.info["tenant_id"]
     if council.tenant_id != owner:
-        raise Forbidden("只有所属社区可以安排席位 / Only the owning community seats members",
+        raise Forbidden(OWNER_SEATS_ONLY,
                         {"owner": council.tenant_id})
     sharing.check_homes(council=council, members=members, owner=owner)
     members = [{**m, "home_tenant_id": m.get("home_tenant_id") or owner} for m in members]
@@ -74,13 +82,13 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
                                      tenant_id=spec["home_tenant_id"])
     user_ids = [m["user_id"] for m in members if m.get("user_id")]
     if len(user_ids) != len(set(user_ids)):
-        raise Conflict("同一账号重复 / The same account appears twice", {"user_ids": sorted(
+        raise Conflict(DUPLICATE_ACCOUNT, {"user_ids": sorted(
             {u for u in user_ids if user_ids.count(u) > 1})})
     existing = {m.user_id: m for m in session.scalars(select(CouncilMember).where(
         CouncilMember.council_id == council_id, CouncilMember.user_id.in_(user_ids)))} if user_ids else {}
     taken = [m.id for m in existing.values() if m.active]
     if taken:
-        raise Conflict("已是议事会成员 / Already a member of this council", {"member_ids": taken})
+        raise Conflict(ALREADY_ON_COUNCIL, {"member_ids": taken})
     added = []
     for spec in members:
         seat = existing.get(spec.get("user_id")) if spec.get("user_id") else None
@@ -96,7 +104,7 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("已是议事会成员 / Already a member of this council (added meanwhile)") from None
+        raise Conflict(ALREADY_ON_COUNCIL_MEANWHILE) from None
     return added
 
 
@@ -121,7 +129,7 @@ def open_topic(*, session: Session, ctx: CallContext, council_id: str, title: st
     actor = require_staff(ctx)
     council = get(session=session, council_id=council_id)
     if council.status != "active":
-        raise Conflict("议事会已归档 / The council is archived", {"state": council.status})
+        raise Conflict(COUNCIL_ARCHIVED, {"state": council.status})
     topic = Topic(council_id=council_id, title=title, description=description, source_voice_id=source_voice_id,
                   opened_by=actor)
     session.add(topic)

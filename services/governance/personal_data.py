@@ -11,7 +11,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.common import personal_data
+from services.common.locales import translations
 from services.common.personal_data import ERASED_NAME, PersonTable
+from services.governance.contracts.messages import ERASED_CONTENT
 from services.governance.models import (
     ActionItem,
     ActionItemFeedback,
@@ -26,7 +28,8 @@ from services.governance.models import (
     VoiceMeToo,
 )
 
-ERASED_TEXT = "（内容已随账户注销删除）"
+# In the community's language, like the text it replaces.
+ERASED_TEXT = translations("zh_Hans_CN").gettext(ERASED_CONTENT.text)
 
 TABLES = [
     PersonTable(CouncilMember, "user_id", blank={"display_name": ERASED_NAME}),

@@ -22,7 +22,22 @@ from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.governance import branches, events
 from services.common.access import get_or_404, is_staff
 from services.governance.access import officer_branch_ids
-from services.governance.contracts.messages import PROJECT_NOT_FOUND, SIGNUP_NOT_FOUND, SLOT_NOT_FOUND
+from services.governance.contracts.messages import (
+    ADOPTING_OFFICERS_ONLY,
+    ALREADY_SIGNED_UP,
+    BRANCH_ADOPTION_OFFICERS_ONLY,
+    DUTY_CHECK_IN_CLOSED,
+    NO_SUCH_BRANCH,
+    PARTNER_ADOPTION_STAFF_ONLY,
+    PROJECT_NOT_FOUND,
+    SIGNUP_IN_STATE,
+    SIGNUP_NOT_FOUND,
+    SLOT_FULL,
+    SLOT_NOT_FOUND,
+    SLOT_NOT_STARTED,
+    SLOT_STARTED,
+    SLOT_STARTED_NO_CANCEL,
+)
 from services.governance.models import Asset, Branch, Duty, DutySignup, DutySlot, Project
 
 # Duties are set in community (Beijing) time; China keeps UTC+8 all year.
@@ -37,13 +52,13 @@ def adopt(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Projec
     if data["adopter_kind"] == "party_branch":
         branch = session.get(Branch, data["adopter_branch_id"])
         if branch is None:
-            raise ValidationFailed.from_messages({"adopter_branch_id": ["没有这个支部 / No such branch"]})
+            raise ValidationFailed.from_messages({"adopter_branch_id": [NO_SUCH_BRANCH]})
         if not is_staff(ctx) and branch.id not in officer_branch_ids(session=session, ctx=ctx):
-            raise Forbidden("仅限工作人员或该支部委员 / Only staff or the branch's officers can adopt for it")
+            raise Forbidden(BRANCH_ADOPTION_OFFICERS_ONLY)
         data = {**data, "adopter_name": branch.name}
     else:
         if not is_staff(ctx):
-            raise Forbidden("仅限社区工作人员 / Only community staff record a partner unit's adoption")
+            raise Forbidden(PARTNER_ADOPTION_STAFF_ONLY)
         data = {**data, "adopter_branch_id": None}
     project = Project(adopted_by=actor, **data)
     session.add(project)
@@ -103,23 +118,23 @@ def sign_up(*, session: Session, ctx: CallContext, slot_id: str, now: datetime |
     now = now or utcnow()
     slot = get_or_404(session, DutySlot, slot_id, SLOT_NOT_FOUND)
     if slot.starts_at <= now:
-        raise Conflict("该时段已开始 / This slot has already started", {"state": "started"})
+        raise Conflict(SLOT_STARTED, {"state": "started"})
     signup = session.scalar(select(DutySignup).where(DutySignup.slot_id == slot.id, DutySignup.user_id == user_id))
     if signup is not None and signup.status != "cancelled":
-        raise Conflict("您已报名 / You are already signed up", {"state": signup.status, "signup_id": signup.id})
+        raise Conflict(ALREADY_SIGNED_UP, {"state": signup.status, "signup_id": signup.id})
     if signup is None:
         signup = DutySignup(slot_id=slot.id, project_id=slot.project_id, user_id=user_id)
         try:
             session.add(signup)
             session.flush()
         except IntegrityError:
-            raise Conflict("您已报名 / You are already signed up", {"state": "signed_up"}) from None
+            raise Conflict(ALREADY_SIGNED_UP, {"state": "signed_up"}) from None
     else:
         signup.status, signup.signed_up_at = "signed_up", now
     taken = session.execute(update(DutySlot).where(DutySlot.id == slot.id, DutySlot.taken < DutySlot.capacity)
                             .values(taken=DutySlot.taken + 1))
     if taken.rowcount != 1:
-        raise Conflict("名额已满 / Slot full", {"state": "full", "capacity": slot.capacity})
+        raise Conflict(SLOT_FULL, {"state": "full", "capacity": slot.capacity})
     session.flush()
     return signup
 
@@ -129,9 +144,9 @@ def cancel(*, session: Session, ctx: CallContext, signup_id: str, now: datetime 
     signup = _own_signup(session, ctx, signup_id)
     slot = session.get(DutySlot, signup.slot_id)
     if signup.status != "signed_up":
-        raise Conflict(f"报名状态为 {signup.status} / The sign-up is {signup.status}", {"state": signup.status})
+        raise Conflict(SIGNUP_IN_STATE, {"state": signup.status}, status=signup.status)
     if slot.starts_at <= now:
-        raise Conflict("该时段已开始，不能取消 / The slot has started; it cannot be cancelled", {"state": "started"})
+        raise Conflict(SLOT_STARTED_NO_CANCEL, {"state": "started"})
     signup.status = "cancelled"
     session.execute(update(DutySlot).where(DutySlot.id == slot.id, DutySlot.taken > 0)
                     .values(taken=DutySlot.taken - 1))
@@ -146,13 +161,13 @@ def check_in(*, session: Session, ctx: CallContext, signup_id: str, photo_ref: s
     now = now or utcnow()
     signup = _own_signup(session, ctx, signup_id, lock=True)
     if signup.status != "signed_up":
-        raise Conflict(f"报名状态为 {signup.status} / The sign-up is {signup.status}", {"state": signup.status})
+        raise Conflict(SIGNUP_IN_STATE, {"state": signup.status}, status=signup.status)
     slot = session.get(DutySlot, signup.slot_id)
     if now < slot.starts_at:
-        raise Conflict("时段尚未开始 / The slot has not started yet",
+        raise Conflict(SLOT_NOT_STARTED,
                        {"state": "signed_up", "starts_at": slot.starts_at.isoformat()})
     if now > slot.ends_at + CHECK_IN_GRACE:
-        raise Conflict("已超过打卡期限 / Check-in closed three days after the slot", {"state": "signed_up"})
+        raise Conflict(DUTY_CHECK_IN_CLOSED, {"state": "signed_up"})
     duty = session.get(Duty, slot.duty_id)
     signup.status, signup.completed_at, signup.photo_ref, signup.hours = "completed", now, photo_ref, duty.hours
     session.flush()
@@ -192,7 +207,7 @@ def _require_runner(session: Session, ctx: CallContext, project: Project) -> Non
     if project.adopter_branch_id and project.adopter_branch_id in officer_branch_ids(session=session,
                                                                                              ctx=ctx):
         return
-    raise Forbidden("仅限工作人员或领办支部委员 / Only staff or the adopting branch's officers")
+    raise Forbidden(ADOPTING_OFFICERS_ONLY)
 
 
 def _own_signup(session: Session, ctx: CallContext, signup_id: str, lock: bool = False) -> DutySignup:

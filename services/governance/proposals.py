@@ -16,7 +16,18 @@ from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.governance import councils, events, sharing
 from services.common.access import get_or_404, is_staff
 from services.governance.access import proposal_visible, require_member_or_staff
-from services.governance.contracts.messages import PROPOSAL_NOT_FOUND
+from services.governance.contracts.messages import (
+    AUTHOR_SUBMITS_ONLY,
+    COMMENTS_IN_DELIBERATION_ONLY,
+    COUNCIL_ARCHIVED,
+    DELIBERATION_STAFF_ONLY,
+    NOT_A_COMMENT_ON_PROPOSAL,
+    NOT_A_TOPIC_OF_COUNCIL,
+    PROPOSAL_IN_STATE,
+    PROPOSAL_NOT_FOUND,
+    WITHDRAW_AUTHOR_OR_STAFF,
+    WITHDRAW_REASON_REQUIRED,
+)
 from services.governance.models import Proposal, ProposalComment, Resolution, Topic, Vote
 
 WITHDRAWABLE = ("draft", "submitted", "in_deliberation")
@@ -31,11 +42,11 @@ def create(*, session: Session, ctx: CallContext, council_id: str, data: dict[st
     council = councils.get(session=session, council_id=council_id)
     require_member_or_staff(session, ctx, council_id=council_id)
     if council.status != "active":
-        raise Conflict("议事会已归档 / The council is archived", {"state": council.status})
+        raise Conflict(COUNCIL_ARCHIVED, {"state": council.status})
     if data.get("topic_id"):
         topic = session.get(Topic, data["topic_id"])
         if topic is None or topic.council_id != council_id:
-            raise ValidationFailed.from_messages({"topic_id": ["不属于本议事会 / Not a topic of this council"]})
+            raise ValidationFailed.from_messages({"topic_id": [NOT_A_TOPIC_OF_COUNCIL]})
     proposal = Proposal(council_id=council_id, author_user_id=ctx.require_user(),
                         audience=sharing.audience_of(session, council_id), **data)
     session.add(proposal)
@@ -51,7 +62,7 @@ def transition(*, session: Session, ctx: CallContext, proposal_id: str, action: 
     author = proposal.author_user_id == ctx.user_id
     if action == "submit":
         if not author:
-            raise Forbidden("仅作者可提交 / Only the author can submit")
+            raise Forbidden(AUTHOR_SUBMITS_ONLY)
         _expect(proposal, "draft")
         proposal.status, proposal.submitted_at = "submitted", utcnow()
         session.flush()
@@ -61,15 +72,15 @@ def transition(*, session: Session, ctx: CallContext, proposal_id: str, action: 
             subject=proposal.id)
     elif action == "deliberate":
         if not is_staff(ctx):
-            raise Forbidden("仅限社区工作人员 / Only community staff can open deliberation")
+            raise Forbidden(DELIBERATION_STAFF_ONLY)
         _expect(proposal, "submitted")
         proposal.status = "in_deliberation"
     elif action == "withdraw":
         if not (author or is_staff(ctx)):
-            raise Forbidden("仅作者或工作人员可撤回 / Only the author or staff can withdraw")
+            raise Forbidden(WITHDRAW_AUTHOR_OR_STAFF)
         _expect(proposal, *WITHDRAWABLE)
         if not reason:
-            raise ValidationFailed.from_messages({"reason": ["请说明撤回理由 / Give a reason for withdrawing"]})
+            raise ValidationFailed.from_messages({"reason": [WITHDRAW_REASON_REQUIRED]})
         proposal.status, proposal.withdrawn_reason, proposal.decided_at = "withdrawn", reason, utcnow()
     session.flush()
     return proposal
@@ -81,12 +92,12 @@ def comment(*, session: Session, ctx: CallContext, proposal_id: str, body: str,
     proposal = get(session=session, ctx=ctx, proposal_id=proposal_id)
     require_member_or_staff(session, ctx, council_id=proposal.council_id)
     if proposal.status != "in_deliberation":
-        raise Conflict("仅在审议阶段可评论 / Comments are open while the proposal is in deliberation",
+        raise Conflict(COMMENTS_IN_DELIBERATION_ONLY,
                        {"state": proposal.status})
     if parent_id:
         parent = session.get(ProposalComment, parent_id)
         if parent is None or parent.proposal_id != proposal_id:
-            raise ValidationFailed.from_messages({"parent_id": ["不是本提案的评论 / Not a comment on this proposal"]})
+            raise ValidationFailed.from_messages({"parent_id": [NOT_A_COMMENT_ON_PROPOSAL]})
     note = ProposalComment(proposal_id=proposal_id, parent_id=parent_id, author_user_id=ctx.require_user(), body=body)
     session.add(note)
     session.flush()
@@ -124,5 +135,5 @@ def view(*, session: Session, proposal: Proposal) -> dict[str, Any]:
 
 def _expect(proposal: Proposal, *states: str) -> None:
     if proposal.status not in states:
-        raise Conflict(f"提案当前状态为 {proposal.status} / The proposal is {proposal.status}",
-                       {"state": proposal.status, "allowed_from": list(states)})
+        raise Conflict(PROPOSAL_IN_STATE, {"state": proposal.status, "allowed_from": list(states)},
+                       status=proposal.status)

@@ -21,10 +21,24 @@ from sqlalchemy.orm import Session
 from services.common import members
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
+from services.common.locales import translations
+from services.common.messages import Message
 from services.common.errors import Conflict, Forbidden
 from services.governance import events, sharing
 from services.common.access import get_or_404, is_staff, require_staff
-from services.governance.contracts.messages import ACTION_ITEM_NOT_FOUND, PROPOSAL_NOT_FOUND, RESOLUTION_NOT_FOUND
+from services.governance.contracts.messages import (
+    ACTION_ITEM_NOT_FOUND,
+    ASSIGNEE_CANNOT_JUDGE,
+    ITEM_BEING_CONFIRMED,
+    ITEM_NOT_DONE,
+    PROGRESS_ASSIGNEE_OR_STAFF,
+    PROPOSAL_NOT_FOUND,
+    REOPENED_NOTE,
+    RESOLUTION_EXISTS,
+    RESOLUTION_NEEDS_ADOPTION,
+    RESOLUTION_NOT_FOUND,
+    VERDICT_GIVEN,
+)
 from services.governance.models import ActionItem, ActionItemFeedback, ActionItemUpdate, Proposal, Resolution
 
 
@@ -37,11 +51,11 @@ def adopt(*, session: Session, ctx: CallContext, proposal_id: str,
     for index, spec in enumerate(data.get("action_items", [])):
         _require_assignee(session, spec, field=f"action_items.{index}.assignee_user_id")
     if proposal.status != "adopted":
-        raise Conflict("只有通过的提案才能形成决议 / Only an adopted proposal becomes a resolution",
+        raise Conflict(RESOLUTION_NEEDS_ADOPTION,
                        {"state": proposal.status})
     existing = session.scalar(select(Resolution.id).where(Resolution.proposal_id == proposal.id))
     if existing:
-        raise Conflict("该提案已形成决议 / This proposal already has a resolution",
+        raise Conflict(RESOLUTION_EXISTS,
                        {"state": "resolved", "resolution_id": existing})
     items = data.pop("action_items", [])
     resolution = Resolution(proposal_id=proposal.id, council_id=proposal.council_id,
@@ -51,7 +65,7 @@ def adopt(*, session: Session, ctx: CallContext, proposal_id: str,
     try:
         session.flush()
     except IntegrityError:  # adopted concurrently by another request
-        raise Conflict("该提案已形成决议 / This proposal already has a resolution", {"state": "resolved"}) from None
+        raise Conflict(RESOLUTION_EXISTS, {"state": "resolved"}) from None
     created = [_new_item(session, resolution.id, spec) for spec in items]
     session.flush()
     announce(session, events.RESOLUTION_ADOPTED, events.ResolutionAdoptedData().dump({
@@ -75,9 +89,9 @@ def report(*, session: Session, ctx: CallContext, item_id: str, note: str,
     """The responsible party (its named account) or staff report progress, or claim the item done."""
     item = _locked(session, item_id)
     if not (is_staff(ctx) or (item.assignee_user_id and item.assignee_user_id == ctx.user_id)):
-        raise Forbidden("仅责任方或工作人员可更新进度 / Only the responsible party or staff can report progress")
+        raise Forbidden(PROGRESS_ASSIGNEE_OR_STAFF)
     if item.status == "done":
-        raise Conflict("事项已标记完成，等待居民确认 / The item is marked done; residents are confirming it",
+        raise Conflict(ITEM_BEING_CONFIRMED,
                        {"state": item.status})
     now = utcnow()
     if completed:
@@ -107,15 +121,15 @@ def give_feedback(*, session: Session, ctx: CallContext, item_id: str, verdict: 
     user_id = ctx.require_user()
     item = _locked(session, item_id)
     if item.status != "done":
-        raise Conflict("事项尚未标记完成 / Only a completed item can be confirmed or disputed",
+        raise Conflict(ITEM_NOT_DONE,
                        {"state": item.status})
     if item.assignee_user_id == user_id:
-        raise Forbidden("责任方不能确认自己的事项 / The responsible party cannot judge its own work")
+        raise Forbidden(ASSIGNEE_CANNOT_JUDGE)
     already = session.scalar(select(ActionItemFeedback.verdict).where(
         ActionItemFeedback.item_id == item.id, ActionItemFeedback.round == item.completion_round,
         ActionItemFeedback.user_id == user_id))
     if already:
-        raise Conflict("您已反馈过 / You already gave your verdict on this completion",
+        raise Conflict(VERDICT_GIVEN,
                        {"state": item.status, "verdict": already})
     session.add(ActionItemFeedback(item_id=item.id, round=item.completion_round, user_id=user_id, verdict=verdict,
                                    comment=comment))
@@ -132,7 +146,7 @@ def give_feedback(*, session: Session, ctx: CallContext, item_id: str, verdict: 
             item.progress_percent = min(item.progress_percent, 90)
             item.reopened_count += 1
             session.add(ActionItemUpdate(item_id=item.id, kind="reopened", progress_percent=item.progress_percent,
-                                         note=f"{disputes} 位居民反馈未完成 / {disputes} residents say it is not done"))
+                                         note=_in_both_languages(REOPENED_NOTE, disputes=disputes)))
             session.flush()
             announce(session, events.ACTION_ITEM_REOPENED, events.ActionItemReopenedData().dump({
                 "action_item_id": item.id, "resolution_id": item.resolution_id,
@@ -210,3 +224,7 @@ def _locked(session: Session, item_id: str) -> ActionItem:
     return item
 
 
+def _in_both_languages(words: Message, **params: Any) -> str:
+    """Words written into the record, read later by people of either language: "中文 / English",
+    from the catalogues."""
+    return f"{words.render(translations('zh_Hans_CN').gettext, params)} / {words.format(params)}"

@@ -22,7 +22,13 @@ from services.common.pagination import Key, Page, keyset_page
 from services.common.errors import Conflict
 from services.governance import councils, events
 from services.common.access import get_or_404, is_staff, require_staff
-from services.governance.contracts.messages import VOICE_NOT_FOUND
+from services.governance.contracts.messages import (
+    ALREADY_ME_TOO,
+    OWN_VOICE_ITEM,
+    VOICE_ITEM_CLOSED,
+    VOICE_ITEM_IN_STATE,
+    VOICE_NOT_FOUND,
+)
 from services.governance.models import VoiceItem, VoiceMeToo
 
 # action → (states it may start from, state it leads to)
@@ -58,16 +64,16 @@ def me_too(*, session: Session, ctx: CallContext, voice_id: str) -> VoiceItem:
     user_id = ctx.require_user()
     item = get(session=session, voice_id=voice_id)
     if item.author_user_id == user_id:
-        raise Conflict("这是您自己提出的 / You raised this yourself", {"state": item.status})
+        raise Conflict(OWN_VOICE_ITEM, {"state": item.status})
     if item.status in ("resolved", "declined"):
-        raise Conflict("此事项已关闭 / This item is closed", {"state": item.status})
+        raise Conflict(VOICE_ITEM_CLOSED, {"state": item.status})
     if session.scalar(select(VoiceMeToo.id).where(VoiceMeToo.voice_id == item.id, VoiceMeToo.user_id == user_id)):
-        raise Conflict("您已附议 / You already said me too", {"state": item.status})
+        raise Conflict(ALREADY_ME_TOO, {"state": item.status})
     try:
         session.add(VoiceMeToo(voice_id=item.id, user_id=user_id))
         session.flush()
     except IntegrityError:
-        raise Conflict("您已附议 / You already said me too", {"state": item.status}) from None
+        raise Conflict(ALREADY_ME_TOO, {"state": item.status}) from None
     session.execute(update(VoiceItem).where(VoiceItem.id == item.id)
                     .values(me_too_count=VoiceItem.me_too_count + 1))
     session.refresh(item)
@@ -83,8 +89,8 @@ def triage(*, session: Session, ctx: CallContext, voice_id: str, data: dict[str,
     action = data["action"]
     allowed, target = TRIAGE[action]
     if item.status not in allowed:
-        raise Conflict(f"当前状态为 {item.status} / The item is {item.status}",
-                       {"state": item.status, "allowed_from": list(allowed)})
+        raise Conflict(VOICE_ITEM_IN_STATE, {"state": item.status, "allowed_from": list(allowed)},
+                       status=item.status)
     if action == "promote":
         topic = councils.open_topic(session=session, ctx=ctx, council_id=data["council_id"],
                                     title=data.get("topic_title") or item.text[:200],

@@ -14,17 +14,31 @@ from services.common.contracts import PersonId
 from services.governance.contracts.messages import (
     ADOPTER_KINDS,
     AMENITIES,
+    ANSWER_REQUIRED,
     ASSET_KINDS,
     ASSIGNEE_KINDS,
     BALLOT_CHOICES,
     BRANCH_KINDS,
+    BRANCH_REQUIRED,
     BRANCH_ROLES,
+    CLOSE_AFTER_OPEN,
+    COUNCIL_REQUIRED,
+    DECLINE_REASON_REQUIRED,
+    END_AFTER_START,
+    END_TIME_AFTER_START_TIME,
+    NOT_A_COMMUNITY,
     NOT_ONE_OF,
+    PARTNER_UNIT_REQUIRED,
     PROJECT_KINDS,
     PROPOSAL_STATES,
+    REVIEW_AFTER_EFFECTIVE,
+    SAY_WHAT_IS_NOT_DONE,
     STAKEHOLDER_GROUPS,
+    VENUE_OR_LINK,
     VOICE_CATEGORIES,
     VOICE_STATES,
+    VOTE_WINDOW_TOO_LONG,
+    VOTE_WINDOW_TOO_SHORT,
 )
 
 # Shift workers (couriers on late rounds, night-shift staff) must be able to vote: never less than a day.
@@ -49,7 +63,7 @@ class PageQuery(contracts.PageQuery):
 # --- councils --------------------------------------------------------------------------
 
 
-_COMMUNITY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error="不是社区标识 / Not a community id")
+_COMMUNITY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error=NOT_A_COMMUNITY.text)
 
 
 def _communities(**kw):
@@ -57,8 +71,8 @@ def _communities(**kw):
 
 
 class CouncilCreate(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "红茶议事会"})
-    theme = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "小哥友好社区"})
+    name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "Red Tea Council"})
+    theme = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "Courier-friendly communities"})
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     shared_with = _communities(load_default=list, metadata={
         "example": ["dongxin", "huanqiu"],
@@ -151,9 +165,9 @@ class SessionCreate(Schema):
     def _where_and_when(self, data, **_kwargs):
         errors = {}
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-            errors["ends_at"] = ["结束须晚于开始 / Must end after it starts"]
+            errors["ends_at"] = [END_AFTER_START.text]
         if not data.get("venue") and not data.get("online_url"):
-            errors["venue"] = ["请填写地点或线上链接 / Give a venue or an online link"]
+            errors["venue"] = [VENUE_OR_LINK.text]
         if errors:
             raise ValidationError(errors)
 
@@ -316,10 +330,9 @@ class VoteOpen(Schema):
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens is not None and closes is not None:
             if closes - opens < MIN_VOTE_WINDOW:
-                raise ValidationError("投票期至少24小时（照顾轮班者）/ The window must be at least 24 hours so "
-                                      "shift workers can vote", field_name="closes_at")
+                raise ValidationError(VOTE_WINDOW_TOO_SHORT.text, field_name="closes_at")
             if closes - opens > MAX_VOTE_WINDOW:
-                raise ValidationError("投票期最长30天 / The window can be at most 30 days", field_name="closes_at")
+                raise ValidationError(VOTE_WINDOW_TOO_LONG.text, field_name="closes_at")
 
 
 class BallotCast(Schema):
@@ -424,7 +437,7 @@ class ResolutionCreate(Schema):
     @validates_schema
     def _review_after_effect(self, data, **_kwargs):
         if data.get("review_on") and data.get("effective_on") and data["review_on"] <= data["effective_on"]:
-            raise ValidationError("复查日期须晚于生效日期 / Review must come after the effective date",
+            raise ValidationError(REVIEW_AFTER_EFFECTIVE.text,
                                   field_name="review_on")
 
 
@@ -443,7 +456,7 @@ class FeedbackCreate(Schema):
     @validates_schema
     def _dispute_needs_reason(self, data, **_kwargs):
         if data.get("verdict") == "dispute" and not data.get("comment"):
-            raise ValidationError("请说明未完成的情况 / Say what is not done", field_name="comment")
+            raise ValidationError(SAY_WHAT_IS_NOT_DONE.text, field_name="comment")
 
 
 class ActionItemHistoryOut(Schema):
@@ -517,11 +530,11 @@ class VoiceTriage(Schema):
     def _needs(self, data, **_kwargs):
         action = data.get("action")
         if action == "answer" and not data.get("answer"):
-            raise ValidationError("请填写答复 / An answer is required", field_name="answer")
+            raise ValidationError(ANSWER_REQUIRED.text, field_name="answer")
         if action == "decline" and not data.get("reason"):
-            raise ValidationError("请说明不予采纳的理由 / Give the reason for declining", field_name="reason")
+            raise ValidationError(DECLINE_REASON_REQUIRED.text, field_name="reason")
         if action == "promote" and not data.get("council_id"):
-            raise ValidationError("请选择议事会 / Choose the council", field_name="council_id")
+            raise ValidationError(COUNCIL_REQUIRED.text, field_name="council_id")
 
 
 class VoiceQuery(PageQuery):
@@ -579,7 +592,7 @@ class BranchCreate(Schema):
 class BranchMemberCreate(Schema):
     user_id = PersonId(required=True)
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
-    floating = fields.Boolean(load_default=False, metadata={"description": "A floating party member (流动党员)"})
+    floating = fields.Boolean(load_default=False, metadata={"description": "A floating party member"})
     role = fields.String(load_default="member", validate=_one_of(BRANCH_ROLES))
 
 
@@ -608,7 +621,7 @@ class BranchList(Schema):
 class GridMemberCreate(Schema):
     user_id = PersonId(required=True)
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
-    grid = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "向阳新村第3网格"})
+    grid = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "Xiangyang grid 3"})
 
 
 class GridMemberOut(Schema):
@@ -638,13 +651,13 @@ class ProjectCreate(Schema):
     @validates_schema
     def _adopter(self, data, **_kwargs):
         if data.get("adopter_kind") == "party_branch" and not data.get("adopter_branch_id"):
-            raise ValidationError("请选择支部 / Choose the branch", field_name="adopter_branch_id")
+            raise ValidationError(BRANCH_REQUIRED.text, field_name="adopter_branch_id")
         if data.get("adopter_kind") == "partner_unit" and not data.get("adopter_name"):
-            raise ValidationError("请填写领办单位 / Name the partner unit", field_name="adopter_name")
+            raise ValidationError(PARTNER_UNIT_REQUIRED.text, field_name="adopter_name")
 
 
 class DutyCreate(Schema):
-    title = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "暖蜂驿站每周清洁"})
+    title = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "Weekly clean of the warm-bee rest station"})
     weekday = fields.Integer(required=True, validate=validate.Range(1, 7), metadata={"description": "1 = Monday"})
     start_time = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "09:00"})
     end_time = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "10:00"})
@@ -657,7 +670,7 @@ class DutyCreate(Schema):
     @validates_schema
     def _order(self, data, **_kwargs):
         if data.get("start_time") and data.get("end_time") and data["start_time"] >= data["end_time"]:
-            raise ValidationError("结束须晚于开始 / end_time must be after start_time", field_name="end_time")
+            raise ValidationError(END_TIME_AFTER_START_TIME.text, field_name="end_time")
 
 
 class SlotOut(Schema):
@@ -728,7 +741,7 @@ class OpeningWindow(Schema):
     @validates_schema
     def _order(self, data, **_kwargs):
         if data.get("open") and data.get("close") and data["open"] >= data["close"]:
-            raise ValidationError("关门须晚于开门 / close must be after open (split overnight hours at 24:00)",
+            raise ValidationError(CLOSE_AFTER_OPEN.text,
                                   field_name="close")
 
 

@@ -219,7 +219,8 @@ def test_sign_ups_stop_at_capacity_and_a_cancelled_place_is_free_again(gov_sessi
             signups[user] = projects.sign_up(session=session, ctx=ctx("xiangyang", user), slot_id=slot_id, now=NOW).id
     with pytest.raises(Conflict) as full, session.begin():
         projects.sign_up(session=session, ctx=ctx("xiangyang", "v3"), slot_id=slot_id, now=NOW)
-    assert full.value.extra == {"state": "full", "capacity": 2}
+    assert full.value.message_code == "governance.slot_full"
+    assert full.value.extra == {"state": "full", "capacity": 2, "message_code": "governance.slot_full"}
     with pytest.raises(Conflict), session.begin():
         projects.sign_up(session=session, ctx=ctx("xiangyang", "v1"), slot_id=slot_id, now=NOW)
     with session.begin():

@@ -45,7 +45,7 @@ def test_only_staff_create_councils_and_seat_members_and_a_seat_is_held_once(gov
     with pytest.raises(Conflict) as caught, session.begin():
         councils.add_members(session=session, ctx=staff(), council_id=council.id,
                              members=[{"user_id": "u1", "display_name": "王", "stakeholder_group": "resident"}])
-    assert caught.value.extra == {"member_ids": [seats["u1"].id]}
+    assert caught.value.extra == {"member_ids": [seats["u1"].id], "message_code": "governance.already_on_council"}
 
 
 def test_a_topic_opened_by_staff_is_announced(gov_sessions, announcements):
@@ -187,7 +187,9 @@ def test_a_proposal_walks_from_draft_to_deliberation_and_drafts_stay_private(gov
     with pytest.raises(Conflict) as twice, session.begin():
         proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id,
                              action="submit", reason=None)
-    assert twice.value.extra == {"state": "in_deliberation", "allowed_from": ["draft"]}
+    assert twice.value.extra == {"state": "in_deliberation", "allowed_from": ["draft"],
+                                 "message_code": "governance.proposal_in_state",
+                                 "message_params": {"status": "in_deliberation"}}
     with pytest.raises(Forbidden), session.begin():
         proposals.transition(session=session, ctx=ctx("xiangyang", "c2"), proposal_id=draft_id,
                              action="withdraw", reason="不是我的")

@@ -58,7 +58,8 @@ def test_only_an_adopted_proposal_becomes_a_resolution_and_only_once(adopted, an
     assert announced["resolution_id"] == resolution.id and len(announced["action_item_ids"]) == 1
     with pytest.raises(Conflict) as twice:
         _adopt(session, proposal.id)
-    assert twice.value.extra == {"state": "resolved", "resolution_id": resolution.id}
+    assert twice.value.extra == {"state": "resolved", "resolution_id": resolution.id,
+                                 "message_code": "governance.resolution_exists"}
 
 
 def test_progress_is_reported_by_the_responsible_party_and_completion_needs_their_claim(adopted, announcements):

@@ -83,7 +83,8 @@ def test_a_community_with_seated_members_stays_in_the_audience_until_they_are_un
     home, council, seats = shared
     with pytest.raises(Conflict) as caught, home.begin():
         sharing.share(session=home, ctx=staff(OWNER), council_id=council.id, communities=["xiangyang"])
-    assert caught.value.extra == {"state": "members_seated", "communities": ["dongxin"]}
+    assert caught.value.extra == {"state": "members_seated", "communities": ["dongxin"],
+                                  "message_code": "governance.communities_still_seated"}
     with home.begin():
         councils.remove_member(session=home, ctx=staff(OWNER), council_id=council.id,
                                member_id=seats["dx-courier"].id)

@@ -176,7 +176,8 @@ def test_closing_before_the_window_ends_is_refused_until_every_eligible_member_h
     assert not_yet.value.extra["state"] == "open"
     with pytest.raises(Conflict) as missing:
         _close(session, vote, at=NOW + timedelta(hours=5), early=True)
-    assert missing.value.extra == {"state": "open", "voted": 3, "eligible": 4}
+    assert missing.value.extra == {"state": "open", "voted": 3, "eligible": 4,
+                                   "message_code": "governance.not_everyone_voted"}
     _cast(session, "u4", vote, "disagree")
     closed = _close(session, vote, at=NOW + timedelta(hours=5), early=True)
     assert closed.status == "closed" and closed.outcome == "adopted"
