@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
 from services.common.database import Shareable, utcnow
 from services.common.errors import Forbidden, ValidationFailed
-from services.common.access import get_or_404, require_staff
-from services.governance.contracts.messages import ASSET_NOT_FOUND, NO_SUCH_PROJECT, OWNER_CHANGES_ONLY
+from services.governance.contracts.messages import ASSET_NOT_FOUND, NOTHING_TO_CHANGE, NO_SUCH_PROJECT, OWNER_CHANGES_ONLY
 from services.governance.models import Asset, Project
 from services.governance.projects import LOCAL
 
@@ -43,7 +43,7 @@ def update(*, session: Session, ctx: CallContext, asset_id: str, changes: dict[s
     if asset.tenant_id != ctx.tenant:
         raise Forbidden(OWNER_CHANGES_ONLY)
     if not changes:
-        raise ValidationFailed.from_messages({"_schema": ["Nothing to change"]})
+        raise ValidationFailed.from_messages({"_schema": [NOTHING_TO_CHANGE]})
     changes = dict(changes)
     if "share_with_all" in changes:
         asset.audience = Shareable.audience_for(None, everyone=changes.pop("share_with_all"))

@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import members
+from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
 from services.common.errors import Conflict, Forbidden
-from services.common.access import get_or_404, is_staff, require_staff
 from services.governance.access import officer_branch_ids
 from services.governance.contracts.messages import (
     ALREADY_IN_BRANCH,

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
-from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.governance import councils, events, sharing
-from services.common.access import get_or_404, is_staff, require_staff
 from services.governance.access import council_member
 from services.governance.contracts.messages import (
     ALREADY_SIGNED_OFF,
@@ -27,6 +27,7 @@ from services.governance.contracts.messages import (
     CHECK_IN_CLOSED,
     CHECK_IN_MEMBERS_ONLY,
     COUNCIL_ARCHIVED,
+    MEMBER_NOT_FOUND,
     MORE_HANDS_THAN_PRESENT,
     NOT_IN_COUNCIL,
     SECOND_MEMBER_SIGNS_OFF,
@@ -267,7 +268,7 @@ def _attended(session: Session, session_id: str) -> int:
 def _seat(session: Session, council_id: str, member_id: str, field: str) -> CouncilMember:
     seat = session.get(CouncilMember, member_id)
     if seat is None or seat.council_id != council_id or not seat.active:
-        raise NotFound("Member not found", {"field": field, "id": member_id})
+        raise NotFound(MEMBER_NOT_FOUND, {"field": field, "id": member_id})
     return seat
 
 
@@ -277,4 +278,5 @@ def _check_ids(session: Session, model, ids: list[str], council_id: str, field: 
     found = set(session.scalars(select(model.id).where(model.id.in_(ids), model.council_id == council_id)))
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ValidationFailed(SOME_FIELDS_INVALID, {"fields": {field: [NOT_IN_COUNCIL.text]}, "not_in_council": missing})
+        raise ValidationFailed(SOME_FIELDS_INVALID, {"fields": {field: [NOT_IN_COUNCIL.text]},
+                                                     "not_in_council": missing})

@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import members as community
+from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
-from services.common.pagination import Key, Page, keyset_page
 from services.common.errors import Conflict, Forbidden
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import events, sharing
-from services.common.access import get_or_404, require_staff
 from services.governance.contracts.messages import (
     ALREADY_ON_COUNCIL,
     ALREADY_ON_COUNCIL_MEANWHILE,

@@ -51,6 +51,7 @@ def export(*, session: Session, user_id: str) -> dict:
 
 
 def erase(*, session: Session, user_id: str, pseudonym: str, other_tenant=None) -> dict:
-    """`other_tenant`: a crossing into another tenant (the service's `db.write_in_tenant`), for shared rows about the person another tenant owns."""
+    """`other_tenant`: a crossing into another tenant (the service's `db.write_in_tenant`), for shared
+    rows about the person that another tenant owns."""
     return personal_data.erase(session=session, tables=TABLES, user_id=user_id, pseudonym=pseudonym,
                                other_tenant=other_tenant)

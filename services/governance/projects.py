@@ -16,11 +16,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, is_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
-from services.governance import branches, events
-from services.common.access import get_or_404, is_staff
+from services.governance import events
 from services.governance.access import officer_branch_ids
 from services.governance.contracts.messages import (
     ADOPTING_OFFICERS_ONLY,

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, is_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.governance import councils, events, sharing
-from services.common.access import get_or_404, is_staff
 from services.governance.access import proposal_visible, require_member_or_staff
 from services.governance.contracts.messages import (
     AUTHOR_SUBMITS_ONLY,

@@ -19,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import members
+from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
+from services.common.errors import Conflict, Forbidden
 from services.common.locales import translations
 from services.common.messages import Message
-from services.common.errors import Conflict, Forbidden
 from services.governance import events, sharing
-from services.common.access import get_or_404, is_staff, require_staff
 from services.governance.contracts.messages import (
     ACTION_ITEM_NOT_FOUND,
     ASSIGNEE_CANNOT_JUDGE,

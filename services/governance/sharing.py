@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Conflict, Forbidden, ValidationFailed
-from services.common.access import get_or_404, require_staff
 from services.governance.contracts.messages import (
     COMMUNITIES_STILL_SEATED,
     COUNCIL_NOT_FOUND,

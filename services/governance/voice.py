@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
-from services.common.pagination import Key, Page, keyset_page
 from services.common.errors import Conflict
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import councils, events
-from services.common.access import get_or_404, is_staff, require_staff
 from services.governance.contracts.messages import (
     ALREADY_ME_TOO,
     OWN_VOICE_ITEM,

@@ -33,17 +33,19 @@ from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import events, sharing
-from services.common.access import get_or_404, require_staff
 from services.governance.access import council_member
 from services.governance.contracts.messages import (
     ALREADY_VOTED_ELSEWHERE,
     ALREADY_VOTED_HERE,
     ALREADY_VOTED_MEANWHILE,
+    BALLOT_CHOICES,
     CHANGE_IN_SAME_CHANNEL,
+    CHANNELS,
     JOINED_AFTER_OPENING,
     NOT_EVERYONE_VOTED,
     NOT_VOTED_YET,
@@ -63,9 +65,8 @@ from services.governance.contracts.messages import (
     WRONG_RECEIPT_CODE,
     YOU_ARE_NOT_ON_COUNCIL,
 )
-from services.governance.models import Ballot, CouncilMember, Proposal, SecretBallotInbox, Vote, VoteReceipt
-from services.governance.contracts.messages import BALLOT_CHOICES, CHANNELS
 from services.governance.contracts.schemas import MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
+from services.governance.models import Ballot, CouncilMember, Proposal, SecretBallotInbox, Vote, VoteReceipt
 
 # A large secret poll is mixed once the inbox holds 1/MIX_RATIO of the pool (the sweep
 # and the close mix whatever remains), so rewriting the pool costs O(MIX_RATIO) per
@@ -425,7 +426,7 @@ def _locked(session: Session, vote_id: str, *, exclusive: bool) -> Vote:
     query = select(Vote).where(Vote.id == vote_id).execution_options(populate_existing=True)
     vote = session.scalar(query.with_for_update() if exclusive else query)
     if vote is None:
-        raise NotFound("Vote not found", {"id": vote_id})
+        raise NotFound(VOTE_NOT_FOUND, {"id": vote_id})
     return vote
 
 

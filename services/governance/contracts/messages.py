@@ -27,15 +27,21 @@ STAFF_FIGURES_ONLY = message("governance.staff_figures_only", "Only community st
 
 # --- what an act was refused for ---------------------------------------------------------------
 OWNER_CHANGES_ONLY = message("governance.owner_changes_only", "Only the owning community can change this")
+NOTHING_TO_CHANGE = message("governance.nothing_to_change", "Nothing to change")
 NO_SUCH_PROJECT = message("governance.no_such_project", "No such project")
 BRANCH_NAME_TAKEN = message("governance.branch_name_taken", "A branch with this name exists")
-ENROL_OFFICERS_ONLY = message("governance.enrol_officers_only", "Only staff and this branch's officers can enrol members")
+ENROL_OFFICERS_ONLY = message("governance.enrol_officers_only",
+                              "Only staff and this branch's officers can enrol members")
 ALREADY_IN_BRANCH = message("governance.already_in_branch", "Already a member of this branch")
 ALREADY_IN_GRID = message("governance.already_in_grid", "Already in the grid force")
-BRANCH_DATA_OFFICERS_ONLY = message("governance.branch_data_officers_only", "Branch data is for staff and the branch's officers")
-ONE_BRANCH_PER_PERSON = message("governance.one_branch_per_person", "One branch per person; only a floating party member is enrolled in two")
-AT_MOST_TWO_BRANCHES = message("governance.at_most_two_branches", "A floating party member is enrolled in at most two branches")
-DUAL_ENROLMENT_KINDS = message("governance.dual_enrolment_kinds", "Dual enrolment is one residential branch and one building-group or occupational branch")
+BRANCH_DATA_OFFICERS_ONLY = message("governance.branch_data_officers_only",
+                                    "Branch data is for staff and the branch's officers")
+ONE_BRANCH_PER_PERSON = message("governance.one_branch_per_person",
+                                "One branch per person; only a floating party member is enrolled in two")
+AT_MOST_TWO_BRANCHES = message("governance.at_most_two_branches",
+                               "A floating party member is enrolled in at most two branches")
+DUAL_ENROLMENT_KINDS = message("governance.dual_enrolment_kinds",
+                               "Dual enrolment is one residential branch and one building-group or occupational branch")
 NOT_A_COMMUNITY = message("governance.not_a_community", "Not a community id")
 END_AFTER_START = message("governance.end_after_start", "Must end after it starts")
 VENUE_OR_LINK = message("governance.venue_or_link", "Give a venue or an online link")
@@ -48,24 +54,28 @@ BRANCH_REQUIRED = message("governance.branch_required", "Choose the branch")
 PARTNER_UNIT_REQUIRED = message("governance.partner_unit_required", "Name the partner unit")
 END_TIME_AFTER_START_TIME = message("governance.end_time_after_start_time", "end_time must be after start_time")
 CLOSE_AFTER_OPEN = message("governance.close_after_open", "close must be after open (split overnight hours at 24:00)")
-VOTE_WINDOW_TOO_SHORT = message("governance.vote_window_too_short", "The window must be at least 24 hours so shift workers can vote")
+VOTE_WINDOW_TOO_SHORT = message("governance.vote_window_too_short",
+                                "The window must be at least 24 hours so shift workers can vote")
 VOTE_WINDOW_TOO_LONG = message("governance.vote_window_too_long", "The window can be at most 30 days")
 COUNCIL_ARCHIVED = message("governance.council_archived", "The council is archived")
 ALREADY_SIGNED_OFF = message("governance.already_signed_off", "Already signed off")
 SIGN_OFF_MEMBERS_ONLY = message("governance.sign_off_members_only", "Only a member of this council can sign off")
-SECOND_MEMBER_SIGNS_OFF = message("governance.second_member_signs_off", "A second member must sign off, not the one who entered it")
+SECOND_MEMBER_SIGNS_OFF = message("governance.second_member_signs_off",
+                                  "A second member must sign off, not the one who entered it")
 SIGN_OFF_PRESENT_ONLY = message("governance.sign_off_present_only", "Only a member who checked in can sign off")
 SESSION_NOT_STARTED = message("governance.session_not_started", "The session has not started yet")
 TALLY_AWAITS_SIGN_OFF = message("governance.tally_awaits_sign_off", "A show of hands awaits sign-off")
 SESSION_CANCELLED = message("governance.session_cancelled", "The session is cancelled")
 CHAIR_ONLY = message("governance.chair_only", "Only the chair of this session can enter a show of hands")
 CHECK_IN_MEMBERS_ONLY = message("governance.check_in_members_only", "Only members of this council can check in")
-CHECK_IN_CLOSED = message("governance.check_in_closed", "Check-in is open from an hour before the session to an hour after")
+CHECK_IN_CLOSED = message("governance.check_in_closed",
+                          "Check-in is open from an hour before the session to an hour after")
 WRONG_CHECK_IN_CODE = message("governance.wrong_check_in_code", "Wrong check-in code")
 OWNER_SEATS_ONLY = message("governance.owner_seats_only", "Only the owning community seats members")
 DUPLICATE_ACCOUNT = message("governance.duplicate_account", "The same account appears twice")
 ALREADY_ON_COUNCIL = message("governance.already_on_council", "Already a member of this council")
-ALREADY_ON_COUNCIL_MEANWHILE = message("governance.already_on_council_meanwhile", "Already a member of this council (added meanwhile)")
+ALREADY_ON_COUNCIL_MEANWHILE = message("governance.already_on_council_meanwhile",
+                                       "Already a member of this council (added meanwhile)")
 ADOPTING_OFFICERS_ONLY = message("governance.adopting_officers_only", "Only staff or the adopting branch's officers")
 SLOT_STARTED = message("governance.slot_started", "This slot has already started")
 ALREADY_SIGNED_UP = message("governance.already_signed_up", "You are already signed up")
@@ -73,42 +83,56 @@ SLOT_FULL = message("governance.slot_full", "Slot full")
 SLOT_STARTED_NO_CANCEL = message("governance.slot_started_no_cancel", "The slot has started; it cannot be cancelled")
 SLOT_NOT_STARTED = message("governance.slot_not_started", "The slot has not started yet")
 DUTY_CHECK_IN_CLOSED = message("governance.duty_check_in_closed", "Check-in closed three days after the slot")
-BRANCH_ADOPTION_OFFICERS_ONLY = message("governance.branch_adoption_officers_only", "Only staff or the branch's officers can adopt for it")
-PARTNER_ADOPTION_STAFF_ONLY = message("governance.partner_adoption_staff_only", "Only community staff record a partner unit's adoption")
+BRANCH_ADOPTION_OFFICERS_ONLY = message("governance.branch_adoption_officers_only",
+                                        "Only staff or the branch's officers can adopt for it")
+PARTNER_ADOPTION_STAFF_ONLY = message("governance.partner_adoption_staff_only",
+                                      "Only community staff record a partner unit's adoption")
 NO_SUCH_BRANCH = message("governance.no_such_branch", "No such branch")
-COMMENTS_IN_DELIBERATION_ONLY = message("governance.comments_in_deliberation_only", "Comments are open while the proposal is in deliberation")
+COMMENTS_IN_DELIBERATION_ONLY = message("governance.comments_in_deliberation_only",
+                                        "Comments are open while the proposal is in deliberation")
 AUTHOR_SUBMITS_ONLY = message("governance.author_submits_only", "Only the author can submit")
 DELIBERATION_STAFF_ONLY = message("governance.deliberation_staff_only", "Only community staff can open deliberation")
 NOT_A_TOPIC_OF_COUNCIL = message("governance.not_a_topic_of_council", "Not a topic of this council")
 WITHDRAW_AUTHOR_OR_STAFF = message("governance.withdraw_author_or_staff", "Only the author or staff can withdraw")
 NOT_A_COMMENT_ON_PROPOSAL = message("governance.not_a_comment_on_proposal", "Not a comment on this proposal")
 WITHDRAW_REASON_REQUIRED = message("governance.withdraw_reason_required", "Give a reason for withdrawing")
-RESOLUTION_NEEDS_ADOPTION = message("governance.resolution_needs_adoption", "Only an adopted proposal becomes a resolution")
+RESOLUTION_NEEDS_ADOPTION = message("governance.resolution_needs_adoption",
+                                    "Only an adopted proposal becomes a resolution")
 RESOLUTION_EXISTS = message("governance.resolution_exists", "This proposal already has a resolution")
-PROGRESS_ASSIGNEE_OR_STAFF = message("governance.progress_assignee_or_staff", "Only the responsible party or staff can report progress")
-ITEM_BEING_CONFIRMED = message("governance.item_being_confirmed", "The item is marked done; residents are confirming it")
+PROGRESS_ASSIGNEE_OR_STAFF = message("governance.progress_assignee_or_staff",
+                                     "Only the responsible party or staff can report progress")
+ITEM_BEING_CONFIRMED = message("governance.item_being_confirmed",
+                               "The item is marked done; residents are confirming it")
 ITEM_NOT_DONE = message("governance.item_not_done", "Only a completed item can be confirmed or disputed")
 ASSIGNEE_CANNOT_JUDGE = message("governance.assignee_cannot_judge", "The responsible party cannot judge its own work")
 VERDICT_GIVEN = message("governance.verdict_given", "You already gave your verdict on this completion")
 OWNER_SHARES_ONLY = message("governance.owner_shares_only", "Only the owning community shares its council")
-COMMUNITIES_STILL_SEATED = message("governance.communities_still_seated", "These communities still have seated members")
-NOT_SHARED_WITH_COMMUNITY = message("governance.not_shared_with_community", "The council is not shared with this community")
+COMMUNITIES_STILL_SEATED = message("governance.communities_still_seated",
+                                   "These communities still have seated members")
+NOT_SHARED_WITH_COMMUNITY = message("governance.not_shared_with_community",
+                                    "The council is not shared with this community")
 OWN_VOICE_ITEM = message("governance.own_voice_item", "You raised this yourself")
 VOICE_ITEM_CLOSED = message("governance.voice_item_closed", "This item is closed")
 ALREADY_ME_TOO = message("governance.already_me_too", "You already said me too")
 NOT_VOTED_YET = message("governance.not_voted_yet", "You have not voted yet")
 VOTE_ALREADY_CLOSED = message("governance.vote_already_closed", "The vote is already closed")
-JOINED_AFTER_OPENING = message("governance.joined_after_opening", "Members who joined after the vote opened cannot vote")
+JOINED_AFTER_OPENING = message("governance.joined_after_opening",
+                               "Members who joined after the vote opened cannot vote")
 VOTING_CLOSED = message("governance.voting_closed", "Voting has closed")
 VOTING_NOT_OPEN = message("governance.voting_not_open", "Voting has not opened yet")
 VOTE_EXISTS = message("governance.vote_exists", "This proposal already has a vote")
-ALREADY_VOTED_MEANWHILE = message("governance.already_voted_meanwhile", "Already voted (a simultaneous ballot was counted)")
+ALREADY_VOTED_MEANWHILE = message("governance.already_voted_meanwhile",
+                                  "Already voted (a simultaneous ballot was counted)")
 VOTE_STILL_OPEN = message("governance.vote_still_open", "The vote is open until it closes")
-NOT_EVERYONE_VOTED = message("governance.not_everyone_voted", "Not every eligible member has voted; it closes at the end of its window")
-PERSON_NOT_ON_COUNCIL = message("governance.person_not_on_council", "This person is not a member of the council and cannot vote")
-YOU_ARE_NOT_ON_COUNCIL = message("governance.you_are_not_on_council", "You are not a member of this council and cannot vote")
+NOT_EVERYONE_VOTED = message("governance.not_everyone_voted",
+                             "Not every eligible member has voted; it closes at the end of its window")
+PERSON_NOT_ON_COUNCIL = message("governance.person_not_on_council",
+                                "This person is not a member of the council and cannot vote")
+YOU_ARE_NOT_ON_COUNCIL = message("governance.you_are_not_on_council",
+                                 "You are not a member of this council and cannot vote")
 OPENS_IN_PAST = message("governance.opens_in_past", "Cannot open in the past")
-RECEIPT_CODE_REQUIRED = message("governance.receipt_code_required", "A secret ballot is changed with its receipt code")
+RECEIPT_CODE_REQUIRED = message("governance.receipt_code_required",
+                                "A secret ballot is changed with its receipt code")
 WRONG_RECEIPT_CODE = message("governance.wrong_receipt_code", "Wrong receipt code")
 SESSION_HELD = message("governance.session_held", "The session has been held")
 MORE_HANDS_THAN_PRESENT = message("governance.more_hands_than_present", "More hands than members who checked in")
@@ -118,7 +142,8 @@ PROPOSAL_IN_STATE = message("governance.proposal_in_state", "The proposal is %(s
 VOICE_ITEM_IN_STATE = message("governance.voice_item_in_state", "The item is %(status)s")
 VOTE_NEEDS_DELIBERATION = message("governance.vote_needs_deliberation",
                                   "Only a proposal in deliberation can be put to the vote (it is %(status)s)")
-CHANGE_IN_SAME_CHANNEL = message("governance.change_in_same_channel", "The ballot was cast %(channel)s; change it there")
+CHANGE_IN_SAME_CHANNEL = message("governance.change_in_same_channel",
+                                 "The ballot was cast %(channel)s; change it there")
 ALREADY_VOTED_HERE = message("governance.already_voted_here",
                              "Already voted %(channel)s: a member votes once (change the ballot instead before close)")
 ALREADY_VOTED_ELSEWHERE = message("governance.already_voted_elsewhere",

@@ -72,7 +72,8 @@ def _communities(**kw):
 
 class CouncilCreate(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "Red Tea Council"})
-    theme = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "Courier-friendly communities"})
+    theme = fields.String(required=True, validate=validate.Length(1, 200),
+                          metadata={"example": "Courier-friendly communities"})
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     shared_with = _communities(load_default=list, metadata={
         "example": ["dongxin", "huanqiu"],
@@ -657,7 +658,8 @@ class ProjectCreate(Schema):
 
 
 class DutyCreate(Schema):
-    title = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "Weekly clean of the warm-bee rest station"})
+    title = fields.String(required=True, validate=validate.Length(1, 200),
+                          metadata={"example": "Weekly clean of the warm-bee rest station"})
     weekday = fields.Integer(required=True, validate=validate.Range(1, 7), metadata={"description": "1 = Monday"})
     start_time = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "09:00"})
     end_time = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "10:00"})
