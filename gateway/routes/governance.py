@@ -112,10 +112,11 @@ class CouncilMemberItem(MethodView):
 
 @blp.route("/councils/<council_id>/topics")
 class CouncilTopics(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.TopicList)
-    def get(self, council_id):
+    def get(self, query, council_id):
         """Topics (议题) before the council."""
-        return respond(_gov("list_topics", council_id))
+        return respond(_gov("list_topics", council_id, query))
 
     @idempotent
     @blp.arguments(s.TopicCreate)
@@ -128,10 +129,11 @@ class CouncilTopics(MethodView):
 
 @blp.route("/councils/<council_id>/sessions")
 class CouncilSessions(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.SessionList)
-    def get(self, council_id):
+    def get(self, query, council_id):
         """Sessions of the council, earliest first."""
-        return respond(_gov("list_sessions", council_id))
+        return respond(_gov("list_sessions", council_id, query))
 
     @idempotent
     @blp.arguments(s.SessionCreate)
@@ -144,10 +146,11 @@ class CouncilSessions(MethodView):
 
 @blp.route("/councils/<council_id>/proposals")
 class CouncilProposals(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.ProposalList)
-    def get(self, council_id):
+    def get(self, query, council_id):
         """Proposals of the council (drafts only to their author and staff)."""
-        return respond(_gov("list_proposals", council_id))
+        return respond(_gov("list_proposals", council_id, query))
 
     @idempotent
     @blp.arguments(s.ProposalCreate)
@@ -337,10 +340,12 @@ class VoteClose(MethodView):
 
 @blp.route("/resolutions")
 class Resolutions(MethodView):
+    @blp.arguments(s.ResolutionQuery, location="query")
     @blp.response(200, s.ResolutionList)
-    def get(self):
+    def get(self, query):
         """Resolutions with their action items and progress (`?council_id=` to narrow)."""
-        return respond(_gov("list_resolutions", request.args.get("council_id")))
+        council_id = query.pop("council_id", None)
+        return respond(_gov("list_resolutions", council_id, query))
 
 
 @blp.route("/resolutions/<resolution_id>")
@@ -450,10 +455,11 @@ class VoiceTriage(MethodView):
 
 @blp.route("/branches")
 class Branches(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.BranchList)
-    def get(self):
+    def get(self, query):
         """Branches and their members: all for staff, their own for branch officers, 403 otherwise."""
-        return respond(_gov("list_branches"))
+        return respond(_gov("list_branches", query))
 
     @idempotent
     @blp.arguments(s.BranchCreate)
@@ -483,10 +489,11 @@ class BranchMembers(MethodView):
 
 @blp.route("/grid-members")
 class GridMembers(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.GridMemberList)
-    def get(self):
+    def get(self, query):
         """The community grid force (网格) (staff)."""
-        return respond(_gov("list_grid"))
+        return respond(_gov("list_grid", query))
 
     @blp.arguments(s.GridMemberCreate)
     @blp.response(201, s.GridMemberOut)
@@ -500,10 +507,11 @@ class GridMembers(MethodView):
 
 @blp.route("/projects")
 class Projects(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.ProjectList)
-    def get(self):
+    def get(self, query):
         """Vanguard-led projects and key small matters, with duties and upcoming slots."""
-        return respond(_gov("list_projects"))
+        return respond(_gov("list_projects", query))
 
     @idempotent
     @blp.arguments(s.ProjectCreate)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from services.common.access import is_staff
@@ -47,3 +47,12 @@ def officer_branch_ids(*, session: Session, ctx: CallContext) -> set[str]:
 def proposal_visible(ctx: CallContext) -> Callable[[Proposal], bool]:
     """A draft is its author's notebook until submitted; staff see everything."""
     return lambda p: p.status != "draft" or is_staff(ctx) or p.author_user_id == ctx.user_id
+
+
+def visible_proposals(ctx: CallContext) -> ColumnElement[bool]:
+    """`proposal_visible` as a query condition, for lists."""
+    if is_staff(ctx):
+        return true()
+    if not ctx.user_id:
+        return Proposal.status != "draft"
+    return or_(Proposal.status != "draft", Proposal.author_user_id == ctx.user_id)

@@ -21,7 +21,12 @@ from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
 from services.common.database import Shareable, utcnow
 from services.common.errors import Forbidden, ValidationFailed
-from services.governance.contracts.messages import ASSET_NOT_FOUND, NOTHING_TO_CHANGE, NO_SUCH_PROJECT, OWNER_CHANGES_ONLY
+from services.governance.contracts.messages import (
+    ASSET_NOT_FOUND,
+    NOTHING_TO_CHANGE,
+    NO_SUCH_PROJECT,
+    OWNER_CHANGES_ONLY,
+)
 from services.governance.models import Asset, Project
 from services.governance.projects import LOCAL
 

@@ -22,6 +22,7 @@ from services.common import members
 from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
 from services.common.errors import Conflict, Forbidden
+from services.common.pagination import Key, Page, keyset_page
 from services.governance.access import officer_branch_ids
 from services.governance.contracts.messages import (
     ALREADY_IN_BRANCH,
@@ -54,15 +55,15 @@ def get(*, session: Session, ctx: CallContext, branch_id: str) -> Branch:
     return get_or_404(session, Branch, branch_id, BRANCH_NOT_FOUND, lambda b: is_staff(ctx) or b.id in officer_of)
 
 
-def list_visible(*, session: Session, ctx: CallContext) -> list[Branch]:
+def list_visible(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[Branch]:
     """Staff: every branch. Officers: their own. Anyone else: refused."""
-    query = select(Branch).order_by(Branch.name)
+    query = select(Branch)
     if not is_staff(ctx):
         mine = officer_branch_ids(session=session, ctx=ctx)
         if not mine:
             raise Forbidden(BRANCH_DATA_OFFICERS_ONLY)
         query = query.where(Branch.id.in_(mine))
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Branch.name), Key(Branch.id)], limit=limit, after=after)
 
 
 def members_of(*, session: Session, branch_ids: list[str]) -> dict[str, list[BranchMember]]:
@@ -117,6 +118,8 @@ def add_grid_member(*, session: Session, ctx: CallContext, data: dict[str, Any])
     return member
 
 
-def list_grid(*, session: Session, ctx: CallContext) -> list[GridMember]:
+def list_grid(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[GridMember]:
     require_staff(ctx)
-    return list(session.scalars(select(GridMember).order_by(GridMember.grid, GridMember.display_name)))
+    return keyset_page(session, select(GridMember),
+                       keys=[Key(GridMember.grid), Key(GridMember.display_name), Key(GridMember.id)],
+                       limit=limit, after=after)

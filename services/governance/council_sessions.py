@@ -19,6 +19,7 @@ from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.common.shared_messages import SOME_FIELDS_INVALID
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import councils, events, sharing
 from services.governance.access import council_member
 from services.governance.contracts.messages import (
@@ -72,10 +73,11 @@ def get(*, session: Session, session_id: str) -> CouncilSession:
     return get_or_404(session, CouncilSession, session_id, SESSION_NOT_FOUND)
 
 
-def list_for_council(*, session: Session, council_id: str) -> list[CouncilSession]:
+def list_for_council(*, session: Session, council_id: str, limit: int, after: str | None) -> Page[CouncilSession]:
+    """Earliest first."""
     councils.get(session=session, council_id=council_id)
-    return list(session.scalars(select(CouncilSession).where(CouncilSession.council_id == council_id)
-                                .order_by(CouncilSession.starts_at)))
+    return keyset_page(session, select(CouncilSession).where(CouncilSession.council_id == council_id),
+                       keys=[Key(CouncilSession.starts_at), Key(CouncilSession.id)], limit=limit, after=after)
 
 
 def invite(*, session: Session, ctx: CallContext, session_id: str, member_ids: list[str] | None) -> int:

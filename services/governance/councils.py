@@ -140,6 +140,7 @@ def open_topic(*, session: Session, ctx: CallContext, council_id: str, title: st
     return topic
 
 
-def list_topics(*, session: Session, council_id: str) -> list[Topic]:
+def list_topics(*, session: Session, council_id: str, limit: int, after: str | None) -> Page[Topic]:
     get(session=session, council_id=council_id)
-    return list(session.scalars(select(Topic).where(Topic.council_id == council_id).order_by(Topic.created_at)))
+    return keyset_page(session, select(Topic).where(Topic.council_id == council_id),
+                       keys=[Key(Topic.created_at), Key(Topic.id)], limit=limit, after=after)

@@ -20,6 +20,7 @@ from services.common.access import get_or_404, is_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import events
 from services.governance.access import officer_branch_ids
 from services.governance.contracts.messages import (
@@ -73,8 +74,9 @@ def get(*, session: Session, project_id: str) -> Project:
     return get_or_404(session, Project, project_id, PROJECT_NOT_FOUND)
 
 
-def list_all(*, session: Session) -> list[Project]:
-    return list(session.scalars(select(Project).order_by(Project.adopted_at)))
+def list_all(*, session: Session, limit: int, after: str | None) -> Page[Project]:
+    return keyset_page(session, select(Project), keys=[Key(Project.adopted_at), Key(Project.id)], limit=limit,
+                       after=after)
 
 
 def add_duty(*, session: Session, ctx: CallContext, project_id: str, data: dict[str, Any],

@@ -14,8 +14,9 @@ from services.common.access import get_or_404, is_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import councils, events, sharing
-from services.governance.access import proposal_visible, require_member_or_staff
+from services.governance.access import proposal_visible, require_member_or_staff, visible_proposals
 from services.governance.contracts.messages import (
     AUTHOR_SUBMITS_ONLY,
     COMMENTS_IN_DELIBERATION_ONLY,
@@ -117,13 +118,13 @@ def thread(*, session: Session, ctx: CallContext, proposal_id: str) -> list[dict
     return roots
 
 
-def list_for_council(*, session: Session, ctx: CallContext, council_id: str, status: str | None = None
-                     ) -> list[Proposal]:
+def list_for_council(*, session: Session, ctx: CallContext, council_id: str, limit: int, after: str | None,
+                     status: str | None = None) -> Page[Proposal]:
     councils.get(session=session, council_id=council_id)
-    query = select(Proposal).where(Proposal.council_id == council_id).order_by(Proposal.created_at)
+    query = select(Proposal).where(Proposal.council_id == council_id, visible_proposals(ctx))
     if status:
         query = query.where(Proposal.status == status)
-    return [p for p in session.scalars(query) if proposal_visible(ctx)(p)]
+    return keyset_page(session, query, keys=[Key(Proposal.created_at), Key(Proposal.id)], limit=limit, after=after)
 
 
 def view(*, session: Session, proposal: Proposal) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
 from services.common.locales import translations
 from services.common.messages import Message
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import events, sharing
 from services.governance.contracts.messages import (
     ACTION_ITEM_NOT_FOUND,
@@ -167,13 +168,14 @@ def get(*, session: Session, resolution_id: str) -> Resolution:
     return get_or_404(session, Resolution, resolution_id, RESOLUTION_NOT_FOUND)
 
 
-def list_all(*, session: Session, council_id: str | None = None) -> list[Resolution]:
-    query = select(Resolution).order_by(Resolution.adopted_at)
+def list_all(*, session: Session, limit: int, after: str | None, council_id: str | None = None) -> Page[Resolution]:
+    query = select(Resolution)
     if council_id:
         query = query.where(Resolution.council_id == council_id)
     else:  # the community's own: a shared council's resolutions are listed through that council
         query = query.where(Resolution.tenant_id == session.info["tenant_id"])
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Resolution.adopted_at), Key(Resolution.id)], limit=limit,
+                       after=after)
 
 
 def view(*, session: Session, ctx: CallContext, resolution: Resolution, today: date | None = None) -> dict[str, Any]:

@@ -153,10 +153,12 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return s.TopicOut().dump(councils.open_topic(session=tx.session, ctx=ctx, council_id=council_id, **data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_topics(self, council_id: str) -> dict:
+    def list_topics(self, council_id: str, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self._read_in_council_owner(Council, council_id,
                                          reason="list topics of a shared council") as (tx, ctx):
-            return s.TopicList().dump({"items": councils.list_topics(session=tx.session, council_id=council_id)})
+            page = councils.list_topics(session=tx.session, council_id=council_id, **params)
+            return s.TopicList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     # --- sessions ------------------------------------------------------------------------
 
@@ -169,12 +171,13 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return self._session_out(tx, ctx, meeting)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_sessions(self, council_id: str) -> dict:
+    def list_sessions(self, council_id: str, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self._read_in_council_owner(Council, council_id,
                                          reason="list sessions of a shared council") as (tx, ctx):
-            found = council_sessions.list_for_council(session=tx.session, council_id=council_id)
-            return s.SessionList().dump({"items": [council_sessions.view(session=tx.session, ctx=ctx,
-                                                                         meeting=m) for m in found]})
+            page = council_sessions.list_for_council(session=tx.session, council_id=council_id, **params)
+            return s.SessionList().dump({"items": [council_sessions.view(session=tx.session, ctx=ctx, meeting=m)
+                                                   for m in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_session(self, session_id: str) -> dict:
@@ -243,11 +246,13 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_proposals(self, council_id: str) -> dict:
+    def list_proposals(self, council_id: str, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self._read_in_council_owner(Council, council_id,
                                          reason="list proposals of a shared council") as (tx, ctx):
-            found = proposals.list_for_council(session=tx.session, ctx=ctx, council_id=council_id)
-            return s.ProposalList().dump({"items": [proposals.view(session=tx.session, proposal=p) for p in found]})
+            page = proposals.list_for_council(session=tx.session, ctx=ctx, council_id=council_id, **params)
+            return s.ProposalList().dump({"items": [proposals.view(session=tx.session, proposal=p)
+                                                    for p in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_proposal(self, proposal_id: str) -> dict:
@@ -367,14 +372,15 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=ctx, resolution=resolution))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_resolutions(self, council_id: str | None = None) -> dict:
+    def list_resolutions(self, council_id: str | None = None, query: dict | None = None) -> dict:
         """One council's resolutions (its owner's, also for a shared council), or all of
         the community's own."""
+        params = load(s.ListQuery(), query or {})
         with self._read_in_council_owner(Council, council_id,
                                          reason="list resolutions of a shared council") as (tx, ctx):
-            found = resolutions.list_all(session=tx.session, council_id=council_id)
-            return s.ResolutionList().dump({"items": [resolutions.view(session=tx.session, ctx=ctx,
-                                                                       resolution=r) for r in found]})
+            page = resolutions.list_all(session=tx.session, council_id=council_id, **params)
+            return s.ResolutionList().dump({"items": [resolutions.view(session=tx.session, ctx=ctx, resolution=r)
+                                                      for r in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_resolution(self, resolution_id: str) -> dict:
@@ -468,11 +474,13 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return s.BranchOut().dump({**_columns(branch), "members": []})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_branches(self) -> dict:
+    def list_branches(self, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self.db.transaction() as tx:
-            found = branches.list_visible(session=tx.session, ctx=self.ctx)
-            members = branches.members_of(session=tx.session, branch_ids=[b.id for b in found])
-            return s.BranchList().dump({"items": [{**_columns(b), "members": members[b.id]} for b in found]})
+            page = branches.list_visible(session=tx.session, ctx=self.ctx, **params)
+            members = branches.members_of(session=tx.session, branch_ids=[b.id for b in page.items])
+            return s.BranchList().dump({"items": [{**_columns(b), "members": members[b.id]} for b in page.items],
+                                        "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_branch(self, branch_id: str) -> dict:
@@ -495,9 +503,11 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return s.GridMemberOut().dump(branches.add_grid_member(session=tx.session, ctx=self.ctx, data=data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_grid(self) -> dict:
+    def list_grid(self, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self.db.transaction() as tx:
-            return s.GridMemberList().dump({"items": branches.list_grid(session=tx.session, ctx=self.ctx)})
+            page = branches.list_grid(session=tx.session, ctx=self.ctx, **params)
+            return s.GridMemberList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     # --- projects and duties ----------------------------------------------------------------------------
 
@@ -509,10 +519,12 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return s.ProjectOut().dump(projects.view(session=tx.session, ctx=self.ctx, project=project))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_projects(self) -> dict:
+    def list_projects(self, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self.db.transaction() as tx:
+            page = projects.list_all(session=tx.session, **params)
             return s.ProjectList().dump({"items": [projects.view(session=tx.session, ctx=self.ctx, project=p)
-                                                   for p in projects.list_all(session=tx.session)]})
+                                                   for p in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_project(self, project_id: str) -> dict:

@@ -60,6 +60,18 @@ class PageQuery(contracts.PageQuery):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
+class ListQuery(PageQuery):
+    """The query of a list a community keeps short (topics, sessions, proposals, resolutions, branches,
+    the grid, projects): the whole list, up to 200, on the first page."""
+
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 200))
+
+
+class ResolutionQuery(ListQuery):
+    council_id = fields.String(load_default=None, allow_none=True,
+                               metadata={"description": "one council's resolutions (also a shared council's)"})
+
+
 # --- councils --------------------------------------------------------------------------
 
 
@@ -144,8 +156,7 @@ class TopicOut(Schema):
     created_at = fields.DateTime()
 
 
-class TopicList(Schema):
-    items = fields.List(fields.Nested(TopicOut))
+TopicList = contracts.page_schema(TopicOut, "TopicList")
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -245,8 +256,7 @@ class SessionOut(Schema):
     hand_tallies = fields.List(fields.Nested(HandTallyOut))
 
 
-class SessionList(Schema):
-    items = fields.List(fields.Nested(SessionOut))
+SessionList = contracts.page_schema(SessionOut, "SessionList")
 
 
 # --- proposals ---------------------------------------------------------------------------
@@ -300,8 +310,7 @@ class ProposalOut(Schema):
     version = fields.Integer()
 
 
-class ProposalList(Schema):
-    items = fields.List(fields.Nested(ProposalOut))
+ProposalList = contracts.page_schema(ProposalOut, "ProposalList")
 
 
 # --- votes -------------------------------------------------------------------------------
@@ -501,8 +510,7 @@ class ResolutionOut(Schema):
     action_items = fields.List(fields.Nested(ActionItemOut))
 
 
-class ResolutionList(Schema):
-    items = fields.List(fields.Nested(ResolutionOut))
+ResolutionList = contracts.page_schema(ResolutionOut, "ResolutionList")
 
 
 # --- voice ------------------------------------------------------------------------------
@@ -615,8 +623,7 @@ class BranchOut(Schema):
     members = fields.List(fields.Nested(BranchMemberOut))
 
 
-class BranchList(Schema):
-    items = fields.List(fields.Nested(BranchOut))
+BranchList = contracts.page_schema(BranchOut, "BranchList")
 
 
 class GridMemberCreate(Schema):
@@ -633,8 +640,7 @@ class GridMemberOut(Schema):
     joined_at = fields.DateTime()
 
 
-class GridMemberList(Schema):
-    items = fields.List(fields.Nested(GridMemberOut))
+GridMemberList = contracts.page_schema(GridMemberOut, "GridMemberList")
 
 
 # --- projects and duties ------------------------------------------------------------------
@@ -711,8 +717,7 @@ class ProjectOut(Schema):
     asset_ids = fields.List(fields.String())
 
 
-class ProjectList(Schema):
-    items = fields.List(fields.Nested(ProjectOut))
+ProjectList = contracts.page_schema(ProjectOut, "ProjectList")
 
 
 class SignupOut(Schema):

@@ -139,16 +139,19 @@ def test_branch_data_is_visible_only_to_staff_and_the_branchs_own_officers(gov_s
                        data={"user_id": "sec", "display_name": "书记", "role": "secretary", "floating": True})
         courier_id, home_id = courier.id, home.id
     with session.begin():
-        assert [b.id for b in branches.list_visible(session=session, ctx=ctx("xiangyang", "sec"))] == [courier_id]
-        assert {b.id for b in branches.list_visible(session=session, ctx=staff())} == {courier_id, home_id}
+        seen_by_officer = branches.list_visible(session=session, ctx=ctx("xiangyang", "sec"), limit=10, after=None)
+        assert [b.id for b in seen_by_officer.items] == [courier_id]
+        seen_by_staff = branches.list_visible(session=session, ctx=staff(), limit=1, after=None)
+        rest = branches.list_visible(session=session, ctx=staff(), limit=1, after=seen_by_staff.next_cursor)
+        assert {b.id for b in seen_by_staff.items + rest.items} == {courier_id, home_id} and rest.next_cursor is None
         with pytest.raises(NotFound):
             branches.get(session=session, ctx=ctx("xiangyang", "sec"), branch_id=home_id)
         with pytest.raises(Forbidden):
-            branches.list_visible(session=session, ctx=ctx("xiangyang", "resident"))
+            branches.list_visible(session=session, ctx=ctx("xiangyang", "resident"), limit=10, after=None)
         with pytest.raises(NotFound):
             branches.get(session=session, ctx=ctx("xiangyang", "resident"), branch_id=courier_id)
         with pytest.raises(Forbidden):
-            branches.list_grid(session=session, ctx=ctx("xiangyang", "sec"))
+            branches.list_grid(session=session, ctx=ctx("xiangyang", "sec"), limit=10, after=None)
         # the officer enrols into their own branch only
         branches.enrol(session=session, ctx=ctx("xiangyang", "sec"), branch_id=courier_id,
                        data={"user_id": "m1", "display_name": "小王", "role": "member", "floating": False})

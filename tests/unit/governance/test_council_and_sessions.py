@@ -165,6 +165,12 @@ def test_a_proposal_walks_from_draft_to_deliberation_and_drafts_stay_private(gov
         draft_id = draft.id
     with pytest.raises(NotFound), session.begin():
         proposals.get(session=session, ctx=ctx("xiangyang", "c2"), proposal_id=draft_id)
+    with session.begin():  # nor in the council's list
+        def listed(who):
+            page = proposals.list_for_council(session=session, ctx=who, council_id=council.id, limit=10, after=None)
+            return [p.id for p in page.items]
+        assert listed(ctx("xiangyang", "c2")) == [] and listed(ctx("xiangyang", None)) == []
+        assert listed(ctx("xiangyang", "c1")) == [draft_id] and listed(staff()) == [draft_id]
     with pytest.raises(NotFound), session.begin():  # someone else's draft is not there for them
         proposals.transition(session=session, ctx=ctx("xiangyang", "c2"), proposal_id=draft_id,
                              action="submit", reason=None)
