@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST := PYTHONWARNINGS=ignore $(BIN)/python -m pytest
 
-.PHONY: install run test unit integration e2e bench chaos migrate clean audit fuzz demo load
+.PHONY: install run lint test unit integration e2e bench chaos migrate clean audit fuzz demo load
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ load: install ## the mixed-journey load test against demo data (12 and 1,200 ten
 
 test: install ## unit, integration and end-to-end tests against real RabbitMQ and PostgreSQL (AMQP_URI/DATABASE_URL, else this machine's own, started if stopped, else containers)
 	$(PYTEST)
+
+lint: install ## ruff (E, F, W, I, B, UP, SIM) over the tree and mypy --strict on services/common and gateway
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 unit: install ## only the tests that need no broker or database server
 	$(PYTEST) tests/unit

@@ -24,18 +24,26 @@ def current_locale() -> str:
     return "en" if str(flask_babel.get_locale() or "zh_CN").startswith("en") else "zh_CN"
 
 
-def translate(text: str) -> str:
-    """`text` (an English msgid) in the request's language; itself when no catalogue knows it."""
-    found = translations(current_locale()).gettext(text)
+def translate(text: str, domain: str | None = None) -> str:
+    """`text` (an English msgid) in the request's language, from `domain`'s catalogue (a service's, for its
+    codes and enumerations) or any; itself when no catalogue knows it."""
+    found = translations(current_locale(), domain).gettext(text)
     if found != text or not has_request_context():
         return found
     return str(flask_babel.gettext(text))
 
 
+def _domain(name: str) -> str:
+    """`jobs.post_closed` → `jobs`: the catalogue that owns a code or an enumeration."""
+    return name.split(".", 1)[0]
+
+
 def message(code: str | None, params: dict[str, Any] | None = None, default: str = "") -> str:
     """The words of a message code with its parameters; `default` for a code no catalogue declares."""
     found = MESSAGES.get(code or "")
-    return found.render(translate, params) if found is not None else default
+    if found is None:
+        return default
+    return found.render(lambda text: translate(text, _domain(found.code)), params)
 
 
 def field_messages(fields: Any) -> Any:
@@ -55,7 +63,7 @@ def label(enumeration: str, value: Any) -> str:
     found = ENUMERATIONS.get(enumeration)
     if found is None or value is None:
         return "" if value is None else str(value)
-    return found.label(str(value), translate)
+    return found.label(str(value), lambda text: translate(text, _domain(enumeration)))
 
 
 def localize(error: FengchaoError) -> FengchaoError:

@@ -14,7 +14,7 @@ from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
 from services.common.contracts import partial_schema, person_path_parameter
-from services.points.schemas import (
+from services.points.contracts.schemas import (
     AccountSummary,
     AgreementIn,
     AgreementList,
@@ -26,13 +26,13 @@ from services.points.schemas import (
     AwardRequestQuery,
     BoardOut,
     BoardQuery,
-    CatalogueQuery,
-    LedgerCheckOut,
-    DecisionIn,
-    FiguresOut,
     CatalogueItemIn,
     CatalogueItemList,
     CatalogueItemOut,
+    CatalogueQuery,
+    DecisionIn,
+    FiguresOut,
+    LedgerCheckOut,
     ManualAwardIn,
     MerchantIn,
     MerchantList,

@@ -13,7 +13,7 @@ from gateway.web import blp, forms
 from gateway.web.resident import section
 from services.common.errors import FengchaoError
 from services.governance.contracts.messages import BALLOT_CHOICES
-from services.points.awards import CATEGORIES as POINT_CATEGORIES
+from services.points.contracts.messages import CATEGORIES as POINT_CATEGORIES
 
 AWARD_FIELDS = ("user_id", "amount", "category", "reason")
 

@@ -10,8 +10,8 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
 from services.common.errors import FengchaoError, ValidationFailed
-from services.points.awards import CATEGORIES as POINT_CATEGORIES
-from services.points.awards import EVENT_SOURCES
+from services.points.contracts.messages import CATEGORIES as POINT_CATEGORIES
+from services.points.contracts.messages import EVENT_TYPES as EVENT_SOURCES
 
 MERCHANT_FIELDS = ("name", "category", "address", "operator_user_ids")
 

@@ -23,7 +23,7 @@ from kombu import Connection, Queue
 from sqlalchemy.orm import sessionmaker
 
 from gateway.webhooks import delivery, signing
-from services.common import config, metrics, partners
+from services.common import config, metrics, partners, reconnect
 from services.common.database import make_engine
 from services.common.logging import configure as configure_logging
 from services.common.logging import get_logger
@@ -56,17 +56,19 @@ class WebhookWorker:
     # --- consuming ------------------------------------------------------------------------
 
     def consume_forever(self) -> None:
-        backoff = 0.5
         while not self.stopping.is_set():
             try:
-                with Connection(self.amqp_uri, heartbeat=20, transport_options={"client_properties": {
-                        "connection_name": f"fengchao-webhooks pid={os.getpid()}"}}) as conn:
-                    conn.ensure_connection(max_retries=1)
+                conn = reconnect.connect(lambda: Connection(self.amqp_uri, heartbeat=20, transport_options={
+                    "client_properties": {"connection_name": f"fengchao-webhooks pid={os.getpid()}"}}),
+                    stopping=self.stopping, event="webhooks.consumer_retrying")
+            except reconnect.Stopped:
+                return
+            try:
+                with conn:
                     self._batch: list = []
                     with conn.Consumer(webhook_queue(), callbacks=[self._on_message], accept=None,
                                        prefetch_count=BATCH * 2):
                         log.info("webhooks.consuming", queue=QUEUE)
-                        backoff = 0.5
                         while not self.stopping.is_set():
                             try:
                                 while len(self._batch) < BATCH:
@@ -75,9 +77,8 @@ class WebhookWorker:
                                 conn.heartbeat_check()
                             self._flush()
             except Exception as exc:  # broker away: reconnect; unacked messages come back
-                log.warning("webhooks.consumer_retrying", error=repr(exc), in_seconds=backoff)
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                log.warning("webhooks.connection_lost", error=repr(exc))
+                self.stopping.wait(reconnect.FIRST_WAIT)
 
     def _on_message(self, _body, message) -> None:
         self._batch.append(message)

@@ -10,6 +10,9 @@ lost or done twice (docs/reliability.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import nameko.rpc
 from amqp.exceptions import AMQPError
 from kombu.exceptions import OperationalError
@@ -22,13 +25,13 @@ log = get_logger(__name__)
 BROKER_ERRORS = (OSError, AMQPError, OperationalError)
 
 
-class TolerantResponder(nameko.rpc.Responder):
+class TolerantResponder(nameko.rpc.Responder):  # type: ignore[misc]  # nameko is untyped
     """nameko's RPC responder, except that a reply it cannot publish (the broker is restarting) is
     logged and dropped instead of raised. Raised, nameko treats it as fatal and kills the whole service
     container, so one broker restart would take every service down for good. The caller has timed out
     (504) or will; it retries with its idempotency key, and the write it asked for is committed once."""
 
-    def send_response(self, result, exc_info):
+    def send_response(self, result: Any, exc_info: Any) -> Any:
         try:
             return super().send_response(result, exc_info)
         except BROKER_ERRORS as exc:
@@ -37,7 +40,7 @@ class TolerantResponder(nameko.rpc.Responder):
             return result, exc_info
 
 
-def _tolerant(settle, action: str):
+def _tolerant(settle: Callable[[Any, Any], Any], action: str) -> Callable[[Any, Any], Any]:
     """nameko acks (or requeues) a message after its worker finishes, on the connection it came by. If
     the broker went away meanwhile, that socket raises (BrokenPipeError, ConnectionResetError): nameko
     catches only amqp's own ConnectionError there, so the error reached the container and killed the
@@ -45,7 +48,7 @@ def _tolerant(settle, action: str):
     the message back with the old connection and delivers it again on the new one; the handlers are
     idempotent (keys, first_delivery, the domain's own "already" answers), so nothing is lost or doubled."""
 
-    def settle_or_log(self, message):
+    def settle_or_log(self: Any, message: Any) -> Any:
         try:
             return settle(self, message)
         except BROKER_ERRORS as exc:

@@ -14,6 +14,7 @@ import importlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -30,7 +31,7 @@ VERSION = "1"
 OTHER_SOURCES = {"identity": "services.common.members"}
 
 
-def entries() -> list[dict]:
+def entries() -> list[dict[str, Any]]:
     found = []
     for service in (*SERVICE_NAMES, *OTHER_SOURCES):
         try:
@@ -58,13 +59,14 @@ INTERNAL = "the platform's own services only; never sent to partners (confidenti
 VISIBILITY = "the tenant in `tenantid` only (its own partners' broker users and webhooks)"
 
 
-def _json_schema(schema) -> dict:
+def _json_schema(schema: Any) -> dict[str, Any]:
     spec = APISpec("events", "1", "3.0.3", plugins=[MarshmallowPlugin()])
     spec.components.schema("Data", schema=schema)
-    return spec.to_dict()["components"]["schemas"]["Data"]
+    found: dict[str, Any] = spec.to_dict()["components"]["schemas"]["Data"]
+    return found
 
 
-def inbound_entries() -> list[dict]:
+def inbound_entries() -> list[dict[str, Any]]:
     """Events partners may send in (POST /api/v1/partners/inbound)."""
     return [{
         "type": event_type,
@@ -80,7 +82,7 @@ def partner_types() -> list[str]:
     return [e["type"] for e in entries() if e["routing_key"]]
 
 
-def as_json() -> dict:
+def as_json() -> dict[str, Any]:
     """The catalogue as the gateway serves it."""
     return {"exchange": partners.PARTNER_EXCHANGE, "published": entries(), "inbound": inbound_entries()}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 SERVICE_NAMES = ("jobs", "training", "governance", "points")
@@ -128,7 +129,7 @@ def app_database_url(component: str, template: str | None = None) -> str:
     return urlunsplit((parts.scheme, f"{user}@{host}", parts.path, parts.query, parts.fragment))
 
 
-def nameko_config() -> dict:
+def nameko_config() -> dict[str, Any]:
     """The nameko config dict every service process starts with."""
     return {
         "AMQP_URI": get("AMQP_URI"),

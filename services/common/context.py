@@ -8,6 +8,7 @@ A service reads the tenant from here only, never from a payload.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 from nameko.extensions import DependencyProvider
@@ -32,7 +33,7 @@ class CallContext:
     request_id: str | None = None
 
     @classmethod
-    def from_context_data(cls, data: dict) -> "CallContext":
+    def from_context_data(cls, data: dict[str, Any]) -> CallContext:
         raw_roles = data.get(ROLES_KEY) or ""
         if isinstance(raw_roles, (list, tuple)):
             roles = frozenset(raw_roles)
@@ -77,7 +78,7 @@ class CallContext:
         return self.user_id
 
 
-class TenantContext(DependencyProvider):
+class TenantContext(DependencyProvider):  # type: ignore[misc]  # nameko is untyped
     """Gives each worker its CallContext and binds it into structured logs.
 
     Nameko itself propagates the context data on outgoing RPC calls and events;
@@ -85,10 +86,10 @@ class TenantContext(DependencyProvider):
     refusal is a typed error returned to the caller, not a crashed worker.
     """
 
-    def get_dependency(self, worker_ctx) -> CallContext:
+    def get_dependency(self, worker_ctx: Any) -> CallContext:
         return CallContext.from_context_data(worker_ctx.context_data)
 
-    def worker_setup(self, worker_ctx) -> None:
+    def worker_setup(self, worker_ctx: Any) -> None:
         ctx = CallContext.from_context_data(worker_ctx.context_data)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
@@ -98,5 +99,5 @@ class TenantContext(DependencyProvider):
             entrypoint=worker_ctx.entrypoint.method_name,
         )
 
-    def worker_teardown(self, worker_ctx) -> None:
+    def worker_teardown(self, worker_ctx: Any) -> None:
         structlog.contextvars.clear_contextvars()

@@ -20,7 +20,7 @@ _WHOLE_NUMBER_TEXT = re.compile(r"^\s*[+-]?\d{1,30}\s*$")
 STORABLE = range(-(2**63), 2**63)
 
 
-class Integer(_MarshmallowInteger):
+class Integer(_MarshmallowInteger):  # type: ignore[no-redef]  # replaces the star-imported one
     """A whole number a database can hold: 1.5, 2.0, true and "1.5" are refused ("Not a valid integer."), never
     truncated, and so is anything beyond a 64-bit integer."""
 
@@ -35,4 +35,4 @@ class Integer(_MarshmallowInteger):
         return number
 
 
-Int = Integer
+Int: type[Integer] = Integer  # type: ignore[no-redef]

@@ -72,14 +72,14 @@ class PageQuery(Schema):
 
 def page_query(default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> type[PageQuery]:
     """A PageQuery with another default or largest page size."""
-    return type("PageQuery", (PageQuery,), {  # type: ignore[return-value]
+    return type("PageQuery", (PageQuery,), {
         "limit": contract_fields.Integer(load_default=default, validate=validate.Range(min=1, max=maximum))})
 
 
 def page_schema(item: type[Schema] | Schema, name: str | None = None) -> type[Schema]:
     """The answer of a list: `items` of `item` and `next_cursor`."""
     item_name = item.__name__ if isinstance(item, type) else type(item).__name__
-    return type(name or f"{item_name}Page", (Schema,), {  # type: ignore[return-value]
+    return type(name or f"{item_name}Page", (Schema,), {
         "items": contract_fields.List(contract_fields.Nested(item)),
         "next_cursor": contract_fields.String(allow_none=True,
                                      metadata={"description": "cursor of the next page; null on the last"}),

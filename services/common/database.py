@@ -30,7 +30,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -61,18 +61,18 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite returns naive ones)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime: use timezone-aware UTC")
         return value.astimezone(timezone.utc) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value
@@ -189,15 +189,16 @@ def service_base(service: str) -> type[DeclarativeBase]:
     class TenantCrossing(TenantScoped, TenantCrossingColumns, Base):
         __tablename__ = "tenant_crossings"
 
-    Base.service_name = service  # type: ignore[attr-defined]
-    Base.TenantCrossing = TenantCrossing  # type: ignore[attr-defined]
-    Base.Outbox = OutboxEvent  # type: ignore[attr-defined]
-    Base.ProcessedEvent = ProcessedEvent  # type: ignore[attr-defined]
-    Base.Member = Member  # type: ignore[attr-defined]
+    models: Any = Base  # the shared tables ride on the base as attributes: see the docstring
+    models.service_name = service
+    models.TenantCrossing = TenantCrossing
+    models.Outbox = OutboxEvent
+    models.ProcessedEvent = ProcessedEvent
+    models.Member = Member
     return Base
 
 
-def session_factory(engine: Engine, base: type[DeclarativeBase]) -> sessionmaker:
+def session_factory(engine: Engine, base: type[DeclarativeBase]) -> sessionmaker[TenantSession]:
     """Tenant sessions over one service's database. Each session's `info["member_model"]` is
     the service's members table, so `services.common.members.require_member(session, …)` needs
     nothing but the session."""
@@ -241,7 +242,7 @@ def _scope_to_tenant(state: ORMExecuteState) -> None:
 
 
 @event.listens_for(TenantSession, "before_flush")
-def _stamp_tenant(session: Session, _flush_context, _instances) -> None:
+def _stamp_tenant(session: Session, _flush_context: Any, _instances: Any) -> None:
     tenant_id = session.info.get("tenant_id")
     if (session.info.get("all_tenants") or session.info.get("public")) and (
             session.new or session.dirty or session.deleted):
@@ -264,7 +265,7 @@ def _stamp_tenant(session: Session, _flush_context, _instances) -> None:
 
 
 @event.listens_for(TenantSession, "after_begin")
-def _set_rls_tenant(session: Session, _transaction, connection) -> None:
+def _set_rls_tenant(session: Session, _transaction: Any, connection: Connection) -> None:
     # Second wall on PostgreSQL: row-level security policies read this setting.
     # `true` = local to the transaction, so a pooled connection never carries it on.
     if connection.dialect.name == "postgresql":
@@ -288,7 +289,7 @@ def make_engine(url: str, *, pool_size: int = 10, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -313,9 +314,14 @@ def _record_crossing(session: Session, *, acting_tenant: str, mode: str, reason:
               user_id=session.info.get("user_id"), mode=mode, reason=reason)
     if base is None or not hasattr(base, "TenantCrossing"):
         return  # a bare session of a unit test
-    session.add(base.TenantCrossing(acting_tenant=acting_tenant, user_id=session.info.get("user_id"),
-                                    mode=mode, reason=reason[:300]))
-    session.flush()
+    read_only = session.info.pop("read_only", False)  # the record itself is written in a read, too
+    try:
+        session.add(base.TenantCrossing(acting_tenant=acting_tenant, user_id=session.info.get("user_id"),
+                                        mode=mode, reason=reason[:300]))
+        session.flush()
+    finally:
+        if read_only:
+            session.info["read_only"] = True
 
 
 @contextmanager
@@ -352,6 +358,29 @@ def write_in_tenant(session: Session, tenant_id: str, *, reason: str,
         switch(home)
 
 
+@contextmanager
+def read_in_tenant(session: Session, tenant_id: str, *, reason: str) -> Iterator[None]:
+    """The read form of crossing INSIDE the session's running transaction: look at `tenant_id`'s rows
+    for the block (is this person a member of the audience the operation names?), writes refused,
+    then switch back. Recorded like every crossing. `WorkerDatabase.read_in_tenant` is the same as a
+    unit of work of its own."""
+    home = session.info["tenant_id"]
+    if tenant_id == home:
+        yield
+        return
+    was_read_only = session.info.get("read_only", False)
+    session.flush()
+    _bind_tenant(session, tenant_id)
+    try:
+        _record_crossing(session, acting_tenant=home, mode="read", reason=reason)
+        session.info["read_only"] = True
+        yield
+        session.flush()  # refuses anything written in the block
+    finally:
+        session.info["read_only"] = was_read_only
+        _bind_tenant(session, home)
+
+
 acting_in_tenant = write_in_tenant  # transitional (issue 17): removed once every service calls write_in_tenant
 
 
@@ -379,7 +408,7 @@ def announce(session: Session, event: str, data: dict[str, Any], *, subject: str
         headers={**session.info.get("context_data", {}), "tenant_id": home},
     ))
     session.info.setdefault("announced", []).append(envelope)
-    return envelope["id"]
+    return str(envelope["id"])
 
 
 def announced(session: Session, event: str | None = None) -> list[dict[str, Any]]:
@@ -392,13 +421,13 @@ class Transaction:
 
     def __init__(self, session: Session, base: type[DeclarativeBase], ctx: CallContext):
         self.session = session
-        self._base = base
+        self._base: Any = base  # a service_base(): its shared tables are attributes
         self._ctx = ctx
 
     @property
     def tenant_id(self) -> str:
-        """The tenant this transaction writes in (the caller's, or the one `in_tenant` named)."""
-        return self.session.info["tenant_id"]
+        """The tenant this transaction writes in (the caller's, or the one `write_in_tenant` named)."""
+        return str(self.session.info["tenant_id"])
 
     def publish(self, event: str, data: dict[str, Any], *, subject: str | None = None,
                 tenant_id: str | None = None) -> str:
@@ -424,9 +453,9 @@ class Transaction:
 
 
 class WorkerDatabase:
-    def __init__(self, factory: sessionmaker, base: type[DeclarativeBase], ctx: CallContext):
+    def __init__(self, factory: sessionmaker[TenantSession], base: type[DeclarativeBase], ctx: CallContext):
         self._factory = factory
-        self._base = base
+        self._base: Any = base  # a service_base(): its shared tables are attributes
         self._ctx = ctx
 
     def check_connection(self) -> None:
@@ -531,7 +560,7 @@ class WorkerDatabase:
                 yield session
 
 
-class Database(DependencyProvider):
+class Database(DependencyProvider):  # type: ignore[misc]  # nameko is untyped
     """The nameko dependency: `db = Database(Base)` in a service class."""
 
     def __init__(self, base: type[DeclarativeBase]):
@@ -550,5 +579,5 @@ class Database(DependencyProvider):
     def kill(self) -> None:
         self.engine.dispose()
 
-    def get_dependency(self, worker_ctx) -> WorkerDatabase:
+    def get_dependency(self, worker_ctx: Any) -> WorkerDatabase:
         return WorkerDatabase(self.factory, self.base, CallContext.from_context_data(worker_ctx.context_data))

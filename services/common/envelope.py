@@ -46,9 +46,10 @@ def make_envelope(
     }
     if subject:
         attributes["subject"] = subject
-    return json.loads(_format.write(CloudEvent(attributes, data)))
+    envelope: dict[str, Any] = json.loads(_format.write(CloudEvent(attributes, data)))
+    return envelope
 
 
 def short_event_name(envelope: dict[str, Any]) -> str:
     """`cn.fengchao.jobs.worker_registered` → `worker_registered`."""
-    return envelope["type"].rsplit(".", 1)[-1]
+    return str(envelope["type"]).rsplit(".", 1)[-1]

@@ -35,7 +35,7 @@ class FengchaoError(Exception):
         # string preserves its numbers, booleans and nulls across RPC.
         if isinstance(extra, str):
             extra = json.loads(extra)
-        extra = dict(extra or {})
+        extra = dict(extra or {})  # type: ignore[arg-type]  # a str was parsed above
         if isinstance(detail, Message):
             # The code and parameters travel in `extra`; the gateway renders them in the caller's locale.
             extra["message_code"] = detail.code
@@ -68,14 +68,14 @@ class ValidationFailed(FengchaoError):
     title = "Invalid input"
 
     @classmethod
-    def from_messages(cls, messages: dict, detail: str | Message = "Some fields are invalid") -> "ValidationFailed":
+    def from_messages(cls, messages: dict[str, Any], detail: str | Message = "Some fields are invalid") -> "ValidationFailed":
         """`messages` maps field → list of messages (or nested dicts, as marshmallow nests them); a
         `Message` becomes its English text, the catalogue's msgid, which the edge translates."""
         return cls(detail, {"fields": _texts(messages)})
 
     @property
-    def fields(self) -> dict:
-        return self.extra.get("fields", {})
+    def fields(self) -> dict[str, Any]:
+        return dict(self.extra.get("fields") or {})
 
 
 NOT_A_MEMBER_HERE = message("common.person_not_a_member", "This person is not a member here")

@@ -101,20 +101,32 @@ def compile_all() -> None:
                 po.with_suffix(".mo").write_bytes(compiled(po))
 
 
-@functools.lru_cache(maxsize=8)
-def translations(locale: str) -> NullTranslations:
-    """Every service's catalogue for `locale` ("zh_CN", "zh_Hans_CN" or "en"), merged."""
+@functools.lru_cache(maxsize=32)
+def translations(locale: str, domain: str | None = None) -> NullTranslations:
+    """The catalogue of `domain` (a service, or "common") for `locale` ("zh_CN", "zh_Hans_CN" or "en"),
+    falling back to the common one; without a domain every catalogue merged (for texts whose owner is
+    unknown, such as a field message). A code or an enumeration names its domain (`jobs.post_closed`), so
+    two services may translate the same English word differently."""
     wanted = "en" if locale.startswith("en") else "zh_Hans_CN"
-    merged: NullTranslations | None = None
-    for domain, folder in domains():
-        found = Translations.load(str(folder), [wanted], domain)
+    merged: Translations | None = None
+    for name, folder in _ordered(domain):
+        found = Translations.load(str(folder), [wanted], name)
         if not isinstance(found, Translations):
             continue
         if merged is None:
             merged = found
         else:
-            merged.merge(found)  # type: ignore[attr-defined]
+            merged.merge(found)
     return merged if merged is not None else NullTranslations()
+
+
+def _ordered(domain: str | None) -> list[tuple[str, Path]]:
+    """The catalogues to merge, the last winning a text they share (babel's merge overrides): the common
+    one, then the domain's own."""
+    every = list(domains())
+    if domain is None:
+        return every
+    return [d for d in every if d[0] == "common" and domain != "common"] + [d for d in every if d[0] == domain]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict
 
 from services.common import config
 
@@ -20,7 +21,7 @@ def configure(process_name: str) -> None:
         if config.get("LOG_FORMAT") == "console"
         else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
-    shared = [
+    shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -72,8 +73,8 @@ class ExpectedRefusalOnOneLine(logging.Filter):
         return True
 
 
-def _add_process(name: str):
-    def processor(_logger, _method, event_dict):
+def _add_process(name: str) -> structlog.types.Processor:
+    def processor(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("process", name)
         return event_dict
 
@@ -121,7 +122,7 @@ def _mask(key: str | None, value: Any, depth: int = 0) -> Any:
     return value
 
 
-def mask_personal_data(_logger, _method, event_dict: dict) -> dict:
+def mask_personal_data(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     """A structlog processor: phone numbers anywhere in a log line are masked, and values under known
     personal keys (names, identity numbers) or secret keys (passwords, tokens) are masked or dropped.
     Runs for structlog and for stdlib records (nameko, kombu, gunicorn) alike."""
@@ -135,5 +136,5 @@ def mask_personal_data(_logger, _method, event_dict: dict) -> dict:
     return event_dict
 
 
-def get_logger(name: str):
+def get_logger(name: str) -> Any:
     return structlog.get_logger(name)

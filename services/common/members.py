@@ -20,13 +20,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from marshmallow import Schema
-from nameko.events import event_handler
-from nameko.rpc import rpc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.common import contract_fields as fields
-from services.common.database import acting_in_tenant, utcnow
+from services.common.database import read_in_tenant, utcnow
+from services.common.entrypoints import event_handler, rpc
 from services.common.errors import ALL_ERRORS, NotAMember, ValidationFailed
 from services.common.logging import get_logger
 
@@ -96,12 +95,12 @@ EXAMPLES = {
 }
 
 
-def member_model(session: Session):
+def member_model(session: Session) -> Any:
     """The members model of the service whose session this is (for a join or a sub-query)."""
     return _model(session)
 
 
-def _model(session: Session):
+def _model(session: Session) -> Any:
     model = session.info.get("member_model")
     if model is None:
         raise RuntimeError("This session was not made by services.common.database.session_factory")
@@ -149,20 +148,20 @@ def apply_member_events(*, session: Session, states: list[dict[str, Any]]) -> in
 # --- reading it -----------------------------------------------------------------------------
 
 
-def find_member(*, session: Session, user_id: str, tenant_id: str | None = None, former: bool = False):
+def find_member(*, session: Session, user_id: str, tenant_id: str | None = None, former: bool = False) -> Any:
     """The active member row of `user_id` in the session's tenant (or `tenant_id`), else None.
     `former`: a past member's row too (reading a record they left behind is still about a person)."""
     model = _model(session)
     home = session.info["tenant_id"]
     if tenant_id is not None and tenant_id != home:
-        with acting_in_tenant(session, tenant_id, reason="is this person a member of the audience"):
+        with read_in_tenant(session, tenant_id, reason="is this person a member of the audience"):
             return find_member(session=session, user_id=user_id, former=former)
     query = select(model).where(model.user_id == user_id)
     return session.scalar(query if former else query.where(model.active.is_(True)))
 
 
 def require_member(session: Session, user_id: str | None, *, field: str = "user_id",
-                   tenant_id: str | None = None, roles: Iterable[str] = ()):
+                   tenant_id: str | None = None, roles: Iterable[str] = ()) -> Any:
     """The one check every operation that names a person makes: `user_id` is an active member of
     the session's tenant (or of `tenant_id`, an audience the operation legitimately crosses into),
     with one of `roles` when given. Otherwise NotAMember naming `field` (422)."""
@@ -212,42 +211,42 @@ class MemberEntrypoints:
 
     name: str
 
-    def _apply_identity_event(self, envelope: dict) -> None:
+    def _apply_identity_event(self, envelope: dict[str, Any]) -> None:
         with self.db.transaction() as tx:  # type: ignore[attr-defined]  # in the event's tenant (its headers)
             if tx.first_delivery(envelope, consumer=f"{self.name}.members"):
                 data = envelope["data"]
                 apply_member_events(session=tx.session, states=data["members"] if "members" in data else [data])
 
     @event_handler(IDENTITY, MEMBERS_JOINED, requeue_on_error=True)
-    def on_members_joined(self, envelope: dict) -> None:
+    def on_members_joined(self, envelope: dict[str, Any]) -> None:
         self._apply_identity_event(envelope)
 
     @event_handler(IDENTITY, MEMBER_JOINED, requeue_on_error=True)
-    def on_member_joined(self, envelope: dict) -> None:
+    def on_member_joined(self, envelope: dict[str, Any]) -> None:
         self._apply_identity_event(envelope)
 
     @event_handler(IDENTITY, MEMBER_LEFT, requeue_on_error=True)
-    def on_member_left(self, envelope: dict) -> None:
+    def on_member_left(self, envelope: dict[str, Any]) -> None:
         self._apply_identity_event(envelope)
 
     @event_handler(IDENTITY, MEMBER_ROLE_GRANTED, requeue_on_error=True)
-    def on_member_role_granted(self, envelope: dict) -> None:
+    def on_member_role_granted(self, envelope: dict[str, Any]) -> None:
         self._apply_identity_event(envelope)
 
     @event_handler(IDENTITY, MEMBER_ROLE_REMOVED, requeue_on_error=True)
-    def on_member_role_removed(self, envelope: dict) -> None:
+    def on_member_role_removed(self, envelope: dict[str, Any]) -> None:
         self._apply_identity_event(envelope)
 
     @event_handler(IDENTITY, MEMBER_PROFILE_CHANGED, requeue_on_error=True)
-    def on_member_profile_changed(self, envelope: dict) -> None:
+    def on_member_profile_changed(self, envelope: dict[str, Any]) -> None:
         self._apply_identity_event(envelope)
 
     @event_handler(IDENTITY, ACCOUNT_DEACTIVATED, requeue_on_error=True)
-    def on_account_deactivated(self, envelope: dict) -> None:
+    def on_account_deactivated(self, envelope: dict[str, Any]) -> None:
         self._apply_identity_event(envelope)
 
     @event_handler(IDENTITY, ACCOUNT_REACTIVATED, requeue_on_error=True)
-    def on_account_reactivated(self, envelope: dict) -> None:
+    def on_account_reactivated(self, envelope: dict[str, Any]) -> None:
         self._apply_identity_event(envelope)
 
     @rpc(expected_exceptions=ALL_ERRORS)
@@ -255,7 +254,7 @@ class MemberEntrypoints:
         """How many active members of the caller's tenant this service knows (a bulk import waits on it)."""
         with self.db.transaction() as tx:  # type: ignore[attr-defined]
             model = _model(tx.session)
-            return tx.session.scalar(select(func.count()).select_from(model).where(model.active.is_(True)))
+            return int(tx.session.scalar(select(func.count()).select_from(model).where(model.active.is_(True))) or 0)
 
     @rpc(expected_exceptions=ALL_ERRORS)
     def knows_member(self, user_id: str, version: int | None = None) -> bool:

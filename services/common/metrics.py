@@ -20,13 +20,19 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import REGISTRY, Counter, Histogram, make_wsgi_app
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import ThreadingWSGIServer, _SilentHandler, make_server
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, make_wsgi_app
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import ThreadingWSGIServer, _SilentHandler
+from wsgiref.simple_server import make_server
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from services.common import config
 from services.common.context import CallContext
@@ -67,7 +73,7 @@ def entrypoint_kind(entrypoint: object) -> str:
     return "other"
 
 
-def outcome(exc_info, expected: tuple[type[BaseException], ...] | type[BaseException] = ()) -> str:
+def outcome(exc_info: Any, expected: tuple[type[BaseException], ...] | type[BaseException] = ()) -> str:
     """`ok`; `refused` for a typed error the entrypoint declares (bad input, not found…:
     the caller's problem, not the service's); `error` for anything else (a bug or an outage)."""
     if exc_info is None:
@@ -98,7 +104,7 @@ class OutboxFigures:
 OutboxReader = Callable[[], OutboxFigures]
 
 
-def read_outbox(session, outbox_model, now: datetime | None = None) -> OutboxFigures:
+def read_outbox(session: Session, outbox_model: Any, now: datetime | None = None) -> OutboxFigures:
     """Unpublished rows, the age of the oldest, and the highest sequence number written
     (the outbox's `seq` only grows, so it is a counter of events written)."""
     now = now or datetime.now(timezone.utc)
@@ -129,7 +135,7 @@ class OutboxCollector:
         with self._lock:
             self._readers.pop(service, None)
 
-    def _families(self):
+    def _families(self) -> tuple[GaugeMetricFamily, GaugeMetricFamily, CounterMetricFamily, GaugeMetricFamily]:
         return (
             GaugeMetricFamily("fengchao_outbox_backlog", "Outbox events not yet published by a relay.",
                               labels=["service"]),
@@ -142,10 +148,10 @@ class OutboxCollector:
                               labels=["service"]),
         )
 
-    def describe(self):
+    def describe(self) -> Iterable[Metric]:
         return self._families()
 
-    def collect(self):
+    def collect(self) -> Iterable[Metric]:
         backlog, oldest, written, up = self._families()
         with self._lock:
             readers = dict(self._readers)
@@ -202,12 +208,12 @@ class Probes:
 PROBES = Probes()
 
 
-def http_app(registry=REGISTRY, probes: Probes = PROBES):
+def http_app(registry: CollectorRegistry = REGISTRY, probes: Probes = PROBES) -> WSGIApplication:
     """WSGI app of the metrics port: `/healthz` (the process answers: liveness), `/readyz` (each
     service's database answers: readiness), anything else the Prometheus exposition."""
     metrics_app = make_wsgi_app(registry)
 
-    def app(environ, start_response):
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path == "/healthz":
             start_response("200 OK", [("Content-Type", "application/json")])
@@ -217,7 +223,8 @@ def http_app(registry=REGISTRY, probes: Probes = PROBES):
             body = json.dumps({"status": "fail" if failed else "ok", "failures": failed}).encode()
             start_response("503 Service Unavailable" if failed else "200 OK", [("Content-Type", "application/json")])
             return [body]
-        return metrics_app(environ, start_response)
+        exposition: Iterable[bytes] = metrics_app(environ, start_response)
+        return exposition
 
     return app
 
@@ -246,7 +253,7 @@ def serve(port: int) -> int | None:
         return port
 
 
-class ServiceMetrics(DependencyProvider):
+class ServiceMetrics(DependencyProvider):  # type: ignore[misc]  # nameko is untyped
     """Counts and times every worker of the service, and registers its outbox for scrapes."""
 
     def setup(self) -> None:
@@ -270,7 +277,7 @@ class ServiceMetrics(DependencyProvider):
         self.stop()
 
     @staticmethod
-    def _database_check(database) -> Callable[[], None]:
+    def _database_check(database: Any) -> Callable[[], None]:
         from services.common.database import WorkerDatabase
 
         def check() -> None:
@@ -279,7 +286,7 @@ class ServiceMetrics(DependencyProvider):
         return check
 
     @staticmethod
-    def _outbox_reader(database) -> OutboxReader:
+    def _outbox_reader(database: Any) -> OutboxReader:
         from services.common.database import WorkerDatabase
 
         def reader() -> OutboxFigures:
@@ -290,13 +297,13 @@ class ServiceMetrics(DependencyProvider):
 
         return reader
 
-    def get_dependency(self, worker_ctx) -> None:
+    def get_dependency(self, worker_ctx: Any) -> None:
         return None
 
-    def worker_setup(self, worker_ctx) -> None:
+    def worker_setup(self, worker_ctx: Any) -> None:
         self._started[id(worker_ctx)] = time.perf_counter()
 
-    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+    def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
         started = self._started.pop(id(worker_ctx), None)
         entrypoint = worker_ctx.entrypoint
         name, kind = entrypoint.method_name, entrypoint_kind(entrypoint)
@@ -305,5 +312,5 @@ class ServiceMetrics(DependencyProvider):
         if started is not None:
             LATENCY.labels(self.service, name, kind).observe(time.perf_counter() - started)
 
-    def worker_teardown(self, worker_ctx) -> None:
+    def worker_teardown(self, worker_ctx: Any) -> None:
         self._started.pop(id(worker_ctx), None)

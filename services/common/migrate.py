@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy.engine import make_url
+from sqlalchemy.schema import SchemaItem
 
 from services.common import config
 from services.common.database import driver_url
@@ -32,7 +33,7 @@ def _package(component: str) -> str:
 def alembic_config(component: str, url: str) -> Config:
     package = importlib.import_module(_package(component))
     cfg = Config()
-    cfg.set_main_option("script_location", str(Path(package.__file__).parent / "migrations"))
+    cfg.set_main_option("script_location", str(Path(str(package.__file__)).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["component"] = component
     return cfg
@@ -92,6 +93,8 @@ def upgrade(component: str, url: str | None = None) -> None:
 def run_env(target_metadata: sa.MetaData) -> None:
     """The body of every component's migrations/env.py."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic was started without sqlalchemy.url")
     engine = sa.create_engine(driver_url(url))
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
@@ -126,7 +129,7 @@ def enable_tenant_rls(table: str, *, shareable: bool = False) -> None:
         op.execute(statement)
 
 
-def create_outbox_table(name: str, unpublished_index: str, *extra: sa.SchemaItem) -> None:
+def create_outbox_table(name: str, unpublished_index: str, *extra: SchemaItem) -> None:
     """An outbox table (database.OutboxColumns) with the partial index the relay reads by, and
     `extra` columns or constraints: the services' outbox_events, the gateway's identity_outbox."""
     op.create_table(

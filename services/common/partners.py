@@ -228,7 +228,7 @@ class BrokerAdmin:
             management_url = f"http://{user}:{password}@{parts.hostname or '127.0.0.1'}:15672"
         return cls(management_url, vhost)
 
-    def _call(self, method: str, path: str, **kwargs) -> requests.Response:
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         response = requests.request(method, self.base + path, auth=self.auth, timeout=10, **kwargs)
         if response.status_code >= 400 and not (method == "DELETE" and response.status_code == 404):
             raise RuntimeError(f"RabbitMQ management {method} {path}: {response.status_code} {response.text}")
@@ -273,7 +273,7 @@ class RabbitmqctlAdmin:
         self.vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
         self.ctl = ctl
 
-    def _ctl(self, *args: str, secret: str | None = None) -> subprocess.CompletedProcess:
+    def _ctl(self, *args: str, secret: str | None = None) -> subprocess.CompletedProcess[str]:
         # a password goes on stdin, where `ps` does not show it (rabbitmqctl reads it there when omitted)
         return subprocess.run([self.ctl, "--quiet", *args], input=secret, capture_output=True, text=True, timeout=60)
 

@@ -17,7 +17,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ PSEUDONYM_PREFIX = "erased:"  # not a user id format: ids are 36-character UUIDs
 class PersonTable:
     """A table holding personal data: `person` is the column with the person's user id."""
 
-    model: type
+    model: Any  # a mapped class
     person: str
     blank: dict[str, Any] = field(default_factory=dict)  # field → value it gets on erasure
     omit: tuple[str, ...] = ()  # never exported (secrets of the service, not the person's data)
@@ -46,7 +47,7 @@ class PersonTable:
 
     @property
     def name(self) -> str:
-        return self.label or self.model.__tablename__
+        return self.label or str(self.model.__tablename__)
 
 
 def require_self_or_officer(ctx: CallContext, user_id: str) -> str:
@@ -87,24 +88,24 @@ def export(*, session: Session, tables: list[PersonTable], user_id: str) -> dict
     found: dict[str, list[dict[str, Any]]] = {}
     for table in tables:
         column = getattr(table.model, table.person)
-        rows = session.scalars(select(table.model).where(column == user_id)).all()
+        rows: Sequence[Any] = session.scalars(select(table.model).where(column == user_id)).all()
         if rows:
             found[table.name] = [row_dict(row, table.omit) for row in rows]
     return found
 
 
 def erase(*, session: Session, tables: list[PersonTable], user_id: str, pseudonym: str,
-          other_tenant: Callable[[str], AbstractContextManager] | None = None) -> dict[str, int]:
+          other_tenant: Callable[[str], AbstractContextManager[Any]] | None = None) -> dict[str, int]:
     """Pseudonymise and blank the person's rows of this tenant; returns rows changed per table.
 
     Shared rows about the person that another tenant owns and this tenant may read (an application to a
     partner's alliance post, an enrolment in another community's course) are erased in their owner's
-    tenant through `other_tenant(tenant_id)` — the service's `db.in_tenant`, which logs each crossing."""
+    tenant through `other_tenant(tenant_id)` — the service's `db.write_in_tenant`, which records each crossing."""
     changed: dict[str, int] = {}
     _erase_here(session, tables, user_id, pseudonym, changed)
     if other_tenant is not None:
         here = session.info.get("tenant_id")
-        owners = set()
+        owners: set[str] = set()
         for table in tables:
             if issubclass(table.model, Shareable):
                 column = getattr(table.model, table.person)
@@ -121,7 +122,7 @@ def _erase_here(session: Session, tables: list[PersonTable], user_id: str, pseud
     for table in tables:
         column = getattr(table.model, table.person)
         values = {table.person: table.pseudonym_prefix + pseudonym, **table.blank}
-        result = session.execute(
+        result: Any = session.execute(
             update(table.model).where(column == user_id).values(**values)
             .execution_options(synchronize_session=False)
         )

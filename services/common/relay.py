@@ -19,7 +19,6 @@ import json
 import os
 import signal
 import threading
-import time
 from typing import Any
 
 from amqp.exceptions import AMQPError
@@ -28,7 +27,7 @@ from kombu.exceptions import OperationalError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.common import config, partners
+from services.common import config, partners, reconnect
 from services.common.database import make_engine, utcnow
 from services.common.logging import configure as configure_logging
 from services.common.logging import get_logger
@@ -36,6 +35,7 @@ from services.common.logging import get_logger
 log = get_logger(__name__)
 
 BROKER_ERRORS = (OSError, AMQPError, OperationalError)
+
 
 # Fault-injection point for the crash tests: the process exits right after the
 # broker confirmed a batch and before the rows are marked published. Never set
@@ -58,7 +58,7 @@ NON_SERVICE_OUTBOXES = {"gateway": ("gateway.models:IdentityOutbox", "identity")
 COMPONENTS = (*config.SERVICE_NAMES, *NON_SERVICE_OUTBOXES)
 
 
-def outbox_model(component: str) -> tuple[type, str]:
+def outbox_model(component: str) -> tuple[Any, str]:
     """The outbox model of a component's database and the event source its rows are published as."""
     if component in NON_SERVICE_OUTBOXES:
         path, source = NON_SERVICE_OUTBOXES[component]
@@ -132,7 +132,9 @@ class ServiceOutbox:
         from sqlalchemy import func
 
         with Session(self.engine) as session:
-            return session.scalar(select(func.count()).select_from(self.model).where(self.model.published_at.is_(None)))
+            waiting = session.scalar(select(func.count()).select_from(self.model)
+                                     .where(self.model.published_at.is_(None)))
+            return int(waiting or 0)
 
 
 class Relay:
@@ -145,22 +147,24 @@ class Relay:
 
     def run(self) -> None:
         log.info("relay.started", services=[o.service for o in self.outboxes])
-        backoff = 0.5
         while not self.stopping.is_set():
             try:
-                with Connection(self.amqp_uri, transport_options={
-                    "confirm_publish": True,
-                    "client_properties": {"connection_name": f"fengchao-relay pid={os.getpid()}"},
-                }) as conn:
-                    conn.ensure_connection(max_retries=1)
-                    producer = Producer(conn.channel())
-                    backoff = 0.5
-                    self._pump(producer)
-            except Exception as exc:  # broker or database away: keep trying, lose nothing
-                log.warning("relay.retrying", error=repr(exc), in_seconds=backoff)
-                self.stopping.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                connection = self._connect()
+            except reconnect.Stopped:
+                break
+            try:
+                with connection:
+                    self._pump(Producer(connection.channel()))
+            except Exception as exc:  # the broker went away mid-batch: nothing is lost, reconnect
+                log.warning("relay.connection_lost", error=repr(exc))
+                self.stopping.wait(reconnect.FIRST_WAIT)
         log.info("relay.stopped")
+
+    def _connect(self) -> Connection:
+        return reconnect.connect(lambda: Connection(self.amqp_uri, transport_options={
+            "confirm_publish": True,
+            "client_properties": {"connection_name": f"fengchao-relay pid={os.getpid()}"},
+        }), stopping=self.stopping, event="relay.retrying")
 
     def _pump(self, producer: Producer) -> None:
         while not self.stopping.is_set():
@@ -178,7 +182,7 @@ class Relay:
             else:
                 self.stopping.wait(self.poll_interval)
 
-    def stop(self, *_args) -> None:
+    def stop(self, *_args: Any) -> None:
         self.stopping.set()
 
 

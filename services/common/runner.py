@@ -20,6 +20,7 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 patch_psycopg()
 
 import os  # noqa: E402
+from typing import Any  # noqa: E402
 
 from nameko.runners import ServiceRunner  # noqa: E402
 
@@ -29,7 +30,7 @@ from services.common.logging import configure, get_logger  # noqa: E402
 log = get_logger(__name__)
 
 
-def service_class(name: str):
+def service_class(name: str) -> Any:
     """`jobs` → services.jobs.service's class; `package.module:Class` for others (tests)."""
     if ":" in name:
         module_name, class_name = name.split(":", 1)
@@ -41,7 +42,7 @@ def service_class(name: str):
     raise LookupError(f"services.{name}.service has no service class named {name!r}")
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run one Fengchao service.")
     parser.add_argument("service", help=f"one of {', '.join(config.SERVICE_NAMES)}, or module:Class")
     args = parser.parse_args(argv)
@@ -56,7 +57,7 @@ def main(argv=None) -> None:
 
     stop_requested: list[int] = []
 
-    def shutdown(signum, _frame):
+    def shutdown(signum: int, _frame: Any) -> None:
         # One stop per process: a second signal (Ctrl-C from the terminal and SIGTERM from the supervisor
         # a moment later) would start a second runner.stop beside the first, racing it through every
         # extension's stop.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import ModuleType
+from typing import Any
 
 from nameko.exceptions import deserialize_to_instance
-from nameko.rpc import rpc
 
+from services.common.entrypoints import rpc
 from services.common.errors import ALL_ERRORS, REMOTE_ERRORS
+from services.common.context import CallContext
 from services.common.metrics import ServiceMetrics
 from services.common.personal_data import check_pseudonym, require_self_or_officer
 
@@ -25,11 +28,12 @@ class HealthEntrypoints:
     service's database, so the gateway's /readyz means "can do work"."""
 
     name: str
+    db: Any  # the service's Database dependency (a WorkerDatabase in a worker)
     metrics = ServiceMetrics()  # RPC, event and timer workers counted and timed; outbox backlog; /metrics
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def ping(self) -> dict:
-        self.db.check_connection()  # type: ignore[attr-defined]
+    def ping(self) -> dict[str, str]:
+        self.db.check_connection()
         return {"service": self.name, "status": "ok"}
 
 
@@ -39,20 +43,26 @@ class PersonalDataEntrypoints:
     hold something about a person (`export` and `erase` over them)."""
 
     personal_data: ModuleType
+    db: Any  # the service's Database dependency (a WorkerDatabase in a worker)
+    ctx: CallContext
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def export_person(self, user_id: str) -> dict:
-        with self.db.transaction() as tx:  # type: ignore[attr-defined]
-            return self.personal_data.export(session=tx.session,
-                                             user_id=require_self_or_officer(self.ctx, user_id))  # type: ignore[attr-defined]
+    def export_person(self, user_id: str) -> dict[str, Any]:
+        with self.db.transaction() as tx:
+            found: dict[str, Any] = self.personal_data.export(
+                session=tx.session, user_id=require_self_or_officer(self.ctx, user_id))
+            return found
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def erase_person(self, user_id: str, pseudonym: str) -> dict:
-        def elsewhere(tenant_id: str):  # shared rows about the person that another tenant owns
-            return self.db.in_tenant(tenant_id,  # type: ignore[attr-defined]
-                                     reason="erasure the person asked for in their community")
+    def erase_person(self, user_id: str, pseudonym: str) -> dict[str, Any]:
+        def elsewhere(tenant_id: str) -> AbstractContextManager[Any]:
+            # shared rows about the person that another tenant owns
+            crossing: AbstractContextManager[Any] = self.db.write_in_tenant(
+                tenant_id, reason="erasure the person asked for in their community")
+            return crossing
 
-        with self.db.transaction() as tx:  # type: ignore[attr-defined]
-            return self.personal_data.erase(
-                session=tx.session, user_id=require_self_or_officer(self.ctx, user_id),  # type: ignore[attr-defined]
+        with self.db.transaction() as tx:
+            changed: dict[str, Any] = self.personal_data.erase(
+                session=tx.session, user_id=require_self_or_officer(self.ctx, user_id),
                 pseudonym=check_pseudonym(pseudonym), other_tenant=elsewhere)
+            return changed

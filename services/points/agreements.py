@@ -16,19 +16,17 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Conflict, ValidationFailed
-from services.points import ledger
+from services.points import access, ledger
+from services.points.contracts.messages import AGREEMENT_WITH_ITSELF, NO_AGREEMENT
 from services.points.models import AgreementSide
-
-ADMIN_ROLES = ("tenant_admin", "staff")
 
 
 def set_side(*, session: Session, ctx: CallContext, partner_tenant_id: str, active: bool,
              note: str | None = None) -> AgreementSide:
     """Our tenant consents to (or withdraws from) cross-tenant acceptance with a partner."""
-    ctx.require_role(*ADMIN_ROLES)
-    actor = ctx.require_user()
+    actor = access.require_staff(ctx)
     if partner_tenant_id == ctx.tenant:
-        raise ValidationFailed.from_messages({"partner_tenant_id": ["不能与本社区签约 / Not your own tenant"]})
+        raise ValidationFailed.from_messages({"partner_tenant_id": [AGREEMENT_WITH_ITSELF]})
     side = ledger.get_or_create(session, AgreementSide, {"tenant_id": ctx.tenant, "partner_tenant_id": partner_tenant_id},
                                 {"active": active, "audience": Shareable.audience_for([partner_tenant_id])})
     side.active, side.note, side.decided_by = active, note, actor
@@ -70,5 +68,5 @@ def in_force(*, session: Session, tenant_a: str, tenant_b: str) -> bool:
 
 def require_in_force(*, session: Session, tenant_a: str, tenant_b: str) -> None:
     if not in_force(session=session, tenant_a=tenant_a, tenant_b=tenant_b):
-        raise Conflict("两个社区之间没有有效的积分通兑协议 / No agreement in force between these tenants",
+        raise Conflict(NO_AGREEMENT,
                        {"state": "no_agreement", "tenants": sorted({tenant_a, tenant_b})})

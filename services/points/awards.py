@@ -15,18 +15,29 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from services.common.context import CallContext
-from services.common.database import new_id, utcnow
 from services.common import members
+from services.common.context import CallContext
+from services.common.database import announce, new_id, utcnow
 from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
-from services.points import ledger
+from services.common.messages import Message
+from services.common.pagination import Key, Page, keyset_page
+from services.points import access, events, ledger
+from services.points.contracts.messages import (
+    ANOTHER_APPROVER,
+    EVENT_TYPES,
+    NOT_APPROVE_OWN,
+    NOT_TO_YOURSELF,
+    REQUEST_DECIDED,
+    REQUEST_NOT_FOUND,
+    RULE_MATCH_FIELDS,
+    RULE_NO_HOURS,
+    RULE_NOT_FOUND,
+    RULE_ONE_WAY,
+)
 from services.points.models import AwardRequest, EarningRule, Posting
 
 # Days, weeks and months are those of the communities' own calendar (Hangzhou).
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-
-CATEGORIES = ("volunteer", "first_aid", "anti_fraud", "training", "governance", "neighbourly", "other")
-
 
 class EventSource:
     """What the points service reads from one kind of event it consumes."""
@@ -44,6 +55,17 @@ EVENT_SOURCES: dict[str, EventSource] = {
     "training.certificate_issued": EventSource("certificate_id", "issued_at", ("skill", "course_id")),
     "governance.duty_completed": EventSource("duty_id", "completed_at", ("project_id",), hours_field="hours"),
 }
+if set(EVENT_SOURCES) != set(EVENT_TYPES):  # the contract's event types are exactly those read here
+    raise RuntimeError("services.points.awards.EVENT_SOURCES and contracts.messages.EVENT_TYPES differ")
+
+
+def announce_award(session: Session, posting: Posting) -> None:
+    """`points_awarded` for a new award, in the unit of work that posted it."""
+    announce(session, events.POINTS_AWARDED, events.PointsAwardedData().dump({
+        "posting_id": posting.id, "trace_number": posting.trace_number, "user_id": posting.user_id,
+        "amount": posting.amount, "category": posting.category, "source": posting.source, "rule_id": posting.rule_id,
+        "reference": posting.reference, "occurred_at": posting.occurred_at, "awarded_by": posting.created_by,
+    }), subject=posting.id)
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -51,22 +73,25 @@ EVENT_SOURCES: dict[str, EventSource] = {
 
 def _validate_rule(data: dict[str, Any]) -> None:
     source = EVENT_SOURCES[data["event_type"]]
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Message]] = {}
     unknown = set(data.get("match") or {}) - set(source.match_fields)
     if unknown:
-        errors["match"] = [f"可匹配字段 / Fields you can match: {', '.join(source.match_fields)}"]
+        errors["match"] = [RULE_MATCH_FIELDS]
     has_points, has_hourly = data.get("points") is not None, data.get("points_per_hour") is not None
     if has_points == has_hourly:
-        errors["points"] = ["请设置固定积分或每小时积分之一 / Set exactly one of points and points_per_hour"]
+        errors["points"] = [RULE_ONE_WAY]
     elif has_hourly and source.hours_field is None:
-        errors["points_per_hour"] = ["此事件没有时长 / This event has no hours"]
+        errors["points_per_hour"] = [RULE_NO_HOURS]
     if errors:
-        raise ValidationFailed.from_messages(errors)
+        failed = ValidationFailed.from_messages(errors)
+        if unknown:  # the fields it can match travel with the refusal, for the form to show
+            raise ValidationFailed(failed.detail, {**failed.extra, "match_fields": list(source.match_fields)})
+        raise failed
 
 
 def create_rule(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> EarningRule:
     """Staff define how an event earns points in their tenant."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     _validate_rule(data)
     rule = EarningRule(created_by=actor, match=data.pop("match", None) or {}, **data)
     session.add(rule)
@@ -76,10 +101,10 @@ def create_rule(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> 
 
 def update_rule(*, session: Session, ctx: CallContext, rule_id: str, changes: dict[str, Any]) -> EarningRule:
     """Change a rule (awards already made stay as they were)."""
-    ledger.require_staff(ctx)
+    access.require_staff(ctx)
     rule = session.get(EarningRule, rule_id)
     if rule is None:
-        raise NotFound("积分规则不存在 / Rule not found", {"rule_id": rule_id})
+        raise NotFound(RULE_NOT_FOUND, {"rule_id": rule_id})
     merged = {k: getattr(rule, k) for k in ("event_type", "match", "points", "points_per_hour")}
     merged.update(changes)
     _validate_rule(merged)
@@ -180,6 +205,7 @@ def apply_event(*, session: Session, event_type: str, data: dict[str, Any],
             rule_id=rule.id, reference=str(natural_id)[:64], memo=rule.name, occurred_at=occurred_at, now=now)
         if created:
             awarded.append(posting)
+            announce_award(session, posting)
     return awarded
 
 
@@ -199,10 +225,10 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
                   now: datetime | None = None) -> list[tuple[str, Posting | AwardRequest, bool]]:
     """`manual_award` for each item, in order, with one read per table for all of them (a
     volunteer team's day sheet). A key repeated within `items` answers with its first result."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     now = now or utcnow()
     if any(data["user_id"] == actor for data in items):
-        raise Forbidden("不能给自己发放积分 / You cannot award points to yourself")
+        raise Forbidden(NOT_TO_YOURSELF)
     # Points go only to people of this community: never to a made-up id, a phone number typed
     # into the account box, or another community's resident.
     if missing := members.missing_members(session=session, user_ids=[data["user_id"] for data in items]):
@@ -240,6 +266,8 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
     posted = ledger.award_many(session=session, awards=[new for _index, new in to_post], now=now)
     for (index, _new), (posting, created) in zip(to_post, posted):
         outcomes[index] = ("posted", posting, created)
+        if created:
+            announce_award(session, posting)
     for index, key in enumerate(keys):
         first = outcomes[first_with_key[key]]
         if outcomes[index] is None and first is not None:
@@ -251,9 +279,9 @@ def _pending_request(session: Session, request_id: str) -> AwardRequest:
     request = session.scalar(select(AwardRequest).where(AwardRequest.id == request_id).with_for_update()
                              .execution_options(populate_existing=True))
     if request is None:
-        raise NotFound("审批申请不存在 / Award request not found", {"request_id": request_id})
+        raise NotFound(REQUEST_NOT_FOUND, {"request_id": request_id})
     if request.status != "pending":
-        raise Conflict("该申请已处理 / This request was already decided",
+        raise Conflict(REQUEST_DECIDED,
                        {"state": request.status, "posting_id": request.posting_id})
     return request
 
@@ -261,13 +289,13 @@ def _pending_request(session: Session, request_id: str) -> AwardRequest:
 def approve(*, session: Session, ctx: CallContext, request_id: str, note: str | None = None,
             now: datetime | None = None) -> tuple[AwardRequest, Posting]:
     """A second staff member (never the one who asked) approves: the award posts now."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     now = now or utcnow()
     request = _pending_request(session, request_id)
     if request.requested_by == actor:
-        raise Forbidden("须由另一名工作人员审批 / Another staff member must approve this award")
+        raise Forbidden(ANOTHER_APPROVER)
     if request.user_id == actor:
-        raise Forbidden("不能审批给自己的积分 / You cannot approve an award to yourself")
+        raise Forbidden(NOT_APPROVE_OWN)
     posting, _created = ledger.award(
         session=session, user_id=request.user_id, amount=request.amount, category=request.category,
         source="manual", key=f"request:{request.id}", reference=request.id, memo=request.reason,
@@ -275,13 +303,14 @@ def approve(*, session: Session, ctx: CallContext, request_id: str, note: str | 
     request.status, request.decided_by, request.decided_at = "approved", actor, now
     request.decision_note, request.posting_id = note, posting.id
     session.flush()
+    announce_award(session, posting)
     return request, posting
 
 
 def reject(*, session: Session, ctx: CallContext, request_id: str, note: str | None = None,
            now: datetime | None = None) -> AwardRequest:
     """Another staff member refuses the request (the maker may withdraw their own, too)."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     request = _pending_request(session, request_id)
     request.status, request.decided_by, request.decided_at = "rejected", actor, now or utcnow()
     request.decision_note = note
@@ -289,9 +318,12 @@ def reject(*, session: Session, ctx: CallContext, request_id: str, note: str | N
     return request
 
 
-def list_requests(*, session: Session, ctx: CallContext, status: str | None, limit: int) -> list[AwardRequest]:
-    ledger.require_staff(ctx)
-    query = select(AwardRequest).order_by(AwardRequest.created_at.desc(), AwardRequest.id).limit(limit)
+def list_requests(*, session: Session, ctx: CallContext, status: str | None, limit: int,
+                  after: str | None = None) -> Page[AwardRequest]:
+    """Award requests of the tenant, newest first (staff)."""
+    access.require_staff(ctx)
+    query = select(AwardRequest)
     if status:
         query = query.where(AwardRequest.status == status)
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(AwardRequest.created_at, descending=True), Key(AwardRequest.id)],
+                       limit=limit, after=after)

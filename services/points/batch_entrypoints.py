@@ -10,49 +10,27 @@ table for the whole batch.
 
 from __future__ import annotations
 
-from marshmallow import Schema, validate
 from nameko.rpc import rpc
 
-from services.common import contract_fields as fields
 from services.common.contracts import load
 from services.common.service import EXPECTED_ERRORS
 from services.points import awards
-from services.points.schemas import ManualAwardIn
-
-MAX_BATCH = 1000
-
-
-class KeyedAwardIn(ManualAwardIn):
-    # In a batch every award names its key, so a rerun of the batch awards nothing twice.
-    idempotency_key = fields.String(required=True, validate=validate.Length(1, 200))
-
-
-class AwardBatchIn(Schema):
-    awards = fields.List(fields.Nested(KeyedAwardIn), required=True, validate=validate.Length(1, MAX_BATCH))
-
-
-class AwardBatchOut(Schema):
-    posted = fields.Integer(metadata={"description": "awards posted now"})
-    pending = fields.Integer(metadata={"description": "awards above the threshold, waiting for a second staff member"})
-    unchanged = fields.Integer(metadata={"description": "keys used before: answered with the first result"})
+from services.points.contracts.schemas import AwardBatchIn, AwardBatchOut
 
 
 class BatchEntrypoints:
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def award_batch(self, payload: dict) -> dict:
-        from services.points.service import _publish_award  # the one event shape, defined with `award`
-
         data = load(AwardBatchIn(), payload)
         counts = {"posted": 0, "pending": 0, "unchanged": 0}
         with self.db.transaction() as tx:  # type: ignore[attr-defined]
             outcomes = awards.manual_awards(session=tx.session, ctx=self.ctx,  # type: ignore[attr-defined]
                                             items=data["awards"])
-            for outcome, result, created in outcomes:
+            for outcome, _result, created in outcomes:
                 if not created:
                     counts["unchanged"] += 1
                 elif outcome == "posted":
                     counts["posted"] += 1
-                    _publish_award(tx, result)
                 else:
                     counts["pending"] += 1
         return AwardBatchOut().dump(counts)

@@ -20,8 +20,6 @@ from services.points import ledger
 from services.points.awards import LOCAL_TIME
 from services.points.models import MemberPreference, Posting
 
-PERIODS = ("week", "month", "year", "all")
-
 
 def period_start(period: str, now: datetime) -> datetime | None:
     """Start of the local (Hangzhou) calendar week (Monday), month or year containing `now`."""

@@ -126,7 +126,7 @@ EXAMPLES = {
         "trace_number": "261128ZP4T6W1Q",
         "user_id": _USER,
         "amount": 20,
-        "reason": "重复登记 / Recorded twice",
+        "reason": "Recorded twice",
         "reversed_by": "7c6b5a49-3827-4165-9f0e-d1c2b3a49586",
     },
     POINTS_EXPIRING: {"user_id": _USER, "amount": 35, "expires_at": "2026-12-20T16:00:00+00:00", "lots": 2},

@@ -19,9 +19,16 @@ from sqlalchemy.orm import Session
 
 from services.common import members
 from services.common.context import CallContext
-from services.common.database import new_id, utcnow
+from services.common.database import announce, new_id, utcnow
 from services.common.errors import ValidationFailed
-from services.points import ledger
+from services.common.pagination import Key, Page, keyset_page
+from services.points import access, events, ledger
+from services.points.contracts.messages import (
+    EXPIRED_MEMO,
+    PAUSE_ENDS_BEFORE_START,
+    PAUSE_ENDS_IN_PAST,
+    PAUSE_TOO_LONG,
+)
 from services.points.models import MEMBER, Account, ExpiryPause, Lot
 
 MAX_PAUSE = timedelta(days=400)
@@ -30,15 +37,15 @@ MAX_PAUSE = timedelta(days=400)
 def create_pause(*, session: Session, ctx: CallContext, user_id: str, starts_at: datetime, ends_at: datetime,
                  reason: str, now: datetime | None = None) -> ExpiryPause:
     """Staff pause a person's expiry; their open lots' expiry dates move back by the pause's length."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     members.require_member(session, user_id, field="user_id")
     now = now or utcnow()
     if ends_at <= starts_at:
-        raise ValidationFailed.from_messages({"ends_at": ["结束须晚于开始 / Must be after starts_at"]})
+        raise ValidationFailed.from_messages({"ends_at": [PAUSE_ENDS_BEFORE_START]})
     if ends_at <= now:
-        raise ValidationFailed.from_messages({"ends_at": ["结束须在将来 / Must be in the future"]})
+        raise ValidationFailed.from_messages({"ends_at": [PAUSE_ENDS_IN_PAST]})
     if ends_at - starts_at > MAX_PAUSE:
-        raise ValidationFailed.from_messages({"ends_at": ["暂停最长400天 / A pause lasts at most 400 days"]})
+        raise ValidationFailed.from_messages({"ends_at": [PAUSE_TOO_LONG]})
     pause = ExpiryPause(user_id=user_id, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=actor,
                         created_at=now, lots_extended=0)
     member = ledger.find_member_account(session=session, user_id=user_id)
@@ -56,13 +63,15 @@ def create_pause(*, session: Session, ctx: CallContext, user_id: str, starts_at:
     return pause
 
 
-def list_pauses(*, session: Session, ctx: CallContext, user_id: str | None) -> list[ExpiryPause]:
-    if not ledger.is_staff(ctx):
-        user_id = ctx.require_user()
-    query = select(ExpiryPause).order_by(ExpiryPause.starts_at.desc())
+def list_pauses(*, session: Session, ctx: CallContext, user_id: str | None, limit: int = 200,
+                after: str | None = None) -> Page[ExpiryPause]:
+    """Expiry pauses, latest start first: staff anyone's, others their own."""
+    user_id = access.pause_holder(ctx, user_id)
+    query = select(ExpiryPause)
     if user_id:
         query = query.where(ExpiryPause.user_id == user_id)
-    return list(session.scalars(query.limit(200)))
+    return keyset_page(session, query, keys=[Key(ExpiryPause.starts_at, descending=True),
+                                             Key(ExpiryPause.id, descending=True)], limit=limit, after=after)
 
 
 def _paused_now(session: Session, user_ids: list[str], now: datetime) -> set[str]:
@@ -74,7 +83,7 @@ def _paused_now(session: Session, user_ids: list[str], now: datetime) -> set[str
 
 def send_notices(*, session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
     """For each person with points expiring within the tenant's notice period and not yet told,
-    one notice (returned; the caller publishes `points_expiring`). Each lot is told once."""
+    one notice (returned, and announced as `points_expiring`). Each lot is told once."""
     now = now or utcnow()
     horizon = now + timedelta(days=ledger.settings(session=session).expiry_notice_days)
     rows = session.execute(
@@ -95,6 +104,8 @@ def send_notices(*, session: Session, now: datetime | None = None) -> list[dict[
         notices.append({"user_id": user_id, "amount": sum(lot.remaining for lot in lots),
                         "expires_at": min(lot.expires_at for lot in lots), "lots": len(lots)})
     session.flush()
+    for notice in notices:
+        announce(session, events.POINTS_EXPIRING, events.PointsExpiringData().dump(notice), subject=notice["user_id"])
     return notices
 
 
@@ -125,10 +136,12 @@ def expire_due(*, session: Session, now: datetime | None = None) -> list[dict[st
         posting, _created = ledger.post(
             session=session, kind="expiry", source="expiry", key=f"{account_id}:{new_id()}",
             legs=[(member, -amount), (sink, amount)], amount=amount, user_id=user_id,
-            memo="积分到期 / Points expired", now=now)
+            memo=EXPIRED_MEMO.text, now=now)
         ledger.draw_lots(session=session, member=member, posting=posting, amount=amount, only=due)
         expired.append({"user_id": user_id, "amount": amount, "posting_id": posting.id, "lots": len(due),
                         "expired_at": now})
+        announce(session, events.POINTS_EXPIRED, events.PointsExpiredData().dump(expired[-1]),
+                 subject=posting.id)
     return expired
 
 

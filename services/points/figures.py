@@ -10,6 +10,8 @@ Pure rules over a session; no broker, no nameko.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -22,26 +24,36 @@ FIGURES = ("issued", "reversed", "redeemed", "expired", "held", "outstanding", "
            "members", "acts")
 
 
-def by_tenant(*, session: Session) -> dict[str, dict[str, Any]]:
-    """Figures of every tenant the session can read (its own, or all for an operator's session)."""
+def figures(*, session: Session, tenant_ids: Sequence[str] | None, since: datetime | None = None,
+            until: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """The figures of each tenant in `tenant_ids` (every one present, zeros where nothing happened), or of
+    every tenant the session can read when None (its own, or all for an operator's session).
+
+    `since`/`until` bound the flows (issued, reversed, redeemed, acts) by when they were posted; balances
+    (expired, held, outstanding, received_by_merchants, members, clearing) are as they stand now."""
     ledger.apply_pending(session)
-    result: dict[str, dict[str, Any]] = defaultdict(lambda: {name: 0 for name in FIGURES} | {"clearing": {}})
+    result: dict[str, dict[str, Any]] = defaultdict(_zeros)
+    when = []
+    if since is not None:
+        when.append(Posting.created_at >= since)
+    if until is not None:
+        when.append(Posting.created_at < until)
     flows = session.execute(
         select(Entry.tenant_id, Account.kind, Posting.kind,
                func.coalesce(func.sum(case((Entry.amount > 0, Entry.amount), else_=0)), 0),
                func.coalesce(func.sum(case((Entry.amount < 0, -Entry.amount), else_=0)), 0))
         .join(Account, Account.id == Entry.account_id).join(Posting, Posting.id == Entry.posting_id)
-        .where(Account.kind.in_((ISSUANCE, HOLDING)))
+        .where(Account.kind.in_((ISSUANCE, HOLDING)), *when)
         .group_by(Entry.tenant_id, Account.kind, Posting.kind)
     ).all()
     for tenant_id, account_kind, posting_kind, credit, debit in flows:
-        figures = result[tenant_id]
+        found = result[tenant_id]
         if account_kind == ISSUANCE and posting_kind == "award":
-            figures["issued"] += int(debit)
+            found["issued"] += int(debit)
         elif account_kind == ISSUANCE and posting_kind == "reversal":
-            figures["reversed"] += int(credit)
+            found["reversed"] += int(credit)
         elif account_kind == HOLDING and posting_kind == "settlement":
-            figures["redeemed"] += int(debit)
+            found["redeemed"] += int(debit)
     balances = session.execute(
         select(Account.tenant_id, Account.kind, Account.owner_id, Account.balance)
         .where(Account.kind.in_((EXPIRY, HOLDING, CLEARING)))
@@ -63,11 +75,12 @@ def by_tenant(*, session: Session) -> dict[str, dict[str, Any]]:
             result[tenant_id]["received_by_merchants"] = int(total)
     for tenant_id, acts in session.execute(
             select(Posting.tenant_id, func.sum(case((Posting.kind == "award", 1), else_=-1)))
-            .where(Posting.kind.in_(("award", "reversal"))).group_by(Posting.tenant_id)).all():
+            .where(Posting.kind.in_(("award", "reversal")), *when).group_by(Posting.tenant_id)).all():
         result[tenant_id]["acts"] = int(acts)
-    return dict(result)
+    if tenant_ids is None:
+        return dict(result)
+    return {tenant_id: result[tenant_id] for tenant_id in tenant_ids}
 
 
-def for_tenant(*, session: Session, tenant_id: str) -> dict[str, Any]:
-    figures = by_tenant(session=session).get(tenant_id) or ({name: 0 for name in FIGURES} | {"clearing": {}})
-    return {"tenant_id": tenant_id, **figures}
+def _zeros() -> dict[str, Any]:
+    return {name: 0 for name in FIGURES} | {"clearing": {}}

@@ -28,8 +28,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, NotFound
+from services.common.pagination import Key, Page, keyset_page
+from services.points import access, events
+from services.points.contracts.messages import (
+    ALREADY_REVERSED,
+    KEY_REUSED,
+    NOT_ENOUGH_POINTS,
+    ONLY_AWARDS_REVERSED,
+    POSTING_NOT_FOUND,
+)
+from services.points.contracts.schemas import MAX_AMOUNT
 from services.points.models import (
     CLEARING,
     EXPIRY,
@@ -46,8 +56,6 @@ from services.points.models import (
     Posting,
 )
 
-STAFF_ROLES = ("staff", "tenant_admin")
-MAX_AMOUNT = 1_000_000
 _TRACE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 Leg = tuple[Account, int]
@@ -55,15 +63,6 @@ Leg = tuple[Account, int]
 
 class LedgerCorrupt(RuntimeError):
     """An invariant the ledger relies on does not hold; the transaction must not commit."""
-
-
-def is_staff(ctx: CallContext) -> bool:
-    return ctx.has_any_role(*STAFF_ROLES)
-
-
-def require_staff(ctx: CallContext) -> str:
-    ctx.require_role(*STAFF_ROLES)
-    return ctx.require_user()
 
 
 # --- settings and accounts -----------------------------------------------------------
@@ -254,7 +253,7 @@ def post_many(*, session: Session, specs: Sequence[PostingSpec],
             for account_id, delta in deltas.items():
                 if account_id in running:
                     if running[account_id] + delta < 0:
-                        raise Conflict("积分不足 / Not enough points",
+                        raise Conflict(NOT_ENOUGH_POINTS,
                                        {"state": "insufficient", "available": running[account_id],
                                         "required": -delta})
                     running[account_id] += delta
@@ -334,7 +333,7 @@ def apply_pending(session: Session) -> None:
 
 def same_kind(existing: Posting, kind: str) -> Posting:
     if existing.kind != kind:
-        raise Conflict("此幂等键已用于其他记账 / This idempotency key was used for another posting",
+        raise Conflict(KEY_REUSED,
                        {"state": "key_reused", "posting_id": existing.id, "kind": existing.kind})
     return existing
 
@@ -465,16 +464,16 @@ def reverse(*, session: Session, ctx: CallContext, posting_id: str, reason: str,
     """Staff correct a wrong award by a reversal posting linked to it: the same legs, negated.
     Refused when already reversed, when the posting is not an award, or when the person has
     already spent the points (the ledger never goes below zero)."""
-    actor = require_staff(ctx)
+    actor = access.require_staff(ctx)
     now = now or utcnow()
     original = session.get(Posting, posting_id)
     if original is None:
-        raise NotFound("记账记录不存在 / Posting not found", {"posting_id": posting_id})
+        raise NotFound(POSTING_NOT_FOUND, {"posting_id": posting_id})
     if original.kind != "award":
-        raise Conflict("只能冲正奖励记录 / Only awards can be reversed", {"state": original.kind})
+        raise Conflict(ONLY_AWARDS_REVERSED, {"state": original.kind})
     reversal = session.scalar(select(Posting).where(Posting.reverses_id == original.id))
     if reversal is not None:
-        raise Conflict("该记录已冲正 / Already reversed", {"state": "reversed", "reversed_by": reversal.id})
+        raise Conflict(ALREADY_REVERSED, {"state": "reversed", "reversed_by": reversal.id})
     legs = [(leg_account, -entry.amount) for entry, leg_account in entries_of(session=session, posting_id=original.id)]
     posting, _created = post(
         session=session, kind="reversal", source="reversal", key=original.id, legs=legs, amount=original.amount,
@@ -484,14 +483,19 @@ def reverse(*, session: Session, ctx: CallContext, posting_id: str, reason: str,
     member = next(a for a, amount in legs if a.kind == MEMBER)
     first_lot = session.scalar(select(Lot.id).where(Lot.posting_id == original.id))
     draw_lots(session=session, member=member, posting=posting, amount=original.amount, first_lot_id=first_lot)
+    announce(session, events.POINTS_REVERSED, events.PointsReversedData().dump({
+        "posting_id": posting.id, "reverses_posting_id": posting.reverses_id,
+        "trace_number": posting.trace_number, "user_id": posting.user_id, "amount": posting.amount,
+        "reason": posting.memo, "reversed_by": posting.created_by,
+    }), subject=posting.id)
     return posting
 
 
 def get_posting(*, session: Session, ctx: CallContext, posting_id: str) -> Posting:
     """Staff see any posting of their tenant; a person sees postings about themselves."""
     posting = session.get(Posting, posting_id)
-    if posting is None or not (is_staff(ctx) or (ctx.user_id and posting.user_id == ctx.user_id)):
-        raise NotFound("记账记录不存在 / Posting not found", {"posting_id": posting_id})
+    if posting is None or not access.may_see_posting(posting, ctx):
+        raise NotFound(POSTING_NOT_FOUND, {"posting_id": posting_id})
     return posting
 
 
@@ -511,19 +515,17 @@ def _posting_fields(posting: Posting) -> dict[str, Any]:
 # --- reading -------------------------------------------------------------------------
 
 
-def statement(*, session: Session, account_id: str, limit: int, after: int | None) -> tuple[list[dict], int | None]:
+def statement(*, session: Session, account_id: str, limit: int, after: str | None) -> Page[dict[str, Any]]:
     """An account's entries, newest first, with the posting each belongs to (keyset on entry seq)."""
-    query = (select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id)
-             .where(Entry.account_id == account_id).order_by(Entry.seq.desc()).limit(limit + 1))
-    if after is not None:
-        query = query.where(Entry.seq < after)
-    rows = list(session.execute(query).tuples())
+    page = keyset_page(session, select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id)
+                       .where(Entry.account_id == account_id),
+                       keys=[Key(Entry.seq, descending=True)], limit=limit, after=after, scalars=False,
+                       key_of=lambda row: [row[0].seq])
     items = [{"seq": e.seq, "amount": e.amount, "balance_after": e.balance_after, "posting_id": p.id,
               "trace_number": p.trace_number, "kind": p.kind, "category": p.category, "memo": p.memo,
               "reference": p.reference, "occurred_at": p.occurred_at, "created_at": e.created_at}
-             for e, p in rows[:limit]]
-    next_cursor = items[-1]["seq"] if len(rows) > limit else None
-    return items, next_cursor
+             for e, p in page.items]
+    return Page(items, page.next_cursor)
 
 
 def check(*, session: Session) -> dict[str, Any]:

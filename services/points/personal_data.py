@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from services.common import personal_data
 from services.common.personal_data import PersonTable
+from services.points.contracts.messages import ERASED
 from services.points.models import MEMBER, Account, AwardRequest, ExpiryPause, MemberPreference, Posting, Redemption
 
-ERASED_TEXT = "（已随账户注销删除）"
+ERASED_TEXT = ERASED.text  # stored in place of free text about an erased person
 
 TABLES = [
     PersonTable(Account, "owner_id"),

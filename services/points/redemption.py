@@ -30,9 +30,26 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import Shareable, utcnow
+from services.common.database import Shareable, announce, utcnow, write_in_tenant
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.points import agreements, crossing, ledger
+from services.common.pagination import Key, Page, keyset_page
+from services.points import access, agreements, events, ledger
+from services.points.contracts.messages import (
+    CATALOGUE_MANAGERS,
+    ITEM_NOT_FOUND,
+    ITEM_UNAVAILABLE,
+    MERCHANT_NOT_FOUND,
+    NO_AGREEMENT_WITH,
+    NOT_ENOUGH_POINTS,
+    NOT_IN_THIS_STATE,
+    OUT_OF_STOCK,
+    OVER_LIMIT,
+    REDEMPTION_NOT_FOUND,
+    VOUCHER_CANCELLED,
+    VOUCHER_EXPIRED,
+    VOUCHER_NOT_FOUND,
+    VOUCHER_USED,
+)
 from services.points.models import CatalogueItem, Entry, Merchant, Posting, Redemption
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: people type these codes
@@ -54,6 +71,17 @@ def qr_svg(code: str) -> str:
 QR_MASK = 2
 
 
+def _announce(session: Session, event: str, redemption: Redemption, posting_id: str | None) -> None:
+    """A redemption's event, in the caller's tenant (after any crossing), with the posting that moved."""
+    announce(session, event, events.RedemptionData().dump({
+        "redemption_id": redemption.id, "user_id": redemption.user_id, "merchant_id": redemption.merchant_id,
+        "merchant_tenant_id": redemption.merchant_tenant_id, "item_id": redemption.item_id,
+        "quantity": redemption.quantity, "points": redemption.points, "status": redemption.status,
+        "expires_at": redemption.expires_at, "posting_id": posting_id,
+        "at": redemption.closed_at or redemption.created_at,
+    }), subject=redemption.id)
+
+
 # --- merchants and catalogue ---------------------------------------------------------
 
 
@@ -61,7 +89,7 @@ def _audience(session: Session, ctx: CallContext, accepts_tenants: list[str]) ->
     partners = sorted(set(accepts_tenants) - {ctx.tenant})
     missing = [t for t in partners if not agreements.in_force(session=session, tenant_a=ctx.tenant, tenant_b=t)]
     if missing:
-        raise Conflict("这些社区与本社区没有有效协议 / No agreement in force with these tenants",
+        raise Conflict(NO_AGREEMENT_WITH,
                        {"state": "no_agreement", "tenants": missing})
     return Shareable.audience_for(partners)
 
@@ -69,7 +97,7 @@ def _audience(session: Session, ctx: CallContext, accepts_tenants: list[str]) ->
 def create_merchant(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Merchant:
     """Staff enrol a caring merchant, naming the accounts that operate it and the partner
     tenants (under an agreement in force) whose residents it accepts."""
-    actor = ledger.require_staff(ctx)
+    actor = access.require_staff(ctx)
     audience = _audience(session, ctx, data.pop("accepts_tenants", None) or [])
     merchant = Merchant(audience=audience, created_by=actor, **data)
     session.add(merchant)
@@ -82,12 +110,12 @@ def _own_merchant(session: Session, merchant_id: str, ctx: CallContext) -> Merch
     merchant = session.get(Merchant, merchant_id)
     # A partner's merchant is readable, never writable: for changes it does not exist.
     if merchant is None or merchant.tenant_id != ctx.tenant:
-        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+        raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
     return merchant
 
 
 def update_merchant(*, session: Session, ctx: CallContext, merchant_id: str, changes: dict[str, Any]) -> Merchant:
-    ledger.require_staff(ctx)
+    access.require_staff(ctx)
     merchant = _own_merchant(session, merchant_id, ctx)
     if "accepts_tenants" in changes:
         merchant.audience = _audience(session, ctx, changes.pop("accepts_tenants") or [])
@@ -99,19 +127,11 @@ def update_merchant(*, session: Session, ctx: CallContext, merchant_id: str, cha
     return merchant
 
 
-def is_operator(merchant: Merchant, ctx: CallContext) -> bool:
-    return bool(ctx.user_id) and ctx.user_id in (merchant.operator_user_ids or []) and merchant.tenant_id == ctx.tenant
-
-
-def _may_manage(merchant: Merchant, ctx: CallContext) -> bool:
-    return merchant.tenant_id == ctx.tenant and (ledger.is_staff(ctx) or is_operator(merchant, ctx))
-
-
 def get_merchant(*, session: Session, ctx: CallContext, merchant_id: str) -> Merchant:
     ctx.require_user()
     merchant = session.get(Merchant, merchant_id)
-    if merchant is None or not (merchant.active or _may_manage(merchant, ctx)):
-        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+    if merchant is None or not (merchant.active or access.may_manage(merchant, ctx)):
+        raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
     return merchant
 
 
@@ -121,16 +141,16 @@ def list_merchants(*, session: Session, ctx: CallContext, mine: bool = False) ->
     ctx.require_user()
     merchants = list(session.scalars(select(Merchant).order_by(Merchant.name, Merchant.id)))
     if mine:
-        return [m for m in merchants if is_operator(m, ctx)]
-    return [m for m in merchants if m.active or _may_manage(m, ctx)]
+        return [m for m in merchants if access.is_operator(m, ctx)]
+    return [m for m in merchants if m.active or access.may_manage(m, ctx)]
 
 
 def create_item(*, session: Session, ctx: CallContext, merchant_id: str, data: dict[str, Any]) -> CatalogueItem:
     """Staff, or the merchant's own operators, add something to its catalogue."""
     ctx.require_user()
     merchant = _own_merchant(session, merchant_id, ctx)
-    if not _may_manage(merchant, ctx):
-        raise Forbidden("只有商户或工作人员可以管理商品 / Only the merchant or staff manage its catalogue")
+    if not access.may_manage(merchant, ctx):
+        raise Forbidden(CATALOGUE_MANAGERS)
     item = CatalogueItem(merchant_id=merchant.id, audience=merchant.audience, **data)
     session.add(item)
     session.flush()
@@ -141,9 +161,9 @@ def update_item(*, session: Session, ctx: CallContext, item_id: str, changes: di
     ctx.require_user()
     item = session.get(CatalogueItem, item_id)
     if item is None or item.tenant_id != ctx.tenant:
-        raise NotFound("商品不存在 / Item not found", {"item_id": item_id})
-    if not _may_manage(session.get(Merchant, item.merchant_id), ctx):
-        raise Forbidden("只有商户或工作人员可以管理商品 / Only the merchant or staff manage its catalogue")
+        raise NotFound(ITEM_NOT_FOUND, {"item_id": item_id})
+    if not access.may_manage(session.get(Merchant, item.merchant_id), ctx):
+        raise Forbidden(CATALOGUE_MANAGERS)
     for key, value in changes.items():
         setattr(item, key, value)
     session.flush()
@@ -178,9 +198,9 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
     item = session.get(CatalogueItem, item_id)
     merchant = session.get(Merchant, item.merchant_id) if item is not None else None
     if item is None or merchant is None:
-        raise NotFound("商品不存在 / Item not found", {"item_id": item_id})
+        raise NotFound(ITEM_NOT_FOUND, {"item_id": item_id})
     if not (item.active and merchant.active):
-        raise Conflict("该商品暂停兑换 / This item is not available", {"state": "inactive"})
+        raise Conflict(ITEM_UNAVAILABLE, {"state": "inactive"})
     agreements.require_in_force(session=session, tenant_a=ctx.tenant, tenant_b=merchant.tenant_id)
     points = item.price_points * quantity
 
@@ -191,19 +211,20 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
             Redemption.user_id == user_id, Redemption.item_id == item.id, Redemption.status.in_(OPEN),
             Redemption.tenant_id == ctx.tenant))
         if taken + quantity > item.limit_per_person:
-            raise Conflict("超过每人兑换上限 / Over the limit per person",
+            raise Conflict(OVER_LIMIT,
                            {"state": "limit_reached", "limit_per_person": item.limit_per_person, "already": int(taken)})
     if member.balance < points:
-        raise Conflict("积分不足 / Not enough points",
+        raise Conflict(NOT_ENOUGH_POINTS,
                        {"state": "insufficient", "available": member.balance, "required": points})
     if item.stock is not None:
-        with crossing.in_partner_tenant(session, merchant.tenant_id, reason="take stock for a redemption"):
+        with write_in_tenant(session, merchant.tenant_id, reason="take stock for a redemption",
+                             before_switch=ledger.apply_pending):
             taken_stock = session.execute(
                 update(CatalogueItem).where(CatalogueItem.id == item.id, CatalogueItem.stock >= quantity)
                 .values(stock=CatalogueItem.stock - quantity))
         if taken_stock.rowcount != 1:
             session.refresh(item)
-            raise Conflict("库存不足 / Out of stock", {"state": "out_of_stock", "stock": item.stock})
+            raise Conflict(OUT_OF_STOCK, {"state": "out_of_stock", "stock": item.stock})
 
     redemption = Redemption(
         code=_new_code(), user_id=user_id, merchant_id=merchant.id, merchant_tenant_id=merchant.tenant_id,
@@ -220,16 +241,8 @@ def create(*, session: Session, ctx: CallContext, item_id: str, quantity: int,
     ledger.draw_lots(session=session, member=member, posting=hold, amount=points)
     redemption.hold_posting_id = hold.id
     session.flush()
+    _announce(session, events.REDEMPTION_CREATED, redemption, redemption.hold_posting_id)
     return redemption
-
-
-def _may_see(session: Session, redemption: Redemption, ctx: CallContext) -> bool:
-    if redemption.tenant_id == ctx.tenant and (ledger.is_staff(ctx) or redemption.user_id == ctx.user_id):
-        return True
-    if redemption.merchant_tenant_id == ctx.tenant:
-        merchant = session.get(Merchant, redemption.merchant_id)
-        return merchant is not None and (is_operator(merchant, ctx) or ledger.is_staff(ctx))
-    return False
 
 
 def get(*, session: Session, ctx: CallContext, redemption_id: str) -> Redemption:
@@ -237,36 +250,32 @@ def get(*, session: Session, ctx: CallContext, redemption_id: str) -> Redemption
     made at it; the resident's staff see their tenant's. Anyone else: not found."""
     ctx.require_user()
     redemption = session.get(Redemption, redemption_id)
-    if redemption is None or not _may_see(session, redemption, ctx):
-        raise NotFound("兑换记录不存在 / Redemption not found", {"redemption_id": redemption_id})
+    if redemption is None or not access.may_see_redemption(session, redemption, ctx):
+        raise NotFound(REDEMPTION_NOT_FOUND, {"redemption_id": redemption_id})
     return redemption
 
 
 def list_page(*, session: Session, ctx: CallContext, merchant_id: str | None, status: str | None, limit: int,
-              before: str | None) -> tuple[list[Redemption], str | None]:
+              before: str | None, after: str | None = None) -> Page[Redemption]:
     """A resident's own redemptions; with `merchant_id`, those made at a merchant the caller
-    operates (or, for staff, at one of their tenant's merchants). Newest first."""
+    operates (or, for staff, at one of their tenant's merchants). Newest first; `before` (or `after`, the
+    same opaque cursor) is the previous page's `next_cursor`."""
     user_id = ctx.require_user()
-    query = select(Redemption).order_by(Redemption.created_at.desc(), Redemption.id.desc()).limit(limit + 1)
+    query = select(Redemption)
     if merchant_id:
         merchant = session.get(Merchant, merchant_id)
-        if merchant is None or not (is_operator(merchant, ctx) or
-                                    (ledger.is_staff(ctx) and merchant.tenant_id == ctx.tenant)):
-            raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+        if merchant is None or not access.may_manage(merchant, ctx):
+            raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
         query = query.where(Redemption.merchant_id == merchant_id)
-    elif ledger.is_staff(ctx):
+    elif access.is_staff(ctx):
         query = query.where(Redemption.tenant_id == ctx.tenant)
     else:
         query = query.where(Redemption.user_id == user_id, Redemption.tenant_id == ctx.tenant)
     if status:
         query = query.where(Redemption.status == status)
-    if before:
-        cursor = session.get(Redemption, before)
-        if cursor is not None:
-            query = query.where((Redemption.created_at < cursor.created_at) |
-                                ((Redemption.created_at == cursor.created_at) & (Redemption.id < cursor.id)))
-    rows = list(session.scalars(query))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    return keyset_page(session, query, keys=[Key(Redemption.created_at, descending=True),
+                                             Key(Redemption.id, descending=True)],
+                       limit=limit, after=before or after, field="before" if before else "after")
 
 
 def _by_code(session: Session, ctx: CallContext, code: str) -> tuple[Redemption, Merchant]:
@@ -276,8 +285,8 @@ def _by_code(session: Session, ctx: CallContext, code: str) -> tuple[Redemption,
     redemption = session.scalar(select(Redemption).where(Redemption.code == normalise_code(code),
                                                          Redemption.merchant_tenant_id == ctx.tenant))
     merchant = session.get(Merchant, redemption.merchant_id) if redemption is not None else None
-    if redemption is None or merchant is None or not is_operator(merchant, ctx):
-        raise NotFound("券码无效 / Voucher not found", {"code": normalise_code(code)})
+    if redemption is None or merchant is None or not access.is_operator(merchant, ctx):
+        raise NotFound(VOUCHER_NOT_FOUND, {"code": normalise_code(code)})
     return redemption, merchant
 
 
@@ -294,16 +303,16 @@ def _locked(session: Session, redemption: Redemption) -> Redemption:
 
 def _refuse_unless_pending(redemption: Redemption, now: datetime) -> None:
     if redemption.status != "pending":
-        raise Conflict(_STATE_MESSAGES.get(redemption.status, "状态不允许 / Not allowed in this state"),
+        raise Conflict(_STATE_MESSAGES.get(redemption.status, NOT_IN_THIS_STATE),
                        {"state": redemption.status})
     if redemption.expires_at <= now:
-        raise Conflict("券已过期 / Voucher expired", {"state": "expired", "expires_at": redemption.expires_at.isoformat()})
+        raise Conflict(VOUCHER_EXPIRED, {"state": "expired", "expires_at": redemption.expires_at.isoformat()})
 
 
 _STATE_MESSAGES = {
-    "confirmed": "券已使用 / Voucher already used",
-    "cancelled": "券已取消 / Voucher cancelled",
-    "expired": "券已过期 / Voucher expired",
+    "confirmed": VOUCHER_USED,
+    "cancelled": VOUCHER_CANCELLED,
+    "expired": VOUCHER_EXPIRED,
 }
 
 
@@ -316,7 +325,8 @@ def confirm(*, session: Session, ctx: CallContext, code: str, now: datetime | No
     if cross:
         agreements.require_in_force(session=session, tenant_a=redemption.tenant_id, tenant_b=merchant.tenant_id)
     merchant_account = ledger.merchant_account(session=session, merchant_id=merchant.id)
-    with crossing.in_partner_tenant(session, redemption.tenant_id, reason="settle a voucher"):
+    with write_in_tenant(session, redemption.tenant_id, reason="settle a voucher",
+                         before_switch=ledger.apply_pending):
         redemption = _locked(session, redemption)
         _refuse_unless_pending(redemption, now)
         destination = (ledger.clearing(session=session, partner_tenant_id=merchant.tenant_id) if cross
@@ -335,6 +345,7 @@ def confirm(*, session: Session, ctx: CallContext, code: str, now: datetime | No
                            -redemption.points), (merchant_account, redemption.points)],
                     amount=redemption.points, reference=redemption.id, memo=redemption.item_name,
                     created_by=ctx.user_id, now=now)
+    _announce(session, events.REDEMPTION_CONFIRMED, redemption, redemption.closing_posting_id)
     return redemption
 
 
@@ -342,7 +353,8 @@ def _release(session: Session, redemption: Redemption, *, status: str, actor: st
     """Give the hold back (in the redemption's tenant) and the stock (in the merchant's)."""
     member = ledger.member_account(session=session, user_id=redemption.user_id)
     ledger.lock(session=session, accounts=[member])
-    with crossing.in_partner_tenant(session, redemption.merchant_tenant_id, reason="return stock of a voucher"):
+    with write_in_tenant(session, redemption.merchant_tenant_id, reason="return stock of a voucher",
+                         before_switch=ledger.apply_pending):
         session.execute(update(CatalogueItem).where(CatalogueItem.id == redemption.item_id,
                                                     CatalogueItem.stock.is_not(None))
                         .values(stock=CatalogueItem.stock + redemption.quantity))
@@ -360,12 +372,14 @@ def cancel(*, session: Session, ctx: CallContext, redemption_id: str, now: datet
     """The resident (or the merchant, or staff) cancels a pending voucher: the hold is released."""
     now = now or utcnow()
     redemption = get(session=session, ctx=ctx, redemption_id=redemption_id)
-    with crossing.in_partner_tenant(session, redemption.tenant_id, reason="cancel a voucher"):
+    with write_in_tenant(session, redemption.tenant_id, reason="cancel a voucher",
+                         before_switch=ledger.apply_pending):
         redemption = _locked(session, redemption)
         if redemption.status != "pending":
-            raise Conflict(_STATE_MESSAGES.get(redemption.status, "状态不允许 / Not allowed in this state"),
+            raise Conflict(_STATE_MESSAGES.get(redemption.status, NOT_IN_THIS_STATE),
                            {"state": redemption.status})
         _release(session, redemption, status="cancelled", actor=ctx.user_id, now=now)
+    _announce(session, events.REDEMPTION_CANCELLED, redemption, redemption.closing_posting_id)
     return redemption
 
 
@@ -383,24 +397,28 @@ def expire_due(*, session: Session, now: datetime | None = None) -> list[Redempt
             continue
         _release(session, redemption, status="expired", actor=None, now=now)
         expired.append(redemption)
+    for redemption in expired:
+        _announce(session, events.REDEMPTION_EXPIRED, redemption, redemption.closing_posting_id)
     return expired
 
 
 def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, since: datetime | None,
-                       until: datetime | None, limit: int) -> dict[str, Any]:
-    """What a merchant received, for its operators and its tenant's staff."""
+                       until: datetime | None, limit: int, after: str | None = None) -> dict[str, Any]:
+    """What a merchant received, for its operators and its tenant's staff: totals over the period, and
+    its entries newest first, a page at a time (`after`: the previous page's `next_cursor`)."""
     ctx.require_user()
     merchant = _own_merchant(session, merchant_id, ctx)
-    if not _may_manage(merchant, ctx):
-        raise NotFound("商户不存在 / Merchant not found", {"merchant_id": merchant_id})
+    if not access.may_manage(merchant, ctx):
+        raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
     account = ledger.merchant_account(session=session, merchant_id=merchant.id)
     where = [Entry.account_id == account.id]
     if since:
         where.append(Entry.created_at >= since)
     if until:
         where.append(Entry.created_at < until)
-    rows = session.execute(select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id).where(*where)
-                           .order_by(Entry.seq.desc()).limit(limit)).tuples().all()
+    page = keyset_page(session, select(Entry, Posting).join(Posting, Posting.id == Entry.posting_id).where(*where),
+                       keys=[Key(Entry.seq, descending=True)], limit=limit, after=after, scalars=False,
+                       key_of=lambda row: [row[0].seq])
     total, count = session.execute(select(func.coalesce(func.sum(Entry.amount), 0), func.count(Entry.seq))
                                    .where(*where)).one()
     return {
@@ -408,7 +426,8 @@ def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, 
         "total_points": int(total), "settlements": int(count),
         "items": [{"seq": e.seq, "amount": e.amount, "balance_after": e.balance_after, "posting_id": p.id,
                    "trace_number": p.trace_number, "kind": p.kind, "reference": p.reference, "memo": p.memo,
-                   "created_at": e.created_at} for e, p in rows],
+                   "created_at": e.created_at} for e, p in page.items],
+        "next_cursor": page.next_cursor,
     }
 
 

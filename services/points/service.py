@@ -15,15 +15,11 @@ from services.common.context import TenantContext
 from services.common.contracts import load
 from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
-from services.common import members
-from services.common.errors import NotFound
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
-from services.points import personal_data
-from services.points import agreements, awards, board, events, expiry, figures, ledger, redemption
+from services.points import access, agreements, awards, board, expiry, figures, ledger, personal_data, redemption
 from services.points.batch_entrypoints import BatchEntrypoints
-from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
-from services.points.schemas import (
+from services.points.contracts.schemas import (
     AccountSummary,
     AgreementIn,
     AgreementList,
@@ -35,13 +31,13 @@ from services.points.schemas import (
     AwardRequestQuery,
     BoardOut,
     BoardQuery,
-    CatalogueQuery,
-    LedgerCheckOut,
-    DecisionIn,
-    FiguresOut,
     CatalogueItemIn,
     CatalogueItemList,
     CatalogueItemOut,
+    CatalogueQuery,
+    DecisionIn,
+    FiguresOut,
+    LedgerCheckOut,
     ManualAwardIn,
     MerchantIn,
     MerchantList,
@@ -70,6 +66,7 @@ from services.points.schemas import (
     StatementPage,
     StatementQuery,
 )
+from services.points.models import Account, Base, ExpiryPause, Merchant, Posting, Redemption
 
 log = get_logger(__name__)
 
@@ -79,23 +76,6 @@ HOUSEKEEPING_SECONDS = config.get_float("POINTS_HOUSEKEEPING_SECONDS")
 
 def _posting_out(tx: Transaction, posting: Posting) -> dict:
     return PostingOut().dump(ledger.posting_view(session=tx.session, posting=posting))
-
-
-def _publish_award(tx: Transaction, posting: Posting) -> None:
-    tx.publish(events.POINTS_AWARDED, events.PointsAwardedData().dump({
-        "posting_id": posting.id, "trace_number": posting.trace_number, "user_id": posting.user_id,
-        "amount": posting.amount, "category": posting.category, "source": posting.source, "rule_id": posting.rule_id,
-        "reference": posting.reference, "occurred_at": posting.occurred_at, "awarded_by": posting.created_by,
-    }), subject=posting.id)
-
-
-def _publish_redemption(tx: Transaction, event: str, item: Redemption, posting_id: str | None) -> None:
-    tx.publish(event, events.RedemptionData().dump({
-        "redemption_id": item.id, "user_id": item.user_id, "merchant_id": item.merchant_id,
-        "merchant_tenant_id": item.merchant_tenant_id, "item_id": item.item_id, "quantity": item.quantity,
-        "points": item.points, "status": item.status, "expires_at": item.expires_at, "posting_id": posting_id,
-        "at": item.closed_at or item.created_at,
-    }), subject=item.id)
 
 
 class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoints):
@@ -111,14 +91,14 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_settings(self) -> dict:
         with self.db.transaction() as tx:
-            ledger.require_staff(self.ctx)
+            access.require_staff(self.ctx)
             return SettingsOut().dump(ledger.settings(session=tx.session))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def update_settings(self, changes: dict) -> dict:
         data = load(SettingsUpdate(), changes, partial=True)
         with self.db.transaction() as tx:
-            actor = ledger.require_staff(self.ctx)
+            actor = access.require_staff(self.ctx)
             current = ledger.settings(session=tx.session)
             for key, value in data.items():
                 setattr(current, key, value)
@@ -132,7 +112,7 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def account_summary(self, user_id: str | None = None) -> dict:
         """The caller's own account, or (staff) anyone's in the tenant."""
         with self.db.transaction() as tx:
-            user_id = self._person(tx, user_id)
+            user_id = access.account_holder(tx.session, self.ctx, user_id)
             session, now = tx.session, utcnow()
             member = ledger.find_member_account(session=session, user_id=user_id)
             held = session.scalar(select(func.coalesce(func.sum(Redemption.points), 0)).where(
@@ -154,22 +134,12 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def account_statement(self, user_id: str | None = None, query: dict | None = None) -> dict:
         params = load(StatementQuery(), query or {})
         with self.db.transaction() as tx:
-            user_id = self._person(tx, user_id)
+            user_id = access.account_holder(tx.session, self.ctx, user_id)
             member = ledger.find_member_account(session=tx.session, user_id=user_id)
             if member is None:
                 return StatementPage().dump({"items": [], "next_cursor": None})
-            items, next_cursor = ledger.statement(session=tx.session, account_id=member.id, **params)
-            return StatementPage().dump({"items": items, "next_cursor": next_cursor})
-
-    def _person(self, tx: Transaction, user_id: str | None) -> str:
-        me = self.ctx.require_user()
-        if user_id and user_id != me:
-            ledger.require_staff(self.ctx)  # a resident sees only their own account
-            # No synthetic zero account for a made-up id or another community's resident.
-            if members.find_member(session=tx.session, user_id=user_id, former=True) is None:
-                raise NotFound("No such member")
-            return user_id
-        return me
+            page = ledger.statement(session=tx.session, account_id=member.id, **params)
+            return StatementPage().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def set_preferences(self, changes: dict) -> dict:
@@ -183,10 +153,8 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def award(self, payload: dict) -> dict:
         data = load(ManualAwardIn(), payload)
         with self.db.transaction() as tx:
-            outcome, result, created = awards.manual_award(session=tx.session, ctx=self.ctx, data=data)
+            outcome, result, _created = awards.manual_award(session=tx.session, ctx=self.ctx, data=data)
             if outcome == "posted":
-                if created:
-                    _publish_award(tx, result)
                 return AwardOutcome().dump({"outcome": outcome, "posting": ledger.posting_view(
                     session=tx.session, posting=result), "request": None})
             return AwardOutcome().dump({"outcome": outcome, "posting": None, "request": result})
@@ -195,15 +163,14 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def list_award_requests(self, query: dict | None = None) -> dict:
         params = load(AwardRequestQuery(), query or {})
         with self.db.transaction() as tx:
-            return AwardRequestList().dump({"items": awards.list_requests(session=tx.session, ctx=self.ctx,
-                                                                          **params)})
+            page = awards.list_requests(session=tx.session, ctx=self.ctx, **params)
+            return AwardRequestList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def approve_award(self, request_id: str, payload: dict | None = None) -> dict:
         data = load(DecisionIn(), payload or {})
         with self.db.transaction() as tx:
-            request, posting = awards.approve(session=tx.session, ctx=self.ctx, request_id=request_id, **data)
-            _publish_award(tx, posting)
+            request, _posting = awards.approve(session=tx.session, ctx=self.ctx, request_id=request_id, **data)
             return AwardRequestOut().dump(request)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -223,11 +190,6 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         data = load(ReversalIn(), payload)
         with self.db.transaction() as tx:
             posting = ledger.reverse(session=tx.session, ctx=self.ctx, posting_id=posting_id, reason=data["reason"])
-            tx.publish(events.POINTS_REVERSED, events.PointsReversedData().dump({
-                "posting_id": posting.id, "reverses_posting_id": posting.reverses_id,
-                "trace_number": posting.trace_number, "user_id": posting.user_id, "amount": posting.amount,
-                "reason": posting.memo, "reversed_by": posting.created_by,
-            }), subject=posting.id)
             return _posting_out(tx, posting)
 
     # --- earning rules and the events they read ----------------------------------------
@@ -270,8 +232,7 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         with self.db.transaction() as tx:
             if not tx.first_delivery(envelope, consumer=consumer):
                 return
-            for posting in awards.apply_event(session=tx.session, event_type=event_type, data=envelope["data"]):
-                _publish_award(tx, posting)
+            awards.apply_event(session=tx.session, event_type=event_type, data=envelope["data"])
 
     # --- honour board ----------------------------------------------------------------
 
@@ -293,12 +254,13 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def list_pauses(self, query: dict | None = None) -> dict:
         params = load(PauseQuery(), query or {})
         with self.db.transaction() as tx:
-            return PauseList().dump({"items": expiry.list_pauses(session=tx.session, ctx=self.ctx, **params)})
+            page = expiry.list_pauses(session=tx.session, ctx=self.ctx, **params)
+            return PauseList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def run_housekeeping(self) -> dict:
         """Staff run now what the timer runs every minute, for their tenant."""
-        ledger.require_staff(self.ctx)
+        access.require_staff(self.ctx)
         return RunOut().dump(self._housekeep(self.db.transaction))
 
     @timer(interval=HOUSEKEEPING_SECONDS)
@@ -321,16 +283,10 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         now = now or utcnow()
         with unit_of_work() as tx:
             vouchers = redemption.expire_due(session=tx.session, now=now)
-            for item in vouchers:
-                _publish_redemption(tx, events.REDEMPTION_EXPIRED, item, item.closing_posting_id)
         with unit_of_work() as tx:
             notices = expiry.send_notices(session=tx.session, now=now)
-            for notice in notices:
-                tx.publish(events.POINTS_EXPIRING, events.PointsExpiringData().dump(notice), subject=notice["user_id"])
         with unit_of_work() as tx:
             expired = expiry.expire_due(session=tx.session, now=now)
-            for item in expired:
-                tx.publish(events.POINTS_EXPIRED, events.PointsExpiredData().dump(item), subject=item["posting_id"])
         return {"vouchers_expired": len(vouchers), "notices_sent": len(notices), "people_expired": len(expired),
                 "points_expired": sum(item["amount"] for item in expired)}
 
@@ -405,7 +361,6 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         data = load(RedemptionIn(), payload)
         with self.db.transaction() as tx:
             item = redemption.create(session=tx.session, ctx=self.ctx, **data)
-            _publish_redemption(tx, events.REDEMPTION_CREATED, item, item.hold_posting_id)
             out = redemption.view(item, self.ctx)
         # The QR code is drawn after the commit, so the account and stock locks are not held meanwhile.
         return RedemptionOut().dump({**out, "qr_svg": redemption.qr_svg(out["code"])})
@@ -420,15 +375,14 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def list_redemptions(self, query: dict | None = None) -> dict:
         params = load(RedemptionQuery(), query or {})
         with self.db.transaction() as tx:
-            items, next_cursor = redemption.list_page(session=tx.session, ctx=self.ctx, **params)
-            return RedemptionPage().dump({"items": [redemption.view(i, self.ctx) for i in items],
-                                          "next_cursor": next_cursor})
+            page = redemption.list_page(session=tx.session, ctx=self.ctx, **params)
+            return RedemptionPage().dump({"items": [redemption.view(i, self.ctx) for i in page.items],
+                                          "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cancel_redemption(self, redemption_id: str) -> dict:
         with self.db.transaction() as tx:
             item = redemption.cancel(session=tx.session, ctx=self.ctx, redemption_id=redemption_id)
-            _publish_redemption(tx, events.REDEMPTION_CANCELLED, item, item.closing_posting_id)
             return RedemptionOut().dump(redemption.view(item, self.ctx))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
@@ -441,7 +395,6 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def confirm_voucher(self, code: str) -> dict:
         with self.db.transaction() as tx:
             item = redemption.confirm(session=tx.session, ctx=self.ctx, code=str(code))
-            _publish_redemption(tx, events.REDEMPTION_CONFIRMED, item, item.closing_posting_id)
             return RedemptionOut().dump(redemption.view(item, self.ctx))
 
     # --- agreements, figures, the check --------------------------------------------------
@@ -463,18 +416,20 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def figures(self) -> dict:
         with self.db.transaction() as tx:
-            ledger.require_staff(self.ctx)
-            return FiguresOut().dump(figures.for_tenant(session=tx.session, tenant_id=self.ctx.tenant))
+            access.require_staff(self.ctx)
+            tenant_id = self.ctx.tenant
+            found = figures.figures(session=tx.session, tenant_ids=[tenant_id])
+            return FiguresOut().dump({"tenant_id": tenant_id, **found[tenant_id]})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def figures_all_tenants(self) -> dict:
         with self.db.read_all_tenants() as session:
-            found = figures.by_tenant(session=session)
+            found = figures.figures(session=session, tenant_ids=None)
             return AllFiguresOut().dump({"tenants": [{"tenant_id": t, **found[t]} for t in sorted(found)]})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def check_ledger(self) -> dict:
         with self.db.transaction() as tx:
-            ledger.require_staff(self.ctx)
+            access.require_staff(self.ctx)
             return LedgerCheckOut().dump(ledger.check(session=tx.session))
 

@@ -19,7 +19,7 @@ from services.common.database import make_engine
 from services.common.errors import NotAMember, ValidationFailed
 from services.points import awards, expiry
 from services.points.models import Base as PointsBase
-from services.points.schemas import ManualAwardIn
+from services.points.contracts.schemas import ManualAwardIn
 from tests.support.sessions import TenantSessions, ctx
 
 PASSWORD = "Fengchao2026"

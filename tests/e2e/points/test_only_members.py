@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from services.common.access import STAFF_ROLES
 from tests.e2e.points.conftest import api, award, user_id, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -84,7 +85,7 @@ def test_a_person_whose_membership_or_role_ends_is_no_longer_named_and_the_staff
 
     from gateway.rpc import RpcPool
 
-    admin = person("xiangyang", "staff", "tenant_admin", name="向阳管理员")
+    admin = person("xiangyang", *STAFF_ROLES, name="向阳管理员")
     leaving, helper = person("xiangyang", name="搬走的孙师傅"), person("xiangyang", "resident", "staff", name="志愿者")
     staff, url = api(platform, "staff_a")
     assert staff.post(url("/awards"), json={**BODY, "user_id": user_id(platform, leaving)}).status_code == 201

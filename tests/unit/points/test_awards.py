@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from services.common.contracts import load
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.points import awards, ledger
+from services.points.contracts.schemas import ManualAwardIn, RuleIn
 from services.points.models import Account, AwardRequest, Entry, Lot, Posting
-from services.points.schemas import ManualAwardIn, RuleIn
 from tests.support.sessions import join
 from tests.unit.points.conftest import NOW, ctx
 
@@ -46,6 +47,9 @@ def test_a_first_aid_session_earns_points_by_the_rule_that_matches_its_course_ki
     assert posting.occurred_at == NOW
     assert _attended(session, "att-2", course_kind="cultural") == []
     assert _balance(session) == 20
+    # the award announces itself in the unit of work that posted it
+    [event] = announced(session, "points_awarded")
+    assert (event["subject"], event["data"]["amount"], event["data"]["source"]) == (posting.id, 20, "rule")
 
 
 def test_the_same_attendance_delivered_twice_is_awarded_once(bank):

@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import func, select, update
 
-from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.database import announced
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.points import ledger
 from services.points.models import Account, Entry, Lot, Posting
 from tests.unit.points.conftest import NOW, ctx
@@ -82,6 +83,8 @@ def test_a_reversal_is_a_linked_posting_that_restores_the_balance_and_cannot_be_
     with session.begin():
         reversal = ledger.reverse(session=session, ctx=STAFF, posting_id=original.id, reason="重复登记", now=NOW)
     assert reversal.kind == "reversal" and reversal.reverses_id == original.id and reversal.amount == 30
+    [event] = announced(session, "points_reversed")
+    assert (event["data"]["reverses_posting_id"], event["data"]["reason"]) == (original.id, "重复登记")
     with session.begin():
         assert sorted(_entries(session, reversal.id)) == [-30, 30]
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 0
@@ -92,7 +95,8 @@ def test_a_reversal_is_a_linked_posting_that_restores_the_balance_and_cannot_be_
     reversal_id, original_id = reversal.id, original.id  # a rollback expires loaded objects
     with pytest.raises(Conflict) as caught, session.begin():
         ledger.reverse(session=session, ctx=STAFF, posting_id=original_id, reason="again", now=NOW)
-    assert caught.value.extra == {"state": "reversed", "reversed_by": reversal_id}
+    assert caught.value.extra == {"state": "reversed", "reversed_by": reversal_id,
+                                  "message_code": "points.already_reversed"}
     with session.begin():
         assert ledger.check(session=session)["ok"]
 
@@ -107,7 +111,8 @@ def test_an_award_already_spent_cannot_be_reversed_and_the_ledger_is_unchanged(b
         ledger.draw_lots(session=session, member=member, posting=spent, amount=20)
     with pytest.raises(Conflict) as caught, session.begin():
         ledger.reverse(session=session, ctx=STAFF, posting_id=original_id, reason="wrong person", now=NOW)
-    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 30}
+    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 30,
+                                  "message_code": "points.not_enough_points"}
     with session.begin():
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 10
         assert session.scalar(select(func.count()).select_from(Posting)) == 2
@@ -139,7 +144,8 @@ def test_a_personal_account_never_goes_below_zero(bank):
         member = ledger.find_member_account(session=session, user_id="u-wang")
         ledger.post(session=session, kind="hold", source="t", key="over", amount=11,
                     legs=[(member, -11), (ledger.holding(session=session), 11)], now=NOW)
-    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 11}
+    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 11,
+                                  "message_code": "points.not_enough_points"}
     with session.begin():
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 10
 
@@ -153,7 +159,8 @@ def test_postings_written_together_are_each_checked_against_what_the_ones_before
         ledger.post_many(session=session, now=NOW, specs=[
             ledger.PostingSpec(kind="hold", source="t", key=f"spend-{n}", amount=20, legs=[(member, -20), (holding, 20)])
             for n in range(2)])
-    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 20}
+    assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 20,
+                                  "message_code": "points.not_enough_points"}
     with session.begin():  # all or nothing: the first spend did not stay either
         assert ledger.find_member_account(session=session, user_id="u-wang").balance == 30
         assert session.scalar(select(func.count()).select_from(Posting)) == 1
@@ -181,11 +188,15 @@ def test_a_statement_lists_entries_newest_first_with_running_balances_page_by_pa
         _award(session, key=f"s{number}", amount=number + 1)
     with session.begin():
         member = ledger.find_member_account(session=session, user_id="u-wang")
-        first, cursor = ledger.statement(session=session, account_id=member.id, limit=3, after=None)
-        rest, end = ledger.statement(session=session, account_id=member.id, limit=3, after=cursor)
-    assert [e["amount"] for e in first + rest] == [5, 4, 3, 2, 1]
-    assert [e["balance_after"] for e in first + rest] == [15, 10, 6, 3, 1]
-    assert end is None and all(e["kind"] == "award" for e in first)
+        first = ledger.statement(session=session, account_id=member.id, limit=3, after=None)
+        assert isinstance(first.next_cursor, str)  # opaque
+        rest = ledger.statement(session=session, account_id=member.id, limit=3, after=first.next_cursor)
+        with pytest.raises(ValidationFailed) as bad:
+            ledger.statement(session=session, account_id=member.id, limit=3, after="12")
+        assert "after" in bad.value.fields
+    assert [e["amount"] for e in first.items + rest.items] == [5, 4, 3, 2, 1]
+    assert [e["balance_after"] for e in first.items + rest.items] == [15, 10, 6, 3, 1]
+    assert rest.next_cursor is None and all(e["kind"] == "award" for e in first.items)
 
 
 def test_months_are_added_on_the_calendar_clamping_to_the_month_end():
@@ -193,3 +204,20 @@ def test_months_are_added_on_the_calendar_clamping_to_the_month_end():
 
     assert ledger.add_months(datetime(2026, 1, 31, tzinfo=timezone.utc), 1).day == 28
     assert ledger.add_months(datetime(2026, 11, 15, tzinfo=timezone.utc), 3) == datetime(2027, 2, 15, tzinfo=timezone.utc)
+
+
+def test_figures_answer_every_asked_tenant_and_bound_the_flows_by_time(bank):
+    from datetime import timedelta
+
+    from services.points import figures
+
+    session = bank("xiangyang")
+    _award(session)
+    with session.begin():
+        found = figures.figures(session=session, tenant_ids=["xiangyang", "nowhere"])
+        assert set(found) == {"xiangyang", "nowhere"}
+        assert (found["xiangyang"]["issued"], found["xiangyang"]["outstanding"], found["xiangyang"]["acts"]) == (30, 30, 1)
+        assert found["nowhere"]["issued"] == 0 and found["nowhere"]["clearing"] == {}
+        later = figures.figures(session=session, tenant_ids=["xiangyang"], since=NOW + timedelta(days=1))
+        assert (later["xiangyang"]["issued"], later["xiangyang"]["outstanding"]) == (0, 30)  # flows bounded, balances not
+        assert set(figures.figures(session=session, tenant_ids=None)) == {"xiangyang"}

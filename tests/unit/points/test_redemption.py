@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from services.common.contracts import load
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.points import agreements, figures, ledger, redemption
+from services.points.contracts.schemas import CatalogueItemIn, MerchantIn
 from services.points.models import CLEARING, Account, CatalogueItem, Lot, Posting, Redemption
-from services.points.schemas import CatalogueItemIn, MerchantIn
 from tests.unit.points.conftest import NOW, ctx
 
 STAFF_A = ctx("xiangyang", "u-staff-a", "staff")
@@ -69,13 +70,15 @@ def test_redeeming_holds_the_points_and_confirming_settles_them_to_the_merchant(
         done = redemption.confirm(session=session, ctx=SHOP, code=voucher.code, now=NOW + timedelta(minutes=5))
     assert done.status == "confirmed"
     assert _balances(session) == (60, 0)
+    assert [(e["type"].rsplit(".", 1)[-1], e["data"]["status"]) for e in announced(session)] == [
+        ("redemption_created", "pending"), ("redemption_confirmed", "confirmed")]
     with session.begin():
         assert ledger.merchant_account(session=session, merchant_id=merchant.id).balance == 40
         assert session.get(CatalogueItem, item.id).stock == 8
         statement = redemption.merchant_statement(session=session, ctx=SHOP, merchant_id=merchant.id, since=None,
                                                   until=None, limit=10)
         assert (statement["total_points"], statement["settlements"]) == (40, 1)
-        assert statement["items"][0]["reference"] == voucher.id
+        assert statement["items"][0]["reference"] == voucher.id and statement["next_cursor"] is None
         assert ledger.check(session=session)["ok"]
 
 
@@ -85,7 +88,8 @@ def test_redeeming_more_than_the_available_balance_is_refused_and_the_ledger_is_
         postings_before = session.scalar(select(func.count()).select_from(Posting))
     with pytest.raises(Conflict) as caught:
         _redeem(session, item.id, quantity=6)  # 120 > 100
-    assert caught.value.extra == {"state": "insufficient", "available": 100, "required": 120}
+    assert caught.value.extra == {"state": "insufficient", "available": 100, "required": 120,
+                                  "message_code": "points.not_enough_points"}
     assert _balances(session) == (100, 0)
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Posting)) == postings_before
@@ -112,7 +116,7 @@ def test_a_cancelled_voucher_releases_the_hold_into_the_same_lots_and_returns_th
     assert _balances(session) == (65, 0)
     with pytest.raises(Conflict) as caught, session.begin():
         redemption.confirm(session=session, ctx=SHOP, code=voucher.code, now=NOW)
-    assert caught.value.extra == {"state": "cancelled"}
+    assert caught.value.extra == {"state": "cancelled", "message_code": "points.voucher_cancelled"}
 
 
 def test_an_expired_voucher_cannot_be_confirmed_and_housekeeping_releases_its_hold(shop):
@@ -139,7 +143,7 @@ def test_confirming_twice_is_a_conflict_naming_the_state_and_settles_once(shop):
         redemption.confirm(session=session, ctx=SHOP, code=code, now=NOW)
     with pytest.raises(Conflict) as caught, session.begin():
         redemption.confirm(session=session, ctx=SHOP, code=code, now=NOW)
-    assert caught.value.extra == {"state": "confirmed"}
+    assert caught.value.extra == {"state": "confirmed", "message_code": "points.voucher_used"}
     with session.begin():
         assert ledger.merchant_account(session=session, merchant_id=merchant.id).balance == 20
 
@@ -164,11 +168,12 @@ def test_the_limit_per_person_and_the_stock_are_enforced(bank):
     _redeem(session, item_id, quantity=2)
     with pytest.raises(Conflict) as caught:
         _redeem(session, item_id)
-    assert caught.value.extra == {"state": "limit_reached", "limit_per_person": 2, "already": 2}
+    assert caught.value.extra == {"state": "limit_reached", "limit_per_person": 2, "already": 2,
+                                  "message_code": "points.over_limit"}
     li = ctx("xiangyang", "u-li")
     with pytest.raises(Conflict) as caught:
         _redeem(session, item_id, actor=li, quantity=2)
-    assert caught.value.extra == {"state": "out_of_stock", "stock": 1}
+    assert caught.value.extra == {"state": "out_of_stock", "stock": 1, "message_code": "points.out_of_stock"}
     assert _redeem(session, item_id, actor=li).points == 20
     assert _balances(session, "u-li") == (480, 60)
 
@@ -181,7 +186,7 @@ def test_an_inactive_item_cannot_be_redeemed_and_only_the_merchant_or_staff_mana
         redemption.update_item(session=session, ctx=SHOP, item_id=item.id, changes={"active": False})
     with pytest.raises(Conflict) as caught:
         _redeem(session, item.id)
-    assert caught.value.extra == {"state": "inactive"}
+    assert caught.value.extra == {"state": "inactive", "message_code": "points.item_unavailable"}
 
 
 def test_a_resident_sees_only_their_own_redemptions_and_a_merchant_only_its_own(shop):
@@ -191,12 +196,19 @@ def test_a_resident_sees_only_their_own_redemptions_and_a_merchant_only_its_own(
     theirs = _redeem(session, item.id, actor=ctx("xiangyang", "u-li"))
     with session.begin():
         assert [r.id for r in redemption.list_page(session=session, ctx=WANG, merchant_id=None, status=None,
-                                                   limit=10, before=None)[0]] == [mine.id]
+                                                   limit=10, before=None).items] == [mine.id]
         with pytest.raises(NotFound):
             redemption.get(session=session, ctx=WANG, redemption_id=theirs.id)
         at_shop = redemption.list_page(session=session, ctx=SHOP, merchant_id=merchant.id, status="pending",
-                                       limit=10, before=None)[0]
+                                       limit=10, before=None).items
         assert {r.id for r in at_shop} == {mine.id, theirs.id}
+        first = redemption.list_page(session=session, ctx=SHOP, merchant_id=merchant.id, status=None, limit=1,
+                                     before=None)
+        rest = redemption.list_page(session=session, ctx=SHOP, merchant_id=merchant.id, status=None, limit=1,
+                                    before=first.next_cursor)
+        # made at the same moment: the id breaks the tie, and the cursor carries both
+        assert [r.id for r in first.items + rest.items] == sorted([mine.id, theirs.id], reverse=True)
+        assert rest.next_cursor is None
         with pytest.raises(NotFound):  # a resident cannot list a merchant's redemptions
             redemption.list_page(session=session, ctx=WANG, merchant_id=merchant.id, status=None, limit=10,
                                  before=None)
@@ -220,7 +232,8 @@ def test_without_an_agreement_in_force_on_both_sides_a_merchant_cannot_accept_an
     session = bank("xiangyang")
     with pytest.raises(Conflict) as caught:
         _merchant(session, accepts_tenants=["dongxin"])
-    assert caught.value.extra == {"state": "no_agreement", "tenants": ["dongxin"]}
+    assert caught.value.extra == {"state": "no_agreement", "tenants": ["dongxin"],
+                                  "message_code": "points.no_agreement_with"}
     _agree(bank, b_active=False)  # only one side consents
     with pytest.raises(Conflict):
         _merchant(session, accepts_tenants=["dongxin"])
@@ -249,7 +262,7 @@ def test_a_cross_tenant_redemption_is_balanced_inside_each_tenant(bank):
         assert ledger.holding(session=visitor).balance == 0
         assert visitor.scalar(select(Account.balance).where(Account.kind == CLEARING)) == 40  # owed to xiangyang
         assert ledger.check(session=visitor)["ok"]
-        assert figures.for_tenant(session=visitor, tenant_id="dongxin")["redeemed"] == 40
+        assert figures.figures(session=visitor, tenant_ids=["dongxin"])["dongxin"]["redeemed"] == 40
     with home.begin():
         assert ledger.merchant_account(session=home, merchant_id=merchant.id).balance == 40
         assert home.scalar(select(Account.balance).where(Account.kind == CLEARING)) == -40  # owed by dongxin
@@ -297,7 +310,7 @@ def test_figures_add_up_issued_less_reversed_redeemed_expired_held_is_outstandin
     _redeem(session, item.id)
     with session.begin():
         redemption.confirm(session=session, ctx=SHOP, code=code, now=NOW)
-        found = figures.for_tenant(session=session, tenant_id="xiangyang")
+        found = figures.figures(session=session, tenant_ids=["xiangyang"])["xiangyang"]
     assert {k: found[k] for k in ("issued", "reversed", "redeemed", "held", "outstanding", "expired")} == {
         "issued": 140, "reversed": 40, "redeemed": 40, "held": 20, "outstanding": 40, "expired": 0}
     assert found["issued"] - found["reversed"] - found["redeemed"] - found["expired"] - found["held"] \

@@ -1,4 +1,6 @@
-"""Contracts of the points service: RPC payloads and results, and the gateway's OpenAPI."""
+"""Contracts of the points service: RPC payloads and results, and the gateway's OpenAPI.
+
+Plain marshmallow: no domain module, model, ORM or nameko is imported here (the gateway reads these)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,20 @@ from datetime import timezone
 from marshmallow import Schema, validate
 
 from services.common import contract_fields as fields
-from services.common.contracts import PersonId
-from services.common.database import Shareable
-from services.points.awards import CATEGORIES, EVENT_SOURCES
-from services.points.board import PERIODS
-from services.points.ledger import MAX_AMOUNT
+from services.common.contracts import PersonId, page_query, page_schema
+from services.points.contracts.messages import (
+    CATEGORIES,
+    EVENT_TYPES,
+    PERIODS,
+    REDEMPTION_STATUSES,
+    REQUEST_STATUSES,
+    WHOLE_POINTS,
+)
 
-_WHOLE = "请输入正整数积分 / Enter a whole number of points"
+MAX_AMOUNT = 1_000_000  # the most points one award may give
+MAX_BATCH = 1000  # the most awards in one batch
+
+_WHOLE = WHOLE_POINTS.text  # a field message: the gateway translates it through the catalogue
 
 
 def Points(minimum: int = 1, maximum: int = MAX_AMOUNT, **kwargs) -> fields.Integer:  # noqa: N802 - a field factory
@@ -26,7 +35,7 @@ def When(**kwargs) -> fields.AwareDateTime:  # noqa: N802
     return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
 
 
-Category = lambda **kw: fields.String(validate=validate.OneOf(CATEGORIES), **kw)  # noqa: E731
+Category = lambda **kw: fields.String(validate=validate.OneOf(CATEGORIES.values), **kw)  # noqa: E731
 TenantId = lambda **kw: fields.String(validate=validate.Length(1, 64), **kw)  # noqa: E731
 
 
@@ -70,10 +79,8 @@ class AccountSummary(Schema):
     board_name = fields.String(allow_none=True)
 
 
-class StatementQuery(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.Integer(load_default=None, allow_none=True, metadata={"description": "cursor: next_cursor "
-                                                                                         "of the previous page"})
+class StatementQuery(page_query(default=50, maximum=200)):
+    """`limit` and `after`, an opaque cursor (the previous page's `next_cursor`)."""
 
 
 class StatementEntry(Schema):
@@ -90,9 +97,7 @@ class StatementEntry(Schema):
     created_at = fields.DateTime()
 
 
-class StatementPage(Schema):
-    items = fields.List(fields.Nested(StatementEntry))
-    next_cursor = fields.Integer(allow_none=True)
+StatementPage = page_schema(StatementEntry, "StatementPage")
 
 
 # --- postings, awards, reversals -------------------------------------------------------
@@ -141,7 +146,7 @@ class AwardRequestOut(Schema):
     amount = fields.Integer()
     category = fields.String()
     reason = fields.String()
-    status = fields.String(metadata={"description": "pending | approved | rejected"})
+    status = fields.String(metadata={"description": " | ".join(REQUEST_STATUSES.values)})
     requested_by = fields.String()
     decided_by = fields.String(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
@@ -156,14 +161,12 @@ class AwardOutcome(Schema):
     request = fields.Nested(AwardRequestOut, allow_none=True)
 
 
-class AwardRequestQuery(Schema):
+class AwardRequestQuery(page_query(default=50, maximum=200)):
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("pending", "approved", "rejected")))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+                           validate=validate.OneOf(REQUEST_STATUSES.values))
 
 
-class AwardRequestList(Schema):
-    items = fields.List(fields.Nested(AwardRequestOut))
+AwardRequestList = page_schema(AwardRequestOut, "AwardRequestList")
 
 
 class DecisionIn(Schema):
@@ -179,7 +182,7 @@ class ReversalIn(Schema):
 
 class RuleFields(Schema):
     name = fields.String(validate=validate.Length(1, 100))
-    event_type = fields.String(validate=validate.OneOf(tuple(EVENT_SOURCES)))
+    event_type = fields.String(validate=validate.OneOf(EVENT_TYPES.values))
     match = fields.Dict(keys=fields.String(), values=fields.String(validate=validate.Length(1, 100)),
                         load_default=None, allow_none=True,
                         metadata={"description": "Fields the event must have, e.g. {\"course_kind\": \"first_aid\"}"})
@@ -194,7 +197,7 @@ class RuleFields(Schema):
 
 class RuleIn(RuleFields):
     name = fields.String(required=True, validate=validate.Length(1, 100))
-    event_type = fields.String(required=True, validate=validate.OneOf(tuple(EVENT_SOURCES)))
+    event_type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES.values))
     category = Category(required=True)
 
 
@@ -213,7 +216,7 @@ class RuleList(Schema):
 
 
 class BoardQuery(Schema):
-    period = fields.String(load_default="month", validate=validate.OneOf(PERIODS))
+    period = fields.String(load_default="month", validate=validate.OneOf(PERIODS.values))
     category = Category(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
@@ -260,12 +263,11 @@ class PauseOut(PauseIn):
     created_at = fields.DateTime()
 
 
-class PauseQuery(Schema):
+class PauseQuery(page_query(default=200, maximum=200)):
     user_id = fields.String(load_default=None, allow_none=True)
 
 
-class PauseList(Schema):
-    items = fields.List(fields.Nested(PauseOut))
+PauseList = page_schema(PauseOut, "PauseList")
 
 
 class RunOut(Schema):
@@ -282,7 +284,7 @@ class RunOut(Schema):
 
 class MerchantFields(Schema):
     name = fields.String(validate=validate.Length(1, 100))
-    category = fields.String(validate=validate.Length(1, 40), metadata={"example": "餐饮 / food"})
+    category = fields.String(validate=validate.Length(1, 40), metadata={"example": "food"})
     address = fields.String(allow_none=True, validate=validate.Length(max=200))
     # Not PersonId: a merchant's till confirms vouchers with an API key, whose id is listed here too,
     # and services do not hold the gateway's keys; an id that is neither confirms nothing.
@@ -307,8 +309,9 @@ class MerchantOut(MerchantFields):
     created_at = fields.DateTime()
 
     def _accepts(self, merchant) -> list[str]:
-        audience = Shareable.audience_tenants(merchant.audience)
-        return [] if audience == "*" else audience
+        # the merchant's audience (services.common.database.Shareable): "" own tenant, "*" all, ",t1,t2,"
+        audience = merchant.audience or ""
+        return [] if audience == "*" else [t for t in audience.split(",") if t]
 
 
 class MerchantQuery(Schema):
@@ -369,7 +372,7 @@ class RedemptionOut(Schema):
     item_name = fields.String()
     quantity = fields.Integer()
     points = fields.Integer()
-    status = fields.String(metadata={"description": "pending | confirmed | cancelled | expired"})
+    status = fields.String(metadata={"description": " | ".join(REDEMPTION_STATUSES.values)})
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
@@ -377,24 +380,22 @@ class RedemptionOut(Schema):
                                                     "pending"})
 
 
-class RedemptionQuery(Schema):
+class RedemptionQuery(page_query(default=50, maximum=200)):
     merchant_id = fields.String(load_default=None, allow_none=True,
                                 metadata={"description": "Those made at a merchant you operate"})
     status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("pending", "confirmed", "cancelled", "expired")))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    before = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: next_cursor"})
+                           validate=validate.OneOf(REDEMPTION_STATUSES.values))
+    before = fields.String(load_default=None, allow_none=True,
+                           metadata={"description": "opaque cursor: the `next_cursor` of the previous page "
+                                                    "(the same as `after`)"})
 
 
-class RedemptionPage(Schema):
-    items = fields.List(fields.Nested(RedemptionOut))
-    next_cursor = fields.String(allow_none=True)
+RedemptionPage = page_schema(RedemptionOut, "RedemptionPage")
 
 
-class MerchantStatementQuery(Schema):
+class MerchantStatementQuery(page_query(default=100, maximum=500)):
     since = When(load_default=None, allow_none=True)
     until = When(load_default=None, allow_none=True)
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
 
 class MerchantStatementOut(Schema):
@@ -407,6 +408,7 @@ class MerchantStatementOut(Schema):
     items = fields.List(fields.Nested(StatementEntry(only=("seq", "amount", "balance_after", "posting_id",
                                                           "trace_number", "kind", "reference", "memo",
                                                           "created_at"))))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "cursor of the next page; null on the last"})
 
 
 # --- agreements, figures, check --------------------------------------------------------
@@ -467,3 +469,21 @@ class LedgerCheckOut(Schema):
     accounts = fields.Integer()
     postings = fields.Integer()
     problems = fields.List(fields.Nested(LedgerCheckProblem))
+
+
+# --- awards in batches -------------------------------------------------------------------
+
+
+class KeyedAwardIn(ManualAwardIn):
+    # In a batch every award names its key, so a rerun of the batch awards nothing twice.
+    idempotency_key = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class AwardBatchIn(Schema):
+    awards = fields.List(fields.Nested(KeyedAwardIn), required=True, validate=validate.Length(1, MAX_BATCH))
+
+
+class AwardBatchOut(Schema):
+    posted = fields.Integer(metadata={"description": "awards posted now"})
+    pending = fields.Integer(metadata={"description": "awards above the threshold, waiting for a second staff member"})
+    unchanged = fields.Integer(metadata={"description": "keys used before: answered with the first result"})
