@@ -15,7 +15,6 @@ from services.governance.contracts.messages import AMENITIES
 from services.governance.contracts.messages import ASSET_KINDS as KINDS
 
 
-
 def _query() -> tuple[dict, tuple[float, float] | None]:
     """The map's filters from the query string, passed on for the service to validate."""
     query: dict = {"amenity": [a for a in request.args.getlist("amenity") if a]}

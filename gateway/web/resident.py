@@ -14,7 +14,6 @@ from services.common.errors import FengchaoError
 from services.governance.contracts.messages import BALLOT_CHOICES, VOICE_CATEGORIES
 
 
-
 def skill_names(locale: str) -> dict[str, str]:
     """Skill code → name in the page's language, from the community's taxonomy (codes stay if it is away)."""
     try:

@@ -23,8 +23,8 @@ from services.common.database import Shareable, utcnow
 from services.common.errors import Forbidden, ValidationFailed
 from services.governance.contracts.messages import (
     ASSET_NOT_FOUND,
-    NOTHING_TO_CHANGE,
     NO_SUCH_PROJECT,
+    NOTHING_TO_CHANGE,
     OWNER_CHANGES_ONLY,
 )
 from services.governance.models import Asset, Project

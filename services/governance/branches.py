@@ -37,6 +37,7 @@ from services.governance.contracts.messages import (
 )
 from services.governance.models import Branch, BranchMember, GridMember
 
+
 def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Branch:
     require_staff(ctx)
     if session.scalar(select(Branch.id).where(Branch.name == data["name"])):

@@ -18,8 +18,8 @@ from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
 from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.common.pagination import Key, Page, keyset_page
+from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.governance import councils, events, sharing
 from services.governance.access import council_member
 from services.governance.contracts.messages import (

@@ -8,7 +8,7 @@ Pure rules over a session; no broker, no nameko.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -85,4 +85,4 @@ def _percentile(ordered: list[float], p: float) -> float:
 
 def _aware(value: datetime) -> datetime:
     # Aggregates bypass the column type, so SQLite hands back a naive (UTC) value.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -9,7 +9,7 @@ checks in on completion (optionally with a photo reference), which publishes
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
@@ -225,9 +225,9 @@ def _own_signup(session: Session, ctx: CallContext, signup_id: str, lock: bool =
 
 def _at(day: date, hhmm: str) -> datetime:
     if hhmm == "24:00":
-        return datetime.combine(day + timedelta(days=1), time(0, 0), LOCAL).astimezone(timezone.utc)
+        return datetime.combine(day + timedelta(days=1), time(0, 0), LOCAL).astimezone(UTC)
     hours, minutes = map(int, hhmm.split(":"))
-    return datetime.combine(day, time(hours, minutes), LOCAL).astimezone(timezone.utc)
+    return datetime.combine(day, time(hours, minutes), LOCAL).astimezone(UTC)
 
 
 def _length_hours(start: str, end: str) -> float:

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -16,13 +16,13 @@ from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
-from services.governance import personal_data
 from services.governance import (
     assets,
     branches,
     council_sessions,
     councils,
     figures,
+    personal_data,
     projects,
     proposals,
     resolutions,

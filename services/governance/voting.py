@@ -342,7 +342,8 @@ def sweep(*, session: Session, now: datetime | None = None) -> dict[str, int]:
     reminded = closed = 0
     due = list(session.scalars(select(Vote).where(
         # Only this community's own votes: a vote shared with it is its owner's to close.
-        Vote.tenant_id == session.info["tenant_id"], Vote.status == "open", or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
+        Vote.tenant_id == session.info["tenant_id"], Vote.status == "open",
+        or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
     ).order_by(Vote.closes_at)))
     for vote in due:
         if vote.closes_at <= now:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ def iso(dt: datetime) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +33,12 @@ def council(platform, gov):
     staff = gov("staff_a")
     made = ok(staff.post("/councils", {"name": "红茶议事会", "theme": "小哥友好社区"}), 201)
     seats = ok(staff.post(f"/councils/{made['id']}/members", {"members": [
-        {"user_id": platform.people["gov_chair"].user_id, "display_name": "李主任", "stakeholder_group": "estate_officer"},
+        {"user_id": platform.people["gov_chair"].user_id, "display_name": "李主任",
+         "stakeholder_group": "estate_officer"},
         {"user_id": platform.people["courier_a"].user_id, "display_name": "王师傅", "stakeholder_group": "courier"},
         {"user_id": platform.people["courier_a2"].user_id, "display_name": "李师傅", "stakeholder_group": "courier"},
-        {"user_id": platform.people["gov_pm"].user_id, "display_name": "王经理", "stakeholder_group": "property_manager"},
+        {"user_id": platform.people["gov_pm"].user_id, "display_name": "王经理",
+         "stakeholder_group": "property_manager"},
         {"user_id": platform.people["gov_owner"].user_id, "display_name": "周阿姨",
          "stakeholder_group": "owners_committee"},
         {"user_id": None, "display_name": "张大爷（无账号）", "stakeholder_group": "resident"},

@@ -3,17 +3,17 @@ No broker, no server: events land in the outbox table, and `announced(session)` 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.common.context import CallContext
 from services.common.database import announced
-from tests.support.sessions import TenantSessions, ctx, join  # noqa: F401 (ctx is imported by the tests)
 from services.governance import councils, proposals, voting
 from services.governance.models import Base
+from tests.support.sessions import TenantSessions, ctx, join  # noqa: F401 (ctx is imported by the tests)
 
-NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)  # a Saturday, 10:00 in the community
+NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # a Saturday, 10:00 in the community
 
 
 class Announcements:
@@ -65,7 +65,8 @@ def make_council(session, tenant_id="xiangyang", members=(), joined_at=None):
 def proposal_in_deliberation(session, council, author, tenant_id="xiangyang"):
     with session.begin():
         proposal = proposals.create(session=session, ctx=ctx(tenant_id, author), council_id=council.id,
-                                    data={"title": "快递车分时段进出", "body": "早7-9点、晚5-8点限时进出", "topic_id": None})
+                                    data={"title": "快递车分时段进出", "body": "早7-9点、晚5-8点限时进出",
+                                          "topic_id": None})
         proposals.transition(session=session, ctx=ctx(tenant_id, author), proposal_id=proposal.id,
                              action="submit", reason=None)
         proposals.transition(session=session, ctx=staff(tenant_id), proposal_id=proposal.id,

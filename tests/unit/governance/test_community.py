@@ -1,7 +1,7 @@
 """Voice items (anonymity, me too, triage, time to first answer), branches and grid
 (who may see them), projects and duties (capacity, check-in), and the asset map."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -274,7 +274,7 @@ def test_the_map_filters_by_amenity_and_open_now_in_community_time(gov_sessions)
     _asset(session)
     _asset(session, name="24小时驿站", amenities=["water", "open_24h", "first_aid_kit"], opening_hours=[])
     _asset(session, kind="service_centre", name="党群服务中心", amenities=["toilet"])
-    night = datetime(2026, 11, 28, 14, 0, tzinfo=timezone.utc)  # 22:00 in the community
+    night = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # 22:00 in the community
     with session.begin():
         names = lambda found: [a.name for a in found]  # noqa: E731
         assert names(assets.search(session=session, amenity=["water"], now=night)) == ["24小时驿站", "暖蜂驿站1号"]

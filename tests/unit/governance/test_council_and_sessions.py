@@ -203,5 +203,6 @@ def test_a_proposal_walks_from_draft_to_deliberation_and_drafts_stay_private(gov
         proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id,
                              action="withdraw", reason=None)
     with session.begin():
-        withdrawn = proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id, action="withdraw", reason="并入另一提案")
+        withdrawn = proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id,
+                                         action="withdraw", reason="并入另一提案")
     assert withdrawn.status == "withdrawn" and withdrawn.withdrawn_reason == "并入另一提案"

@@ -37,7 +37,8 @@ def _adopt(session, proposal_id):
 
 def _feedback(session, item_id, user, verdict, comment="车位被私家车占了"):
     with session.begin():
-        return resolutions.give_feedback(session=session, ctx=ctx("xiangyang", user), item_id=item_id, verdict=verdict, comment=comment)
+        return resolutions.give_feedback(session=session, ctx=ctx("xiangyang", user), item_id=item_id,
+                                         verdict=verdict, comment=comment)
 
 
 def _item(session, item_id):

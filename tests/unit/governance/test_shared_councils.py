@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.governance import councils, council_sessions, proposals, resolutions, sharing, voting
+from services.governance import council_sessions, councils, proposals, resolutions, sharing, voting
 from services.governance.models import ActionItem, Council, CouncilSession, Proposal, Resolution, Vote
 from tests.unit.governance.conftest import NOW, ctx, open_vote, proposal_in_deliberation, staff
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from services.common.contracts import load
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import councils, events, voting
-from services.governance.models import Ballot, Proposal, VoteReceipt
 from services.governance.contracts.schemas import VoteOpen
+from services.governance.models import Ballot, Proposal, VoteReceipt
 from tests.unit.governance.conftest import NOW, ctx, make_council, open_vote, proposal_in_deliberation, staff
 
 GROUPS = {"u1": "courier", "u2": "courier", "u3": "resident", "u4": "property_manager"}
