@@ -4,7 +4,9 @@ marshmallow: no domain module, ORM code or nameko."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
@@ -49,7 +51,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 TEXT = validate.Length(1, 2000)
 
 
-def _one_of(values):
+def _one_of(values: Iterable[str]) -> validate.OneOf:
     return validate.OneOf(tuple(values), error=NOT_ONE_OF.text)
 
 
@@ -78,7 +80,7 @@ class ResolutionQuery(ListQuery):
 _COMMUNITY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error=NOT_A_COMMUNITY.text)
 
 
-def _communities(**kw):
+def _communities(**kw: Any) -> fields.List[Any]:
     return fields.List(fields.String(validate=_COMMUNITY), validate=validate.Length(max=50), **kw)
 
 
@@ -174,7 +176,7 @@ class SessionCreate(Schema):
     chair_member_id = fields.String(load_default=None, allow_none=True)
 
     @validates_schema
-    def _where_and_when(self, data, **_kwargs):
+    def _where_and_when(self, data: dict[str, Any], **_kwargs: Any) -> None:
         errors = {}
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             errors["ends_at"] = [END_AFTER_START.text]
@@ -336,7 +338,7 @@ class VoteOpen(Schema):
     remind_before_hours = fields.Integer(load_default=12, validate=validate.Range(1, 24 * 30))
 
     @validates_schema
-    def _window(self, data, **_kwargs):
+    def _window(self, data: dict[str, Any], **_kwargs: Any) -> None:
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens is not None and closes is not None:
             if closes - opens < MIN_VOTE_WINDOW:
@@ -445,7 +447,7 @@ class ResolutionCreate(Schema):
     action_items = fields.List(fields.Nested(ActionItemCreate), load_default=list, validate=validate.Length(max=50))
 
     @validates_schema
-    def _review_after_effect(self, data, **_kwargs):
+    def _review_after_effect(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("review_on") and data.get("effective_on") and data["review_on"] <= data["effective_on"]:
             raise ValidationError(REVIEW_AFTER_EFFECTIVE.text,
                                   field_name="review_on")
@@ -464,7 +466,7 @@ class FeedbackCreate(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500))
 
     @validates_schema
-    def _dispute_needs_reason(self, data, **_kwargs):
+    def _dispute_needs_reason(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("verdict") == "dispute" and not data.get("comment"):
             raise ValidationError(SAY_WHAT_IS_NOT_DONE.text, field_name="comment")
 
@@ -536,7 +538,7 @@ class VoiceTriage(Schema):
     topic_title = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
 
     @validates_schema
-    def _needs(self, data, **_kwargs):
+    def _needs(self, data: dict[str, Any], **_kwargs: Any) -> None:
         action = data.get("action")
         if action == "answer" and not data.get("answer"):
             raise ValidationError(ANSWER_REQUIRED.text, field_name="answer")
@@ -656,7 +658,7 @@ class ProjectCreate(Schema):
                                  metadata={"description": "A partner unit's name (a branch is named by its id)"})
 
     @validates_schema
-    def _adopter(self, data, **_kwargs):
+    def _adopter(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("adopter_kind") == "party_branch" and not data.get("adopter_branch_id"):
             raise ValidationError(BRANCH_REQUIRED.text, field_name="adopter_branch_id")
         if data.get("adopter_kind") == "partner_unit" and not data.get("adopter_name"):
@@ -676,7 +678,7 @@ class DutyCreate(Schema):
                                  metadata={"description": "Slots created now for this many weeks"})
 
     @validates_schema
-    def _order(self, data, **_kwargs):
+    def _order(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("start_time") and data.get("end_time") and data["start_time"] >= data["end_time"]:
             raise ValidationError(END_TIME_AFTER_START_TIME.text, field_name="end_time")
 
@@ -746,7 +748,7 @@ class OpeningWindow(Schema):
     close = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "20:00"})
 
     @validates_schema
-    def _order(self, data, **_kwargs):
+    def _order(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("open") and data.get("close") and data["open"] >= data["close"]:
             raise ValidationError(CLOSE_AFTER_OPEN.text,
                                   field_name="close")
