@@ -6,7 +6,9 @@ centres (`/public/communities/<community>/assets`), which couriers use without a
 
 from __future__ import annotations
 
-from flask import g, request
+from typing import Any
+
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -29,16 +31,16 @@ IDEMPOTENCY_DOC = {"parameters": [{"in": "header", "name": "Idempotency-Key", "s
 
 
 @blp.before_request
-def _signed_in():
+def _signed_in() -> None:
     if not request.path.startswith(PUBLIC_PREFIX):
         require_principal()
 
 
-def _gov(method: str, *args):
+def _gov(method: str, *args: Any) -> Any:
     return call("governance", method, *args)
 
 
-def _body() -> dict:
+def _body() -> dict[str, Any]:
     # The service validates again and is the authority; it gets the body as sent.
     return request.get_json(silent=True) or {}
 
@@ -50,7 +52,7 @@ def _body() -> dict:
 class Councils(MethodView):
     @blp.arguments(s.PageQuery, location="query")
     @blp.response(200, s.CouncilPage)
-    def get(self, query):
+    def get(self, query: dict[str, Any]) -> Response:
         """Councils of your community (红茶议事会)."""
         return respond(_gov("list_councils", query))
 
@@ -58,7 +60,7 @@ class Councils(MethodView):
     @blp.arguments(s.CouncilCreate)
     @blp.response(201, s.CouncilOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_):
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Create a council on a theme (staff)."""
         return respond(_gov("create_council", _body()), 201)
 
@@ -66,7 +68,7 @@ class Councils(MethodView):
 @blp.route("/councils/<council_id>")
 class CouncilItem(MethodView):
     @blp.response(200, s.CouncilOut)
-    def get(self, council_id):
+    def get(self, council_id: str) -> Response:
         """One council: your community's own, or one shared with it."""
         return respond(_gov("get_council", council_id))
 
@@ -75,7 +77,7 @@ class CouncilItem(MethodView):
 class CouncilSharing(MethodView):
     @blp.arguments(s.CouncilShare)
     @blp.response(200, s.CouncilOut)
-    def put(self, _body_, council_id):
+    def put(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Share a council with other communities on a shared theme (staff of the owning community).
 
         Their people can then be seated (`home_tenant_id` on a seat), and see its sessions, proposals, votes
@@ -88,7 +90,7 @@ class CouncilSharing(MethodView):
 class CouncilMembers(MethodView):
     @blp.arguments(s.PageQuery, location="query")
     @blp.response(200, s.MemberList)
-    def get(self, query, council_id):
+    def get(self, query: dict[str, Any], council_id: str) -> Response:
         """Active members with their stakeholder group."""
         return respond(_gov("list_members", council_id, query))
 
@@ -96,7 +98,7 @@ class CouncilMembers(MethodView):
     @blp.arguments(s.MembersCreate)
     @blp.response(201, s.MemberList)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, council_id):
+    def post(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Seat members (staff); an account holds one seat per council. A person of a community the council
         is shared with is seated with `home_tenant_id`."""
         return respond(_gov("add_members", council_id, _body()), 201)
@@ -105,7 +107,7 @@ class CouncilMembers(MethodView):
 @blp.route("/councils/<council_id>/members/<member_id>")
 class CouncilMemberItem(MethodView):
     @blp.response(200, s.MemberOut)
-    def delete(self, council_id, member_id):
+    def delete(self, council_id: str, member_id: str) -> Response:
         """Deactivate a seat (staff); past ballots and attendance keep it."""
         return respond(_gov("remove_member", council_id, member_id))
 
@@ -114,7 +116,7 @@ class CouncilMemberItem(MethodView):
 class CouncilTopics(MethodView):
     @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.TopicList)
-    def get(self, query, council_id):
+    def get(self, query: dict[str, Any], council_id: str) -> Response:
         """Topics (议题) before the council."""
         return respond(_gov("list_topics", council_id, query))
 
@@ -122,7 +124,7 @@ class CouncilTopics(MethodView):
     @blp.arguments(s.TopicCreate)
     @blp.response(201, s.TopicOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, council_id):
+    def post(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Open a topic (staff). Publishes `topic_opened`."""
         return respond(_gov("open_topic", council_id, _body()), 201)
 
@@ -131,7 +133,7 @@ class CouncilTopics(MethodView):
 class CouncilSessions(MethodView):
     @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.SessionList)
-    def get(self, query, council_id):
+    def get(self, query: dict[str, Any], council_id: str) -> Response:
         """Sessions of the council, earliest first."""
         return respond(_gov("list_sessions", council_id, query))
 
@@ -139,7 +141,7 @@ class CouncilSessions(MethodView):
     @blp.arguments(s.SessionCreate)
     @blp.response(201, s.SessionOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, council_id):
+    def post(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Schedule a session: agenda, time, venue or online link (staff)."""
         return respond(_gov("schedule_session", council_id, _body()), 201)
 
@@ -148,7 +150,7 @@ class CouncilSessions(MethodView):
 class CouncilProposals(MethodView):
     @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.ProposalList)
-    def get(self, query, council_id):
+    def get(self, query: dict[str, Any], council_id: str) -> Response:
         """Proposals of the council (drafts only to their author and staff)."""
         return respond(_gov("list_proposals", council_id, query))
 
@@ -156,7 +158,7 @@ class CouncilProposals(MethodView):
     @blp.arguments(s.ProposalCreate)
     @blp.response(201, s.ProposalOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, council_id):
+    def post(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Write a proposal (council members and staff); it starts as a draft."""
         return respond(_gov("create_proposal", council_id, _body()), 201)
 
@@ -167,7 +169,7 @@ class CouncilProposals(MethodView):
 @blp.route("/sessions/<session_id>")
 class SessionItem(MethodView):
     @blp.response(200, s.SessionOut)
-    def get(self, session_id):
+    def get(self, session_id: str) -> Response:
         """A session with attendance, tallies and minutes (the check-in code only for staff and the chair)."""
         return respond(_gov("get_session", session_id))
 
@@ -176,7 +178,7 @@ class SessionItem(MethodView):
 class SessionInvitations(MethodView):
     @blp.arguments(s.InvitationsCreate)
     @blp.response(200, s.SessionOut)
-    def post(self, _body_, session_id):
+    def post(self, _body_: dict[str, Any], session_id: str) -> Response:
         """Invite listed members, or every active member (staff); repeating is harmless."""
         return respond(_gov("invite_to_session", session_id, _body()))
 
@@ -185,7 +187,7 @@ class SessionInvitations(MethodView):
 class SessionCheckIns(MethodView):
     @blp.arguments(s.CheckIn)
     @blp.response(200, s.SessionOut)
-    def post(self, _body_, session_id):
+    def post(self, _body_: dict[str, Any], session_id: str) -> Response:
         """Check in: a member with the room's code, or staff naming a member."""
         return respond(_gov("check_in", session_id, _body()))
 
@@ -196,7 +198,7 @@ class SessionTallies(MethodView):
     @blp.arguments(s.HandTallyCreate)
     @blp.response(201, s.HandTallyOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, session_id):
+    def post(self, _body_: dict[str, Any], session_id: str) -> Response:
         """Enter a show of hands (the session's chair); it needs a second member's sign-off."""
         return respond(_gov("enter_tally", session_id, _body()), 201)
 
@@ -204,7 +206,7 @@ class SessionTallies(MethodView):
 @blp.route("/sessions/<session_id>/tallies/<tally_id>/sign-off")
 class SessionTallySignOff(MethodView):
     @blp.response(200, s.HandTallyOut)
-    def post(self, session_id, tally_id):
+    def post(self, session_id: str, tally_id: str) -> Response:
         """Sign off a show of hands: another member who checked in."""
         return respond(_gov("sign_off_tally", session_id, tally_id))
 
@@ -213,7 +215,7 @@ class SessionTallySignOff(MethodView):
 class SessionMinutes(MethodView):
     @blp.arguments(s.MinutesCreate)
     @blp.response(200, s.SessionOut)
-    def post(self, _body_, session_id):
+    def post(self, _body_: dict[str, Any], session_id: str) -> Response:
         """Record minutes, decisions and linked proposals: the session is held (staff). Publishes `session_held`."""
         return respond(_gov("record_minutes", session_id, _body()))
 
@@ -221,7 +223,7 @@ class SessionMinutes(MethodView):
 @blp.route("/sessions/<session_id>/cancellation")
 class SessionCancellation(MethodView):
     @blp.response(200, s.SessionOut)
-    def post(self, session_id):
+    def post(self, session_id: str) -> Response:
         """Cancel a scheduled session (staff)."""
         return respond(_gov("cancel_session", session_id))
 
@@ -232,7 +234,7 @@ class SessionCancellation(MethodView):
 @blp.route("/proposals/<proposal_id>")
 class ProposalItem(MethodView):
     @blp.response(200, s.ProposalOut)
-    def get(self, proposal_id):
+    def get(self, proposal_id: str) -> Response:
         """One proposal with its vote and resolution ids."""
         return respond(_gov("get_proposal", proposal_id))
 
@@ -241,7 +243,7 @@ class ProposalItem(MethodView):
 class ProposalTransitions(MethodView):
     @blp.arguments(s.ProposalTransition)
     @blp.response(200, s.ProposalOut)
-    def post(self, _body_, proposal_id):
+    def post(self, _body_: dict[str, Any], proposal_id: str) -> Response:
         """submit (author), deliberate (staff), withdraw (author or staff, with a reason). 409 names the state."""
         return respond(_gov("transition_proposal", proposal_id, _body()))
 
@@ -249,7 +251,7 @@ class ProposalTransitions(MethodView):
 @blp.route("/proposals/<proposal_id>/comments")
 class ProposalComments(MethodView):
     @blp.response(200, s.CommentThread)
-    def get(self, proposal_id):
+    def get(self, proposal_id: str) -> Response:
         """The deliberation thread, as a tree."""
         return respond(_gov("list_comments", proposal_id))
 
@@ -257,7 +259,7 @@ class ProposalComments(MethodView):
     @blp.arguments(s.CommentCreate)
     @blp.response(201, s.CommentOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, proposal_id):
+    def post(self, _body_: dict[str, Any], proposal_id: str) -> Response:
         """Comment or reply while the proposal is in deliberation (members and staff)."""
         return respond(_gov("add_comment", proposal_id, _body()), 201)
 
@@ -268,7 +270,7 @@ class ProposalVote(MethodView):
     @blp.arguments(s.VoteOpen)
     @blp.response(201, s.VoteOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, proposal_id):
+    def post(self, _body_: dict[str, Any], proposal_id: str) -> Response:
         """Put the proposal to the vote (staff): window ≥ 24 h, quorum, threshold, open or secret."""
         return respond(_gov("open_vote", proposal_id, _body()), 201)
 
@@ -279,7 +281,7 @@ class ProposalResolution(MethodView):
     @blp.arguments(s.ResolutionCreate)
     @blp.response(201, s.ResolutionOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, proposal_id):
+    def post(self, _body_: dict[str, Any], proposal_id: str) -> Response:
         """Make an adopted proposal a resolution with its action items (staff). Publishes `resolution_adopted`."""
         return respond(_gov("adopt_resolution", proposal_id, _body()), 201)
 
@@ -287,7 +289,7 @@ class ProposalResolution(MethodView):
 @blp.route("/votes/<vote_id>")
 class VoteItem(MethodView):
     @blp.response(200, s.VoteOut)
-    def get(self, vote_id):
+    def get(self, vote_id: str) -> Response:
         """A vote: window, rules, how many voted, your receipt; tallies once closed."""
         return respond(_gov("get_vote", vote_id))
 
@@ -298,7 +300,7 @@ class VoteBallots(MethodView):
     @blp.arguments(s.BallotCast)
     @blp.response(201, s.BallotReceiptOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, vote_id):
+    def post(self, _body_: dict[str, Any], vote_id: str) -> Response:
         """Vote online: agree, abstain, disagree or block, with an optional reason. Once per member across
         channels; a secret ballot answers with a receipt code, the only way to change it later."""
         return respond(_gov("cast_ballot", vote_id, _body()), 201)
@@ -308,7 +310,7 @@ class VoteBallots(MethodView):
 class VoteMyBallot(MethodView):
     @blp.arguments(s.BallotChange)
     @blp.response(200, s.BallotReceiptOut)
-    def patch(self, _body_, vote_id):
+    def patch(self, _body_: dict[str, Any], vote_id: str) -> Response:
         """Change your ballot before close (secret: with your receipt code); staff correct an in-room ballot
         by naming `member_id`."""
         return respond(_gov("change_ballot", vote_id, _body()))
@@ -320,7 +322,7 @@ class VoteInRoomBallots(MethodView):
     @blp.arguments(s.InRoomBallotCast)
     @blp.response(201, s.BallotReceiptOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, vote_id):
+    def post(self, _body_: dict[str, Any], vote_id: str) -> Response:
         """Record a member's ballot cast in the room (staff); refused if they already voted online."""
         return respond(_gov("cast_in_room_ballot", vote_id, _body()), 201)
 
@@ -329,7 +331,7 @@ class VoteInRoomBallots(MethodView):
 class VoteClose(MethodView):
     @blp.arguments(s.VoteClose)
     @blp.response(200, s.VoteOut)
-    def post(self, _body_, vote_id):
+    def post(self, _body_: dict[str, Any], vote_id: str) -> Response:
         """Close and tally (staff): after the window, or early once every eligible member voted.
         The service also closes votes itself at the end of the window. Publishes `vote_closed`."""
         return respond(_gov("close_vote", vote_id, _body()))
@@ -342,7 +344,7 @@ class VoteClose(MethodView):
 class Resolutions(MethodView):
     @blp.arguments(s.ResolutionQuery, location="query")
     @blp.response(200, s.ResolutionList)
-    def get(self, query):
+    def get(self, query: dict[str, Any]) -> Response:
         """Resolutions with their action items and progress (`?council_id=` to narrow)."""
         council_id = query.pop("council_id", None)
         return respond(_gov("list_resolutions", council_id, query))
@@ -351,7 +353,7 @@ class Resolutions(MethodView):
 @blp.route("/resolutions/<resolution_id>")
 class ResolutionItem(MethodView):
     @blp.response(200, s.ResolutionOut)
-    def get(self, resolution_id):
+    def get(self, resolution_id: str) -> Response:
         """One resolution with its action items."""
         return respond(_gov("get_resolution", resolution_id))
 
@@ -362,7 +364,7 @@ class ResolutionActionItems(MethodView):
     @blp.arguments(s.ActionItemCreate)
     @blp.response(201, s.ActionItemOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, resolution_id):
+    def post(self, _body_: dict[str, Any], resolution_id: str) -> Response:
         """Add an action item assigned to a party with a due date (staff)."""
         return respond(_gov("add_action_item", resolution_id, _body()), 201)
 
@@ -370,7 +372,7 @@ class ResolutionActionItems(MethodView):
 @blp.route("/action-items/<item_id>")
 class ActionItemResource(MethodView):
     @blp.response(200, s.ActionItemOut)
-    def get(self, item_id):
+    def get(self, item_id: str) -> Response:
         """An action item with its history and the residents' verdicts on the current completion."""
         return respond(_gov("get_action_item", item_id))
 
@@ -381,7 +383,7 @@ class ActionItemUpdates(MethodView):
     @blp.arguments(s.ActionItemUpdateCreate)
     @blp.response(201, s.ActionItemOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, item_id):
+    def post(self, _body_: dict[str, Any], item_id: str) -> Response:
         """Report progress or claim completion (the responsible party or staff)."""
         return respond(_gov("report_progress", item_id, _body()), 201)
 
@@ -392,7 +394,7 @@ class ActionItemFeedback(MethodView):
     @blp.arguments(s.FeedbackCreate)
     @blp.response(201, s.ActionItemOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, item_id):
+    def post(self, _body_: dict[str, Any], item_id: str) -> Response:
         """Confirm or dispute that a completed item is really done; enough disputes reopen it."""
         return respond(_gov("give_feedback", item_id, _body()), 201)
 
@@ -404,7 +406,7 @@ class ActionItemFeedback(MethodView):
 class VoiceItems(MethodView):
     @blp.arguments(s.VoiceQuery, location="query")
     @blp.response(200, s.VoicePage)
-    def get(self, query):
+    def get(self, query: dict[str, Any]) -> Response:
         """Items raised in the community, newest first; anonymous ones without their author."""
         return respond(_gov("list_voice", query))
 
@@ -412,7 +414,7 @@ class VoiceItems(MethodView):
     @blp.arguments(s.VoiceCreate)
     @blp.response(201, s.VoiceOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_):
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Raise a problem or idea (小哥有话讲), anonymously to other residents if you wish."""
         return respond(_gov("submit_voice", _body()), 201)
 
@@ -420,7 +422,7 @@ class VoiceItems(MethodView):
 @blp.route("/voice/stats")
 class VoiceStatsResource(MethodView):
     @blp.response(200, s.VoiceStats)
-    def get(self):
+    def get(self) -> Response:
         """Time to first answer and backlog for your community (staff)."""
         return respond(_gov("voice_stats"))
 
@@ -428,7 +430,7 @@ class VoiceStatsResource(MethodView):
 @blp.route("/voice/<voice_id>")
 class VoiceItemResource(MethodView):
     @blp.response(200, s.VoiceOut)
-    def get(self, voice_id):
+    def get(self, voice_id: str) -> Response:
         """One item."""
         return respond(_gov("get_voice", voice_id))
 
@@ -436,7 +438,7 @@ class VoiceItemResource(MethodView):
 @blp.route("/voice/<voice_id>/me-too")
 class VoiceMeToo(MethodView):
     @blp.response(200, s.VoiceOut)
-    def post(self, voice_id):
+    def post(self, voice_id: str) -> Response:
         """Add your "me too" (once)."""
         return respond(_gov("me_too", voice_id))
 
@@ -445,7 +447,7 @@ class VoiceMeToo(MethodView):
 class VoiceTriage(MethodView):
     @blp.arguments(s.VoiceTriage)
     @blp.response(200, s.VoiceOut)
-    def post(self, _body_, voice_id):
+    def post(self, _body_: dict[str, Any], voice_id: str) -> Response:
         """acknowledge, answer, promote to a council topic, resolve, or decline with a reason (staff)."""
         return respond(_gov("triage_voice", voice_id, _body()))
 
@@ -457,7 +459,7 @@ class VoiceTriage(MethodView):
 class Branches(MethodView):
     @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.BranchList)
-    def get(self, query):
+    def get(self, query: dict[str, Any]) -> Response:
         """Branches and their members: all for staff, their own for branch officers, 403 otherwise."""
         return respond(_gov("list_branches", query))
 
@@ -465,7 +467,7 @@ class Branches(MethodView):
     @blp.arguments(s.BranchCreate)
     @blp.response(201, s.BranchOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_):
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Create a party branch (staff)."""
         return respond(_gov("create_branch", _body()), 201)
 
@@ -473,7 +475,7 @@ class Branches(MethodView):
 @blp.route("/branches/<branch_id>")
 class BranchItem(MethodView):
     @blp.response(200, s.BranchOut)
-    def get(self, branch_id):
+    def get(self, branch_id: str) -> Response:
         """One branch (staff or its officers; 404 for anyone else)."""
         return respond(_gov("get_branch", branch_id))
 
@@ -482,7 +484,7 @@ class BranchItem(MethodView):
 class BranchMembers(MethodView):
     @blp.arguments(s.BranchMemberCreate)
     @blp.response(201, s.BranchMemberOut)
-    def post(self, _body_, branch_id):
+    def post(self, _body_: dict[str, Any], branch_id: str) -> Response:
         """Enrol a party member (staff or the branch's officers); floating members in two branches at once."""
         return respond(_gov("enrol_branch_member", branch_id, _body()), 201)
 
@@ -491,13 +493,13 @@ class BranchMembers(MethodView):
 class GridMembers(MethodView):
     @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.GridMemberList)
-    def get(self, query):
+    def get(self, query: dict[str, Any]) -> Response:
         """The community grid force (网格) (staff)."""
         return respond(_gov("list_grid", query))
 
     @blp.arguments(s.GridMemberCreate)
     @blp.response(201, s.GridMemberOut)
-    def post(self, _body_):
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Add a grid member (staff)."""
         return respond(_gov("add_grid_member", _body()), 201)
 
@@ -509,7 +511,7 @@ class GridMembers(MethodView):
 class Projects(MethodView):
     @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.ProjectList)
-    def get(self, query):
+    def get(self, query: dict[str, Any]) -> Response:
         """Vanguard-led projects and key small matters, with duties and upcoming slots."""
         return respond(_gov("list_projects", query))
 
@@ -517,7 +519,7 @@ class Projects(MethodView):
     @blp.arguments(s.ProjectCreate)
     @blp.response(201, s.ProjectOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_):
+    def post(self, _body_: dict[str, Any]) -> Response:
         """A branch or partner unit adopts a project (staff, or the branch's officers). Publishes `project_adopted`."""
         return respond(_gov("adopt_project", _body()), 201)
 
@@ -525,7 +527,7 @@ class Projects(MethodView):
 @blp.route("/projects/<project_id>")
 class ProjectItem(MethodView):
     @blp.response(200, s.ProjectOut)
-    def get(self, project_id):
+    def get(self, project_id: str) -> Response:
         """One project."""
         return respond(_gov("get_project", project_id))
 
@@ -536,7 +538,7 @@ class ProjectDuties(MethodView):
     @blp.arguments(s.DutyCreate)
     @blp.response(201, s.ProjectOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, project_id):
+    def post(self, _body_: dict[str, Any], project_id: str) -> Response:
         """Add a weekly duty and create its next slots (staff or the adopting branch's officers)."""
         return respond(_gov("add_duty", project_id, _body()), 201)
 
@@ -546,7 +548,7 @@ class SlotSignups(MethodView):
     @idempotent
     @blp.response(201, s.SignupOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, slot_id):
+    def post(self, slot_id: str) -> Response:
         """Volunteer for a slot; 409 `full` when every place is taken."""
         return respond(_gov("sign_up_for_slot", slot_id), 201)
 
@@ -554,7 +556,7 @@ class SlotSignups(MethodView):
 @blp.route("/signups/mine")
 class MySignups(MethodView):
     @blp.response(200, s.SignupOut(many=True))
-    def get(self):
+    def get(self) -> Response:
         """Your duty sign-ups."""
         return respond(_gov("my_signups")["items"])
 
@@ -562,7 +564,7 @@ class MySignups(MethodView):
 @blp.route("/signups/<signup_id>/cancellation")
 class SignupCancellation(MethodView):
     @blp.response(200, s.SignupOut)
-    def post(self, signup_id):
+    def post(self, signup_id: str) -> Response:
         """Give your place back before the slot starts."""
         return respond(_gov("cancel_signup", signup_id))
 
@@ -573,7 +575,7 @@ class SignupCompletion(MethodView):
     @blp.arguments(s.DutyCheckIn)
     @blp.response(200, s.SignupOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_, signup_id):
+    def post(self, _body_: dict[str, Any], signup_id: str) -> Response:
         """Check in on completion, optionally with a photo reference. Publishes `duty_completed` (points)."""
         return respond(_gov("complete_duty", signup_id, _body()))
 
@@ -585,7 +587,7 @@ class SignupCompletion(MethodView):
 class Assets(MethodView):
     @blp.arguments(s.AssetQuery, location="query")
     @blp.response(200, s.AssetList)
-    def get(self, query):
+    def get(self, query: dict[str, Any]) -> Response:
         """The community's map, with assets other communities share."""
         return respond(_gov("list_assets", query))
 
@@ -593,7 +595,7 @@ class Assets(MethodView):
     @blp.arguments(s.AssetCreate)
     @blp.response(201, s.AssetOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_):
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Add a service centre, station or rest stop (staff)."""
         return respond(_gov("create_asset", _body()), 201)
 
@@ -601,13 +603,13 @@ class Assets(MethodView):
 @blp.route("/assets/<asset_id>")
 class AssetItem(MethodView):
     @blp.response(200, s.AssetOut)
-    def get(self, asset_id):
+    def get(self, asset_id: str) -> Response:
         """One asset."""
         return respond(_gov("get_asset", asset_id))
 
     @blp.arguments(partial_schema(s.AssetFields))
     @blp.response(200, s.AssetOut)
-    def patch(self, _body_, asset_id):
+    def patch(self, _body_: dict[str, Any], asset_id: str) -> Response:
         """Change an asset (staff of its community)."""
         return respond(_gov("update_asset", asset_id, _body()))
 
@@ -617,7 +619,7 @@ class PublicAssets(MethodView):
     @blp.arguments(s.AssetQuery, location="query")
     @blp.response(200, s.AssetList)
     @blp.doc(security=[])
-    def get(self, query, community):
+    def get(self, query: dict[str, Any], community: str) -> Response:
         """No login: rest stops (暖蜂驿站) and service centres of a community, and those shared with it.
         Filter with `amenity=water&amenity=microwave`, `open_now=true`, `kind=rest_stop`,
         `near_lat`/`near_lng` to sort by distance."""
