@@ -20,7 +20,7 @@ from gateway.services import call, pool, respond
 from services.common.context import CallContext
 from services.common.contracts import partial_schema
 from services.common.errors import NotFound
-from services.governance import schemas as s
+from services.governance.contracts import schemas as s
 
 blp = Blueprint("governance", __name__, url_prefix="/api/v1/governance",
                 description="红茶议事会、小哥有话讲、先锋领办、党群服务一张图 / Council, voice, projects and the map")
@@ -40,7 +40,7 @@ def _gov(method: str, *args: Any) -> Any:
     return call("governance", method, *args)
 
 
-def _body() -> dict[str, object]:
+def _body() -> dict[str, Any]:
     # The service validates again and is the authority; it gets the body as sent.
     return request.get_json(silent=True) or {}
 
@@ -52,7 +52,7 @@ def _body() -> dict[str, object]:
 class Councils(MethodView):
     @blp.arguments(s.PageQuery, location="query")
     @blp.response(200, s.CouncilPage)
-    def get(self, query: dict[str, object]) -> Response:
+    def get(self, query: dict[str, Any]) -> Response:
         """Councils of your community (红茶议事会)."""
         return respond(_gov("list_councils", query))
 
@@ -60,7 +60,7 @@ class Councils(MethodView):
     @blp.arguments(s.CouncilCreate)
     @blp.response(201, s.CouncilOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object]) -> Response:
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Create a council on a theme (staff)."""
         return respond(_gov("create_council", _body()), 201)
 
@@ -77,7 +77,7 @@ class CouncilItem(MethodView):
 class CouncilSharing(MethodView):
     @blp.arguments(s.CouncilShare)
     @blp.response(200, s.CouncilOut)
-    def put(self, _body_: dict[str, object], council_id: str) -> Response:
+    def put(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Share a council with other communities on a shared theme (staff of the owning community).
 
         Their people can then be seated (`home_tenant_id` on a seat), and see its sessions, proposals, votes
@@ -90,7 +90,7 @@ class CouncilSharing(MethodView):
 class CouncilMembers(MethodView):
     @blp.arguments(s.PageQuery, location="query")
     @blp.response(200, s.MemberList)
-    def get(self, query: dict[str, object], council_id: str) -> Response:
+    def get(self, query: dict[str, Any], council_id: str) -> Response:
         """Active members with their stakeholder group."""
         return respond(_gov("list_members", council_id, query))
 
@@ -98,7 +98,7 @@ class CouncilMembers(MethodView):
     @blp.arguments(s.MembersCreate)
     @blp.response(201, s.MemberList)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], council_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Seat members (staff); an account holds one seat per council. A person of a community the council
         is shared with is seated with `home_tenant_id`."""
         return respond(_gov("add_members", council_id, _body()), 201)
@@ -114,48 +114,51 @@ class CouncilMemberItem(MethodView):
 
 @blp.route("/councils/<council_id>/topics")
 class CouncilTopics(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.TopicList)
-    def get(self, council_id: str) -> Response:
+    def get(self, query: dict[str, Any], council_id: str) -> Response:
         """Topics (议题) before the council."""
-        return respond(_gov("list_topics", council_id))
+        return respond(_gov("list_topics", council_id, query))
 
     @idempotent
     @blp.arguments(s.TopicCreate)
     @blp.response(201, s.TopicOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], council_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Open a topic (staff). Publishes `topic_opened`."""
         return respond(_gov("open_topic", council_id, _body()), 201)
 
 
 @blp.route("/councils/<council_id>/sessions")
 class CouncilSessions(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.SessionList)
-    def get(self, council_id: str) -> Response:
+    def get(self, query: dict[str, Any], council_id: str) -> Response:
         """Sessions of the council, earliest first."""
-        return respond(_gov("list_sessions", council_id))
+        return respond(_gov("list_sessions", council_id, query))
 
     @idempotent
     @blp.arguments(s.SessionCreate)
     @blp.response(201, s.SessionOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], council_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Schedule a session: agenda, time, venue or online link (staff)."""
         return respond(_gov("schedule_session", council_id, _body()), 201)
 
 
 @blp.route("/councils/<council_id>/proposals")
 class CouncilProposals(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.ProposalList)
-    def get(self, council_id: str) -> Response:
+    def get(self, query: dict[str, Any], council_id: str) -> Response:
         """Proposals of the council (drafts only to their author and staff)."""
-        return respond(_gov("list_proposals", council_id))
+        return respond(_gov("list_proposals", council_id, query))
 
     @idempotent
     @blp.arguments(s.ProposalCreate)
     @blp.response(201, s.ProposalOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], council_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], council_id: str) -> Response:
         """Write a proposal (council members and staff); it starts as a draft."""
         return respond(_gov("create_proposal", council_id, _body()), 201)
 
@@ -175,7 +178,7 @@ class SessionItem(MethodView):
 class SessionInvitations(MethodView):
     @blp.arguments(s.InvitationsCreate)
     @blp.response(200, s.SessionOut)
-    def post(self, _body_: dict[str, object], session_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], session_id: str) -> Response:
         """Invite listed members, or every active member (staff); repeating is harmless."""
         return respond(_gov("invite_to_session", session_id, _body()))
 
@@ -184,7 +187,7 @@ class SessionInvitations(MethodView):
 class SessionCheckIns(MethodView):
     @blp.arguments(s.CheckIn)
     @blp.response(200, s.SessionOut)
-    def post(self, _body_: dict[str, object], session_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], session_id: str) -> Response:
         """Check in: a member with the room's code, or staff naming a member."""
         return respond(_gov("check_in", session_id, _body()))
 
@@ -195,7 +198,7 @@ class SessionTallies(MethodView):
     @blp.arguments(s.HandTallyCreate)
     @blp.response(201, s.HandTallyOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], session_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], session_id: str) -> Response:
         """Enter a show of hands (the session's chair); it needs a second member's sign-off."""
         return respond(_gov("enter_tally", session_id, _body()), 201)
 
@@ -212,7 +215,7 @@ class SessionTallySignOff(MethodView):
 class SessionMinutes(MethodView):
     @blp.arguments(s.MinutesCreate)
     @blp.response(200, s.SessionOut)
-    def post(self, _body_: dict[str, object], session_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], session_id: str) -> Response:
         """Record minutes, decisions and linked proposals: the session is held (staff). Publishes `session_held`."""
         return respond(_gov("record_minutes", session_id, _body()))
 
@@ -240,7 +243,7 @@ class ProposalItem(MethodView):
 class ProposalTransitions(MethodView):
     @blp.arguments(s.ProposalTransition)
     @blp.response(200, s.ProposalOut)
-    def post(self, _body_: dict[str, object], proposal_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], proposal_id: str) -> Response:
         """submit (author), deliberate (staff), withdraw (author or staff, with a reason). 409 names the state."""
         return respond(_gov("transition_proposal", proposal_id, _body()))
 
@@ -256,7 +259,7 @@ class ProposalComments(MethodView):
     @blp.arguments(s.CommentCreate)
     @blp.response(201, s.CommentOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], proposal_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], proposal_id: str) -> Response:
         """Comment or reply while the proposal is in deliberation (members and staff)."""
         return respond(_gov("add_comment", proposal_id, _body()), 201)
 
@@ -267,7 +270,7 @@ class ProposalVote(MethodView):
     @blp.arguments(s.VoteOpen)
     @blp.response(201, s.VoteOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], proposal_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], proposal_id: str) -> Response:
         """Put the proposal to the vote (staff): window ≥ 24 h, quorum, threshold, open or secret."""
         return respond(_gov("open_vote", proposal_id, _body()), 201)
 
@@ -278,7 +281,7 @@ class ProposalResolution(MethodView):
     @blp.arguments(s.ResolutionCreate)
     @blp.response(201, s.ResolutionOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], proposal_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], proposal_id: str) -> Response:
         """Make an adopted proposal a resolution with its action items (staff). Publishes `resolution_adopted`."""
         return respond(_gov("adopt_resolution", proposal_id, _body()), 201)
 
@@ -297,7 +300,7 @@ class VoteBallots(MethodView):
     @blp.arguments(s.BallotCast)
     @blp.response(201, s.BallotReceiptOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], vote_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], vote_id: str) -> Response:
         """Vote online: agree, abstain, disagree or block, with an optional reason. Once per member across
         channels; a secret ballot answers with a receipt code, the only way to change it later."""
         return respond(_gov("cast_ballot", vote_id, _body()), 201)
@@ -307,7 +310,7 @@ class VoteBallots(MethodView):
 class VoteMyBallot(MethodView):
     @blp.arguments(s.BallotChange)
     @blp.response(200, s.BallotReceiptOut)
-    def patch(self, _body_: dict[str, object], vote_id: str) -> Response:
+    def patch(self, _body_: dict[str, Any], vote_id: str) -> Response:
         """Change your ballot before close (secret: with your receipt code); staff correct an in-room ballot
         by naming `member_id`."""
         return respond(_gov("change_ballot", vote_id, _body()))
@@ -319,7 +322,7 @@ class VoteInRoomBallots(MethodView):
     @blp.arguments(s.InRoomBallotCast)
     @blp.response(201, s.BallotReceiptOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], vote_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], vote_id: str) -> Response:
         """Record a member's ballot cast in the room (staff); refused if they already voted online."""
         return respond(_gov("cast_in_room_ballot", vote_id, _body()), 201)
 
@@ -328,7 +331,7 @@ class VoteInRoomBallots(MethodView):
 class VoteClose(MethodView):
     @blp.arguments(s.VoteClose)
     @blp.response(200, s.VoteOut)
-    def post(self, _body_: dict[str, object], vote_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], vote_id: str) -> Response:
         """Close and tally (staff): after the window, or early once every eligible member voted.
         The service also closes votes itself at the end of the window. Publishes `vote_closed`."""
         return respond(_gov("close_vote", vote_id, _body()))
@@ -339,10 +342,12 @@ class VoteClose(MethodView):
 
 @blp.route("/resolutions")
 class Resolutions(MethodView):
+    @blp.arguments(s.ResolutionQuery, location="query")
     @blp.response(200, s.ResolutionList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, Any]) -> Response:
         """Resolutions with their action items and progress (`?council_id=` to narrow)."""
-        return respond(_gov("list_resolutions", request.args.get("council_id")))
+        council_id = query.pop("council_id", None)
+        return respond(_gov("list_resolutions", council_id, query))
 
 
 @blp.route("/resolutions/<resolution_id>")
@@ -359,7 +364,7 @@ class ResolutionActionItems(MethodView):
     @blp.arguments(s.ActionItemCreate)
     @blp.response(201, s.ActionItemOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], resolution_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], resolution_id: str) -> Response:
         """Add an action item assigned to a party with a due date (staff)."""
         return respond(_gov("add_action_item", resolution_id, _body()), 201)
 
@@ -378,7 +383,7 @@ class ActionItemUpdates(MethodView):
     @blp.arguments(s.ActionItemUpdateCreate)
     @blp.response(201, s.ActionItemOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], item_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], item_id: str) -> Response:
         """Report progress or claim completion (the responsible party or staff)."""
         return respond(_gov("report_progress", item_id, _body()), 201)
 
@@ -389,7 +394,7 @@ class ActionItemFeedback(MethodView):
     @blp.arguments(s.FeedbackCreate)
     @blp.response(201, s.ActionItemOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], item_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], item_id: str) -> Response:
         """Confirm or dispute that a completed item is really done; enough disputes reopen it."""
         return respond(_gov("give_feedback", item_id, _body()), 201)
 
@@ -401,7 +406,7 @@ class ActionItemFeedback(MethodView):
 class VoiceItems(MethodView):
     @blp.arguments(s.VoiceQuery, location="query")
     @blp.response(200, s.VoicePage)
-    def get(self, query: dict[str, object]) -> Response:
+    def get(self, query: dict[str, Any]) -> Response:
         """Items raised in the community, newest first; anonymous ones without their author."""
         return respond(_gov("list_voice", query))
 
@@ -409,7 +414,7 @@ class VoiceItems(MethodView):
     @blp.arguments(s.VoiceCreate)
     @blp.response(201, s.VoiceOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object]) -> Response:
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Raise a problem or idea (小哥有话讲), anonymously to other residents if you wish."""
         return respond(_gov("submit_voice", _body()), 201)
 
@@ -442,7 +447,7 @@ class VoiceMeToo(MethodView):
 class VoiceTriage(MethodView):
     @blp.arguments(s.VoiceTriage)
     @blp.response(200, s.VoiceOut)
-    def post(self, _body_: dict[str, object], voice_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], voice_id: str) -> Response:
         """acknowledge, answer, promote to a council topic, resolve, or decline with a reason (staff)."""
         return respond(_gov("triage_voice", voice_id, _body()))
 
@@ -452,16 +457,17 @@ class VoiceTriage(MethodView):
 
 @blp.route("/branches")
 class Branches(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.BranchList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, Any]) -> Response:
         """Branches and their members: all for staff, their own for branch officers, 403 otherwise."""
-        return respond(_gov("list_branches"))
+        return respond(_gov("list_branches", query))
 
     @idempotent
     @blp.arguments(s.BranchCreate)
     @blp.response(201, s.BranchOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object]) -> Response:
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Create a party branch (staff)."""
         return respond(_gov("create_branch", _body()), 201)
 
@@ -478,21 +484,22 @@ class BranchItem(MethodView):
 class BranchMembers(MethodView):
     @blp.arguments(s.BranchMemberCreate)
     @blp.response(201, s.BranchMemberOut)
-    def post(self, _body_: dict[str, object], branch_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], branch_id: str) -> Response:
         """Enrol a party member (staff or the branch's officers); floating members in two branches at once."""
         return respond(_gov("enrol_branch_member", branch_id, _body()), 201)
 
 
 @blp.route("/grid-members")
 class GridMembers(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.GridMemberList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, Any]) -> Response:
         """The community grid force (网格) (staff)."""
-        return respond(_gov("list_grid"))
+        return respond(_gov("list_grid", query))
 
     @blp.arguments(s.GridMemberCreate)
     @blp.response(201, s.GridMemberOut)
-    def post(self, _body_: dict[str, object]) -> Response:
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Add a grid member (staff)."""
         return respond(_gov("add_grid_member", _body()), 201)
 
@@ -502,16 +509,17 @@ class GridMembers(MethodView):
 
 @blp.route("/projects")
 class Projects(MethodView):
+    @blp.arguments(s.ListQuery, location="query")
     @blp.response(200, s.ProjectList)
-    def get(self) -> Response:
+    def get(self, query: dict[str, Any]) -> Response:
         """Vanguard-led projects and key small matters, with duties and upcoming slots."""
-        return respond(_gov("list_projects"))
+        return respond(_gov("list_projects", query))
 
     @idempotent
     @blp.arguments(s.ProjectCreate)
     @blp.response(201, s.ProjectOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object]) -> Response:
+    def post(self, _body_: dict[str, Any]) -> Response:
         """A branch or partner unit adopts a project (staff, or the branch's officers). Publishes `project_adopted`."""
         return respond(_gov("adopt_project", _body()), 201)
 
@@ -530,7 +538,7 @@ class ProjectDuties(MethodView):
     @blp.arguments(s.DutyCreate)
     @blp.response(201, s.ProjectOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], project_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], project_id: str) -> Response:
         """Add a weekly duty and create its next slots (staff or the adopting branch's officers)."""
         return respond(_gov("add_duty", project_id, _body()), 201)
 
@@ -567,7 +575,7 @@ class SignupCompletion(MethodView):
     @blp.arguments(s.DutyCheckIn)
     @blp.response(200, s.SignupOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object], signup_id: str) -> Response:
+    def post(self, _body_: dict[str, Any], signup_id: str) -> Response:
         """Check in on completion, optionally with a photo reference. Publishes `duty_completed` (points)."""
         return respond(_gov("complete_duty", signup_id, _body()))
 
@@ -579,7 +587,7 @@ class SignupCompletion(MethodView):
 class Assets(MethodView):
     @blp.arguments(s.AssetQuery, location="query")
     @blp.response(200, s.AssetList)
-    def get(self, query: dict[str, object]) -> Response:
+    def get(self, query: dict[str, Any]) -> Response:
         """The community's map, with assets other communities share."""
         return respond(_gov("list_assets", query))
 
@@ -587,7 +595,7 @@ class Assets(MethodView):
     @blp.arguments(s.AssetCreate)
     @blp.response(201, s.AssetOut)
     @blp.doc(**IDEMPOTENCY_DOC)
-    def post(self, _body_: dict[str, object]) -> Response:
+    def post(self, _body_: dict[str, Any]) -> Response:
         """Add a service centre, station or rest stop (staff)."""
         return respond(_gov("create_asset", _body()), 201)
 
@@ -601,7 +609,7 @@ class AssetItem(MethodView):
 
     @blp.arguments(partial_schema(s.AssetFields))
     @blp.response(200, s.AssetOut)
-    def patch(self, _body_: dict[str, object], asset_id: str) -> Response:
+    def patch(self, _body_: dict[str, Any], asset_id: str) -> Response:
         """Change an asset (staff of its community)."""
         return respond(_gov("update_asset", asset_id, _body()))
 
@@ -611,7 +619,7 @@ class PublicAssets(MethodView):
     @blp.arguments(s.AssetQuery, location="query")
     @blp.response(200, s.AssetList)
     @blp.doc(security=[])
-    def get(self, query: dict[str, object], community: str) -> Response:
+    def get(self, query: dict[str, Any], community: str) -> Response:
         """No login: rest stops (暖蜂驿站) and service centres of a community, and those shared with it.
         Filter with `amenity=water&amenity=microwave`, `open_now=true`, `kind=rest_stop`,
         `near_lat`/`near_lng` to sort by distance."""

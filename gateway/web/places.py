@@ -14,9 +14,8 @@ from gateway.services import call, pool
 from gateway.web import blp, plan
 from services.common.context import CallContext
 from services.common.errors import NotFound
-from services.governance.schemas import AMENITIES
-from services.governance.schemas import ASSET_KINDS as KINDS
-
+from services.governance.contracts.messages import AMENITIES
+from services.governance.contracts.messages import ASSET_KINDS as KINDS
 
 
 def _query() -> tuple[dict[str, Any], tuple[float, float] | None]:

@@ -13,9 +13,7 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms, i18n
 from services.common.errors import FengchaoError
-from services.governance.schemas import CHOICES as BALLOT_CHOICES
-from services.governance.schemas import VOICE_CATEGORIES
-
+from services.governance.contracts.messages import BALLOT_CHOICES, VOICE_CATEGORIES
 
 
 def skill_names(locale: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
 from services.common.errors import FengchaoError
-from services.governance.schemas import ASSIGNEE_KINDS
+from services.governance.contracts.messages import ASSIGNEE_KINDS
 
 ITEM_FIELDS = ("title", "description", "assignee_kind", "assignee_name", "due_on")
 

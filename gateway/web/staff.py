@@ -14,7 +14,7 @@ from gateway.services import call
 from gateway.web import blp, forms
 from gateway.web.resident import section
 from services.common.errors import FengchaoError
-from services.governance.schemas import CHOICES as BALLOT_CHOICES
+from services.governance.contracts.messages import BALLOT_CHOICES
 from services.points.contracts.messages import CATEGORIES as POINT_CATEGORIES
 
 AWARD_FIELDS = ("user_id", "amount", "category", "reason")

@@ -1,47 +1,22 @@
-"""Who may do what in governance, and lookups that answer 404 for anything the
-caller may not see (another tenant's ids never reach here: the session hides them)."""
+"""Who may do what in governance, built on services.common.access (staff, 404 lookups): council
+seats, branch officers, and who sees a draft proposal. Another tenant's ids never reach here: the
+session hides them."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
+from services.common.access import is_staff
 from services.common.context import CallContext
-from services.common.errors import Forbidden, NotFound
-from services.governance.models import CouncilMember
+from services.common.errors import Forbidden
+from services.governance.contracts.messages import MEMBERS_ONLY
+from services.governance.models import BranchMember, CouncilMember, Proposal
 
-STAFF_ROLES = ("staff", "tenant_admin")
-
-T = TypeVar("T")
-
-
-class Publish(Protocol):
-    """`Transaction.publish`: writes an event to the outbox in the caller's transaction."""
-
-    def __call__(self, event: str, data: dict[str, Any], *, subject: str | None = None) -> str: ...
-
-
-def is_staff(ctx: CallContext) -> bool:
-    return ctx.has_any_role(*STAFF_ROLES)
-
-
-def require_staff(ctx: CallContext) -> str:
-    """Staff of the community (or its admin); returns their user id."""
-    if not is_staff(ctx):
-        raise Forbidden("仅限社区工作人员 / Only community staff can do this")
-    return ctx.require_user()
-
-
-def get_or_404(session: Session, model: type[T], object_id: str, what: str,
-               visible: Callable[[T], bool] | None = None) -> T:
-    """The row, or NotFound when it does not exist, belongs to another tenant, or
-    the caller may not see it: the three answer alike, so ids reveal nothing."""
-    row = session.get(model, object_id) if object_id else None
-    if row is None or (visible is not None and not visible(row)):
-        raise NotFound(f"{what} not found", {"id": object_id})
-    return row
+# A branch's officers (支部委员, 书记): they see and run their own branch.
+OFFICER_ROLES = ("officer", "secretary")
 
 
 def council_member(session: Session, *, council_id: str, user_id: str | None) -> CouncilMember | None:
@@ -57,5 +32,27 @@ def require_member_or_staff(session: Session, ctx: CallContext, *, council_id: s
     user_id = ctx.require_user()
     member = council_member(session, council_id=council_id, user_id=user_id)
     if member is None and not is_staff(ctx):
-        raise Forbidden("仅限议事会成员 / Only members of this council can do this")
+        raise Forbidden(MEMBERS_ONLY)
     return member
+
+
+def officer_branch_ids(*, session: Session, ctx: CallContext) -> set[str]:
+    """The branches the caller is an officer of."""
+    if not ctx.user_id:
+        return set()
+    return set(session.scalars(select(BranchMember.branch_id).where(
+        BranchMember.user_id == ctx.user_id, BranchMember.role.in_(OFFICER_ROLES))))
+
+
+def proposal_visible(ctx: CallContext) -> Callable[[Proposal], bool]:
+    """A draft is its author's notebook until submitted; staff see everything."""
+    return lambda p: p.status != "draft" or is_staff(ctx) or p.author_user_id == ctx.user_id
+
+
+def visible_proposals(ctx: CallContext) -> ColumnElement[bool]:
+    """`proposal_visible` as a query condition, for lists."""
+    if is_staff(ctx):
+        return true()
+    if not ctx.user_id:
+        return Proposal.status != "draft"
+    return or_(Proposal.status != "draft", Proposal.author_user_id == ctx.user_id)

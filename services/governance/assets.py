@@ -17,10 +17,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
 from services.common.database import Shareable, utcnow
 from services.common.errors import Forbidden, ValidationFailed
-from services.governance.access import get_or_404, require_staff
+from services.governance.contracts.messages import (
+    ASSET_NOT_FOUND,
+    NO_SUCH_PROJECT,
+    NOTHING_TO_CHANGE,
+    OWNER_CHANGES_ONLY,
+)
 from services.governance.models import Asset, Project
 from services.governance.projects import LOCAL
 
@@ -38,11 +44,11 @@ def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Asset
 
 def update(*, session: Session, ctx: CallContext, asset_id: str, changes: dict[str, Any]) -> Asset:
     require_staff(ctx)
-    asset = get_or_404(session, Asset, asset_id, "Asset")
+    asset = get_or_404(session, Asset, asset_id, ASSET_NOT_FOUND)
     if asset.tenant_id != ctx.tenant:
-        raise Forbidden("只有所属社区可修改 / Only the owning community can change this")
+        raise Forbidden(OWNER_CHANGES_ONLY)
     if not changes:
-        raise ValidationFailed.from_messages({"_schema": ["Nothing to change"]})
+        raise ValidationFailed.from_messages({"_schema": [NOTHING_TO_CHANGE]})
     changes = dict(changes)
     if "share_with_all" in changes:
         asset.audience = Shareable.audience_for(None, everyone=changes.pop("share_with_all"))
@@ -55,7 +61,7 @@ def update(*, session: Session, ctx: CallContext, asset_id: str, changes: dict[s
 
 
 def get(*, session: Session, asset_id: str) -> Asset:
-    return get_or_404(session, Asset, asset_id, "Asset")
+    return get_or_404(session, Asset, asset_id, ASSET_NOT_FOUND)
 
 
 def search(*, session: Session, kind: str | None = None, amenity: list[str] | None = None, open_now: bool = False,
@@ -107,4 +113,4 @@ def view(*, session: Session, assets: list[Asset], now: datetime | None = None) 
 
 def _check_project(session: Session, project_id: str | None) -> None:
     if project_id and session.get(Project, project_id) is None:
-        raise ValidationFailed.from_messages({"project_id": ["没有这个项目 / No such project"]})
+        raise ValidationFailed.from_messages({"project_id": [NO_SUCH_PROJECT]})

@@ -19,48 +19,52 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import members
+from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
 from services.common.errors import Conflict, Forbidden
-from services.governance.access import get_or_404, is_staff, require_staff
+from services.common.pagination import Key, Page, keyset_page
+from services.governance.access import officer_branch_ids
+from services.governance.contracts.messages import (
+    ALREADY_IN_BRANCH,
+    ALREADY_IN_GRID,
+    AT_MOST_TWO_BRANCHES,
+    BRANCH_DATA_OFFICERS_ONLY,
+    BRANCH_NAME_TAKEN,
+    BRANCH_NOT_FOUND,
+    DUAL_ENROLMENT_KINDS,
+    ENROL_OFFICERS_ONLY,
+    ONE_BRANCH_PER_PERSON,
+)
 from services.governance.models import Branch, BranchMember, GridMember
-
-OFFICER_ROLES = ("officer", "secretary")
-
-
-def officer_branch_ids(*, session: Session, ctx: CallContext) -> set[str]:
-    if not ctx.user_id:
-        return set()
-    return set(session.scalars(select(BranchMember.branch_id).where(
-        BranchMember.user_id == ctx.user_id, BranchMember.role.in_(OFFICER_ROLES))))
 
 
 def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Branch:
     require_staff(ctx)
     if session.scalar(select(Branch.id).where(Branch.name == data["name"])):
-        raise Conflict("同名支部已存在 / A branch with this name exists", {"name": data["name"]})
+        raise Conflict(BRANCH_NAME_TAKEN, {"name": data["name"]})
     branch = Branch(**data)
     session.add(branch)
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("同名支部已存在 / A branch with this name exists", {"name": data["name"]}) from None
+        raise Conflict(BRANCH_NAME_TAKEN, {"name": data["name"]}) from None
     return branch
 
 
 def get(*, session: Session, ctx: CallContext, branch_id: str) -> Branch:
     officer_of = set() if is_staff(ctx) else officer_branch_ids(session=session, ctx=ctx)
-    return get_or_404(session, Branch, branch_id, "Branch", lambda b: is_staff(ctx) or b.id in officer_of)
+    return get_or_404(session, Branch, branch_id, BRANCH_NOT_FOUND, lambda b: is_staff(ctx) or b.id in officer_of)
 
 
-def list_visible(*, session: Session, ctx: CallContext) -> list[Branch]:
+def list_visible(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[Branch]:
     """Staff: every branch. Officers: their own. Anyone else: refused."""
-    query = select(Branch).order_by(Branch.name)
+    query = select(Branch)
     if not is_staff(ctx):
         mine = officer_branch_ids(session=session, ctx=ctx)
         if not mine:
-            raise Forbidden("支部信息仅限工作人员和本支部委员 / Branch data is for staff and the branch's officers")
+            raise Forbidden(BRANCH_DATA_OFFICERS_ONLY)
         query = query.where(Branch.id.in_(mine))
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Branch.name), Key(Branch.id)], limit=limit, after=after)
 
 
 def members_of(*, session: Session, branch_ids: list[str]) -> dict[str, list[BranchMember]]:
@@ -75,31 +79,29 @@ def enrol(*, session: Session, ctx: CallContext, branch_id: str, data: dict[str,
     """Staff, or an officer of this branch, enrol a party member."""
     branch = get(session=session, ctx=ctx, branch_id=branch_id)
     if not is_staff(ctx) and branch_id not in officer_branch_ids(session=session, ctx=ctx):
-        raise Forbidden("仅限工作人员和本支部委员 / Only staff and this branch's officers can enrol members")
+        raise Forbidden(ENROL_OFFICERS_ONLY)
     members.require_member(session, data["user_id"], field="user_id")
     current = session.execute(select(BranchMember, Branch).join(Branch, Branch.id == BranchMember.branch_id)
                               .where(BranchMember.user_id == data["user_id"])).all()
     if any(m.branch_id == branch_id for m, _ in current):
-        raise Conflict("已在本支部 / Already a member of this branch", {"branch_id": branch_id})
+        raise Conflict(ALREADY_IN_BRANCH, {"branch_id": branch_id})
     if current:
         floating = data.get("floating") and all(m.floating for m, _ in current)
         if not floating:
-            raise Conflict("一人只能编入一个支部（流动党员可双向编入）/ One branch per person; only a floating party "
-                           "member is enrolled in two", {"branch_ids": [m.branch_id for m, _ in current]})
+            raise Conflict(ONE_BRANCH_PER_PERSON, {"branch_ids": [m.branch_id for m, _ in current]})
         if len(current) >= 2:
-            raise Conflict("流动党员最多编入两个支部 / A floating party member is enrolled in at most two branches",
+            raise Conflict(AT_MOST_TWO_BRANCHES,
                            {"branch_ids": [m.branch_id for m, _ in current]})
         kinds = {b.kind == "residential" for _, b in current} | {branch.kind == "residential"}
         if kinds != {True, False}:
-            raise Conflict("双向编入须为一个居住地支部和一个楼宇或行业支部 / Dual enrolment is one residential branch "
-                           "and one building-group or occupational branch",
+            raise Conflict(DUAL_ENROLMENT_KINDS,
                            {"branch_ids": [m.branch_id for m, _ in current]})
     member = BranchMember(branch_id=branch_id, **data)
     session.add(member)
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("已在本支部 / Already a member of this branch", {"branch_id": branch_id}) from None
+        raise Conflict(ALREADY_IN_BRANCH, {"branch_id": branch_id}) from None
     return member
 
 
@@ -107,16 +109,18 @@ def add_grid_member(*, session: Session, ctx: CallContext, data: dict[str, Any])
     require_staff(ctx)
     members.require_member(session, data["user_id"], field="user_id")
     if session.scalar(select(GridMember.id).where(GridMember.user_id == data["user_id"])):
-        raise Conflict("已是网格员 / Already in the grid force", {"user_id": data["user_id"]})
+        raise Conflict(ALREADY_IN_GRID, {"user_id": data["user_id"]})
     member = GridMember(**data)
     session.add(member)
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("已是网格员 / Already in the grid force", {"user_id": data["user_id"]}) from None
+        raise Conflict(ALREADY_IN_GRID, {"user_id": data["user_id"]}) from None
     return member
 
 
-def list_grid(*, session: Session, ctx: CallContext) -> list[GridMember]:
+def list_grid(*, session: Session, ctx: CallContext, limit: int, after: str | None) -> Page[GridMember]:
     require_staff(ctx)
-    return list(session.scalars(select(GridMember).order_by(GridMember.grid, GridMember.display_name)))
+    return keyset_page(session, select(GridMember),
+                       keys=[Key(GridMember.grid), Key(GridMember.display_name), Key(GridMember.id)],
+                       limit=limit, after=after)

@@ -14,11 +14,34 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
+from services.common.shared_messages import SOME_FIELDS_INVALID
 from services.governance import councils, events, sharing
-from services.governance.access import Publish, council_member, get_or_404, is_staff, require_staff
+from services.governance.access import council_member
+from services.governance.contracts.messages import (
+    ALREADY_SIGNED_OFF,
+    CHAIR_ONLY,
+    CHECK_IN_CLOSED,
+    CHECK_IN_MEMBERS_ONLY,
+    COUNCIL_ARCHIVED,
+    MEMBER_NOT_FOUND,
+    MORE_HANDS_THAN_PRESENT,
+    NOT_IN_COUNCIL,
+    SECOND_MEMBER_SIGNS_OFF,
+    SESSION_CANCELLED,
+    SESSION_HELD,
+    SESSION_NOT_FOUND,
+    SESSION_NOT_STARTED,
+    SIGN_OFF_MEMBERS_ONLY,
+    SIGN_OFF_PRESENT_ONLY,
+    TALLY_AWAITS_SIGN_OFF,
+    TALLY_NOT_FOUND,
+    WRONG_CHECK_IN_CODE,
+)
 from services.governance.models import CouncilMember, CouncilSession, HandTally, Proposal, SessionInvitation, Topic
 
 # Self check-in with the room's code is accepted from an hour before the start to an hour after the end.
@@ -35,7 +58,7 @@ def schedule(*, session: Session, ctx: CallContext, council_id: str, data: dict[
     actor = require_staff(ctx)
     council = councils.get(session=session, council_id=council_id)
     if council.status != "active":
-        raise Conflict("议事会已归档 / The council is archived", {"state": council.status})
+        raise Conflict(COUNCIL_ARCHIVED, {"state": council.status})
     _check_ids(session, Topic, data.get("topic_ids") or [], council_id, "topic_ids")
     if data.get("chair_member_id"):
         _seat(session, council_id, data["chair_member_id"], "chair_member_id")
@@ -47,13 +70,14 @@ def schedule(*, session: Session, ctx: CallContext, council_id: str, data: dict[
 
 
 def get(*, session: Session, session_id: str) -> CouncilSession:
-    return get_or_404(session, CouncilSession, session_id, "Session")
+    return get_or_404(session, CouncilSession, session_id, SESSION_NOT_FOUND)
 
 
-def list_for_council(*, session: Session, council_id: str) -> list[CouncilSession]:
+def list_for_council(*, session: Session, council_id: str, limit: int, after: str | None) -> Page[CouncilSession]:
+    """Earliest first."""
     councils.get(session=session, council_id=council_id)
-    return list(session.scalars(select(CouncilSession).where(CouncilSession.council_id == council_id)
-                                .order_by(CouncilSession.starts_at)))
+    return keyset_page(session, select(CouncilSession).where(CouncilSession.council_id == council_id),
+                       keys=[Key(CouncilSession.starts_at), Key(CouncilSession.id)], limit=limit, after=after)
 
 
 def invite(*, session: Session, ctx: CallContext, session_id: str, member_ids: list[str] | None) -> int:
@@ -90,12 +114,12 @@ def check_in(*, session: Session, ctx: CallContext, session_id: str, registratio
     else:
         seat = council_member(session, council_id=meeting.council_id, user_id=ctx.require_user())
         if seat is None:
-            raise Forbidden("仅限议事会成员 / Only members of this council can check in")
+            raise Forbidden(CHECK_IN_MEMBERS_ONLY)
         if not registration_code or not secrets.compare_digest(registration_code.strip().upper(),
                                                                meeting.registration_code):
-            raise ValidationFailed.from_messages({"registration_code": ["签到码不正确 / Wrong check-in code"]})
+            raise ValidationFailed.from_messages({"registration_code": [WRONG_CHECK_IN_CODE]})
         if not (meeting.starts_at - CHECK_IN_MARGIN <= now <= meeting.ends_at + CHECK_IN_MARGIN):
-            raise Conflict("不在签到时间内 / Check-in is open from an hour before the session to an hour after",
+            raise Conflict(CHECK_IN_CLOSED,
                            {"state": meeting.status, "starts_at": meeting.starts_at.isoformat(),
                             "ends_at": meeting.ends_at.isoformat()})
         method = "code"
@@ -117,8 +141,8 @@ def enter_tally(*, session: Session, ctx: CallContext, session_id: str, data: di
     attended = _attended(session, session_id)
     total = data["in_favour"] + data["against"] + data["abstained"]
     if total > attended:
-        raise ValidationFailed.from_messages({"in_favour": [
-            f"举手合计{total}超过签到人数{attended} / {total} hands but only {attended} members checked in"]})
+        raise ValidationFailed(SOME_FIELDS_INVALID, {"fields": {"in_favour": [MORE_HANDS_THAN_PRESENT.text]},
+                                                     "hands": total, "checked_in": attended})
     if data.get("proposal_id"):
         _check_ids(session, Proposal, [data["proposal_id"]], meeting.council_id, "proposal_id")
     tally = HandTally(session_id=session_id, entered_by_member_id=chair.id, **data)
@@ -130,25 +154,25 @@ def enter_tally(*, session: Session, ctx: CallContext, session_id: str, data: di
 def sign_off_tally(*, session: Session, ctx: CallContext, session_id: str, tally_id: str) -> HandTally:
     """A second member, present in the room and not the one who entered it, confirms the count."""
     meeting = _not_cancelled(session, session_id)
-    tally = get_or_404(session, HandTally, tally_id, "Tally", lambda t: t.session_id == session_id)
+    tally = get_or_404(session, HandTally, tally_id, TALLY_NOT_FOUND, lambda t: t.session_id == session_id)
     if tally.signed_off_at is not None:
-        raise Conflict("已确认 / Already signed off", {"state": "signed_off"})
+        raise Conflict(ALREADY_SIGNED_OFF, {"state": "signed_off"})
     seat = council_member(session, council_id=meeting.council_id, user_id=ctx.require_user())
     if seat is None:
-        raise Forbidden("仅限议事会成员 / Only a member of this council can sign off")
+        raise Forbidden(SIGN_OFF_MEMBERS_ONLY)
     if seat.id == tally.entered_by_member_id:
-        raise Conflict("须由另一位成员确认 / A second member must sign off, not the one who entered it",
+        raise Conflict(SECOND_MEMBER_SIGNS_OFF,
                        {"state": "entered"})
     present = session.scalar(select(SessionInvitation.checked_in_at).where(
         SessionInvitation.session_id == session_id, SessionInvitation.member_id == seat.id))
     if present is None:
-        raise Forbidden("须为到场签到的成员 / Only a member who checked in can sign off")
+        raise Forbidden(SIGN_OFF_PRESENT_ONLY)
     tally.signed_off_by_member_id, tally.signed_off_at = seat.id, utcnow()
     session.flush()
     return tally
 
 
-def hold(*, session: Session, ctx: CallContext, publish: Publish, session_id: str, data: dict[str, Any],
+def hold(*, session: Session, ctx: CallContext, session_id: str, data: dict[str, Any],
          now: datetime | None = None) -> CouncilSession:
     """Records the minutes: the session is then held. Not before it started, and not
     while a show of hands still awaits its second signature."""
@@ -156,12 +180,12 @@ def hold(*, session: Session, ctx: CallContext, publish: Publish, session_id: st
     now = now or utcnow()
     meeting = _open(session, session_id)
     if now < meeting.starts_at:
-        raise Conflict("会议尚未开始 / The session has not started yet",
+        raise Conflict(SESSION_NOT_STARTED,
                        {"state": meeting.status, "starts_at": meeting.starts_at.isoformat()})
     pending = list(session.scalars(select(HandTally.id).where(HandTally.session_id == session_id,
                                                               HandTally.signed_off_at.is_(None))))
     if pending:
-        raise Conflict("有举手表决未经第二人确认 / A show of hands awaits sign-off",
+        raise Conflict(TALLY_AWAITS_SIGN_OFF,
                        {"state": meeting.status, "pending_tally_ids": pending})
     _check_ids(session, Proposal, data.get("linked_proposal_ids") or [], meeting.council_id, "linked_proposal_ids")
     meeting.minutes = data["minutes"]
@@ -171,7 +195,7 @@ def hold(*, session: Session, ctx: CallContext, publish: Publish, session_id: st
     session.flush()
     invited = session.scalar(select(func.count()).select_from(SessionInvitation).where(
         SessionInvitation.session_id == session_id))
-    publish(events.SESSION_HELD, events.SessionHeldData().dump({
+    announce(session, events.SESSION_HELD, events.SessionHeldData().dump({
         "session_id": meeting.id, "council_id": meeting.council_id, "invited": invited,
         "attended": _attended(session, session_id), "decisions": len(meeting.decisions),
         "linked_proposal_ids": meeting.linked_proposal_ids, "held_at": now}), subject=meeting.id)
@@ -220,22 +244,21 @@ def tally_view(tally: HandTally) -> dict[str, Any]:
 def _open(session: Session, session_id: str) -> CouncilSession:
     meeting = get(session=session, session_id=session_id)
     if meeting.status != "scheduled":
-        raise Conflict(f"会议已{'举行' if meeting.status == 'held' else '取消'} / The session is {meeting.status}",
-                       {"state": meeting.status})
+        raise Conflict(SESSION_HELD if meeting.status == "held" else SESSION_CANCELLED, {"state": meeting.status})
     return meeting
 
 
 def _not_cancelled(session: Session, session_id: str) -> CouncilSession:
     meeting = get(session=session, session_id=session_id)
     if meeting.status == "cancelled":
-        raise Conflict("会议已取消 / The session is cancelled", {"state": meeting.status})
+        raise Conflict(SESSION_CANCELLED, {"state": meeting.status})
     return meeting
 
 
 def _chair(session: Session, ctx: CallContext, meeting: CouncilSession) -> CouncilMember:
     seat = council_member(session, council_id=meeting.council_id, user_id=ctx.require_user())
     if meeting.chair_member_id is None or seat is None or seat.id != meeting.chair_member_id:
-        raise Forbidden("仅限会议主持人 / Only the chair of this session can enter a show of hands")
+        raise Forbidden(CHAIR_ONLY)
     return seat
 
 
@@ -247,7 +270,7 @@ def _attended(session: Session, session_id: str) -> int:
 def _seat(session: Session, council_id: str, member_id: str, field: str) -> CouncilMember:
     seat = session.get(CouncilMember, member_id)
     if seat is None or seat.council_id != council_id or not seat.active:
-        raise NotFound("Member not found", {"field": field, "id": member_id})
+        raise NotFound(MEMBER_NOT_FOUND, {"field": field, "id": member_id})
     return seat
 
 
@@ -257,4 +280,5 @@ def _check_ids(session: Session, model, ids: list[str], council_id: str, field: 
     found = set(session.scalars(select(model.id).where(model.id.in_(ids), model.council_id == council_id)))
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ValidationFailed.from_messages({field: [f"不属于本议事会 / Not in this council: {', '.join(missing)}"]})
+        raise ValidationFailed(SOME_FIELDS_INVALID, {"fields": {field: [NOT_IN_COUNCIL.text]},
+                                                     "not_in_council": missing})

@@ -13,11 +13,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import members as community
+from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import events, sharing
-from services.governance.access import Publish, get_or_404, require_staff
+from services.governance.contracts.messages import (
+    ALREADY_ON_COUNCIL,
+    ALREADY_ON_COUNCIL_MEANWHILE,
+    COUNCIL_ARCHIVED,
+    COUNCIL_NOT_FOUND,
+    DUPLICATE_ACCOUNT,
+    MEMBER_NOT_FOUND,
+    OWNER_SEATS_ONLY,
+)
 from services.governance.models import Council, CouncilMember, Topic
 
 
@@ -36,7 +46,7 @@ def create(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Counc
 
 
 def get(*, session: Session, council_id: str) -> Council:
-    return get_or_404(session, Council, council_id, "Council")
+    return get_or_404(session, Council, council_id, COUNCIL_NOT_FOUND)
 
 
 def member_counts(*, session: Session, council_ids: list[str]) -> dict[str, int]:
@@ -49,12 +59,9 @@ def member_counts(*, session: Session, council_ids: list[str]) -> dict[str, int]
     return dict(rows.all())
 
 
-def list_page(*, session: Session, limit: int, after: str | None) -> tuple[list[Council], str | None]:
-    query = select(Council).order_by(Council.id).limit(limit + 1)
-    if after:
-        query = query.where(Council.id > after)
-    rows = list(session.scalars(query))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+def list_page(*, session: Session, limit: int, after: str | None) -> Page[Council]:
+    """The community's own councils and those shared with it, in id order."""
+    return keyset_page(session, select(Council), keys=[Key(Council.id)], limit=limit, after=after)
 
 
 def add_members(*, session: Session, ctx: CallContext, council_id: str,
@@ -65,7 +72,7 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
     council = get(session=session, council_id=council_id)
     owner = session.info["tenant_id"]
     if council.tenant_id != owner:
-        raise Forbidden("只有所属社区可以安排席位 / Only the owning community seats members",
+        raise Forbidden(OWNER_SEATS_ONLY,
                         {"owner": council.tenant_id})
     sharing.check_homes(council=council, members=members, owner=owner)
     members = [{**m, "home_tenant_id": m.get("home_tenant_id") or owner} for m in members]
@@ -75,13 +82,13 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
                                      tenant_id=spec["home_tenant_id"])
     user_ids = [m["user_id"] for m in members if m.get("user_id")]
     if len(user_ids) != len(set(user_ids)):
-        raise Conflict("同一账号重复 / The same account appears twice", {"user_ids": sorted(
+        raise Conflict(DUPLICATE_ACCOUNT, {"user_ids": sorted(
             {u for u in user_ids if user_ids.count(u) > 1})})
     existing = {m.user_id: m for m in session.scalars(select(CouncilMember).where(
         CouncilMember.council_id == council_id, CouncilMember.user_id.in_(user_ids)))} if user_ids else {}
     taken = [m.id for m in existing.values() if m.active]
     if taken:
-        raise Conflict("已是议事会成员 / Already a member of this council", {"member_ids": taken})
+        raise Conflict(ALREADY_ON_COUNCIL, {"member_ids": taken})
     added = []
     for spec in members:
         seat = existing.get(spec.get("user_id")) if spec.get("user_id") else None
@@ -97,47 +104,43 @@ def add_members(*, session: Session, ctx: CallContext, council_id: str,
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("已是议事会成员 / Already a member of this council (added meanwhile)") from None
+        raise Conflict(ALREADY_ON_COUNCIL_MEANWHILE) from None
     return added
 
 
 def remove_member(*, session: Session, ctx: CallContext, council_id: str, member_id: str) -> CouncilMember:
     """A seat is deactivated, never deleted: past ballots and attendance keep their meaning."""
     require_staff(ctx)
-    seat = get_or_404(session, CouncilMember, member_id, "Member", lambda m: m.council_id == council_id)
+    seat = get_or_404(session, CouncilMember, member_id, MEMBER_NOT_FOUND, lambda m: m.council_id == council_id)
     seat.active = False
     session.flush()
     return seat
 
 
-def list_members(*, session: Session, council_id: str, limit: int, after: str | None
-                 ) -> tuple[list[CouncilMember], str | None]:
+def list_members(*, session: Session, council_id: str, limit: int, after: str | None) -> Page[CouncilMember]:
     get(session=session, council_id=council_id)
-    query = (select(CouncilMember).where(CouncilMember.council_id == council_id, CouncilMember.active.is_(True))
-             .order_by(CouncilMember.id).limit(limit + 1))
-    if after:
-        query = query.where(CouncilMember.id > after)
-    rows = list(session.scalars(query))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    query = select(CouncilMember).where(CouncilMember.council_id == council_id, CouncilMember.active.is_(True))
+    return keyset_page(session, query, keys=[Key(CouncilMember.id)], limit=limit, after=after)
 
 
-def open_topic(*, session: Session, ctx: CallContext, publish: Publish, council_id: str, title: str,
+def open_topic(*, session: Session, ctx: CallContext, council_id: str, title: str,
                description: str = "", source_voice_id: str | None = None) -> Topic:
     """A topic is opened by staff, directly or by promoting a voice item."""
     actor = require_staff(ctx)
     council = get(session=session, council_id=council_id)
     if council.status != "active":
-        raise Conflict("议事会已归档 / The council is archived", {"state": council.status})
+        raise Conflict(COUNCIL_ARCHIVED, {"state": council.status})
     topic = Topic(council_id=council_id, title=title, description=description, source_voice_id=source_voice_id,
                   opened_by=actor)
     session.add(topic)
     session.flush()
-    publish(events.TOPIC_OPENED, events.TopicOpenedData().dump({
+    announce(session, events.TOPIC_OPENED, events.TopicOpenedData().dump({
         "topic_id": topic.id, "council_id": council_id, "source_voice_id": source_voice_id,
         "opened_at": topic.created_at}), subject=topic.id)
     return topic
 
 
-def list_topics(*, session: Session, council_id: str) -> list[Topic]:
+def list_topics(*, session: Session, council_id: str, limit: int, after: str | None) -> Page[Topic]:
     get(session=session, council_id=council_id)
-    return list(session.scalars(select(Topic).where(Topic.council_id == council_id).order_by(Topic.created_at)))
+    return keyset_page(session, select(Topic).where(Topic.council_id == council_id),
+                       keys=[Key(Topic.created_at), Key(Topic.id)], limit=limit, after=after)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.common import personal_data
+from services.common.locales import translations
 from services.common.personal_data import ERASED_NAME, PersonTable
+from services.governance.contracts.messages import ERASED_CONTENT
 from services.governance.models import (
     ActionItem,
     ActionItemFeedback,
@@ -26,7 +28,8 @@ from services.governance.models import (
     VoiceMeToo,
 )
 
-ERASED_TEXT = "（内容已随账户注销删除）"
+# In the community's language, like the text it replaces.
+ERASED_TEXT = translations("zh_Hans_CN").gettext(ERASED_CONTENT.text)
 
 TABLES = [
     PersonTable(CouncilMember, "user_id", blank={"display_name": ERASED_NAME}),
@@ -48,6 +51,7 @@ def export(*, session: Session, user_id: str) -> dict:
 
 
 def erase(*, session: Session, user_id: str, pseudonym: str, other_tenant=None) -> dict:
-    """`other_tenant`: the service's `db.in_tenant`, for shared rows about the person another tenant owns."""
+    """`other_tenant`: a crossing into another tenant (the service's `db.write_in_tenant`), for shared
+    rows about the person that another tenant owns."""
     return personal_data.erase(session=session, tables=TABLES, user_id=user_id, pseudonym=pseudonym,
                                other_tenant=other_tenant)

@@ -9,18 +9,36 @@ checks in on completion (optionally with a photo reference), which publishes
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, is_staff
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
-from services.governance import branches, events
-from services.governance.access import Publish, get_or_404, is_staff
+from services.common.pagination import Key, Page, keyset_page
+from services.governance import events
+from services.governance.access import officer_branch_ids
+from services.governance.contracts.messages import (
+    ADOPTING_OFFICERS_ONLY,
+    ALREADY_SIGNED_UP,
+    BRANCH_ADOPTION_OFFICERS_ONLY,
+    DUTY_CHECK_IN_CLOSED,
+    NO_SUCH_BRANCH,
+    PARTNER_ADOPTION_STAFF_ONLY,
+    PROJECT_NOT_FOUND,
+    SIGNUP_IN_STATE,
+    SIGNUP_NOT_FOUND,
+    SLOT_FULL,
+    SLOT_NOT_FOUND,
+    SLOT_NOT_STARTED,
+    SLOT_STARTED,
+    SLOT_STARTED_NO_CANCEL,
+)
 from services.governance.models import Asset, Branch, Duty, DutySignup, DutySlot, Project
 
 # Duties are set in community (Beijing) time; China keeps UTC+8 all year.
@@ -29,35 +47,36 @@ LOCAL = timezone(timedelta(hours=8), "Asia/Shanghai")
 CHECK_IN_GRACE = timedelta(days=3)
 
 
-def adopt(*, session: Session, ctx: CallContext, publish: Publish, data: dict[str, Any]) -> Project:
+def adopt(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Project:
     """Staff record an adoption; an officer of a branch may adopt for their own branch."""
     actor = ctx.require_user()
     if data["adopter_kind"] == "party_branch":
         branch = session.get(Branch, data["adopter_branch_id"])
         if branch is None:
-            raise ValidationFailed.from_messages({"adopter_branch_id": ["没有这个支部 / No such branch"]})
-        if not is_staff(ctx) and branch.id not in branches.officer_branch_ids(session=session, ctx=ctx):
-            raise Forbidden("仅限工作人员或该支部委员 / Only staff or the branch's officers can adopt for it")
+            raise ValidationFailed.from_messages({"adopter_branch_id": [NO_SUCH_BRANCH]})
+        if not is_staff(ctx) and branch.id not in officer_branch_ids(session=session, ctx=ctx):
+            raise Forbidden(BRANCH_ADOPTION_OFFICERS_ONLY)
         data = {**data, "adopter_name": branch.name}
     else:
         if not is_staff(ctx):
-            raise Forbidden("仅限社区工作人员 / Only community staff record a partner unit's adoption")
+            raise Forbidden(PARTNER_ADOPTION_STAFF_ONLY)
         data = {**data, "adopter_branch_id": None}
     project = Project(adopted_by=actor, **data)
     session.add(project)
     session.flush()
-    publish(events.PROJECT_ADOPTED, events.ProjectAdoptedData().dump({
+    announce(session, events.PROJECT_ADOPTED, events.ProjectAdoptedData().dump({
         "project_id": project.id, "kind": project.kind, "adopter_kind": project.adopter_kind,
         "adopter_branch_id": project.adopter_branch_id, "adopted_at": project.adopted_at}), subject=project.id)
     return project
 
 
 def get(*, session: Session, project_id: str) -> Project:
-    return get_or_404(session, Project, project_id, "Project")
+    return get_or_404(session, Project, project_id, PROJECT_NOT_FOUND)
 
 
-def list_all(*, session: Session) -> list[Project]:
-    return list(session.scalars(select(Project).order_by(Project.adopted_at)))
+def list_all(*, session: Session, limit: int, after: str | None) -> Page[Project]:
+    return keyset_page(session, select(Project), keys=[Key(Project.adopted_at), Key(Project.id)], limit=limit,
+                       after=after)
 
 
 def add_duty(*, session: Session, ctx: CallContext, project_id: str, data: dict[str, Any],
@@ -99,25 +118,25 @@ def sign_up(*, session: Session, ctx: CallContext, slot_id: str, now: datetime |
     concurrency: the count moves by `UPDATE … WHERE taken < capacity`."""
     user_id = ctx.require_user()
     now = now or utcnow()
-    slot = get_or_404(session, DutySlot, slot_id, "Slot")
+    slot = get_or_404(session, DutySlot, slot_id, SLOT_NOT_FOUND)
     if slot.starts_at <= now:
-        raise Conflict("该时段已开始 / This slot has already started", {"state": "started"})
+        raise Conflict(SLOT_STARTED, {"state": "started"})
     signup = session.scalar(select(DutySignup).where(DutySignup.slot_id == slot.id, DutySignup.user_id == user_id))
     if signup is not None and signup.status != "cancelled":
-        raise Conflict("您已报名 / You are already signed up", {"state": signup.status, "signup_id": signup.id})
+        raise Conflict(ALREADY_SIGNED_UP, {"state": signup.status, "signup_id": signup.id})
     if signup is None:
         signup = DutySignup(slot_id=slot.id, project_id=slot.project_id, user_id=user_id)
         try:
             session.add(signup)
             session.flush()
         except IntegrityError:
-            raise Conflict("您已报名 / You are already signed up", {"state": "signed_up"}) from None
+            raise Conflict(ALREADY_SIGNED_UP, {"state": "signed_up"}) from None
     else:
         signup.status, signup.signed_up_at = "signed_up", now
     taken = session.execute(update(DutySlot).where(DutySlot.id == slot.id, DutySlot.taken < DutySlot.capacity)
                             .values(taken=DutySlot.taken + 1))
     if taken.rowcount != 1:
-        raise Conflict("名额已满 / Slot full", {"state": "full", "capacity": slot.capacity})
+        raise Conflict(SLOT_FULL, {"state": "full", "capacity": slot.capacity})
     session.flush()
     return signup
 
@@ -127,9 +146,9 @@ def cancel(*, session: Session, ctx: CallContext, signup_id: str, now: datetime 
     signup = _own_signup(session, ctx, signup_id)
     slot = session.get(DutySlot, signup.slot_id)
     if signup.status != "signed_up":
-        raise Conflict(f"报名状态为 {signup.status} / The sign-up is {signup.status}", {"state": signup.status})
+        raise Conflict(SIGNUP_IN_STATE, {"state": signup.status}, status=signup.status)
     if slot.starts_at <= now:
-        raise Conflict("该时段已开始，不能取消 / The slot has started; it cannot be cancelled", {"state": "started"})
+        raise Conflict(SLOT_STARTED_NO_CANCEL, {"state": "started"})
     signup.status = "cancelled"
     session.execute(update(DutySlot).where(DutySlot.id == slot.id, DutySlot.taken > 0)
                     .values(taken=DutySlot.taken - 1))
@@ -137,24 +156,24 @@ def cancel(*, session: Session, ctx: CallContext, signup_id: str, now: datetime 
     return signup
 
 
-def check_in(*, session: Session, ctx: CallContext, publish: Publish, signup_id: str, photo_ref: str | None,
+def check_in(*, session: Session, ctx: CallContext, signup_id: str, photo_ref: str | None,
              now: datetime | None = None) -> DutySignup:
     """The volunteer reports the duty done: not before the slot starts, not later
     than three days after it ends, once."""
     now = now or utcnow()
     signup = _own_signup(session, ctx, signup_id, lock=True)
     if signup.status != "signed_up":
-        raise Conflict(f"报名状态为 {signup.status} / The sign-up is {signup.status}", {"state": signup.status})
+        raise Conflict(SIGNUP_IN_STATE, {"state": signup.status}, status=signup.status)
     slot = session.get(DutySlot, signup.slot_id)
     if now < slot.starts_at:
-        raise Conflict("时段尚未开始 / The slot has not started yet",
+        raise Conflict(SLOT_NOT_STARTED,
                        {"state": "signed_up", "starts_at": slot.starts_at.isoformat()})
     if now > slot.ends_at + CHECK_IN_GRACE:
-        raise Conflict("已超过打卡期限 / Check-in closed three days after the slot", {"state": "signed_up"})
+        raise Conflict(DUTY_CHECK_IN_CLOSED, {"state": "signed_up"})
     duty = session.get(Duty, slot.duty_id)
     signup.status, signup.completed_at, signup.photo_ref, signup.hours = "completed", now, photo_ref, duty.hours
     session.flush()
-    publish(events.DUTY_COMPLETED, events.DutyCompletedData().dump({
+    announce(session, events.DUTY_COMPLETED, events.DutyCompletedData().dump({
         "duty_id": signup.id, "project_id": signup.project_id, "user_id": signup.user_id, "hours": duty.hours,
         "completed_at": now, "slot_id": slot.id, "has_photo": photo_ref is not None}), subject=signup.id)
     return signup
@@ -187,10 +206,10 @@ def view(*, session: Session, ctx: CallContext, project: Project, now: datetime 
 def _require_runner(session: Session, ctx: CallContext, project: Project) -> None:
     if is_staff(ctx):
         return
-    if project.adopter_branch_id and project.adopter_branch_id in branches.officer_branch_ids(session=session,
+    if project.adopter_branch_id and project.adopter_branch_id in officer_branch_ids(session=session,
                                                                                              ctx=ctx):
         return
-    raise Forbidden("仅限工作人员或领办支部委员 / Only staff or the adopting branch's officers")
+    raise Forbidden(ADOPTING_OFFICERS_ONLY)
 
 
 def _own_signup(session: Session, ctx: CallContext, signup_id: str, lock: bool = False) -> DutySignup:
@@ -200,15 +219,15 @@ def _own_signup(session: Session, ctx: CallContext, signup_id: str, lock: bool =
         query = query.with_for_update().execution_options(populate_existing=True)
     signup = session.scalar(query)
     if signup is None or signup.user_id != user_id:
-        return get_or_404(session, DutySignup, signup_id, "Sign-up", lambda s: s.user_id == user_id)
+        return get_or_404(session, DutySignup, signup_id, SIGNUP_NOT_FOUND, lambda s: s.user_id == user_id)
     return signup
 
 
 def _at(day: date, hhmm: str) -> datetime:
     if hhmm == "24:00":
-        return datetime.combine(day + timedelta(days=1), time(0, 0), LOCAL).astimezone(timezone.utc)
+        return datetime.combine(day + timedelta(days=1), time(0, 0), LOCAL).astimezone(UTC)
     hours, minutes = map(int, hhmm.split(":"))
-    return datetime.combine(day, time(hours, minutes), LOCAL).astimezone(timezone.utc)
+    return datetime.combine(day, time(hours, minutes), LOCAL).astimezone(UTC)
 
 
 def _length_hours(start: str, end: str) -> float:

@@ -10,23 +10,32 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, is_staff
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import councils, events, sharing
-from services.governance.access import Publish, get_or_404, is_staff, require_member_or_staff
+from services.governance.access import proposal_visible, require_member_or_staff, visible_proposals
+from services.governance.contracts.messages import (
+    AUTHOR_SUBMITS_ONLY,
+    COMMENTS_IN_DELIBERATION_ONLY,
+    COUNCIL_ARCHIVED,
+    DELIBERATION_STAFF_ONLY,
+    NOT_A_COMMENT_ON_PROPOSAL,
+    NOT_A_TOPIC_OF_COUNCIL,
+    PROPOSAL_IN_STATE,
+    PROPOSAL_NOT_FOUND,
+    WITHDRAW_AUTHOR_OR_STAFF,
+    WITHDRAW_REASON_REQUIRED,
+)
 from services.governance.models import Proposal, ProposalComment, Resolution, Topic, Vote
 
 WITHDRAWABLE = ("draft", "submitted", "in_deliberation")
 
 
-def _visible(ctx: CallContext):
-    # A draft is its author's notebook until submitted; staff see everything.
-    return lambda p: p.status != "draft" or is_staff(ctx) or p.author_user_id == ctx.user_id
-
-
 def get(*, session: Session, ctx: CallContext, proposal_id: str) -> Proposal:
-    return get_or_404(session, Proposal, proposal_id, "Proposal", _visible(ctx))
+    return get_or_404(session, Proposal, proposal_id, PROPOSAL_NOT_FOUND, proposal_visible(ctx))
 
 
 def create(*, session: Session, ctx: CallContext, council_id: str, data: dict[str, Any]) -> Proposal:
@@ -34,11 +43,11 @@ def create(*, session: Session, ctx: CallContext, council_id: str, data: dict[st
     council = councils.get(session=session, council_id=council_id)
     require_member_or_staff(session, ctx, council_id=council_id)
     if council.status != "active":
-        raise Conflict("议事会已归档 / The council is archived", {"state": council.status})
+        raise Conflict(COUNCIL_ARCHIVED, {"state": council.status})
     if data.get("topic_id"):
         topic = session.get(Topic, data["topic_id"])
         if topic is None or topic.council_id != council_id:
-            raise ValidationFailed.from_messages({"topic_id": ["不属于本议事会 / Not a topic of this council"]})
+            raise ValidationFailed.from_messages({"topic_id": [NOT_A_TOPIC_OF_COUNCIL]})
     proposal = Proposal(council_id=council_id, author_user_id=ctx.require_user(),
                         audience=sharing.audience_of(session, council_id), **data)
     session.add(proposal)
@@ -46,7 +55,7 @@ def create(*, session: Session, ctx: CallContext, council_id: str, data: dict[st
     return proposal
 
 
-def transition(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: str, action: str,
+def transition(*, session: Session, ctx: CallContext, proposal_id: str, action: str,
                reason: str | None) -> Proposal:
     """submit: the author sends a draft in. deliberate: staff open it for discussion.
     withdraw: the author or staff take it back (a reason is kept), only before voting."""
@@ -54,25 +63,25 @@ def transition(*, session: Session, ctx: CallContext, publish: Publish, proposal
     author = proposal.author_user_id == ctx.user_id
     if action == "submit":
         if not author:
-            raise Forbidden("仅作者可提交 / Only the author can submit")
+            raise Forbidden(AUTHOR_SUBMITS_ONLY)
         _expect(proposal, "draft")
         proposal.status, proposal.submitted_at = "submitted", utcnow()
         session.flush()
-        publish(events.PROPOSAL_SUBMITTED, events.ProposalSubmittedData().dump({
+        announce(session, events.PROPOSAL_SUBMITTED, events.ProposalSubmittedData().dump({
             "proposal_id": proposal.id, "council_id": proposal.council_id, "topic_id": proposal.topic_id,
             "author_user_id": proposal.author_user_id, "submitted_at": proposal.submitted_at}),
             subject=proposal.id)
     elif action == "deliberate":
         if not is_staff(ctx):
-            raise Forbidden("仅限社区工作人员 / Only community staff can open deliberation")
+            raise Forbidden(DELIBERATION_STAFF_ONLY)
         _expect(proposal, "submitted")
         proposal.status = "in_deliberation"
     elif action == "withdraw":
         if not (author or is_staff(ctx)):
-            raise Forbidden("仅作者或工作人员可撤回 / Only the author or staff can withdraw")
+            raise Forbidden(WITHDRAW_AUTHOR_OR_STAFF)
         _expect(proposal, *WITHDRAWABLE)
         if not reason:
-            raise ValidationFailed.from_messages({"reason": ["请说明撤回理由 / Give a reason for withdrawing"]})
+            raise ValidationFailed.from_messages({"reason": [WITHDRAW_REASON_REQUIRED]})
         proposal.status, proposal.withdrawn_reason, proposal.decided_at = "withdrawn", reason, utcnow()
     session.flush()
     return proposal
@@ -84,12 +93,12 @@ def comment(*, session: Session, ctx: CallContext, proposal_id: str, body: str,
     proposal = get(session=session, ctx=ctx, proposal_id=proposal_id)
     require_member_or_staff(session, ctx, council_id=proposal.council_id)
     if proposal.status != "in_deliberation":
-        raise Conflict("仅在审议阶段可评论 / Comments are open while the proposal is in deliberation",
+        raise Conflict(COMMENTS_IN_DELIBERATION_ONLY,
                        {"state": proposal.status})
     if parent_id:
         parent = session.get(ProposalComment, parent_id)
         if parent is None or parent.proposal_id != proposal_id:
-            raise ValidationFailed.from_messages({"parent_id": ["不是本提案的评论 / Not a comment on this proposal"]})
+            raise ValidationFailed.from_messages({"parent_id": [NOT_A_COMMENT_ON_PROPOSAL]})
     note = ProposalComment(proposal_id=proposal_id, parent_id=parent_id, author_user_id=ctx.require_user(), body=body)
     session.add(note)
     session.flush()
@@ -109,13 +118,13 @@ def thread(*, session: Session, ctx: CallContext, proposal_id: str) -> list[dict
     return roots
 
 
-def list_for_council(*, session: Session, ctx: CallContext, council_id: str, status: str | None = None
-                     ) -> list[Proposal]:
+def list_for_council(*, session: Session, ctx: CallContext, council_id: str, limit: int, after: str | None,
+                     status: str | None = None) -> Page[Proposal]:
     councils.get(session=session, council_id=council_id)
-    query = select(Proposal).where(Proposal.council_id == council_id).order_by(Proposal.created_at)
+    query = select(Proposal).where(Proposal.council_id == council_id, visible_proposals(ctx))
     if status:
         query = query.where(Proposal.status == status)
-    return [p for p in session.scalars(query) if _visible(ctx)(p)]
+    return keyset_page(session, query, keys=[Key(Proposal.created_at), Key(Proposal.id)], limit=limit, after=after)
 
 
 def view(*, session: Session, proposal: Proposal) -> dict[str, Any]:
@@ -127,5 +136,5 @@ def view(*, session: Session, proposal: Proposal) -> dict[str, Any]:
 
 def _expect(proposal: Proposal, *states: str) -> None:
     if proposal.status not in states:
-        raise Conflict(f"提案当前状态为 {proposal.status} / The proposal is {proposal.status}",
-                       {"state": proposal.status, "allowed_from": list(states)})
+        raise Conflict(PROPOSAL_IN_STATE, {"state": proposal.status, "allowed_from": list(states)},
+                       status=proposal.status)

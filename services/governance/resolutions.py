@@ -19,28 +19,44 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.common import members
+from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden
+from services.common.locales import translations
+from services.common.messages import Message
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import events, sharing
-from services.governance.access import Publish, get_or_404, is_staff, require_staff
+from services.governance.contracts.messages import (
+    ACTION_ITEM_NOT_FOUND,
+    ASSIGNEE_CANNOT_JUDGE,
+    ITEM_BEING_CONFIRMED,
+    ITEM_NOT_DONE,
+    PROGRESS_ASSIGNEE_OR_STAFF,
+    PROPOSAL_NOT_FOUND,
+    REOPENED_NOTE,
+    RESOLUTION_EXISTS,
+    RESOLUTION_NEEDS_ADOPTION,
+    RESOLUTION_NOT_FOUND,
+    VERDICT_GIVEN,
+)
 from services.governance.models import ActionItem, ActionItemFeedback, ActionItemUpdate, Proposal, Resolution
 
 
-def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: str,
+def adopt(*, session: Session, ctx: CallContext, proposal_id: str,
           data: dict[str, Any]) -> Resolution:
     """Staff turn an adopted proposal into a resolution, once."""
     actor = require_staff(ctx)
-    proposal = get_or_404(session, Proposal, proposal_id, "Proposal")
+    proposal = get_or_404(session, Proposal, proposal_id, PROPOSAL_NOT_FOUND)
     # what was sent is checked before the proposal's state: a wrong assignee is the caller's to fix either way
     for index, spec in enumerate(data.get("action_items", [])):
         _require_assignee(session, spec, field=f"action_items.{index}.assignee_user_id")
     if proposal.status != "adopted":
-        raise Conflict("只有通过的提案才能形成决议 / Only an adopted proposal becomes a resolution",
+        raise Conflict(RESOLUTION_NEEDS_ADOPTION,
                        {"state": proposal.status})
     existing = session.scalar(select(Resolution.id).where(Resolution.proposal_id == proposal.id))
     if existing:
-        raise Conflict("该提案已形成决议 / This proposal already has a resolution",
+        raise Conflict(RESOLUTION_EXISTS,
                        {"state": "resolved", "resolution_id": existing})
     items = data.pop("action_items", [])
     resolution = Resolution(proposal_id=proposal.id, council_id=proposal.council_id,
@@ -50,10 +66,10 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
     try:
         session.flush()
     except IntegrityError:  # adopted concurrently by another request
-        raise Conflict("该提案已形成决议 / This proposal already has a resolution", {"state": "resolved"}) from None
+        raise Conflict(RESOLUTION_EXISTS, {"state": "resolved"}) from None
     created = [_new_item(session, resolution.id, spec) for spec in items]
     session.flush()
-    publish(events.RESOLUTION_ADOPTED, events.ResolutionAdoptedData().dump({
+    announce(session, events.RESOLUTION_ADOPTED, events.ResolutionAdoptedData().dump({
         "resolution_id": resolution.id, "proposal_id": proposal.id, "council_id": resolution.council_id,
         "effective_on": resolution.effective_on, "action_item_ids": [i.id for i in created],
         "adopted_at": resolution.adopted_at}), subject=resolution.id)
@@ -62,21 +78,21 @@ def adopt(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: 
 
 def add_item(*, session: Session, ctx: CallContext, resolution_id: str, data: dict[str, Any]) -> ActionItem:
     require_staff(ctx)
-    get_or_404(session, Resolution, resolution_id, "Resolution")
+    get_or_404(session, Resolution, resolution_id, RESOLUTION_NOT_FOUND)
     _require_assignee(session, data, field="assignee_user_id")
     item = _new_item(session, resolution_id, data)
     session.flush()
     return item
 
 
-def report(*, session: Session, ctx: CallContext, publish: Publish, item_id: str, note: str,
+def report(*, session: Session, ctx: CallContext, item_id: str, note: str,
            progress_percent: int | None, completed: bool) -> ActionItem:
     """The responsible party (its named account) or staff report progress, or claim the item done."""
     item = _locked(session, item_id)
     if not (is_staff(ctx) or (item.assignee_user_id and item.assignee_user_id == ctx.user_id)):
-        raise Forbidden("仅责任方或工作人员可更新进度 / Only the responsible party or staff can report progress")
+        raise Forbidden(PROGRESS_ASSIGNEE_OR_STAFF)
     if item.status == "done":
-        raise Conflict("事项已标记完成，等待居民确认 / The item is marked done; residents are confirming it",
+        raise Conflict(ITEM_BEING_CONFIRMED,
                        {"state": item.status})
     now = utcnow()
     if completed:
@@ -92,13 +108,13 @@ def report(*, session: Session, ctx: CallContext, publish: Publish, item_id: str
                                  author_user_id=ctx.user_id))
     session.flush()
     if completed:
-        publish(events.ACTION_ITEM_COMPLETED, events.ActionItemCompletedData().dump({
+        announce(session, events.ACTION_ITEM_COMPLETED, events.ActionItemCompletedData().dump({
             "action_item_id": item.id, "resolution_id": item.resolution_id, "assignee_kind": item.assignee_kind,
             "completion_round": item.completion_round, "completed_at": now}), subject=item.id)
     return item
 
 
-def give_feedback(*, session: Session, ctx: CallContext, publish: Publish, item_id: str, verdict: str,
+def give_feedback(*, session: Session, ctx: CallContext, item_id: str, verdict: str,
                   comment: str | None) -> ActionItem:
     """A resident confirms or disputes a completion claim, once per claim. The item
     row is locked, so concurrent disputes are counted one after another and the
@@ -106,15 +122,15 @@ def give_feedback(*, session: Session, ctx: CallContext, publish: Publish, item_
     user_id = ctx.require_user()
     item = _locked(session, item_id)
     if item.status != "done":
-        raise Conflict("事项尚未标记完成 / Only a completed item can be confirmed or disputed",
+        raise Conflict(ITEM_NOT_DONE,
                        {"state": item.status})
     if item.assignee_user_id == user_id:
-        raise Forbidden("责任方不能确认自己的事项 / The responsible party cannot judge its own work")
+        raise Forbidden(ASSIGNEE_CANNOT_JUDGE)
     already = session.scalar(select(ActionItemFeedback.verdict).where(
         ActionItemFeedback.item_id == item.id, ActionItemFeedback.round == item.completion_round,
         ActionItemFeedback.user_id == user_id))
     if already:
-        raise Conflict("您已反馈过 / You already gave your verdict on this completion",
+        raise Conflict(VERDICT_GIVEN,
                        {"state": item.status, "verdict": already})
     session.add(ActionItemFeedback(item_id=item.id, round=item.completion_round, user_id=user_id, verdict=verdict,
                                    comment=comment))
@@ -122,7 +138,7 @@ def give_feedback(*, session: Session, ctx: CallContext, publish: Publish, item_
     confirmations, disputes = counts(session=session, item=item)
     now = utcnow()
     if verdict == "dispute":
-        publish(events.ACTION_ITEM_DISPUTED, events.ActionItemDisputedData().dump({
+        announce(session, events.ACTION_ITEM_DISPUTED, events.ActionItemDisputedData().dump({
             "action_item_id": item.id, "resolution_id": item.resolution_id, "completion_round": item.completion_round,
             "disputes": disputes, "confirmations": confirmations, "dispute_threshold": item.dispute_threshold,
             "disputed_at": now}), subject=item.id)
@@ -131,9 +147,9 @@ def give_feedback(*, session: Session, ctx: CallContext, publish: Publish, item_
             item.progress_percent = min(item.progress_percent, 90)
             item.reopened_count += 1
             session.add(ActionItemUpdate(item_id=item.id, kind="reopened", progress_percent=item.progress_percent,
-                                         note=f"{disputes} 位居民反馈未完成 / {disputes} residents say it is not done"))
+                                         note=_in_both_languages(REOPENED_NOTE, disputes=disputes)))
             session.flush()
-            publish(events.ACTION_ITEM_REOPENED, events.ActionItemReopenedData().dump({
+            announce(session, events.ACTION_ITEM_REOPENED, events.ActionItemReopenedData().dump({
                 "action_item_id": item.id, "resolution_id": item.resolution_id,
                 "completion_round": item.completion_round, "disputes": disputes, "confirmations": confirmations,
                 "reopened_at": now}), subject=item.id)
@@ -149,16 +165,17 @@ def counts(*, session: Session, item: ActionItem) -> tuple[int, int]:
 
 
 def get(*, session: Session, resolution_id: str) -> Resolution:
-    return get_or_404(session, Resolution, resolution_id, "Resolution")
+    return get_or_404(session, Resolution, resolution_id, RESOLUTION_NOT_FOUND)
 
 
-def list_all(*, session: Session, council_id: str | None = None) -> list[Resolution]:
-    query = select(Resolution).order_by(Resolution.adopted_at)
+def list_all(*, session: Session, limit: int, after: str | None, council_id: str | None = None) -> Page[Resolution]:
+    query = select(Resolution)
     if council_id:
         query = query.where(Resolution.council_id == council_id)
     else:  # the community's own: a shared council's resolutions are listed through that council
         query = query.where(Resolution.tenant_id == session.info["tenant_id"])
-    return list(session.scalars(query))
+    return keyset_page(session, query, keys=[Key(Resolution.adopted_at), Key(Resolution.id)], limit=limit,
+                       after=after)
 
 
 def view(*, session: Session, ctx: CallContext, resolution: Resolution, today: date | None = None) -> dict[str, Any]:
@@ -186,7 +203,7 @@ def item_view(*, session: Session, ctx: CallContext, item: ActionItem, today: da
 
 
 def get_item(*, session: Session, item_id: str) -> ActionItem:
-    return get_or_404(session, ActionItem, item_id, "Action item")
+    return get_or_404(session, ActionItem, item_id, ACTION_ITEM_NOT_FOUND)
 
 
 def _require_assignee(session: Session, spec: dict[str, Any], *, field: str) -> None:
@@ -209,3 +226,7 @@ def _locked(session: Session, item_id: str) -> ActionItem:
     return item
 
 
+def _in_both_languages(words: Message, **params: Any) -> str:
+    """Words written into the record, read later by people of either language: "中文 / English",
+    from the catalogues."""
+    return f"{words.render(translations('zh_Hans_CN').gettext, params)} / {words.format(params)}"

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -16,12 +16,13 @@ from services.common.database import Database, Transaction, utcnow
 from services.common.logging import get_logger
 from services.common.members import MemberEntrypoints
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
-from services.governance import personal_data
 from services.governance import (
     assets,
     branches,
     council_sessions,
     councils,
+    figures,
+    personal_data,
     projects,
     proposals,
     resolutions,
@@ -29,7 +30,7 @@ from services.governance import (
     voice,
     voting,
 )
-from services.governance import schemas as s
+from services.governance.contracts import schemas as s
 from services.governance.models import ActionItem, Base, Council, CouncilSession, Proposal, Resolution, Vote
 
 log = get_logger(__name__)
@@ -49,18 +50,29 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     # --- councils ----------------------------------------------------------------------
 
     @contextmanager
-    def _home(self, model, object_id: str | None) -> Iterator[tuple[Transaction, CallContext]]:
-        """The unit of work for an act on a council's business: in the caller's own
-        community, or, when the row belongs to a council shared with it, in the
-        owning community (`db.in_tenant`) as a visitor without home roles. Rows the
-        caller cannot see fall through to the domain call, which answers 404."""
-        with self.db.transaction() as tx:
+    def _crossing_to_council_owner(self, model, object_id: str | None, *, reason: str,
+                                   read_only: bool = False) -> Iterator[tuple[Transaction, CallContext]]:
+        """The unit of work for an act on a council's business, in the community that OWNS the row:
+        the caller's own (a plain transaction), or, when the row belongs to a council shared with the
+        caller's community, a crossing into the owner (`db.write_in_tenant`, or `db.read_in_tenant`
+        with `read_only`), recorded with `reason`, as a visitor without home roles. Rows the caller
+        cannot see fall through to the domain call in the caller's community, which answers 404."""
+        unit = self.db.read_in_tenant if read_only else self.db.write_in_tenant
+        with unit(self.ctx.tenant, reason=reason) as tx:
             owner = sharing.owner_of(tx.session, model, object_id)
             if owner is None or owner == tx.tenant_id:
                 yield tx, self.ctx
                 return
-        with self.db.in_tenant(owner, reason=f"member of a shared council acts on {model.__tablename__}") as tx:
+        with unit(owner, reason=reason) as tx:
             yield tx, sharing.visiting(self.ctx)
+
+    def _write_in_council_owner(self, model, object_id: str | None, *, reason: str):
+        """A write on a council's business in its owning community (see `_crossing_to_council_owner`)."""
+        return self._crossing_to_council_owner(model, object_id, reason=reason)
+
+    def _read_in_council_owner(self, model, object_id: str | None, *, reason: str):
+        """A read of a council's business in its owning community (see `_crossing_to_council_owner`)."""
+        return self._crossing_to_council_owner(model, object_id, reason=reason, read_only=True)
 
     def _member_counts(self, found: list[Council], home_session) -> dict[str, int]:
         """Seats live with the owner: counted in each owning community."""
@@ -71,7 +83,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             if council.tenant_id != self.ctx.tenant:
                 shared_in.setdefault(council.tenant_id, []).append(council.id)
         for owner, ids in shared_in.items():
-            with self.db.in_tenant(owner, reason="count the seats of councils shared with the caller") as tx:
+            with self.db.read_in_tenant(owner, reason="count the seats of councils shared with the caller") as tx:
                 counts.update(councils.member_counts(session=tx.session, council_ids=ids))
         return counts
 
@@ -96,14 +108,15 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         """The community's own councils and those shared with it."""
         params = load(s.PageQuery(), query or {})
         with self.db.transaction() as tx:
-            items, cursor = councils.list_page(session=tx.session, **params)
-            counts = self._member_counts(items, tx.session)
-            return s.CouncilPage().dump({"items": [_council(c, counts.get(c.id, 0)) for c in items],
-                                         "next_cursor": cursor})
+            page = councils.list_page(session=tx.session, **params)
+            counts = self._member_counts(page.items, tx.session)
+            return s.CouncilPage().dump({"items": [_council(c, counts.get(c.id, 0)) for c in page.items],
+                                         "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_council(self, council_id: str) -> dict:
-        with self._home(Council, council_id) as (tx, ctx):
+        with self._read_in_council_owner(Council, council_id,
+                                         reason="read a shared council") as (tx, ctx):
             council = councils.get(session=tx.session, council_id=council_id)
             counts = councils.member_counts(session=tx.session, council_ids=[council.id])
             return s.CouncilOut().dump(_council(council, counts.get(council.id, 0)))
@@ -111,81 +124,95 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_members(self, council_id: str, payload: dict) -> dict:
         data = load(s.MembersCreate(), payload)
-        with self._home(Council, council_id) as (tx, ctx):
+        with self._write_in_council_owner(Council, council_id,
+                                          reason="add members on a shared council") as (tx, ctx):
             added = councils.add_members(session=tx.session, ctx=ctx, council_id=council_id,
                                          members=data["members"])
             return s.MemberList().dump({"items": added, "next_cursor": None})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def remove_member(self, council_id: str, member_id: str) -> dict:
-        with self._home(Council, council_id) as (tx, ctx):
+        with self._write_in_council_owner(Council, council_id,
+                                          reason="remove member on a shared council") as (tx, ctx):
             return s.MemberOut().dump(councils.remove_member(session=tx.session, ctx=ctx,
                                                              council_id=council_id, member_id=member_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_members(self, council_id: str, query: dict | None = None) -> dict:
         params = load(s.PageQuery(), query or {})
-        with self._home(Council, council_id) as (tx, ctx):
-            items, cursor = councils.list_members(session=tx.session, council_id=council_id, **params)
-            return s.MemberList().dump({"items": items, "next_cursor": cursor})
+        with self._read_in_council_owner(Council, council_id,
+                                         reason="list members of a shared council") as (tx, ctx):
+            page = councils.list_members(session=tx.session, council_id=council_id, **params)
+            return s.MemberList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def open_topic(self, council_id: str, payload: dict) -> dict:
         data = load(s.TopicCreate(), payload)
-        with self._home(Council, council_id) as (tx, ctx):
-            return s.TopicOut().dump(councils.open_topic(session=tx.session, ctx=ctx, publish=tx.publish,
-                                                         council_id=council_id, **data))
+        with self._write_in_council_owner(Council, council_id,
+                                          reason="open topic on a shared council") as (tx, ctx):
+            return s.TopicOut().dump(councils.open_topic(session=tx.session, ctx=ctx, council_id=council_id, **data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_topics(self, council_id: str) -> dict:
-        with self._home(Council, council_id) as (tx, ctx):
-            return s.TopicList().dump({"items": councils.list_topics(session=tx.session, council_id=council_id)})
+    def list_topics(self, council_id: str, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
+        with self._read_in_council_owner(Council, council_id,
+                                         reason="list topics of a shared council") as (tx, ctx):
+            page = councils.list_topics(session=tx.session, council_id=council_id, **params)
+            return s.TopicList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     # --- sessions ------------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def schedule_session(self, council_id: str, payload: dict) -> dict:
         data = load(s.SessionCreate(), payload)
-        with self._home(Council, council_id) as (tx, ctx):
+        with self._write_in_council_owner(Council, council_id,
+                                          reason="schedule session on a shared council") as (tx, ctx):
             meeting = council_sessions.schedule(session=tx.session, ctx=ctx, council_id=council_id, data=data)
             return self._session_out(tx, ctx, meeting)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_sessions(self, council_id: str) -> dict:
-        with self._home(Council, council_id) as (tx, ctx):
-            found = council_sessions.list_for_council(session=tx.session, council_id=council_id)
-            return s.SessionList().dump({"items": [council_sessions.view(session=tx.session, ctx=ctx,
-                                                                         meeting=m) for m in found]})
+    def list_sessions(self, council_id: str, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
+        with self._read_in_council_owner(Council, council_id,
+                                         reason="list sessions of a shared council") as (tx, ctx):
+            page = council_sessions.list_for_council(session=tx.session, council_id=council_id, **params)
+            return s.SessionList().dump({"items": [council_sessions.view(session=tx.session, ctx=ctx, meeting=m)
+                                                   for m in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_session(self, session_id: str) -> dict:
-        with self._home(CouncilSession, session_id) as (tx, ctx):
+        with self._read_in_council_owner(CouncilSession, session_id,
+                                         reason="read a session of a shared council") as (tx, ctx):
             return self._session_out(tx, ctx, council_sessions.get(session=tx.session, session_id=session_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def invite_to_session(self, session_id: str, payload: dict) -> dict:
         data = load(s.InvitationsCreate(), payload)
-        with self._home(CouncilSession, session_id) as (tx, ctx):
+        with self._write_in_council_owner(CouncilSession, session_id,
+                                          reason="invite to session on a shared council") as (tx, ctx):
             council_sessions.invite(session=tx.session, ctx=ctx, session_id=session_id, **data)
             return self._session_out(tx, ctx, council_sessions.get(session=tx.session, session_id=session_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def check_in(self, session_id: str, payload: dict) -> dict:
         data = load(s.CheckIn(), payload)
-        with self._home(CouncilSession, session_id) as (tx, ctx):
+        with self._write_in_council_owner(CouncilSession, session_id,
+                                          reason="check in on a shared council") as (tx, ctx):
             council_sessions.check_in(session=tx.session, ctx=ctx, session_id=session_id, **data)
             return self._session_out(tx, ctx, council_sessions.get(session=tx.session, session_id=session_id))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def enter_tally(self, session_id: str, payload: dict) -> dict:
         data = load(s.HandTallyCreate(), payload)
-        with self._home(CouncilSession, session_id) as (tx, ctx):
+        with self._write_in_council_owner(CouncilSession, session_id,
+                                          reason="enter tally on a shared council") as (tx, ctx):
             tally = council_sessions.enter_tally(session=tx.session, ctx=ctx, session_id=session_id, data=data)
             return s.HandTallyOut().dump(council_sessions.tally_view(tally))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def sign_off_tally(self, session_id: str, tally_id: str) -> dict:
-        with self._home(CouncilSession, session_id) as (tx, ctx):
+        with self._write_in_council_owner(CouncilSession, session_id,
+                                          reason="sign off tally on a shared council") as (tx, ctx):
             tally = council_sessions.sign_off_tally(session=tx.session, ctx=ctx, session_id=session_id,
                                                     tally_id=tally_id)
             return s.HandTallyOut().dump(council_sessions.tally_view(tally))
@@ -193,14 +220,15 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def record_minutes(self, session_id: str, payload: dict) -> dict:
         data = load(s.MinutesCreate(), payload)
-        with self._home(CouncilSession, session_id) as (tx, ctx):
-            meeting = council_sessions.hold(session=tx.session, ctx=ctx, publish=tx.publish,
-                                            session_id=session_id, data=data)
+        with self._write_in_council_owner(CouncilSession, session_id,
+                                          reason="record minutes on a shared council") as (tx, ctx):
+            meeting = council_sessions.hold(session=tx.session, ctx=ctx, session_id=session_id, data=data)
             return self._session_out(tx, ctx, meeting)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cancel_session(self, session_id: str) -> dict:
-        with self._home(CouncilSession, session_id) as (tx, ctx):
+        with self._write_in_council_owner(CouncilSession, session_id,
+                                          reason="cancel session on a shared council") as (tx, ctx):
             return self._session_out(tx, ctx, council_sessions.cancel(session=tx.session, ctx=ctx,
                                                                  session_id=session_id))
 
@@ -212,40 +240,47 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_proposal(self, council_id: str, payload: dict) -> dict:
         data = load(s.ProposalCreate(), payload)
-        with self._home(Council, council_id) as (tx, ctx):
+        with self._write_in_council_owner(Council, council_id,
+                                          reason="create proposal on a shared council") as (tx, ctx):
             proposal = proposals.create(session=tx.session, ctx=ctx, council_id=council_id, data=data)
             return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_proposals(self, council_id: str) -> dict:
-        with self._home(Council, council_id) as (tx, ctx):
-            found = proposals.list_for_council(session=tx.session, ctx=ctx, council_id=council_id)
-            return s.ProposalList().dump({"items": [proposals.view(session=tx.session, proposal=p) for p in found]})
+    def list_proposals(self, council_id: str, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
+        with self._read_in_council_owner(Council, council_id,
+                                         reason="list proposals of a shared council") as (tx, ctx):
+            page = proposals.list_for_council(session=tx.session, ctx=ctx, council_id=council_id, **params)
+            return s.ProposalList().dump({"items": [proposals.view(session=tx.session, proposal=p)
+                                                    for p in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_proposal(self, proposal_id: str) -> dict:
-        with self._home(Proposal, proposal_id) as (tx, ctx):
+        with self._read_in_council_owner(Proposal, proposal_id,
+                                         reason="read a proposal of a shared council") as (tx, ctx):
             proposal = proposals.get(session=tx.session, ctx=ctx, proposal_id=proposal_id)
             return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def transition_proposal(self, proposal_id: str, payload: dict) -> dict:
         data = load(s.ProposalTransition(), payload)
-        with self._home(Proposal, proposal_id) as (tx, ctx):
-            proposal = proposals.transition(session=tx.session, ctx=ctx, publish=tx.publish,
-                                            proposal_id=proposal_id, **data)
+        with self._write_in_council_owner(Proposal, proposal_id,
+                                          reason="transition proposal on a shared council") as (tx, ctx):
+            proposal = proposals.transition(session=tx.session, ctx=ctx, proposal_id=proposal_id, **data)
             return s.ProposalOut().dump(proposals.view(session=tx.session, proposal=proposal))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_comment(self, proposal_id: str, payload: dict) -> dict:
         data = load(s.CommentCreate(), payload)
-        with self._home(Proposal, proposal_id) as (tx, ctx):
+        with self._write_in_council_owner(Proposal, proposal_id,
+                                          reason="add comment on a shared council") as (tx, ctx):
             note = proposals.comment(session=tx.session, ctx=ctx, proposal_id=proposal_id, **data)
             return s.CommentOut().dump({**_columns(note), "replies": []})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_comments(self, proposal_id: str) -> dict:
-        with self._home(Proposal, proposal_id) as (tx, ctx):
+        with self._read_in_council_owner(Proposal, proposal_id,
+                                         reason="list comments of a shared council") as (tx, ctx):
             return s.CommentThread().dump({"items": proposals.thread(session=tx.session, ctx=ctx,
                                                                      proposal_id=proposal_id)})
 
@@ -254,21 +289,22 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def open_vote(self, proposal_id: str, payload: dict) -> dict:
         data = load(s.VoteOpen(), payload)
-        with self._home(Proposal, proposal_id) as (tx, ctx):
-            vote = voting.open_vote(session=tx.session, ctx=ctx, publish=tx.publish, proposal_id=proposal_id,
+        with self._write_in_council_owner(Proposal, proposal_id,
+                                          reason="open vote on a shared council") as (tx, ctx):
+            vote = voting.open_vote(session=tx.session, ctx=ctx, proposal_id=proposal_id,
                                     data=data)
             return s.VoteOut().dump(voting.view(session=tx.session, ctx=ctx, vote=vote))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_vote(self, vote_id: str) -> dict:
-        with self._home(Vote, vote_id) as (tx, ctx):
+        with self._read_in_council_owner(Vote, vote_id, reason="read a vote of a shared council") as (tx, ctx):
             vote = voting.get(session=tx.session, vote_id=vote_id)
             return s.VoteOut().dump(voting.view(session=tx.session, ctx=ctx, vote=vote))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cast_ballot(self, vote_id: str, payload: dict) -> dict:
         data = load(s.BallotCast(), payload)
-        with self._home(Vote, vote_id) as (tx, ctx):
+        with self._write_in_council_owner(Vote, vote_id, reason="cast ballot on a shared council") as (tx, ctx):
             receipt = voting.cast(session=tx.session, ctx=ctx, vote_id=vote_id, channel="online", **data)
             owner = tx.tenant_id
         self._mix(owner, vote_id, receipt)
@@ -277,7 +313,8 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def cast_in_room_ballot(self, vote_id: str, payload: dict) -> dict:
         data = load(s.InRoomBallotCast(), payload)
-        with self._home(Vote, vote_id) as (tx, ctx):
+        with self._write_in_council_owner(Vote, vote_id,
+                                          reason="cast in room ballot on a shared council") as (tx, ctx):
             receipt = voting.cast(session=tx.session, ctx=ctx, vote_id=vote_id, channel="in_room", **data)
             owner = tx.tenant_id
         self._mix(owner, vote_id, receipt)
@@ -286,7 +323,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def change_ballot(self, vote_id: str, payload: dict) -> dict:
         data = load(s.BallotChange(), payload)
-        with self._home(Vote, vote_id) as (tx, ctx):
+        with self._write_in_council_owner(Vote, vote_id, reason="change ballot on a shared council") as (tx, ctx):
             receipt = voting.change(session=tx.session, ctx=ctx, vote_id=vote_id, **data)
             owner = tx.tenant_id
         self._mix(owner, vote_id, receipt, everything=True)
@@ -299,7 +336,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         if not receipt["secret"]:
             return
         try:
-            with self.db.in_tenant(owner, reason="mix secret ballots into the pool") as tx:
+            with self.db.write_in_tenant(owner, reason="mix secret ballots into the pool") as tx:
                 voting.mix(session=tx.session, vote_id=vote_id, everything=everything)
         except Exception:  # noqa: BLE001 - the cast itself has committed; never fail it here
             log.exception("governance.mix_failed", vote_id=vote_id)
@@ -307,8 +344,8 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def close_vote(self, vote_id: str, payload: dict | None = None) -> dict:
         data = load(s.VoteClose(), payload or {})
-        with self._home(Vote, vote_id) as (tx, ctx):
-            vote = voting.close(session=tx.session, ctx=ctx, publish=tx.publish, vote_id=vote_id, **data)
+        with self._write_in_council_owner(Vote, vote_id, reason="close vote on a shared council") as (tx, ctx):
+            vote = voting.close(session=tx.session, ctx=ctx, vote_id=vote_id, **data)
             return s.VoteOut().dump(voting.view(session=tx.session, ctx=ctx, vote=vote))
 
     @timer(interval=SWEEP_INTERVAL)
@@ -319,7 +356,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
         for tenant_id in tenants:
             try:
                 with self.db.system_in_tenant(tenant_id, reason="remind or close votes") as tx:
-                    done = voting.sweep(session=tx.session, publish=tx.publish)
+                    done = voting.sweep(session=tx.session)
                 log.info("governance.sweep", tenant_id=tenant_id, **done)
             except Exception:  # one community's failure must not stop the others' closes
                 log.exception("governance.sweep_failed", tenant_id=tenant_id)
@@ -329,51 +366,58 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def adopt_resolution(self, proposal_id: str, payload: dict) -> dict:
         data = load(s.ResolutionCreate(), payload)
-        with self._home(Proposal, proposal_id) as (tx, ctx):
-            resolution = resolutions.adopt(session=tx.session, ctx=ctx, publish=tx.publish,
-                                           proposal_id=proposal_id, data=data)
+        with self._write_in_council_owner(Proposal, proposal_id,
+                                          reason="adopt resolution on a shared council") as (tx, ctx):
+            resolution = resolutions.adopt(session=tx.session, ctx=ctx, proposal_id=proposal_id, data=data)
             return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=ctx, resolution=resolution))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_resolutions(self, council_id: str | None = None) -> dict:
+    def list_resolutions(self, council_id: str | None = None, query: dict | None = None) -> dict:
         """One council's resolutions (its owner's, also for a shared council), or all of
         the community's own."""
-        with self._home(Council, council_id) as (tx, ctx):
-            found = resolutions.list_all(session=tx.session, council_id=council_id)
-            return s.ResolutionList().dump({"items": [resolutions.view(session=tx.session, ctx=ctx,
-                                                                       resolution=r) for r in found]})
+        params = load(s.ListQuery(), query or {})
+        with self._read_in_council_owner(Council, council_id,
+                                         reason="list resolutions of a shared council") as (tx, ctx):
+            page = resolutions.list_all(session=tx.session, council_id=council_id, **params)
+            return s.ResolutionList().dump({"items": [resolutions.view(session=tx.session, ctx=ctx, resolution=r)
+                                                      for r in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_resolution(self, resolution_id: str) -> dict:
-        with self._home(Resolution, resolution_id) as (tx, ctx):
+        with self._read_in_council_owner(Resolution, resolution_id,
+                                         reason="read a resolution of a shared council") as (tx, ctx):
             resolution = resolutions.get(session=tx.session, resolution_id=resolution_id)
             return s.ResolutionOut().dump(resolutions.view(session=tx.session, ctx=ctx, resolution=resolution))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def add_action_item(self, resolution_id: str, payload: dict) -> dict:
         data = load(s.ActionItemCreate(), payload)
-        with self._home(Resolution, resolution_id) as (tx, ctx):
+        with self._write_in_council_owner(Resolution, resolution_id,
+                                          reason="add action item on a shared council") as (tx, ctx):
             item = resolutions.add_item(session=tx.session, ctx=ctx, resolution_id=resolution_id, data=data)
             return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_action_item(self, item_id: str) -> dict:
-        with self._home(ActionItem, item_id) as (tx, ctx):
+        with self._read_in_council_owner(ActionItem, item_id,
+                                         reason="read an action item of a shared council") as (tx, ctx):
             item = resolutions.get_item(session=tx.session, item_id=item_id)
             return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def report_progress(self, item_id: str, payload: dict) -> dict:
         data = load(s.ActionItemUpdateCreate(), payload)
-        with self._home(ActionItem, item_id) as (tx, ctx):
-            item = resolutions.report(session=tx.session, ctx=ctx, publish=tx.publish, item_id=item_id, **data)
+        with self._write_in_council_owner(ActionItem, item_id,
+                                          reason="report progress on a shared council") as (tx, ctx):
+            item = resolutions.report(session=tx.session, ctx=ctx, item_id=item_id, **data)
             return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def give_feedback(self, item_id: str, payload: dict) -> dict:
         data = load(s.FeedbackCreate(), payload)
-        with self._home(ActionItem, item_id) as (tx, ctx):
-            item = resolutions.give_feedback(session=tx.session, ctx=ctx, publish=tx.publish, item_id=item_id,
+        with self._write_in_council_owner(ActionItem, item_id,
+                                          reason="give feedback on a shared council") as (tx, ctx):
+            item = resolutions.give_feedback(session=tx.session, ctx=ctx, item_id=item_id,
                                              **data)
             return s.ActionItemOut().dump(resolutions.item_view(session=tx.session, ctx=ctx, item=item))
 
@@ -383,18 +427,18 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def submit_voice(self, payload: dict) -> dict:
         data = load(s.VoiceCreate(), payload)
         with self.db.transaction() as tx:
-            item = voice.submit(session=tx.session, ctx=self.ctx, publish=tx.publish, data=data)
+            item = voice.submit(session=tx.session, ctx=self.ctx, data=data)
             return s.VoiceOut().dump(voice.view(session=tx.session, ctx=self.ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def list_voice(self, query: dict | None = None) -> dict:
         params = load(s.VoiceQuery(), query or {})
         with self.db.transaction() as tx:
-            items, cursor = voice.list_page(session=tx.session, ctx=self.ctx, **params)
-            mine = voice.my_me_toos(session=tx.session, ctx=self.ctx, voice_ids=[i.id for i in items])
+            page = voice.list_page(session=tx.session, ctx=self.ctx, **params)
+            mine = voice.my_me_toos(session=tx.session, ctx=self.ctx, voice_ids=[i.id for i in page.items])
             return s.VoicePage().dump({"items": [voice.view(session=tx.session, ctx=self.ctx, item=i,
-                                                            me_too_ids=mine) for i in items],
-                                       "next_cursor": cursor})
+                                                            me_too_ids=mine) for i in page.items],
+                                       "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_voice(self, voice_id: str) -> dict:
@@ -412,13 +456,13 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def triage_voice(self, voice_id: str, payload: dict) -> dict:
         data = load(s.VoiceTriage(), payload)
         with self.db.transaction() as tx:
-            item = voice.triage(session=tx.session, ctx=self.ctx, publish=tx.publish, voice_id=voice_id, data=data)
+            item = voice.triage(session=tx.session, ctx=self.ctx, voice_id=voice_id, data=data)
             return s.VoiceOut().dump(voice.view(session=tx.session, ctx=self.ctx, item=item))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def voice_stats(self) -> dict:
         with self.db.transaction() as tx:
-            return s.VoiceStats().dump(voice.stats(session=tx.session, ctx=self.ctx))
+            return s.VoiceStats().dump(figures.voice_stats(session=tx.session, ctx=self.ctx))
 
     # --- branches and grid ---------------------------------------------------------------------------
 
@@ -430,11 +474,13 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return s.BranchOut().dump({**_columns(branch), "members": []})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_branches(self) -> dict:
+    def list_branches(self, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self.db.transaction() as tx:
-            found = branches.list_visible(session=tx.session, ctx=self.ctx)
-            members = branches.members_of(session=tx.session, branch_ids=[b.id for b in found])
-            return s.BranchList().dump({"items": [{**_columns(b), "members": members[b.id]} for b in found]})
+            page = branches.list_visible(session=tx.session, ctx=self.ctx, **params)
+            members = branches.members_of(session=tx.session, branch_ids=[b.id for b in page.items])
+            return s.BranchList().dump({"items": [{**_columns(b), "members": members[b.id]} for b in page.items],
+                                        "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_branch(self, branch_id: str) -> dict:
@@ -457,9 +503,11 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
             return s.GridMemberOut().dump(branches.add_grid_member(session=tx.session, ctx=self.ctx, data=data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_grid(self) -> dict:
+    def list_grid(self, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self.db.transaction() as tx:
-            return s.GridMemberList().dump({"items": branches.list_grid(session=tx.session, ctx=self.ctx)})
+            page = branches.list_grid(session=tx.session, ctx=self.ctx, **params)
+            return s.GridMemberList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     # --- projects and duties ----------------------------------------------------------------------------
 
@@ -467,14 +515,16 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def adopt_project(self, payload: dict) -> dict:
         data = load(s.ProjectCreate(), payload)
         with self.db.transaction() as tx:
-            project = projects.adopt(session=tx.session, ctx=self.ctx, publish=tx.publish, data=data)
+            project = projects.adopt(session=tx.session, ctx=self.ctx, data=data)
             return s.ProjectOut().dump(projects.view(session=tx.session, ctx=self.ctx, project=project))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_projects(self) -> dict:
+    def list_projects(self, query: dict | None = None) -> dict:
+        params = load(s.ListQuery(), query or {})
         with self.db.transaction() as tx:
+            page = projects.list_all(session=tx.session, **params)
             return s.ProjectList().dump({"items": [projects.view(session=tx.session, ctx=self.ctx, project=p)
-                                                   for p in projects.list_all(session=tx.session)]})
+                                                   for p in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def get_project(self, project_id: str) -> dict:
@@ -504,8 +554,7 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
     def complete_duty(self, signup_id: str, payload: dict | None = None) -> dict:
         data = load(s.DutyCheckIn(), payload or {})
         with self.db.transaction() as tx:
-            return s.SignupOut().dump(projects.check_in(session=tx.session, ctx=self.ctx, publish=tx.publish,
-                                                        signup_id=signup_id, **data))
+            return s.SignupOut().dump(projects.check_in(session=tx.session, ctx=self.ctx, signup_id=signup_id, **data))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def my_signups(self) -> dict:

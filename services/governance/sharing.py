@@ -9,7 +9,8 @@ ordinary tenant-scoped session. The owner's staff seat people from those communi
 
 Writes stay in the owning community. When a person of another community acts on a
 shared council (checks in, comments, votes, confirms or disputes an action item), the
-service runs the act in the owner's tenant (`db.in_tenant(owner, reason=...)`) with a
+service crosses into the owner's tenant (`db.write_in_tenant(owner, reason=...)`, or
+`db.read_in_tenant` for a read; service.py `_write_in_council_owner`/`_read_in_council_owner`) with a
 *visiting* context: the same person and home community, but none of their home roles,
 so staff of one community are never staff of another's council.
 """
@@ -22,10 +23,16 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Conflict, Forbidden, ValidationFailed
-from services.governance.access import get_or_404, require_staff
+from services.governance.contracts.messages import (
+    COMMUNITIES_STILL_SEATED,
+    COUNCIL_NOT_FOUND,
+    NOT_SHARED_WITH_COMMUNITY,
+    OWNER_SHARES_ONLY,
+)
 from services.governance.models import (
     ActionItem,
     Council,
@@ -63,11 +70,11 @@ def share(*, session: Session, ctx: CallContext, council_id: str, communities: l
     list). Everything already hanging off the council follows. A community that still
     has seated members cannot be removed: unseat them first."""
     require_staff(ctx)
-    council = get_or_404(session, Council, council_id, "Council")
+    council = get_or_404(session, Council, council_id, COUNCIL_NOT_FOUND)
     owner = session.info["tenant_id"]
     if council.tenant_id != owner:
         # Visible because it is shared with us, but it is not ours to share.
-        raise Forbidden("只有所属社区可以设置共享 / Only the owning community shares its council",
+        raise Forbidden(OWNER_SHARES_ONLY,
                         {"owner": council.tenant_id})
     wanted = sorted({c for c in communities if c != owner})
     seated_elsewhere = set(session.scalars(select(CouncilMember.home_tenant_id).where(
@@ -75,7 +82,7 @@ def share(*, session: Session, ctx: CallContext, council_id: str, communities: l
         CouncilMember.home_tenant_id != owner).distinct()))
     dropped = sorted(seated_elsewhere - set(wanted))
     if dropped:
-        raise Conflict("这些社区仍有在任成员 / These communities still have seated members",
+        raise Conflict(COMMUNITIES_STILL_SEATED,
                        {"state": "members_seated", "communities": dropped})
     audience = Shareable.audience_for(wanted)
     council.audience = audience
@@ -97,7 +104,7 @@ def shared_with(council: Council) -> list[str]:
 def check_homes(*, council: Council, members: list[dict[str, Any]], owner: str) -> None:
     """A seat's community must be the owner or one the council is shared with."""
     allowed = {owner, *shared_with(council)}
-    bad = {str(i): ["该社区不在议事会共享范围内 / The council is not shared with this community"]
+    bad = {str(i): [NOT_SHARED_WITH_COMMUNITY]
            for i, m in enumerate(members) if m.get("home_tenant_id") and m["home_tenant_id"] not in allowed}
     if bad:
         raise ValidationFailed.from_messages({"members": bad})

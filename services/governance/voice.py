@@ -12,15 +12,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, is_staff, require_staff
 from services.common.context import CallContext
-from services.common.database import utcnow
-from services.common.errors import Conflict, Forbidden
+from services.common.database import announce, utcnow
+from services.common.errors import Conflict
+from services.common.pagination import Key, Page, keyset_page
 from services.governance import councils, events
-from services.governance.access import Publish, get_or_404, is_staff, require_staff
+from services.governance.contracts.messages import (
+    ALREADY_ME_TOO,
+    OWN_VOICE_ITEM,
+    VOICE_ITEM_CLOSED,
+    VOICE_ITEM_IN_STATE,
+    VOICE_NOT_FOUND,
+)
 from services.governance.models import VoiceItem, VoiceMeToo
 
 # action → (states it may start from, state it leads to)
@@ -34,11 +42,11 @@ TRIAGE: dict[str, tuple[tuple[str, ...], str]] = {
 ANSWERING = ("answered", "promoted", "resolved", "declined")
 
 
-def submit(*, session: Session, ctx: CallContext, publish: Publish, data: dict[str, Any]) -> VoiceItem:
+def submit(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> VoiceItem:
     item = VoiceItem(author_user_id=ctx.require_user(), **data)
     session.add(item)
     session.flush()
-    publish(events.VOICE_SUBMITTED, events.VoiceSubmittedData().dump({
+    announce(session, events.VOICE_SUBMITTED, events.VoiceSubmittedData().dump({
         "voice_id": item.id, "category": item.category, "anonymous": item.anonymous,
         "author_user_id": None if item.anonymous else item.author_user_id,
         "has_location": bool(item.location or item.lat is not None), "submitted_at": item.created_at}),
@@ -47,7 +55,7 @@ def submit(*, session: Session, ctx: CallContext, publish: Publish, data: dict[s
 
 
 def get(*, session: Session, voice_id: str) -> VoiceItem:
-    return get_or_404(session, VoiceItem, voice_id, "Voice item")
+    return get_or_404(session, VoiceItem, voice_id, VOICE_NOT_FOUND)
 
 
 def me_too(*, session: Session, ctx: CallContext, voice_id: str) -> VoiceItem:
@@ -56,23 +64,23 @@ def me_too(*, session: Session, ctx: CallContext, voice_id: str) -> VoiceItem:
     user_id = ctx.require_user()
     item = get(session=session, voice_id=voice_id)
     if item.author_user_id == user_id:
-        raise Conflict("这是您自己提出的 / You raised this yourself", {"state": item.status})
+        raise Conflict(OWN_VOICE_ITEM, {"state": item.status})
     if item.status in ("resolved", "declined"):
-        raise Conflict("此事项已关闭 / This item is closed", {"state": item.status})
+        raise Conflict(VOICE_ITEM_CLOSED, {"state": item.status})
     if session.scalar(select(VoiceMeToo.id).where(VoiceMeToo.voice_id == item.id, VoiceMeToo.user_id == user_id)):
-        raise Conflict("您已附议 / You already said me too", {"state": item.status})
+        raise Conflict(ALREADY_ME_TOO, {"state": item.status})
     try:
         session.add(VoiceMeToo(voice_id=item.id, user_id=user_id))
         session.flush()
     except IntegrityError:
-        raise Conflict("您已附议 / You already said me too", {"state": item.status}) from None
+        raise Conflict(ALREADY_ME_TOO, {"state": item.status}) from None
     session.execute(update(VoiceItem).where(VoiceItem.id == item.id)
                     .values(me_too_count=VoiceItem.me_too_count + 1))
     session.refresh(item)
     return item
 
 
-def triage(*, session: Session, ctx: CallContext, publish: Publish, voice_id: str, data: dict[str, Any],
+def triage(*, session: Session, ctx: CallContext, voice_id: str, data: dict[str, Any],
            now: datetime | None = None) -> VoiceItem:
     actor = require_staff(ctx)
     now = now or utcnow()
@@ -81,10 +89,10 @@ def triage(*, session: Session, ctx: CallContext, publish: Publish, voice_id: st
     action = data["action"]
     allowed, target = TRIAGE[action]
     if item.status not in allowed:
-        raise Conflict(f"当前状态为 {item.status} / The item is {item.status}",
-                       {"state": item.status, "allowed_from": list(allowed)})
+        raise Conflict(VOICE_ITEM_IN_STATE, {"state": item.status, "allowed_from": list(allowed)},
+                       status=item.status)
     if action == "promote":
-        topic = councils.open_topic(session=session, ctx=ctx, publish=publish, council_id=data["council_id"],
+        topic = councils.open_topic(session=session, ctx=ctx, council_id=data["council_id"],
                                     title=data.get("topic_title") or item.text[:200],
                                     description=item.text, source_voice_id=item.id)
         item.topic_id = topic.id
@@ -99,7 +107,7 @@ def triage(*, session: Session, ctx: CallContext, publish: Publish, voice_id: st
         item.closed_at = now
     if target in ANSWERING:
         item.first_answered_at = item.first_answered_at or now
-        publish(events.VOICE_ANSWERED, events.VoiceAnsweredData().dump({
+        announce(session, events.VOICE_ANSWERED, events.VoiceAnsweredData().dump({
             "voice_id": item.id, "status": target, "topic_id": item.topic_id, "answered_at": now,
             "hours_to_first_answer": round((item.first_answered_at - item.created_at).total_seconds() / 3600, 2)}),
             subject=item.id)
@@ -108,22 +116,17 @@ def triage(*, session: Session, ctx: CallContext, publish: Publish, voice_id: st
 
 
 def list_page(*, session: Session, ctx: CallContext, limit: int, after: str | None, status: str | None = None,
-              category: str | None = None, mine: bool = False) -> tuple[list[VoiceItem], str | None]:
+              category: str | None = None, mine: bool = False) -> Page[VoiceItem]:
     """Newest first (keyset on created_at, id)."""
-    query = select(VoiceItem).order_by(VoiceItem.created_at.desc(), VoiceItem.id.desc()).limit(limit + 1)
+    query = select(VoiceItem)
     if status:
         query = query.where(VoiceItem.status == status)
     if category:
         query = query.where(VoiceItem.category == category)
     if mine:
         query = query.where(VoiceItem.author_user_id == ctx.require_user())
-    if after:
-        anchor = session.get(VoiceItem, after)
-        if anchor is not None:
-            query = query.where((VoiceItem.created_at < anchor.created_at) | (
-                (VoiceItem.created_at == anchor.created_at) & (VoiceItem.id < anchor.id)))
-    rows = list(session.scalars(query))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+    return keyset_page(session, query, keys=[Key(VoiceItem.created_at, descending=True),
+                                             Key(VoiceItem.id, descending=True)], limit=limit, after=after)
 
 
 def view(*, session: Session, ctx: CallContext, item: VoiceItem, me_too_ids: set[str] | None = None
@@ -144,44 +147,3 @@ def my_me_toos(*, session: Session, ctx: CallContext, voice_ids: list[str]) -> s
         return set()
     return set(session.scalars(select(VoiceMeToo.voice_id).where(VoiceMeToo.voice_id.in_(voice_ids),
                                                                  VoiceMeToo.user_id == ctx.user_id)))
-
-
-def stats(*, session: Session, ctx: CallContext, now: datetime | None = None) -> dict[str, Any]:
-    """Response-time figures for the community's staff."""
-    if not is_staff(ctx):
-        raise Forbidden("仅限社区工作人员 / Only community staff see these figures")
-    now = now or utcnow()
-    by_status = dict(session.execute(select(VoiceItem.status, func.count()).group_by(VoiceItem.status)).all())
-    answered = session.execute(select(VoiceItem.created_at, VoiceItem.first_answered_at)
-                               .where(VoiceItem.first_answered_at.is_not(None))).all()
-    hours = sorted((a - c).total_seconds() / 3600 for c, a in answered)
-    oldest = session.scalar(select(func.min(VoiceItem.created_at)).where(VoiceItem.first_answered_at.is_(None),
-                                                                         VoiceItem.status.in_(("submitted",
-                                                                                               "acknowledged"))))
-    return {
-        "tenant_id": ctx.tenant,
-        "items": sum(by_status.values()),
-        "awaiting_answer": by_status.get("submitted", 0) + by_status.get("acknowledged", 0),
-        "answered": len(hours),
-        "median_hours_to_first_answer": round(_percentile(hours, 50), 2) if hours else None,
-        "p90_hours_to_first_answer": round(_percentile(hours, 90), 2) if hours else None,
-        "oldest_waiting_hours": round((now - _aware(oldest)).total_seconds() / 3600, 2) if oldest else None,
-        "by_status": by_status,
-    }
-
-
-def _percentile(ordered: list[float], p: float) -> float:
-    """Linear interpolation between closest ranks."""
-    if len(ordered) == 1:
-        return ordered[0]
-    rank = (len(ordered) - 1) * p / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import timezone
-
-    # Aggregates bypass the column type, so SQLite hands back a naive (UTC) value.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

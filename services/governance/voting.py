@@ -33,15 +33,40 @@ from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
-from services.common.database import new_id, utcnow
+from services.common.database import announce, new_id, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import events, sharing
-from services.governance.access import Publish, council_member, get_or_404, require_staff
+from services.governance.access import council_member
+from services.governance.contracts.messages import (
+    ALREADY_VOTED_ELSEWHERE,
+    ALREADY_VOTED_HERE,
+    ALREADY_VOTED_MEANWHILE,
+    BALLOT_CHOICES,
+    CHANGE_IN_SAME_CHANNEL,
+    CHANNELS,
+    JOINED_AFTER_OPENING,
+    NOT_EVERYONE_VOTED,
+    NOT_VOTED_YET,
+    OPENS_IN_PAST,
+    PERSON_NOT_ON_COUNCIL,
+    PROPOSAL_NOT_FOUND,
+    RECEIPT_CODE_REQUIRED,
+    VOTE_ALREADY_CLOSED,
+    VOTE_EXISTS,
+    VOTE_NEEDS_DELIBERATION,
+    VOTE_NOT_FOUND,
+    VOTE_STILL_OPEN,
+    VOTE_WINDOW_TOO_LONG,
+    VOTE_WINDOW_TOO_SHORT,
+    VOTING_CLOSED,
+    VOTING_NOT_OPEN,
+    WRONG_RECEIPT_CODE,
+    YOU_ARE_NOT_ON_COUNCIL,
+)
+from services.governance.contracts.schemas import MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
 from services.governance.models import Ballot, CouncilMember, Proposal, SecretBallotInbox, Vote, VoteReceipt
-from services.governance.schemas import CHANNELS, CHOICES, MAX_VOTE_WINDOW, MIN_VOTE_WINDOW
-
-CHANNEL_NAMES = {"online": "线上 / online", "in_room": "现场 / in the room"}
 
 # A large secret poll is mixed once the inbox holds 1/MIX_RATIO of the pool (the sweep
 # and the close mix whatever remains), so rewriting the pool costs O(MIX_RATIO) per
@@ -58,24 +83,23 @@ def _token_hash(vote_id: str, code: str) -> str:
 # --- opening -----------------------------------------------------------------------------------
 
 
-def open_vote(*, session: Session, ctx: CallContext, publish: Publish, proposal_id: str, data: dict[str, Any],
+def open_vote(*, session: Session, ctx: CallContext, proposal_id: str, data: dict[str, Any],
               now: datetime | None = None) -> Vote:
     """Staff put a proposal in deliberation to the vote."""
     actor = require_staff(ctx)
     now = now or utcnow()
-    proposal = get_or_404(session, Proposal, proposal_id, "Proposal")
+    proposal = get_or_404(session, Proposal, proposal_id, PROPOSAL_NOT_FOUND)
     if proposal.status != "in_deliberation":
-        raise Conflict(f"提案当前状态为 {proposal.status}，不能付诸表决 / Only a proposal in deliberation can be "
-                       f"put to the vote", {"state": proposal.status})
+        raise Conflict(VOTE_NEEDS_DELIBERATION, {"state": proposal.status}, status=proposal.status)
     opens_at = data.get("opens_at") or now
     closes_at = data["closes_at"]
     if opens_at < now - timedelta(minutes=5):
-        raise ValidationFailed.from_messages({"opens_at": ["不能早于现在 / Cannot open in the past"]})
+        raise ValidationFailed.from_messages({"opens_at": [OPENS_IN_PAST]})
     if closes_at - opens_at < MIN_VOTE_WINDOW:
         raise ValidationFailed.from_messages({"closes_at": [
-            "投票期至少24小时（照顾轮班者）/ The window must be at least 24 hours so shift workers can vote"]})
+            VOTE_WINDOW_TOO_SHORT]})
     if closes_at - opens_at > MAX_VOTE_WINDOW:
-        raise ValidationFailed.from_messages({"closes_at": ["投票期最长30天 / The window can be at most 30 days"]})
+        raise ValidationFailed.from_messages({"closes_at": [VOTE_WINDOW_TOO_LONG]})
     vote = Vote(
         proposal_id=proposal.id, council_id=proposal.council_id, opens_at=opens_at, closes_at=closes_at,
         remind_at=max(opens_at, closes_at - timedelta(hours=data.get("remind_before_hours", 12))),
@@ -88,8 +112,8 @@ def open_vote(*, session: Session, ctx: CallContext, publish: Publish, proposal_
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("该提案已有表决 / This proposal already has a vote", {"state": "voting"}) from None
-    publish(events.VOTE_OPENED, events.VoteOpenedData().dump({
+        raise Conflict(VOTE_EXISTS, {"state": "voting"}) from None
+    announce(session, events.VOTE_OPENED, events.VoteOpenedData().dump({
         "vote_id": vote.id, "proposal_id": proposal.id, "council_id": vote.council_id, "opens_at": opens_at,
         "closes_at": closes_at, "quorum_percent": vote.quorum_percent, "threshold_percent": vote.threshold_percent,
         "secret": vote.secret, "eligible": eligible_count(session=session, vote=vote)}), subject=vote.id)
@@ -97,7 +121,7 @@ def open_vote(*, session: Session, ctx: CallContext, publish: Publish, proposal_
 
 
 def get(*, session: Session, vote_id: str) -> Vote:
-    return get_or_404(session, Vote, vote_id, "Vote")
+    return get_or_404(session, Vote, vote_id, VOTE_NOT_FOUND)
 
 
 # --- casting and changing ------------------------------------------------------------------------
@@ -107,7 +131,7 @@ def cast(*, session: Session, ctx: CallContext, vote_id: str, choice: str, reaso
          channel: str = "online", member_id: str | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Casts a member's ballot. Online: the caller's own seat. In the room: staff
     record the ballot of the member standing before them."""
-    assert channel in CHANNELS and choice in CHOICES
+    assert channel in CHANNELS and choice in BALLOT_CHOICES
     now = now or utcnow()
     vote = _locked(session, vote_id, exclusive=False)
     seat = _voter(session, ctx, vote, channel, member_id)
@@ -124,7 +148,7 @@ def cast(*, session: Session, ctx: CallContext, vote_id: str, choice: str, reaso
         session.flush()
     except IntegrityError:
         # A concurrent request for the same member won the unique key.
-        raise Conflict("已投票 / Already voted (a simultaneous ballot was counted)", {"state": "voted"}) from None
+        raise Conflict(ALREADY_VOTED_MEANWHILE, {"state": "voted"}) from None
     code = None
     if vote.secret:
         # Sealed until `mix` moves it into the pool (in its own transaction).
@@ -153,20 +177,19 @@ def change(*, session: Session, ctx: CallContext, vote_id: str, choice: str, rea
     receipt = session.scalar(select(VoteReceipt).where(VoteReceipt.vote_id == vote.id,
                                                        VoteReceipt.member_id == seat.id))
     if receipt is None:
-        raise Conflict("尚未投票 / You have not voted yet", {"state": "not_voted"})
+        raise Conflict(NOT_VOTED_YET, {"state": "not_voted"})
     if receipt.channel != channel:
-        raise Conflict(f"选票在{CHANNEL_NAMES[receipt.channel]}投出，只能在同一渠道更改 / The ballot was cast "
-                       f"{receipt.channel}; change it there", {"state": "voted", "channel": receipt.channel})
+        raise Conflict(CHANGE_IN_SAME_CHANNEL, {"state": "voted", "channel": receipt.channel},
+                       channel=receipt.channel)
     if vote.secret:
         if not receipt_code:
-            raise ValidationFailed.from_messages({"receipt_code": ["无记名投票须出示回执码 / A secret ballot is "
-                                                                   "changed with its receipt code"]})
+            raise ValidationFailed.from_messages({"receipt_code": [RECEIPT_CODE_REQUIRED]})
         token_hash = _token_hash(vote.id, receipt_code)
         ballot = session.scalar(select(Ballot).where(Ballot.vote_id == vote.id, Ballot.token_hash == token_hash)
                                 ) or session.scalar(select(SecretBallotInbox).where(
                                     SecretBallotInbox.vote_id == vote.id, SecretBallotInbox.token_hash == token_hash))
         if ballot is None:
-            raise ValidationFailed.from_messages({"receipt_code": ["回执码不正确 / Wrong receipt code"]})
+            raise ValidationFailed.from_messages({"receipt_code": [WRONG_RECEIPT_CODE]})
     else:
         ballot = session.get(Ballot, receipt.ballot_id)
         ballot.changed_at = now
@@ -236,7 +259,7 @@ def votes_to_mix(*, session: Session) -> list[str]:
 # --- closing, tallies and reminders -------------------------------------------------------------------
 
 
-def close(*, session: Session, ctx: CallContext | None, publish: Publish, vote_id: str, early: bool = False,
+def close(*, session: Session, ctx: CallContext | None, vote_id: str, early: bool = False,
           now: datetime | None = None) -> Vote:
     """Closes a vote and decides its proposal. Before the window ends only with
     `early` and only when every eligible member has voted: nobody loses their say.
@@ -246,15 +269,14 @@ def close(*, session: Session, ctx: CallContext | None, publish: Publish, vote_i
     now = now or utcnow()
     vote = _locked(session, vote_id, exclusive=True)
     if vote.status == "closed":
-        raise Conflict("表决已结束 / The vote is already closed", {"state": "closed", "outcome": vote.outcome})
+        raise Conflict(VOTE_ALREADY_CLOSED, {"state": "closed", "outcome": vote.outcome})
     if now < vote.closes_at:
         voted, eligible = voted_count(session=session, vote=vote), eligible_count(session=session, vote=vote)
         if not early:
-            raise Conflict("投票尚未截止 / The vote is open until it closes",
+            raise Conflict(VOTE_STILL_OPEN,
                            {"state": "open", "closes_at": vote.closes_at.isoformat()})
         if voted < eligible:
-            raise Conflict("尚有成员未投票，不能提前结束 / Not every eligible member has voted; it closes at the end "
-                           "of its window", {"state": "open", "voted": voted, "eligible": eligible})
+            raise Conflict(NOT_EVERYONE_VOTED, {"state": "open", "voted": voted, "eligible": eligible})
     if vote.secret:
         _mix_locked(session, vote, everything=True)  # nothing stays sealed (or linkable) past the close
     result = tally(session=session, vote=vote)
@@ -262,7 +284,7 @@ def close(*, session: Session, ctx: CallContext | None, publish: Publish, vote_i
     proposal = session.get(Proposal, vote.proposal_id)
     proposal.status, proposal.decided_at = result["outcome"], now
     session.flush()
-    publish(events.VOTE_CLOSED, events.VoteClosedData().dump({
+    announce(session, events.VOTE_CLOSED, events.VoteClosedData().dump({
         "vote_id": vote.id, "proposal_id": vote.proposal_id, "closed_at": now,
         **{k: result[k] for k in ("outcome", "eligible", "voted", "quorum_met", "threshold_met", "blocked",
                                   "totals", "by_group", "by_channel")}}), subject=vote.id)
@@ -311,7 +333,7 @@ def decide(*, totals: dict[str, int], eligible: int, quorum_percent: int, thresh
     }
 
 
-def sweep(*, session: Session, publish: Publish, now: datetime | None = None) -> dict[str, int]:
+def sweep(*, session: Session, now: datetime | None = None) -> dict[str, int]:
     """The service's periodic duty in one tenant: remind members who have not voted
     (once, `remind_before_hours` before close) and close votes whose window ended.
     Safe with several service instances: a reminder is claimed by a conditional
@@ -320,12 +342,13 @@ def sweep(*, session: Session, publish: Publish, now: datetime | None = None) ->
     reminded = closed = 0
     due = list(session.scalars(select(Vote).where(
         # Only this community's own votes: a vote shared with it is its owner's to close.
-        Vote.tenant_id == session.info["tenant_id"], Vote.status == "open", or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
+        Vote.tenant_id == session.info["tenant_id"], Vote.status == "open",
+        or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
     ).order_by(Vote.closes_at)))
     for vote in due:
         if vote.closes_at <= now:
             try:
-                close(session=session, ctx=None, publish=publish, vote_id=vote.id, now=now)
+                close(session=session, ctx=None, vote_id=vote.id, now=now)
                 closed += 1
             except Conflict:
                 pass  # closed meanwhile by staff or another sweeper
@@ -335,7 +358,7 @@ def sweep(*, session: Session, publish: Publish, now: datetime | None = None) ->
             if claimed.rowcount != 1:
                 continue
             pending = not_voted_user_ids(session=session, vote=vote)
-            publish(events.VOTE_CLOSING_SOON, events.VoteClosingSoonData().dump({
+            announce(session, events.VOTE_CLOSING_SOON, events.VoteClosingSoonData().dump({
                 "vote_id": vote.id, "proposal_id": vote.proposal_id, "closes_at": vote.closes_at,
                 "not_voted_user_ids": pending, "not_voted": len(pending)}), subject=vote.id)
             reminded += 1
@@ -389,7 +412,7 @@ def view(*, session: Session, ctx: CallContext, vote: Vote, now: datetime | None
 
 
 def _zero() -> dict[str, int]:
-    return {choice: 0 for choice in CHOICES}
+    return {choice: 0 for choice in BALLOT_CHOICES}
 
 
 def _locked(session: Session, vote_id: str, *, exclusive: bool) -> Vote:
@@ -404,7 +427,7 @@ def _locked(session: Session, vote_id: str, *, exclusive: bool) -> Vote:
     query = select(Vote).where(Vote.id == vote_id).execution_options(populate_existing=True)
     vote = session.scalar(query.with_for_update() if exclusive else query)
     if vote is None:
-        raise NotFound("Vote not found", {"id": vote_id})
+        raise NotFound(VOTE_NOT_FOUND, {"id": vote_id})
     return vote
 
 
@@ -413,34 +436,29 @@ def _voter(session: Session, ctx: CallContext, vote: Vote, channel: str, member_
         require_staff(ctx)
         seat = session.get(CouncilMember, member_id)
         if seat is None or seat.council_id != vote.council_id or not seat.active:
-            raise Forbidden("此人不是议事会成员，不能投票 / This person is not a member of the council and cannot "
-                            "vote", {"member_id": member_id})
+            raise Forbidden(PERSON_NOT_ON_COUNCIL, {"member_id": member_id})
     else:
         seat = council_member(session, council_id=vote.council_id, user_id=ctx.require_user())
         if seat is None:
-            raise Forbidden("您不是该议事会成员，不能投票 / You are not a member of this council and cannot vote")
+            raise Forbidden(YOU_ARE_NOT_ON_COUNCIL)
     if seat.joined_at > vote.opens_at:
-        raise Forbidden("表决开始后加入的成员不能投票 / Members who joined after the vote opened cannot vote",
+        raise Forbidden(JOINED_AFTER_OPENING,
                         {"joined_at": seat.joined_at.isoformat(), "opens_at": vote.opens_at.isoformat()})
     return seat
 
 
 def _require_window(vote: Vote, now: datetime) -> None:
     if vote.status == "closed" or now >= vote.closes_at:
-        raise Conflict("投票已截止 / Voting has closed", {"state": "closed", "closes_at": vote.closes_at.isoformat()})
+        raise Conflict(VOTING_CLOSED, {"state": "closed", "closes_at": vote.closes_at.isoformat()})
     if now < vote.opens_at:
-        raise Conflict("投票尚未开始 / Voting has not opened yet",
+        raise Conflict(VOTING_NOT_OPEN,
                        {"state": "scheduled", "opens_at": vote.opens_at.isoformat()})
 
 
 def _already_voted(receipt: VoteReceipt, channel: str) -> Conflict:
-    if receipt.channel == channel:
-        detail = (f"您已在{CHANNEL_NAMES[channel]}投过票，不能重复投票；截止前可更改 / Already voted {receipt.channel}: "
-                  f"a member votes once (change the ballot instead before close)")
-    else:
-        detail = (f"已在{CHANNEL_NAMES[receipt.channel]}投过票：一人一票 / Already voted {receipt.channel}: one "
-                  f"member, one vote across channels")
-    return Conflict(detail, {"state": "voted", "channel": receipt.channel, "cast_at": receipt.cast_at.isoformat()})
+    refusal = ALREADY_VOTED_HERE if receipt.channel == channel else ALREADY_VOTED_ELSEWHERE
+    return Conflict(refusal, {"state": "voted", "channel": receipt.channel, "cast_at": receipt.cast_at.isoformat()},
+                    channel=receipt.channel)
 
 
 def tenants_with_due_votes(*, session: Session, now: datetime) -> list[str]:

@@ -112,7 +112,7 @@ def test_volunteers_fill_a_duty_slot_up_to_capacity_and_a_completed_duty_feeds_p
     assert gov("courier_b").post(f"/slots/{slot['id']}/signups").status_code == 404
 
     winner = next(a.json() for a in answers if a.status_code == 201)
-    signer = next(k for k, a in zip(volunteers, answers) if a.status_code == 201)
+    signer = next(k for k, a in zip(volunteers, answers, strict=True) if a.status_code == 201)
     early = sessions[signer].post(f"/signups/{winner['id']}/completion", {"photo_ref": "photos/station.jpg"})
     assert early.status_code == 409
     assert gov("courier_a").post(f"/signups/{winner['id']}/completion", {}).status_code == 404

@@ -9,7 +9,7 @@ system columns included."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ def iso(dt: datetime) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,8 @@ def test_a_secret_ballot_leaves_no_xmin_order_id_or_time_that_ties_it_to_its_vot
     seats = ok(staff.post(f"/councils/{council['id']}/members", {"members": [
         {"user_id": v.user_id, "display_name": v.key, "stakeholder_group": "courier", "home_tenant_id": v.tenant_id}
         for v in voters]}), 201)["items"]
-    proposal = ok(staff.post(f"/councils/{council['id']}/proposals", {"title": "推选驿站管理员", "body": "无记名"}), 201)
+    proposal = ok(staff.post(f"/councils/{council['id']}/proposals",
+                             {"title": "推选驿站管理员", "body": "无记名"}), 201)
     ok(staff.post(f"/proposals/{proposal['id']}/transitions", {"action": "submit"}))
     ok(staff.post(f"/proposals/{proposal['id']}/transitions", {"action": "deliberate"}))
     vote = ok(staff.post(f"/proposals/{proposal['id']}/vote", {

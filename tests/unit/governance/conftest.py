@@ -1,32 +1,30 @@
 """Governance rules over an in-memory SQLite database built from the service's own Base.
-No broker, no server: events land in a recording outbox."""
+No broker, no server: events land in the outbox table, and `announced(session)` lists them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from services.common.context import CallContext
-from tests.support.sessions import TenantSessions, ctx, join  # noqa: F401 (ctx is imported by the tests)
+from services.common.database import announced
 from services.governance import councils, proposals, voting
 from services.governance.models import Base
+from tests.support.sessions import TenantSessions, ctx, join  # noqa: F401 (ctx is imported by the tests)
 
-NOW = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)  # a Saturday, 10:00 in the community
+NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # a Saturday, 10:00 in the community
 
 
-class RecordingOutbox:
-    """Stands in for `tx.publish`: keeps (event, data, subject) in order."""
+class Announcements:
+    """What the domain announced (`services.common.database.announced`) on every session the test
+    opened, in order: `named(event)` → the data of each such event."""
 
-    def __init__(self):
-        self.events: list[tuple[str, dict, str | None]] = []
-
-    def __call__(self, event, data, *, subject=None):
-        self.events.append((event, data, subject))
-        return f"evt-{len(self.events)}"
+    def __init__(self, sessions: TenantSessions):
+        self._sessions = sessions
 
     def named(self, event):
-        return [data for name, data, _ in self.events if name == event]
+        return [envelope["data"] for session in self._sessions._opened for envelope in announced(session, event)]
 
 
 @pytest.fixture
@@ -42,8 +40,8 @@ def gov_sessions():
 
 
 @pytest.fixture
-def outbox():
-    return RecordingOutbox()
+def announcements(gov_sessions):
+    return Announcements(gov_sessions)
 
 
 
@@ -64,20 +62,21 @@ def make_council(session, tenant_id="xiangyang", members=(), joined_at=None):
     return council, {s.user_id: s for s in seats}
 
 
-def proposal_in_deliberation(session, outbox, council, author, tenant_id="xiangyang"):
+def proposal_in_deliberation(session, council, author, tenant_id="xiangyang"):
     with session.begin():
         proposal = proposals.create(session=session, ctx=ctx(tenant_id, author), council_id=council.id,
-                                    data={"title": "快递车分时段进出", "body": "早7-9点、晚5-8点限时进出", "topic_id": None})
-        proposals.transition(session=session, ctx=ctx(tenant_id, author), publish=outbox, proposal_id=proposal.id,
+                                    data={"title": "快递车分时段进出", "body": "早7-9点、晚5-8点限时进出",
+                                          "topic_id": None})
+        proposals.transition(session=session, ctx=ctx(tenant_id, author), proposal_id=proposal.id,
                              action="submit", reason=None)
-        proposals.transition(session=session, ctx=staff(tenant_id), publish=outbox, proposal_id=proposal.id,
+        proposals.transition(session=session, ctx=staff(tenant_id), proposal_id=proposal.id,
                              action="deliberate", reason=None)
     return proposal
 
 
-def open_vote(session, outbox, proposal, tenant_id="xiangyang", **rules):
+def open_vote(session, proposal, tenant_id="xiangyang", **rules):
     data = {"closes_at": NOW + timedelta(hours=48), "quorum_percent": 50, "threshold_percent": 50,
             "block_limit": None, "secret": False, "remind_before_hours": 12, **rules}
     with session.begin():
-        return voting.open_vote(session=session, ctx=staff(tenant_id), publish=outbox, proposal_id=proposal.id,
+        return voting.open_vote(session=session, ctx=staff(tenant_id), proposal_id=proposal.id,
                                 data=data, now=NOW)

@@ -7,7 +7,7 @@ import pytest
 from services.common.contracts import load
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import council_sessions, councils, events, proposals
-from services.governance.schemas import SessionCreate
+from services.governance.contracts.schemas import SessionCreate
 from tests.unit.governance.conftest import NOW, ctx, make_council, proposal_in_deliberation, staff
 
 MEMBERS = {"chair": "estate_officer", "c1": "courier", "c2": "courier", "pm": "property_manager"}
@@ -45,16 +45,16 @@ def test_only_staff_create_councils_and_seat_members_and_a_seat_is_held_once(gov
     with pytest.raises(Conflict) as caught, session.begin():
         councils.add_members(session=session, ctx=staff(), council_id=council.id,
                              members=[{"user_id": "u1", "display_name": "王", "stakeholder_group": "resident"}])
-    assert caught.value.extra == {"member_ids": [seats["u1"].id]}
+    assert caught.value.extra == {"member_ids": [seats["u1"].id], "message_code": "governance.already_on_council"}
 
 
-def test_a_topic_opened_by_staff_is_announced(gov_sessions, outbox):
+def test_a_topic_opened_by_staff_is_announced(gov_sessions, announcements):
     session = gov_sessions("xiangyang")
     council, _ = make_council(session)
     with session.begin():
-        topic = councils.open_topic(session=session, ctx=staff(), publish=outbox, council_id=council.id,
+        topic = councils.open_topic(session=session, ctx=staff(), council_id=council.id,
                                     title="快递车进小区难")
-    assert outbox.named(events.TOPIC_OPENED) == [{"topic_id": topic.id, "council_id": council.id,
+    assert announcements.named(events.TOPIC_OPENED) == [{"topic_id": topic.id, "council_id": council.id,
                                                   "source_voice_id": None,
                                                   "opened_at": topic.created_at.isoformat()}]
 
@@ -96,7 +96,7 @@ def test_the_check_in_code_is_shown_to_staff_and_the_chair_only(sitting):
             "registration_code"] is None
 
 
-def test_a_show_of_hands_is_entered_by_the_chair_and_signed_off_by_another_member_present(sitting, outbox):
+def test_a_show_of_hands_is_entered_by_the_chair_and_signed_off_by_another_member_present(sitting, announcements):
     session, _council, _seats, meeting = sitting
     meeting_id = meeting.id  # plain ids: a refused call rolls back and expires loaded objects
     for user in ("chair", "c1", "pm"):
@@ -112,7 +112,7 @@ def test_a_show_of_hands_is_entered_by_the_chair_and_signed_off_by_another_membe
                                                session_id=meeting_id, data=tally)
         entered_id = entered.id
     with pytest.raises(Conflict) as unsigned, session.begin():
-        council_sessions.hold(session=session, ctx=staff(), publish=outbox, session_id=meeting_id,
+        council_sessions.hold(session=session, ctx=staff(), session_id=meeting_id,
                               data={"minutes": "x"}, now=NOW + timedelta(hours=2))
     assert unsigned.value.extra["pending_tally_ids"] == [entered_id]
     with pytest.raises(Conflict), session.begin():  # not the member who entered it
@@ -127,24 +127,24 @@ def test_a_show_of_hands_is_entered_by_the_chair_and_signed_off_by_another_membe
     assert council_sessions.tally_view(signed)["status"] == "signed_off"
 
 
-def test_recording_minutes_holds_the_session_with_its_decisions_and_linked_proposals(sitting, outbox):
+def test_recording_minutes_holds_the_session_with_its_decisions_and_linked_proposals(sitting, announcements):
     session, council, _seats, meeting = sitting
-    proposal = proposal_in_deliberation(session, outbox, council, "c1")
+    proposal = proposal_in_deliberation(session, council, "c1")
     meeting_id, proposal_id, code = meeting.id, proposal.id, meeting.registration_code
     _check_in(session, meeting, "c1")
     with pytest.raises(Conflict), session.begin():
-        council_sessions.hold(session=session, ctx=staff(), publish=outbox, session_id=meeting_id,
+        council_sessions.hold(session=session, ctx=staff(), session_id=meeting_id,
                               data={"minutes": "x"}, now=NOW - timedelta(minutes=1))
     with pytest.raises(ValidationFailed), session.begin():
-        council_sessions.hold(session=session, ctx=staff(), publish=outbox, session_id=meeting_id,
+        council_sessions.hold(session=session, ctx=staff(), session_id=meeting_id,
                               data={"minutes": "x", "linked_proposal_ids": ["not-a-proposal"]},
                               now=NOW + timedelta(hours=2))
     with session.begin():
-        held = council_sessions.hold(session=session, ctx=staff(), publish=outbox, session_id=meeting_id, data={
+        held = council_sessions.hold(session=session, ctx=staff(), session_id=meeting_id, data={
             "minutes": "与会成员讨论了快递车分时段进出方案。", "decisions": ["试行分时段进出一个月"],
             "linked_proposal_ids": [proposal_id]}, now=NOW + timedelta(hours=2))
     assert held.status == "held"
-    [announced] = outbox.named(events.SESSION_HELD)
+    [announced] = announcements.named(events.SESSION_HELD)
     assert announced["invited"] == 4 and announced["attended"] == 1 and announced["decisions"] == 1
     assert announced["linked_proposal_ids"] == [proposal_id]
     with pytest.raises(Conflict) as again, session.begin():
@@ -153,7 +153,7 @@ def test_recording_minutes_holds_the_session_with_its_decisions_and_linked_propo
     assert again.value.extra["state"] == "held"
 
 
-def test_a_proposal_walks_from_draft_to_deliberation_and_drafts_stay_private(gov_sessions, outbox):
+def test_a_proposal_walks_from_draft_to_deliberation_and_drafts_stay_private(gov_sessions, announcements):
     session = gov_sessions("xiangyang")
     council, _ = make_council(session, members=[("c1", "courier"), ("c2", "courier")])
     with pytest.raises(Forbidden), session.begin():
@@ -165,36 +165,44 @@ def test_a_proposal_walks_from_draft_to_deliberation_and_drafts_stay_private(gov
         draft_id = draft.id
     with pytest.raises(NotFound), session.begin():
         proposals.get(session=session, ctx=ctx("xiangyang", "c2"), proposal_id=draft_id)
+    with session.begin():  # nor in the council's list
+        def listed(who):
+            page = proposals.list_for_council(session=session, ctx=who, council_id=council.id, limit=10, after=None)
+            return [p.id for p in page.items]
+        assert listed(ctx("xiangyang", "c2")) == [] and listed(ctx("xiangyang", None)) == []
+        assert listed(ctx("xiangyang", "c1")) == [draft_id] and listed(staff()) == [draft_id]
     with pytest.raises(NotFound), session.begin():  # someone else's draft is not there for them
-        proposals.transition(session=session, ctx=ctx("xiangyang", "c2"), publish=outbox, proposal_id=draft_id,
+        proposals.transition(session=session, ctx=ctx("xiangyang", "c2"), proposal_id=draft_id,
                              action="submit", reason=None)
     with pytest.raises(Conflict) as early, session.begin():
         proposals.comment(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id, body="x", parent_id=None)
     assert early.value.extra["state"] == "draft"
     with session.begin():
-        proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), publish=outbox, proposal_id=draft_id,
+        proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id,
                              action="submit", reason=None)
-        proposals.transition(session=session, ctx=staff(), publish=outbox, proposal_id=draft_id,
+        proposals.transition(session=session, ctx=staff(), proposal_id=draft_id,
                              action="deliberate", reason=None)
         root = proposals.comment(session=session, ctx=ctx("xiangyang", "c2"), proposal_id=draft_id,
                                  body="平面图放在哪里？", parent_id=None)
         proposals.comment(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id,
                           body="每个楼栋入口", parent_id=root.id)
-    assert outbox.named(events.PROPOSAL_SUBMITTED)[0]["proposal_id"] == draft_id
+    assert announcements.named(events.PROPOSAL_SUBMITTED)[0]["proposal_id"] == draft_id
     with session.begin():
         thread = proposals.thread(session=session, ctx=ctx("xiangyang", "c2"), proposal_id=draft_id)
     assert [c["body"] for c in thread] == ["平面图放在哪里？"] and thread[0]["replies"][0]["body"] == "每个楼栋入口"
     with pytest.raises(Conflict) as twice, session.begin():
-        proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), publish=outbox, proposal_id=draft_id,
+        proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id,
                              action="submit", reason=None)
-    assert twice.value.extra == {"state": "in_deliberation", "allowed_from": ["draft"]}
+    assert twice.value.extra == {"state": "in_deliberation", "allowed_from": ["draft"],
+                                 "message_code": "governance.proposal_in_state",
+                                 "message_params": {"status": "in_deliberation"}}
     with pytest.raises(Forbidden), session.begin():
-        proposals.transition(session=session, ctx=ctx("xiangyang", "c2"), publish=outbox, proposal_id=draft_id,
+        proposals.transition(session=session, ctx=ctx("xiangyang", "c2"), proposal_id=draft_id,
                              action="withdraw", reason="不是我的")
     with pytest.raises(ValidationFailed), session.begin():
-        proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), publish=outbox, proposal_id=draft_id,
+        proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id,
                              action="withdraw", reason=None)
     with session.begin():
-        withdrawn = proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), publish=outbox,
-                                         proposal_id=draft_id, action="withdraw", reason="并入另一提案")
+        withdrawn = proposals.transition(session=session, ctx=ctx("xiangyang", "c1"), proposal_id=draft_id,
+                                         action="withdraw", reason="并入另一提案")
     assert withdrawn.status == "withdrawn" and withdrawn.withdrawn_reason == "并入另一提案"

@@ -23,7 +23,8 @@ def test_every_domain_table_is_tenant_owned_and_listed_for_row_level_security():
     import importlib
 
     migration = importlib.import_module("services.governance.migrations.versions.0002_governance")
-    domain = set(Base.metadata.tables) - {"outbox_events", "processed_events", "members", "tenant_crossings"}  # every service's
+    # every service's own tables
+    domain = set(Base.metadata.tables) - {"outbox_events", "processed_events", "members", "tenant_crossings"}
     assert set(migration.TABLES) | {"secret_ballot_inbox"} == domain
     assert all("tenant_id" in Base.metadata.tables[t].c for t in domain)
     for table in domain:
@@ -36,6 +37,7 @@ def test_the_tables_shared_with_a_councils_audience_are_exactly_the_shareable_mo
 
     from services.common.database import Shareable
 
-    migration = importlib.import_module("services.governance.migrations.versions.0003_shared_councils_and_ballot_mixing")
+    migration = importlib.import_module(
+        "services.governance.migrations.versions.0003_shared_councils_and_ballot_mixing")
     shareable = {m.class_.__tablename__ for m in Base.registry.mappers if issubclass(m.class_, Shareable)}
     assert set(migration.SHARED_TABLES) | {"assets"} == shareable

@@ -15,12 +15,12 @@ AT = NOW + timedelta(hours=1)
 
 
 @pytest.fixture
-def secret_vote(gov_sessions, outbox):
+def secret_vote(gov_sessions, announcements):
     session = gov_sessions("xiangyang")
     members = [(f"u{i}", "courier" if i % 2 else "resident") for i in range(1, 9)]
     council, seats = make_council(session, members=members)
-    proposal = proposal_in_deliberation(session, outbox, council, "u1")
-    return session, seats, open_vote(session, outbox, proposal, secret=True)
+    proposal = proposal_in_deliberation(session, council, "u1")
+    return session, seats, open_vote(session, proposal, secret=True)
 
 
 def _cast(session, vote, user, choice):
@@ -81,25 +81,25 @@ def test_a_large_pool_mixes_in_batches_and_the_sweep_mixes_the_remainder(secret_
     _cast(session, vote, "u5", "agree")
     assert _mix(session, vote) == 0 and _inbox(session, vote) >= 1
     with session.begin():
-        done = voting.sweep(session=session, publish=lambda *a, **k: "evt", now=AT)
+        done = voting.sweep(session=session, now=AT)
     assert done["mixed"] >= 1 and _inbox(session, vote) == 0 and len(_pool(session, vote)) == 5
 
 
-def test_sealed_and_pooled_ballots_are_each_counted_exactly_once_at_close(secret_vote, outbox):
+def test_sealed_and_pooled_ballots_are_each_counted_exactly_once_at_close(secret_vote, announcements):
     session, _seats, vote = secret_vote
     for user, choice in (("u1", "agree"), ("u2", "agree"), ("u3", "disagree")):
         _cast(session, vote, user, choice)
     _mix(session, vote)
     _cast(session, vote, "u4", "agree")  # still sealed when the vote closes
     with session.begin():
-        closed = voting.close(session=session, ctx=staff(), publish=outbox, vote_id=vote.id,
+        closed = voting.close(session=session, ctx=staff(), vote_id=vote.id,
                               now=NOW + timedelta(hours=49))
     assert closed.result["totals"] == {"agree": 3, "abstain": 0, "disagree": 1, "block": 0}
     assert closed.result["by_group"]["courier"]["agree"] + closed.result["by_group"]["resident"]["agree"] == 3
     assert _inbox(session, vote) == 0 and len(_pool(session, vote)) == 4
 
 
-def test_a_secret_ballot_can_be_changed_with_its_code_whether_still_sealed_or_already_mixed(secret_vote, outbox):
+def test_a_secret_ballot_can_be_changed_with_its_code_whether_still_sealed_or_already_mixed(secret_vote, announcements):
     session, _seats, vote = secret_vote
     sealed = _cast(session, vote, "u1", "agree")
     with session.begin():
@@ -116,11 +116,11 @@ def test_a_secret_ballot_can_be_changed_with_its_code_whether_still_sealed_or_al
         assert session.scalar(select(func.count()).select_from(VoteReceipt)) == 1
 
 
-def test_mixing_an_open_ballot_vote_does_nothing(gov_sessions, outbox):
+def test_mixing_an_open_ballot_vote_does_nothing(gov_sessions, announcements):
     session = gov_sessions("xiangyang")
     council, _seats = make_council(session, members=[("u1", "courier")])
-    proposal = proposal_in_deliberation(session, outbox, council, "u1")
-    vote = open_vote(session, outbox, proposal, secret=False)
+    proposal = proposal_in_deliberation(session, council, "u1")
+    vote = open_vote(session, proposal, secret=False)
     _cast(session, vote, "u1", "agree")
     assert _mix(session, vote, everything=True) == 0
     [ballot] = _pool(session, vote)

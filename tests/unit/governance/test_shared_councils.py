@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.governance import councils, council_sessions, proposals, resolutions, sharing, voting
+from services.governance import council_sessions, councils, proposals, resolutions, sharing, voting
 from services.governance.models import ActionItem, Council, CouncilSession, Proposal, Resolution, Vote
 from tests.unit.governance.conftest import NOW, ctx, open_vote, proposal_in_deliberation, staff
 
@@ -32,7 +32,7 @@ def shared(gov_sessions):
 
 
 def test_a_shared_council_is_read_from_the_communities_it_names_and_not_from_a_fourth(shared, gov_sessions):
-    _home, council, seats = shared
+    _owner_session, council, seats = shared
     assert council.audience == ",dongxin,xiangyang," and sharing.shared_with(council) == ["dongxin", "xiangyang"]
     assert seats["xy-courier"].home_tenant_id == "xiangyang" and seats["hq-resident"].home_tenant_id == OWNER
     for community in ("xiangyang", "dongxin"):
@@ -47,10 +47,10 @@ def test_a_shared_council_is_read_from_the_communities_it_names_and_not_from_a_f
         assert sharing.owner_of(outsider, Council, council.id) is None
 
 
-def test_what_hangs_off_the_council_inherits_its_audience_and_follows_a_change(shared, gov_sessions, outbox):
+def test_what_hangs_off_the_council_inherits_its_audience_and_follows_a_change(shared, gov_sessions, announcements):
     home, council, _seats = shared
-    proposal = proposal_in_deliberation(home, outbox, council, "xy-courier", tenant_id=OWNER)
-    vote = open_vote(home, outbox, proposal, tenant_id=OWNER)
+    proposal = proposal_in_deliberation(home, council, "xy-courier", tenant_id=OWNER)
+    vote = open_vote(home, proposal, tenant_id=OWNER)
     with home.begin():
         meeting = council_sessions.schedule(session=home, ctx=staff(OWNER), council_id=council.id, data={
             "title": "议事", "agenda": [], "topic_ids": [], "starts_at": NOW, "ends_at": NOW + timedelta(hours=1),
@@ -83,7 +83,8 @@ def test_a_community_with_seated_members_stays_in_the_audience_until_they_are_un
     home, council, seats = shared
     with pytest.raises(Conflict) as caught, home.begin():
         sharing.share(session=home, ctx=staff(OWNER), council_id=council.id, communities=["xiangyang"])
-    assert caught.value.extra == {"state": "members_seated", "communities": ["dongxin"]}
+    assert caught.value.extra == {"state": "members_seated", "communities": ["dongxin"],
+                                  "message_code": "governance.communities_still_seated"}
     with home.begin():
         councils.remove_member(session=home, ctx=staff(OWNER), council_id=council.id,
                                member_id=seats["dx-courier"].id)
@@ -91,10 +92,10 @@ def test_a_community_with_seated_members_stays_in_the_audience_until_they_are_un
                              communities=["xiangyang"]).audience == ",xiangyang,"
 
 
-def test_visitors_vote_in_the_owning_community_with_their_seat_and_no_home_roles(shared, outbox):
+def test_visitors_vote_in_the_owning_community_with_their_seat_and_no_home_roles(shared, announcements):
     home, council, _seats = shared
-    proposal = proposal_in_deliberation(home, outbox, council, "hq-resident", tenant_id=OWNER)
-    vote = open_vote(home, outbox, proposal, tenant_id=OWNER)
+    proposal = proposal_in_deliberation(home, council, "hq-resident", tenant_id=OWNER)
+    vote = open_vote(home, proposal, tenant_id=OWNER)
     at = NOW + timedelta(hours=1)
     for user, community, choice in (("xy-courier", "xiangyang", "agree"), ("dx-courier", "dongxin", "agree"),
                                     ("hq-resident", OWNER, "disagree")):
@@ -105,24 +106,24 @@ def test_visitors_vote_in_the_owning_community_with_their_seat_and_no_home_roles
     visiting_staff = sharing.visiting(staff("xiangyang"))
     assert visiting_staff.roles == frozenset() and visiting_staff.tenant_id == "xiangyang"
     with pytest.raises(Forbidden), home.begin():
-        voting.close(session=home, ctx=visiting_staff, publish=outbox, vote_id=vote.id, early=True, now=at)
+        voting.close(session=home, ctx=visiting_staff, vote_id=vote.id, early=True, now=at)
     with home.begin():
-        closed = voting.close(session=home, ctx=staff(OWNER), publish=outbox, vote_id=vote.id, early=True, now=at)
+        closed = voting.close(session=home, ctx=staff(OWNER), vote_id=vote.id, early=True, now=at)
     assert closed.result["eligible"] == 3 and closed.result["totals"]["agree"] == 2
     assert closed.result["by_group"]["courier"]["agree"] == 2 and closed.result["by_group"]["resident"][
         "disagree"] == 1
 
 
-def test_a_visitor_comments_and_disputes_an_action_item_in_the_owning_community(shared, outbox):
+def test_a_visitor_comments_and_disputes_an_action_item_in_the_owning_community(shared, announcements):
     home, council, _seats = shared
-    proposal = proposal_in_deliberation(home, outbox, council, "hq-resident", tenant_id=OWNER)
+    proposal = proposal_in_deliberation(home, council, "hq-resident", tenant_id=OWNER)
     with home.begin():
         note = proposals.comment(session=home, ctx=sharing.visiting(ctx("dongxin", "dx-courier")),
                                  proposal_id=proposal.id, body="东新骑手也经过", parent_id=None)
     assert note.tenant_id == OWNER
     with home.begin():
         home.get(Proposal, proposal.id).status = "adopted"
-        resolution = resolutions.adopt(session=home, ctx=staff(OWNER), publish=outbox, proposal_id=proposal.id,
+        resolution = resolutions.adopt(session=home, ctx=staff(OWNER), proposal_id=proposal.id,
                                        data={"text": "共建驿站", "effective_on": NOW.date(), "review_on": None,
                                              "title": None, "action_items": [{
                                                  "title": "装饮水机", "description": "", "assignee_kind": "community",
@@ -130,22 +131,22 @@ def test_a_visitor_comments_and_disputes_an_action_item_in_the_owning_community(
                                                  "due_on": NOW.date(), "dispute_threshold": 1}]})
         [item] = list(home.scalars(select(ActionItem).where(ActionItem.resolution_id == resolution.id)))
         assert resolution.audience == item.audience == ",dongxin,xiangyang,"
-        resolutions.report(session=home, ctx=staff(OWNER), publish=outbox, item_id=item.id, note="装好了",
+        resolutions.report(session=home, ctx=staff(OWNER), item_id=item.id, note="装好了",
                            progress_percent=None, completed=True)
     with home.begin():
         item = resolutions.give_feedback(session=home, ctx=sharing.visiting(ctx("xiangyang", "xy-courier")),
-                                         publish=outbox, item_id=item.id, verdict="dispute", comment="没通水")
+                                         item_id=item.id, verdict="dispute", comment="没通水")
     assert item.status == "reopened" and home.get(Resolution, resolution.id) is not None
 
 
-def test_a_communitys_sweep_leaves_a_vote_shared_with_it_to_the_owner(shared, gov_sessions, outbox):
+def test_a_communitys_sweep_leaves_a_vote_shared_with_it_to_the_owner(shared, gov_sessions, announcements):
     home, council, _seats = shared
-    proposal = proposal_in_deliberation(home, outbox, council, "hq-resident", tenant_id=OWNER)
-    vote = open_vote(home, outbox, proposal, tenant_id=OWNER)
+    proposal = proposal_in_deliberation(home, council, "hq-resident", tenant_id=OWNER)
+    vote = open_vote(home, proposal, tenant_id=OWNER)
     guest = gov_sessions("xiangyang")
     with guest.begin():
-        done = voting.sweep(session=guest, publish=outbox, now=NOW + timedelta(days=3))
+        done = voting.sweep(session=guest, now=NOW + timedelta(days=3))
     assert done["closed"] == 0
     with home.begin():
-        assert voting.sweep(session=home, publish=outbox, now=NOW + timedelta(days=3))["closed"] == 1
+        assert voting.sweep(session=home, now=NOW + timedelta(days=3))["closed"] == 1
         assert home.get(Vote, vote.id).status == "closed"

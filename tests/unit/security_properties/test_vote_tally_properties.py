@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 
 from services.common.errors import Conflict
 from services.governance import voting
+from services.governance.contracts.messages import BALLOT_CHOICES
 from services.governance.models import Base
 from tests.support.sessions import TenantSessions, ctx
-from tests.unit.governance.conftest import NOW, RecordingOutbox, make_council, open_vote, proposal_in_deliberation
+from tests.unit.governance.conftest import NOW, make_council, open_vote, proposal_in_deliberation
 
 MEMBERS = {"u1": "courier", "u2": "courier", "u3": "resident", "u4": "property_manager", "u5": "resident"}
-CHOICES = sorted(voting.CHOICES)
+CHOICES = sorted(BALLOT_CHOICES)
 ballot = st.tuples(st.sampled_from(("xiangyang", "dongxin")), st.sampled_from(sorted(MEMBERS)),
                    st.sampled_from(CHOICES))
 
@@ -28,14 +29,13 @@ ballot = st.tuples(st.sampled_from(("xiangyang", "dongxin")), st.sampled_from(so
 @given(st.lists(ballot, max_size=25))
 def test_the_tally_equals_the_members_last_choices(ballots):
     sessions = TenantSessions(Base)
-    outbox = RecordingOutbox()
     try:
         votes = {}
         for tenant in ("xiangyang", "dongxin"):
             session = sessions(tenant)
             council, _seats = make_council(session, tenant_id=tenant, members=MEMBERS.items())
-            proposal = proposal_in_deliberation(session, outbox, council, "u1", tenant_id=tenant)
-            votes[tenant] = open_vote(session, outbox, proposal, tenant_id=tenant)
+            proposal = proposal_in_deliberation(session, council, "u1", tenant_id=tenant)
+            votes[tenant] = open_vote(session, proposal, tenant_id=tenant)
         final: dict[str, dict[str, str]] = {"xiangyang": {}, "dongxin": {}}
         at = NOW + timedelta(hours=1)
         for tenant, member, choice in ballots:

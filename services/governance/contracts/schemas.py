@@ -1,32 +1,47 @@
-"""Contracts of the governance service: RPC payloads and results, and the gateway's OpenAPI."""
+"""Contracts of the governance service: RPC payloads and results, and the gateway's OpenAPI. Plain
+marshmallow: no domain module, ORM code or nameko."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from services.common import contract_fields as fields
-
+from services.common import contracts
 from services.common.contracts import PersonId
-
-STAKEHOLDER_GROUPS = ("resident", "courier", "property_manager", "owners_committee", "estate_officer",
-                      "community_staff", "partner")
-CHOICES = ("agree", "abstain", "disagree", "block")
-CHANNELS = ("online", "in_room")
-PROPOSAL_STATES = ("draft", "submitted", "in_deliberation", "voting", "adopted", "rejected", "withdrawn")
-VOICE_CATEGORIES = ("access", "parking", "charging", "rest_stop", "safety", "traffic", "sanitation", "rights",
-                    "services", "idea", "other")
-VOICE_STATES = ("submitted", "acknowledged", "answered", "promoted", "resolved", "declined")
-ASSIGNEE_KINDS = ("property_manager", "community", "partner_unit", "owners_committee", "estate_officer")
-BRANCH_KINDS = ("residential", "building_group", "occupational")
-BRANCH_ROLES = ("member", "officer", "secretary")
-PROJECT_KINDS = ("vanguard_project", "key_small_matter")
-ADOPTER_KINDS = ("party_branch", "partner_unit")
-ASSET_KINDS = ("service_centre", "service_station", "rest_stop")
-AMENITIES = ("water", "microwave", "first_aid_kit", "toilet", "open_24h", "charging", "wifi", "seating",
-             "umbrella", "air_conditioning")
+from services.governance.contracts.messages import (
+    ADOPTER_KINDS,
+    AMENITIES,
+    ANSWER_REQUIRED,
+    ASSET_KINDS,
+    ASSIGNEE_KINDS,
+    BALLOT_CHOICES,
+    BRANCH_KINDS,
+    BRANCH_REQUIRED,
+    BRANCH_ROLES,
+    CLOSE_AFTER_OPEN,
+    COUNCIL_REQUIRED,
+    DECLINE_REASON_REQUIRED,
+    END_AFTER_START,
+    END_TIME_AFTER_START_TIME,
+    NOT_A_COMMUNITY,
+    NOT_ONE_OF,
+    PARTNER_UNIT_REQUIRED,
+    PROJECT_KINDS,
+    PROPOSAL_STATES,
+    REVIEW_AFTER_EFFECTIVE,
+    SAY_WHAT_IS_NOT_DONE,
+    STAKEHOLDER_GROUPS,
+    VENUE_OR_LINK,
+    VOICE_CATEGORIES,
+    VOICE_STATES,
+    VOTE_WINDOW_TOO_LONG,
+    VOTE_WINDOW_TOO_SHORT,
+)
 
 # Shift workers (couriers on late rounds, night-shift staff) must be able to vote: never less than a day.
 MIN_VOTE_WINDOW = timedelta(hours=24)
@@ -36,28 +51,43 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 TEXT = validate.Length(1, 2000)
 
 
-def _one_of(values):
-    return validate.OneOf(values, error="必须是以下之一 / Must be one of: {choices}")
+def _one_of(values: Iterable[str]) -> validate.OneOf:
+    return validate.OneOf(tuple(values), error=NOT_ONE_OF.text)
 
 
-class PageQuery(Schema):
+class PageQuery(contracts.PageQuery):
+    """The query of a governance list: `limit` (50 by default, up to 200: a council's roll on one page)
+    and `after`, the opaque cursor (services.common.pagination)."""
+
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    after = fields.String(load_default=None, allow_none=True, metadata={"description": "cursor: last id seen"})
+
+
+class ListQuery(PageQuery):
+    """The query of a list a community keeps short (topics, sessions, proposals, resolutions, branches,
+    the grid, projects): the whole list, up to 200, on the first page."""
+
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 200))
+
+
+class ResolutionQuery(ListQuery):
+    council_id = fields.String(load_default=None, allow_none=True,
+                               metadata={"description": "one council's resolutions (also a shared council's)"})
 
 
 # --- councils --------------------------------------------------------------------------
 
 
-_COMMUNITY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error="不是社区标识 / Not a community id")
+_COMMUNITY = validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,63}$", error=NOT_A_COMMUNITY.text)
 
 
-def _communities(**kw):
+def _communities(**kw: Any) -> fields.List[Any]:
     return fields.List(fields.String(validate=_COMMUNITY), validate=validate.Length(max=50), **kw)
 
 
 class CouncilCreate(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "红茶议事会"})
-    theme = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "小哥友好社区"})
+    name = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "Red Tea Council"})
+    theme = fields.String(required=True, validate=validate.Length(1, 200),
+                          metadata={"example": "Courier-friendly communities"})
     description = fields.String(load_default="", validate=validate.Length(max=2000))
     shared_with = _communities(load_default=list, metadata={
         "example": ["dongxin", "huanqiu"],
@@ -82,9 +112,7 @@ class CouncilOut(Schema):
     created_at = fields.DateTime()
 
 
-class CouncilPage(Schema):
-    items = fields.List(fields.Nested(CouncilOut))
-    next_cursor = fields.String(allow_none=True)
+CouncilPage = contracts.page_schema(CouncilOut, "CouncilPage")
 
 
 class MemberCreate(Schema):
@@ -112,9 +140,7 @@ class MemberOut(Schema):
     joined_at = fields.DateTime()
 
 
-class MemberList(Schema):
-    items = fields.List(fields.Nested(MemberOut))
-    next_cursor = fields.String(allow_none=True)
+MemberList = contracts.page_schema(MemberOut, "MemberList")
 
 
 class TopicCreate(Schema):
@@ -132,8 +158,7 @@ class TopicOut(Schema):
     created_at = fields.DateTime()
 
 
-class TopicList(Schema):
-    items = fields.List(fields.Nested(TopicOut))
+TopicList = contracts.page_schema(TopicOut, "TopicList")
 
 
 # --- sessions ----------------------------------------------------------------------------
@@ -151,12 +176,12 @@ class SessionCreate(Schema):
     chair_member_id = fields.String(load_default=None, allow_none=True)
 
     @validates_schema
-    def _where_and_when(self, data, **_kwargs):
+    def _where_and_when(self, data: dict[str, Any], **_kwargs: Any) -> None:
         errors = {}
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-            errors["ends_at"] = ["结束须晚于开始 / Must end after it starts"]
+            errors["ends_at"] = [END_AFTER_START.text]
         if not data.get("venue") and not data.get("online_url"):
-            errors["venue"] = ["请填写地点或线上链接 / Give a venue or an online link"]
+            errors["venue"] = [VENUE_OR_LINK.text]
         if errors:
             raise ValidationError(errors)
 
@@ -233,8 +258,7 @@ class SessionOut(Schema):
     hand_tallies = fields.List(fields.Nested(HandTallyOut))
 
 
-class SessionList(Schema):
-    items = fields.List(fields.Nested(SessionOut))
+SessionList = contracts.page_schema(SessionOut, "SessionList")
 
 
 # --- proposals ---------------------------------------------------------------------------
@@ -288,8 +312,7 @@ class ProposalOut(Schema):
     version = fields.Integer()
 
 
-class ProposalList(Schema):
-    items = fields.List(fields.Nested(ProposalOut))
+ProposalList = contracts.page_schema(ProposalOut, "ProposalList")
 
 
 # --- votes -------------------------------------------------------------------------------
@@ -315,18 +338,17 @@ class VoteOpen(Schema):
     remind_before_hours = fields.Integer(load_default=12, validate=validate.Range(1, 24 * 30))
 
     @validates_schema
-    def _window(self, data, **_kwargs):
+    def _window(self, data: dict[str, Any], **_kwargs: Any) -> None:
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens is not None and closes is not None:
             if closes - opens < MIN_VOTE_WINDOW:
-                raise ValidationError("投票期至少24小时（照顾轮班者）/ The window must be at least 24 hours so "
-                                      "shift workers can vote", field_name="closes_at")
+                raise ValidationError(VOTE_WINDOW_TOO_SHORT.text, field_name="closes_at")
             if closes - opens > MAX_VOTE_WINDOW:
-                raise ValidationError("投票期最长30天 / The window can be at most 30 days", field_name="closes_at")
+                raise ValidationError(VOTE_WINDOW_TOO_LONG.text, field_name="closes_at")
 
 
 class BallotCast(Schema):
-    choice = fields.String(required=True, validate=_one_of(CHOICES))
+    choice = fields.String(required=True, validate=_one_of(BALLOT_CHOICES))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
 
 
@@ -425,9 +447,9 @@ class ResolutionCreate(Schema):
     action_items = fields.List(fields.Nested(ActionItemCreate), load_default=list, validate=validate.Length(max=50))
 
     @validates_schema
-    def _review_after_effect(self, data, **_kwargs):
+    def _review_after_effect(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("review_on") and data.get("effective_on") and data["review_on"] <= data["effective_on"]:
-            raise ValidationError("复查日期须晚于生效日期 / Review must come after the effective date",
+            raise ValidationError(REVIEW_AFTER_EFFECTIVE.text,
                                   field_name="review_on")
 
 
@@ -444,9 +466,9 @@ class FeedbackCreate(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500))
 
     @validates_schema
-    def _dispute_needs_reason(self, data, **_kwargs):
+    def _dispute_needs_reason(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("verdict") == "dispute" and not data.get("comment"):
-            raise ValidationError("请说明未完成的情况 / Say what is not done", field_name="comment")
+            raise ValidationError(SAY_WHAT_IS_NOT_DONE.text, field_name="comment")
 
 
 class ActionItemHistoryOut(Schema):
@@ -490,8 +512,7 @@ class ResolutionOut(Schema):
     action_items = fields.List(fields.Nested(ActionItemOut))
 
 
-class ResolutionList(Schema):
-    items = fields.List(fields.Nested(ResolutionOut))
+ResolutionList = contracts.page_schema(ResolutionOut, "ResolutionList")
 
 
 # --- voice ------------------------------------------------------------------------------
@@ -517,14 +538,14 @@ class VoiceTriage(Schema):
     topic_title = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
 
     @validates_schema
-    def _needs(self, data, **_kwargs):
+    def _needs(self, data: dict[str, Any], **_kwargs: Any) -> None:
         action = data.get("action")
         if action == "answer" and not data.get("answer"):
-            raise ValidationError("请填写答复 / An answer is required", field_name="answer")
+            raise ValidationError(ANSWER_REQUIRED.text, field_name="answer")
         if action == "decline" and not data.get("reason"):
-            raise ValidationError("请说明不予采纳的理由 / Give the reason for declining", field_name="reason")
+            raise ValidationError(DECLINE_REASON_REQUIRED.text, field_name="reason")
         if action == "promote" and not data.get("council_id"):
-            raise ValidationError("请选择议事会 / Choose the council", field_name="council_id")
+            raise ValidationError(COUNCIL_REQUIRED.text, field_name="council_id")
 
 
 class VoiceQuery(PageQuery):
@@ -557,9 +578,7 @@ class VoiceOut(Schema):
     closed_at = fields.DateTime(allow_none=True)
 
 
-class VoicePage(Schema):
-    items = fields.List(fields.Nested(VoiceOut))
-    next_cursor = fields.String(allow_none=True)
+VoicePage = contracts.page_schema(VoiceOut, "VoicePage")
 
 
 class VoiceStats(Schema):
@@ -584,7 +603,7 @@ class BranchCreate(Schema):
 class BranchMemberCreate(Schema):
     user_id = PersonId(required=True)
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
-    floating = fields.Boolean(load_default=False, metadata={"description": "A floating party member (流动党员)"})
+    floating = fields.Boolean(load_default=False, metadata={"description": "A floating party member"})
     role = fields.String(load_default="member", validate=_one_of(BRANCH_ROLES))
 
 
@@ -606,14 +625,13 @@ class BranchOut(Schema):
     members = fields.List(fields.Nested(BranchMemberOut))
 
 
-class BranchList(Schema):
-    items = fields.List(fields.Nested(BranchOut))
+BranchList = contracts.page_schema(BranchOut, "BranchList")
 
 
 class GridMemberCreate(Schema):
     user_id = PersonId(required=True)
     display_name = fields.String(required=True, validate=validate.Length(1, 50))
-    grid = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "向阳新村第3网格"})
+    grid = fields.String(required=True, validate=validate.Length(1, 100), metadata={"example": "Xiangyang grid 3"})
 
 
 class GridMemberOut(Schema):
@@ -624,8 +642,7 @@ class GridMemberOut(Schema):
     joined_at = fields.DateTime()
 
 
-class GridMemberList(Schema):
-    items = fields.List(fields.Nested(GridMemberOut))
+GridMemberList = contracts.page_schema(GridMemberOut, "GridMemberList")
 
 
 # --- projects and duties ------------------------------------------------------------------
@@ -641,15 +658,16 @@ class ProjectCreate(Schema):
                                  metadata={"description": "A partner unit's name (a branch is named by its id)"})
 
     @validates_schema
-    def _adopter(self, data, **_kwargs):
+    def _adopter(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("adopter_kind") == "party_branch" and not data.get("adopter_branch_id"):
-            raise ValidationError("请选择支部 / Choose the branch", field_name="adopter_branch_id")
+            raise ValidationError(BRANCH_REQUIRED.text, field_name="adopter_branch_id")
         if data.get("adopter_kind") == "partner_unit" and not data.get("adopter_name"):
-            raise ValidationError("请填写领办单位 / Name the partner unit", field_name="adopter_name")
+            raise ValidationError(PARTNER_UNIT_REQUIRED.text, field_name="adopter_name")
 
 
 class DutyCreate(Schema):
-    title = fields.String(required=True, validate=validate.Length(1, 200), metadata={"example": "暖蜂驿站每周清洁"})
+    title = fields.String(required=True, validate=validate.Length(1, 200),
+                          metadata={"example": "Weekly clean of the warm-bee rest station"})
     weekday = fields.Integer(required=True, validate=validate.Range(1, 7), metadata={"description": "1 = Monday"})
     start_time = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "09:00"})
     end_time = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "10:00"})
@@ -660,9 +678,9 @@ class DutyCreate(Schema):
                                  metadata={"description": "Slots created now for this many weeks"})
 
     @validates_schema
-    def _order(self, data, **_kwargs):
+    def _order(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("start_time") and data.get("end_time") and data["start_time"] >= data["end_time"]:
-            raise ValidationError("结束须晚于开始 / end_time must be after start_time", field_name="end_time")
+            raise ValidationError(END_TIME_AFTER_START_TIME.text, field_name="end_time")
 
 
 class SlotOut(Schema):
@@ -701,8 +719,7 @@ class ProjectOut(Schema):
     asset_ids = fields.List(fields.String())
 
 
-class ProjectList(Schema):
-    items = fields.List(fields.Nested(ProjectOut))
+ProjectList = contracts.page_schema(ProjectOut, "ProjectList")
 
 
 class SignupOut(Schema):
@@ -731,9 +748,9 @@ class OpeningWindow(Schema):
     close = fields.String(required=True, validate=validate.Regexp(_TIME), metadata={"example": "20:00"})
 
     @validates_schema
-    def _order(self, data, **_kwargs):
+    def _order(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("open") and data.get("close") and data["open"] >= data["close"]:
-            raise ValidationError("关门须晚于开门 / close must be after open (split overnight hours at 24:00)",
+            raise ValidationError(CLOSE_AFTER_OPEN.text,
                                   field_name="close")
 
 
