@@ -35,6 +35,7 @@ from gateway import identity_events
 from services.common import config
 from services.common.context import ROLES
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from services.common.personal_data import ERASED_NAME
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a login for an unknown phone as slow as a wrong
@@ -459,7 +460,7 @@ def erase_identity(*, session: Session, user: User) -> None:
     """Pseudonymise the identity record: no phone, name or password remains, every token stops
     working, memberships end. The row keeps its id, so the audit log still names who acted."""
     user.phone = "erased-" + secrets.token_hex(6)  # unique, and no phone number can match it
-    user.display_name = "已注销用户"
+    user.display_name = ERASED_NAME
     user.password_hash = "!erased"
     user.erased_at = now()
     for tenant_id in [m.tenant_id for m in user.memberships]:

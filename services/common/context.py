@@ -10,9 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-from nameko.extensions import DependencyProvider
-
 from services.common.errors import Forbidden, TenantRequired
 
 TENANT_KEY = "tenant_id"
@@ -76,28 +73,3 @@ class CallContext:
         if not self.user_id:
             raise Forbidden("This operation needs a signed-in user")
         return self.user_id
-
-
-class TenantContext(DependencyProvider):  # type: ignore[misc]  # nameko is untyped
-    """Gives each worker its CallContext and binds it into structured logs.
-
-    Nameko itself propagates the context data on outgoing RPC calls and events;
-    this provider only reads it. The tenant check is lazy (`.tenant`) so that the
-    refusal is a typed error returned to the caller, not a crashed worker.
-    """
-
-    def get_dependency(self, worker_ctx: Any) -> CallContext:
-        return CallContext.from_context_data(worker_ctx.context_data)
-
-    def worker_setup(self, worker_ctx: Any) -> None:
-        ctx = CallContext.from_context_data(worker_ctx.context_data)
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(
-            request_id=ctx.request_id,
-            tenant_id=ctx.tenant_id,
-            service=worker_ctx.container.service_name,
-            entrypoint=worker_ctx.entrypoint.method_name,
-        )
-
-    def worker_teardown(self, worker_ctx: Any) -> None:
-        structlog.contextvars.clear_contextvars()

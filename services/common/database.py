@@ -9,11 +9,11 @@ events published through it. No repository layer on top: the session is it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
-from nameko.extensions import DependencyProvider
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -24,12 +24,11 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     create_engine,
+    event,
     false,
     or_,
-    event,
     text,
 )
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -40,8 +39,8 @@ from sqlalchemy.orm import (
     sessionmaker,
     with_loader_criteria,
 )
+from sqlalchemy.types import TypeDecorator
 
-from services.common import config
 from services.common.context import CallContext
 from services.common.envelope import make_envelope
 from services.common.errors import Forbidden, TenantRequired
@@ -54,7 +53,7 @@ ALL_TENANTS = "fengchao_all_tenants"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_id() -> str:
@@ -70,11 +69,11 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime: use timezone-aware UTC")
-        return value.astimezone(timezone.utc) if value is not None else None
+        return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
+            return value.replace(tzinfo=UTC)
         return value
 
 
@@ -381,9 +380,6 @@ def read_in_tenant(session: Session, tenant_id: str, *, reason: str) -> Iterator
         _bind_tenant(session, home)
 
 
-acting_in_tenant = write_in_tenant  # transitional (issue 17): removed once every service calls write_in_tenant
-
-
 def announce(session: Session, event: str, data: dict[str, Any], *, subject: str | None = None,
              tenant_id: str | None = None) -> str:
     """The one way to publish: a domain function announces the event its change causes, on the
@@ -428,12 +424,6 @@ class Transaction:
     def tenant_id(self) -> str:
         """The tenant this transaction writes in (the caller's, or the one `write_in_tenant` named)."""
         return str(self.session.info["tenant_id"])
-
-    def publish(self, event: str, data: dict[str, Any], *, subject: str | None = None,
-                tenant_id: str | None = None) -> str:
-        """Transitional (issue 17): `announce(tx.session, ...)` is the one way; removed once every
-        service calls it."""
-        return announce(self.session, event, data, subject=subject, tenant_id=tenant_id)
 
     def first_delivery(self, envelope: dict[str, Any], consumer: str) -> bool:
         """Record that `consumer` handled this event. False when it already had:
@@ -494,10 +484,6 @@ class WorkerDatabase:
                 _record_crossing(tx.session, acting_tenant=acting_tenant, mode="write", reason=reason)
             yield tx
 
-    def in_tenant(self, tenant_id: str, *, reason: str):  # type: ignore[no-untyped-def]
-        """Transitional (issue 17): `write_in_tenant` is the one way; removed once every service calls it."""
-        return self.write_in_tenant(tenant_id, reason=reason)
-
     @contextmanager
     def read_in_tenant(self, tenant_id: str, *, reason: str) -> Iterator[Transaction]:
         """The read form of crossing: a read-only unit of work in `tenant_id` (the seats of a council
@@ -551,33 +537,10 @@ class WorkerDatabase:
         """Read-only session across every tenant, for the sub-district operator's
         figures. Refused to anyone without the `operator` role; any write in it is
         refused; on PostgreSQL the RLS read policies admit it via `app.all_tenants`."""
-        self._ctx.tenant  # still needs a caller with a tenant
+        _ = self._ctx.tenant  # still needs a caller with a tenant (raises TenantRequired)
         self._ctx.require_role("operator")
         with self._factory() as session:
             session.info["tenant_id"] = self._ctx.tenant
             session.info["all_tenants"] = True
             with session.begin():
                 yield session
-
-
-class Database(DependencyProvider):  # type: ignore[misc]  # nameko is untyped
-    """The nameko dependency: `db = Database(Base)` in a service class."""
-
-    def __init__(self, base: type[DeclarativeBase]):
-        self.base = base
-
-    def setup(self) -> None:
-        service = self.container.service_name
-        template = self.container.config.get("DATABASE_URL")
-        url = config.app_database_url(service, template=template)
-        self.engine = make_engine(url, pool_size=int(self.container.config.get("max_workers", 10)))
-        self.factory = session_factory(self.engine, self.base)
-
-    def stop(self) -> None:
-        self.engine.dispose()
-
-    def kill(self) -> None:
-        self.engine.dispose()
-
-    def get_dependency(self, worker_ctx: Any) -> WorkerDatabase:
-        return WorkerDatabase(self.factory, self.base, CallContext.from_context_data(worker_ctx.context_data))

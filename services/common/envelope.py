@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cloudevents.core.formats.json import JSONFormat
@@ -40,7 +40,7 @@ def make_envelope(
         "id": event_id or str(uuid.uuid4()),
         "source": f"/fengchao/{service}",
         "type": event_type_name(service, event),
-        "time": time or datetime.now(timezone.utc),
+        "time": time or datetime.now(UTC),
         "datacontenttype": "application/json",
         "tenantid": tenant_id,
     }

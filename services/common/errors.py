@@ -68,7 +68,7 @@ class ValidationFailed(FengchaoError):
     title = "Invalid input"
 
     @classmethod
-    def from_messages(cls, messages: dict[str, Any], detail: str | Message = "Some fields are invalid") -> "ValidationFailed":
+    def from_messages(cls, messages: dict[str, Any], detail: str | Message = "Some fields are invalid") -> ValidationFailed:
         """`messages` maps field → list of messages (or nested dicts, as marshmallow nests them); a
         `Message` becomes its English text, the catalogue's msgid, which the edge translates."""
         return cls(detail, {"fields": _texts(messages)})
@@ -92,7 +92,7 @@ class NotAMember(ValidationFailed):
     MESSAGE = message("common.not_a_member", "Not a member of this community")
 
     @classmethod
-    def for_field(cls, field: str, user_id: str) -> "NotAMember":
+    def for_field(cls, field: str, user_id: str) -> NotAMember:
         """`field` is a name or a dotted path into lists ("walk_ins.2.user_id"), given back nested as
         marshmallow nests its messages. The id is not echoed: a typo and another tenant's person read alike."""
         messages: Any = [cls.MESSAGE.text]

@@ -26,12 +26,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import NullTranslations, Translations
 
+from services.common.messages import Message
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ("zh_Hans_CN", "en")
 KEYWORDS = {"message": (2,), "choice": (2,)}
 # Folders whose Python files declare texts, per catalogue (domain).
 SOURCES: dict[str, tuple[str, ...]] = {
-    "common": ("services/common/shared_messages.py", "services/common/errors.py"),
+    "common": ("services/common/shared_messages.py", "services/common/errors.py", "services/common/personal_data.py"),
 }
 SERVICE_DOMAINS = ("jobs", "training", "governance", "points")
 
@@ -127,6 +129,12 @@ def _ordered(domain: str | None) -> list[tuple[str, Path]]:
     if domain is None:
         return every
     return [d for d in every if d[0] == "common" and domain != "common"] + [d for d in every if d[0] == domain]
+
+
+def stored_words(message: Message) -> str:
+    """Words written INTO a record rather than rendered at the edge (the name left on an erased person's
+    rows): the platform's first language, Simplified Chinese, from the catalogue of the message's domain."""
+    return message.render(translations("zh_Hans_CN", message.code.split(".", 1)[0]).gettext)
 
 
 def main(argv: list[str] | None = None) -> None:

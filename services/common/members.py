@@ -16,17 +16,18 @@ if it is newer than what I have": redelivery, duplicates and late older events c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from marshmallow import Schema
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common import contract_fields as fields
 from services.common.database import read_in_tenant, utcnow
-from services.common.entrypoints import event_handler, rpc
-from services.common.errors import ALL_ERRORS, NotAMember, ValidationFailed
+from services.common.errors import NotAMember, ValidationFailed
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -80,15 +81,17 @@ class MembersJoinedData(Schema):
 
 CATALOGUE = {**{name: MemberData for name in MEMBER_EVENTS}, MEMBERS_JOINED: MembersJoinedData}
 
+# Example people of the event catalogue (docs/events.md): data, kept with the other examples.
+_NAMES = json.loads((Path(__file__).parent / "data" / "examples.json").read_text(encoding="utf-8"))["names"]
 _EXAMPLE = {"user_id": "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20", "tenant_id": "xiangyang", "version": 3,
-            "member": True, "account_active": True, "roles": ["resident"], "display_name": "王师傅",
+            "member": True, "account_active": True, "roles": ["resident"], "display_name": _NAMES["member"],
             "locale": "zh-CN"}
 EXAMPLES = {
     MEMBER_JOINED: _EXAMPLE,
     MEMBER_LEFT: {**_EXAMPLE, "member": False, "roles": []},
     MEMBER_ROLE_GRANTED: {**_EXAMPLE, "roles": ["resident", "staff"]},
     MEMBER_ROLE_REMOVED: _EXAMPLE,
-    MEMBER_PROFILE_CHANGED: {**_EXAMPLE, "display_name": "王建国", "changed": ["display_name"]},
+    MEMBER_PROFILE_CHANGED: {**_EXAMPLE, "display_name": _NAMES["renamed"], "changed": ["display_name"]},
     MEMBERS_JOINED: {"tenant_id": "xiangyang", "members": [{**_EXAMPLE, "version": 1, "replay": True}]},
     ACCOUNT_DEACTIVATED: {**_EXAMPLE, "account_active": False},
     ACCOUNT_REACTIVATED: _EXAMPLE,
@@ -200,69 +203,3 @@ def display_names(*, session: Session, user_ids: Iterable[str]) -> dict[str, str
     model = _model(session)
     return {row.user_id: row.display_name for row in session.scalars(select(model).where(model.user_id.in_(wanted)))
             if row.display_name}
-
-
-# --- the nameko side ------------------------------------------------------------------------
-
-
-class MemberEntrypoints:
-    """Mixed into every service: handlers of the identity events keeping the service's `members`
-    table, and `knows_member` (the test suite and operators ask whether a change has arrived)."""
-
-    name: str
-
-    def _apply_identity_event(self, envelope: dict[str, Any]) -> None:
-        with self.db.transaction() as tx:  # type: ignore[attr-defined]  # in the event's tenant (its headers)
-            if tx.first_delivery(envelope, consumer=f"{self.name}.members"):
-                data = envelope["data"]
-                apply_member_events(session=tx.session, states=data["members"] if "members" in data else [data])
-
-    @event_handler(IDENTITY, MEMBERS_JOINED, requeue_on_error=True)
-    def on_members_joined(self, envelope: dict[str, Any]) -> None:
-        self._apply_identity_event(envelope)
-
-    @event_handler(IDENTITY, MEMBER_JOINED, requeue_on_error=True)
-    def on_member_joined(self, envelope: dict[str, Any]) -> None:
-        self._apply_identity_event(envelope)
-
-    @event_handler(IDENTITY, MEMBER_LEFT, requeue_on_error=True)
-    def on_member_left(self, envelope: dict[str, Any]) -> None:
-        self._apply_identity_event(envelope)
-
-    @event_handler(IDENTITY, MEMBER_ROLE_GRANTED, requeue_on_error=True)
-    def on_member_role_granted(self, envelope: dict[str, Any]) -> None:
-        self._apply_identity_event(envelope)
-
-    @event_handler(IDENTITY, MEMBER_ROLE_REMOVED, requeue_on_error=True)
-    def on_member_role_removed(self, envelope: dict[str, Any]) -> None:
-        self._apply_identity_event(envelope)
-
-    @event_handler(IDENTITY, MEMBER_PROFILE_CHANGED, requeue_on_error=True)
-    def on_member_profile_changed(self, envelope: dict[str, Any]) -> None:
-        self._apply_identity_event(envelope)
-
-    @event_handler(IDENTITY, ACCOUNT_DEACTIVATED, requeue_on_error=True)
-    def on_account_deactivated(self, envelope: dict[str, Any]) -> None:
-        self._apply_identity_event(envelope)
-
-    @event_handler(IDENTITY, ACCOUNT_REACTIVATED, requeue_on_error=True)
-    def on_account_reactivated(self, envelope: dict[str, Any]) -> None:
-        self._apply_identity_event(envelope)
-
-    @rpc(expected_exceptions=ALL_ERRORS)
-    def member_count(self) -> int:
-        """How many active members of the caller's tenant this service knows (a bulk import waits on it)."""
-        with self.db.transaction() as tx:  # type: ignore[attr-defined]
-            model = _model(tx.session)
-            return int(tx.session.scalar(select(func.count()).select_from(model).where(model.active.is_(True))) or 0)
-
-    @rpc(expected_exceptions=ALL_ERRORS)
-    def knows_member(self, user_id: str, version: int | None = None) -> bool:
-        """Whether this service holds `user_id` as an active member of the caller's tenant (and,
-        with `version`, has applied that identity event or a newer one)."""
-        with self.db.transaction() as tx:  # type: ignore[attr-defined]
-            model = _model(tx.session)
-            row = tx.session.scalar(select(model).where(model.user_id == user_id))
-            if row is None:
-                return False
-            return row.version >= version if version is not None else bool(row.active)

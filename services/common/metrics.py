@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import make_server
 
-from nameko.extensions import DependencyProvider
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import ThreadingWSGIServer, _SilentHandler
-from wsgiref.simple_server import make_server
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,7 +33,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from services.common import config
-from services.common.context import CallContext
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -107,7 +104,7 @@ OutboxReader = Callable[[], OutboxFigures]
 def read_outbox(session: Session, outbox_model: Any, now: datetime | None = None) -> OutboxFigures:
     """Unpublished rows, the age of the oldest, and the highest sequence number written
     (the outbox's `seq` only grows, so it is a counter of events written)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     backlog, oldest = session.execute(
         select(func.count(), func.min(outbox_model.created_at)).where(outbox_model.published_at.is_(None))
     ).one()
@@ -115,7 +112,7 @@ def read_outbox(session: Session, outbox_model: Any, now: datetime | None = None
     age = 0.0
     if oldest is not None:
         if oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=timezone.utc)
+            oldest = oldest.replace(tzinfo=UTC)
         age = max(0.0, (now - oldest).total_seconds())
     return OutboxFigures(backlog=int(backlog), oldest_age_seconds=age, written_total=int(written))
 
@@ -251,66 +248,3 @@ def serve(port: int) -> int | None:
         _server_port = port
         log.info("metrics.serving", port=port)
         return port
-
-
-class ServiceMetrics(DependencyProvider):  # type: ignore[misc]  # nameko is untyped
-    """Counts and times every worker of the service, and registers its outbox for scrapes."""
-
-    def setup(self) -> None:
-        self._started: dict[int, float] = {}
-        self.service = self.container.service_name
-
-    def start(self) -> None:
-        database = next((d for d in self.container.dependencies if hasattr(d, "factory") and hasattr(d, "base")),
-                        None)
-        if database is not None:
-            OUTBOX.add(self.service, self._outbox_reader(database))
-            PROBES.add(self.service, self._database_check(database))
-        serve(config.get_int("METRICS_PORT"))
-
-    def stop(self) -> None:
-        # nameko stops dependencies after the running workers finished; from then /readyz fails.
-        PROBES.remove(self.service)
-        OUTBOX.remove(self.service)
-
-    def kill(self) -> None:
-        self.stop()
-
-    @staticmethod
-    def _database_check(database: Any) -> Callable[[], None]:
-        from services.common.database import WorkerDatabase
-
-        def check() -> None:
-            WorkerDatabase(database.factory, database.base, CallContext()).check_connection()
-
-        return check
-
-    @staticmethod
-    def _outbox_reader(database: Any) -> OutboxReader:
-        from services.common.database import WorkerDatabase
-
-        def reader() -> OutboxFigures:
-            # A read across tenants no caller asked for (RLS admits it for reads only).
-            db = WorkerDatabase(database.factory, database.base, CallContext())
-            with db.system_read_all_tenants(reason="metrics.outbox") as session:
-                return read_outbox(session, database.base.Outbox)
-
-        return reader
-
-    def get_dependency(self, worker_ctx: Any) -> None:
-        return None
-
-    def worker_setup(self, worker_ctx: Any) -> None:
-        self._started[id(worker_ctx)] = time.perf_counter()
-
-    def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
-        started = self._started.pop(id(worker_ctx), None)
-        entrypoint = worker_ctx.entrypoint
-        name, kind = entrypoint.method_name, entrypoint_kind(entrypoint)
-        expected = getattr(entrypoint, "expected_exceptions", ()) or ()
-        CALLS.labels(self.service, name, kind, outcome(exc_info, expected)).inc()
-        if started is not None:
-            LATENCY.labels(self.service, name, kind).observe(time.perf_counter() - started)
-
-    def worker_teardown(self, worker_ctx: Any) -> None:
-        self._started.pop(id(worker_ctx), None)

@@ -24,6 +24,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -118,7 +119,7 @@ class ExamResultsData(Schema):
     changes nothing; a corrected score replaces the old one while the session is open."""
 
     session_id = fields.String(required=True, validate=validate.Length(1, 36),
-                               metadata={"description": "the course session (期) in the key's tenant"})
+                               metadata={"description": "the course session in the key's tenant"})
     exam_id = fields.String(required=True, validate=validate.Length(1, 64),
                             metadata={"description": "the college's own id of the exam"})
     results = fields.List(fields.Nested(ExamResult), required=True, validate=validate.Length(1, 500))
@@ -147,13 +148,16 @@ INBOUND_CATALOGUE: dict[str, type[Schema]] = {
     f"{INBOUND_TYPE_PREFIX}.merchant_voucher_batch": MerchantVoucherBatchData,
 }
 
+# Example words of the inbound catalogue (docs/events.md): data, kept with the other examples.
+_EXAMPLE_WORDS = json.loads((Path(__file__).parent / "data" / "examples.json").read_text(encoding="utf-8"))["inbound"]
+
 INBOUND_EXAMPLES: dict[str, dict[str, Any]] = {
     f"{INBOUND_TYPE_PREFIX}.first_aid_drill_roster": {
         "drill_id": "drill-2026-11-28-xy",
-        "title": "社区急救演练（心肺复苏与AED）",
+        "title": _EXAMPLE_WORDS["drill_title"],
         "held_at": "2026-11-28T09:30:00+08:00",
         "points": 10,
-        "attendees": [{"user_id": "3f1c2a9e-8d1b-4c55-9a9e-2b7c0e7f4d10", "name": "王师傅"}],
+        "attendees": [{"user_id": "3f1c2a9e-8d1b-4c55-9a9e-2b7c0e7f4d10", "name": _EXAMPLE_WORDS["attendee"]}],
     },
     f"{INBOUND_TYPE_PREFIX}.exam_results": {
         "session_id": "8b0e6f7a-1c2d-4e5f-9a8b-7c6d5e4f3a21",
@@ -218,7 +222,7 @@ class BrokerAdmin:
         self.vhost = vhost
 
     @classmethod
-    def from_amqp_uri(cls, amqp_uri: str, management_url: str | None = None) -> "BrokerAdmin":
+    def from_amqp_uri(cls, amqp_uri: str, management_url: str | None = None) -> BrokerAdmin:
         """The management API beside the broker of `amqp_uri` (port 15672, same credentials) unless given."""
         parts = urlsplit(amqp_uri)
         vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"

@@ -13,24 +13,26 @@ ledger still add up, and nothing left links them to the person.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
+from services.common.access import is_staff
 from services.common.context import CallContext
 from services.common.database import Shareable
 from services.common.errors import Forbidden, ValidationFailed
+from services.common.locales import stored_words
+from services.common.messages import message
 
-# Who may ask for another person's export or erasure (the person may always ask for their own).
-OFFICERS = ("staff", "tenant_admin")
-
-ERASED_NAME = "已注销用户"
+# The name left on an erased person's rows, stored in the platform's first language.
+ERASED = message("common.erased_name", "Erased account")
+ERASED_NAME = stored_words(ERASED)
 PSEUDONYM_PREFIX = "erased:"  # not a user id format: ids are 36-character UUIDs
 
 
@@ -55,7 +57,7 @@ def require_self_or_officer(ctx: CallContext, user_id: str) -> str:
     me = ctx.require_user()
     if not user_id or not isinstance(user_id, str) or len(user_id) > 64:
         raise ValidationFailed.from_messages({"user_id": ["a user id"]})
-    if user_id != me and not ctx.has_any_role(*OFFICERS):
+    if user_id != me and not is_staff(ctx):  # staff may ask for another person's; anyone for their own
         raise Forbidden("Only the person, staff or a tenant admin may do this")
     return user_id
 

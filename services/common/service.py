@@ -7,11 +7,25 @@ from types import ModuleType
 from typing import Any
 
 from nameko.exceptions import deserialize_to_instance
+from sqlalchemy import func, select
 
-from services.common.entrypoints import rpc
-from services.common.errors import ALL_ERRORS, REMOTE_ERRORS
 from services.common.context import CallContext
-from services.common.metrics import ServiceMetrics
+from services.common.dependencies import ServiceMetrics
+from services.common.entrypoints import event_handler, rpc
+from services.common.errors import ALL_ERRORS, REMOTE_ERRORS
+from services.common.members import (
+    ACCOUNT_DEACTIVATED,
+    ACCOUNT_REACTIVATED,
+    IDENTITY,
+    MEMBER_JOINED,
+    MEMBER_LEFT,
+    MEMBER_PROFILE_CHANGED,
+    MEMBER_ROLE_GRANTED,
+    MEMBER_ROLE_REMOVED,
+    MEMBERS_JOINED,
+    apply_member_events,
+    member_model,
+)
 from services.common.personal_data import check_pseudonym, require_self_or_officer
 
 # Errors raised on purpose are logged as warnings by nameko, not as crashes.
@@ -66,3 +80,66 @@ class PersonalDataEntrypoints:
                 session=tx.session, user_id=require_self_or_officer(self.ctx, user_id),
                 pseudonym=check_pseudonym(pseudonym), other_tenant=elsewhere)
             return changed
+
+
+class MemberEntrypoints:
+    """Mixed into every service: handlers of the identity events keeping the service's `members`
+    table, and `knows_member` (the test suite and operators ask whether a change has arrived)."""
+
+    name: str
+
+    def _apply_identity_event(self, envelope: dict[str, Any]) -> None:
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]  # in the event's tenant (its headers)
+            if tx.first_delivery(envelope, consumer=f"{self.name}.members"):
+                data = envelope["data"]
+                apply_member_events(session=tx.session, states=data["members"] if "members" in data else [data])
+
+    @event_handler(IDENTITY, MEMBERS_JOINED, requeue_on_error=True)
+    def on_members_joined(self, envelope: dict[str, Any]) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_JOINED, requeue_on_error=True)
+    def on_member_joined(self, envelope: dict[str, Any]) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_LEFT, requeue_on_error=True)
+    def on_member_left(self, envelope: dict[str, Any]) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_ROLE_GRANTED, requeue_on_error=True)
+    def on_member_role_granted(self, envelope: dict[str, Any]) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_ROLE_REMOVED, requeue_on_error=True)
+    def on_member_role_removed(self, envelope: dict[str, Any]) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, MEMBER_PROFILE_CHANGED, requeue_on_error=True)
+    def on_member_profile_changed(self, envelope: dict[str, Any]) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, ACCOUNT_DEACTIVATED, requeue_on_error=True)
+    def on_account_deactivated(self, envelope: dict[str, Any]) -> None:
+        self._apply_identity_event(envelope)
+
+    @event_handler(IDENTITY, ACCOUNT_REACTIVATED, requeue_on_error=True)
+    def on_account_reactivated(self, envelope: dict[str, Any]) -> None:
+        self._apply_identity_event(envelope)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def member_count(self) -> int:
+        """How many active members of the caller's tenant this service knows (a bulk import waits on it)."""
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            model = member_model(tx.session)
+            return int(tx.session.scalar(select(func.count()).select_from(model).where(model.active.is_(True))) or 0)
+
+    @rpc(expected_exceptions=ALL_ERRORS)
+    def knows_member(self, user_id: str, version: int | None = None) -> bool:
+        """Whether this service holds `user_id` as an active member of the caller's tenant (and,
+        with `version`, has applied that identity event or a newer one)."""
+        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+            model = member_model(tx.session)
+            row = tx.session.scalar(select(model).where(model.user_id == user_id))
+            if row is None:
+                return False
+            return row.version >= version if version is not None else bool(row.active)

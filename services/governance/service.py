@@ -10,12 +10,12 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import config
-from services.common.context import CallContext, TenantContext
+from services.common.context import CallContext
 from services.common.contracts import load
-from services.common.database import Database, Transaction, utcnow
+from services.common.database import Transaction, utcnow
+from services.common.dependencies import Database, TenantContext
 from services.common.logging import get_logger
-from services.common.members import MemberEntrypoints
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 from services.governance import (
     assets,
     branches,

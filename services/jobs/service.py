@@ -9,12 +9,11 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy import select
 
-from services.common.context import TenantContext
 from services.common.contracts import load
-from services.common.database import Database, utcnow
+from services.common.database import utcnow
+from services.common.dependencies import Database, TenantContext
 from services.common.errors import NotFound
-from services.common.members import MemberEntrypoints
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 from services.common.shared_messages import NOT_FOUND
 from services.jobs import (
     access,

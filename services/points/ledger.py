@@ -19,9 +19,10 @@ from __future__ import annotations
 import calendar
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError

@@ -11,12 +11,11 @@ from nameko.timer import timer
 from sqlalchemy import func, select
 
 from services.common import config
-from services.common.context import TenantContext
 from services.common.contracts import load
-from services.common.database import Database, Transaction, utcnow
+from services.common.database import Transaction, utcnow
+from services.common.dependencies import Database, TenantContext
 from services.common.logging import get_logger
-from services.common.members import MemberEntrypoints
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 from services.points import access, agreements, awards, board, expiry, figures, ledger, personal_data, redemption
 from services.points.batch_entrypoints import BatchEntrypoints
 from services.points.contracts.schemas import (

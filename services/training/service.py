@@ -18,12 +18,10 @@ from marshmallow import Schema
 from nameko.rpc import rpc
 
 from services.common.access import require_staff
-from services.common.context import TenantContext
 from services.common.contracts import PageQuery, load
-from services.common.database import Database
-from services.common.members import MemberEntrypoints
+from services.common.dependencies import Database, TenantContext
 from services.common.pagination import Page
-from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, PersonalDataEntrypoints
+from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 from services.training import (
     attendance,
     catalogue,

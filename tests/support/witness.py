@@ -10,8 +10,8 @@ from nameko.rpc import rpc
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.context import TenantContext
-from services.common.database import AutoIncrementId, Database, Shareable, TenantScoped, new_id, service_base
+from services.common.database import AutoIncrementId, Shareable, TenantScoped, new_id, service_base
+from services.common.dependencies import Database, TenantContext
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 
 Base = service_base("witness")

@@ -10,9 +10,13 @@ from services.common.database import (
     Shareable,
     TenantSession,
     WorkerDatabase,
+    announce,
+    announced,
     make_engine,
     new_id,
+    read_in_tenant,
     service_base,
+    write_in_tenant,
 )
 from services.common.errors import Forbidden
 
@@ -99,17 +103,58 @@ def test_only_an_operator_reads_across_tenants_and_cannot_write_there(factory, p
             session.add(Post(title="sneaky", tenant_id="subdistrict"))
 
 
-def test_a_cross_tenant_write_lands_in_the_named_tenant_and_is_logged(factory, caplog):
+def _crossings(factory, tenant: str) -> list[tuple[str, str | None, str, str]]:
+    with _session(factory, tenant) as s, s.begin():
+        return [(c.acting_tenant, c.user_id, c.mode, c.reason)
+                for c in s.scalars(select(Base.TenantCrossing).order_by(Base.TenantCrossing.id))]
+
+
+def test_a_cross_tenant_write_lands_in_the_named_tenant_and_is_recorded_there(factory):
     resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
-    with resident.in_tenant("alliance", reason="apply to a shared post") as tx:
+    with resident.write_in_tenant("alliance", reason="apply to a shared post") as tx:
         tx.session.add(Post(title="application"))
-        event_id = tx.publish("applied", {"post": "p"})
+        event_id = announce(tx.session, "applied", {"post": "p"})
     with _session(factory, "alliance") as s, s.begin():
         assert s.scalars(select(Post.title)).all() == ["application"]
         outbox = s.scalars(select(Base.Outbox)).one()
         assert outbox.tenant_id == "alliance" and outbox.event_id == event_id
         assert outbox.envelope["tenantid"] == "alliance"
     assert _titles(factory, "xiangyang") == []
+    # who came in, from where, why: recorded where the data lives
+    assert _crossings(factory, "alliance") == [("xiangyang", "u1", "write", "apply to a shared post")]
+    assert _crossings(factory, "xiangyang") == []
+
+
+def test_in_ones_own_tenant_the_write_form_is_the_plain_unit_of_work_and_records_nothing(factory):
+    resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
+    with resident.write_in_tenant("xiangyang", reason="no crossing") as tx:
+        tx.session.add(Post(title="at home"))
+    assert _titles(factory, "xiangyang") == ["at home"]
+    assert _crossings(factory, "xiangyang") == []
+
+
+def test_the_read_form_sees_the_other_tenant_refuses_writes_and_is_recorded(factory, posts):
+    resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
+    with resident.read_in_tenant("alliance", reason="count the seats where they live") as tx:
+        assert "own" in tx.session.scalars(select(Post.title)).all()
+    with pytest.raises(Forbidden):
+        with resident.read_in_tenant("alliance", reason="a read that tries to write") as tx:
+            tx.session.add(Post(title="sneaky"))
+    assert "sneaky" not in _titles(factory, "alliance")
+    assert ("xiangyang", "u1", "read", "count the seats where they live") in _crossings(factory, "alliance")
+
+
+def test_the_read_form_inside_a_transaction_switches_back_and_refuses_writes_only_in_its_block(factory, posts):
+    resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
+    with resident.transaction() as tx:
+        with read_in_tenant(tx.session, "alliance", reason="is this person in the audience"):
+            assert "own" in tx.session.scalars(select(Post.title)).all()
+        tx.session.add(Post(title="home, after the look"))
+    assert "home, after the look" in _titles(factory, "xiangyang")
+    with pytest.raises(Forbidden):
+        with resident.transaction() as tx, read_in_tenant(tx.session, "alliance", reason="test"):
+            tx.session.add(Post(title="sneaky"))
+    assert ("xiangyang", "u1", "read", "is this person in the audience") in _crossings(factory, "alliance")
 
 
 def test_system_work_is_refused_to_anyone_with_a_caller():
@@ -131,32 +176,32 @@ def test_system_work_without_a_caller_reads_everywhere_and_writes_where_it_says(
     assert "own-updated" in _titles(factory, "alliance")
 
 
-def test_acting_in_another_tenant_within_one_transaction_commits_both_halves_or_neither(factory):
-    from services.common.database import acting_in_tenant
-
+def test_writing_in_another_tenant_within_one_transaction_commits_both_halves_or_neither(factory):
     resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
     with pytest.raises(RuntimeError):
         with resident.transaction() as tx:
             tx.session.add(Post(title="home half"))
-            with acting_in_tenant(tx.session, "merchants", reason="test"):
+            with write_in_tenant(tx.session, "merchants", reason="test"):
                 tx.session.add(Post(title="partner half"))
             raise RuntimeError("something failed after both halves")
     assert _titles(factory, "xiangyang") == [] and _titles(factory, "merchants") == []
     with resident.transaction() as tx:
         tx.session.add(Post(title="home half"))
-        with acting_in_tenant(tx.session, "merchants", reason="test"):
+        with write_in_tenant(tx.session, "merchants", reason="test"):
             tx.session.add(Post(title="partner half"))
         tx.session.add(Post(title="home again"))
     assert _titles(factory, "xiangyang") == ["home again", "home half"]
     assert _titles(factory, "merchants") == ["partner half"]
+    assert _crossings(factory, "merchants") == [("xiangyang", "u1", "atomic", "test")]  # the one that committed
 
 
 def test_an_event_about_a_person_can_be_published_to_their_community_in_the_same_transaction(factory):
     college = WorkerDatabase(factory, Base, CallContext(tenant_id="college", user_id="mentor"))
     with college.transaction() as tx:
         tx.session.add(Post(title="attendance"))
-        tx.publish("session_attended", {"user_id": "u1"}, tenant_id="xiangyang")
-        tx.publish("roster_changed", {})
+        announce(tx.session, "session_attended", {"user_id": "u1"}, tenant_id="xiangyang")
+        announce(tx.session, "roster_changed", {})
+        assert [e["tenantid"] for e in announced(tx.session)] == ["xiangyang", "college"]
     with _session(factory, "xiangyang") as s, s.begin():
         outbox = s.scalars(select(Base.Outbox)).all()
         assert [(e.envelope["tenantid"], e.headers["tenant_id"]) for e in outbox] == [("xiangyang", "xiangyang")]

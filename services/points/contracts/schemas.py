@@ -4,7 +4,7 @@ Plain marshmallow: no domain module, model, ORM or nameko is imported here (the 
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from marshmallow import Schema, validate
@@ -33,7 +33,7 @@ def Points(minimum: int = 1, maximum: int = MAX_AMOUNT, **kwargs: Any) -> fields
 
 def When(**kwargs: Any) -> fields.AwareDateTime:  # a field factory
     """A moment; a time without zone is read as UTC."""
-    return fields.AwareDateTime(default_timezone=timezone.utc, **kwargs)
+    return fields.AwareDateTime(default_timezone=UTC, **kwargs)
 
 
 def Category(**kwargs: Any) -> fields.String:  # a field factory

@@ -10,8 +10,8 @@ import time
 from nameko.events import event_handler
 from nameko.rpc import rpc
 
-from services.common.context import TenantContext
-from services.common.database import Database, service_base
+from services.common.database import service_base
+from services.common.dependencies import Database, TenantContext
 from services.common.logging import get_logger
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints
 
