@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, cast
+from typing import cast
 
 from flask import current_app, g
 from sqlalchemy.orm import Session, sessionmaker

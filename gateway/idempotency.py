@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Callable, ParamSpec
+from collections.abc import Callable
+from typing import ParamSpec
 
 from flask import Response, g, json, make_response, request
 from flask.typing import ResponseReturnValue

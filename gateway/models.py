@@ -45,7 +45,7 @@ class User(Base):
     # token of the account are refused.
     deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="user", lazy="selectin")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
 
 
 class Membership(Base):

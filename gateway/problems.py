@@ -14,8 +14,8 @@ from werkzeug.exceptions import HTTPException
 from gateway import words
 from gateway.rpc import RemoteError
 from services.common import errors
-from services.common.shared_messages import HTTP_TITLES
 from services.common.logging import get_logger
+from services.common.shared_messages import HTTP_TITLES
 
 log = get_logger(__name__)
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
@@ -89,7 +89,7 @@ class RpcClient:
             return True  # just used: not worth a read (a millisecond) on every call
         try:
             self.connection.drain_events(timeout=0.001)
-        except socket.timeout:
+        except TimeoutError:
             return True
         except Exception:
             self.broken = True
@@ -133,7 +133,7 @@ class RpcClient:
                     raise ServiceTimeout(f"The {service} service did not answer within {timeout:g} s")
                 try:
                     self.connection.drain_events(timeout=min(remaining, 1.0))
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 except Exception as exc:
                     self.broken = True

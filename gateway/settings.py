@@ -18,7 +18,7 @@ class GatewaySettings:
     max_body_bytes: int = 1 << 20
 
     @classmethod
-    def from_env(cls) -> "GatewaySettings":
+    def from_env(cls) -> GatewaySettings:
         secret = config.get("JWT_SECRET")
         if len(secret) < 32:
             # Fail closed: a guessable or per-worker random key would either let

@@ -21,8 +21,7 @@ sys.path.insert(0, str(ROOT))
 from deploy.demo import data  # noqa: E402
 from deploy.demo.calls import Actor, Caller, Progress  # noqa: E402
 from deploy.demo.loader import Loader, World  # noqa: E402
-from deploy.demo.people import (  # noqa: E402
-    ensure_accounts, ensure_residents, ensure_tenants, gateway_session, memberships_by_tenant)
+from deploy.demo.people import ensure_accounts, ensure_residents, ensure_tenants, gateway_session, memberships_by_tenant  # noqa: E402
 from services.common import config  # noqa: E402
 
 

@@ -11,19 +11,20 @@ the steps run in order (posts before applications, sessions before enrolments…
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from deploy.demo import data
 from deploy.demo.calls import Actor, Caller
-from deploy.demo.data import ALLIANCE, COLLEGE, MERCHANTS, Size
+from deploy.demo.data import ALLIANCE, COLLEGE, Size
 from services.common.errors import Conflict
 
-NOW = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 def iso(moment: datetime) -> str:
@@ -172,7 +173,7 @@ class Loader:
         def publish(batch):
             tenant, items = batch
             made = self.call(w.staff[tenant], "jobs", "publish_posts_batch", {"posts": [payload(i) for i in items]})
-            for item, row in zip(items, made["items"]):
+            for item, row in zip(items, made["items"], strict=False):
                 posts_by_ref[item[0]] = row
             self.caller.progress.advance("jobs.posts", len(items))
 
@@ -264,7 +265,7 @@ class Loader:
             local = starts + timedelta(hours=8)
             planned.append((f, tenant, f"{name}{kind}（第{f + 1}场·{local.month}月{local.day}日）", starts))
         booth_employers: dict[str, list[dict]] = defaultdict(list)  # a community's own verified employers
-        for employer_row, owner in zip(employers, owners):
+        for employer_row, owner in zip(employers, owners, strict=False):
             booth_employers[owner].append(employer_row)
 
         def fair(item):
@@ -556,11 +557,9 @@ class Loader:
 
         def enrol(item):
             person, user_id, branch = item
-            try:
+            with contextlib.suppress(Conflict):
                 self.call(w.staff[person.tenant_id], "governance", "enrol_branch_member", branch["id"], {
                     "user_id": user_id, "display_name": person.name, "floating": True})
-            except Conflict:
-                pass
 
         self.each("governance.party_members", work, enrol)
         self.count("floating_party_members", size.floating_members)

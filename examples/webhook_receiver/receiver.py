@@ -11,6 +11,7 @@ Then register http://127.0.0.1:9000/fengchao (or your https URL) with POST /api/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import json
@@ -89,10 +90,8 @@ def main() -> None:
         raise SystemExit("set WEBHOOK_SECRET to the secret you got when registering the webhook")
     server = serve(Receiver(secret), args.host, args.port)
     print(f"listening on http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

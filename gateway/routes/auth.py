@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from gateway import db, identity, problems
 from gateway.auth import client_address, require_principal
 from gateway.models import Tenant, User
-from services.common.errors import NotFound
 from gateway.schemas import LoginRequest, LogoutRequest, Me, RefreshRequest, TenantOut, TokenPair
+from services.common.errors import NotFound
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="身份 / Identity")
 

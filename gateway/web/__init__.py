@@ -100,6 +100,22 @@ def switch_language(code: str) -> ResponseReturnValue:
 
 # The page modules register their routes on `blp`.
 from gateway.web import (  # noqa: E402,F401
-    account, attendance, community, council_sessions, desk, fairs, merchant, operator, places, profile, public,
-    resident, resolutions, rights, staff, staff_jobs, staff_points, staff_training,
+    account,
+    attendance,
+    community,
+    council_sessions,
+    desk,
+    fairs,
+    merchant,
+    operator,
+    places,
+    profile,
+    public,
+    resident,
+    resolutions,
+    rights,
+    staff,
+    staff_jobs,
+    staff_points,
+    staff_training,
 )

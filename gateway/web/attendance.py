@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from flask import render_template, request
@@ -29,10 +29,10 @@ def read_scan(text: str) -> tuple[str | None, str | None]:
 
 def seconds_until(moment: str, *, now: datetime | None = None, floor: int = 5, ceiling: int = 60) -> int:
     """How long a screen may show a code before fetching the next one, kept within [floor, ceiling]."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     when = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(floor, min(ceiling, int((when - now).total_seconds()) + 1))
 
 

@@ -3,7 +3,7 @@ the duties of vanguard-led projects (先锋领办) and key small matters."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -64,7 +64,7 @@ def _duties_page(general: str | None, failed: str | None, status: int = 200) -> 
     mine = section(lambda: call("governance", "my_signups"))
     signups = {s["slot_id"]: s for s in (mine["data"] or {}).get("items", []) if s["status"] != "cancelled"}
     projects = call("governance", "list_projects")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     started = {slot["id"] for p in projects["items"] for d in p["duties"] for slot in d["slots"]
                if datetime.fromisoformat(slot["starts_at"]) <= now}
     return render_template("web/duties.html", projects=projects, signups=signups, started=started,

@@ -9,9 +9,9 @@ field messages rather than being judged twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.common.errors import FengchaoError, ValidationFailed

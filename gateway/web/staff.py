@@ -3,7 +3,7 @@ run a council vote, and the tenant's figures."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from flask import redirect, render_template, request, url_for
@@ -142,7 +142,7 @@ def _run(action: str, proposal_id: str) -> dict[str, Any] | None:
         return cast("dict[str, Any]", call("governance", "transition_proposal", proposal_id, {"action": action}))
     elif action == "open_vote":
         days = forms.integer(form, "days")
-        closes = (datetime.now(timezone.utc) + timedelta(days=days)).isoformat() if isinstance(days, int) else ""
+        closes = (datetime.now(UTC) + timedelta(days=days)).isoformat() if isinstance(days, int) else ""
         return cast("dict[str, Any]", call("governance", "open_vote", proposal_id, forms.compact({
             "closes_at": closes, "quorum_percent": forms.integer(form, "quorum_percent"),
             "threshold_percent": forms.integer(form, "threshold_percent"), "secret": forms.boolean(form, "secret")})))

@@ -8,9 +8,10 @@ API (`gateway/routes/partners.py`) only call these.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update

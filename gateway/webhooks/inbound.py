@@ -8,8 +8,9 @@ natural id (the drill), so a roster re-sent — even under a new event id — aw
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select

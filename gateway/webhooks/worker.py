@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -75,7 +74,7 @@ class WebhookWorker:
                             try:
                                 while len(self._batch) < BATCH:
                                     conn.drain_events(timeout=0.05 if self._batch else 1)
-                            except socket.timeout:
+                            except TimeoutError:
                                 conn.heartbeat_check()
                             self._flush()
             except Exception as exc:  # broker away: reconnect; unacked messages come back
@@ -134,11 +133,11 @@ class WebhookWorker:
             with self.factory() as session, session.begin():
                 outcomes = [delivery.record_outcome(session=session, delivery_id=job.delivery_id, ok=ok,
                                                     status_code=status_code, error=error, policy=self.policy)
-                            for job, (ok, status_code, error) in zip(jobs, results)]
+                            for job, (ok, status_code, error) in zip(jobs, results, strict=False)]
         except Exception as exc:  # the leases run out and these deliveries are tried again
             log.warning("webhooks.record_failed", deliveries=len(jobs), error=repr(exc))
             return
-        for job, outcome, (_ok, status_code, error) in zip(jobs, outcomes, results):
+        for job, outcome, (_ok, status_code, error) in zip(jobs, outcomes, results, strict=False):
             metrics.record_webhook_delivery(outcome)
             if outcome == delivery.DEAD:
                 log.warning("webhooks.dead_letter", delivery_id=job.delivery_id, event_id=job.event_id,

@@ -92,7 +92,7 @@ class MemberEntrypoints:
         with self.db.transaction() as tx:  # type: ignore[attr-defined]  # in the event's tenant (its headers)
             if tx.first_delivery(envelope, consumer=f"{self.name}.members"):
                 data = envelope["data"]
-                apply_member_events(session=tx.session, states=data["members"] if "members" in data else [data])
+                apply_member_events(session=tx.session, states=data.get("members", [data]))
 
     @event_handler(IDENTITY, MEMBERS_JOINED, requeue_on_error=True)
     def on_members_joined(self, envelope: dict[str, Any]) -> None:

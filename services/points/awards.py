@@ -244,7 +244,7 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
     outcomes: list[tuple[str, Posting | AwardRequest, bool] | None] = [None] * len(items)
     first_with_key: dict[str, int] = {}
     to_post: list[tuple[int, ledger.NewAward]] = []
-    for index, (data, key) in enumerate(zip(items, keys)):
+    for index, (data, key) in enumerate(zip(items, keys, strict=False)):
         if key in first_with_key:
             continue  # answered below with the first item's result
         first_with_key[key] = index
@@ -264,7 +264,7 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
                 memo=data["reason"], created_by=actor, occurred_at=data.get("occurred_at") or now)))
     session.flush()
     posted = ledger.award_many(session=session, awards=[new for _index, new in to_post], now=now)
-    for (index, _new), (posting, created) in zip(to_post, posted):
+    for (index, _new), (posting, created) in zip(to_post, posted, strict=False):
         outcomes[index] = ("posted", posting, created)
         if created:
             announce_award(session, posting)

@@ -453,7 +453,7 @@ def award_many(*, session: Session, awards: Sequence[NewAward],
         user_id=new.user_id, category=new.category, rule_id=new.rule_id, reference=new.reference, memo=new.memo,
         created_by=new.created_by, occurred_at=new.occurred_at or now) for new in awards])
     expiry_months = settings(session=session).expiry_months
-    for new, (posting, created) in zip(awards, results):
+    for new, (posting, created) in zip(awards, results, strict=False):
         if created:
             add_lot(session=session, member=members[new.user_id], posting=posting, amount=new.amount,
                     earned_at=new.occurred_at or now, expiry_months=expiry_months)

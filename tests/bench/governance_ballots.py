@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -51,7 +51,7 @@ def run(bench) -> str:
                          context_data=as_staff)
     call("transition_proposal", proposal["id"], {"action": "submit"})
     call("transition_proposal", proposal["id"], {"action": "deliberate"})
-    closes_at = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    closes_at = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     vote = call("open_vote", proposal["id"], {"closes_at": closes_at, "quorum_percent": 50})
 
     baseline = closed_loop("`governance.ping` through the same RPC client (baseline)",

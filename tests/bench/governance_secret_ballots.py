@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -46,7 +46,7 @@ def run(bench) -> str:
     call("add_members", council["id"], {"members": [
         {"user_id": u, "display_name": f"成员{i}", "stakeholder_group": GROUPS[i % len(GROUPS)]}
         for i, u in enumerate(users)]})
-    closes_at = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
+    closes_at = (datetime.now(UTC) + timedelta(days=2)).isoformat()
 
     def vote_on(title: str, secret: bool) -> dict:
         proposal = call("create_proposal", council["id"], {"title": title, "body": "基准"})

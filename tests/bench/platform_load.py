@@ -25,10 +25,11 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 from sqlalchemy import select
@@ -89,7 +90,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class Gateway:
-    def __init__(self, base_url: str, tokens: "Tokens"):
+    def __init__(self, base_url: str, tokens: Tokens):
         self.base_url = base_url
         self.tokens = tokens
         self.local = threading.local()

@@ -9,18 +9,20 @@ each benchmark's section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import re
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench.harness import machine_description
 from tests.conftest import Platform, seed_identity, seeded_memberships
 from tests.support.infra import discover
 from tests.support.processes import Processes
+
 
 def discovered() -> list[str]:
     """Every module in tests/bench/ that defines NAME and run(bench) is a benchmark."""
@@ -54,7 +56,7 @@ class Bench:
 
 def write_section(name: str, body: str) -> None:
     text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (f"<!-- bench:{name} -->\n## {name}\n\n_Measured {stamp} on {machine_description()} by "
                f"`make bench` (`python -m tests.bench.run {name}`)._\n\n{body}\n<!-- /bench:{name} -->")
     pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
@@ -97,10 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, line in bench.summary:
             print(f"  {name:<24} {line}")
         for cleanup in bench.cleanups:
-            try:
+            with contextlib.suppress(Exception):
                 cleanup()
-            except Exception:
-                pass
     finally:
         processes.stop_all()
         infra.destroy()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -23,7 +23,7 @@ def run(bench) -> str:
     platform = bench.platform
     staff = platform.session("staff_a")
     api = platform.url("/api/v1/training")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     course = staff.post(f"{api}/courses", json={"kind": "cultural", "title": "社区合唱团 / Community choir"},
                         timeout=30).json()
     staff.post(f"{api}/courses/{course['id']}/publish", json={"everyone": True}, timeout=30).raise_for_status()
@@ -55,11 +55,11 @@ def run(bench) -> str:
             and [e["arrival"] for e in queue] == sorted(e["arrival"] for e in queue)),
     }
     result = LoadResult(f"POST /sessions/{{id}}/enrolments, {REQUESTS} at once", len(ok), errors, wall,
-                        [ms for ms, a in zip(latencies, answers) if a in ok])
+                        [ms for ms, a in zip(latencies, answers, strict=False) if a in ok])
     reads_ok = [a for a in read_answers if isinstance(a, requests.Response) and a.status_code == 200]
     baseline = LoadResult(f"GET /sessions/{{id}}, {REQUESTS} at once (baseline: no lock, no write)", len(reads_ok),
                           REQUESTS - len(reads_ok), read_wall,
-                          [ms for ms, a in zip(read_latencies, read_answers) if a in reads_ok])
+                          [ms for ms, a in zip(read_latencies, read_answers, strict=False) if a in reads_ok])
     ratio = result.per_second / baseline.per_second if baseline.per_second else float("nan")
     held = all(checks.values())
     bench.summary.append((NAME, f"{result.per_second:.0f} enrolments/s ({ratio:.2f} of reads), "

@@ -4,7 +4,7 @@ resolution's action item followed from adoption to residents' verdict. huanqiu a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -132,7 +132,7 @@ def test_a_resolution_is_adopted_its_item_reported_done_and_a_resident_confirms_
     ok(staff.post(gov(f"/proposals/{proposal['id']}/transitions"), json={"action": "submit"}))
     ok(staff.post(gov(f"/proposals/{proposal['id']}/transitions"), json={"action": "deliberate"}))
     vote = ok(staff.post(gov(f"/proposals/{proposal['id']}/vote"), json={
-        "closes_at": iso(datetime.now(timezone.utc) + timedelta(days=2))}), 201)
+        "closes_at": iso(datetime.now(UTC) + timedelta(days=2))}), 201)
     ok(platform.session(member.key).post(gov(f"/votes/{vote['id']}/ballots"), json={"choice": "agree"}), 201)
     ok(staff.post(gov(f"/votes/{vote['id']}/close"), json={"early": True}))
 

@@ -6,7 +6,7 @@ child, and cannot reach xiangyang's staff pages; the operator sees both communit
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ OPERATOR_TENANT = f"jiedao-{_RUN}"
 
 @pytest.fixture(scope="module")
 def hub(platform):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     platform.infra.ensure_tenant(OPERATOR_TENANT, "康桥街道", "operator")  # the sub-district operator's own tenant
     people = {}
     for key, tenant, roles, name in (("secretary", "xiangyang", ("staff",), "秘书小林"),
@@ -96,7 +96,7 @@ def test_staff_schedule_a_session_check_members_in_and_a_show_of_hands_is_entere
     staff.click("[data-test=manage-sessions]")
 
     # Ends before it starts: the service's message beside the end time.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     staff.fill("#title", f"十二月例会 {_RUN}")
     staff.fill("#agenda", "夜间停放点\n驿站开放时间")
     staff.fill("#starts_at", _local(now - timedelta(minutes=10)))
@@ -355,7 +355,7 @@ def test_staff_keep_an_earning_rule_an_agreement_and_a_mentor_who_enters_an_exam
     assert page.locator("[data-test=mentor]", has_text="沈老师").is_visible()
 
     # A certificate class taught by the mentor, with one learner; the mentor enters the exam score.
-    staff_b, now = platform.session("staff_b"), datetime.now(timezone.utc)
+    staff_b, now = platform.session("staff_b"), datetime.now(UTC)
     mentor_id = next(m["id"] for m in ok(staff_b.get(platform.url("/api/v1/training/mentors")))["items"]
                      if m["user_id"] == mentor.user_id)
     course = ok(staff_b.post(platform.url("/api/v1/training/courses"), json={

@@ -5,7 +5,7 @@ public pages without sign-in. Two tenants take part: xiangyang's staff and dongx
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -18,7 +18,7 @@ _RUN = run_id()
 
 @pytest.fixture(scope="module")
 def town(platform):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     people = {}
     for key, tenant, roles, name in (("resident", "dongxin", ("resident",), "孙师傅"),
                                      ("neighbour", "xiangyang", ("resident",), "钱师傅")):

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.browser.helpers import audit, iso, new_phone, ok, run_id, sign_in
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +23,7 @@ def world(platform):
     """xiangyang: a courier with a profile, an open job, a course session, a council vote, a shop with
     an item, 300 points awarded to the courier (above the threshold, so waiting for approval) and a
     second staff member; dongxin: its own courier and shop, which xiangyang's people must never see."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     people = {}
     for key, tenant, roles, name in (("courier", "xiangyang", ("resident",), "王师傅"),
                                      ("hr", "xiangyang", ("employer",), "人事小林"),

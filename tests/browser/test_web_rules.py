@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -96,7 +96,7 @@ def test_what_the_class_qr_code_carries_gives_the_meeting_and_the_token():
 
 
 def test_the_classroom_screen_refreshes_when_the_code_rotates_within_bounds():
-    now = datetime(2026, 12, 5, 11, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 5, 11, 0, 0, tzinfo=UTC)
     assert attendance.seconds_until("2026-12-05T11:00:30+00:00", now=now) == 31
     assert attendance.seconds_until("2026-12-05T10:59:00+00:00", now=now) == 5
     assert attendance.seconds_until("2026-12-05T12:00:00Z", now=now) == 60

@@ -8,9 +8,9 @@ import os
 import shutil
 import signal
 import tempfile
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Iterator
 
 from services.common import config
 from tests.conftest import Platform, seed_identity, seeded_memberships
@@ -73,10 +73,8 @@ def private_platform(log_dir: Path | None = None, services: tuple[str, ...] = co
     finally:
         if processes is not None:
             for proc in list(reversed(processes.running)):  # disposable: no graceful stop needed
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGCONT)
-                except ProcessLookupError:
-                    pass
                 processes.stop(proc, signal.SIGKILL)
         rabbit.close()
         postgres.close()

@@ -90,9 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     reports = run(full=not args.short, only=args.only, out=out)
     problems = [f"{r.fault.label}: {p}" for r in reports for p in r.problems()]
     if args.record:
-        from tests.bench.run import write_section
-
-        from tests.bench.run import DOC
+        from tests.bench.run import DOC, write_section
 
         write_section("chaos", record(reports, full=not args.short))
         DOC.write_text(DOC.read_text().replace("by `make bench` (`python -m tests.bench.run chaos`)",

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 import sqlalchemy as sa
@@ -151,7 +151,7 @@ class World:
     # --- per phase: fresh things to write to ----------------------------------------------------------
 
     def phase_ops(self, sessions: int, posts: int, votes: int, awards: int) -> list[Op]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         college, hr = self.http("chaos_college_staff"), self.http("chaos_hosp_hr")
         ops: list[Op] = []
         everyone = [k for keys in self.residents.values() for k in keys]
@@ -223,7 +223,7 @@ class Load:
         self._workers: list[threading.Thread] = []
         self.done: list[Op] = []
 
-    def start(self) -> "Load":
+    def start(self) -> Load:
         for n in range(self.threads):
             thread = threading.Thread(target=self._work, name=f"chaos-client-{n}", daemon=True)
             thread.start()
@@ -331,7 +331,7 @@ class Probe:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self) -> "Probe":
+    def start(self) -> Probe:
         self._thread.start()
         return self
 

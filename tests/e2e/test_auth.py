@@ -1,6 +1,6 @@
 """Identity over HTTP: sign-in, tenant choice, and JWT misuse refused."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -56,7 +56,7 @@ def test_a_bad_signature_is_refused(platform):
 
 
 def test_an_expired_token_is_refused(platform):
-    claims = {**_claims(platform), "exp": datetime.now(timezone.utc) - timedelta(seconds=1)}
+    claims = {**_claims(platform), "exp": datetime.now(UTC) - timedelta(seconds=1)}
     expired = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
     response = _get_me(platform, expired)
     assert response.status_code == 401 and "expired" in response.json()["detail"]

@@ -1,8 +1,8 @@
 """Concurrency through one gateway process keeps broker connections bounded by its pool."""
 
 import time
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests

@@ -48,12 +48,11 @@ def test_raw_select_in_tenant_a_transaction_returns_none_of_tenant_b_rows(app_se
 def test_the_app_role_cannot_insert_into_another_tenant_even_with_raw_sql(app_sessions):
     from sqlalchemy.exc import ProgrammingError
 
-    with pytest.raises(ProgrammingError, match="row-level security"):
-        with app_sessions("xiangyang") as a, a.begin():
-            a.execute(text(
-                "INSERT INTO worker_profiles (id, tenant_id, display_name, phone, skills, availability, groups, "
-                "commute_radius_km, consent_recommendations, version, created_at, updated_at) VALUES "
-                "('rls-forged', 'dongxin', 'x', '1', '[]', '[]', '[]', 5, false, 1, now(), now())"))
+    with pytest.raises(ProgrammingError, match="row-level security"), app_sessions("xiangyang") as a, a.begin():
+        a.execute(text(
+            "INSERT INTO worker_profiles (id, tenant_id, display_name, phone, skills, availability, groups, "
+            "commute_radius_km, consent_recommendations, version, created_at, updated_at) VALUES "
+            "('rls-forged', 'dongxin', 'x', '1', '[]', '[]', '[]', 5, false, 1, now(), now())"))
 
 
 def test_a_connection_with_no_tenant_set_sees_no_rows(infra, app_sessions):

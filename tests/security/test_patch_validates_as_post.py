@@ -43,7 +43,7 @@ def _post_body(employer_id: str) -> Body:
 
 
 def _fair() -> dict:
-    starts = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=30)
+    starts = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=30)
     return {"title": "家门口的招聘会", "kind": "on_site", "venue": "服务中心广场",
             "starts_at": starts.isoformat(), "ends_at": (starts + dt.timedelta(hours=4)).isoformat()}
 

@@ -12,6 +12,7 @@ Where each comes from, in order:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from sqlalchemy.engine import make_url
 from deploy import local_servers
 from services.common import config
 from services.common.database import driver_url, make_engine
-from services.common.migrate import COMPONENTS, rls_statements, upgrade
+from services.common.migrate import rls_statements, upgrade
 
 HOW_TO_FIX = """\
 The integration and end-to-end tests need a real RabbitMQ (with the management
@@ -135,10 +136,8 @@ class Infra:
         return [c for c in self._management("GET", "/connections").json() if c.get("vhost") == self.vhost]
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(requests.RequestException):
             self._management("DELETE", f"/vhosts/{quote(self.vhost, safe='')}")
-        except requests.RequestException:
-            pass
         admin = sa.create_engine(driver_url(self.database_server_url), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             names = conn.scalars(sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),

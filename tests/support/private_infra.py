@@ -19,6 +19,7 @@ directory, also after a failed start, and an `atexit` hook does the same if a te
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import os
 import pwd
@@ -156,7 +157,7 @@ class PrivateRabbit:
         except (OSError, ValueError):
             return None
 
-    def start(self, timeout: float = 90) -> "PrivateRabbit":
+    def start(self, timeout: float = 90) -> PrivateRabbit:
         if self.epmd is None or self.epmd.poll() is not None:
             # this node's own epmd in the foreground, as our child, so that close() can end it
             self.epmd = subprocess.Popen(["epmd", "-port", str(self.epmd_port), "-address", "127.0.0.1"],
@@ -193,10 +194,8 @@ class PrivateRabbit:
         """A clean broker shutdown (`rabbitmqctl shutdown`): clients see their connections closed."""
         if self.proc is None or self.proc.poll() is not None:
             return
-        try:
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
             self.ctl("shutdown", timeout=timeout)
-        except (RuntimeError, subprocess.TimeoutExpired):
-            pass
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -206,19 +205,13 @@ class PrivateRabbit:
         """SIGKILL the whole node (its process group: beam, erl_child_setup, inet_gethost)."""
         pid = self.beam_pid
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
         if pid and _pid_alive(pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def restart(self, *, hard: bool = False, down_for: float = 0.0) -> float:
         """Stop (cleanly, or SIGKILL with `hard`), stay down `down_for` seconds, start again on the same
@@ -233,10 +226,8 @@ class PrivateRabbit:
     def tail(self, lines: int = 30) -> str:
         out = []
         for path in sorted((self.dir / "log").glob("*")):
-            try:
+            with contextlib.suppress(OSError):
                 out.append(f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:]))
-            except OSError:
-                pass
         return "\n".join(out)
 
     def close(self) -> None:
@@ -248,7 +239,7 @@ class PrivateRabbit:
         if self in _registry:
             _registry.remove(self)
 
-    def __enter__(self) -> "PrivateRabbit":
+    def __enter__(self) -> PrivateRabbit:
         return self.start()
 
     def __exit__(self, *_exc) -> None:
@@ -284,7 +275,7 @@ class PrivatePostgres:
             raise RuntimeError(f"{args[0]}: {done.stdout}{done.stderr}")
         return done.stdout
 
-    def start(self) -> "PrivatePostgres":
+    def start(self) -> PrivatePostgres:
         try:
             if not (self.data / "PG_VERSION").exists():
                 self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
@@ -322,16 +313,12 @@ class PrivatePostgres:
         pid = self.postmaster_pid
         if pid and _pid_alive(pid):
             children = _children_of(pid)
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             _wait_gone(pid)
             for child in children:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(child, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
 
     def restart(self, *, mode: str = "fast", down_for: float = 0.0) -> float:
         began = time.monotonic()
@@ -354,7 +341,7 @@ class PrivatePostgres:
         if self in _registry:
             _registry.remove(self)
 
-    def __enter__(self) -> "PrivatePostgres":
+    def __enter__(self) -> PrivatePostgres:
         return self.start()
 
     def __exit__(self, *_exc) -> None:
@@ -385,7 +372,5 @@ _registry: list = []
 @atexit.register
 def _close_all() -> None:
     for thing in list(reversed(_registry)):
-        try:
+        with contextlib.suppress(Exception):
             thing.close()
-        except Exception:
-            pass

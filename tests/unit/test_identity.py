@@ -1,6 +1,6 @@
 """Identity rules: passwords, tokens and their misuse, API keys."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -84,7 +84,7 @@ def test_tokens_signed_with_another_key_are_refused(session):
 
 def test_expired_tokens_are_refused(session):
     claims = jwt.decode(_tokens(session)["access_token"], options={"verify_signature": False})
-    claims["exp"] = datetime.now(timezone.utc) - timedelta(seconds=5)
+    claims["exp"] = datetime.now(UTC) - timedelta(seconds=5)
     expired = jwt.encode(claims, SETTINGS.secret, algorithm="HS256")
     with pytest.raises(Unauthenticated, match="expired"):
         identity.verify_access_token(session=session, settings=SETTINGS, token=expired)

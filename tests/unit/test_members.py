@@ -4,7 +4,7 @@ Two tenants throughout; no broker (the events are applied as the handler applies
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +18,8 @@ from services.common.contracts import load
 from services.common.database import make_engine
 from services.common.errors import NotAMember, ValidationFailed
 from services.points import awards, expiry
-from services.points.models import Base as PointsBase
 from services.points.contracts.schemas import ManualAwardIn
+from services.points.models import Base as PointsBase
 from tests.support.sessions import TenantSessions, ctx
 
 PASSWORD = "Fengchao2026"
@@ -213,7 +213,7 @@ def test_points_go_only_to_members_and_pauses_only_for_members(points):
         outcome, _posting, _ = awards.manual_award(session=session, ctx=staff,
                                                    data=load(ManualAwardIn(), {**payload, "user_id": "u-wang"}))
         assert outcome == "posted"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with session.begin(), pytest.raises(NotAMember):
         expiry.create_pause(session=session, ctx=staff, user_id="not-a-user", starts_at=now,
                             ends_at=now + timedelta(days=30), reason="住院 / In hospital")
@@ -288,9 +288,8 @@ def test_roles_removed_memberships_ended_and_accounts_suspended_reach_the_servic
         identity.remove_role(session=gateway, user_id=user.id, tenant_id="xiangyang", role="staff")
         identity.deactivate_user(session=gateway, user_id=user.id)
         deliver(points, outbox(gateway))
-    with points("xiangyang") as session, session.begin():
-        with pytest.raises(NotAMember):  # deactivated: named nowhere
-            members.require_member(session, user.id)
+    with points("xiangyang") as session, session.begin(), pytest.raises(NotAMember):  # deactivated: named nowhere
+        members.require_member(session, user.id)
     with gateway.begin():
         identity.reactivate_user(session=gateway, user_id=user.id)
         identity.remove_membership(session=gateway, user_id=user.id, tenant_id="dongxin")

@@ -71,11 +71,9 @@ def test_each_tenant_sees_what_was_shared_with_it(factory, posts):
 
 
 def test_a_tenant_it_was_shared_with_cannot_change_it(factory, posts):
-    with _session(factory, "xiangyang") as s:
-        with pytest.raises(Forbidden):
-            with s.begin():
-                post = s.scalars(select(Post).where(Post.title == "two")).one()
-                post.title = "changed"
+    with _session(factory, "xiangyang") as s, pytest.raises(Forbidden), s.begin():
+        post = s.scalars(select(Post).where(Post.title == "two")).one()
+        post.title = "changed"
     with _session(factory, "xiangyang") as s, s.begin():
         assert s.execute(update(Post).values(title="bulk")).rowcount == 0
     assert _titles(factory, "alliance") == ["all", "own", "two"]
@@ -91,16 +89,14 @@ def test_only_an_operator_reads_across_tenants_and_cannot_write_there(factory, p
     with _session(factory, "xiangyang") as s, s.begin():
         s.add(Post(title="xy-private"))
     staff = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="s", roles=frozenset({"staff"})))
-    with pytest.raises(Forbidden):
-        with staff.read_all_tenants():
-            pass
+    with pytest.raises(Forbidden), staff.read_all_tenants():
+        pass
     operator = WorkerDatabase(factory, Base, CallContext(tenant_id="subdistrict", user_id="o",
                                                          roles=frozenset({"operator"})))
     with operator.read_all_tenants() as session:
         assert sorted(session.scalars(select(Post.title))) == ["all", "own", "two", "xy-private"]
-    with pytest.raises(Forbidden):
-        with operator.read_all_tenants() as session:
-            session.add(Post(title="sneaky", tenant_id="subdistrict"))
+    with pytest.raises(Forbidden), operator.read_all_tenants() as session:
+        session.add(Post(title="sneaky", tenant_id="subdistrict"))
 
 
 def _crossings(factory, tenant: str) -> list[tuple[str, str | None, str, str]]:
@@ -137,9 +133,8 @@ def test_the_read_form_sees_the_other_tenant_refuses_writes_and_is_recorded(fact
     resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
     with resident.read_in_tenant("alliance", reason="count the seats where they live") as tx:
         assert "own" in tx.session.scalars(select(Post.title)).all()
-    with pytest.raises(Forbidden):
-        with resident.read_in_tenant("alliance", reason="a read that tries to write") as tx:
-            tx.session.add(Post(title="sneaky"))
+    with pytest.raises(Forbidden), resident.read_in_tenant("alliance", reason="a read that tries to write") as tx:
+        tx.session.add(Post(title="sneaky"))
     assert "sneaky" not in _titles(factory, "alliance")
     assert ("xiangyang", "u1", "read", "count the seats where they live") in _crossings(factory, "alliance")
 
@@ -159,12 +154,10 @@ def test_the_read_form_inside_a_transaction_switches_back_and_refuses_writes_onl
 
 def test_system_work_is_refused_to_anyone_with_a_caller():
     caller = WorkerDatabase(None, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
-    with pytest.raises(Forbidden):
-        with caller.system_in_tenant("xiangyang", reason="sneaky"):
-            pass
-    with pytest.raises(Forbidden):
-        with caller.system_read_all_tenants(reason="sneaky"):
-            pass
+    with pytest.raises(Forbidden), caller.system_in_tenant("xiangyang", reason="sneaky"):
+        pass
+    with pytest.raises(Forbidden), caller.system_read_all_tenants(reason="sneaky"):
+        pass
 
 
 def test_system_work_without_a_caller_reads_everywhere_and_writes_where_it_says(factory, posts):
@@ -178,12 +171,11 @@ def test_system_work_without_a_caller_reads_everywhere_and_writes_where_it_says(
 
 def test_writing_in_another_tenant_within_one_transaction_commits_both_halves_or_neither(factory):
     resident = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang", user_id="u1"))
-    with pytest.raises(RuntimeError):
-        with resident.transaction() as tx:
-            tx.session.add(Post(title="home half"))
-            with write_in_tenant(tx.session, "merchants", reason="test"):
-                tx.session.add(Post(title="partner half"))
-            raise RuntimeError("something failed after both halves")
+    with pytest.raises(RuntimeError), resident.transaction() as tx:
+        tx.session.add(Post(title="home half"))
+        with write_in_tenant(tx.session, "merchants", reason="test"):
+            tx.session.add(Post(title="partner half"))
+        raise RuntimeError("something failed after both halves")
     assert _titles(factory, "xiangyang") == [] and _titles(factory, "merchants") == []
     with resident.transaction() as tx:
         tx.session.add(Post(title="home half"))
@@ -217,6 +209,5 @@ def test_a_public_read_sees_public_tables_only_and_cannot_write(factory, posts):
     with anonymous.public_read() as session:
         assert session.scalars(select(PublicNotice.title)).all() == ["certificate FC-1"]
         assert session.scalars(select(Post)).all() == []
-    with pytest.raises(Forbidden):
-        with anonymous.public_read() as session:
-            session.add(PublicNotice(title="forged"))
+    with pytest.raises(Forbidden), anonymous.public_read() as session:
+        session.add(PublicNotice(title="forged"))

@@ -54,9 +54,8 @@ def test_bulk_updates_only_touch_the_session_tenant(jobs_sessions):
 
 def test_writing_a_row_into_another_tenant_is_refused(jobs_sessions):
     a = jobs_sessions("xiangyang")
-    with pytest.raises(Forbidden):
-        with a.begin():
-            a.add(_profile(user_id="ua", tenant_id="dongxin"))
+    with pytest.raises(Forbidden), a.begin():
+        a.add(_profile(user_id="ua", tenant_id="dongxin"))
 
 
 def test_a_session_without_tenant_refuses_queries_and_inserts(jobs_sessions):
@@ -64,9 +63,8 @@ def test_a_session_without_tenant_refuses_queries_and_inserts(jobs_sessions):
     with pytest.raises(TenantRequired):
         nobody.scalars(select(WorkerProfile)).all()
     nobody.rollback()
-    with pytest.raises(TenantRequired):
-        with nobody.begin():
-            nobody.add(_profile(user_id="u"))
+    with pytest.raises(TenantRequired), nobody.begin():
+        nobody.add(_profile(user_id="u"))
 
 
 def test_raw_sql_is_not_scoped_on_sqlite_which_is_why_postgresql_adds_row_level_security(jobs_sessions):

@@ -7,12 +7,11 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
 import sqlalchemy as sa
-
 
 
 def _key_get(base_url: str, secret: str) -> int:
@@ -87,7 +86,7 @@ def test_the_cli_rotates_and_revokes_keys_and_writes_the_audit_log(platform):
     assert code == 0 and rotated["old_key_id"] == issued["key_id"]
     assert _key_get(platform.base_url, issued["api_key"]) == 200
     ends = datetime.fromisoformat(rotated["old_key_expires_at"])
-    time.sleep(max(0.0, (ends - datetime.now(timezone.utc)).total_seconds()) + 0.3)
+    time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()) + 0.3)
     assert _key_get(platform.base_url, issued["api_key"]) == 401
     assert _key_get(platform.base_url, rotated["api_key"]) == 200
     code, _ = _cli(platform, "revoke-api-key", rotated["key_id"])

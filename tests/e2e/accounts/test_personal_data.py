@@ -3,9 +3,8 @@ of their tenant, and what staff of another tenant cannot do. Erasure keeps the p
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import time
+from datetime import datetime
 
 import requests
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ webhook receiver exactly once. Shared by the e2e test (a small burst) and the be
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -215,10 +216,8 @@ def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_cou
         os.killpg(consumer.pid, signal.SIGKILL)
     server.shutdown()
     server.server_close()
-    try:
+    with contextlib.suppress(RuntimeError, requests.RequestException):
         admin.delete_partner_user(tenant, deployment=f"fct-{run}")
-    except (RuntimeError, requests.RequestException):
-        pass
     return outcome
 
 

@@ -47,7 +47,7 @@ def test_a_colleges_exam_results_land_on_the_enrolments_once_and_only_in_its_own
     outcomes = {o["user_id"]: o for o in first.json()["result"]["outcomes"]}
     assert {u: o["outcome"] for u, o in outcomes.items()} == {
         learners[0].user_id: "scored", learners[1].user_id: "scored", stranger.user_id: "skipped"}
-    for learner, score in zip(learners, (88, 54)):
+    for learner, score in zip(learners, (88, 54), strict=False):
         seen = college.call("college_staff", "GET", f"/enrolments/{enrolments[learner.user_id]['id']}", 200)
         assert seen["exam_score"] == score
     # re-sent under a new id with one score corrected: the correction lands, nothing else changes

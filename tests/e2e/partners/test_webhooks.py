@@ -1,7 +1,7 @@
 """Signed webhooks over the running platform: each tenant's partner gets its own tenant's events, signed
 with its secret; a failing receiver is retried, dead-lettered and replayed; bad input is 422."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -72,7 +72,7 @@ def test_a_failing_receiver_is_retried_then_dead_lettered_and_a_replay_delivers_
     subscription = subscribe(platform, key, url)
     flaky.secret = subscription["secret"]
     flaky.failing = True
-    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    before = datetime.now(UTC) - timedelta(seconds=5)
     worker = register_worker(platform, "wh-h", "huanqiu")
 
     dead = wait_until(lambda: deliveries(platform, key, subscription["id"], "dead"))

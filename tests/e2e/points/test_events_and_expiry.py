@@ -2,7 +2,7 @@
 publishes, and expiry with its notice, over the running platform."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,7 +22,7 @@ def _attended(platform, tenant_id, person_key, course_kind="first_aid", attendan
     return send_event(platform, "training", "session_attended", tenant_id, {
         "attendance_id": attendance_id or str(uuid.uuid4()), "session_id": "s-1", "course_id": f"c-{course_kind}",
         "course_kind": course_kind, "user_id": user_id(platform, person_key),
-        "attended_at": datetime.now(timezone.utc).isoformat()}, event_id=event_id)
+        "attended_at": datetime.now(UTC).isoformat()}, event_id=event_id)
 
 
 def test_attending_a_first_aid_session_earns_points_once_however_often_the_event_arrives(platform, person):
@@ -56,7 +56,7 @@ def test_duty_hours_earn_points_per_hour_in_the_tenant_where_the_duty_was_done(p
     resident = person("dongxin")
     send_event(platform, "governance", "duty_completed", "dongxin", {
         "duty_id": str(uuid.uuid4()), "project_id": project, "user_id": user_id(platform, resident), "hours": 2.5,
-        "completed_at": datetime.now(timezone.utc).isoformat()})
+        "completed_at": datetime.now(UTC).isoformat()})
     assert wait_until(lambda: available(platform, resident) == 25)
 
 
@@ -86,8 +86,8 @@ def test_points_expire_oldest_first_after_a_notice_and_a_pause_protects_them(pla
         award(platform, "staff_a", key, 25)
     staff, url = api(platform, "staff_a")
     paused = staff.post(url("/expiry-pauses"), json={
-        "user_id": user_id(platform, kept), "starts_at": datetime.now(timezone.utc).isoformat(),
-        "ends_at": (datetime.now(timezone.utc) + timedelta(days=300)).isoformat(), "reason": "产假 / Maternity"})
+        "user_id": user_id(platform, kept), "starts_at": datetime.now(UTC).isoformat(),
+        "ends_at": (datetime.now(UTC) + timedelta(days=300)).isoformat(), "reason": "产假 / Maternity"})
     assert paused.status_code == 201 and paused.json()["lots_extended"] == 2
     bad = staff.post(url("/expiry-pauses"), json={"user_id": user_id(platform, kept), "starts_at": "2030-01-02T00:00:00Z",
                                                   "ends_at": "2030-01-01T00:00:00Z", "reason": "写错了"})

@@ -2,7 +2,7 @@
 number typed into the account box, or a dongxin resident; such an account does not exist to read; the
 honour board shows names. Membership reaches the points service as identity events from the gateway."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -33,7 +33,7 @@ def test_staff_cannot_award_points_to_anyone_but_a_member_of_their_community(pla
 
 def test_expiry_pauses_only_for_members(platform, person):
     http, url = api(platform, "staff_a")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pause = {"starts_at": now.isoformat(), "ends_at": (now + timedelta(days=60)).isoformat(), "reason": "住院治疗"}
     for outsider in ("not-a-user", user_id(platform, person("dongxin"))):
         response = http.post(url("/expiry-pauses"), json={**pause, "user_id": outsider})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -80,10 +81,8 @@ def own_vhost(infra):
                       json={"configure": ".*", "write": ".*", "read": ".*"})
     parts = urlsplit(infra.amqp_server_uri)
     yield urlunsplit((parts.scheme, parts.netloc, "/" + quote(name, safe=""), "", ""))
-    try:
+    with contextlib.suppress(requests.RequestException):
         infra._management("DELETE", f"/vhosts/{quote(name, safe='')}")
-    except requests.RequestException:
-        pass
 
 
 def ping_until_up(amqp_uri: str, service: str, proc, processes, timeout: float = 30) -> None:

@@ -51,9 +51,8 @@ def test_the_definitions_user_logs_in_with_its_password_and_the_broker_accepts_t
 
         with Connection(uri(password), connect_timeout=5) as conn:
             conn.ensure_connection(max_retries=1)
-        with pytest.raises(Exception):
-            with Connection(uri("wrong"), connect_timeout=5) as conn:
-                conn.ensure_connection(max_retries=1)
+        with pytest.raises(Exception), Connection(uri("wrong"), connect_timeout=5) as conn:
+            conn.ensure_connection(max_retries=1)
 
         # The vhost's objects, imported into this test's vhost: the broker accepts them …
         scoped = {key: [{k: v for k, v in item.items() if k != "vhost"} for item in built[key]]

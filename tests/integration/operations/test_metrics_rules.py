@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.events import EventHandler
@@ -47,7 +47,7 @@ def test_outbox_figures_count_unpublished_rows_of_every_tenant_and_the_age_of_th
     Base = service_base("metricsprobe")
     engine = make_engine(f"sqlite:///{tmp_path}/outbox.sqlite3")
     Base.metadata.create_all(engine)
-    now = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     with Session(engine) as session, session.begin():
         for n, (tenant, age, published) in enumerate(
                 [("xiangyang", 30, False), ("dongxin", 5, False), ("dongxin", 99, True)]):

@@ -97,9 +97,8 @@ def test_a_partner_user_cannot_bind_another_tenants_keys(partner_user, binding_k
 
 
 def test_a_partner_user_cannot_touch_the_services_exchanges_or_others_queues(partner_user):
-    with Connection(partner_user) as conn:
-        with pytest.raises(AccessRefused):
-            Queue("jobs-snoop", channel=conn.channel()).declare()
+    with Connection(partner_user) as conn, pytest.raises(AccessRefused):
+        Queue("jobs-snoop", channel=conn.channel()).declare()
     with Connection(partner_user) as conn:
         from services.common.relay import event_exchange
 

@@ -1,12 +1,12 @@
 """Webhook secret rotation: which secrets sign a delivery, and the header a receiver verifies."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from examples.webhook_receiver.receiver import verify as receiver_verify
 from gateway.webhooks import signing
 from gateway.webhooks.delivery import signing_secrets
 
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 def test_the_previous_secret_signs_only_during_its_grace():
@@ -16,7 +16,7 @@ def test_the_previous_secret_signs_only_during_its_grace():
 
 
 def test_a_delivery_signed_with_two_secrets_verifies_with_either_and_not_with_a_third():
-    body = '{"id":"e1","type":"cn.fengchao.jobs.worker_registered"}'.encode()
+    body = b'{"id":"e1","type":"cn.fengchao.jobs.worker_registered"}'
     headers = signing.sign(("whsec_new", "whsec_old"), body, now=1_000_000)
     assert headers[signing.SIGNATURE_HEADER].count("v1=") == 2
     for secret in ("whsec_new", "whsec_old"):

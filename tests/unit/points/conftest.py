@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.support.sessions import TenantSessions, ctx, join  # noqa: F401 (ctx is imported by the tests)
 
-NOW = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 10:00 in Hangzhou
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Hangzhou
 
 
 MEMBERS = {
