@@ -19,6 +19,7 @@ what is left with its process group. A second Ctrl-C kills at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -135,10 +136,8 @@ def describe(process: subprocess.Popen) -> str:
 def kill_groups(processes: list[subprocess.Popen]) -> None:
     """SIGKILL each process's group (gunicorn's workers with their master), then reap it."""
     for process in processes:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # the whole group has exited
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # the whole group has exited
         process.wait()
 
 
@@ -185,10 +184,8 @@ def main() -> None:
         say("stopping… (Ctrl-C again kills at once)")
         started = time.monotonic()
         for helper in helpers:  # the demo loader's wrapper and the loader itself: nothing to drain
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it had finished
                 os.killpg(helper.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass  # it had finished
         for child in children:  # the leader only: gunicorn's master stops its own workers
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)

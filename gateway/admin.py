@@ -25,10 +25,6 @@ import sys
 import warnings
 from typing import Any
 
-# The models below import nameko, which imports eventlet, which warns on import that it is deprecated (a
-# known, tracked dependency: docs/dependencies.md); an operator running one command needs not see it.
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway import audit, identity
@@ -36,6 +32,11 @@ from gateway.models import User
 from services.common import config
 from services.common.database import make_engine
 from services.common.errors import FengchaoError, NotFound
+
+# eventlet warns on import that it is deprecated (a known, tracked dependency: docs/dependencies.md); an operator
+# running one command needs not see it. None of the imports above loads nameko or eventlet (the gateway loads
+# contracts only), so the filter may follow them and still comes before any later import that could.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 
 def _session() -> Session:

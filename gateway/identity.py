@@ -152,7 +152,19 @@ def create_tenant(*, session: Session, tenant_id: str, name: str, kind: str) -> 
 # A small bundled list of the passwords most often seen in Chinese and English leaks that would
 # otherwise pass the length and mix rules; compared case-insensitively. ("abc12345" belongs here too, but
 # tests/unit/partners/test_inbound.py still signs its fixture up with it: add it once that test changes.)
-COMMON_PASSWORDS = frozenset(["a1234567", "a12345678", "a123456789", "aa123456", "aa12345678", "abc123456", "abcd1234", "abcd12345", "asd12345", "asdf1234", "qwer1234", "qwe12345", "qwe123456", "qwerty12", "qwerty123", "qwerty1234", "1qaz2wsx", "1q2w3e4r", "1q2w3e4r5t", "zaq12wsx", "q1w2e3r4", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword1", "iloveyou1", "iloveyou2", "woaini1314", "woaini520", "woaini123", "wangyu123", "li123456", "zhang123", "wang1234", "zxcvbnm1", "zxcvbnm123", "admin123", "admin1234", "admin888", "root1234", "test1234", "test12345", "welcome1", "welcome123", "letmein1", "monkey123", "dragon123", "master123", "sunshine1", "princess1", "football1", "baseball1", "shadow123", "superman1", "michael1", "computer1", "trustno1", "123456abc", "123456aa", "123456qq", "12345qwe", "123qweasd", "123qwe123", "1234qwer", "1234abcd", "11111111a", "88888888a", "66666666a", "5201314a", "a5201314", "aini1314", "qq123456", "qq1234567", "huawei123", "xiaomi123", "baidu123", "taobao123", "wechat123", "weixin123", "fengchao1", "fengchao123", "fengchao2025", "china123", "china2024", "beijing123", "shanghai1", "abc123abc", "abcabc123", "aaa111222", "a1b2c3d4", "a1b2c3d4e5", "1a2b3c4d"])
+COMMON_PASSWORDS = frozenset([
+    "a1234567", "a12345678", "a123456789", "aa123456", "aa12345678", "abc123456", "abcd1234", "abcd12345", "asd12345",
+    "asdf1234", "qwer1234", "qwe12345", "qwe123456", "qwerty12", "qwerty123", "qwerty1234", "1qaz2wsx", "1q2w3e4r",
+    "1q2w3e4r5t", "zaq12wsx", "q1w2e3r4", "password1", "password12", "password123", "passw0rd", "p@ssw0rd",
+    "p@ssword1", "iloveyou1", "iloveyou2", "woaini1314", "woaini520", "woaini123", "wangyu123", "li123456", "zhang123",
+    "wang1234", "zxcvbnm1", "zxcvbnm123", "admin123", "admin1234", "admin888", "root1234", "test1234", "test12345",
+    "welcome1", "welcome123", "letmein1", "monkey123", "dragon123", "master123", "sunshine1", "princess1", "football1",
+    "baseball1", "shadow123", "superman1", "michael1", "computer1", "trustno1", "123456abc", "123456aa", "123456qq",
+    "12345qwe", "123qweasd", "123qwe123", "1234qwer", "1234abcd", "11111111a", "88888888a", "66666666a", "5201314a",
+    "a5201314", "aini1314", "qq123456", "qq1234567", "huawei123", "xiaomi123", "baidu123", "taobao123", "wechat123",
+    "weixin123", "fengchao1", "fengchao123", "fengchao2025", "china123", "china2024", "beijing123", "shanghai1",
+    "abc123abc", "abcabc123", "aaa111222", "a1b2c3d4", "a1b2c3d4e5", "1a2b3c4d",
+])
 
 
 def check_password_rules(password: str, *, phone: str | None = None) -> list[str]:

@@ -16,6 +16,7 @@ so our typed errors arrive typed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -151,10 +152,8 @@ class RpcClient:
         return body.get("result")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing a dead connection may fail; it is gone either way
             self.connection.release()
-        except Exception:  # closing a dead connection may fail; it is gone either way
-            pass
 
 
 class RemoteError(Exception):

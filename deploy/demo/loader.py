@@ -111,8 +111,8 @@ class Loader:
         w, size = self.world, self.size
         rng = random.Random(data.SEED + 10)
         skills = [s["code"] for s in self.call(w.staff[w.communities[0]], "jobs", "list_skills")["items"]]
-        owners = [ALLIANCE] * max(1, size.employers // 5) + [w.communities[i % len(w.communities)]
-                                                              for i in range(size.employers - max(1, size.employers // 5))]
+        owners = [ALLIANCE] * max(1, size.employers // 5) + [
+            w.communities[i % len(w.communities)] for i in range(size.employers - max(1, size.employers // 5))]
         # employers
         existing: dict[str, dict[str, dict]] = {}
         for tenant in set(owners):
@@ -144,7 +144,8 @@ class Loader:
             e = p % size.employers
             tenant = owners[e]
             title, job_type, pay, period, groups = POST_KINDS[p % len(POST_KINDS)]
-            planned_posts.append((f"P{p:05d}", tenant, employers[e], title, job_type, pay + pay * rng.randint(-2, 6) // 20,
+            planned_posts.append((f"P{p:05d}", tenant, employers[e], title, job_type,
+                                  pay + pay * rng.randint(-2, 6) // 20,
                                   period, groups, rng.sample(skills, 2) if skills else [], rng.randint(1, 7)))
 
         def payload(item):
@@ -357,7 +358,8 @@ class Loader:
         courses = []  # (host tenant, payload, audience); certificate courses first, so every size has some
         for n, category in enumerate(categories):  # one free vocational course per category, run by the college
             courses.append((COLLEGE, {"kind": "vocational", "format": "night_school" if n % 2 else "master_class",
-                                      "category_id": category, "title": f"{VOCATIONAL_TITLES.get(category, category)}技能班",
+                                      "category_id": category,
+                                      "title": f"{VOCATIONAL_TITLES.get(category, category)}技能班",
                                       "description": "党群夜校免费职业技能课程，金牌导师团授课。",
                                       "min_attendance_share": 0.5}, {"everyone": True}))
         courses.insert(0, (COLLEGE, {"kind": "certificate", "category_id": "logistics", "title": "快递员证考证班",
@@ -384,7 +386,8 @@ class Loader:
         made = self.each("training.courses", courses, course)
         vocational = [c for c in made if c["kind"] in ("vocational", "certificate")]
         cultural = [c for c in made if c["kind"] == "cultural"]
-        plan = [(vocational[s % len(vocational)], f"第{s // len(vocational) + 1}期") for s in range(size.vocational_sessions)]
+        plan = [(vocational[s % len(vocational)], f"第{s // len(vocational) + 1}期")
+                for s in range(size.vocational_sessions)]
         plan += [(cultural[s % len(cultural)], f"第{s // len(cultural) + 1}期") for s in range(size.cultural_classes)]
         learners_everywhere = list(range(len(w.residents)))
 
@@ -503,19 +506,15 @@ class Loader:
             if found["status"] == "voting" and not last:
                 vote_id = found["vote_id"]
                 for k, voter in enumerate(voters):
-                    try:
+                    with contextlib.suppress(Conflict):  # voted on an earlier run
                         self.call(voter, "governance", "cast_ballot", vote_id,
                                   {"choice": "disagree" if k % 9 == 8 else "agree"})
-                    except Conflict:
-                        pass  # voted on an earlier run
                 self.call(staff, "governance", "close_vote", vote_id, {"early": True})
                 found = self.call(staff, "governance", "get_proposal", found["id"])
             if found["status"] == "adopted":
-                try:
+                with contextlib.suppress(Conflict):  # already a resolution
                     self.call(staff, "governance", "adopt_resolution", found["id"], {
                         "title": title, "text": body, "effective_on": NOW.date().isoformat()})
-                except Conflict:
-                    pass  # already a resolution
             return found
 
         self.each("governance.resolutions", list(enumerate(RESOLUTIONS)), resolution)
@@ -581,7 +580,8 @@ class Loader:
 
         # places: 19 courier rest stops (暖蜂驿站) and 15 party-mass service centres and stations
         places = [("rest_stop", f"暖蜂驿站{n + 1}号", n) for n in range(size.rest_stops)]
-        places += [("service_centre" if n < 3 else "service_station", f"党群服务{'中心' if n < 3 else '站'}{n + 1}号", n)
+        places += [("service_centre" if n < 3 else "service_station",
+                    f"党群服务{'中心' if n < 3 else '站'}{n + 1}号", n)
                    for n in range(size.service_points)]
         have_places: dict[str, set[str]] = {}
         for tenant in sorted({w.communities[n % len(w.communities)] for _k, _name, n in places}):
@@ -639,7 +639,8 @@ class Loader:
             merchant = have.get(shop[0]) or self.call(staff, "points", "create_merchant", {
                 "name": shop[0], "category": shop[1], "address": "康桥路爱心商圈",
                 "operator_user_ids": [operator.user_id]})
-            items = {i["name"]: i for i in self.call(staff, "points", "catalogue", {"merchant_id": merchant["id"]})["items"]}
+            items = {i["name"]: i
+                     for i in self.call(staff, "points", "catalogue", {"merchant_id": merchant["id"]})["items"]}
             for item_name, price in shop[2]:
                 if item_name not in items:
                     items[item_name] = self.call(staff, "points", "create_item", merchant["id"], {
@@ -742,7 +743,8 @@ CASE_KINDS = (
     ("psychological_support", "长期夜班压力大，希望有人聊聊。"),
 )
 VOCATIONAL_TITLES = {"beauty": "美容美发", "cooking": "中式烹调", "pastry": "中式面点", "photography": "摄影摄像",
-                     "online_shop": "网店运营", "livestream": "直播电商", "crafts": "手工编织", "housekeeping": "家政服务",
+                     "online_shop": "网店运营", "livestream": "直播电商", "crafts": "手工编织",
+                     "housekeeping": "家政服务",
                      "infant_care": "育婴护理", "elder_care": "养老护理", "logistics": "快递物流",
                      "digital_skills": "手机应用"}
 STAKEHOLDERS = ("courier", "resident", "property_manager", "owners_committee", "estate_officer", "community_staff",

@@ -94,7 +94,8 @@ def ensure_residents(session: Session, residents: list[Resident] | list[Account]
             known = set(session.scalars(select(Tenant.id).where(Tenant.id.in_(tenants))))
             if tenants - known:
                 raise ValidationFailed.from_messages({"tenant_id": [f"No tenant {', '.join(sorted(tenants - known))}"]})
-            existing = dict(session.execute(select(User.phone, User.id).where(User.phone.in_([r.phone for r in chunk]))).all())
+            existing = dict(session.execute(
+                select(User.phone, User.id).where(User.phone.in_([r.phone for r in chunk]))).all())
             members = set(session.execute(select(Membership.user_id, Membership.tenant_id).where(
                 Membership.user_id.in_(list(existing.values())))).all()) if existing else set()
             new_users = []

@@ -95,7 +95,8 @@ def work_case(case_id: str, action: str) -> ResponseReturnValue:
     form = request.form
     try:
         if action == "assign":
-            call("jobs", "assign_rights_case", case_id, {"assignee_user_id": forms.text(form, "assignee_user_id") or ""})
+            call("jobs", "assign_rights_case", case_id,
+                 {"assignee_user_id": forms.text(form, "assignee_user_id") or ""})
         elif action == "start":
             call("jobs", "start_rights_case", case_id)
         elif action == "note":

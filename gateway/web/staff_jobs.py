@@ -120,7 +120,8 @@ def create_fair() -> ResponseReturnValue:
     form = request.form
     payload = forms.compact({
         "title": forms.text(form, "title") or "", "kind": forms.text(form, "kind") or "",
-        "starts_at": forms.local_datetime(form, "starts_at") or "", "ends_at": forms.local_datetime(form, "ends_at") or "",
+        "starts_at": forms.local_datetime(form, "starts_at") or "",
+        "ends_at": forms.local_datetime(form, "ends_at") or "",
         "venue": forms.text(form, "venue"), "online_url": forms.text(form, "online_url"),
         "capacity": forms.integer(form, "capacity"), "description": forms.text(form, "description"),
         "audience_everyone": forms.boolean(form, "audience_everyone"),

@@ -68,7 +68,9 @@ class ValidationFailed(FengchaoError):
     title = "Invalid input"
 
     @classmethod
-    def from_messages(cls, messages: dict[str, Any], detail: str | Message = "Some fields are invalid") -> ValidationFailed:
+    def from_messages(
+        cls, messages: dict[str, Any], detail: str | Message = "Some fields are invalid"
+    ) -> ValidationFailed:
         """`messages` maps field → list of messages (or nested dicts, as marshmallow nests them); a
         `Message` becomes its English text, the catalogue's msgid, which the edge translates."""
         return cls(detail, {"fields": _texts(messages)})

@@ -9,6 +9,7 @@ write the tables, under the row-level-security policies the migrations created.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 from pathlib import Path
 
@@ -66,10 +67,8 @@ def grant_app_role(url: str) -> None:
     try:
         with engine.connect() as conn:
             if not conn.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}):
-                try:
+                with contextlib.suppress(sa.exc.ProgrammingError):  # created meanwhile by a concurrent migration
                     conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
-                except sa.exc.ProgrammingError:
-                    pass  # created meanwhile by a concurrent migration
             if password:
                 conn.execute(sa.text(f"ALTER ROLE \"{role}\" PASSWORD :p"), {"p": password})
             conn.execute(sa.text(f'GRANT CONNECT ON DATABASE "{parsed.database}" TO "{role}"'))

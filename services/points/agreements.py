@@ -27,7 +27,8 @@ def set_side(*, session: Session, ctx: CallContext, partner_tenant_id: str, acti
     actor = access.require_staff(ctx)
     if partner_tenant_id == ctx.tenant:
         raise ValidationFailed.from_messages({"partner_tenant_id": [AGREEMENT_WITH_ITSELF]})
-    side = ledger.get_or_create(session, AgreementSide, {"tenant_id": ctx.tenant, "partner_tenant_id": partner_tenant_id},
+    side = ledger.get_or_create(session, AgreementSide,
+                                {"tenant_id": ctx.tenant, "partner_tenant_id": partner_tenant_id},
                                 {"active": active, "audience": Shareable.audience_for([partner_tenant_id])})
     side.active, side.note, side.decided_by = active, note, actor
     session.flush()

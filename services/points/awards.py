@@ -51,7 +51,8 @@ class EventSource:
 
 # The agreed contracts (see docs/points.md): event type → how to read it.
 EVENT_SOURCES: dict[str, EventSource] = {
-    "training.session_attended": EventSource("attendance_id", "attended_at", ("course_kind", "course_id", "session_id")),
+    "training.session_attended": EventSource("attendance_id", "attended_at",
+                                             ("course_kind", "course_id", "session_id")),
     "training.certificate_issued": EventSource("certificate_id", "issued_at", ("skill", "course_id")),
     "governance.duty_completed": EventSource("duty_id", "completed_at", ("project_id",), hours_field="hours"),
 }

@@ -343,7 +343,8 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
         with self.db.transaction() as tx:
             rows = redemption.catalogue(session=tx.session, ctx=self.ctx, **params)
             return CatalogueItemList().dump({"items": [
-                {**{k: getattr(item, k) for k in CatalogueItemOut().fields if hasattr(item, k)}, "merchant_name": merchant.name}
+                {**{k: getattr(item, k) for k in CatalogueItemOut().fields if hasattr(item, k)},
+                 "merchant_name": merchant.name}
                 for item, merchant in rows]})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)

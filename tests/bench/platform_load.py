@@ -515,7 +515,7 @@ def run(bench) -> str:
     ratio_lines = ["| journey | median gateway ÷ raw | p95 gateway ÷ raw | 1,200 ÷ 12 tenants median | "
                    "1,200 ÷ 12 tenants p95 |", "|---|---:|---:|---:|---:|"]
     for name in (*JOURNEYS, None):
-        pick = (lambda r: r.latencies.get(name, [])) if name else (
+        pick = (lambda r, name=name: r.latencies.get(name, [])) if name else (
             lambda r: [v for values in r.latencies.values() for v in values])
         g, r, t = pick(gw12), pick(raw12), pick(gw1200)
         ratio_lines.append(f"| {name or '**all**'} | {percentile(g, 50) / percentile(r, 50):.2f} | "

@@ -146,7 +146,8 @@ def test_every_text_of_the_pages_has_a_chinese_and_an_english_translation():
         assert wanted <= set(have), f"{locale} lacks: {sorted(wanted - set(have))[:5]}"
         assert not [key for key in wanted if not have[key]], f"{locale} has empty translations"
         assert not [m.id for m in catalogue if m.id and m.fuzzy], f"{locale} has fuzzy entries"
-    chinese = {m.id: m.string for m in read_po(open(CATALOGUES["zh_Hans_CN"] / "messages.po", "rb")) if m.id}
+    with open(CATALOGUES["zh_Hans_CN"] / "messages.po", "rb") as source:
+        chinese = {m.id: m.string for m in read_po(source) if m.id}
     untranslated = [key for key in wanted if not re.search(r"[\u4e00-\u9fff]", chinese[key])
                     and key not in ("Wi-Fi",)]
     assert not untranslated, f"zh-CN entries still in English: {untranslated[:5]}"

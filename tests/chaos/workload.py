@@ -123,12 +123,13 @@ class World:
         self.course = _ok(college.post(self.url(f"/api/v1/training/courses/{course['id']}/publish"),
                                        json={"everyone": True}))
         # jobs: a verified employer, and every resident a worker profile
-        staff, hr = self.http("chaos_hosp_staff"), self.http("chaos_hosp_hr")
+        staff = self.http("chaos_hosp_staff")
+        self.http("chaos_hosp_hr")  # the HR person signs in here, before the employer exists
         employer = _ok(staff.post(self.url("/api/v1/jobs/employers"), json={
             "name": "区中医院后勤部", "member_user_ids": [p.people["chaos_hosp_hr"].user_id]}), 201)
         _ok(staff.post(self.url(f"/api/v1/jobs/employers/{employer['id']}/decision"), json={"status": "verified"}))
         self.employer_id = employer["id"]
-        for tenant, keys in self.residents.items():
+        for keys in self.residents.values():
             for key in keys:
                 _ok(self.http(key).post(self.url("/api/v1/jobs/workers"), json={
                     "display_name": "测试", "phone": p.people[key].phone, "skills": ["养老护理"], "home_lat": 30.33,

@@ -102,6 +102,18 @@ def run(base_url: str, actors: dict, *, examples: int, select=None, parallel: in
     lock = threading.Lock()
     local = threading.local()
 
+    # the hypothesis test is made here, not in the loop, so that it closes over no loop variable; its source
+    # (and indentation) is what it was, which keeps derandomize's seed and so the cases drawn
+    def drawing(either, cases):
+        @settings(max_examples=max(examples, len(roles)), deadline=None, database=None, derandomize=True,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+                  verbosity=hypothesis.Verbosity.quiet)
+        @given(case=either)
+        def draw(case):
+            cases.append((case, dict(case.headers or {})))
+
+        return draw
+
     plans = []
     for index, result in enumerate(schema.get_all_operations()):
         operation = result.ok()
@@ -112,14 +124,7 @@ def run(base_url: str, actors: dict, *, examples: int, select=None, parallel: in
         # valid and invalid requests mixed (about two valid to one invalid), in one hypothesis run
         either = st.one_of(operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
                            operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
-
-        @settings(max_examples=max(examples, len(roles)), deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-                  verbosity=hypothesis.Verbosity.quiet)
-        @given(case=either)
-        def draw(case):
-            cases.append((case, dict(case.headers or {})))
-
+        draw = drawing(either, cases)
         try:
             draw()
         except Exception as exc:  # noqa: BLE001 - a document hypothesis cannot generate from is a finding too

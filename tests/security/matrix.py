@@ -110,11 +110,10 @@ def holds(cell: str, status: int) -> bool:
 def first_valid_cases(schema) -> dict[str, object]:
     """label → the first valid request schemathesis draws for the operation."""
     found = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        label = f"{operation.method.upper()} {operation.path}"
-        drawn = []
 
+    # the hypothesis test is made here, not in the loop, so that it closes over no loop variable; its source
+    # (and indentation) is what it was, which keeps derandomize's seed and so the cases drawn
+    def drawing(operation, drawn):
         @settings(max_examples=1, deadline=None, database=None, derandomize=True,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
                   verbosity=hypothesis.Verbosity.quiet)
@@ -122,6 +121,13 @@ def first_valid_cases(schema) -> dict[str, object]:
         def draw(case):
             drawn.append(case)
 
+        return draw
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        label = f"{operation.method.upper()} {operation.path}"
+        drawn = []
+        draw = drawing(operation, drawn)
         draw()
         found[label] = drawn[0]
     return found
@@ -173,7 +179,7 @@ def probe(base_url: str, actors: dict, *, login: dict, parallel: int = 4) -> dic
 def observed_table(statuses: dict[tuple[str, str, str], int], communities: tuple[str, str]) -> str:
     """The markdown table the statuses show (a cell that differs between the tenants is marked `?`)."""
     labels = sorted({label for label, _role, _community in statuses},
-                    key=lambda l: (l.split(" ", 1)[1], l.split(" ", 1)[0]))
+                    key=lambda name: (name.split(" ", 1)[1], name.split(" ", 1)[0]))
     lines = ["| operation | " + " | ".join(ROLE_COLUMNS) + " |", "|---|" + "---|" * len(ROLE_COLUMNS)]
     for label in labels:
         cells = []

@@ -165,11 +165,10 @@ class PrivateRabbit:
                                          start_new_session=True)
             _wait(lambda: port_open(self.epmd_port), 10, "epmd listening")
         (self.dir / "rabbit.pid").unlink(missing_ok=True)
-        log = open(self.dir / "log" / "server.out", "ab")
-        self.proc = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), cwd=self.dir,
-                                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
-        log.close()
+        with open(self.dir / "log" / "server.out", "ab") as log:
+            self.proc = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), cwd=self.dir,
+                                         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
         try:
             _wait(lambda: (self.dir / "rabbit.pid").exists() or self.proc.poll() is not None, 30,
                   "the RabbitMQ pid file")

@@ -44,9 +44,9 @@ class Processes:
         return env
 
     def _spawn(self, name: str, args: list[str], **extra: str) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "ab")
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env(**extra), stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.log_dir / f"{name}.log", "ab") as log:
+            proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=self.env(**extra), stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
         proc.log_path = self.log_dir / f"{name}.log"  # type: ignore[attr-defined]
         self.running.append(proc)
         return proc

@@ -13,7 +13,7 @@ def test_context_survives_the_header_round_trip():
 
 def test_work_without_a_tenant_is_refused():
     with pytest.raises(TenantRequired):
-        CallContext(user_id="u1").tenant
+        _ = CallContext(user_id="u1").tenant
 
 
 def test_role_check_names_the_roles_needed():

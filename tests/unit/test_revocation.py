@@ -143,10 +143,9 @@ def test_a_deactivated_account_cannot_sign_in_refresh_or_use_its_tokens_until_re
     with pytest.raises(identity.AccountDeactivated) as refused:
         _pair(session)
     assert refused.value.status == 403 and refused.value.code == "account_deactivated"
-    with pytest.raises(Unauthenticated) as wrong:  # a wrong password learns nothing new
-        with session.begin():
-            identity.authenticate(session=session, phone=STAFF_PHONE, password="Wrong-2026", tenant_id="xiangyang",
-                                  address="10.0.0.2")
+    with pytest.raises(Unauthenticated) as wrong, session.begin():  # a wrong password learns nothing new
+        identity.authenticate(session=session, phone=STAFF_PHONE, password="Wrong-2026", tenant_id="xiangyang",
+                              address="10.0.0.2")
     assert wrong.value.status == 401
 
     with session.begin():

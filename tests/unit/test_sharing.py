@@ -146,9 +146,9 @@ def test_the_read_form_inside_a_transaction_switches_back_and_refuses_writes_onl
             assert "own" in tx.session.scalars(select(Post.title)).all()
         tx.session.add(Post(title="home, after the look"))
     assert "home, after the look" in _titles(factory, "xiangyang")
-    with pytest.raises(Forbidden):
-        with resident.transaction() as tx, read_in_tenant(tx.session, "alliance", reason="test"):
-            tx.session.add(Post(title="sneaky"))
+    with (pytest.raises(Forbidden), resident.transaction() as tx,
+          read_in_tenant(tx.session, "alliance", reason="test")):
+        tx.session.add(Post(title="sneaky"))
     assert ("xiangyang", "u1", "read", "is this person in the audience") in _crossings(factory, "alliance")
 
 

@@ -104,12 +104,13 @@ def run_burst(platform, *, tenant: str, other_tenant: str, count: int, other_cou
     credentials = admin.create_partner_user(tenant, deployment=f"fct-{run}")
     username = credentials["username"]
     events_file = log_dir / f"partner-{run}.jsonl"
-    consumer = subprocess.Popen(
-        [sys.executable, "-m", "nameko", "run", "--config", "examples/amqp_consumer/config.yaml",
-         "examples.amqp_consumer.service"], cwd=ROOT, start_new_session=True,
-        stdout=open(log_dir / f"partner-consumer-{run}.log", "ab"), stderr=subprocess.STDOUT,
-        env={**os.environ, "AMQP_URI": partner_amqp_uri(infra, username, credentials["password"]),
-             "PARTNER_TENANT": tenant, "PARTNER_EVENTS_FILE": str(events_file), "PYTHONWARNINGS": "ignore"})
+    with open(log_dir / f"partner-consumer-{run}.log", "ab") as consumer_log:
+        consumer = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", "examples/amqp_consumer/config.yaml",
+             "examples.amqp_consumer.service"], cwd=ROOT, start_new_session=True,
+            stdout=consumer_log, stderr=subprocess.STDOUT,
+            env={**os.environ, "AMQP_URI": partner_amqp_uri(infra, username, credentials["password"]),
+                 "PARTNER_TENANT": tenant, "PARTNER_EVENTS_FILE": str(events_file), "PYTHONWARNINGS": "ignore"})
     receiver = TimedReceiver()
     server = serve(receiver, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -15,6 +15,7 @@ from gateway.rpc import RpcPool
 from services.common import config
 from services.common.context import CallContext
 from services.common.database import driver_url
+from services.common.errors import NotFound
 from tests.integration.operations.conftest import ping_until_up
 
 pytestmark = pytest.mark.integration
@@ -102,7 +103,7 @@ def test_every_component_database_is_backed_up_and_restored_with_rows_revision_a
             ctx = CallContext(tenant_id=tenant, user_id="ops", roles=frozenset({"staff"})).to_context_data()
             assert pool.call("jobs", "get_worker", worker_id, context_data=ctx)["id"] == worker_id
         other = CallContext(tenant_id="dongxin", user_id="ops", roles=frozenset({"staff"})).to_context_data()
-        with pytest.raises(Exception):
+        with pytest.raises(NotFound):
             pool.call("jobs", "get_worker", created["xiangyang"], context_data=other)
     finally:
         pool.close()
