@@ -37,7 +37,8 @@ def _seed(store: IdentityStore) -> list[str]:
     people = [{"id": str(uuid.uuid4()), "phone": f"199{i:08d}", "display_name": "压测", "password_hash": "!",
                "token_version": 0, "created_at": at} for i in range(PEOPLE)]
     with store.engine.begin() as connection:
-        connection.execute(sa.insert(Tenant), [{"id": TENANT, "name": "压测社区", "kind": "community", "created_at": at}])
+        connection.execute(sa.insert(Tenant),
+                           [{"id": TENANT, "name": "压测社区", "kind": "community", "created_at": at}])
         connection.execute(sa.insert(User), people)
         connection.execute(sa.insert(Membership), [{"user_id": p["id"], "tenant_id": TENANT, "roles": ["resident"]}
                                                    for p in people])

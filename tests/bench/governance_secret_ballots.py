@@ -105,7 +105,8 @@ def run(bench) -> str:
     if not (exact and unlinked):
         raise AssertionError(f"secret ballots: voted={result['voted']} stored={stored} sealed={sealed} "
                              f"errors={secret.errors} totals={result['totals']} expected={expected} "
-                             f"ballot xmins={len(ballot_xmins)} shared with receipts={bool(ballot_xmins & receipt_xmins)}")
+                             f"ballot xmins={len(ballot_xmins)} "
+                             f"shared with receipts={bool(ballot_xmins & receipt_xmins)}")
     ratio = secret.per_second / baseline.per_second if baseline.per_second else float("nan")
     bench.summary.append((NAME, f"{secret.per_second:,.0f} secret ballots/s ({ratio:.2f} × open); "
                                 f"close+mix+tally {close_seconds * 1000:,.0f} ms"))

@@ -170,7 +170,8 @@ class World:
         for tenant in sorted({w.tenant_id for w in self.workers}):
             page = rpc(staff[tenant], "jobs", "list_posts", {"status": "open", "limit": 200})
             visible[tenant] = [p["id"] for p in page["items"]]
-        applied = {(a["applicant_user_id"], a["post_id"]) for w in self.workers[:size.placements + size.extra_applications]
+        applied = {(a["applicant_user_id"], a["post_id"])
+                   for w in self.workers[:size.placements + size.extra_applications]
                    for a in rpc(w, "jobs", "list_applications", {"limit": 200})["items"]}
         pairs = ((w, post) for r in itertools.count() for w in self.workers
                  for post in visible[w.tenant_id][r:r + 1] if (w.user_id, post) not in applied)
@@ -519,7 +520,8 @@ def run(bench) -> str:
             lambda r: [v for values in r.latencies.values() for v in values])
         g, r, t = pick(gw12), pick(raw12), pick(gw1200)
         ratio_lines.append(f"| {name or '**all**'} | {percentile(g, 50) / percentile(r, 50):.2f} | "
-                           f"{percentile(g, 95) / percentile(r, 95):.2f} | {percentile(t, 50) / percentile(g, 50):.2f} | "
+                           f"{percentile(g, 95) / percentile(r, 95):.2f} | "
+                           f"{percentile(t, 50) / percentile(g, 50):.2f} | "
                            f"{percentile(t, 95) / percentile(g, 95):.2f} |")
     out += ["**Through the gateway, the same totals in 1,200 tenants** (`" + DEMO_SIZE + "-1200`, loaded in "
             f"{summary1200['load_seconds']:.0f} s)", "", *HEADER, *rows(gw1200), "", "**Ratios**", "", *ratio_lines, ""]

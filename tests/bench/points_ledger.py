@@ -125,8 +125,8 @@ def _awards(bench) -> tuple:
 
         def call():
             result = proxy.points.award_batch({"awards": [
-                {"user_id": random.choice(people), "amount": 5, "category": "volunteer", "reason": "基准测试 / benchmark",
-                 "idempotency_key": uuid.uuid4().hex} for _ in range(SHEET)]})
+                {"user_id": random.choice(people), "amount": 5, "category": "volunteer",
+                 "reason": "基准测试 / benchmark", "idempotency_key": uuid.uuid4().hex} for _ in range(SHEET)]})
             assert result["posted"] == SHEET
 
         return call
@@ -178,8 +178,8 @@ def run(bench) -> str:
     succeeded = outcome["statuses"].get(201, 0)
     exact = (succeeded == COVERED and outcome["available"] == 0 and outcome["held"] == COVERED * PRICE
              and outcome["check_ok"] and set(outcome["statuses"]) <= {201, 409})
-    bench.summary.append((NAME, f"awards/raw inserts = {ratio:.3f} one by one, {sheet_ratio:.3f} in sheets; redemptions {succeeded}/{REDEMPTIONS} "
-                                f"succeeded, exact={exact}"))
+    bench.summary.append((NAME, f"awards/raw inserts = {ratio:.3f} one by one, {sheet_ratio:.3f} in sheets; "
+                                f"redemptions {succeeded}/{REDEMPTIONS} succeeded, exact={exact}"))
     statuses = ", ".join(f"{code}: {count}" for code, count in outcome["statuses"].items())
     return "\n".join([
         f"(a) Awards, {CONCURRENCY} concurrent closed-loop clients, {SECONDS:.0f} s each, on the same PostgreSQL. An "

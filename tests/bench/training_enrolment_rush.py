@@ -29,7 +29,8 @@ def run(bench) -> str:
     staff.post(f"{api}/courses/{course['id']}/publish", json={"everyone": True}, timeout=30).raise_for_status()
     session = staff.post(f"{api}/courses/{course['id']}/sessions", timeout=30, json={
         "label": "抢报名压测 / enrolment rush", "venue": "向阳社区文化家园", "capacity": CAPACITY,
-        "enrol_opens_at": (now - timedelta(hours=1)).isoformat(), "enrol_closes_at": (now + timedelta(days=1)).isoformat(),
+        "enrol_opens_at": (now - timedelta(hours=1)).isoformat(),
+        "enrol_closes_at": (now + timedelta(days=1)).isoformat(),
         "meetings": [{"starts_at": (now + timedelta(days=2)).isoformat(),
                       "ends_at": (now + timedelta(days=2, hours=2)).isoformat()}]}).json()
     residents = crowd(platform, REQUESTS, TENANTS)
@@ -48,7 +49,8 @@ def run(bench) -> str:
     checks = {
         f"exactly {CAPACITY} enrolled, arrivals 1–{CAPACITY}": enrolled == list(range(1, CAPACITY + 1)),
         f"{REQUESTS - CAPACITY} waitlisted": len(waitlisted) == REQUESTS - CAPACITY,
-        "arrival numbers 1–500, none lost or doubled": sorted(p["arrival"] for p in places) == list(range(1, REQUESTS + 1)),
+        "arrival numbers 1–500, none lost or doubled":
+            sorted(p["arrival"] for p in places) == list(range(1, REQUESTS + 1)),
         "one row per person on the roster": len(roster) == REQUESTS == len({e["user_id"] for e in roster}),
         "waitlist positions 1–470 follow arrival order": (
             [e["waitlist_position"] for e in queue] == list(range(1, REQUESTS - CAPACITY + 1))

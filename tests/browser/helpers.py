@@ -45,10 +45,12 @@ _AUDIT = """
 () => {
   const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
     const p = m[1].split(',').map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
-  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
     return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
   const background = (el) => { for (let e = el; e; e = e.parentElement) {
-    const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.9) return c; } return {r: 255, g: 255, b: 255}; };
+    const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.9) return c; }
+    return {r: 255, g: 255, b: 255}; };
   const low = [], small = [];
   for (const el of document.querySelectorAll('body *')) {
     const style = getComputedStyle(el);
@@ -61,10 +63,14 @@ _AUDIT = """
       const ratio = (a + 0.05) / (b + 0.05);
       const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
       const needed = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
-      if (ratio < needed && !el.disabled) low.push(el.tagName + ' "' + el.textContent.trim().slice(0, 20) + '" ' + ratio.toFixed(2));
+      if (ratio < needed && !el.disabled) low.push(el.tagName + ' "' + el.textContent.trim().slice(0, 20) + '" ' +
+                                                  ratio.toFixed(2));
     }
-    if (el.matches('button, select, input:not([type=checkbox]):not([type=radio]):not([type=hidden]), textarea, nav a, a.card, a.button, .chip')
-        && rect.height < 44) small.push(el.tagName + ' "' + (el.textContent || el.name || '').trim().slice(0, 20) + '" ' + rect.height);
+    if (el.matches('button, select, input:not([type=checkbox]):not([type=radio]):not([type=hidden]), textarea, ' +
+                   'nav a, a.card, a.button, .chip')
+        && rect.height < 44) {
+      small.push(el.tagName + ' "' + (el.textContent || el.name || '').trim().slice(0, 20) + '" ' + rect.height);
+    }
   }
   return {low, small};
 }

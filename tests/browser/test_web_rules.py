@@ -56,7 +56,8 @@ def test_field_messages_go_beside_their_fields_and_the_rest_to_the_whole_form():
 
 
 def test_a_refusal_that_is_not_about_fields_is_one_message_for_the_form():
-    assert forms.field_errors(Conflict("已经报名 / Already applied"), ("post_id",)) == ({}, "已经报名 / Already applied")
+    refusal = Conflict("已经报名 / Already applied")
+    assert forms.field_errors(refusal, ("post_id",)) == ({}, "已经报名 / Already applied")
 
 
 def test_only_fields_shown_still_leave_the_general_message_empty():

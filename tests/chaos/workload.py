@@ -160,8 +160,8 @@ class World:
             made = _ok(college.post(self.url(f"/api/v1/training/courses/{self.course['id']}/sessions"), json={
                 "label": "混沌班", "venue": "党群服务中心", "capacity": 1000,
                 "enrol_opens_at": iso(now - timedelta(hours=1)), "enrol_closes_at": iso(now + timedelta(days=1)),
-                "meetings": [{"starts_at": iso(now + timedelta(days=2)), "ends_at": iso(now + timedelta(days=2, hours=1)),
-                              "topic": "第一课"}]}), 201)
+                "meetings": [{"starts_at": iso(now + timedelta(days=2)),
+                              "ends_at": iso(now + timedelta(days=2, hours=1)), "topic": "第一课"}]}), 201)
             ops += [Op("enrol", k, f"/api/v1/training/sessions/{made['id']}/enrolments",
                        {"participant_name": "测试居民"}, (made["id"], self.platform.people[k].user_id))
                     for k in everyone]

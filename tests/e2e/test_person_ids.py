@@ -144,7 +144,8 @@ def _action_item(member: str) -> dict:
 
 
 def _resolution_body(member: str) -> dict:
-    return {"text": "楼道每月清理一次", "effective_on": _now().date().isoformat(), "action_items": [_action_item(member)]}
+    return {"text": "楼道每月清理一次", "effective_on": _now().date().isoformat(),
+            "action_items": [_action_item(member)]}
 
 
 def _case(platform, member):
@@ -196,7 +197,8 @@ RECIPES: dict[tuple[str, str], Callable] = {
         _action_item(member)),
     ("POST", "/api/v1/governance/branches/{branch_id}/members"): lambda platform, member: (
         "staff_a", "/api/v1/governance/branches/{}/members".format(_post(
-            platform, "staff_a", "/api/v1/governance/branches", {"name": f"快递小哥支部{uuid.uuid4().hex[:4]}", "kind": "occupational"})["id"]),
+            platform, "staff_a", "/api/v1/governance/branches",
+            {"name": f"快递小哥支部{uuid.uuid4().hex[:4]}", "kind": "occupational"})["id"]),
         {"user_id": member, "display_name": "党员小王"}),
     ("POST", "/api/v1/governance/grid-members"): lambda platform, member: (
         "staff_a", "/api/v1/governance/grid-members", {"user_id": member, "display_name": "网格员小李",

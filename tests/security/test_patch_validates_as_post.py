@@ -65,7 +65,8 @@ def _families(http: requests.Session, base: str) -> dict[str, tuple[dict[str, st
             {}, lambda: {"name": "夜校出勤", "event_type": "training.session_attended", "category": "training",
                          "points": 5}),
         "PATCH /api/v1/points/merchants/{merchant_id}": ({}, _merchant),
-        "PATCH /api/v1/points/items/{item_id}": ({"merchant_id": merchant}, lambda: {"name": "毛巾", "price_points": 10}),
+        "PATCH /api/v1/points/items/{item_id}": ({"merchant_id": merchant},
+                                                 lambda: {"name": "毛巾", "price_points": 10}),
     }
 
 

@@ -45,7 +45,8 @@ def _every_schema() -> list[type[Schema]]:
 
 def _inner_fields(field: marshmallow.fields.Field):
     yield field
-    for inner in (getattr(field, "inner", None), getattr(field, "value_field", None), getattr(field, "key_field", None)):
+    for inner in (getattr(field, "inner", None), getattr(field, "value_field", None),
+                  getattr(field, "key_field", None)):
         if inner is not None:
             yield from _inner_fields(inner)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]")
 SERVICES = ("jobs", "training", "governance", "points")
-ALLOWED_SERVICE_MODULES = re.compile(r"^services\.(common(\..+)?|({})(\.contracts(\..+)?|\.events)?)$".format("|".join(SERVICES)))
+ALLOWED_SERVICE_MODULES = re.compile(
+    r"^services\.(common(\..+)?|({})(\.contracts(\..+)?|\.events)?)$".format("|".join(SERVICES)))
 
 
 def _modules_loaded_by(statement: str) -> list[str]:

@@ -202,7 +202,8 @@ def test_points_go_only_to_members_and_pauses_only_for_members(points):
     payload = {"amount": 5, "category": "volunteer", "reason": "志愿服务"}
     for outsider in ("not-a-user", "13800000001"):
         with session.begin(), pytest.raises(NotAMember) as refused:
-            awards.manual_award(session=session, ctx=staff, data=load(ManualAwardIn(), {**payload, "user_id": outsider}))
+            awards.manual_award(session=session, ctx=staff,
+                                data=load(ManualAwardIn(), {**payload, "user_id": outsider}))
         assert refused.value.fields == {"user_id": [NotAMember.MESSAGE.text]}
     with session.begin(), pytest.raises(NotAMember) as refused:
         awards.manual_awards(session=session, ctx=staff, items=[

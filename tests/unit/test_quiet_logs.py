@@ -63,7 +63,8 @@ def test_an_unexpected_error_keeps_its_traceback(service_log):
     assert "Traceback" in line["exception"] and "ZeroDivisionError" in line["exception"]
 
 
-@pytest.mark.parametrize("command", [[sys.executable, "-m", "gateway"], [str(Path(sys.executable).parent / "fengchao-admin")]])
+@pytest.mark.parametrize("command", [[sys.executable, "-m", "gateway"],
+                                     [str(Path(sys.executable).parent / "fengchao-admin")]])
 def test_the_admin_command_line_prints_no_eventlet_deprecation_warning(tmp_path, command):
     env = {key: value for key, value in os.environ.items() if key != "PYTHONWARNINGS"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/{{service}}.sqlite3"

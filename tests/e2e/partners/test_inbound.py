@@ -14,7 +14,8 @@ ROSTER = "cn.fengchao.partner.first_aid_drill_roster"
 
 def roster(event_id, drill_id, attendees, points=10):
     return {"specversion": "1.0", "id": event_id, "source": "/hospital/first-aid", "type": ROSTER,
-            "data": {"drill_id": drill_id, "title": "社区急救演练 / First-aid drill", "held_at": "2026-11-28T09:30:00+08:00",
+            "data": {"drill_id": drill_id, "title": "社区急救演练 / First-aid drill",
+                     "held_at": "2026-11-28T09:30:00+08:00",
                      "points": points, "attendees": [{"user_id": a} for a in attendees]}}
 
 

@@ -89,7 +89,8 @@ def test_points_expire_oldest_first_after_a_notice_and_a_pause_protects_them(pla
         "user_id": user_id(platform, kept), "starts_at": datetime.now(UTC).isoformat(),
         "ends_at": (datetime.now(UTC) + timedelta(days=300)).isoformat(), "reason": "产假 / Maternity"})
     assert paused.status_code == 201 and paused.json()["lots_extended"] == 2
-    bad = staff.post(url("/expiry-pauses"), json={"user_id": user_id(platform, kept), "starts_at": "2030-01-02T00:00:00Z",
+    bad = staff.post(url("/expiry-pauses"), json={"user_id": user_id(platform, kept),
+                                                  "starts_at": "2030-01-02T00:00:00Z",
                                                   "ends_at": "2030-01-01T00:00:00Z", "reason": "写错了"})
     assert bad.status_code == 422 and "ends_at" in bad.json()["errors"]
 

@@ -28,7 +28,8 @@ def test_staff_cannot_award_points_to_anyone_but_a_member_of_their_community(pla
     assert "not-a-user" not in str(board) and user_id(platform, dongxin_resident) not in str(board)
     # dongxin's own staff may award their resident
     staff_b, url_b = api(platform, "staff_b")
-    assert staff_b.post(url_b("/awards"), json={**BODY, "user_id": user_id(platform, dongxin_resident)}).status_code == 201
+    awarded = staff_b.post(url_b("/awards"), json={**BODY, "user_id": user_id(platform, dongxin_resident)})
+    assert awarded.status_code == 201
 
 
 def test_expiry_pauses_only_for_members(platform, person):

@@ -57,8 +57,8 @@ def test_a_partner_user_receives_its_own_tenants_cloudevents_only(infra, process
     pool = RpcPool(infra.amqp_uri, size=1, timeout=10)
     try:
         with Connection(partner_user) as conn:
-            queue = Queue("partner-xiangyang.it", exchange=partners.partner_exchange_to_bind(), routing_key="xiangyang.#",
-                          exclusive=True, channel=conn.channel())
+            queue = Queue("partner-xiangyang.it", exchange=partners.partner_exchange_to_bind(),
+                          routing_key="xiangyang.#", exclusive=True, channel=conn.channel())
             queue.declare()
             mine = register(pool, "xiangyang", "13900000051")
             register(pool, "dongxin", "13900000052")

@@ -159,7 +159,8 @@ def test_postings_written_together_are_each_checked_against_what_the_ones_before
         member = ledger.find_member_account(session=session, user_id="u-wang")
         holding = ledger.holding(session=session)
         ledger.post_many(session=session, now=NOW, specs=[
-            ledger.PostingSpec(kind="hold", source="t", key=f"spend-{n}", amount=20, legs=[(member, -20), (holding, 20)])
+            ledger.PostingSpec(kind="hold", source="t", key=f"spend-{n}", amount=20,
+                               legs=[(member, -20), (holding, 20)])
             for n in range(2)])
     assert caught.value.extra == {"state": "insufficient", "available": 10, "required": 20,
                                   "message_code": "points.not_enough_points"}
@@ -218,8 +219,10 @@ def test_figures_answer_every_asked_tenant_and_bound_the_flows_by_time(bank):
     with session.begin():
         found = figures.figures(session=session, tenant_ids=["xiangyang", "nowhere"])
         assert set(found) == {"xiangyang", "nowhere"}
-        assert (found["xiangyang"]["issued"], found["xiangyang"]["outstanding"], found["xiangyang"]["acts"]) == (30, 30, 1)
+        xiangyang = found["xiangyang"]
+        assert (xiangyang["issued"], xiangyang["outstanding"], xiangyang["acts"]) == (30, 30, 1)
         assert found["nowhere"]["issued"] == 0 and found["nowhere"]["clearing"] == {}
         later = figures.figures(session=session, tenant_ids=["xiangyang"], since=NOW + timedelta(days=1))
-        assert (later["xiangyang"]["issued"], later["xiangyang"]["outstanding"]) == (0, 30)  # flows bounded, balances not
+        # flows bounded, balances not
+        assert (later["xiangyang"]["issued"], later["xiangyang"]["outstanding"]) == (0, 30)
         assert set(figures.figures(session=session, tenant_ids=None)) == {"xiangyang"}

@@ -27,8 +27,8 @@ def _merchant(session, actor=STAFF_A, operator="u-shaomai", **fields):
 
 def _item(session, merchant_id, actor=SHOP, **fields):
     with session.begin():
-        return redemption.create_item(session=session, ctx=actor, merchant_id=merchant_id, data=load(CatalogueItemIn(), {
-            "name": "烧卖一笼", "price_points": 20, **fields}))
+        return redemption.create_item(session=session, ctx=actor, merchant_id=merchant_id,
+                                      data=load(CatalogueItemIn(), {"name": "烧卖一笼", "price_points": 20, **fields}))
 
 
 def _give(session, user_id="u-wang", amount=100, key="g", at=NOW):
