@@ -27,7 +27,7 @@ demo: install ## load the demo data set into the running platform (SIZE=full|sma
 load: install ## the mixed-journey load test against demo data (12 and 1,200 tenants); writes docs/benchmarks.md
 	PYTHONWARNINGS=ignore $(BIN)/python -m tests.bench.run platform_load
 
-test: install ## unit, integration and end-to-end tests against real RabbitMQ and PostgreSQL (AMQP_URI/DATABASE_URL, else this machine's own, started if stopped, else containers)
+test: install lint ## lint and types, then unit, integration and end-to-end tests against real RabbitMQ and PostgreSQL (AMQP_URI/DATABASE_URL, else this machine's own, started if stopped, else containers)
 	$(PYTEST)
 
 lint: install ## ruff (E, F, W, I, B, UP, SIM) over the tree and mypy --strict on services/common and gateway

@@ -64,6 +64,7 @@ def problem(status: int, *, code: str, detail: str | None = "", fields: dict[str
 
 def from_service_error(exc: errors.FengchaoError) -> Response:
     status = STATUS_BY_ERROR.get(type(exc)) or _status_by_ancestry(exc)
+    words.localize(exc)  # raised in the gateway itself, or a second time: the words are the caller's language's
     extra = dict(exc.extra)
     fields = extra.pop("fields", None)
     params = extra.pop("message_params", None)

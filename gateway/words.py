@@ -73,6 +73,22 @@ def localize(error: FengchaoError) -> FengchaoError:
     if not has_request_context():
         return error
     error.detail = message(error.message_code, error.message_params, default=error.detail)
-    if isinstance(error.extra.get("fields"), dict):
+    codes = error.extra.pop("field_codes", None)
+    if isinstance(codes, dict):
+        error.extra["fields"] = coded_field_messages(codes)
+    elif isinstance(error.extra.get("fields"), dict):
         error.extra["fields"] = field_messages(error.extra["fields"])
     return error
+
+
+def coded_field_messages(codes: Any) -> Any:
+    """Field messages sent as codes and parameters (services.common.errors: `field_codes`), worded."""
+    if isinstance(codes, list):
+        return [coded_field_messages(value) for value in codes]
+    if isinstance(codes, dict) and ("code" in codes or "text" in codes) and set(codes) <= {"code", "params", "text"}:
+        if "code" in codes:
+            return message(str(codes["code"]), codes.get("params"), default=str(codes["code"]))
+        return translate(str(codes["text"]))
+    if isinstance(codes, dict):
+        return {key: coded_field_messages(value) for key, value in codes.items()}
+    return codes

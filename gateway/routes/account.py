@@ -21,6 +21,7 @@ from gateway.models import AuditEntry, Membership, RefreshToken, User
 from gateway.services import pool
 from services.common import config
 from services.common import contract_fields as fields
+from services.common.access import STAFF_ROLES
 from services.common.context import CallContext
 from services.common.errors import Forbidden, NotFound
 from services.common.logging import get_logger
@@ -29,8 +30,8 @@ log = get_logger(__name__)
 
 blp = Blueprint("account", __name__, url_prefix="/api/v1", description="账户与个人信息 / Account and personal data")
 
-OFFICERS = ("staff", "tenant_admin")
-AUDIT_READERS = ("staff", "tenant_admin", "operator")
+OFFICERS = STAFF_ROLES
+AUDIT_READERS = (*STAFF_ROLES, "operator")
 
 
 # --- contracts ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
 from gateway.web.resident import section
+from services.common.access import STAFF_ROLES
 from services.common.errors import FengchaoError
 
 SESSION_FIELDS = ("title", "agenda", "starts_at", "ends_at", "venue", "online_url", "chair_member_id")
@@ -40,7 +41,7 @@ def _members(council_id: str) -> list[dict[str, Any]]:
 
 @blp.get("/staff/councils/<council_id>/sessions")
 def council_sessions(council_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _sessions_page(council_id, {}, {}, None)
 
 
@@ -53,7 +54,7 @@ def _sessions_page(council_id: str, values: dict[str, Any], errors: dict[str, li
 
 @blp.post("/staff/councils/<council_id>/sessions")
 def schedule_council_session(council_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     payload = forms.compact({
         "title": forms.text(form, "title") or "", "agenda": lines(form, "agenda"),

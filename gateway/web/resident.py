@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms, i18n
+from services.common.access import STAFF_ROLES
 from services.common.errors import FengchaoError
 from services.governance.contracts.messages import BALLOT_CHOICES, VOICE_CATEGORIES
 
@@ -52,7 +53,7 @@ def home() -> ResponseReturnValue:
         upcoming=upcoming, enrolments=enrolments,
         councils=section(lambda: call("governance", "list_councils", {})),
         skills=skill_names(i18n.select_locale()),
-        is_staff=bool(principal.roles & {"staff", "tenant_admin"}),
+        is_staff=bool(principal.roles & set(STAFF_ROLES)),
         is_merchant="merchant" in principal.roles,
         is_operator="operator" in principal.roles,
         on_desk="tenant_admin" in principal.roles or _on_desk(principal.user_id),

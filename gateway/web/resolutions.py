@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
+from services.common.access import STAFF_ROLES
 from services.common.errors import FengchaoError
 from services.governance.contracts.messages import ASSIGNEE_KINDS
 
@@ -38,7 +39,7 @@ def _resolution_page(resolution_id: str, errors: dict[str, list[str]], general: 
 
 @blp.post("/staff/resolutions/<resolution_id>/action-items")
 def add_action_item(resolution_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     payload = forms.compact({name: forms.text(form, name) for name in ITEM_FIELDS})
     for required in ("title", "assignee_kind", "assignee_name", "due_on"):

@@ -13,6 +13,7 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
 from gateway.web.resident import section
+from services.common.access import STAFF_ROLES
 from services.common.errors import FengchaoError
 from services.governance.contracts.messages import BALLOT_CHOICES
 from services.points.contracts.messages import CATEGORIES as POINT_CATEGORIES
@@ -22,7 +23,7 @@ AWARD_FIELDS = ("user_id", "amount", "category", "reason")
 
 @blp.get("/staff/awards")
 def awards() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _awards_page({}, {}, None, outcome=request.args.get("outcome"))
 
 
@@ -37,7 +38,7 @@ def _awards_page(values: dict[str, Any], errors: dict[str, list[str]], general: 
 
 @blp.post("/staff/awards")
 def award() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     payload = {"user_id": forms.text(request.form, "user_id") or "",
                "amount": forms.integer(request.form, "amount"),
                "category": forms.text(request.form, "category") or "",
@@ -54,7 +55,7 @@ def award() -> ResponseReturnValue:
 
 @blp.post("/staff/award-requests/<request_id>/<decision>")
 def decide_award(request_id: str, decision: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     method = {"approve": "approve_award", "reject": "reject_award"}.get(decision)
     if method is None:
         return redirect(url_for("web.awards"))
@@ -76,7 +77,7 @@ TRIAGE_FIELDS = ("answer", "reason", "council_id", "topic_title")
 
 @blp.get("/staff/voice")
 def voice_desk() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _voice_desk(None, {}, None)
 
 
@@ -92,7 +93,7 @@ def _voice_desk(failed: str | None, errors: dict[str, list[str]], general: str |
 
 @blp.post("/staff/voice/<voice_id>")
 def triage_voice(voice_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     payload = forms.compact({"action": forms.text(request.form, "action") or "",
                              **{name: forms.text(request.form, name) for name in TRIAGE_FIELDS}})
     try:
@@ -111,7 +112,7 @@ def triage_voice(voice_id: str) -> ResponseReturnValue:
 @blp.route("/staff/proposals/<proposal_id>", methods=["GET", "POST"])
 def run_proposal(proposal_id: str) -> ResponseReturnValue:
     """Move a proposal on (deliberate), put it to the vote, record in-room ballots, close the vote."""
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     errors: dict[str, list[str]]
     errors, general, status = {}, None, 200
     if request.method == "POST":
@@ -164,7 +165,7 @@ def _run(action: str, proposal_id: str) -> dict[str, Any] | None:
 
 @blp.get("/staff/figures")
 def figures() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return render_template("web/staff_figures.html",
                            jobs=section(lambda: call("jobs", "tenant_figures", {})),
                            training=section(lambda: call("training", "tenant_figures")),

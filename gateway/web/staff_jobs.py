@@ -11,6 +11,7 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
 from gateway.web.resident import section
+from services.common.access import STAFF_ROLES
 from services.common.errors import FengchaoError
 from services.jobs.contracts.messages import FAIR_KINDS, JOB_TYPES, PAY_PERIODS
 
@@ -20,7 +21,7 @@ POST_FIELDS = ("employer_id", "title", "job_type", "pay_amount", "pay_period", "
 
 @blp.get("/staff/posts")
 def staff_posts() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin", "employer")
+    require_principal(*STAFF_ROLES, "employer")
     return _posts_page({}, {}, None)
 
 
@@ -34,7 +35,7 @@ def _posts_page(values: dict[str, Any], errors: dict[str, list[str]], general: s
 
 @blp.post("/staff/posts")
 def create_post() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin", "employer")
+    require_principal(*STAFF_ROLES, "employer")
     form = request.form
     payload = forms.compact({
         "employer_id": forms.text(form, "employer_id") or "", "title": forms.text(form, "title") or "",
@@ -58,7 +59,7 @@ def create_post() -> ResponseReturnValue:
 
 @blp.post("/staff/posts/<post_id>/<action>")
 def change_post(post_id: str, action: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin", "employer")
+    require_principal(*STAFF_ROLES, "employer")
     try:
         if action == "open":
             call("jobs", "open_post", post_id)
@@ -73,7 +74,7 @@ def change_post(post_id: str, action: str) -> ResponseReturnValue:
 
 @blp.get("/staff/posts/<post_id>/applications")
 def post_applications(post_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin", "employer")
+    require_principal(*STAFF_ROLES, "employer")
     return render_template("web/staff_post_applications.html", post=call("jobs", "get_post", post_id),
                            applications=call("jobs", "list_applications", {"post_id": post_id}),
                            candidates=call("jobs", "recommend_candidates", post_id, {"limit": 10}))
@@ -81,7 +82,7 @@ def post_applications(post_id: str) -> ResponseReturnValue:
 
 @blp.post("/staff/applications/<application_id>")
 def move_application(application_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin", "employer")
+    require_principal(*STAFF_ROLES, "employer")
     post_id = request.form.get("post_id", "")
     try:
         call("jobs", "transition_application", application_id, forms.compact({
@@ -103,7 +104,7 @@ FAIR_FIELDS = ("title", "kind", "starts_at", "ends_at", "venue", "online_url", "
 
 @blp.get("/staff/fairs")
 def staff_fairs() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _fairs_page({}, {}, None)
 
 
@@ -116,7 +117,7 @@ def _fairs_page(values: dict[str, Any], errors: dict[str, list[str]], general: s
 @blp.post("/staff/fairs")
 def create_fair() -> ResponseReturnValue:
     """Organise a fair and (by default) publish it so that residents can pre-register."""
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     payload = forms.compact({
         "title": forms.text(form, "title") or "", "kind": forms.text(form, "kind") or "",
@@ -145,7 +146,7 @@ BOOTH_FIELDS = ("employer_id", "post_ids", "booth")
 
 @blp.get("/staff/fairs/<fair_id>")
 def staff_fair(fair_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _fair_admin(fair_id, {}, {}, None)
 
 
@@ -162,7 +163,7 @@ def _fair_admin(fair_id: str, values: dict[str, Any], errors: dict[str, list[str
 @blp.post("/staff/fairs/<fair_id>/booths")
 def add_fair_booth(fair_id: str) -> ResponseReturnValue:
     """An employer's booth with the open posts it brings; adding again adds posts to the same booth."""
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     employer_id = forms.text(form, "employer_id") or ""
     payload = forms.compact({"employer_id": employer_id, "booth": forms.text(form, "booth"),

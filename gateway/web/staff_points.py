@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
+from services.common.access import STAFF_ROLES
 from services.common.errors import FengchaoError, ValidationFailed
 from services.points.contracts.messages import CATEGORIES as POINT_CATEGORIES
 from services.points.contracts.messages import EVENT_TYPES as EVENT_SOURCES
@@ -21,7 +22,7 @@ MERCHANT_FIELDS = ("name", "category", "address", "operator_user_ids")
 
 @blp.get("/staff/merchants")
 def staff_merchants() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _merchants_page({}, {}, None)
 
 
@@ -33,7 +34,7 @@ def _merchants_page(values: dict[str, Any], errors: dict[str, list[str]], genera
 
 @blp.post("/staff/merchants")
 def create_merchant() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     operators = [part.strip() for part in (form.get("operator_user_ids") or "").replace("，", ",").split(",")]
     payload = forms.compact({"name": forms.text(form, "name") or "", "category": forms.text(form, "category") or "",
@@ -56,7 +57,7 @@ RULE_FIELDS = ("name", "event_type", "match", "category", "points", "points_per_
 
 @blp.get("/staff/rules")
 def staff_rules() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _rules_page({}, {}, None)
 
 
@@ -79,7 +80,7 @@ def _match(form: forms.Form) -> dict[str, Any] | None:
 
 @blp.post("/staff/rules")
 def create_rule() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     payload = forms.compact({
         "name": forms.text(form, "name") or "", "event_type": forms.text(form, "event_type") or "",
@@ -98,7 +99,7 @@ def create_rule() -> ResponseReturnValue:
 
 @blp.post("/staff/rules/<rule_id>/active")
 def switch_rule(rule_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     try:
         call("points", "update_rule", rule_id, {"active": forms.boolean(request.form, "active")})
     except FengchaoError as refused:
@@ -113,7 +114,7 @@ def switch_rule(rule_id: str) -> ResponseReturnValue:
 
 @blp.get("/staff/agreements")
 def staff_agreements() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _agreements_page({}, {}, None)
 
 
@@ -126,7 +127,7 @@ def _agreements_page(values: dict[str, Any], errors: dict[str, list[str]], gener
 @blp.post("/staff/agreements")
 def set_agreement() -> ResponseReturnValue:
     """Our side of an agreement: consent, or withdraw. In force only while both communities consent."""
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     partner = forms.text(form, "partner_tenant_id") or ""
     try:

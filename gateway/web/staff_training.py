@@ -13,6 +13,7 @@ from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
 from gateway.web.resident import section
+from services.common.access import STAFF_ROLES
 from services.common.errors import FengchaoError
 from services.training.contracts.messages import COURSE_FORMATS as FORMATS
 from services.training.contracts.messages import COURSE_KINDS as KINDS
@@ -23,7 +24,7 @@ SESSION_FIELDS = ("label", "mentor_id", "venue", "capacity", "enrol_opens_at", "
 
 @blp.get("/staff/courses")
 def staff_courses() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _courses_page({}, {}, None)
 
 
@@ -36,7 +37,7 @@ def _courses_page(values: dict[str, Any], errors: dict[str, list[str]], general:
 
 @blp.post("/staff/courses")
 def create_course() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     payload = forms.compact({name: forms.text(form, name) for name in COURSE_FIELDS})
     payload.setdefault("title", "")
@@ -55,7 +56,7 @@ def create_course() -> ResponseReturnValue:
 
 @blp.get("/staff/courses/<course_id>")
 def staff_course(course_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _course_admin(course_id, {}, None)
 
 
@@ -70,7 +71,7 @@ def _course_admin(course_id: str, errors: dict[str, list[str]], general: str | N
 @blp.post("/staff/courses/<course_id>/sessions")
 def schedule_session(course_id: str) -> ResponseReturnValue:
     """A class: a weekly series of meetings (first meeting, length, how many), venue, places, enrolment window."""
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     payload = forms.compact({
         "label": forms.text(form, "label") or "", "venue": forms.text(form, "venue"),
@@ -94,7 +95,7 @@ def schedule_session(course_id: str) -> ResponseReturnValue:
 
 @blp.post("/staff/sessions/<session_id>/close")
 def close_session(session_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     course_id = request.form.get("course_id", "")
     try:
         call("training", "close_session", session_id)
@@ -112,7 +113,7 @@ MENTOR_FIELDS = ("user_id", "display_name", "title", "organisation", "specialtie
 
 @blp.get("/staff/mentors")
 def staff_mentors() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     return _mentors_page({}, {}, None)
 
 
@@ -124,7 +125,7 @@ def _mentors_page(values: dict[str, Any], errors: dict[str, list[str]], general:
 
 @blp.post("/staff/mentors")
 def create_mentor() -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin")
+    require_principal(*STAFF_ROLES)
     form = request.form
     specialties = [s.strip() for s in (form.get("specialties") or "").replace("，", ",").replace("、", ",").split(",")]
     payload = forms.compact({
@@ -148,7 +149,7 @@ def create_mentor() -> ResponseReturnValue:
 @blp.get("/staff/sessions/<session_id>/roster")
 def session_roster(session_id: str) -> ResponseReturnValue:
     """The roster (host staff and the class's own mentor; the service decides) with exam scores."""
-    require_principal("staff", "tenant_admin", "mentor")
+    require_principal(*STAFF_ROLES, "mentor")
     return _roster_page(session_id, None, {}, None)
 
 
@@ -163,7 +164,7 @@ def _roster_page(session_id: str, failed: str | None, errors: dict[str, list[str
 
 @blp.post("/staff/enrolments/<enrolment_id>/exam-score")
 def set_exam_score(enrolment_id: str) -> ResponseReturnValue:
-    require_principal("staff", "tenant_admin", "mentor")
+    require_principal(*STAFF_ROLES, "mentor")
     session_id = request.form.get("session_id", "")
     try:
         call("training", "set_exam_score", enrolment_id, {"score": forms.integer(request.form, "score")})

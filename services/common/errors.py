@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.common.messages import Message, message
+from services.common.messages import Filled, Message, message
 
 
 class FengchaoError(Exception):
@@ -71,9 +71,14 @@ class ValidationFailed(FengchaoError):
     def from_messages(
         cls, messages: dict[str, Any], detail: str | Message = "Some fields are invalid"
     ) -> ValidationFailed:
-        """`messages` maps field → list of messages (or nested dicts, as marshmallow nests them); a
-        `Message` becomes its English text, the catalogue's msgid, which the edge translates."""
-        return cls(detail, {"fields": _texts(messages)})
+        """`messages` maps field → list of messages (or nested dicts, as marshmallow nests them). A `Message`
+        (or one filled with parameters, `MESSAGE(lowest=6)`) is sent as its English text and, in
+        `field_codes` beside it, as its code and parameters, from which the edge words it in the caller's
+        language; plain strings (marshmallow's own) are translated by their text."""
+        extra: dict[str, Any] = {"fields": _texts(messages)}
+        if _has_codes(messages):
+            extra["field_codes"] = _codes(messages)
+        return cls(detail, extra)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -163,7 +168,7 @@ ALL_ERRORS: tuple[type[FengchaoError], ...] = (
 
 
 def _texts(messages: Any) -> Any:
-    if isinstance(messages, Message):
+    if isinstance(messages, (Message, Filled)):
         return messages.text
     if isinstance(messages, dict):
         return {key: _texts(value) for key, value in messages.items()}
@@ -174,3 +179,27 @@ def _texts(messages: Any) -> Any:
 
 # Every class a service may raise across RPC, rebuilt by its dotted path on the calling side.
 REMOTE_ERRORS: tuple[type[FengchaoError], ...] = (*ALL_ERRORS, NotAMember)
+
+
+def _has_codes(messages: Any) -> bool:
+    if isinstance(messages, (Message, Filled)):
+        return True
+    if isinstance(messages, dict):
+        return any(_has_codes(v) for v in messages.values())
+    if isinstance(messages, (list, tuple)):
+        return any(_has_codes(v) for v in messages)
+    return False
+
+
+def _codes(messages: Any) -> Any:
+    """The field messages as codes and parameters (`{"code": …, "params": …}`), or `{"text": …}` for plain
+    words, in the same nesting as `fields`."""
+    if isinstance(messages, Message):
+        return {"code": messages.code}
+    if isinstance(messages, Filled):
+        return {"code": messages.code, "params": messages.params}
+    if isinstance(messages, dict):
+        return {key: _codes(value) for key, value in messages.items()}
+    if isinstance(messages, (list, tuple)):
+        return [_codes(value) for value in messages]
+    return {"text": messages}

@@ -41,6 +41,26 @@ class Message:
         """The message in the language of `translate` (a `gettext`)."""
         return _fill(translate(self.text), params)
 
+    def __call__(self, **params: Any) -> Filled:
+        """The message with its parameters, for a field: `{"age": [CHILD_AGE_OUTSIDE(lowest=6, highest=12)]}`."""
+        return Filled(self, dict(params))
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A message and the parameters that complete it (a field message that names a number or a range)."""
+
+    message: Message
+    params: dict[str, Any]
+
+    @property
+    def code(self) -> str:
+        return self.message.code
+
+    @property
+    def text(self) -> str:
+        return self.message.format(self.params)
+
 
 def message(code: str, text: str) -> Message:
     """Declare a message; a code declared twice with other words is a mistake caught at import."""

@@ -278,7 +278,8 @@ def _person(*, course: Course, actor: str, data: dict[str, Any]) -> dict[str, An
         if not child:
             raise ValidationFailed.from_messages({"child": [CHILD_REQUIRED]})
         if not course.min_age <= child["age"] <= course.max_age:
-            raise _invalid({"child": {"age": [CHILD_AGE_OUTSIDE]}}, min_age=course.min_age, max_age=course.max_age)
+            raise _invalid({"child": {"age": [CHILD_AGE_OUTSIDE(lowest=course.min_age, highest=course.max_age)]}},
+                           min_age=course.min_age, max_age=course.max_age)
         name = " ".join(child["name"].split())
         return {"person_key": f"child:{actor}:{name.casefold()}", "user_id": None, "guardian_user_id": actor,
                 "participant_name": name, "child_age": child["age"]}

@@ -49,3 +49,24 @@ def test_an_unregistered_exception_arrives_as_a_remote_error_not_as_ours():
 def test_parameters_need_a_message():
     with pytest.raises(TypeError):
         errors.Conflict("plain words", capacity=3)
+
+
+def test_a_field_message_with_parameters_is_worded_in_the_callers_language():
+    from flask import Flask
+    from flask_babel import Babel
+
+    from gateway.web import i18n
+    from services.training.contracts.messages import CHILD_AGE_OUTSIDE
+
+    sent = serialize(errors.ValidationFailed.from_messages(
+        {"child": {"age": [CHILD_AGE_OUTSIDE(lowest=6, highest=12)]}, "name": ["Not a member of this community"]}))
+    assert rebuild_error(sent).fields["child"] == {"age": ["This camp takes children aged 6–12"]}  # no request
+    app = Flask(__name__)
+    Babel(app, locale_selector=i18n.select_locale)
+    for language, expected in (("zh-CN", {"child": {"age": ["本营招收 6–12 岁的孩子"]}, "name": ["不是本社区成员"]}),
+                               ("en", {"child": {"age": ["This camp takes children aged 6–12"]},
+                                       "name": ["Not a member of this community"]})):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            worded = rebuild_error(sent)
+            assert worded.fields == expected, language
+            assert "field_codes" not in worded.extra

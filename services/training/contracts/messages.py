@@ -165,7 +165,8 @@ AGE_RANGE_ORDER = message("training.age_range_order", "max_age must be at least 
 ONLINE_URL_REQUIRED = message("training.online_url_required", "An online course needs online_url")
 UNKNOWN_MENTOR = message("training.unknown_mentor", "Unknown mentor")
 CHILD_REQUIRED = message("training.child_required", "Enrol a child for the camp")
-CHILD_AGE_OUTSIDE = message("training.child_age_outside", "The child's age is outside this camp's age range")
+CHILD_AGE_OUTSIDE = message("training.child_age_outside",
+                            "This camp takes children aged %(lowest)s–%(highest)s")
 CHILDREN_CAMP_ONLY = message("training.children_camp_only", "Only a children's camp takes children")
 NOT_FOR_YOUR_GROUPS = message("training.not_for_your_groups", "This course is for other groups of people")
 CHECKIN_CODE_INVALID = message("training.checkin_code_invalid", "Invalid check-in code")

@@ -132,7 +132,8 @@ def test_a_guardian_enrols_a_child_in_the_age_range_and_the_child_needs_no_accou
     assert sibling.id != child.id
     with pytest.raises(ValidationFailed) as too_old:
         _enrol(world, cohort, "mum", participant_name=None, groups=["courier"], child={"name": "大宝", "age": 14})
-    assert too_old.value.fields["child"] == {"age": [CHILD_AGE_OUTSIDE.text]}
+    assert too_old.value.fields["child"] == {"age": [CHILD_AGE_OUTSIDE(lowest=6, highest=12).text]}
+    assert too_old.value.fields["child"]["age"] == ["This camp takes children aged 6–12"]
     assert (too_old.value.extra["min_age"], too_old.value.extra["max_age"]) == (6, 12)
     with pytest.raises(ValidationFailed):
         _enrol(world, cohort, "mum", participant_name="刘女士", groups=["courier"])  # the camp takes children
