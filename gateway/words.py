@@ -82,13 +82,18 @@ def localize(error: FengchaoError) -> FengchaoError:
 
 
 def coded_field_messages(codes: Any) -> Any:
-    """Field messages sent as codes and parameters (services.common.errors: `field_codes`), worded."""
+    """Field messages sent as codes and parameters (services.common.errors: `field_codes`), worded. The
+    messages are the items of lists; dicts above them are fields (a field may well be called `code`)."""
     if isinstance(codes, list):
-        return [coded_field_messages(value) for value in codes]
-    if isinstance(codes, dict) and ("code" in codes or "text" in codes) and set(codes) <= {"code", "params", "text"}:
-        if "code" in codes:
-            return message(str(codes["code"]), codes.get("params"), default=str(codes["code"]))
-        return translate(str(codes["text"]))
+        return [_coded_message(value) for value in codes]
     if isinstance(codes, dict):
         return {key: coded_field_messages(value) for key, value in codes.items()}
     return codes
+
+
+def _coded_message(item: Any) -> Any:
+    if isinstance(item, dict) and "code" in item:
+        return message(str(item["code"]), item.get("params"), default=str(item["code"]))
+    if isinstance(item, dict) and "text" in item:
+        return translate(str(item["text"]))
+    return coded_field_messages(item)

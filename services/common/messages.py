@@ -16,7 +16,7 @@ templates all read it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,7 +105,7 @@ class Enumeration:
         text = self.text(value)
         return translate(text) if text is not None else value
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(self.values)
 
     def __contains__(self, value: object) -> bool:

@@ -87,9 +87,10 @@ class MemberEntrypoints:
     table, and `knows_member` (the test suite and operators ask whether a change has arrived)."""
 
     name: str
+    db: Any  # the service's Database dependency (a WorkerDatabase in a worker)
 
     def _apply_identity_event(self, envelope: dict[str, Any]) -> None:
-        with self.db.transaction() as tx:  # type: ignore[attr-defined]  # in the event's tenant (its headers)
+        with self.db.transaction() as tx:  # in the event's tenant (its headers)
             if tx.first_delivery(envelope, consumer=f"{self.name}.members"):
                 data = envelope["data"]
                 apply_member_events(session=tx.session, states=data.get("members", [data]))
@@ -129,7 +130,7 @@ class MemberEntrypoints:
     @rpc(expected_exceptions=ALL_ERRORS)
     def member_count(self) -> int:
         """How many active members of the caller's tenant this service knows (a bulk import waits on it)."""
-        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+        with self.db.transaction() as tx:
             model = member_model(tx.session)
             return int(tx.session.scalar(select(func.count()).select_from(model).where(model.active.is_(True))) or 0)
 
@@ -137,7 +138,7 @@ class MemberEntrypoints:
     def knows_member(self, user_id: str, version: int | None = None) -> bool:
         """Whether this service holds `user_id` as an active member of the caller's tenant (and,
         with `version`, has applied that identity event or a newer one)."""
-        with self.db.transaction() as tx:  # type: ignore[attr-defined]
+        with self.db.transaction() as tx:
             model = member_model(tx.session)
             row = tx.session.scalar(select(model).where(model.user_id == user_id))
             if row is None:

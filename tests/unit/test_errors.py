@@ -59,13 +59,15 @@ def test_a_field_message_with_parameters_is_worded_in_the_callers_language():
     from services.training.contracts.messages import CHILD_AGE_OUTSIDE
 
     sent = serialize(errors.ValidationFailed.from_messages(
-        {"child": {"age": [CHILD_AGE_OUTSIDE(lowest=6, highest=12)]}, "name": ["Not a member of this community"]}))
+        {"child": {"age": [CHILD_AGE_OUTSIDE(lowest=6, highest=12)]}, "name": ["Not a member of this community"],
+         "code": [NOT_FOUND]}))  # a field may be called `code`
     assert rebuild_error(sent).fields["child"] == {"age": ["This camp takes children aged 6–12"]}  # no request
     app = Flask(__name__)
     Babel(app, locale_selector=i18n.select_locale)
-    for language, expected in (("zh-CN", {"child": {"age": ["本营招收 6–12 岁的孩子"]}, "name": ["不是本社区成员"]}),
+    for language, expected in (("zh-CN", {"child": {"age": ["本营招收 6–12 岁的孩子"]}, "name": ["不是本社区成员"],
+                                          "code": ["未找到"]}),
                                ("en", {"child": {"age": ["This camp takes children aged 6–12"]},
-                                       "name": ["Not a member of this community"]})):
+                                       "name": ["Not a member of this community"], "code": ["Not found"]})):
         with app.test_request_context(headers={"Accept-Language": language}):
             worded = rebuild_error(sent)
             assert worded.fields == expected, language
