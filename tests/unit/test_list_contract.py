@@ -35,15 +35,20 @@ NOT_PAGED = {
 
 
 @pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
+def app() -> Any:
     mp = pytest.MonkeyPatch()
     mp.setenv("JWT_SECRET", "a-test-secret-of-at-least-32-characters!")
     try:
         import gateway.app
 
-        answer: dict[str, Any] = gateway.app.create_app().test_client().get("/openapi.json").get_json()
+        return gateway.app.create_app()
     finally:
         mp.undo()
+
+
+@pytest.fixture(scope="module")
+def spec(app) -> dict[str, Any]:
+    answer: dict[str, Any] = app.test_client().get("/openapi.json").get_json()
     return answer
 
 
@@ -96,3 +101,19 @@ def test_the_exceptions_are_still_exceptions(spec):
 def test_the_audit_log_keeps_cursor_as_a_deprecated_alias_of_after(spec):
     params, _schema, _op = _lists(spec)["/api/v1/audit-log"]
     assert {"limit", "after", "cursor"} <= params
+
+
+NEXT_PAGE = '{% from "web/macros.html" import next_page with context %}{{ next_page(page) }}'
+
+
+def test_a_web_page_links_its_next_page_keeping_its_query_and_setting_after(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/web/staff/posts/p-1/applications?status=open&after=old",
+                                  headers={"Accept-Language": "en"}):
+        html = render_template_string(NEXT_PAGE, page={"items": [], "next_cursor": "c-2"})
+        assert 'href="/web/staff/posts/p-1/applications?' in html and "Next page" in html
+        assert "status=open" in html and "after=c-2" in html and "after=old" not in html
+        assert render_template_string(NEXT_PAGE, page={"items": [], "next_cursor": None}).strip() == ""
+    with app.test_request_context("/web/desk", headers={"Accept-Language": "zh-CN"}):
+        assert "下一页" in render_template_string(NEXT_PAGE, page={"items": [], "next_cursor": "c"})
