@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from gateway.identity import Principal
 from gateway.models import AuditEntry
-from services.common.errors import ValidationFailed
 from services.common.logging import get_logger
+from services.common.pagination import Key, encode_cursor, keyset_page
 
 log = get_logger(__name__)
 
@@ -118,24 +118,21 @@ def pass_through_entry(*, endpoint: str | None, method: str, status: int, view_a
 # --- reading ---------------------------------------------------------------------------
 
 
-def _cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(str(entry_id).encode()).decode()
-
-
-def _from_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
+def _legacy(cursor: str) -> str:
+    """A cursor in the format this list used before the common one (base64 of the last id) still works:
+    it is turned into the common format; anything else is left to `decode_cursor` to judge."""
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed.from_messages({"cursor": ["not a cursor from this list"]}) from None
+        return encode_cursor([int(base64.urlsafe_b64decode(cursor.encode()).decode())])
+    except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
+        return cursor
 
 
 def entries(*, session: Session, tenant_id: str | None, action: str | None = None, actor: str | None = None,
-            since: datetime | None = None, cursor: str | None = None, limit: int = 50
+            since: datetime | None = None, after: str | None = None, cursor: str | None = None, limit: int = 50
             ) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first. `tenant_id` None: every tenant (the operator)."""
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
+    """Newest first. `tenant_id` None: every tenant (the operator). `cursor` is the deprecated name of
+    `after`; `after` wins when both are given."""
+    query = select(AuditEntry)
     if tenant_id is not None:
         query = query.where(AuditEntry.tenant_id == tenant_id)
     if action:
@@ -144,12 +141,10 @@ def entries(*, session: Session, tenant_id: str | None, action: str | None = Non
         query = query.where(AuditEntry.actor == actor)
     if since:
         query = query.where(AuditEntry.at >= since)
-    if (before := _from_cursor(cursor)) is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = list(session.scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return [view(row) for row in rows], (_cursor(rows[-1].id) if more and rows else None)
+    token, field = (after, "after") if after else (cursor, "cursor")
+    page = keyset_page(session, query, keys=[Key(AuditEntry.id, descending=True)], limit=limit,
+                       after=_legacy(token) if token else None, field=field)
+    return [view(row) for row in page.items], page.next_cursor
 
 
 def view(entry: AuditEntry) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from services.common import config
 from services.common import contract_fields as fields
 from services.common.access import STAFF_ROLES
 from services.common.context import CallContext
+from services.common.contracts import PageQuery, page_limit
 from services.common.errors import Forbidden, NotFound
 from services.common.logging import get_logger
 
@@ -63,14 +64,15 @@ class ErasureOut(Schema):
     identity_erased = fields.Boolean()
 
 
-class AuditQuery(Schema):
+class AuditQuery(PageQuery):
     action = fields.String(load_default=None, validate=validate.Length(1, 80))
     actor = fields.String(load_default=None, validate=validate.Length(1, 80))
     since = fields.AwareDateTime(load_default=None)
     tenant = fields.String(load_default=None, validate=validate.Length(1, 64),
                            metadata={"description": "operator only: one tenant (default: every tenant)"})
-    cursor = fields.String(load_default=None, validate=validate.Length(1, 40))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    cursor = fields.String(load_default=None, validate=validate.Length(1, 40),
+                           metadata={"description": "deprecated: the old name of `after`, still accepted"})
+    limit = page_limit(default=50, maximum=200)
 
 
 class AuditEntryOut(Schema):

@@ -19,6 +19,7 @@ from services.common.contracts import partial_schema
 from services.common.errors import Conflict
 from services.jobs.contracts.schemas import (
     AccessLog,
+    AccessLogQuery,
     AllTenantFigures,
     BoothAdd,
     BoothOut,
@@ -345,10 +346,12 @@ class RightsCaseConclusion(MethodView):
 
 @blp.route("/rights-cases/<case_id>/access-log")
 class RightsCaseAccessLog(MethodView):
+    @blp.arguments(AccessLogQuery, location="query")
     @blp.response(200, AccessLog)
-    def get(self, case_id: str) -> Response:
-        """Who read or changed this case, when and in what capacity: for the person and tenant admins."""
-        return respond(call("jobs", "rights_case_access_log", case_id))
+    def get(self, _query_args: dict[str, object], case_id: str) -> Response:
+        """Who read or changed this case, when and in what capacity, oldest first: for the person and tenant
+        admins."""
+        return respond(call("jobs", "rights_case_access_log", case_id, _query()))
 
 
 # --- figures ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from gateway.webhooks import delivery, inbound
 from services.common import catalogue
 from services.common import contract_fields as fields
 from services.common.context import CallContext
+from services.common.contracts import PageQuery, page_limit, page_schema
 from services.common.errors import Forbidden
 
 blp = Blueprint("partners", __name__, url_prefix="/api/v1/partners",
@@ -82,11 +83,11 @@ class SubscriptionList(Schema):
     items = fields.List(fields.Nested(SubscriptionOut))
 
 
-class DeliveryQuery(Schema):
+class DeliveryQuery(PageQuery):
     status = fields.String(load_default=None, validate=validate.OneOf((delivery.PENDING, delivery.DELIVERED,
                                                                         delivery.DEAD)),
                            metadata={"description": "`dead` lists the dead letters"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    limit = page_limit(default=100, maximum=500)
 
 
 class DeliveryOut(Schema):
@@ -102,8 +103,7 @@ class DeliveryOut(Schema):
     delivered_at = fields.DateTime(allow_none=True)
 
 
-class DeliveryList(Schema):
-    items = fields.List(fields.Nested(DeliveryOut))
+DeliveryList = page_schema(DeliveryOut, "DeliveryList")
 
 
 class ReplayIn(Schema):
@@ -235,10 +235,10 @@ class WebhookDeliveries(MethodView):
         principal = _manager()
         session = db.session()
         with session.begin():
-            items = delivery.list_deliveries(session=session, tenant_id=principal.tenant_id,
-                                             subscription_id=subscription_id, status=query["status"],
-                                             limit=query["limit"], owner=_owner(principal))
-            return respond({"items": DeliveryOut(many=True).dump(items)})
+            page = delivery.list_deliveries(session=session, tenant_id=principal.tenant_id,
+                                            subscription_id=subscription_id, status=query["status"],
+                                            limit=query["limit"], after=query["after"], owner=_owner(principal))
+            return respond({"items": DeliveryOut(many=True).dump(page.items), "next_cursor": page.next_cursor})
 
 
 @blp.route("/webhooks/<subscription_id>/secret-rotation")

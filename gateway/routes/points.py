@@ -55,6 +55,7 @@ from services.points.contracts.schemas import (
     RuleIn,
     RuleList,
     RuleOut,
+    RuleQuery,
     RunOut,
     SettingsOut,
     SettingsUpdate,
@@ -215,10 +216,11 @@ class Reversal(MethodView):
 
 @blp.route("/rules")
 class Rules(MethodView):
+    @blp.arguments(RuleQuery, location="query")
     @blp.response(200, RuleList)
-    def get(self) -> Response:
-        """How points are earned in this tenant."""
-        return respond(call("points", "list_rules"))
+    def get(self, _query_in: dict[str, object]) -> Response:
+        """How points are earned in this tenant, oldest rule first."""
+        return respond(call("points", "list_rules", _query()))
 
     @idempotent
     @blp.arguments(RuleIn)

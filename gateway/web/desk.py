@@ -43,7 +43,7 @@ def desk() -> ResponseReturnValue:
 def _desk_page(admin: bool, roster: list[dict[str, Any]], values: dict[str, Any], errors: dict[str, list[str]],
                general: str | None, status: int = 200) -> tuple[str, int]:
     state = request.args.get("status") or None
-    query = forms.compact({"status": state if state in CASE_STATUSES else None})
+    query = forms.compact({"status": state if state in CASE_STATUSES else None, "after": request.args.get("after")})
     principal = require_principal()
     return render_template("web/desk.html", admin=admin, roster=roster,
                            cases=call("jobs", "list_rights_cases", query), state=state, statuses=CASE_STATUSES,

@@ -118,7 +118,8 @@ def courses() -> ResponseReturnValue:
     require_principal()
     return render_template("web/courses.html", courses=call("training", "list_courses", {}),
                            enrolments=section(lambda: call("training", "list_my_enrolments", {})),
-                           certificates=section(lambda: call("training", "list_certificates")))
+                           certificates=section(lambda: call("training", "list_certificates",
+                                                             {"after": request.args.get("after")})))
 
 
 @blp.get("/certificates/<certificate_id>")

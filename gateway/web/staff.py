@@ -31,7 +31,8 @@ def _awards_page(values: dict[str, Any], errors: dict[str, list[str]], general: 
                  outcome: str | None = None,
                  status: int = 200) -> tuple[str, int]:
     return render_template("web/staff_awards.html",
-                           pending=call("points", "list_award_requests", {"status": "pending"}),
+                           pending=call("points", "list_award_requests",
+                                        {"status": "pending", "after": request.args.get("after")}),
                            categories=POINT_CATEGORIES, values=values, errors=errors, general=general,
                            outcome=outcome), status
 
@@ -85,7 +86,8 @@ def _voice_desk(failed: str | None, errors: dict[str, list[str]], general: str |
                 status: int = 200) -> tuple[str, int]:
     state = request.args.get("status") or "submitted"
     return render_template("web/staff_voice.html", state=state,
-                           items=call("governance", "list_voice", {"status": state}),
+                           items=call("governance", "list_voice", {"status": state,
+                                                                   "after": request.args.get("after")}),
                            stats=section(lambda: call("governance", "voice_stats")),
                            councils=section(lambda: call("governance", "list_councils", {})),
                            failed=failed, errors=errors, general=general), status

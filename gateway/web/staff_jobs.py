@@ -27,7 +27,8 @@ def staff_posts() -> ResponseReturnValue:
 
 def _posts_page(values: dict[str, Any], errors: dict[str, list[str]], general: str | None,
                 status: int = 200) -> tuple[str, int]:
-    return render_template("web/staff_posts.html", posts=call("jobs", "list_posts", {}),
+    return render_template("web/staff_posts.html",
+                           posts=call("jobs", "list_posts", {"after": request.args.get("after")}),
                            employers=call("jobs", "list_employers"), skills=call("jobs", "list_skills"),
                            job_types=JOB_TYPES, pay_periods=PAY_PERIODS, values=values, errors=errors,
                            general=general), status
@@ -76,7 +77,8 @@ def change_post(post_id: str, action: str) -> ResponseReturnValue:
 def post_applications(post_id: str) -> ResponseReturnValue:
     require_principal(*STAFF_ROLES, "employer")
     return render_template("web/staff_post_applications.html", post=call("jobs", "get_post", post_id),
-                           applications=call("jobs", "list_applications", {"post_id": post_id}),
+                           applications=call("jobs", "list_applications",
+                                             {"post_id": post_id, "after": request.args.get("after")}),
                            candidates=call("jobs", "recommend_candidates", post_id, {"limit": 10}))
 
 
@@ -91,7 +93,8 @@ def move_application(application_id: str) -> ResponseReturnValue:
         if refused.status == 401:
             raise
         return render_template("web/staff_post_applications.html", post=call("jobs", "get_post", post_id),
-                               applications=call("jobs", "list_applications", {"post_id": post_id}),
+                               applications=call("jobs", "list_applications",
+                                                 {"post_id": post_id, "after": request.args.get("after")}),
                                candidates=call("jobs", "recommend_candidates", post_id, {"limit": 10}),
                                general=forms.field_errors(refused)[1]), refused.status
     return redirect(url_for("web.post_applications", post_id=post_id))

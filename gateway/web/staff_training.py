@@ -158,7 +158,8 @@ def _roster_page(session_id: str, failed: str | None, errors: dict[str, list[str
     cohort = call("training", "get_session", session_id)
     return render_template("web/staff_roster.html", cohort=cohort,
                            course=call("training", "get_course", cohort["course_id"]),
-                           roster=call("training", "roster", session_id, {}), failed=failed, errors=errors,
+                           roster=call("training", "roster", session_id, {"after": request.args.get("after")}),
+                           failed=failed, errors=errors,
                            general=general, saved=request.args.get("saved")), status
 
 

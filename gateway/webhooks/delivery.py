@@ -23,6 +23,7 @@ from gateway.models import PartnerEvent, WebhookDelivery, WebhookSubscription
 from gateway.webhooks import signing
 from services.common.database import utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.pagination import Key, Page, keyset_page
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 ALL_EVENTS = "*"
@@ -236,13 +237,14 @@ def replay(*, session: Session, tenant_id: str, subscription_id: str, since: dat
 
 
 def list_deliveries(*, session: Session, tenant_id: str, subscription_id: str, status: str | None = None,
-                    limit: int = 100, owner: str | None = None) -> list[WebhookDelivery]:
+                    limit: int = 100, after: str | None = None, owner: str | None = None) -> Page[WebhookDelivery]:
     """The subscription's deliveries, newest first; `status="dead"` is the dead-letter list."""
     get_subscription(session=session, tenant_id=tenant_id, subscription_id=subscription_id, owner=owner)
     query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
     if status:
         query = query.where(WebhookDelivery.status == status)
-    return list(session.scalars(query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).limit(limit)))
+    return keyset_page(session, query, keys=[Key(WebhookDelivery.created_at, descending=True), Key(WebhookDelivery.id)],
+                       limit=limit, after=after)
 
 
 # --- sending -------------------------------------------------------------------------------

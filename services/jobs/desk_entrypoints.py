@@ -19,6 +19,7 @@ from services.jobs import access, fairs, figures, rights_desk
 from services.jobs.contracts import messages as words
 from services.jobs.contracts.schemas import (
     AccessLog,
+    AccessLogQuery,
     AllTenantFigures,
     BoothAdd,
     BoothOut,
@@ -331,10 +332,11 @@ class DeskEntrypoints:
             return self._case_after(tx, case)
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def rights_case_access_log(self, case_id: str) -> dict:
+    def rights_case_access_log(self, case_id: str, query: dict | None = None) -> dict:
+        params = load(AccessLogQuery(), query or {})
         with self.db.transaction() as tx:
-            items = rights_desk.access_log(session=tx.session, ctx=self.ctx, case_id=case_id)
-            return AccessLog().dump({"case_id": case_id, "items": items})
+            page = rights_desk.access_log(session=tx.session, ctx=self.ctx, case_id=case_id, **params)
+            return AccessLog().dump({"case_id": case_id, "items": page.items, "next_cursor": page.next_cursor})
 
     # --- figures -------------------------------------------------------------------------
 

@@ -227,13 +227,15 @@ def list_cases(
     return page
 
 
-def access_log(*, session: Session, ctx: CallContext, case_id: str) -> list[CaseAccess]:
-    """Who read or changed the case, for the person (and admins, who answer for it).
+def access_log(*, session: Session, ctx: CallContext, case_id: str, limit: int = 500,
+               after: str | None = None) -> Page[CaseAccess]:
+    """Who read or changed the case, for the person (and admins, who answer for it), oldest first.
     Reading the log is not itself a read of the case."""
     case, capacity = _load(session, ctx, case_id)
     if capacity == "assignee":
         raise Forbidden(words.ACCESS_LOG_REFUSED)
-    return list(session.scalars(select(CaseAccess).where(CaseAccess.case_id == case.id).order_by(CaseAccess.seq)))
+    return keyset_page(session, select(CaseAccess).where(CaseAccess.case_id == case.id), keys=[Key(CaseAccess.seq)],
+                       limit=limit, after=after)
 
 
 # --- working the case ----------------------------------------------------------------

@@ -115,10 +115,12 @@ def update_rule(*, session: Session, ctx: CallContext, rule_id: str, changes: di
     return rule
 
 
-def list_rules(*, session: Session, ctx: CallContext) -> list[EarningRule]:
-    """Everyone in the tenant may read how points are earned."""
+def list_rules(*, session: Session, ctx: CallContext, limit: int = 500,
+               after: str | None = None) -> Page[EarningRule]:
+    """Everyone in the tenant may read how points are earned; oldest first."""
     ctx.require_user()
-    return list(session.scalars(select(EarningRule).order_by(EarningRule.created_at, EarningRule.id)))
+    return keyset_page(session, select(EarningRule), keys=[Key(EarningRule.created_at), Key(EarningRule.id)],
+                       limit=limit, after=after)
 
 
 # --- from events ---------------------------------------------------------------------

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from services.common.context import CallContext
 from services.common.database import Shareable, announce, utcnow, write_in_tenant
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.common.pagination import Key, Page, keyset_page
+from services.common.pagination import Key, Page, keyset_page, page_of
 from services.points import access, agreements, events, ledger
 from services.points.contracts.messages import (
     CATALOGUE_MANAGERS,
@@ -135,14 +135,31 @@ def get_merchant(*, session: Session, ctx: CallContext, merchant_id: str) -> Mer
     return merchant
 
 
-def list_merchants(*, session: Session, ctx: CallContext, mine: bool = False) -> list[Merchant]:
+MERCHANT_SCAN = 200  # rows read per round while filtering merchants by who may see them
+
+
+def list_merchants(*, session: Session, ctx: CallContext, mine: bool = False, limit: int = 500,
+                   after: str | None = None) -> Page[Merchant]:
     """Active merchants of our tenant and of partners that accept us; staff also see inactive
-    ones of their own tenant; `mine` lists the merchants the caller operates."""
+    ones of their own tenant; `mine` lists the merchants the caller operates. By name.
+
+    Who may see a merchant is decided in Python (operators are a JSON list), so the page is filled
+    by reading keyset pages of all merchants until `limit + 1` visible ones are found."""
     ctx.require_user()
-    merchants = list(session.scalars(select(Merchant).order_by(Merchant.name, Merchant.id)))
-    if mine:
-        return [m for m in merchants if access.is_operator(m, ctx)]
-    return [m for m in merchants if m.active or access.may_manage(m, ctx)]
+
+    def visible(m: Merchant) -> bool:
+        return access.is_operator(m, ctx) if mine else (m.active or access.may_manage(m, ctx))
+
+    keys = [Key(Merchant.name), Key(Merchant.id)]
+    found: list[Merchant] = []
+    cursor = after
+    while True:
+        chunk = keyset_page(session, select(Merchant), keys=keys, limit=max(limit, MERCHANT_SCAN), after=cursor)
+        found.extend(m for m in chunk.items if visible(m))
+        if len(found) > limit or chunk.next_cursor is None:
+            break
+        cursor = chunk.next_cursor
+    return page_of(found, limit=limit, key_of=lambda m: [m.name, m.id], more=len(found) > limit)
 
 
 def create_item(*, session: Session, ctx: CallContext, merchant_id: str, data: dict[str, Any]) -> CatalogueItem:
@@ -170,15 +187,19 @@ def update_item(*, session: Session, ctx: CallContext, item_id: str, changes: di
     return item
 
 
-def catalogue(*, session: Session, ctx: CallContext, merchant_id: str | None) -> list[tuple[CatalogueItem, Merchant]]:
-    """What the caller can redeem: active items of active merchants visible to their tenant."""
+def catalogue(*, session: Session, ctx: CallContext, merchant_id: str | None, limit: int = 500,
+              after: str | None = None) -> Page[tuple[CatalogueItem, Merchant]]:
+    """What the caller can redeem: active items of active merchants visible to their tenant, by
+    merchant name, then price."""
     ctx.require_user()
     query = (select(CatalogueItem, Merchant).join(Merchant, Merchant.id == CatalogueItem.merchant_id)
-             .where(CatalogueItem.active.is_(True), Merchant.active.is_(True))
-             .order_by(Merchant.name, CatalogueItem.price_points, CatalogueItem.id))
+             .where(CatalogueItem.active.is_(True), Merchant.active.is_(True)))
     if merchant_id:
         query = query.where(Merchant.id == merchant_id)
-    return list(session.execute(query).tuples())
+    keys = [Key(Merchant.name), Key(CatalogueItem.price_points), Key(CatalogueItem.id)]
+    page = keyset_page(session, query, keys=keys, limit=limit, after=after, scalars=False,
+                       key_of=lambda row: [row[1].name, row[0].price_points, row[0].id])
+    return Page([tuple(row) for row in page.items], page.next_cursor)
 
 
 # --- redemption ----------------------------------------------------------------------

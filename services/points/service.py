@@ -59,6 +59,7 @@ from services.points.contracts.schemas import (
     RuleIn,
     RuleList,
     RuleOut,
+    RuleQuery,
     RunOut,
     SettingsOut,
     SettingsUpdate,
@@ -194,9 +195,11 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     # --- earning rules and the events they read ----------------------------------------
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def list_rules(self) -> dict:
+    def list_rules(self, query: dict | None = None) -> dict:
+        params = load(RuleQuery(), query or {})
         with self.db.transaction() as tx:
-            return RuleList().dump({"items": awards.list_rules(session=tx.session, ctx=self.ctx)})
+            page = awards.list_rules(session=tx.session, ctx=self.ctx, **params)
+            return RuleList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_rule(self, payload: dict) -> dict:
@@ -314,8 +317,8 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def list_merchants(self, query: dict | None = None) -> dict:
         params = load(MerchantQuery(), query or {})
         with self.db.transaction() as tx:
-            return MerchantList().dump({"items": redemption.list_merchants(session=tx.session, ctx=self.ctx,
-                                                                           **params)})
+            page = redemption.list_merchants(session=tx.session, ctx=self.ctx, **params)
+            return MerchantList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def create_item(self, merchant_id: str, payload: dict) -> dict:
@@ -341,11 +344,11 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
     def catalogue(self, query: dict | None = None) -> dict:
         params = load(CatalogueQuery(), query or {})
         with self.db.transaction() as tx:
-            rows = redemption.catalogue(session=tx.session, ctx=self.ctx, **params)
+            page = redemption.catalogue(session=tx.session, ctx=self.ctx, **params)
             return CatalogueItemList().dump({"items": [
                 {**{k: getattr(item, k) for k in CatalogueItemOut().fields if hasattr(item, k)},
                  "merchant_name": merchant.name}
-                for item, merchant in rows]})
+                for item, merchant in page.items], "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def merchant_statement(self, merchant_id: str, query: dict | None = None) -> dict:

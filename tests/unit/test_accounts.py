@@ -188,8 +188,10 @@ def test_audit_entries_page_newest_first_and_stay_in_their_tenant(session):
     with session.begin():
         first, cursor = audit.entries(session=session, tenant_id="xiangyang", limit=3)
         rest, end = audit.entries(session=session, tenant_id="xiangyang", limit=3, cursor=cursor)
+        again, _ = audit.entries(session=session, tenant_id="xiangyang", limit=3, after=cursor)
         everyone, _ = audit.entries(session=session, tenant_id=None, limit=50)
     assert [e["target_id"] for e in first + rest] == [f"u-{i}" for i in (4, 3, 2, 1, 0)] and end is None
+    assert again == rest
     assert {e["tenant_id"] for e in everyone} == {"xiangyang", "dongxin"}
     with pytest.raises(ValidationFailed), session.begin():
         audit.entries(session=session, tenant_id="xiangyang", cursor="%%%")

@@ -708,9 +708,14 @@ class AccessEntryOut(Schema):
     at = fields.DateTime()
 
 
+class AccessLogQuery(PageQuery):
+    limit = page_limit(default=500, maximum=500)
+
+
 class AccessLog(Schema):
     case_id = fields.String()
     items = fields.List(fields.Nested(AccessEntryOut))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "cursor of the next page; null on the last"})
 
 
 # --- figures -------------------------------------------------------------------------

@@ -213,8 +213,11 @@ class RuleOut(RuleFields):
     created_at = fields.DateTime()
 
 
-class RuleList(Schema):
-    items = fields.List(fields.Nested(RuleOut))
+class RuleQuery(PageQuery):
+    limit = page_limit(default=500, maximum=500)
+
+
+RuleList = page_schema(RuleOut, "RuleList")
 
 
 # --- honour board --------------------------------------------------------------------
@@ -320,12 +323,12 @@ class MerchantOut(MerchantFields):
         return [] if audience == "*" else [t for t in audience.split(",") if t]
 
 
-class MerchantQuery(Schema):
+class MerchantQuery(PageQuery):
+    limit = page_limit(default=500, maximum=500)
     mine = fields.Boolean(load_default=False, metadata={"description": "Only merchants I operate"})
 
 
-class MerchantList(Schema):
-    items = fields.List(fields.Nested(MerchantOut))
+MerchantList = page_schema(MerchantOut, "MerchantList")
 
 
 class CatalogueItemFields(Schema):
@@ -351,12 +354,12 @@ class CatalogueItemOut(CatalogueItemFields):
     created_at = fields.DateTime()
 
 
-class CatalogueQuery(Schema):
+class CatalogueQuery(PageQuery):
+    limit = page_limit(default=500, maximum=500)
     merchant_id = fields.String(load_default=None, allow_none=True)
 
 
-class CatalogueItemList(Schema):
-    items = fields.List(fields.Nested(CatalogueItemOut))
+CatalogueItemList = page_schema(CatalogueItemOut, "CatalogueItemList")
 
 
 # --- redemption ----------------------------------------------------------------------

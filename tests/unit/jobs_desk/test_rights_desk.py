@@ -94,7 +94,7 @@ def test_every_read_is_in_the_access_log_the_person_can_list(db, desk):
     _run(db, LAWYER, rights_desk.read_case, case_id=case.id)
     with pytest.raises(NotFound):
         _run(db, OTHER_STAFF, rights_desk.read_case, case_id=case.id)
-    log = _run(db, PERSON, rights_desk.access_log, case_id=case.id)
+    log = _run(db, PERSON, rights_desk.access_log, case_id=case.id).items
     assert [(e.actor_user_id, e.capacity, e.action) for e in log] == [
         (PERSON.user_id, "person", "opened"),
         (ADMIN.user_id, "tenant_admin", "viewed"),
@@ -103,7 +103,10 @@ def test_every_read_is_in_the_access_log_the_person_can_list(db, desk):
         (LAWYER.user_id, "assignee", "viewed"),
     ]
     # a refused attempt reads nothing, so it is not a read; reading the log is not one either
-    assert len(_run(db, PERSON, rights_desk.access_log, case_id=case.id)) == 5
+    assert len(_run(db, PERSON, rights_desk.access_log, case_id=case.id).items) == 5
+    first = _run(db, PERSON, rights_desk.access_log, case_id=case.id, limit=2)
+    rest = _run(db, PERSON, rights_desk.access_log, case_id=case.id, limit=10, after=first.next_cursor)
+    assert [e.action for e in first.items + rest.items] == [e.action for e in log] and rest.next_cursor is None
     with pytest.raises(Forbidden):
         _run(db, LAWYER, rights_desk.access_log, case_id=case.id)
 

@@ -89,7 +89,8 @@ def test_failed_attempts_back_off_then_go_to_the_dead_letter_list(gateway_sessio
     with gateway_session.begin():
         dead = delivery.list_deliveries(session=gateway_session, tenant_id="xiangyang", subscription_id=sub.id,
                                         status="dead")
-        assert [(d.attempts, d.last_status_code) for d in dead] == [(3, 500)]
+        assert [(d.attempts, d.last_status_code) for d in dead.items] == [(3, 500)]
+        assert dead.next_cursor is None
         assert delivery.subscription_counts(session=gateway_session, subscription_id=sub.id) == {
             "pending": 0, "delivered": 0, "dead": 1}
 

@@ -250,7 +250,7 @@ def test_a_cross_tenant_redemption_is_balanced_inside_each_tenant(bank):
     visitor = bank("dongxin")
     _give(visitor, user_id="u-zhao", amount=100)
     with visitor.begin():  # dongxin's residents see the shared catalogue
-        assert [i.id for i, _m in redemption.catalogue(session=visitor, ctx=ZHAO, merchant_id=None)] == [item.id]
+        assert [i.id for i, _m in redemption.catalogue(session=visitor, ctx=ZHAO, merchant_id=None).items] == [item.id]
     voucher = _redeem(visitor, item.id, actor=ZHAO, quantity=2)
     assert (voucher.tenant_id, voucher.merchant_tenant_id) == ("dongxin", "xiangyang")
     with home.begin():
@@ -297,7 +297,7 @@ def test_a_merchant_not_shared_with_a_tenant_is_invisible_to_it(bank):
     with pytest.raises(NotFound):
         _redeem(visitor, item.id, actor=ZHAO)
     with visitor.begin():
-        assert redemption.catalogue(session=visitor, ctx=ZHAO, merchant_id=None) == []
+        assert redemption.catalogue(session=visitor, ctx=ZHAO, merchant_id=None).items == []
 
 
 def test_figures_add_up_issued_less_reversed_redeemed_expired_held_is_outstanding(shop):
@@ -315,3 +315,32 @@ def test_figures_add_up_issued_less_reversed_redeemed_expired_held_is_outstandin
         "issued": 140, "reversed": 40, "redeemed": 40, "held": 20, "outstanding": 40, "expired": 0}
     assert found["issued"] - found["reversed"] - found["redeemed"] - found["expired"] - found["held"] \
         == found["outstanding"]
+
+
+def test_merchants_and_the_catalogue_page_by_cursor_and_only_over_what_the_caller_may_see(bank, monkeypatch):
+    monkeypatch.setattr(redemption, "MERCHANT_SCAN", 1)  # the filtered merchant list reads in several rounds
+    session = bank("xiangyang")
+    shops = [_merchant(session, name=f"店{i}", operator="u-shaomai" if i % 2 else "u-other") for i in range(7)]
+    for shop in shops:
+        _item(session, shop.id, actor=STAFF_A, price_points=10)
+    with session.begin():  # an inactive merchant: staff see it, residents do not
+        shops[0].active = False
+
+    def walk(call, limit, **params):
+        seen, after = [], None
+        while True:
+            page = call(session=session, limit=limit, after=after, **params)
+            seen += page.items
+            if page.next_cursor is None:
+                return seen
+            after = page.next_cursor
+
+    with session.begin():
+        everything = redemption.list_merchants(session=session, ctx=STAFF_A).items
+        assert [m.id for m in walk(redemption.list_merchants, 2, ctx=STAFF_A)] == [m.id for m in everything]
+        assert len(everything) == 7
+        assert len(walk(redemption.list_merchants, 2, ctx=WANG)) == 6
+        mine = walk(redemption.list_merchants, 1, ctx=SHOP, mine=True)
+        assert sorted(m.name for m in mine) == ["店1", "店3", "店5"]
+        items = walk(redemption.catalogue, 4, ctx=WANG, merchant_id=None)
+        assert [m.name for _i, m in items] == [f"店{i}" for i in range(1, 7)]
