@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway import audit, identity
+from gateway import audit, identity, messages
 from gateway.models import User
 from services.common import config
 from services.common.database import make_engine
@@ -124,7 +124,7 @@ NO_TENANT = "-"  # the audit entry of an account that belongs to no tenant
 def _user(session: Session, phone: str) -> User:
     user = identity.find_user_by_phone(session=session, phone=phone)
     if user is None:
-        raise NotFound("No user with that phone number")
+        raise NotFound(messages.NO_USER_WITH_PHONE)
     return user
 
 

@@ -11,7 +11,7 @@ from typing import cast
 
 from flask import current_app, g, request
 
-from gateway import db, identity
+from gateway import db, identity, messages
 from gateway.identity import Principal
 from services.common import config
 from services.common.context import CallContext
@@ -29,7 +29,7 @@ def load_principal() -> None:
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("Use 'Authorization: Bearer <token>'")
+            raise Unauthenticated(messages.USE_BEARER)
         # A session of its own, so the route starts with a clean one.
         with db.credential_check() as checking:
             g.principal = identity.verify_access_token(session=checking, settings=settings.tokens,
@@ -47,7 +47,7 @@ def _check_named_tenant(principal: Principal) -> None:
         named.add(request.view_args.get("tenant_id"))
     named.discard(None)
     if named and named != {principal.tenant_id}:
-        raise Forbidden("The credential is for another tenant")
+        raise Forbidden(messages.CREDENTIAL_OTHER_TENANT)
 
 
 def client_address() -> str | None:
@@ -64,9 +64,9 @@ def client_address() -> str | None:
 def require_principal(*roles: str) -> Principal:
     principal = g.get("principal")
     if principal is None:
-        raise Unauthenticated("Sign in, or send a partner API key")
+        raise Unauthenticated(messages.SIGN_IN_OR_API_KEY)
     if roles and not principal.roles.intersection(roles):
-        raise Forbidden(f"Needs one of the roles: {', '.join(roles)}")
+        raise Forbidden(messages.NEEDS_ROLE, roles=", ".join(roles))
     return cast(Principal, principal)
 
 

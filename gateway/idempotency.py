@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from gateway import db
+from gateway import db, messages
 from gateway.auth import require_principal
 from gateway.models import IdempotencyRecord
 from gateway.problems import from_http_exception, from_service_error, problem
@@ -49,7 +49,8 @@ def idempotent(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseRe
         if key is None:
             return view(*args, **kwargs)
         if not key or len(key) > MAX_KEY_LENGTH:
-            return problem(400, code="bad_idempotency_key", detail=f"{HEADER} must be 1-{MAX_KEY_LENGTH} characters")
+            return problem(400, code="bad_idempotency_key", detail=messages.BAD_IDEMPOTENCY_KEY,
+                           params={"header": HEADER, "longest": MAX_KEY_LENGTH})
         principal = require_principal()
         session = db.session()
         fingerprint = _fingerprint()
@@ -92,19 +93,19 @@ def _replay(tenant_id: str, principal: str, key: str, fingerprint: str) -> Respo
             IdempotencyRecord.tenant_id == tenant_id, IdempotencyRecord.principal == principal,
             IdempotencyRecord.key == key))
     if record is None:  # the first attempt failed with 5xx meanwhile and was forgotten
-        return problem(409, code="idempotency_retry", detail="The first request with this key failed; retry now")
+        return problem(409, code="idempotency_retry", detail=messages.IDEMPOTENCY_FAILED_RETRY)
     if record.fingerprint != fingerprint:
         return problem(422, code="idempotency_key_reused",
-                       detail=f"This {HEADER} was used for a different request")
+                       detail=messages.IDEMPOTENCY_KEY_REUSED, params={"header": HEADER})
     if record.status is None and _abandoned(record):
         # The first attempt never finished (its process died, or the database went away before its
         # answer was stored): forget it so this retry runs; the services' own keys keep it done once.
         _forget(record.id)
-        return problem(409, code="idempotency_retry", detail="The first request with this key did not finish; "
-                                                             "retry now", headers={"Retry-After": "0"})
+        return problem(409, code="idempotency_retry", detail=messages.IDEMPOTENCY_UNFINISHED,
+                       headers={"Retry-After": "0"})
     if record.status is None:
         return problem(409, code="idempotency_in_progress",
-                       detail="A request with this key is still being processed", headers={"Retry-After": "1"})
+                       detail=messages.IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": "1"})
     response = Response(json.dumps(record.body, ensure_ascii=False), status=record.status)
     for name, value in (record.headers or {}).items():
         response.headers[name] = value

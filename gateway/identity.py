@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import identity_events
+from gateway import identity_events, messages
 from gateway.models import (
     TENANT_KINDS,
     ApiKey,
@@ -35,6 +35,7 @@ from gateway.models import (
 from services.common import config
 from services.common.context import ROLES
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from services.common.messages import Filled, Message
 from services.common.personal_data import ERASED_NAME
 
 _hasher = PasswordHasher()
@@ -132,17 +133,17 @@ def now() -> datetime:
 
 
 def create_tenant(*, session: Session, tenant_id: str, name: str, kind: str) -> Tenant:
-    errors = {}
+    errors: dict[str, list[Message | Filled]] = {}
     if not TENANT_ID.match(tenant_id or ""):
-        errors["tenant_id"] = ["3-64 lowercase letters, digits or '-'"]
+        errors["tenant_id"] = [messages.TENANT_ID_FORMAT]
     if kind not in TENANT_KINDS:
-        errors["kind"] = [f"one of {', '.join(TENANT_KINDS)}"]
+        errors["kind"] = [messages.ONE_OF(choices=", ".join(TENANT_KINDS))]
     if not name or len(name) > 100:
-        errors["name"] = ["1-100 characters"]
+        errors["name"] = [messages.NAME_LENGTH]
     if errors:
         raise ValidationFailed.from_messages(errors)
     if session.get(Tenant, tenant_id):
-        raise Conflict(f"Tenant {tenant_id} exists")
+        raise Conflict(messages.TENANT_EXISTS, tenant_id=tenant_id)
     tenant = Tenant(id=tenant_id, name=name, kind=kind)
     session.add(tenant)
     session.flush()
@@ -167,28 +168,28 @@ COMMON_PASSWORDS = frozenset([
 ])
 
 
-def check_password_rules(password: str, *, phone: str | None = None) -> list[str]:
+def check_password_rules(password: str, *, phone: str | None = None) -> list[Message]:
     """What is wrong with a new password (empty: nothing). Not the phone number, not a common password."""
     problems = []
     if len(password) < 8:
-        problems.append("at least 8 characters")
+        problems.append(messages.PASSWORD_TOO_SHORT)
     if len(password) > 128:
-        problems.append("at most 128 characters")
+        problems.append(messages.PASSWORD_TOO_LONG)
     if password.isdigit() or password.isalpha():
-        problems.append("mix letters and digits")
+        problems.append(messages.PASSWORD_MIX)
     if phone and (phone in password or (len(phone) >= 8 and phone[-8:] in password)):
-        problems.append("must not contain your phone number")
+        problems.append(messages.PASSWORD_HAS_PHONE)
     if password.lower() in COMMON_PASSWORDS:
-        problems.append("too common: choose a password that is not on lists of leaked passwords")
+        problems.append(messages.PASSWORD_TOO_COMMON)
     return problems
 
 
 def create_user(*, session: Session, phone: str, display_name: str, password: str) -> User:
-    errors = {}
+    errors: dict[str, list[Message]] = {}
     if not PHONE.match(phone or ""):
-        errors["phone"] = ["an 11-digit mobile number"]
+        errors["phone"] = [messages.PHONE_FORMAT]
     if not display_name or len(display_name) > 50:
-        errors["display_name"] = ["1-50 characters"]
+        errors["display_name"] = [messages.DISPLAY_NAME_LENGTH]
     if problems := check_password_rules(password or "", phone=phone):
         errors["password"] = problems
     if errors:
@@ -198,16 +199,16 @@ def create_user(*, session: Session, phone: str, display_name: str, password: st
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict("This phone number is already registered") from None
+        raise Conflict(messages.PHONE_ALREADY_REGISTERED) from None
     return user
 
 
 def grant_membership(*, session: Session, user_id: str, tenant_id: str, roles: list[str]) -> Membership:
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
-        raise ValidationFailed.from_messages({"roles": [f"choose from {', '.join(ROLES)}"]})
+        raise ValidationFailed.from_messages({"roles": [messages.CHOOSE_FROM(choices=", ".join(ROLES))]})
     if session.get(Tenant, tenant_id) is None:
-        raise NotFound(f"No tenant {tenant_id}")
+        raise NotFound(messages.NO_TENANT, tenant_id=tenant_id)
     membership = session.scalar(
         select(Membership).where(Membership.user_id == user_id, Membership.tenant_id == tenant_id)
     )
@@ -243,14 +244,14 @@ def remove_role(*, session: Session, user_id: str, tenant_id: str, role: str) ->
     (a membership without a role means nothing): remove the membership instead. Tokens already issued
     stop carrying the role on their next request; refreshing issues tokens without it."""
     if role not in ROLES:
-        raise ValidationFailed.from_messages({"role": [f"choose from {', '.join(ROLES)}"]})
+        raise ValidationFailed.from_messages({"role": [messages.CHOOSE_FROM(choices=", ".join(ROLES))]})
     membership = _membership(session, user_id, tenant_id, lock=True)
     if membership is None:
-        raise NotFound("No such member in this tenant")
+        raise NotFound(messages.NO_SUCH_MEMBER)
     if role not in membership.roles:
         return membership, False
     if set(membership.roles) == {role}:
-        raise Conflict("That is the member's only role: remove the membership instead", {"role": role})
+        raise Conflict(messages.ONLY_ROLE, {"role": role})
     membership.roles = sorted(set(membership.roles) - {role})  # a new list: JSON columns track assignment
     session.flush()
     identity_events.record(session, "member_role_removed", {"user_id": user_id}, tenant_id)
@@ -279,7 +280,7 @@ def remove_membership(*, session: Session, user_id: str, tenant_id: str) -> bool
 def _account(session: Session, user_id: str) -> User:
     user = session.get(User, user_id, with_for_update=True)
     if user is None or user.erased_at is not None:
-        raise NotFound("No such account")
+        raise NotFound(messages.NO_SUCH_ACCOUNT)
     return user
 
 
@@ -399,20 +400,20 @@ def authenticate(*, session: Session, phone: str, password: str, tenant_id: str 
     if user is None or user.erased_at is not None:
         with Session(bind=session.get_bind()) as counter, counter.begin():
             record_failure(session=counter, phone=phone or "", address=address, settings=throttle)
-        raise Unauthenticated("Wrong phone number or password")
+        raise Unauthenticated(messages.WRONG_PHONE_OR_PASSWORD)
     if user.deactivated_at is not None:
-        raise AccountDeactivated("This account is deactivated; ask the sub-district service centre")
+        raise AccountDeactivated(messages.ACCOUNT_DEACTIVATED_ASK)
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(phone)))
     memberships = {m.tenant_id: m for m in user.memberships}
     if tenant_id is None:
         if len(memberships) != 1:
             raise ValidationFailed.from_messages(
-                {"tenant_id": [f"choose one of: {', '.join(sorted(memberships)) or '(none)'}"]}
+                {"tenant_id": [messages.CHOOSE_TENANT(choices=", ".join(sorted(memberships)) or "(none)")]}
             )
         tenant_id = next(iter(memberships))
     membership = memberships.get(tenant_id)
     if membership is None:
-        raise Forbidden("You are not a member of this tenant")
+        raise Forbidden(messages.NOT_A_MEMBER_OF_TENANT)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user, membership
@@ -422,11 +423,11 @@ def confirm_password(*, session: Session, user_id: str, password: str) -> User:
     """The signed-in user proves it is them again (before erasure)."""
     user = session.get(User, user_id)
     if user is None or user.erased_at is not None:
-        raise NotFound("No such user")
+        raise NotFound(messages.NO_SUCH_USER)
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        raise ValidationFailed.from_messages({"password": ["is not your current password"]}) from None
+        raise ValidationFailed.from_messages({"password": [messages.NOT_CURRENT_PASSWORD]}) from None
     return user
 
 
@@ -435,14 +436,14 @@ def change_password(*, session: Session, user_id: str, current_password: str, ne
     the user's token version goes up (access tokens) and all refresh tokens are revoked."""
     user = session.get(User, user_id, with_for_update=True)
     if user is None or user.erased_at is not None:
-        raise NotFound("No such user")
+        raise NotFound(messages.NO_SUCH_USER)
     try:
         _hasher.verify(user.password_hash, current_password or "")
     except (VerificationError, InvalidHashError):
-        raise ValidationFailed.from_messages({"current_password": ["is not your current password"]}) from None
+        raise ValidationFailed.from_messages({"current_password": [messages.NOT_CURRENT_PASSWORD]}) from None
     problems = check_password_rules(new_password or "", phone=user.phone)
     if new_password == current_password:
-        problems.append("must differ from the current password")
+        problems.append(messages.PASSWORD_SAME)
     if problems:
         raise ValidationFailed.from_messages({"new_password": problems})
     user.password_hash = _hasher.hash(new_password)
@@ -516,11 +517,11 @@ def _decode(token: str, settings: TokenSettings, expected_type: str) -> dict[str
             options={"require": ["exp", "iat", "sub", "jti", "tid", "typ"]},
         )
     except jwt.ExpiredSignatureError:
-        raise Unauthenticated("Token expired") from None
+        raise Unauthenticated(messages.TOKEN_EXPIRED) from None
     except jwt.PyJWTError as exc:
-        raise Unauthenticated(f"Invalid token: {exc}") from None
+        raise Unauthenticated(messages.TOKEN_INVALID, reason=str(exc)) from None
     if claims.get("typ") != expected_type:
-        raise Unauthenticated(f"Not an {expected_type} token")
+        raise Unauthenticated(messages.TOKEN_WRONG_TYPE, expected=expected_type)
     return claims
 
 
@@ -550,19 +551,19 @@ def verify_access_token(*, session: Session, settings: TokenSettings, token: str
     if not claims.get("fam"):
         # Minted before tokens named their session (at most one access TTL before this version): without a
         # family it cannot be logged out with its session, so the client refreshes.
-        raise Unauthenticated("Token revoked")
+        raise Unauthenticated(messages.TOKEN_REVOKED)
     # On the session's connection, as Core: the ORM's result machinery adds nothing to five plain columns.
     row = session.connection().execute(_STANDING, {key: claims[key] for key in ("jti", "fam", "tid", "sub")}).first()
     if row is None:
-        raise Unauthenticated("Token revoked")
+        raise Unauthenticated(messages.TOKEN_REVOKED)
     version, deactivated_at, denied, live_family, member_roles = row
     if denied or not live_family or version is None or claims.get("ver", 0) != version:
-        raise Unauthenticated("Token revoked")
+        raise Unauthenticated(messages.TOKEN_REVOKED)
     if deactivated_at is not None:
-        raise Unauthenticated("Account deactivated")
+        raise Unauthenticated(messages.ACCOUNT_DEACTIVATED)
     roles = frozenset(claims.get("roles", [])) & frozenset(member_roles or ())
     if not roles:
-        raise Unauthenticated("Membership ended")
+        raise Unauthenticated(messages.MEMBERSHIP_ENDED)
     return Principal(
         subject=claims["sub"], tenant_id=claims["tid"], roles=roles, kind="user", token_id=claims["jti"],
         token_expires=datetime.fromtimestamp(claims["exp"], UTC), family_id=claims["fam"],
@@ -574,9 +575,9 @@ def _check_version(session: Session, claims: dict[str, Any]) -> None:
     refused, and so is any refresh token of a deactivated account."""
     row = session.execute(select(User.token_version, User.deactivated_at).where(User.id == claims["sub"])).first()
     if row is None or claims.get("ver", 0) != row.token_version:
-        raise Unauthenticated("Token revoked")
+        raise Unauthenticated(messages.TOKEN_REVOKED)
     if row.deactivated_at is not None:
-        raise Unauthenticated("Account deactivated")
+        raise Unauthenticated(messages.ACCOUNT_DEACTIVATED)
 
 
 def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: str) -> dict[str, Any]:
@@ -587,14 +588,14 @@ def refresh_tokens(*, session: Session, settings: TokenSettings, refresh_token: 
     claims = _decode(refresh_token, settings, "refresh")
     stored = session.get(RefreshToken, claims["jti"], with_for_update=True)
     if stored is None:
-        raise Unauthenticated("Unknown refresh token")
+        raise Unauthenticated(messages.UNKNOWN_REFRESH_TOKEN)
     if stored.revoked_at is not None:
         raise RefreshTokenReused(stored.family_id)
     _check_version(session, claims)
     stored.revoked_at = now()
     membership = _membership(session, stored.user_id, stored.tenant_id)
     if membership is None:
-        raise Unauthenticated("Membership ended")
+        raise Unauthenticated(messages.MEMBERSHIP_ENDED)
     return issue_tokens(session=session, settings=settings, user_id=stored.user_id, tenant_id=stored.tenant_id,
                         roles=membership.roles, family_id=stored.family_id)
 
@@ -620,7 +621,7 @@ def logout(*, session: Session, settings: TokenSettings, principal: Principal, r
     if refresh_token:
         claims = _decode(refresh_token, settings, "refresh")
         if claims["sub"] != principal.subject:
-            raise Forbidden("That refresh token is not yours")
+            raise Forbidden(messages.REFRESH_TOKEN_NOT_YOURS)
         stored = session.get(RefreshToken, claims["jti"])
         if stored is not None:
             revoke_family(session=session, family_id=stored.family_id)
@@ -638,7 +639,7 @@ def issue_api_key(*, session: Session, tenant_id: str, name: str, roles: list[st
     """Returns the stored key and the secret, which is shown once and never stored.
     The secret has 256 bits of entropy, so a fast hash is as safe as a slow one."""
     if session.get(Tenant, tenant_id) is None:
-        raise NotFound(f"No tenant {tenant_id}")
+        raise NotFound(messages.NO_TENANT, tenant_id=tenant_id)
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(tenant_id=tenant_id, name=name, secret_sha256=_sha256(secret), roles=roles or ["partner"])
     session.add(key)
@@ -649,14 +650,14 @@ def issue_api_key(*, session: Session, tenant_id: str, name: str, roles: list[st
 def verify_api_key(*, session: Session, secret: str) -> Principal:
     key = session.scalar(select(ApiKey).where(ApiKey.secret_sha256 == _sha256(secret or "")))
     if key is None or key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now()):
-        raise Unauthenticated("Invalid API key")
+        raise Unauthenticated(messages.INVALID_API_KEY)
     return Principal(subject=f"apikey:{key.id}", tenant_id=key.tenant_id, roles=frozenset(key.roles), kind="api_key")
 
 
 def _tenant_key(session: Session, key_id: str, tenant_id: str | None, *, lock: bool = False) -> ApiKey:
     key = session.get(ApiKey, key_id, with_for_update=lock)
     if key is None or (tenant_id is not None and key.tenant_id != tenant_id):
-        raise NotFound("No such API key")  # another tenant's key is not disclosed
+        raise NotFound(messages.NO_SUCH_API_KEY)  # another tenant's key is not disclosed
     return key
 
 
@@ -676,7 +677,7 @@ def rotate_api_key(*, session: Session, key_id: str, tenant_id: str | None = Non
     old = _tenant_key(session, key_id, tenant_id, lock=True)
     at = now()
     if old.revoked_at is not None or old.replaced_by is not None or (old.expires_at and old.expires_at <= at):
-        raise Conflict("This key was already rotated or revoked", {"replaced_by": old.replaced_by})
+        raise Conflict(messages.KEY_ALREADY_REPLACED, {"replaced_by": old.replaced_by})
     new, secret = issue_api_key(session=session, tenant_id=old.tenant_id, name=old.name, roles=list(old.roles))
     grace = config.get_int("API_KEY_GRACE_SECONDS") if grace_seconds is None else grace_seconds
     old.expires_at = at + timedelta(seconds=max(0, grace))

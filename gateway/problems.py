@@ -11,10 +11,11 @@ from typing import Any
 from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from gateway import words
+from gateway import messages, words
 from gateway.rpc import RemoteError
 from services.common import errors
 from services.common.logging import get_logger
+from services.common.messages import Message
 from services.common.shared_messages import HTTP_TITLES
 
 log = get_logger(__name__)
@@ -38,8 +39,14 @@ def _title(status: int) -> str:
     return words.translate(found.text) if found is not None else "Error"
 
 
-def problem(status: int, *, code: str, detail: str | None = "", fields: dict[str, Any] | None = None,
-            extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
+def problem(status: int, *, code: str, detail: str | Message | None = "", fields: dict[str, Any] | None = None,
+            extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+            params: dict[str, Any] | None = None) -> Response:
+    """A problem+json answer. `detail` is words already in the caller's language, or a Message (gateway.messages)
+    worded here with `params`, its code then in the body's `message_code` as a service error's is."""
+    if isinstance(detail, Message):
+        extra = {"message_code": detail.code, **(extra or {})}
+        detail = words.message(detail.code, params, default=detail.format(params))
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
         "title": _title(status),
@@ -89,7 +96,7 @@ def from_http_exception(exc: HTTPException) -> Response:
         fields = _flatten_locations(data["messages"])
     code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
             415: "unsupported_media_type", 422: "validation_failed"}.get(status, "http_error")
-    detail = exc.description if status != 422 else "Some fields are invalid"
+    detail: str | Message | None = exc.description if status != 422 else messages.FIELDS_INVALID
     # werkzeug's own headers carry what a client needs next: `Allow` on a 405 (RFC 9110 requires it)
     headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
     return problem(status, code=code, detail=detail, fields=fields, headers=headers)
@@ -111,13 +118,13 @@ def from_unexpected(exc: Exception) -> Response:
         # the gateway's own database is restarting (or a transaction lost a serialization race): a retry
         # will do, as for a service that is away
         log.warning("gateway.database_unavailable", error=str(exc).splitlines()[0])
-        return problem(503, code="service_unavailable", detail="The gateway's database is unavailable; retry shortly",
+        return problem(503, code="service_unavailable", detail=messages.DATABASE_UNAVAILABLE,
                        headers={"Retry-After": "5"})
     if isinstance(exc, RemoteError):
         log.error("gateway.remote_error", exc_type=exc.exc_type, value=exc.value)
     else:
         log.exception("gateway.unhandled_error")
-    return problem(500, code="internal", detail="Something went wrong on our side; it has been logged.")
+    return problem(500, code="internal", detail=messages.INTERNAL)
 
 
 def _database_unreachable(exc: Exception) -> bool:

@@ -31,6 +31,7 @@ from kombu.entity import Exchange, Queue
 from kombu.message import Message
 from kombu.messaging import Consumer, Producer
 
+from gateway import messages
 from services.common.errors import REMOTE_ERRORS, FengchaoError, ServiceTimeout, ServiceUnavailable
 from services.common.logging import get_logger
 
@@ -122,23 +123,23 @@ class RpcClient:
                 )
             except Exception as exc:
                 if "NO_ROUTE" in str(exc):
-                    raise ServiceUnavailable(f"The {service} service is not running") from None
+                    raise ServiceUnavailable(messages.SERVICE_NOT_RUNNING, service=service) from None
                 self.broken = True
-                raise ServiceUnavailable("The message broker is unreachable") from exc
+                raise ServiceUnavailable(messages.BROKER_UNREACHABLE) from exc
             deadline = time.monotonic() + timeout
             while correlation_id not in self._replies:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     # The connection may hold half a frame now; the pool replaces it.
                     self.broken = True
-                    raise ServiceTimeout(f"The {service} service did not answer within {timeout:g} s")
+                    raise ServiceTimeout(messages.SERVICE_TIMEOUT, service=service, seconds=f"{timeout:g}")
                 try:
                     self.connection.drain_events(timeout=min(remaining, 1.0))
                 except TimeoutError:
                     continue
                 except Exception as exc:
                     self.broken = True
-                    raise ServiceUnavailable("Lost the connection to the message broker") from exc
+                    raise ServiceUnavailable(messages.BROKER_LOST) from exc
             body = self._replies.pop(correlation_id)
         finally:
             self._pending.discard(correlation_id)
@@ -147,7 +148,7 @@ class RpcClient:
             if body["error"].get("exc_type") in DATABASE_AWAY:
                 log.warning("rpc.service_database_away", service=service, method=method,
                             error=str(body["error"].get("value", ""))[:200])
-                raise ServiceUnavailable(f"The {service} service cannot reach its database; retry shortly")
+                raise ServiceUnavailable(messages.SERVICE_DATABASE, service=service)
             raise rebuild_error(body["error"])
         return body.get("result")
 
@@ -195,7 +196,7 @@ class RpcPool:
     @contextmanager
     def client(self) -> Iterator[RpcClient]:
         if not self._slots.acquire(timeout=self.acquire_timeout):
-            raise ServiceUnavailable("The gateway is at its concurrency limit; retry shortly")
+            raise ServiceUnavailable(messages.CONCURRENCY_LIMIT)
         client = None
         try:
             while True:  # an idle client whose connection died (broker restart) is dropped, not used
@@ -212,7 +213,7 @@ class RpcPool:
                     client = RpcClient(self.amqp_uri)
                 except Exception as exc:
                     log.warning("rpc.connect_failed", error=repr(exc))
-                    raise ServiceUnavailable("The message broker is unreachable") from exc
+                    raise ServiceUnavailable(messages.BROKER_UNREACHABLE) from exc
                 with self._lock:
                     self.created += 1
             yield client

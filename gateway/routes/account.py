@@ -14,7 +14,7 @@ from marshmallow import Schema, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import audit, db, identity
+from gateway import audit, db, identity, messages
 from gateway.auth import preferred_locale, require_principal
 from gateway.identity import Principal
 from gateway.models import AuditEntry, Membership, RefreshToken, User
@@ -142,7 +142,7 @@ def _member_of_my_tenant(session: Session, user_id: str, tenant_id: str) -> tupl
                                                          Membership.tenant_id == tenant_id))
     user = session.get(User, user_id) if membership else None
     if user is None or user.erased_at is not None:
-        raise NotFound("No such person in this tenant")
+        raise NotFound(messages.NO_SUCH_PERSON)
     assert membership is not None  # the user was looked up only when there is one
     return user, membership
 
@@ -150,7 +150,7 @@ def _member_of_my_tenant(session: Session, user_id: str, tenant_id: str) -> tupl
 def _user_principal() -> Principal:
     principal = require_principal()
     if principal.kind != "user":
-        raise Forbidden("Only a signed-in person has an account")
+        raise Forbidden(messages.ONLY_SIGNED_IN_HAS_ACCOUNT)
     return principal
 
 
@@ -259,7 +259,7 @@ class PersonErasure(MethodView):
         with session.begin():
             _user, membership = _member_of_my_tenant(session, user_id, principal.tenant_id)
             if set(membership.roles) & set(OFFICERS) and "tenant_admin" not in principal.roles:
-                raise Forbidden("Only a tenant admin can erase staff or another tenant admin")
+                raise Forbidden(messages.ERASE_NEEDS_TENANT_ADMIN)
         pseudonym = str(uuid.uuid4())
         context = _context(principal.tenant_id, principal.subject, principal.roles)
         done = _each_service("erase_person", context, user_id, pseudonym)
@@ -294,7 +294,7 @@ class AuditLog(MethodView):
             tenant_id = tenant
         else:
             if tenant not in (None, principal.tenant_id):
-                raise Forbidden("You can read only your own tenant's audit log")
+                raise Forbidden(messages.OWN_AUDIT_LOG_ONLY)
             tenant_id = principal.tenant_id
         with db.session().begin():
             items, next_cursor = audit.entries(session=db.session(), tenant_id=tenant_id, **query)

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from gateway import audit, db, identity
+from gateway import audit, db, identity, messages
 from gateway.auth import require_principal
 from gateway.identity import Principal
 from services.common.errors import Forbidden
@@ -55,7 +55,7 @@ def _may_manage(key_id: str | None = None) -> Principal:
         return principal
     if key_id is not None and principal.kind == "api_key" and principal.subject == f"apikey:{key_id}":
         return principal
-    raise Forbidden("Needs the tenant_admin role (a partner may rotate only the key it calls with)")
+    raise Forbidden(messages.KEYS_NEED_TENANT_ADMIN)
 
 
 @blp.route("/api-keys")

@@ -8,7 +8,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from gateway import db, identity, problems
+from gateway import db, identity, messages, problems
 from gateway.auth import client_address, require_principal
 from gateway.models import Tenant, User
 from gateway.schemas import LoginRequest, LogoutRequest, Me, RefreshRequest, TenantOut, TokenPair
@@ -106,5 +106,5 @@ class TenantDetail(MethodView):
         require_principal()
         tenant = db.session().get(Tenant, tenant_id)
         if tenant is None:
-            raise NotFound("No such tenant")
+            raise NotFound(messages.NO_SUCH_TENANT)
         return {"id": tenant.id, "name": tenant.name, "kind": tenant.kind}

@@ -12,7 +12,7 @@ from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from gateway import db
+from gateway import db, messages
 from gateway.auth import preferred_locale, require_principal
 from gateway.idempotency import idempotent
 from gateway.models import Tenant
@@ -624,7 +624,7 @@ class PublicAssets(MethodView):
         Filter with `amenity=water&amenity=microwave`, `open_now=true`, `kind=rest_stop`,
         `near_lat`/`near_lng` to sort by distance."""
         if db.session().get(Tenant, community) is None:
-            raise NotFound("No such community", {"community": community})
+            raise NotFound(messages.NO_SUCH_COMMUNITY, {"community": community})
         context = CallContext(tenant_id=community, roles=frozenset({"public"}), locale=preferred_locale(),
                               request_id=g.request_id)
         return respond(pool().call("governance", "list_assets", query, context_data=context.to_context_data()))

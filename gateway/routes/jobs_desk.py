@@ -11,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, validate
 
+from gateway import messages
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
@@ -204,8 +205,8 @@ class FairRegistrationQr(MethodView):
         """Your check-in code as a QR code, for staff to scan at the door."""
         registration = call("jobs", "my_fair_registration", fair_id)
         if not registration.get("code"):
-            raise Conflict(f"报名状态为 {registration['status']} / The registration is {registration['status']}",
-                           {"state": registration["status"]})
+            raise Conflict(messages.REGISTRATION_STATE, {"state": registration["status"]},
+                           state=registration["status"])
         qr = segno.make(registration["code"], error="m")
         buffer = io.BytesIO()
         kind = str(query_args["format"])  # "svg" or "png" (the schema checked it)

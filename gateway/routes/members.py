@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema
 from sqlalchemy.orm import Session
 
-from gateway import audit, db, identity
+from gateway import audit, db, identity, messages
 from gateway.auth import require_principal
 from gateway.identity import Principal
 from gateway.models import Tenant
@@ -45,7 +45,7 @@ class AccountStateOut(Schema):
 def _tenant_admin() -> Principal:
     principal = require_principal(TENANT_ADMIN)
     if principal.kind != "user":
-        raise Forbidden("Needs a tenant admin signed in")
+        raise Forbidden(messages.NEEDS_TENANT_ADMIN)
     return principal
 
 
@@ -53,7 +53,7 @@ def _operator(session: Session) -> Principal:
     principal = require_principal(*OPERATOR_ROLES)
     tenant = session.get(Tenant, principal.tenant_id)
     if principal.kind != "user" or tenant is None or tenant.kind != "operator":
-        raise Forbidden("Only the sub-district operator deactivates accounts")
+        raise Forbidden(messages.ONLY_OPERATOR_DEACTIVATES)
     return principal
 
 
@@ -67,7 +67,7 @@ class MemberRole(MethodView):
         carrying the role on their next request. Removing a role the member does not hold changes nothing."""
         principal = _tenant_admin()
         if user_id == principal.subject and role == TENANT_ADMIN:
-            raise Conflict("You cannot remove your own tenant_admin role; another tenant admin can")
+            raise Conflict(messages.OWN_ADMIN_ROLE)
         session = db.session()
         with session.begin():
             membership, changed = identity.remove_role(session=session, user_id=user_id, tenant_id=tenant_id,
@@ -89,7 +89,7 @@ class Member(MethodView):
         same whether or not the person was a member (idempotent, and it tells nothing about other tenants)."""
         principal = _tenant_admin()
         if user_id == principal.subject:
-            raise Conflict("You cannot remove your own membership; another tenant admin can")
+            raise Conflict(messages.OWN_MEMBERSHIP)
         session = db.session()
         with session.begin():
             if identity.remove_membership(session=session, user_id=user_id, tenant_id=tenant_id):
@@ -102,7 +102,7 @@ def _account_change(user_id: str, *, deactivate: bool) -> dict[str, Any]:
     with session.begin():
         principal = _operator(session)
         if user_id == principal.subject:
-            raise Conflict("You cannot change your own account's state")
+            raise Conflict(messages.OWN_ACCOUNT_STATE)
         change = identity.deactivate_user if deactivate else identity.reactivate_user
         user, changed = change(session=session, user_id=user_id)
         if changed:

@@ -14,7 +14,7 @@ from marshmallow import Schema, validate
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import db
+from gateway import db, messages
 from gateway.auth import require_principal
 from gateway.idempotency import idempotent
 from gateway.identity import Principal
@@ -290,7 +290,7 @@ class Inbound(MethodView):
         from the record with `duplicate: true`."""
         principal = require_principal("partner")
         if principal.kind != "api_key":
-            raise Forbidden("仅限合作伙伴密钥 / Inbound events need a partner API key")
+            raise Forbidden(messages.INBOUND_NEEDS_PARTNER_KEY)
         payload = request.get_json(force=True)
         session = db.session()
         try:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from gateway import messages
 from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
@@ -30,7 +31,7 @@ def _desk_caller() -> tuple[bool, list[dict[str, Any]]]:
     roster = call("jobs", "list_desk_members")["items"]
     admin = ADMIN in principal.roles
     if not admin and not any(m["user_id"] == principal.user_id and m["active"] for m in roster):
-        raise Forbidden("仅限维权服务台成员和社区管理员 / Only the rights desk and the community's admins")
+        raise Forbidden(messages.RIGHTS_DESK_ONLY)
     return admin, roster
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import g, render_template, request
 from flask.typing import ResponseReturnValue
 
-from gateway import db
+from gateway import db, messages
 from gateway.auth import preferred_locale, require_principal
 from gateway.models import Tenant
 from gateway.services import call, pool
@@ -53,7 +53,7 @@ def places() -> ResponseReturnValue:
 def public_places(community: str) -> ResponseReturnValue:
     """No sign-in: the same listing the public API gives (GET /api/v1/governance/public/…/assets)."""
     if db.session().get(Tenant, community) is None:
-        raise NotFound("No such community", {"community": community})
+        raise NotFound(messages.NO_SUCH_COMMUNITY, {"community": community})
     query, here = _query()
     context = CallContext(tenant_id=community, roles=frozenset({"public"}), locale=preferred_locale(),
                           request_id=g.request_id)

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 
+from gateway import messages
 from gateway.auth import require_principal
 from gateway.services import call
 from gateway.web import blp, forms
@@ -132,7 +132,7 @@ def set_agreement() -> ResponseReturnValue:
     partner = forms.text(form, "partner_tenant_id") or ""
     try:
         if not partner:
-            raise ValidationFailed.from_messages({"partner_tenant_id": [_("Enter the partner community's id")]})
+            raise ValidationFailed.from_messages({"partner_tenant_id": [messages.PARTNER_TENANT_ID]})
         call("points", "set_agreement", partner, forms.compact({"active": form.get("active", "1") == "1",
                                                                 "note": forms.text(form, "note")}))
     except FengchaoError as refused:

@@ -19,10 +19,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from gateway import messages
 from gateway.models import PartnerEvent, WebhookDelivery, WebhookSubscription
 from gateway.webhooks import signing
 from services.common.database import utcnow
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.messages import Filled, Message
 from services.common.pagination import Key, Page, keyset_page
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
@@ -54,28 +56,28 @@ class RetryPolicy:
 # --- subscriptions ---------------------------------------------------------------------------
 
 
-def check_url(url: str) -> list[str]:
+def check_url(url: str) -> list[Message | Filled]:
     """https, or http to this machine only (development and the example receiver)."""
     try:
         parts = urlsplit(url or "")
     except ValueError:
-        return ["不是有效的网址 / Not a valid URL"]
+        return [messages.URL_INVALID]
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        return ["须为 https 网址 / Must be an https URL"]
+        return [messages.URL_NOT_HTTPS]
     if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
-        return ["须使用 https（仅本机可用 http）/ Use https (http only for localhost)"]
+        return [messages.URL_HTTPS_UNLESS_LOCAL]
     if len(url) > 500:
-        return ["网址过长 / At most 500 characters"]
+        return [messages.URL_TOO_LONG]
     return []
 
 
-def check_event_types(event_types: list[str], known: Iterable[str]) -> list[str]:
+def check_event_types(event_types: list[str], known: Iterable[str]) -> list[Message | Filled]:
     known = set(known)
     if not event_types:
-        return ["至少选择一种事件 / Choose at least one event type (or \"*\")"]
+        return [messages.EVENT_TYPES_EMPTY]
     unknown = [t for t in event_types if t != ALL_EVENTS and t not in known]
     if unknown:
-        return [f"目录中没有这些事件 / Not in the event catalogue: {', '.join(unknown)}"]
+        return [messages.EVENT_TYPES_UNKNOWN(types=", ".join(unknown))]
     return []
 
 
@@ -83,7 +85,7 @@ def create_subscription(*, session: Session, tenant_id: str, url: str, event_typ
                         known_types: Iterable[str], created_by: str, description: str | None = None
                         ) -> WebhookSubscription:
     """A tenant's partner registers a URL for some of its tenant's events; the secret is made here."""
-    errors = {}
+    errors: dict[str, list[Message | Filled]] = {}
     if problems := check_url(url):
         errors["url"] = problems
     if problems := check_event_types(event_types, known_types):
@@ -93,8 +95,7 @@ def create_subscription(*, session: Session, tenant_id: str, url: str, event_typ
     active = session.scalar(select(func.count()).select_from(WebhookSubscription).where(
         WebhookSubscription.tenant_id == tenant_id, WebhookSubscription.disabled_at.is_(None))) or 0
     if active >= MAX_SUBSCRIPTIONS_PER_TENANT:
-        raise Conflict(f"最多 {MAX_SUBSCRIPTIONS_PER_TENANT} 个订阅 / At most {MAX_SUBSCRIPTIONS_PER_TENANT} "
-                       "active subscriptions per tenant")
+        raise Conflict(messages.TOO_MANY_SUBSCRIPTIONS, limit=MAX_SUBSCRIPTIONS_PER_TENANT)
     subscription = WebhookSubscription(tenant_id=tenant_id, url=url, event_types=sorted(set(event_types)),
                                        secret=signing.new_secret(), created_by=created_by, description=description)
     session.add(subscription)
@@ -109,7 +110,7 @@ def get_subscription(*, session: Session, tenant_id: str, subscription_id: str,
     subscription = session.get(WebhookSubscription, subscription_id)
     if (subscription is None or subscription.tenant_id != tenant_id
             or (owner is not None and subscription.created_by != owner)):
-        raise NotFound("订阅不存在 / Webhook subscription not found", {"subscription_id": subscription_id})
+        raise NotFound(messages.SUBSCRIPTION_NOT_FOUND, {"subscription_id": subscription_id})
     return subscription
 
 
@@ -141,7 +142,7 @@ def rotate_secret(*, session: Session, tenant_id: str, subscription_id: str, gra
     now = now or utcnow()
     if not 0 <= grace_seconds <= MAX_ROTATION_GRACE_SECONDS:
         raise ValidationFailed.from_messages({"grace_seconds": [
-            f"0 到 {MAX_ROTATION_GRACE_SECONDS} 秒 / Between 0 and {MAX_ROTATION_GRACE_SECONDS} seconds"]})
+            messages.GRACE_SECONDS_RANGE(highest=MAX_ROTATION_GRACE_SECONDS)]})
     subscription = get_subscription(session=session, tenant_id=tenant_id, subscription_id=subscription_id,
                                     owner=owner)
     subscription = session.get_one(WebhookSubscription, subscription.id, with_for_update=True,
@@ -219,10 +220,10 @@ def replay(*, session: Session, tenant_id: str, subscription_id: str, since: dat
     subscription = get_subscription(session=session, tenant_id=tenant_id, subscription_id=subscription_id,
                                     owner=owner)
     if subscription.disabled_at is not None:
-        raise Conflict("订阅已停用 / The subscription is disabled")
+        raise Conflict(messages.SUBSCRIPTION_DISABLED)
     until = until or utcnow()
     if since > until:
-        raise ValidationFailed.from_messages({"since": ["须早于 until / Must be before until"]})
+        raise ValidationFailed.from_messages({"since": [messages.SINCE_BEFORE_UNTIL]})
     query = (select(PartnerEvent.event_id, PartnerEvent.type)
              .where(PartnerEvent.tenant_id == tenant_id, PartnerEvent.time >= since, PartnerEvent.time <= until)
              .order_by(PartnerEvent.time, PartnerEvent.event_id).limit(REPLAY_LIMIT + 1))
@@ -230,9 +231,7 @@ def replay(*, session: Session, tenant_id: str, subscription_id: str, since: dat
         query = query.where(PartnerEvent.type.in_(subscription.event_types))
     rows = [(r.event_id, r.type) for r in session.execute(query)]
     if len(rows) > REPLAY_LIMIT:
-        raise ValidationFailed.from_messages({"since": [
-            f"一次最多重放 {REPLAY_LIMIT} 条，请缩小时间范围 / At most {REPLAY_LIMIT} events per replay: "
-            "narrow the window"]})
+        raise ValidationFailed.from_messages({"since": [messages.REPLAY_TOO_MANY(limit=REPLAY_LIMIT)]})
     return len(_fan_out(session=session, tenant_id=tenant_id, event_ids_types=rows, only=subscription, replay=True))
 
 

@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import messages
 from gateway.identity import Principal
 from gateway.models import InboundEvent, Membership
 from services.common import contract_fields as fields
@@ -53,19 +54,19 @@ class InboundEnvelope(Schema):
 def validate_event(payload: Any, *, tenant_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The envelope and its `data`, both checked; field messages name `data.<field>` for the data."""
     if not isinstance(payload, dict):
-        raise ValidationFailed.from_messages({"_schema": ["Expected a CloudEvent JSON object"]})
+        raise ValidationFailed.from_messages({"_schema": [messages.EVENT_NOT_AN_OBJECT]})
     try:
         envelope = InboundEnvelope().load(payload)
     except ValidationError as exc:
         raise ValidationFailed.from_messages(exc.messages if isinstance(exc.messages, dict)
                                              else {"_schema": exc.messages}) from None
     if envelope["tenantid"] not in (None, tenant_id):
-        raise Forbidden("事件的租户与密钥不符 / The event's tenantid is not the API key's tenant")
+        raise Forbidden(messages.EVENT_OTHER_TENANT)
     try:
         data = partners.INBOUND_CATALOGUE[envelope["type"]]().load(envelope["data"])
     except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise ValidationFailed.from_messages({f"data.{k}": v for k, v in messages.items()}) from None
+        found = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise ValidationFailed.from_messages({f"data.{k}": v for k, v in found.items()}) from None
     return envelope, data
 
 
@@ -84,7 +85,7 @@ def receive(*, session: Session, principal: Principal, payload: Any) -> tuple[In
     record = session.get(InboundEvent, (principal.tenant_id, envelope["id"]), with_for_update=True)
     if record is not None:
         if record.type != envelope["type"] or record.data != payload["data"]:
-            raise Conflict("该事件编号已用于其他内容 / This event id was already used with other content",
+            raise Conflict(messages.EVENT_ID_REUSED,
                            {"event_id": envelope["id"]})
         return record, record.processed_at is None
     record = InboundEvent(tenant_id=principal.tenant_id, event_id=envelope["id"], type=envelope["type"],

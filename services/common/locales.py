@@ -34,6 +34,8 @@ KEYWORDS = {"message": (2,), "choice": (2,)}
 # Folders whose Python files declare texts, per catalogue (domain).
 SOURCES: dict[str, tuple[str, ...]] = {
     "common": ("services/common/shared_messages.py", "services/common/errors.py", "services/common/personal_data.py"),
+    # The gateway's own refusals; its catalogue shares flask-babel's folder (domain `messages`, the pages).
+    "gateway": ("gateway/messages.py",),
 }
 SERVICE_DOMAINS = ("jobs", "training", "governance", "points")
 
@@ -45,6 +47,12 @@ def domains() -> Iterator[tuple[str, Path]]:
         folder = ROOT / "services" / name / "translations"
         if folder.is_dir():
             yield name, folder
+    yield "gateway", ROOT / "gateway" / "translations"
+
+
+def folder_of(domain: str) -> Path:
+    """Where `domain`'s catalogues live: `services/<name>/translations`, the gateway's beside its pages'."""
+    return dict(domains()).get(domain, ROOT / "services" / domain / "translations")
 
 
 def _sources(domain: str) -> tuple[str, ...]:
@@ -140,13 +148,13 @@ def stored_words(message: Message) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("update", "compile"))
-    parser.add_argument("domains", nargs="*", help="common, jobs, training, governance, points (default: all)")
+    parser.add_argument("domains", nargs="*",
+                        help="common, jobs, training, governance, points, gateway (default: all)")
     args = parser.parse_args(argv)
     if args.action == "update":
-        wanted = set(args.domains) or {"common", *SERVICE_DOMAINS}
+        wanted = set(args.domains) or {"common", *SERVICE_DOMAINS, "gateway"}
         for domain in sorted(wanted):
-            folder = ROOT / "services" / domain / "translations"
-            update(domain, folder)
+            update(domain, folder_of(domain))
     compile_all()
 
 

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _declare_everything() -> None:
     importlib.import_module("services.common.shared_messages")
     importlib.import_module("services.common.errors")
+    importlib.import_module("gateway.messages")  # the gateway's own refusals (domain `gateway`)
     for package in pkgutil.iter_modules(services.__path__):
         try:
             contracts = importlib.import_module(f"services.{package.name}.contracts")
