@@ -23,14 +23,16 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from gateway import messages
 from services.common.errors import ValidationFailed
+from services.common.messages import Message
 
 # Deep enough for every contract of the API (the deepest nests four levels), shallow enough that decoding,
 # validating and scanning never come near Python's recursion limit (1,000).
 MAX_JSON_DEPTH = 64
 
-NUL_MESSAGE = "must not contain NUL (\\u0000) characters"
-SURROGATE_MESSAGE = "must not contain lone surrogates (\\ud800-\\udfff): such text cannot be stored"
+NUL_MESSAGE = messages.TEXT_HAS_NUL
+SURROGATE_MESSAGE = messages.TEXT_HAS_LONE_SURROGATE
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # A JSON string literal (escapes included), so that brackets inside strings are not counted as nesting.
@@ -87,7 +89,7 @@ def refuse_malformed_json() -> None:
         raise BadRequest(f"The body is not valid JSON: {exc}") from None
 
 
-def _unstorable(text: str) -> str | None:
+def _unstorable(text: str) -> Message | None:
     if "\x00" in text:
         return NUL_MESSAGE
     if _LONE_SURROGATE.search(text):
@@ -100,10 +102,10 @@ def _printable(name: str) -> str:
     return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", name)
 
 
-def unstorable_fields(value: Any, path: str = "") -> dict[str, list[str]]:
+def unstorable_fields(value: Any, path: str = "") -> dict[str, list[Message]]:
     """field path (dotted, list positions as numbers) → message, for every key and string that cannot be stored.
     Iterative, though depth is already bounded, so that no input can exhaust the stack."""
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[Message]] = {}
     pending: list[tuple[Any, str]] = [(value, path)]
     while pending:
         item, where = pending.pop()

@@ -113,6 +113,9 @@ BROKER_LOST = message("gateway.broker_lost", "Lost the connection to the message
 CONCURRENCY_LIMIT = message("gateway.concurrency_limit", "The gateway is at its concurrency limit; retry shortly")
 DATABASE_UNAVAILABLE = message("gateway.database_unavailable", "The gateway's database is unavailable; retry shortly")
 INTERNAL = message("gateway.internal", "Something went wrong on our side; it has been logged.")
+TEXT_HAS_NUL = message("gateway.text_has_nul", "must not contain NUL (\\u0000) characters")
+TEXT_HAS_LONE_SURROGATE = message("gateway.text_has_lone_surrogate",
+                                  "must not contain lone surrogates (\\ud800-\\udfff): such text cannot be stored")
 FIELDS_INVALID = message("gateway.fields_invalid", "Some fields are invalid")
 
 # --- idempotency ---------------------------------------------------------------------------------
