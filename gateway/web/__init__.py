@@ -75,6 +75,7 @@ def _sign_in_first(_error: Unauthenticated) -> ResponseReturnValue:
 
 @blp.errorhandler(FengchaoError)
 def _service_error(error: FengchaoError) -> ResponseReturnValue:
+    words.localize(error)  # the gateway's own refusals too (a service's were worded on arrival)
     return render_template("web/error.html", status=error.status, detail=error.detail,
                            message_key=error.code), error.status
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gateway import words
 from services.common.errors import FengchaoError, ValidationFailed
 
 # The sub-district's clock: people type and read times in Beijing time; the API speaks UTC offsets.
@@ -80,6 +81,7 @@ def compact(payload: dict[str, Any]) -> dict[str, Any]:
 def field_errors(error: FengchaoError, known: Iterable[str] = ()) -> tuple[dict[str, list[str]], str | None]:
     """(messages by field, message for the whole form). Field messages for fields
     the form does not show go to the whole form, so none is lost."""
+    words.localize(error)  # the gateway's own refusals too (a service's were worded on arrival)
     if not isinstance(error, ValidationFailed):
         return {}, error.detail
     known = set(known)

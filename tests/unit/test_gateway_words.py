@@ -55,3 +55,14 @@ def test_a_field_message_of_the_gateway_reads_in_the_callers_language(app):
             refused = ValidationFailed.from_messages({"roles": [messages.CHOOSE_FROM(choices="staff, resident")]})
             body = from_service_error(refused).get_json()
         assert body["errors"] == {"roles": [words]}, body
+
+
+def test_a_web_form_reads_the_gateways_own_field_message_in_the_pages_language(app):
+    from gateway.web import forms
+    from services.common.errors import ValidationFailed
+
+    for language, words in (("zh-CN", "请输入合作社区的编号"), ("en", "Enter the partner community's id")):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            refused = ValidationFailed.from_messages({"partner_tenant_id": [messages.PARTNER_TENANT_ID]})
+            errors, _general = forms.field_errors(refused, ("partner_tenant_id",))
+        assert errors == {"partner_tenant_id": [words]}
