@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 from services.common.messages import Filled, Message, message
+from services.common.shared_messages import SOME_FIELDS_INVALID
 
 
 class FengchaoError(Exception):
@@ -69,7 +70,7 @@ class ValidationFailed(FengchaoError):
 
     @classmethod
     def from_messages(
-        cls, messages: dict[str, Any], detail: str | Message = "Some fields are invalid"
+        cls, messages: dict[str, Any], detail: str | Message = SOME_FIELDS_INVALID
     ) -> ValidationFailed:
         """`messages` maps field → list of messages (or nested dicts, as marshmallow nests them). A `Message`
         (or one filled with parameters, `MESSAGE(lowest=6)`) is sent as its English text and, in
