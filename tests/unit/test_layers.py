@@ -73,3 +73,15 @@ def test_no_chinese_words_are_written_in_service_code():
             if CJK.search(value):
                 found.append(f"{relative}:{line}: {value[:40]!r}")
     assert not found, f"{len(found)} Chinese string literals in services/:\n" + "\n".join(found[:40])
+
+
+def test_the_old_idioms_are_gone_under_every_name():
+    """Issue 17: one way to cross tenants and one way to publish; the four old idioms do not survive renamed."""
+    gone = re.compile(r"\b(_tenant_of|_in_tenant_of|_home|hosted_transaction|HostedTransaction|acting_in_tenant|"
+                      r"in_partner_tenant|publish_for|publish_all)\b|\btx\.publish\(|\.in_tenant\(")
+    found = []
+    for path in sorted((ROOT / "services").rglob("*.py")) + sorted((ROOT / "gateway").rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if gone.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "\n".join(found)
