@@ -227,6 +227,6 @@ def _locked(session: Session, item_id: str) -> ActionItem:
 
 
 def _in_both_languages(words: Message, **params: Any) -> str:
-    """Words written into the record, read later by people of either language: "中文 / English",
-    from the catalogues."""
-    return f"{words.render(translations('zh_Hans_CN').gettext, params)} / {words.format(params)}"
+    """Words written into the record (a stored note, not an answer worded at the edge), read later by people
+    of either language: the Chinese, a slash, the English, both from the governance catalogue."""
+    return f"{words.render(translations('zh_Hans_CN', 'governance').gettext, params)} / {words.format(params)}"

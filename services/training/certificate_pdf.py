@@ -99,8 +99,8 @@ def _english() -> Translate:
 
 
 def _both(line: Message, **params: str) -> str:
-    """A line of the certificate in Chinese, then in English ("兹证明 / This is to certify that"), its words
-    from the training catalogue."""
+    """A line of the certificate in Chinese, a slash, then in English, both from the training catalogue
+    (the printed page is read by either language)."""
     return f"{line.render(_chinese(), params)} / {line.render(_english(), params)}"
 
 
