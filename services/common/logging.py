@@ -81,8 +81,9 @@ def _add_process(name: str) -> structlog.types.Processor:
     return processor
 
 
-# A mainland mobile number standing alone (not inside a longer run of digits, such as an id or a timestamp).
-PHONE_LIKE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+# A mainland mobile number standing alone: not inside a longer run of digits (an id, a timestamp) nor of
+# letters and digits (the last group of a UUID such as ...-c16512348212 holds eleven digits that look like one).
+PHONE_LIKE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)(\d{4})(\d{4})(?![0-9A-Za-z])")
 # Keys whose values are never logged as they are.
 SECRET_KEYS = frozenset({
     "password", "current_password", "new_password", "password_hash", "token", "access_token", "refresh_token",

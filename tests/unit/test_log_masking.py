@@ -48,3 +48,21 @@ def test_stdlib_records_and_tracebacks_are_masked_too(captured):
     line = _lines(captured)[0]
     assert line["event"] == "failed for 139****0005"
     assert "139****0004" in line["exception"] and "13900000004" not in captured.getvalue()
+
+
+@pytest.mark.parametrize("identifier", [
+    "5eab0388-f1f6-4ca5-86aa-c16512348212",   # eleven phone-like digits after a hex letter
+    "5eab0388-f1f6-4ca5-86aa-16512348212c",   # ... and before one
+    "order-A13800000001",
+])
+def test_identifiers_that_only_contain_phone_like_digits_reach_the_log_whole(identifier):
+    assert fc_logging.mask_phone(identifier) == identifier
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("13800000001", "138****0001"),
+    ("电话13800000001。", "电话138****0001。"),
+    ("phone: 13800000001, again", "phone: 138****0001, again"),
+])
+def test_a_phone_number_in_text_is_masked(text, masked):
+    assert fc_logging.mask_phone(text) == masked
