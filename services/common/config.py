@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-SERVICE_NAMES = ("jobs", "training", "governance", "points")
+SERVICE_NAMES = ("jobs", "training", "governance", "points", "notifications")
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE_URL",
         "sqlite:///var/db/{service}.sqlite3",
-        "Owner URL of each component's database; `{service}` is replaced by jobs, training, governance, points or "
-        "gateway. Migrations and the outbox relay connect with it.",
+        "Owner URL of each component's database; `{service}` is replaced by jobs, training, governance, points, "
+        "notifications or gateway. Migrations and the outbox relay connect with it.",
     ),
     Setting(
         "DATABASE_APP_USER",
@@ -69,6 +69,28 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds between governance's sweeps for vote reminders and closes (a vote closes at most this late)."),
     Setting("POINTS_HOUSEKEEPING_SECONDS", "60",
             "Seconds between the points service's housekeeping runs (voucher timeouts, expiry notices and expiry)."),
+    Setting("NOTIFICATIONS_PUBLIC_URL", "http://127.0.0.1:8080",
+            "Address residents reach the web pages at; short links in messages are `<this>/n/<code>`."),
+    Setting("NOTIFICATIONS_INTERVAL", "10",
+            "Seconds between the notifications service's runs of due deliveries and daily digests."),
+    Setting("NOTIFICATIONS_MAX_ATTEMPTS", "5",
+            "Attempts of one delivery (SMS, push, robot) before it is a dead letter staff can see and retry."),
+    Setting("NOTIFICATIONS_RETRY_SECONDS", "60",
+            "First wait before a failed delivery is tried again; each further failure doubles it."),
+    Setting("NOTIFICATIONS_SMS_URL", "",
+            "apprise URL of the SMS provider (e.g. `json://sms-gateway:8080/send` for a JSON webhook); empty: "
+            "no SMS leaves the platform (deliveries fail with a reason staff can see)."),
+    Setting("NOTIFICATIONS_SMS_PER_MINUTE", "60",
+            "SMS the provider accepts per minute from the whole platform; more wait for the next minute."),
+    Setting("NOTIFICATIONS_SMS_PER_DAY", "10",
+            "SMS one person receives per day (urgent messages excepted); more wait for the next day."),
+    Setting("NOTIFICATIONS_PUSH_PER_DAY", "30",
+            "Push notifications one person receives per day (urgent excepted); more wait for the next day."),
+    Setting("NOTIFICATIONS_VAPID_PRIVATE_KEY", "",
+            "Web push VAPID private key (a PEM file's path, or the key as PEM or base64url DER); empty under "
+            "`make run`: a key pair is generated once into var/vapid/."),
+    Setting("NOTIFICATIONS_VAPID_SUBJECT", "mailto:admin@fengchao.local",
+            "Contact of this deployment sent to push services with each VAPID-signed push (mailto: or https:)."),
     Setting("RELAY_POLL_INTERVAL", "0.2", "Seconds between outbox polls when the relay found nothing to publish."),
     Setting("RELAY_BATCH_SIZE", "200", "Outbox rows the relay publishes per transaction."),
     Setting("LOG_LEVEL", "INFO", "Python log level of every process."),

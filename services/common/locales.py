@@ -37,7 +37,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     # The gateway's own refusals; its catalogue shares flask-babel's folder (domain `messages`, the pages).
     "gateway": ("gateway/messages.py",),
 }
-SERVICE_DOMAINS = ("jobs", "training", "governance", "points")
+SERVICE_DOMAINS = ("jobs", "training", "governance", "points", "notifications")
 
 
 def domains() -> Iterator[tuple[str, Path]]:
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("action", choices=("update", "compile"))
     parser.add_argument("domains", nargs="*",
-                        help="common, jobs, training, governance, points, gateway (default: all)")
+                        help="common, jobs, training, governance, points, notifications, gateway (default: all)")
     args = parser.parse_args(argv)
     if args.action == "update":
         wanted = set(args.domains) or {"common", *SERVICE_DOMAINS, "gateway"}

@@ -47,8 +47,9 @@ DEPLOYMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 INTERNAL_ONLY_EVENTS = frozenset({"jobs.case_opened", "jobs.case_resolved"})
 
 
-# Sources whose every event stays inside the platform: identity events carry names and roles.
-INTERNAL_ONLY_SOURCES = frozenset({"identity"})
+# Sources whose every event stays inside the platform: identity events carry names and roles; the
+# notifications service's are about deliveries to people.
+INTERNAL_ONLY_SOURCES = frozenset({"identity", "notifications"})
 
 
 def for_partners(service: str, event: str) -> bool:

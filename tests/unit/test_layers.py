@@ -13,7 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]")
-SERVICES = ("jobs", "training", "governance", "points")
+SERVICES = ("jobs", "training", "governance", "points", "notifications")
+# The services whose contracts the gateway imports today; notifications joins once its routes land (issue 18).
+GATEWAY_USES = ("jobs", "training", "governance", "points")
 ALLOWED_SERVICE_MODULES = re.compile(
     r"^services\.(common(\..+)?|({})(\.contracts(\..+)?|\.events)?)$".format("|".join(SERVICES)))
 
@@ -36,7 +38,7 @@ def test_the_gateway_loads_no_domain_code_no_models_and_no_nameko():
     for framework in ("nameko", "eventlet"):
         assert not [m for m in loaded if m == framework or m.startswith(framework + ".")], framework
     # and it does use the contracts of every service
-    for name in SERVICES:
+    for name in GATEWAY_USES:
         assert f"services.{name}.contracts" in loaded, name
 
 

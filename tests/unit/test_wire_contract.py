@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 SNAPSHOT = Path(__file__).resolve().parent / "wire" / "contract.json"
-SERVICES = ("jobs", "training", "governance", "points")
+SERVICES = ("jobs", "training", "governance", "points", "notifications")
 
 
 def _service_class(name: str) -> Any:
