@@ -75,7 +75,22 @@ def environment() -> dict[str, str]:
             secret_file.write_text(secrets.token_urlsafe(48))
             secret_file.chmod(0o600)
         env["JWT_SECRET"] = secret_file.read_text().strip()
+    if not env.get("NOTIFICATIONS_VAPID_PRIVATE_KEY"):
+        env["NOTIFICATIONS_VAPID_PRIVATE_KEY"] = vapid_key(VAR / "vapid")
+    env.setdefault("NOTIFICATIONS_PUBLIC_URL", "http://" + env.get("GATEWAY_BIND", config.get("GATEWAY_BIND")))
     return env
+
+
+def vapid_key(folder: Path) -> str:
+    """Web push's VAPID key pair, generated once into var/vapid/ (docs/notifications.md); the private key's
+    path, or "" (push stays off) when the push libraries are not installed."""
+    from services.notifications import vapid
+
+    try:
+        return str(vapid.generate(folder))
+    except ImportError:
+        say("web push is off: cryptography (with pywebpush) is not installed")
+        return ""
 
 
 def run_python(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
