@@ -10,7 +10,8 @@ def test_healthz_and_readyz_answer_when_everything_runs(platform):
     assert requests.get(platform.url("/healthz"), timeout=5).status_code == 200
     ready = requests.get(platform.url("/readyz"), timeout=20)
     assert ready.status_code == 200, ready.text
-    assert ready.json()["checks"] == {"jobs": "ok", "training": "ok", "governance": "ok", "points": "ok"}
+    assert ready.json()["checks"] == {"jobs": "ok", "training": "ok", "governance": "ok", "points": "ok",
+                                      "notifications": "ok"}
 
 
 def test_the_openapi_document_is_generated_from_the_schemas(platform):

@@ -1,0 +1,145 @@
+"""Notifications over real RabbitMQ and PostgreSQL with every service running: an award becomes a message
+in the person's inbox in their language, once even when the event arrives twice; a waiting-list promotion
+reaches the promoted person; the inbox and preferences RPCs as the gateway calls them. Two communities
+throughout: nobody ever sees the other's messages."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from services.common.database import make_engine
+from tests.e2e.notifications.conftest import call, inbox, publish, send_event, wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def _points_envelopes(platform, user_id: str) -> list[dict]:
+    engine = make_engine(platform.infra.owner_url("points"), pool_size=1)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT envelope FROM outbox_events WHERE event_type = 'points_awarded' "
+                                        "ORDER BY seq")).scalars().all()
+    finally:
+        engine.dispose()
+    return [e for e in rows if e["data"]["user_id"] == user_id]
+
+
+def _award(platform, staff_key: str, to_key: str, amount: int) -> None:
+    http = platform.session(staff_key)
+    response = http.post(platform.url("/api/v1/points/awards"), json={
+        "user_id": platform.people[to_key].user_id, "amount": amount, "category": "volunteer",
+        "reason": "志愿服务 / Volunteering"}, timeout=30)
+    assert response.status_code == 201, response.text
+
+
+def test_a_manual_award_reaches_the_persons_inbox_in_their_language_once(platform, person):
+    amy = person("xiangyang", locale="en")
+    wang = person("xiangyang")
+    zhao = person("dongxin")
+    _award(platform, "staff_a", amy, 20)
+    (message,) = wait_until(lambda: inbox(platform, amy))
+    assert message["kind"] == "points_awarded" and message["title"] == "Points received"
+    assert message["body"].startswith("You received 20 points: http") and message["link"] == "/points"
+    assert f"/n/{message['short_code']}" in message["body"] and message["read_at"] is None
+
+    # the same event delivered again (a relay that died between publishing and marking) adds nothing
+    (envelope,) = _points_envelopes(platform, platform.people[amy].user_id)
+    publish(platform, envelope, service="points", event="points_awarded", tenant_id="xiangyang")
+    _award(platform, "staff_a", amy, 7)  # a later event: once it is in, the duplicate was handled before it
+    wait_until(lambda: len(inbox(platform, amy)) >= 2)
+    assert sorted(m["body"].split(":")[0] for m in inbox(platform, amy)) == ["You received 20 points",
+                                                                              "You received 7 points"]
+
+    # a Chinese reader reads Chinese; the other community's award stays there
+    _award(platform, "staff_a", wang, 5)
+    _award(platform, "staff_b", zhao, 9)
+    (chinese,) = wait_until(lambda: inbox(platform, wang))
+    assert chinese["title"] == "获得积分" and chinese["body"].startswith("您获得了5积分")
+    (theirs,) = wait_until(lambda: inbox(platform, zhao))
+    assert theirs["body"].startswith("您获得了9积分")
+    assert [m["body"][:8] for m in inbox(platform, wang)] == [chinese["body"][:8]]
+    assert inbox(platform, amy, tenant_id="dongxin") == []
+
+
+def test_a_waiting_list_promotion_tells_the_promoted_person(platform, api, person):
+    session = api.session(api.course(audience={"everyone": True}), capacity=1)
+    first = api.enrol("courier_a", session)
+    second = api.enrol("courier_b", session)  # dongxin, waiting
+    assert second["status"] == "waitlisted"
+    api.call("courier_a", "POST", f"/enrolments/{first['id']}/cancel", 200, json={"reason": "要加班"})
+    promoted = wait_until(lambda: [m for m in inbox(platform, "courier_b") if m["kind"] == "waitlist_promoted"])
+    assert len(promoted) == 1 and promoted[0]["urgent"] is True
+    assert promoted[0]["title"] == "您已获得名额" and promoted[0]["link"].startswith("/courses/")
+    assert not [m for m in inbox(platform, "courier_a") if m["kind"] == "waitlist_promoted"]
+
+
+def test_the_inbox_and_preferences_rpcs(platform, person):
+    reader, other = person("xiangyang"), person("dongxin")
+    for amount in (1, 2, 3):
+        send_event(platform, "points", "points_awarded", "xiangyang", {
+            "posting_id": f"p-{amount}", "trace_number": "T", "user_id": platform.people[reader].user_id,
+            "amount": amount, "source": "manual"})
+    send_event(platform, "points", "points_awarded", "dongxin", {
+        "posting_id": "p-b", "trace_number": "T", "user_id": platform.people[other].user_id, "amount": 4,
+        "source": "manual"})
+    wait_until(lambda: len(inbox(platform, reader)) == 3 and inbox(platform, other))
+
+    first = call(platform, reader, "inbox", {"limit": 2})
+    rest = call(platform, reader, "inbox", {"limit": 2, "after": first["next_cursor"]})
+    assert len(first["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
+    assert call(platform, reader, "unread_count") == {"unread": 3}
+
+    newest = first["items"][0]
+    assert call(platform, reader, "mark_read", newest["id"])["read_at"] is not None
+    assert call(platform, reader, "inbox", {"unread_only": True})["items"][0]["id"] != newest["id"]
+    opened = call(platform, reader, "open_link", first["items"][1]["short_code"])
+    assert opened == {"message_id": first["items"][1]["id"], "link": "/points"}
+    assert call(platform, reader, "unread_count") == {"unread": 1}
+    assert call(platform, reader, "mark_all_read") == {"marked": 1}
+
+    # someone else's message and short link are not found; so is another community's
+    theirs = inbox(platform, other)[0]
+    for method, argument in (("mark_read", theirs["id"]), ("open_link", theirs["short_code"])):
+        with pytest.raises(Exception) as refused:
+            call(platform, reader, method, argument)
+        assert type(refused.value).__name__ == "NotFound"
+    assert call(platform, other, "unread_count") == {"unread": 1}
+
+    preferences = call(platform, reader, "get_preferences")
+    assert preferences["quiet_hours"] == {"start": "23:00", "end": "07:00"}
+    assert preferences["time_zone"] == "Asia/Shanghai" and preferences["digest"] == {"enabled": False, "hour": 19}
+    kinds = {k["kind"]: k for k in preferences["kinds"]}
+    assert kinds["case_update"]["urgent"] and kinds["case_update"]["channels"] == {"inbox": True, "sms": True,
+                                                                                    "push": True}
+    changed = call(platform, reader, "update_preferences", {
+        "quiet_hours": {"start": "09:00", "end": "17:00"},
+        "kinds": [{"kind": "points_awarded", "channels": {"push": False}}]})
+    assert changed["quiet_hours"] == {"start": "09:00", "end": "17:00"}
+    assert {k["kind"]: k for k in changed["kinds"]}["points_awarded"]["channels"]["push"] is False
+    assert call(platform, other, "get_preferences")["quiet_hours"]["start"] == "23:00"
+
+    keys = {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+            "auth": "tBHItJI5svbpez7KI4CCXg"}
+    subscription = call(platform, reader, "subscribe_push", {"endpoint": "https://push.example.org/send/abc",
+                                                             "keys": keys})
+    assert subscription["endpoint"] == "https://push.example.org/send/abc"
+    assert call(platform, other, "unsubscribe_push", "https://push.example.org/send/abc") == {"removed": 0}
+    assert call(platform, reader, "unsubscribe_push", "https://push.example.org/send/abc") == {"removed": 1}
+
+
+def test_staff_see_deliveries_and_figures_of_their_own_community(platform, person):
+    resident = person("xiangyang")
+    send_event(platform, "training", "waitlist_promoted", "xiangyang", {
+        "enrolment_id": "e-1", "session_id": "s-1", "course_id": "c-1", "host_tenant_id": "hzvtc",
+        "user_id": platform.people[resident].user_id, "course_kind": "certificate", "guardian_user_id": None})
+    wait_until(lambda: inbox(platform, resident))
+    figures = call(platform, "staff_a", "figures")
+    assert figures["tenant_id"] == "xiangyang" and figures["messages"].get("waitlist_promoted", 0) >= 1
+    assert call(platform, "staff_b", "figures")["tenant_id"] == "dongxin"
+    page = call(platform, "staff_a", "deliveries", {"limit": 5})
+    assert all("address" not in d and "body" not in d for d in page["items"])
+    with pytest.raises(Exception) as refused:
+        call(platform, resident, "deliveries", {})
+    assert type(refused.value).__name__ == "Forbidden"
+    assert set(call(platform, "staff_a", "deliver_due")) == {"sent", "held", "failed", "dead"}
