@@ -5,6 +5,8 @@ throughout: nobody ever sees the other's messages."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -143,3 +145,43 @@ def test_staff_see_deliveries_and_figures_of_their_own_community(platform, perso
         call(platform, resident, "deliveries", {})
     assert type(refused.value).__name__ == "Forbidden"
     assert set(call(platform, "staff_a", "deliver_due")) == {"sent", "held", "failed", "dead"}
+
+
+def test_a_phone_from_contact_changed_makes_an_urgent_message_an_sms_too(platform, person):
+    resident = person("dongxin")
+    user_id = platform.people[resident].user_id
+    send_event(platform, "identity", "contact_changed", "dongxin", {
+        "user_id": user_id, "tenant_id": "dongxin", "version": 5, "phone": platform.people[resident].phone})
+    wait_until(lambda: call(platform, resident, "knows_member", user_id))
+    time.sleep(1)  # contact_changed has its own queue; give it a moment before the urgent event
+    send_event(platform, "training", "waitlist_promoted", "dongxin", {
+        "enrolment_id": "e-2", "session_id": "s-2", "course_id": "c-2", "host_tenant_id": "hzvtc",
+        "user_id": user_id, "course_kind": "certificate", "guardian_user_id": None})
+    (message,) = wait_until(lambda: inbox(platform, resident))
+    rows = wait_until(lambda: [d for d in call(platform, "staff_b", "deliveries", {"limit": 100})["items"]
+                               if d["message_id"] == message["id"]])
+    assert [d["channel"] for d in rows] == ["sms"] and rows[0]["kind"] == "waitlist_promoted"
+    assert not [d for d in call(platform, "staff_a", "deliveries", {"limit": 100})["items"]
+                if d["message_id"] == message["id"]]  # the other community's staff do not see it
+
+
+def test_a_broadcast_to_the_community_once_per_key_and_a_group_asked_of_its_service(platform, person):
+    here, there = person("xiangyang"), person("dongxin")
+    notice = {"group": "community", "title": "停水通知", "body": "明天9点至12点停水。", "channels": ["inbox", "push"]}
+    preview = call(platform, "staff_a", "preview_broadcast", notice)
+    assert preview["recipients"] >= 2 and preview["channels"]["inbox"] == preview["recipients"]
+    sent = call(platform, "staff_a", "send_broadcast", {**notice, "idempotency_key": f"water-{here}"})
+    again = call(platform, "staff_a", "send_broadcast", {**notice, "idempotency_key": f"water-{here}"})
+    assert again["id"] == sent["id"]
+    (message,) = [m for m in inbox(platform, here) if m["kind"] == "broadcast"]
+    assert message["title"] == "停水通知" and message["body"] == "明天9点至12点停水。"
+    assert not [m for m in inbox(platform, there) if m["kind"] == "broadcast"]
+    assert sent["id"] in {b["id"] for b in call(platform, "staff_a", "list_broadcasts", {})["items"]}
+    assert sent["id"] not in {b["id"] for b in call(platform, "staff_b", "list_broadcasts", {})["items"]}
+    # a group is asked of the service that owns it; a class that does not exist has nobody in it
+    roster = call(platform, "staff_a", "preview_broadcast", {**notice, "group": "training.class_roster",
+                                                             "ref": "no-such-session"})
+    assert roster["recipients"] == 0
+    with pytest.raises(Exception) as refused:
+        call(platform, here, "send_broadcast", {**notice, "idempotency_key": "x"})
+    assert type(refused.value).__name__ == "Forbidden"
