@@ -170,7 +170,11 @@ def _send(session: Session, delivery: Delivery, message: Message, now: datetime,
         return _fail(session, delivery, now, addresses, permanent=True, limits=limits)
     title, body, link = outgoing_text(message, delivery.channel)
     errors: list[DeliveryFailed] = []
-    sender = channel(delivery.channel)
+    try:
+        sender = channel(delivery.channel)
+    except Exception as error:  # a channel that cannot be built (configuration): retried, then dead
+        return _fail(session, delivery, now, f"channel {delivery.channel} unavailable: {error}"[:500],
+                     permanent=False, limits=limits)
     for address in addresses:
         try:
             sender.send(Outgoing(message_id=message.id, channel=delivery.channel, address=address, title=title,
@@ -238,7 +242,10 @@ def send_digests(*, session: Session, now: datetime, channel: ChannelFactory) ->
         try:
             if isinstance(addresses, str):
                 raise DeliveryFailed(addresses, permanent=True)
-            sender = channel(channel_name)
+            try:
+                sender = channel(channel_name)
+            except Exception as error:
+                raise DeliveryFailed(f"channel {channel_name} unavailable: {error}"[:300]) from error
             for address in addresses:
                 sender.send(Outgoing(message_id=latest.id, channel=channel_name, address=address, title=title,
                                      body=body, link=link))

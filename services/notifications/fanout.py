@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.access import STAFF_ROLES
+from services.common.database import write_in_tenant
 from services.common.members import member_model
 from services.notifications import preferences, render
 from services.notifications.kinds import KINDS
@@ -43,6 +44,9 @@ class Plan:
     groups: tuple[tuple[str, str, str], ...] = ()  # (service, group, ref)
     staff: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+    # the community of the people it names, when the event is another's (an application to a partner's
+    # alliance post is announced in the post's tenant; the applicant reads it in their own)
+    tenant_id: str | None = None
 
 
 def _people(*values: Any) -> tuple[str, ...]:
@@ -81,7 +85,8 @@ def _case(d: dict[str, Any]) -> Plan:
 def _application(d: dict[str, Any]) -> Plan | None:
     if d.get("to_status") not in TOLD_STATUSES:
         return None
-    return Plan("application_progressed", "/applications", persons=_people(d.get("applicant_user_id")))
+    return Plan("application_progressed", "/applications", persons=_people(d.get("applicant_user_id")),
+                tenant_id=d.get("applicant_tenant_id") or None)
 
 
 # (source service, event) -> the plan of its messages; the service binds one handler to each.
@@ -108,7 +113,7 @@ SOURCES: dict[tuple[str, str], Callable[[dict[str, Any]], Plan | None]] = {
     ("jobs", "application_status_changed"): _application,
     ("jobs", "wage_follow_up_due"): lambda d: Plan(
         "wage_follow_up", f"/placements/{d['placement_id']}/wages" if d.get("placement_id") else "/applications",
-        persons=_people(d.get("worker_user_id"))),
+        persons=_people(d.get("worker_user_id")), tenant_id=d.get("worker_tenant_id") or None),
     ("jobs", "case_opened"): _case,
     ("jobs", "case_assigned"): _case,
     ("jobs", "case_answered"): _case,
@@ -228,9 +233,16 @@ def _message(session: Session, *, event_id: str, user_id: str, the_plan: Plan, u
 
 def fan_out(*, session: Session, source: str, event: str, event_id: str, data: Mapping[str, Any], ask: Ask | None,
             now: datetime) -> list[Message]:
-    """The whole fan-out of one event in the session's tenant."""
+    """The whole fan-out of one event: in the session's tenant (the event's), or in the community of the
+    people it names when the event says it is another (a crossing, recorded)."""
     the_plan = plan(source, event, data)
     if the_plan is None:
         return []
+    home = session.info["tenant_id"]
+    if the_plan.tenant_id and the_plan.tenant_id != home and not the_plan.groups and not the_plan.staff:
+        with write_in_tenant(session, the_plan.tenant_id, reason=f"{source}.{event}: a message for a person "
+                                                                 "of this community"):
+            return create_messages(session=session, event_id=event_id, the_plan=the_plan,
+                                   user_ids=recipients(session, the_plan, ask), now=now)
     return create_messages(session=session, event_id=event_id, the_plan=the_plan,
                            user_ids=recipients(session, the_plan, ask), now=now)

@@ -167,3 +167,15 @@ def test_each_tenant_sends_only_its_own(notes, sent):
     assert _run(notes, "dongxin", NOW)["sent"] == 1
     assert [o.address for o in sent] == ['{"endpoint": "https://push.example/dongxin/u-zhao", "keys": '
                                          '{"p256dh": "BNc", "auth": "au"}}']
+
+
+def test_a_channel_that_cannot_be_built_is_a_failure_not_a_crash(notes, sent):
+    _notify(notes, "xiangyang", "u-amy")
+
+    def broken(name):
+        raise RuntimeError("NOTIFICATIONS_VAPID_PRIVATE_KEY is not set")
+
+    with notes("xiangyang") as session, session.begin():
+        counts = delivery.deliver_due(session=session, now=NOW, channel=broken, limits=LIMITS)
+    assert counts["failed"] == 1
+    assert "VAPID" in _rows(notes, "xiangyang")[0][7]

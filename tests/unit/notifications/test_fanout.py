@@ -115,3 +115,12 @@ def test_every_source_event_has_a_plan_and_words(notes, source, event):
     assert made, (source, event)
     for _user, _kind, title, body in made:
         assert title and "%(" not in body and "/n/" in body
+
+
+def test_an_application_to_a_partners_post_is_told_in_the_applicants_community(notes):
+    _, made = _event(notes, "dongxin", "jobs", "application_status_changed",
+                     {"to_status": "shortlisted", "applicant_user_id": "u-amy", "applicant_tenant_id": "xiangyang"})
+    assert [(u, k) for u, k, *_ in made] == [("u-amy", "application_progressed")]
+    assert made[0][3].startswith("Your job application moved on")  # read in her language, from her community
+    assert [m.user_id for m in _messages(notes, "xiangyang")] == ["u-amy"]
+    assert _messages(notes, "dongxin") == []
