@@ -313,7 +313,10 @@ class NotificationsService(MemberEntrypoints, PersonalDataEntrypoints, HealthEnt
             return BroadcastPreviewOut().dump(broadcasts.preview(session=tx.session, data=data, ask=ask))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def send_broadcast(self, payload: dict) -> dict:
+    def send_broadcast(self, payload: dict, idempotency_key: str | None = None) -> dict:
+        """`payload` with `idempotency_key` in it, or the gateway's Idempotency-Key header as the second argument."""
+        if idempotency_key is not None and isinstance(payload, dict):
+            payload = {**payload, "idempotency_key": idempotency_key}
         data = load(BroadcastIn(), payload)
         actor = access.require_staff(self.ctx)
         ask = self.audience(self.ctx.tenant, self.ctx.locale)

@@ -161,6 +161,11 @@ def test_a_phone_from_contact_changed_makes_an_urgent_message_an_sms_too(platfor
     rows = wait_until(lambda: [d for d in call(platform, "staff_b", "deliveries", {"limit": 100})["items"]
                                if d["message_id"] == message["id"]])
     assert [d["channel"] for d in rows] == ["sms"] and rows[0]["kind"] == "waitlist_promoted"
+    # the service's timer takes it (urgent: quiet hours do not hold it); sent, or failed with its reason
+    # where no SMS provider is configured
+    taken = wait_until(lambda: [d for d in call(platform, "staff_b", "deliveries", {"limit": 100})["items"]
+                                if d["id"] == rows[0]["id"] and d["status"] != "queued"], timeout=40)
+    assert taken and taken[0]["attempts"] >= 1 and (taken[0]["status"] == "sent") == (not taken[0]["last_error"])
     assert not [d for d in call(platform, "staff_a", "deliveries", {"limit": 100})["items"]
                 if d["message_id"] == message["id"]]  # the other community's staff do not see it
 
