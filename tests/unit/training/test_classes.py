@@ -4,13 +4,17 @@ Every class event is announced in the host's tenant and in each community with p
 from datetime import timedelta
 
 import pytest
+from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
+from services.common.context import CallContext
+from services.common.database import WorkerDatabase, utcnow
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.training import attendance, classes, completion, enrolment
 from services.training.contracts.messages import MOVE_INTO_THE_PAST
 from services.training.events import CATALOGUE
-from services.training.models import Meeting
+from services.training.models import Base, Meeting
+from services.training.service import TrainingService
 from tests.unit.training.conftest import NOW, ctx
 
 HOST_STAFF = ctx("hzvtc", "staff-hzvtc", "staff")
@@ -148,3 +152,30 @@ def test_the_reminder_only_takes_its_own_tenants_classes(world):
     assert world.run("xiangyang", classes.announce_due, now=first.starts_at - timedelta(hours=1)) == []
     assert [m.id for m in world.run("hzvtc", classes.announce_due, now=first.starts_at - timedelta(hours=1))] == [
         first.id]
+
+
+def _outbox(world, tenant, event):
+    with world.session(tenant) as s:
+        return [row.envelope for row in s.scalars(select(Base.Outbox).where(Base.Outbox.event_type == event))]
+
+
+def test_the_rpc_takes_the_clock_for_tests_and_the_timer_reminds_every_tenant_once(world):
+    """As the service runs them: `remind_classes(now=)` (staff, their tenant) and the `class_reminders` timer."""
+    cohort = _shared_cohort(world, meetings=1)
+    (first,) = _meetings(world, cohort)
+    staff = worker_factory(TrainingService, ctx=HOST_STAFF, db=WorkerDatabase(world._factory, Base, HOST_STAFF))
+    assert staff.remind_classes(now=(first.starts_at - timedelta(hours=25)).isoformat()) == {"reminded": 0}
+    assert staff.remind_classes(now=(first.starts_at - timedelta(hours=23)).isoformat()) == {"reminded": 1}
+    assert staff.remind_classes(now=(first.starts_at - timedelta(hours=22)).isoformat()) == {"reminded": 0}
+    assert [len(_outbox(world, t, "class_due")) for t in ("hzvtc", "xiangyang", "dongxin")] == [1, 1, 1]
+    with pytest.raises(Forbidden):
+        worker_factory(TrainingService, ctx=ctx("hzvtc", "u-zhang"),
+                       db=WorkerDatabase(world._factory, Base, ctx("hzvtc", "u-zhang"))).remind_classes()
+
+    soon = world.cohort(world.course("xiangyang"), meetings=1, first=utcnow() + timedelta(hours=3))
+    nobody = CallContext()
+    timer = worker_factory(TrainingService, ctx=nobody, db=WorkerDatabase(world._factory, Base, nobody))
+    timer.class_reminders()
+    timer.class_reminders()
+    dues = [e for e in _outbox(world, "xiangyang", "class_due") if e["data"]["session_id"] == soon.id]
+    assert len(dues) == 1  # twice run, once announced
