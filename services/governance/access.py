@@ -9,30 +9,14 @@ from collections.abc import Callable
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
-from services.common.access import STAFF_ROLES, is_staff
+from services.common.access import is_staff
 from services.common.context import CallContext
 from services.common.errors import Forbidden
-from services.common.shared_messages import STAFF_ONLY
 from services.governance.contracts.messages import MEMBERS_ONLY
 from services.governance.models import BranchMember, CouncilMember, Proposal
 
 # A branch's officers (支部委员, 书记): they see and run their own branch.
 OFFICER_ROLES = ("officer", "secretary")
-# A call one service makes to another (the notifications service asking for an audience) carries
-# this role and no user; the gateway never forwards it (a membership cannot hold it). The merge
-# replaces this and `require_staff_or_service` with services.common.access.SERVICE_ROLE and
-# `require_staff_or_service`.
-SERVICE_ROLE = "service"
-
-
-def require_staff_or_service(ctx: CallContext) -> str | None:
-    """Staff or the tenant's administrator (returns their user id), or a service-internal call
-    (returns None); anyone else is refused."""
-    if ctx.has_any_role(SERVICE_ROLE, *STAFF_ROLES):
-        return ctx.user_id if is_staff(ctx) else None
-    raise Forbidden(STAFF_ONLY)
-
-
 def council_member(session: Session, *, council_id: str, user_id: str | None) -> CouncilMember | None:
     """The caller's active seat on a council, if any."""
     if not user_id:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from services.common.access import require_staff_or_service
 from services.common.context import CallContext
 from services.common.errors import ValidationFailed
 from services.governance import council_sessions, councils, projects, voice, voting
-from services.governance.access import require_staff_or_service
 from services.governance.contracts.messages import UNKNOWN_AUDIENCE_GROUP
 from services.governance.models import Council, CouncilSession, Vote
 

@@ -102,7 +102,7 @@ def open_vote(*, session: Session, ctx: CallContext, proposal_id: str, data: dic
         raise ValidationFailed.from_messages({"closes_at": [VOTE_WINDOW_TOO_LONG]})
     vote = Vote(
         proposal_id=proposal.id, council_id=proposal.council_id, opens_at=opens_at, closes_at=closes_at,
-        remind_at=max(opens_at, closes_at - timedelta(hours=data.get("remind_before_hours", 12))),
+        remind_at=max(opens_at, closes_at - timedelta(hours=data.get("remind_before_hours", 24))),
         quorum_percent=data.get("quorum_percent", 50), threshold_percent=data.get("threshold_percent", 50),
         block_limit=data.get("block_limit"), secret=data.get("secret", False), opened_by=actor,
         audience=sharing.audience_of(session, proposal.council_id),

@@ -335,7 +335,7 @@ class VoteOpen(Schema):
                                  metadata={"description": "This many blocks reject the proposal whatever the "
                                                           "majority; null: a block counts as disagree"})
     secret = fields.Boolean(load_default=False)
-    remind_before_hours = fields.Integer(load_default=12, validate=validate.Range(1, 24 * 30))
+    remind_before_hours = fields.Integer(load_default=24, validate=validate.Range(1, 24 * 30))
 
     @validates_schema
     def _window(self, data: dict[str, Any], **_kwargs: Any) -> None:
