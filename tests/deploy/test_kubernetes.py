@@ -147,6 +147,6 @@ def test_migrations_are_a_separate_job_with_the_platforms_own_settings_and_image
 def test_the_nightly_backup_dumps_every_component_database(rendered):
     (cron,) = [o for o in rendered["base"] if o["kind"] == "CronJob"]
     script = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"][0]
-    assert "for component in jobs training governance points gateway" in script
+    assert "for component in jobs training governance points notifications gateway" in script
     assert set(config.SERVICE_NAMES) | {"gateway"} == set(
         re.search(r"for component in ([a-z ]+);", script).group(1).split())
