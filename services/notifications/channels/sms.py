@@ -2,8 +2,9 @@
 `json://sms-gateway:8080/send?:phone={phone}` for a generic JSON webhook (apprise's `:key=value` adds a
 field to the JSON body; `:message=text` renames one), or a named SMS provider's URL.
 
-The phone number goes where the URL says `{phone}` (URL-quoted); a URL without the placeholder gets it as
-apprise's `to=` target, which the named SMS providers read.
+The phone number goes where the URL says `{phone}` (URL-quoted); without the placeholder, a generic
+webhook (`json://`, `form://`, `xml://`) gets it as a `phone` field of the body, and a named SMS provider
+as apprise's `to=` target.
 
 One SMS is at most 70 characters (one UCS-2 segment, the unit Chinese SMS is billed in), counted in
 UTF-16 code units as the network does, link included. The text is the body with the short link at its
@@ -22,6 +23,7 @@ from services.notifications.channels._apprise import notify
 SMS_LIMIT = 70
 ELLIPSIS = "…"
 PLACEHOLDER = "{phone}"
+WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
 
 
 def units(text: str) -> int:
@@ -47,10 +49,14 @@ def fit(body: str, link: str, limit: int = SMS_LIMIT) -> str:
 
 
 def provider_url(template: str, phone: str) -> str:
+    """The provider URL for one number: `{phone}` filled in; else, for apprise's generic webhooks, a `phone`
+    field in the body (`:phone=`); else the named provider's `to=` target."""
     quoted = quote(phone, safe="")
     if PLACEHOLDER in template:
         return template.replace(PLACEHOLDER, quoted)
-    return f"{template}{'&' if '?' in template else '?'}to={quoted}"
+    scheme = template.split("://", 1)[0].lower()
+    target = f":phone={quoted}" if scheme in WEBHOOK_SCHEMES else f"to={quoted}"
+    return f"{template}{'&' if '?' in template else '?'}{target}"
 
 
 class SmsChannel:

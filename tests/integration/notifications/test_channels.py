@@ -92,6 +92,14 @@ def test_an_sms_body_that_already_ends_with_its_link_is_sent_once_with_the_link(
     assert request.json()["message"] == f"{SHORT_BODY} {LINK_B}"
 
 
+def test_without_a_placeholder_a_webhook_gets_the_number_as_a_phone_field(sms_provider):
+    sms = channel_for("sms", {"NOTIFICATIONS_SMS_URL": f"json://{sms_provider.host}:{sms_provider.port}/send"})
+    sms.send(outgoing("sms", PHONE_B, link=LINK_B))
+    (request,) = sms_provider.requests
+    assert request.path == "/send" and request.json()["phone"] == PHONE_B
+    assert request.json()["message"] == f"{SHORT_BODY} {LINK_B}"
+
+
 def test_sms_fitting_counts_utf16_units_and_never_cuts_the_link():
     emoji = "🎉" * 40  # 80 UTF-16 units in 40 characters
     text = fit(emoji, LINK_A)
