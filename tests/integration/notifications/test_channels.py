@@ -26,7 +26,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -374,9 +373,9 @@ def vendor_namespace(address: str):
         shutil.rmtree(hosts, ignore_errors=True)
 
 
-def test_team_robots_post_over_tls_to_the_vendor_hosts_seen_from_a_network_namespace():
+def test_team_robots_post_over_tls_to_the_vendor_hosts_seen_from_a_network_namespace(tmp_path):
     address = f"10.213.{os.getpid() % 250}.1"
-    ca = TestCA(Path(tempfile.mkdtemp(prefix="fengchao-robot-ca-")))
+    ca = TestCA(tmp_path)
     with vendor_namespace(address) as namespace, \
             RecordingReceiver(host=address, port=443, ca=ca, names=VENDOR_HOSTS) as vendor:
         env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
