@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-SERVICE_NAMES = ("jobs", "training", "governance", "points")
+SERVICE_NAMES = ("jobs", "training", "governance", "points", "notifications")
 
 
 @dataclass(frozen=True)
