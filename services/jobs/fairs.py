@@ -565,7 +565,7 @@ def announce_fairs_due(*, session: Session, now: datetime) -> list[str]:
     announced = []
     for fair in due:
         claimed = session.execute(update(JobFair).where(JobFair.id == fair.id, JobFair.reminder_sent_at.is_(None))
-                                  .values(reminder_sent_at=now).execution_options(synchronize_session=False))
+                                  .values(reminder_sent_at=now))
         if claimed.rowcount != 1:
             continue
         announce(session, events.FAIR_DUE, events.FairDueData().dump({

@@ -96,7 +96,7 @@ def announce_follow_ups_due(*, session: Session, now: datetime) -> list[str]:
     for placement in due:
         claimed = session.execute(update(Placement).where(Placement.id == placement.id,
                                                           Placement.follow_up_reminded_at.is_(None))
-                                  .values(follow_up_reminded_at=now).execution_options(synchronize_session=False))
+                                  .values(follow_up_reminded_at=now))
         if claimed.rowcount != 1:
             continue
         announce(session, events.WAGE_FOLLOW_UP_DUE, events.WageFollowUpDueData().dump({
