@@ -85,3 +85,45 @@ def test_fair_registrants_per_tenant_and_fair_due_once_through_run_reminders(pla
     assert rpc("run_reminders", iso(starts - timedelta(hours=11)), **admin)["fairs_due"] == 0
     assert _outbox(platform, "fair_due", fair_id) == [("xiangyang", {"fair_id": fair_id, "starts_at": iso(starts)})]
     assert rpc("run_reminders", **staff_only)["fairs_due"] == 0  # staff run it on the real clock
+
+
+def test_a_hire_across_tenants_gets_one_wage_follow_up_due_in_the_workers_community(platform, desk_people, rpc):
+    staff = platform.session("staff_a")  # xiangyang hires a resident of dongxin
+    employer = staff.post(platform.url("/api/v1/jobs/employers"), json={"name": "康桥物流"})
+    assert employer.status_code == 201, employer.text
+    employer_id = employer.json()["id"]
+    assert staff.post(platform.url(f"/api/v1/jobs/employers/{employer_id}/decision"),
+                      json={"status": "verified"}).status_code == 200
+    post = staff.post(platform.url("/api/v1/jobs/posts"), json={
+        "employer_id": employer_id, "title": "快递分拣员", "job_type": "part_time", "pay_amount": 25,
+        "pay_period": "hour", "headcount": 1, "wage_follow_up_days": 0,
+        "visibility": {"scope": "all", "tenants": []}})
+    assert post.status_code == 201, post.text
+    post_id = post.json()["id"]
+    assert staff.post(platform.url(f"/api/v1/jobs/posts/{post_id}/open")).status_code == 200
+    worker = platform.session("crowd_5")
+    profile = worker.post(platform.url("/api/v1/jobs/workers"), json={
+        "display_name": "居民5", "phone": platform.people["crowd_5"].phone})
+    assert profile.status_code in (201, 409), profile.text
+    applied = worker.post(platform.url("/api/v1/jobs/applications"), json={"post_id": post_id})
+    assert applied.status_code == 201, applied.text
+    application_id = applied.json()["id"]
+    assert rpc("audience", "post_applicants", post_id, **_service("xiangyang"))["user_ids"] == [
+        platform.people["crowd_5"].user_id]
+    assert rpc("audience", "post_applicants", post_id, **_service("huanqiu"))["user_ids"] == []
+    for status in ("shortlisted", "offered", "hired"):
+        moved = staff.post(platform.url(f"/api/v1/jobs/applications/{application_id}/transitions"),
+                           json={"status": status})
+        assert moved.status_code == 200, moved.text
+    changed = [data for _tenant, data in _outbox(platform, "application_status_changed", application_id)]
+    assert {d["applicant_user_id"] for d in changed} == {platform.people["crowd_5"].user_id}
+    placement = [p for p in worker.get(platform.url("/api/v1/jobs/placements")).json()["items"]
+                 if p["post_id"] == post_id][0]
+
+    admin = {"tenant_id": "xiangyang", "user_id": desk_people["admin_x"].user_id, "roles": "staff,tenant_admin"}
+    later = iso(datetime.now(UTC) + timedelta(minutes=1))
+    rpc("run_reminders", later, **admin)  # the minute timer may have been first: either way, once
+    rpc("run_reminders", later, **admin)
+    due = _outbox(platform, "wage_follow_up_due", placement["id"])
+    assert [(tenant, data["worker_user_id"], data["worker_tenant_id"]) for tenant, data in due] == [
+        ("dongxin", platform.people["crowd_5"].user_id, "dongxin")]
