@@ -797,7 +797,7 @@ class AudienceOut(Schema):
 
 class RemindersRun(Schema):
     now = _when(load_default=None, allow_none=True,
-                metadata={"description": "the clock to run at (tenant admins, for tests); default: now"})
+                metadata={"description": "the clock to run at (for tests); default: now"})
 
 
 class RemindersOut(Schema):
