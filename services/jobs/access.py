@@ -11,11 +11,17 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.common.access import ADMIN_ROLES, STAFF_ROLES, is_staff, require_staff
+from services.common.access import (
+    ADMIN_ROLES,
+    SERVICE_ROLE,
+    STAFF_ROLES,
+    is_staff,
+    require_staff,
+    require_staff_or_service,
+)
 from services.common.context import CallContext
 from services.common.errors import Forbidden
 from services.common.messages import Message
-from services.common.shared_messages import STAFF_ONLY
 from services.jobs.models import Application, DeskMember, EmployerMember, JobPost, Placement, RightsCase, WorkerProfile
 
 __all__ = [
@@ -59,24 +65,12 @@ def is_employer(ctx: CallContext) -> bool:
 
 # --- service-to-service calls ------------------------------------------------------------
 # A call another service makes on its own behalf (the notifications service asking who is in an
-# audience) carries the tenant, the role `service` and no user. The gateway never puts `service`
-# into a person's roles (it forwards the roles of memberships, which cannot hold it), so the role
-# marks a service-internal call. Issue 18: the merge replaces these two with
-# services.common.access.SERVICE_ROLE and require_staff_or_service.
-SERVICE_ROLE = "service"
+# audience) carries the tenant, the role `service` and no user: services.common.access.SERVICE_ROLE
+# and require_staff_or_service (the gateway never grants `service` to a person).
 
 
 def is_service(ctx: CallContext) -> bool:
     return ctx.has_any_role(SERVICE_ROLE)
-
-
-def require_staff_or_service(ctx: CallContext, refusal: Message = STAFF_ONLY) -> str | None:
-    """Staff, a tenant admin, or another service (returns None for a service, the user id otherwise);
-    anyone else is Forbidden. The call must still name its tenant."""
-    if not ctx.has_any_role(SERVICE_ROLE, *STAFF_ROLES):
-        raise Forbidden(refusal)
-    ctx.tenant  # noqa: B018 - TenantRequired without one
-    return None if is_service(ctx) else ctx.require_user()
 
 
 # --- fairs and figures -------------------------------------------------------------------
