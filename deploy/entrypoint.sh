@@ -9,7 +9,7 @@ role="${1:-gateway}"
 [ "$#" -gt 0 ] && shift
 case "$role" in
   service)
-    [ "$#" -ge 1 ] || { echo "usage: service <jobs|training|governance|points>" >&2; exit 64; }
+    [ "$#" -ge 1 ] || { echo "usage: service <jobs|training|governance|points|notifications>" >&2; exit 64; }
     exec python -m services.common.runner "$@" ;;
   relay)
     exec python -m services.common.relay "$@" ;;

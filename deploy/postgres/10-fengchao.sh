@@ -4,12 +4,12 @@
 #   PGHOST=… PGUSER=postgres FENGCHAO_OWNER_PASSWORD=… DATABASE_APP_PASSWORD=… bash deploy/postgres/10-fengchao.sh
 #
 # What it makes:
-# - the owner role (FENGCHAO_OWNER, default `fengchao`): owns the five databases; migrations and the
+# - the owner role (FENGCHAO_OWNER, default `fengchao`): owns the six databases; migrations and the
 #   outbox relay connect as it. Not a superuser.
 # - the app role (DATABASE_APP_USER, default `fengchao_app`): what the services connect as. NOBYPASSRLS,
 #   owns nothing, so the row-level-security policies the migrations create bind it.
 # - one database per component (`<FENGCHAO_DB_PREFIX><component>`): jobs, training, governance, points,
-#   gateway — each service owns its database; no shared schema.
+#   notifications, gateway — each service owns its database; no shared schema.
 # - default privileges, so tables a later migration creates are open to the app role at once (migrate
 #   grants them too), and nothing for PUBLIC.
 # Idempotent: running it again changes nothing but the passwords.
@@ -20,7 +20,7 @@ owner_password="${FENGCHAO_OWNER_PASSWORD:?FENGCHAO_OWNER_PASSWORD is required}"
 app="${DATABASE_APP_USER:-fengchao_app}"
 app_password="${DATABASE_APP_PASSWORD:?DATABASE_APP_PASSWORD is required}"
 prefix="${FENGCHAO_DB_PREFIX:-fengchao_}"
-components="${FENGCHAO_COMPONENTS:-jobs training governance points gateway}"
+components="${FENGCHAO_COMPONENTS:-jobs training governance points notifications gateway}"
 admin_db="${POSTGRES_DB:-postgres}"
 
 psql_admin() { psql -v ON_ERROR_STOP=1 --no-psqlrc -q --dbname "$admin_db" "$@"; }

@@ -19,6 +19,9 @@ T = TypeVar("T")
 # The community's staff (工作人员) and its administrator: the roles that run a tenant's desk.
 STAFF_ROLES: tuple[str, ...] = ("staff", "tenant_admin")
 ADMIN_ROLES: tuple[str, ...] = ("tenant_admin",)
+# Another platform service calling in (the notifications service asking for an audience). The gateway can never
+# put it into a person's roles: it grants only `context.ROLES`, which does not hold it.
+SERVICE_ROLE = "service"
 
 
 def is_staff(ctx: CallContext) -> bool:
@@ -30,6 +33,13 @@ def require_staff(ctx: CallContext, refusal: Message = STAFF_ONLY) -> str:
     if not is_staff(ctx):
         raise Forbidden(refusal)
     return ctx.require_user()
+
+
+def require_staff_or_service(ctx: CallContext, refusal: Message = STAFF_ONLY) -> str | None:
+    """Staff of the community, or another platform service acting in the tenant (no user: None)."""
+    if ctx.has_any_role(SERVICE_ROLE):
+        return None
+    return require_staff(ctx, refusal)
 
 
 def require_admin(ctx: CallContext, refusal: Message = ADMIN_ONLY) -> str:

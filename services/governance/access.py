@@ -17,8 +17,6 @@ from services.governance.models import BranchMember, CouncilMember, Proposal
 
 # A branch's officers (支部委员, 书记): they see and run their own branch.
 OFFICER_ROLES = ("officer", "secretary")
-
-
 def council_member(session: Session, *, council_id: str, user_id: str | None) -> CouncilMember | None:
     """The caller's active seat on a council, if any."""
     if not user_id:

@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.access import get_or_404, is_staff, require_staff
@@ -82,7 +82,8 @@ def list_for_council(*, session: Session, council_id: str, limit: int, after: st
 
 def invite(*, session: Session, ctx: CallContext, session_id: str, member_ids: list[str] | None) -> int:
     """Invites the listed members, or every active member; inviting again is a no-op.
-    Returns how many invitations the session has."""
+    Returns how many invitations the session has. When it invited anyone new it announces
+    `council_session_scheduled` (the session is scheduled and people are invited)."""
     require_staff(ctx)
     meeting = _open(session, session_id)
     if member_ids is None:
@@ -93,11 +94,19 @@ def invite(*, session: Session, ctx: CallContext, session_id: str, member_ids: l
             _seat(session, meeting.council_id, member_id, "member_ids")
     already = set(session.scalars(select(SessionInvitation.member_id).where(
         SessionInvitation.session_id == session_id)))
-    session.add_all(SessionInvitation(session_id=session_id, member_id=m) for m in dict.fromkeys(member_ids)
-                    if m not in already)
+    new = [m for m in dict.fromkeys(member_ids) if m not in already]
+    session.add_all(SessionInvitation(session_id=session_id, member_id=m) for m in new)
     session.flush()
-    return session.scalar(select(func.count()).select_from(SessionInvitation).where(
+    invited = session.scalar(select(func.count()).select_from(SessionInvitation).where(
         SessionInvitation.session_id == session_id))
+    if new:
+        user_ids = sorted(u for u in session.scalars(select(CouncilMember.user_id).where(
+            CouncilMember.id.in_(new), CouncilMember.user_id.is_not(None))) if u)
+        announce(session, events.COUNCIL_SESSION_SCHEDULED, events.CouncilSessionScheduledData().dump({
+            "session_id": meeting.id, "council_id": meeting.council_id, "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at, "invited": invited, "newly_invited": len(new),
+            "newly_invited_user_ids": user_ids}), subject=meeting.id)
+    return invited
 
 
 def check_in(*, session: Session, ctx: CallContext, session_id: str, registration_code: str | None,
@@ -208,6 +217,56 @@ def cancel(*, session: Session, ctx: CallContext, session_id: str) -> CouncilSes
     meeting.status = "cancelled"
     session.flush()
     return meeting
+
+
+# `council_session_due` is announced this long before a session starts.
+REMIND_BEFORE = timedelta(hours=24)
+
+
+def _due_sessions(now: datetime):
+    """Scheduled sessions with invitations, starting within REMIND_BEFORE, not yet reminded."""
+    invited = select(SessionInvitation.session_id).where(SessionInvitation.session_id == CouncilSession.id)
+    return (CouncilSession.status == "scheduled", CouncilSession.reminded_at.is_(None),
+            CouncilSession.starts_at > now, CouncilSession.starts_at <= now + REMIND_BEFORE, invited.exists())
+
+
+def remind_due(*, session: Session, now: datetime | None = None) -> int:
+    """Timer: announces `council_session_due` once for each of this community's own scheduled
+    sessions that starts within 24 hours and has invitations (a session shared with the community is
+    its owner's to remind). Claimed by a conditional UPDATE, so several sweepers announce it once; a
+    session that has started is not reminded any more. Returns how many were announced."""
+    now = now or utcnow()
+    due = list(session.scalars(select(CouncilSession).where(
+        CouncilSession.tenant_id == session.info["tenant_id"], *_due_sessions(now)).order_by(CouncilSession.starts_at)))
+    announced = 0
+    for meeting in due:
+        claimed = session.execute(update(CouncilSession).where(
+            CouncilSession.id == meeting.id, CouncilSession.reminded_at.is_(None)).values(reminded_at=now))
+        if claimed.rowcount != 1:
+            continue
+        invited = session.scalar(select(func.count()).select_from(SessionInvitation).where(
+            SessionInvitation.session_id == meeting.id))
+        announce(session, events.COUNCIL_SESSION_DUE, events.CouncilSessionDueData().dump({
+            "session_id": meeting.id, "council_id": meeting.council_id, "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at, "invited": invited}), subject=meeting.id)
+        announced += 1
+    session.flush()
+    return announced
+
+
+def tenants_with_due_reminders(*, session: Session, now: datetime) -> set[str]:
+    """Communities owning a session due its reminder (read across tenants by the sweep timer)."""
+    return set(session.scalars(select(CouncilSession.tenant_id).where(*_due_sessions(now)).distinct()))
+
+
+def invitee_user_ids(*, session: Session, session_id: str, home_tenant_id: str) -> list[str]:
+    """The accounts invited to a session whose home community is `home_tenant_id` (audience
+    `session_invitees`); 404 for a session the caller cannot see."""
+    meeting = get(session=session, session_id=session_id)
+    return sorted(session.scalars(
+        select(CouncilMember.user_id).join(SessionInvitation, SessionInvitation.member_id == CouncilMember.id)
+        .where(SessionInvitation.session_id == meeting.id, CouncilMember.user_id.is_not(None),
+               CouncilMember.home_tenant_id == home_tenant_id).distinct()))
 
 
 def view(*, session: Session, ctx: CallContext, meeting: CouncilSession) -> dict[str, Any]:

@@ -144,3 +144,12 @@ def list_topics(*, session: Session, council_id: str, limit: int, after: str | N
     get(session=session, council_id=council_id)
     return keyset_page(session, select(Topic).where(Topic.council_id == council_id),
                        keys=[Key(Topic.created_at), Key(Topic.id)], limit=limit, after=after)
+
+
+def member_user_ids(*, session: Session, council_id: str, home_tenant_id: str) -> list[str]:
+    """The accounts seated on a council whose home community is `home_tenant_id` (audience
+    `council_members`); 404 for a council the caller cannot see."""
+    council = get(session=session, council_id=council_id)
+    return sorted(session.scalars(select(CouncilMember.user_id).where(
+        CouncilMember.council_id == council.id, CouncilMember.active.is_(True), CouncilMember.user_id.is_not(None),
+        CouncilMember.home_tenant_id == home_tenant_id).distinct()))

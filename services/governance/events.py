@@ -23,6 +23,9 @@ ACTION_ITEM_DISPUTED = "action_item_disputed"
 ACTION_ITEM_REOPENED = "action_item_reopened"
 PROJECT_ADOPTED = "project_adopted"
 DUTY_COMPLETED = "duty_completed"
+COUNCIL_SESSION_SCHEDULED = "council_session_scheduled"
+COUNCIL_SESSION_DUE = "council_session_due"
+DUTY_SLOT_DUE = "duty_slot_due"
 
 
 class VoiceSubmittedData(Schema):
@@ -182,6 +185,46 @@ class DutyCompletedData(Schema):
     has_photo = fields.Boolean()
 
 
+class CouncilSessionScheduledData(Schema):
+    """A council session was scheduled and people were invited to it: announced each time an
+    invitation adds people (`newly_invited` of `invited` in all). Who is invited is asked for at
+    fan-out time: `governance.audience("session_invitees", session_id)`; `newly_invited_user_ids`
+    names the accounts this round invited (a later round need not invite the first one again)."""
+
+    session_id = fields.String(required=True)
+    council_id = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime()
+    invited = fields.Integer(required=True)
+    newly_invited = fields.Integer()
+    newly_invited_user_ids = fields.List(fields.String())
+
+
+class CouncilSessionDueData(Schema):
+    """Timer: a scheduled council session starts in 24 hours (sent once per session, by the
+    governance sweep; a session scheduled later than that is reminded at the next sweep, before it
+    starts). Recipients: `governance.audience("session_invitees", session_id)`."""
+
+    session_id = fields.String(required=True)
+    council_id = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime()
+    invited = fields.Integer()
+
+
+class DutySlotDueData(Schema):
+    """Timer: a vanguard duty slot with volunteers signed up starts within a day (sent once per
+    slot, by the governance sweep, 24 hours before the start). Recipients:
+    `governance.audience("duty_slot_signups", slot_id)`."""
+
+    slot_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime()
+    duty_id = fields.String()
+    signed_up = fields.Integer()
+
+
 # event name → schema of the CloudEvent's `data`; the event catalogue is built from this.
 CATALOGUE = {
     VOICE_SUBMITTED: VoiceSubmittedData,
@@ -198,6 +241,9 @@ CATALOGUE = {
     ACTION_ITEM_REOPENED: ActionItemReopenedData,
     PROJECT_ADOPTED: ProjectAdoptedData,
     DUTY_COMPLETED: DutyCompletedData,
+    COUNCIL_SESSION_SCHEDULED: CouncilSessionScheduledData,
+    COUNCIL_SESSION_DUE: CouncilSessionDueData,
+    DUTY_SLOT_DUE: DutySlotDueData,
 }
 
 _ID = "3b0e7a52-91c4-4d8e-a2f1-6c7d8e9f0a1b"
@@ -239,4 +285,11 @@ EXAMPLES = {
                       "adopter_branch_id": _ID2, "adopted_at": _AT},
     DUTY_COMPLETED: {"duty_id": _ID, "project_id": _ID2, "user_id": _USER, "hours": 1.0, "completed_at": _AT,
                      "slot_id": _ID2, "has_photo": True},
+    COUNCIL_SESSION_SCHEDULED: {"session_id": _ID, "council_id": _ID2, "starts_at": "2026-12-01T11:00:00+00:00",
+                                "ends_at": "2026-12-01T13:00:00+00:00", "invited": 15, "newly_invited": 15,
+                                "newly_invited_user_ids": [_USER]},
+    COUNCIL_SESSION_DUE: {"session_id": _ID, "council_id": _ID2, "starts_at": "2026-12-01T11:00:00+00:00",
+                          "ends_at": "2026-12-01T13:00:00+00:00", "invited": 15},
+    DUTY_SLOT_DUE: {"slot_id": _ID, "project_id": _ID2, "starts_at": "2026-11-28T01:00:00+00:00",
+                    "ends_at": "2026-11-28T02:00:00+00:00", "duty_id": _ID2, "signed_up": 3},
 }

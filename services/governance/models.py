@@ -1,6 +1,6 @@
 """Tables of the governance service (its own database).
 
-Kept identical to migrations/versions/0002_governance.py + 0003 (a unit test compares them).
+Kept identical to migrations/versions/0002_governance.py + 0003 + 0006 (a unit test compares them).
 Every domain table is tenant-owned and row-level secured; indexes lead with tenant_id.
 A council and what hangs off it (sessions, proposals, votes, resolutions, action items) are
 Shareable: `audience` is the council's, so members seated from other communities read them;
@@ -111,6 +111,8 @@ class CouncilSession(Shareable, Base):
     decisions: Mapped[list[str]] = mapped_column(JSON, default=list)
     linked_proposal_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     held_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # When `council_session_due` was announced (claimed once, 24 h before the start).
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_by: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -485,6 +487,8 @@ class DutySlot(TenantScoped, Base):
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
     taken: Mapped[int] = mapped_column(Integer, default=0)
+    # When `duty_slot_due` was announced (claimed once, the day before the start).
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class DutySignup(TenantScoped, Base):

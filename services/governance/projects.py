@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -177,6 +177,56 @@ def check_in(*, session: Session, ctx: CallContext, signup_id: str, photo_ref: s
         "duty_id": signup.id, "project_id": signup.project_id, "user_id": signup.user_id, "hours": duty.hours,
         "completed_at": now, "slot_id": slot.id, "has_photo": photo_ref is not None}), subject=signup.id)
     return signup
+
+
+# `duty_slot_due` is announced this long before a slot starts: the day before, at the same hour.
+REMIND_BEFORE = timedelta(hours=24)
+
+
+def _signed_up():
+    return select(DutySignup.id).where(DutySignup.slot_id == DutySlot.id, DutySignup.status == "signed_up")
+
+
+def _due_slots(now: datetime):
+    """Slots with volunteers signed up, starting within REMIND_BEFORE, not yet reminded."""
+    return (DutySlot.reminded_at.is_(None), DutySlot.starts_at > now, DutySlot.starts_at <= now + REMIND_BEFORE,
+            _signed_up().exists())
+
+
+def remind_due_slots(*, session: Session, now: datetime | None = None) -> int:
+    """Timer: announces `duty_slot_due` once for each slot that starts within a day and has
+    volunteers signed up. Claimed by a conditional UPDATE (several sweepers announce it once); a
+    slot nobody has signed up for yet stays unclaimed, so a volunteer who signs up later in the day
+    before is still reminded; a slot that has started is not. Returns how many were announced."""
+    now = now or utcnow()
+    due = list(session.scalars(select(DutySlot).where(*_due_slots(now)).order_by(DutySlot.starts_at)))
+    announced = 0
+    for slot in due:
+        claimed = session.execute(update(DutySlot).where(DutySlot.id == slot.id, DutySlot.reminded_at.is_(None))
+                                  .values(reminded_at=now))
+        if claimed.rowcount != 1:
+            continue
+        signed_up = session.scalar(select(func.count()).select_from(DutySignup).where(
+            DutySignup.slot_id == slot.id, DutySignup.status == "signed_up"))
+        announce(session, events.DUTY_SLOT_DUE, events.DutySlotDueData().dump({
+            "slot_id": slot.id, "project_id": slot.project_id, "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at, "duty_id": slot.duty_id, "signed_up": signed_up}), subject=slot.id)
+        announced += 1
+    session.flush()
+    return announced
+
+
+def tenants_with_due_slots(*, session: Session, now: datetime) -> set[str]:
+    """Communities with a duty slot due its reminder (read across tenants by the sweep timer)."""
+    return set(session.scalars(select(DutySlot.tenant_id).where(*_due_slots(now)).distinct()))
+
+
+def signup_user_ids(*, session: Session, slot_id: str) -> list[str]:
+    """The volunteers signed up for a slot, cancelled sign-ups left out (audience
+    `duty_slot_signups`); 404 for a slot of another community or none."""
+    slot = get_or_404(session, DutySlot, slot_id, SLOT_NOT_FOUND)
+    return sorted(session.scalars(select(DutySignup.user_id).where(
+        DutySignup.slot_id == slot.id, DutySignup.status != "cancelled").distinct()))
 
 
 def my_signups(*, session: Session, ctx: CallContext) -> list[DutySignup]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import config
+from services.common.access import require_staff
 from services.common.context import CallContext
 from services.common.contracts import load
 from services.common.database import Transaction, utcnow
@@ -18,6 +20,7 @@ from services.common.logging import get_logger
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 from services.governance import (
     assets,
+    audiences,
     branches,
     council_sessions,
     councils,
@@ -35,7 +38,8 @@ from services.governance.models import ActionItem, Base, Council, CouncilSession
 
 log = get_logger(__name__)
 
-# Seconds between sweeps for vote reminders and closes; a vote closes at most this late.
+# Seconds between sweeps for vote reminders and closes (and session and duty slot reminders); a vote
+# closes at most this late.
 SWEEP_INTERVAL = config.get_float("GOVERNANCE_SWEEP_INTERVAL")
 
 
@@ -350,16 +354,61 @@ class GovernanceService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntryp
 
     @timer(interval=SWEEP_INTERVAL)
     def sweep_votes(self) -> None:
-        """Reminders before close and closes at the end of the window, tenant by tenant."""
-        with self.db.system_read_all_tenants(reason="find votes to remind or close") as session:
-            tenants = voting.tenants_with_due_votes(session=session, now=utcnow())
-        for tenant_id in tenants:
+        """Reminders before close and closes at the end of the window, and the reminders of council
+        sessions and duty slots, tenant by tenant."""
+        now = utcnow()
+        with self.db.system_read_all_tenants(reason="find votes to remind or close, sessions and duty slots to "
+                                                    "remind") as session:
+            tenants = {*voting.tenants_with_due_votes(session=session, now=now),
+                       *council_sessions.tenants_with_due_reminders(session=session, now=now),
+                       *projects.tenants_with_due_slots(session=session, now=now)}
+        for tenant_id in sorted(tenants):
             try:
-                with self.db.system_in_tenant(tenant_id, reason="remind or close votes") as tx:
-                    done = voting.sweep(session=tx.session)
+                done = self._sweep(lambda t=tenant_id: self.db.system_in_tenant(
+                    t, reason="remind or close votes, remind sessions and duty slots"), now=now)
                 log.info("governance.sweep", tenant_id=tenant_id, **done)
             except Exception:  # one community's failure must not stop the others' closes
                 log.exception("governance.sweep_failed", tenant_id=tenant_id)
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def run_sweep(self, now: str | None = None) -> dict:
+        """Staff run now, for their own community, what the sweep timer runs for every community.
+        `now` (ISO 8601, for tests: the settable clock) is the clock reminders run at; votes close by
+        the real clock only, so a clock set ahead never closes a vote early."""
+        require_staff(self.ctx)
+        params = load(s.SweepRun(), {"now": now})
+        return s.SweepOut().dump(self._sweep(self.db.transaction, now=params["now"] or utcnow(),
+                                             closes_until=utcnow()))
+
+    @staticmethod
+    def _sweep(unit_of_work, *, now: datetime, closes_until: datetime | None = None) -> dict[str, int]:
+        """Three short transactions in one tenant; `unit_of_work()` opens each."""
+        with unit_of_work() as tx:
+            done = voting.sweep(session=tx.session, now=now, closes_until=closes_until)
+        with unit_of_work() as tx:
+            done["sessions_reminded"] = council_sessions.remind_due(session=tx.session, now=now)
+        with unit_of_work() as tx:
+            done["slots_reminded"] = projects.remind_due_slots(session=tx.session, now=now)
+        return done
+
+    # --- audiences ------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def audience(self, group: str, ref: str) -> dict:
+        """The accounts of one of governance's groups in the caller's community, for the
+        notifications service's fan-out (a service-internal call: role `service`, no user) and
+        staff broadcasts: vote_eligible, council_members, session_invitees (by vote, council or
+        session id; for a shared council only the caller's community's own people), voice_author,
+        duty_slot_signups (by voice item or slot id)."""
+        shared = audiences.check(self.ctx, group)
+        if shared is None:
+            with self.db.transaction() as tx:
+                found = audiences.user_ids(session=tx.session, group=group, ref=ref, home_tenant_id=tx.tenant_id)
+        else:
+            with self._read_in_council_owner(shared, ref, reason="list a group of a shared council") as (tx, _ctx):
+                found = audiences.user_ids(session=tx.session, group=group, ref=ref,
+                                           home_tenant_id=self.ctx.tenant)
+        return s.AudienceOut().dump(audiences.answer(group=group, ref=ref, found=found))
 
     # --- resolutions ----------------------------------------------------------------------------
 

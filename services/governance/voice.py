@@ -115,6 +115,13 @@ def triage(*, session: Session, ctx: CallContext, voice_id: str, data: dict[str,
     return item
 
 
+def author_user_ids(*, session: Session, voice_id: str) -> list[str]:
+    """The author of a voice item, also when it was submitted anonymously (audience
+    `voice_author`, for the service-internal fan-out that tells the author privately; staff
+    already see the author). 404 for an item of another community or none."""
+    return [get(session=session, voice_id=voice_id).author_user_id]
+
+
 def list_page(*, session: Session, ctx: CallContext, limit: int, after: str | None, status: str | None = None,
               category: str | None = None, mine: bool = False) -> Page[VoiceItem]:
     """Newest first (keyset on created_at, id)."""

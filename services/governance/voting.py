@@ -102,7 +102,7 @@ def open_vote(*, session: Session, ctx: CallContext, proposal_id: str, data: dic
         raise ValidationFailed.from_messages({"closes_at": [VOTE_WINDOW_TOO_LONG]})
     vote = Vote(
         proposal_id=proposal.id, council_id=proposal.council_id, opens_at=opens_at, closes_at=closes_at,
-        remind_at=max(opens_at, closes_at - timedelta(hours=data.get("remind_before_hours", 12))),
+        remind_at=max(opens_at, closes_at - timedelta(hours=data.get("remind_before_hours", 24))),
         quorum_percent=data.get("quorum_percent", 50), threshold_percent=data.get("threshold_percent", 50),
         block_limit=data.get("block_limit"), secret=data.get("secret", False), opened_by=actor,
         audience=sharing.audience_of(session, proposal.council_id),
@@ -333,22 +333,26 @@ def decide(*, totals: dict[str, int], eligible: int, quorum_percent: int, thresh
     }
 
 
-def sweep(*, session: Session, now: datetime | None = None) -> dict[str, int]:
+def sweep(*, session: Session, now: datetime | None = None, closes_until: datetime | None = None
+          ) -> dict[str, int]:
     """The service's periodic duty in one tenant: remind members who have not voted
     (once, `remind_before_hours` before close) and close votes whose window ended.
     Safe with several service instances: a reminder is claimed by a conditional
-    UPDATE, and a vote someone else closed meanwhile is skipped."""
+    UPDATE, and a vote someone else closed meanwhile is skipped. `closes_until` caps
+    the clock closes run at (a sweep run with a test clock ahead of the real one
+    reminds by that clock but never closes a vote before its window really ended)."""
     now = now or utcnow()
+    close_by = now if closes_until is None else min(now, closes_until)
     reminded = closed = 0
     due = list(session.scalars(select(Vote).where(
         # Only this community's own votes: a vote shared with it is its owner's to close.
         Vote.tenant_id == session.info["tenant_id"], Vote.status == "open",
-        or_(Vote.closes_at <= now, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
+        or_(Vote.closes_at <= close_by, Vote.reminder_sent_at.is_(None) & (Vote.remind_at <= now))
     ).order_by(Vote.closes_at)))
     for vote in due:
-        if vote.closes_at <= now:
+        if vote.closes_at <= close_by:
             try:
-                close(session=session, ctx=None, vote_id=vote.id, now=now)
+                close(session=session, ctx=None, vote_id=vote.id, now=close_by)
                 closed += 1
             except Conflict:
                 pass  # closed meanwhile by staff or another sweeper
@@ -376,6 +380,17 @@ def eligible_count(*, session: Session, vote: Vote) -> int:
     return session.scalar(select(func.count()).select_from(CouncilMember).where(
         CouncilMember.council_id == vote.council_id, CouncilMember.joined_at <= vote.opens_at,
         or_(CouncilMember.active.is_(True), CouncilMember.id.in_(voted))))
+
+
+def eligible_user_ids(*, session: Session, vote_id: str, home_tenant_id: str) -> list[str]:
+    """The accounts eligible for a vote (as `eligible_count` counts them) whose home community is
+    `home_tenant_id` (audience `vote_eligible`); 404 for a vote the caller cannot see."""
+    vote = get(session=session, vote_id=vote_id)
+    voted = select(VoteReceipt.member_id).where(VoteReceipt.vote_id == vote.id)
+    return sorted(session.scalars(select(CouncilMember.user_id).where(
+        CouncilMember.council_id == vote.council_id, CouncilMember.joined_at <= vote.opens_at,
+        or_(CouncilMember.active.is_(True), CouncilMember.id.in_(voted)), CouncilMember.user_id.is_not(None),
+        CouncilMember.home_tenant_id == home_tenant_id).distinct()))
 
 
 def voted_count(*, session: Session, vote: Vote) -> int:

@@ -11,7 +11,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.common.access import ADMIN_ROLES, STAFF_ROLES, is_staff, require_staff
+from services.common.access import (
+    ADMIN_ROLES,
+    SERVICE_ROLE,
+    STAFF_ROLES,
+    is_staff,
+    require_staff,
+    require_staff_or_service,
+)
 from services.common.context import CallContext
 from services.common.errors import Forbidden
 from services.common.messages import Message
@@ -19,6 +26,7 @@ from services.jobs.models import Application, DeskMember, EmployerMember, JobPos
 
 __all__ = [
     "ORGANISER_ROLES",
+    "SERVICE_ROLE",
     "STAFF_ROLES",
     "active_desk_member",
     "case_capacity",
@@ -27,6 +35,7 @@ __all__ = [
     "is_employer",
     "is_employer_member",
     "is_organiser",
+    "is_service",
     "is_staff",
     "may_act_for_employer",
     "may_register_employer",
@@ -37,6 +46,7 @@ __all__ = [
     "on_desk",
     "require_organiser",
     "require_staff",
+    "require_staff_or_service",
 ]
 
 EMPLOYER = "employer"
@@ -51,6 +61,16 @@ def is_admin(ctx: CallContext) -> bool:
 
 def is_employer(ctx: CallContext) -> bool:
     return ctx.has_any_role(EMPLOYER)
+
+
+# --- service-to-service calls ------------------------------------------------------------
+# A call another service makes on its own behalf (the notifications service asking who is in an
+# audience) carries the tenant, the role `service` and no user: services.common.access.SERVICE_ROLE
+# and require_staff_or_service (the gateway never grants `service` to a person).
+
+
+def is_service(ctx: CallContext) -> bool:
+    return ctx.has_any_role(SERVICE_ROLE)
 
 
 # --- fairs and figures -------------------------------------------------------------------

@@ -159,7 +159,7 @@ def transition(*, session: Session, ctx: CallContext, application_id: str, to_st
     announce(session, events.APPLICATION_STATUS_CHANGED, events.ApplicationStatusChangedData().dump({
         "application_id": application.id, "post_id": application.post_id, "to_status": to_status,
         "from_status": from_status, "reason": reason, "actor_user_id": actor,
-        "applicant_tenant_id": application.applicant_tenant_id,
+        "applicant_user_id": application.applicant_user_id, "applicant_tenant_id": application.applicant_tenant_id,
     }), subject=application.id)
     if placement is not None:
         session.flush()

@@ -72,6 +72,7 @@ class ApplicationStatusChangedData(Schema):
     to_status = fields.String()
     reason = fields.String(allow_none=True)
     actor_user_id = fields.String()
+    applicant_user_id = fields.String(metadata={"description": "the person who applied (the event is about them)"})
     applicant_tenant_id = fields.String()
 
 
@@ -114,6 +115,7 @@ EXAMPLES = {
     APPLICATION_STATUS_CHANGED: {"application_id": _APPLICATION, "post_id": _POST, "from_status": "offered",
                                  "to_status": "hired", "reason": None,
                                  "actor_user_id": "77aa88bb-99cc-4dde-8eff-001122334455",
+                                 "applicant_user_id": "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20",
                                  "applicant_tenant_id": "xiangyang"},
     WORKER_HIRED: {"placement_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d", "application_id": _APPLICATION,
                    "post_id": _POST, "employer_id": "e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b",
@@ -213,4 +215,67 @@ EXAMPLES.update({
         "desk_role": "labour_inspector", "referred_to": None, "opened_at": "2026-12-02T10:15:00+00:00",
         "concluded_at": "2026-12-09T08:00:00+00:00", "days_open": 6.9,
     },
+})
+
+
+# --- Reminders and the desk's replies (issue 18: notifications) -------------------------
+
+CASE_ASSIGNED = "case_assigned"
+CASE_ANSWERED = "case_answered"
+WAGE_FOLLOW_UP_DUE = "wage_follow_up_due"
+FAIR_DUE = "fair_due"
+
+
+class CaseAssignedData(Schema):
+    """A labour-rights case got its handler, or another one: an admin assigned it to someone on the
+    desk. Confidential like `case_opened`: the kind of desk role, never who the person or the handler
+    is; whoever must hear of it asks `jobs.audience("case_person", case_id)`."""
+
+    case_id = fields.String(required=True)
+    desk_role = fields.String(metadata={"description": "the handler's desk role (community_lawyer, ...)"})
+    assigned_at = fields.DateTime()
+
+
+class CaseAnsweredData(Schema):
+    """The desk replied to the person on their case (a note the person sees, written by the handler
+    or an admin). Carries no text: the person reads it on the case page."""
+
+    case_id = fields.String(required=True)
+    answered_at = fields.DateTime()
+
+
+class WageFollowUpDueData(Schema):
+    """A placement's wage follow-up is due: the worker may now say whether wages came on time.
+    Announced once per placement by the jobs timer, in the worker's community."""
+
+    placement_id = fields.String(required=True)
+    worker_user_id = fields.String()
+    worker_tenant_id = fields.String()
+    due_at = fields.DateTime(metadata={"description": "the placement's follow_up_due_at"})
+
+
+class FairDueData(Schema):
+    """A published job fair starts within a day (announced once per fair by the jobs timer, in the
+    fair's tenant; again only if its start is moved). Its registrants:
+    `jobs.audience("fair_registrants", fair_id)`."""
+
+    fair_id = fields.String(required=True)
+    starts_at = fields.DateTime()
+
+
+CATALOGUE.update({
+    CASE_ASSIGNED: CaseAssignedData,
+    CASE_ANSWERED: CaseAnsweredData,
+    WAGE_FOLLOW_UP_DUE: WageFollowUpDueData,
+    FAIR_DUE: FairDueData,
+})
+
+EXAMPLES.update({
+    CASE_ASSIGNED: {"case_id": "8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a", "desk_role": "labour_inspector",
+                    "assigned_at": "2026-12-02T11:00:00+00:00"},
+    CASE_ANSWERED: {"case_id": "8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a", "answered_at": "2026-12-03T02:30:00+00:00"},
+    WAGE_FOLLOW_UP_DUE: {"placement_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+                         "worker_user_id": "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20", "worker_tenant_id": "xiangyang",
+                         "due_at": "2026-12-02T09:00:00+00:00"},
+    FAIR_DUE: {"fair_id": "2f4e6a8c-0b1d-4f3e-9a5c-7e9b1d3f5a7c", "starts_at": "2026-12-05T01:00:00+00:00"},
 })

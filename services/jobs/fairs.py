@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
@@ -36,6 +36,8 @@ from services.jobs.contracts import messages as words
 from services.jobs.models import Application, Employer, FairBooth, FairRegistration, JobFair, JobPost
 
 ACTIVE_REGISTRATION = ("registered", "checked_in")
+# The fair_due reminder goes out this long before a published fair starts.
+REMIND_BEFORE = timedelta(days=1)
 # Doors open before the start: people queue, and staff scan as they arrive.
 CHECK_IN_OPENS_BEFORE = timedelta(hours=2)
 MAX_POSTS_PER_BOOTH = 50
@@ -171,9 +173,12 @@ def update_fair(*, session: Session, ctx: CallContext, fair_id: str, changes: di
                                    "audience_everyone": everyone}, fair.tenant_id)
         for booth in booths_of(session=session, fair_id=fair.id):
             booth.audience = fair.audience
+    starts_at = fair.starts_at
     for key, value in changes.items():
         if key not in ("audience_tenants", "audience_everyone"):
             setattr(fair, key, value)
+    if fair.starts_at != starts_at:
+        fair.reminder_sent_at = None  # a moved fair is announced again the day before its new start
     _check_shape(fair)
     if fair.capacity is not None:
         taken = _taken(session, fair.id)
@@ -535,3 +540,36 @@ def mark_held(*, session: Session, ctx: CallContext, fair_id: str, figures: dict
         "held_at": fair.held_at,
     }), subject=fair.id)
     return fair
+
+
+# --- the day-before reminder ------------------------------------------------------------
+
+
+def _due(now: datetime) -> Any:
+    return ((JobFair.status == "published") & JobFair.reminder_sent_at.is_(None)
+            & (JobFair.starts_at <= now + REMIND_BEFORE) & (JobFair.starts_at > now))
+
+
+def tenants_with_fairs_due(*, session: Session, now: datetime) -> set[str]:
+    """Across tenants (for the timer): the tenants with a fair to announce as due."""
+    return set(session.scalars(select(JobFair.tenant_id).where(_due(now)).distinct()))
+
+
+def announce_fairs_due(*, session: Session, now: datetime) -> list[str]:
+    """The timer's duty in one tenant (`session`'s): announce `fair_due` for each of its own
+    published fairs starting within REMIND_BEFORE, once per fair (claimed by a conditional
+    UPDATE of `reminder_sent_at`, so several service instances announce it once). A fair whose
+    start has passed is not announced any more. Returns the ids of the fairs announced."""
+    due = list(session.scalars(select(JobFair).where(JobFair.tenant_id == session.info["tenant_id"], _due(now))
+                               .order_by(JobFair.starts_at)))
+    announced = []
+    for fair in due:
+        claimed = session.execute(update(JobFair).where(JobFair.id == fair.id, JobFair.reminder_sent_at.is_(None))
+                                  .values(reminder_sent_at=now))
+        if claimed.rowcount != 1:
+            continue
+        announce(session, events.FAIR_DUE, events.FairDueData().dump({
+            "fair_id": fair.id, "starts_at": fair.starts_at}), subject=fair.id)
+        announced.append(fair.id)
+    session.flush()
+    return announced

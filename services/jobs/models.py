@@ -220,6 +220,8 @@ class Placement(Shareable, Base):
     wages_paid: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     case_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # When the timer announced wage_follow_up_due (claimed once; see placements.announce_follow_ups_due).
+    follow_up_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 # --- Job fairs (家门口的招聘会) and the labour-rights desk (维权服务台) ------------------
@@ -249,6 +251,8 @@ class JobFair(Shareable, Base):
     # Figures frozen when the fair is marked held (the live ones keep growing as hires come in).
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     held_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # When the timer announced fair_due (claimed once; cleared when the start moves; see fairs.announce_fairs_due).
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_by: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

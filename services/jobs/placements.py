@@ -7,15 +7,16 @@ opens a labour-rights case in the worker's community.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.context import CallContext
-from services.common.database import utcnow
+from services.common.database import announce, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.pagination import Key, Page, keyset_page
-from services.jobs import access
+from services.jobs import access, events
 from services.jobs.contracts import messages as words
 from services.jobs.models import Employer, Placement
 
@@ -71,3 +72,37 @@ def listing(*, session: Session, ctx: CallContext, limit: int, after: str | None
         query = query.where(Placement.worker_user_id == ctx.require_user())
     return keyset_page(session, query, keys=[Key(Placement.started_at, descending=True),
                                              Key(Placement.id, descending=True)], limit=limit, after=after)
+
+
+def _due(now: datetime) -> Any:
+    return (Placement.follow_up_reminded_at.is_(None) & Placement.wages_paid.is_(None)
+            & (Placement.follow_up_due_at <= now))
+
+
+def tenants_with_follow_ups_due(*, session: Session, now: datetime) -> set[str]:
+    """Across tenants (for the timer): the tenants owning a placement whose follow-up is due."""
+    return set(session.scalars(select(Placement.tenant_id).where(_due(now)).distinct()))
+
+
+def announce_follow_ups_due(*, session: Session, now: datetime) -> list[str]:
+    """The timer's duty in one tenant (`session`'s, the posts' side): announce
+    `wage_follow_up_due` for each of its placements whose follow-up is due and not yet
+    answered, once per placement (claimed by a conditional UPDATE of `follow_up_reminded_at`).
+    The event is about the worker, so it is published in the worker's community
+    (`announce(tenant_id=)`), where the notice to them is made. Returns the placement ids."""
+    due = list(session.scalars(select(Placement).where(Placement.tenant_id == session.info["tenant_id"], _due(now))
+                               .order_by(Placement.follow_up_due_at)))
+    announced = []
+    for placement in due:
+        claimed = session.execute(update(Placement).where(Placement.id == placement.id,
+                                                          Placement.follow_up_reminded_at.is_(None))
+                                  .values(follow_up_reminded_at=now))
+        if claimed.rowcount != 1:
+            continue
+        announce(session, events.WAGE_FOLLOW_UP_DUE, events.WageFollowUpDueData().dump({
+            "placement_id": placement.id, "worker_user_id": placement.worker_user_id,
+            "worker_tenant_id": placement.worker_tenant_id, "due_at": placement.follow_up_due_at,
+        }), subject=placement.id, tenant_id=placement.worker_tenant_id)
+        announced.append(placement.id)
+    session.flush()
+    return announced

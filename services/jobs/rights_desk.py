@@ -154,6 +154,24 @@ def _announce_resolved(session: Session, case: RightsCase) -> str:
     }), subject=case.id)
 
 
+def _announce_assigned(session: Session, case: RightsCase) -> str:
+    """Announce that the case got its handler (or another one): the desk role only, never the
+    handler's or the person's name."""
+    return announce(session, events.CASE_ASSIGNED, events.CaseAssignedData().dump({
+        "case_id": case.id,
+        "desk_role": case.assignee_desk_role,
+        "assigned_at": case.assigned_at,
+    }), subject=case.id)
+
+
+def _announce_answered(session: Session, case: RightsCase, entry: CaseEntry) -> str:
+    """Announce that the desk wrote to the person on their case; never what it wrote."""
+    return announce(session, events.CASE_ANSWERED, events.CaseAnsweredData().dump({
+        "case_id": case.id,
+        "answered_at": entry.at,
+    }), subject=case.id)
+
+
 # --- confidentiality -----------------------------------------------------------------
 
 
@@ -260,6 +278,7 @@ def assign_case(*, session: Session, ctx: CallContext, case_id: str, assignee_us
     _entry(session, case, kind="assignment", author=ctx.user_id, body=f"{member.title} ({member.desk_role})")
     _log(session, case, actor=ctx.user_id, capacity="tenant_admin", action="assigned")
     session.flush()
+    _announce_assigned(session, case)
     return case
 
 
@@ -287,6 +306,8 @@ def add_note(*, session: Session, ctx: CallContext, case_id: str, body: str, vis
                    visible_to_person=True if capacity == "person" else visible_to_person)
     _log(session, case, actor=ctx.user_id, capacity=capacity, action="noted")
     session.flush()
+    if capacity != "person" and entry.visible_to_person:
+        _announce_answered(session, case, entry)
     return entry
 
 

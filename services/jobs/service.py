@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
 from types import SimpleNamespace
+from typing import Any
 
 from nameko.events import event_handler
 from nameko.rpc import rpc
@@ -13,12 +17,14 @@ from services.common.contracts import load
 from services.common.database import utcnow
 from services.common.dependencies import Database, TenantContext
 from services.common.errors import NotFound
+from services.common.logging import get_logger
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 from services.common.shared_messages import NOT_FOUND
 from services.jobs import (
     access,
     applications,
     employers,
+    fairs,
     personal_data,
     placements,
     posts,
@@ -26,6 +32,7 @@ from services.jobs import (
     skills,
     workers,
 )
+from services.jobs import audience as audiences
 from services.jobs.batch_entrypoints import BatchEntrypoints
 from services.jobs.contracts.messages import EMPLOYER_NOT_FOUND
 from services.jobs.contracts.schemas import (
@@ -34,6 +41,8 @@ from services.jobs.contracts.schemas import (
     ApplicationOut,
     ApplicationQuery,
     ApplicationTransition,
+    AudienceOut,
+    AudienceQuery,
     CandidateRecommendationList,
     CertificateCreate,
     CertificateList,
@@ -53,6 +62,8 @@ from services.jobs.contracts.schemas import (
     PlacementQuery,
     PostClose,
     RecommendationQuery,
+    RemindersOut,
+    RemindersRun,
     SkillCreate,
     SkillList,
     SkillOut,
@@ -67,6 +78,8 @@ from services.jobs.data import DEFAULTS
 from services.jobs.desk_entrypoints import DeskEntrypoints
 from services.jobs.models import Application, Base, Placement
 from services.jobs.post_index import PostIndexProvider
+
+log = get_logger(__name__)
 
 _profile_out = WorkerProfileOut()
 _post_out = JobPostOut()
@@ -224,7 +237,8 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
 
     @timer(interval=60)
     def expire_posts(self) -> None:
-        """Open posts past their expiry date become expired (and say so)."""
+        """Open posts past their expiry date become expired (and say so); then the reminders that
+        are due (wage follow-ups, fairs starting within a day) are announced, tenant by tenant."""
         now = utcnow()
         with self.db.system_read_all_tenants(reason="find posts to expire") as session:
             due = posts.due_to_expire(session=session, now=now)
@@ -233,6 +247,51 @@ class JobsService(BatchEntrypoints, DeskEntrypoints, MemberEntrypoints, Personal
                 post = posts.expire(session=tx.session, post_id=post_id, now=now)
                 if post is not None:
                     self._index(posts.out(post))
+        self._send_reminders(now)
+
+    def _send_reminders(self, now: datetime) -> None:
+        with self.db.system_read_all_tenants(reason="find reminders that are due") as session:
+            tenants = (placements.tenants_with_follow_ups_due(session=session, now=now)
+                       | fairs.tenants_with_fairs_due(session=session, now=now))
+        for tenant_id in sorted(tenants):
+            try:
+                done = self._remind(lambda t=tenant_id: self.db.system_in_tenant(t, reason="announce reminders"),
+                                    now)
+            except Exception:  # one community's trouble must not stop the others' reminders
+                log.exception("jobs.reminders_failed", tenant_id=tenant_id)
+                continue
+            log.info("jobs.reminders", tenant_id=tenant_id, **done)
+
+    @staticmethod
+    def _remind(unit_of_work: Callable[[], AbstractContextManager[Any]], now: datetime) -> dict[str, int]:
+        """Two short transactions in one tenant; `unit_of_work()` opens each."""
+        with unit_of_work() as tx:
+            follow_ups = placements.announce_follow_ups_due(session=tx.session, now=now)
+        with unit_of_work() as tx:
+            fairs_due = fairs.announce_fairs_due(session=tx.session, now=now)
+        return {"wage_follow_ups_due": len(follow_ups), "fairs_due": len(fairs_due)}
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def run_reminders(self, now: str | None = None) -> dict:
+        """Staff run now, for their tenant, what the timer runs every minute: announce the wage
+        follow-ups and the fairs that are due. `now` (ISO 8601, for tests: the settable clock, as in
+        governance.run_sweep and points.run_housekeeping) is the moment they run at; it only
+        announces reminders, each once, and changes nothing else."""
+        access.require_staff(self.ctx)
+        at = load(RemindersRun(), {"now": now})["now"] or utcnow()
+        return RemindersOut().dump({"now": at, **self._remind(self.db.transaction, at)})
+
+    # --- audiences ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def audience(self, group: str, ref: str) -> dict:
+        """Who is in one of the jobs service's groups (case_person, fair_registrants,
+        post_applicants) for `ref`, in the caller's tenant: for staff and for other services
+        (the role `service`, no user; see access.require_staff_or_service)."""
+        access.require_staff_or_service(self.ctx)
+        params = load(AudienceQuery(), {"group": group, "ref": ref})
+        with self.db.transaction() as tx:
+            return AudienceOut().dump(audiences.members(session=tx.session, ctx=self.ctx, **params))
 
     def _index(self, post: dict) -> None:
         # This process sees its own change at once; others within REFRESH_SECONDS.

@@ -44,6 +44,7 @@ class Plan:
     groups: tuple[tuple[str, str, str], ...] = ()  # (service, group, ref)
     staff: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()  # never told (the staff member who asked for an approval)
     # the community of the people it names, when the event is another's (an application to a partner's
     # alliance post is announced in the post's tenant; the applicant reads it in their own)
     tenant_id: str | None = None
@@ -72,6 +73,15 @@ def _session(kind: str) -> Callable[[dict[str, Any]], Plan]:
                           groups=_group("governance", "session_invitees", d.get("session_id")))
 
 
+def _invited(d: dict[str, Any]) -> Plan:
+    """An invitation round names whom it invited (a later round does not invite the first one again);
+    without the list, everyone invited is asked for."""
+    if isinstance(d.get("newly_invited_user_ids"), list):
+        return Plan("council_session_invited", f"/council-sessions/{d.get('session_id')}",
+                    persons=_people(d["newly_invited_user_ids"]))
+    return _session("council_session_invited")(d)
+
+
 def _class(kind: str) -> Callable[[dict[str, Any]], Plan]:
     return lambda d: Plan(kind, f"/courses/{d['course_id']}" if d.get("course_id") else "/courses",
                           groups=_group("training", "class_roster", d.get("session_id")))
@@ -95,7 +105,7 @@ SOURCES: dict[tuple[str, str], Callable[[dict[str, Any]], Plan | None]] = {
     ("governance", "vote_closing_soon"): lambda d: Plan("vote_closing", f"/votes/{d.get('vote_id')}",
                                                         persons=_people(d.get("not_voted_user_ids"))),
     ("governance", "vote_closed"): _vote("vote_result"),
-    ("governance", "council_session_scheduled"): _session("council_session_invited"),
+    ("governance", "council_session_scheduled"): _invited,
     ("governance", "council_session_due"): _session("council_session_reminder"),
     ("governance", "voice_answered"): lambda d: Plan("voice_answered", f"/voice/{d.get('voice_id')}",
                                                      groups=_group("governance", "voice_author", d.get("voice_id"))),
@@ -128,7 +138,8 @@ SOURCES: dict[tuple[str, str], Callable[[dict[str, Any]], Plan | None]] = {
         "voucher_expiring", f"/vouchers/{d['redemption_id']}" if d.get("redemption_id") else "/redemptions",
         persons=_people(d.get("user_id"))),
     ("points", "award_requested"): lambda d: Plan("award_awaiting_approval", "/staff/awards", staff=True,
-                                                  params={"amount": d.get("amount")}),
+                                                  params={"amount": d.get("amount")},
+                                                  exclude=_people(d.get("requested_by"))),
 }
 
 
@@ -160,7 +171,7 @@ def recipients(session: Session, the_plan: Plan, ask: Ask | None) -> list[str]:
         found.extend(u for u in ask(service, group, ref) if u not in found)
     if the_plan.staff:
         found.extend(u for u in staff_members(session) if u not in found)
-    return _without_former(session, found)
+    return _without_former(session, [u for u in found if u not in the_plan.exclude])
 
 
 def _without_former(session: Session, user_ids: list[str]) -> list[str]:

@@ -1,6 +1,8 @@
 """Who may do what in the moral bank: the points service's role and audience rules, built on
 services.common.access (staff are the common STAFF_ROLES; a refusal is the common STAFF_ONLY).
 
+- staff, or another platform service calling in (role `service`, never a person's: the notifications
+  service asking `audience`), learn who is in one of the bank's groups of people;
 - staff run the bank of their tenant: settings, rules, manual awards and approvals, reversals,
   pauses, merchants, agreements, figures, the ledger check;
 - a person sees their own account, postings about them, their pauses and their redemptions;
@@ -15,14 +17,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.common import members
-from services.common.access import is_staff, require_staff
+from services.common.access import is_staff, require_staff, require_staff_or_service
 from services.common.context import CallContext
 from services.common.errors import NotFound
 from services.points.contracts.messages import MEMBER_NOT_FOUND
 from services.points.models import Merchant, Posting, Redemption
 
 __all__ = ["account_holder", "is_operator", "is_staff", "may_manage", "may_see_posting", "may_see_redemption",
-           "pause_holder", "require_staff"]
+           "pause_holder", "require_staff", "require_staff_or_service"]
 
 
 def account_holder(session: Session, ctx: CallContext, user_id: str | None) -> str:

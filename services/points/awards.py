@@ -16,6 +16,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from services.common import members
+from services.common.access import STAFF_ROLES
 from services.common.context import CallContext
 from services.common.database import announce, new_id, utcnow
 from services.common.errors import Conflict, Forbidden, NotAMember, NotFound, ValidationFailed
@@ -67,6 +68,30 @@ def announce_award(session: Session, posting: Posting) -> None:
         "amount": posting.amount, "category": posting.category, "source": posting.source, "rule_id": posting.rule_id,
         "reference": posting.reference, "occurred_at": posting.occurred_at, "awarded_by": posting.created_by,
     }), subject=posting.id)
+
+
+def announce_request(session: Session, request: AwardRequest) -> None:
+    """`award_requested` for a new request waiting for a second staff member. Its readers are staff, so
+    it names no beneficiary (see events.AwardRequestedData)."""
+    announce(session, events.AWARD_REQUESTED, events.AwardRequestedData().dump({
+        "request_id": request.id, "amount": request.amount, "category": request.category,
+        "requested_by": request.requested_by, "requested_at": request.created_at,
+    }), subject=request.id)
+
+
+def approvers(*, session: Session, request_id: str) -> list[str]:
+    """Who may approve a request (the audience group `award_approvers`): the tenant's active members with a
+    staff role, less the one who asked and the one it would credit; nobody once it is decided. NotFound for
+    a request that is not the session tenant's."""
+    request = session.get(AwardRequest, request_id)
+    if request is None:
+        raise NotFound(REQUEST_NOT_FOUND, {"request_id": request_id})
+    if request.status != "pending":
+        return []
+    model = members.member_model(session)
+    staff = session.scalars(select(model).where(model.active.is_(True)).order_by(model.user_id))
+    return [m.user_id for m in staff if set(m.roles or ()) & set(STAFF_ROLES)
+            and m.user_id not in (request.requested_by, request.user_id)]
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -266,6 +291,9 @@ def manual_awards(*, session: Session, ctx: CallContext, items: list[dict[str, A
                 user_id=data["user_id"], amount=data["amount"], category=data["category"], source="manual", key=key,
                 memo=data["reason"], created_by=actor, occurred_at=data.get("occurred_at") or now)))
     session.flush()
+    for outcome in outcomes:
+        if outcome is not None and outcome[0] == "pending" and outcome[2]:
+            announce_request(session, outcome[1])  # type: ignore[arg-type]
     posted = ledger.award_many(session=session, awards=[new for _index, new in to_post], now=now)
     for (index, _new), (posting, created) in zip(to_post, posted, strict=False):
         outcomes[index] = ("posted", posting, created)

@@ -15,6 +15,8 @@ REDEMPTION_CREATED = "redemption_created"
 REDEMPTION_CONFIRMED = "redemption_confirmed"
 REDEMPTION_CANCELLED = "redemption_cancelled"
 REDEMPTION_EXPIRED = "redemption_expired"
+REDEMPTION_EXPIRING = "redemption_expiring"
+AWARD_REQUESTED = "award_requested"
 
 
 class PointsAwardedData(Schema):
@@ -82,6 +84,33 @@ class RedemptionData(Schema):
     at = fields.DateTime()
 
 
+class RedemptionExpiringData(Schema):
+    """A pending voucher expires soon: announced once per redemption by the housekeeping timer, ten
+    minutes before `expires_at` (never for a voucher made less than ten minutes before it expires: its
+    holder has just seen it). The resident is `user_id`; the notifications service reminds them."""
+
+    redemption_id = fields.String(required=True)
+    user_id = fields.String(required=True, metadata={"description": "the resident holding the voucher"})
+    merchant_id = fields.String(required=True)
+    merchant_tenant_id = fields.String(required=True)
+    points = fields.Integer(required=True, metadata={"description": "the points held for the voucher"})
+    expires_at = fields.DateTime(required=True)
+
+
+class AwardRequestedData(Schema):
+    """A manual award above the tenant's threshold waits for a second staff member's approval (maker-checker).
+    Its recipients are the tenant's staff (`points.audience("award_approvers", request_id)` names those who
+    may approve it), so the event names no beneficiary: neither a name nor the account it would credit,
+    which the approver sees on the request itself."""
+
+    request_id = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    category = fields.String(required=True)
+    requested_by = fields.String(required=True, metadata={"description": "the staff member who asked (who "
+                                                                         "may not approve it)"})
+    requested_at = fields.DateTime(required=True)
+
+
 # event name → schema of the CloudEvent's `data`; the event catalogue is built from this.
 CATALOGUE = {
     POINTS_AWARDED: PointsAwardedData,
@@ -92,6 +121,8 @@ CATALOGUE = {
     REDEMPTION_CONFIRMED: RedemptionData,
     REDEMPTION_CANCELLED: RedemptionData,
     REDEMPTION_EXPIRED: RedemptionData,
+    REDEMPTION_EXPIRING: RedemptionExpiringData,
+    AWARD_REQUESTED: AwardRequestedData,
 }
 
 _USER = "0d9e7c55-8a41-4c53-b7f3-4f0e2b1c7a20"
@@ -136,4 +167,9 @@ EXAMPLES = {
     REDEMPTION_CONFIRMED: {**_REDEMPTION, "status": "confirmed", "posting_id": "5e6f7081-92a3-4db4-8e5f-6a7b8c9d0e1f"},
     REDEMPTION_CANCELLED: {**_REDEMPTION, "status": "cancelled", "posting_id": "6f708192-a3b4-4ec5-9f6a-7b8c9d0e1f2a"},
     REDEMPTION_EXPIRED: {**_REDEMPTION, "status": "expired", "posting_id": "708192a3-b4c5-4fd6-8a7b-8c9d0e1f2a3b"},
+    REDEMPTION_EXPIRING: {key: _REDEMPTION[key] for key in ("redemption_id", "user_id", "merchant_id",
+                                                           "merchant_tenant_id", "points", "expires_at")},
+    AWARD_REQUESTED: {"request_id": "8192a3b4-c5d6-4e7f-9a8b-9c0d1e2f3a4b", "amount": 500, "category": "anti_fraud",
+                      "requested_by": "7c6b5a49-3827-4165-9f0e-d1c2b3a49586",
+                      "requested_at": "2026-11-28T08:15:00+00:00"},
 }

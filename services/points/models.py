@@ -7,7 +7,8 @@ a correction is a new posting that `reverses` the original. `Account.balance` is
 a running total kept in the same transaction as the entries, so a balance is one
 row read, and `ledger.check` proves it equals the sum of the entries.
 
-Every table here is created by migrations/versions/0002_ledger.py; keep the two identical.
+Every table here is created by migrations/versions/0002_ledger.py (and the columns added since, 0006…);
+keep the two identical.
 """
 
 from __future__ import annotations
@@ -277,6 +278,8 @@ class Redemption(Shareable, Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     closed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # When the housekeeping claimed the voucher's reminder (`redemption_expiring`): set once, by a conditional UPDATE.
+    expiry_reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AgreementSide(Shareable, Base):

@@ -423,6 +423,49 @@ def expire_due(*, session: Session, now: datetime | None = None) -> list[Redempt
     return expired
 
 
+EXPIRY_REMINDER = timedelta(minutes=10)  # how long before a pending voucher expires its holder is reminded
+
+
+def remind_expiring(*, session: Session, now: datetime | None = None) -> list[Redemption]:
+    """Pending vouchers of the session's tenant that expire within `EXPIRY_REMINDER` (and not yet) are
+    announced as `redemption_expiring`, once each: the reminder is claimed by a conditional UPDATE of
+    `expiry_reminded_at`, so two housekeeping runs at once announce it once. A voucher made less than
+    `EXPIRY_REMINDER` before it expires (a tenant's `voucher_minutes` of 10 or fewer) is not reminded: its
+    holder has just been shown it. Returns the vouchers announced."""
+    now = now or utcnow()
+    due = list(session.scalars(select(Redemption).where(
+        Redemption.tenant_id == session.info["tenant_id"], Redemption.status == "pending",
+        Redemption.expiry_reminded_at.is_(None), Redemption.expires_at > now,
+        Redemption.expires_at <= now + EXPIRY_REMINDER).order_by(Redemption.expires_at).limit(500)))
+    reminded = []
+    for redemption in due:
+        if redemption.created_at >= redemption.expires_at - EXPIRY_REMINDER:
+            continue
+        claimed = session.execute(update(Redemption).where(
+            Redemption.id == redemption.id, Redemption.status == "pending", Redemption.expiry_reminded_at.is_(None))
+            .values(expiry_reminded_at=now))
+        if claimed.rowcount != 1:
+            continue  # another run claimed it, or it was confirmed or cancelled meanwhile
+        reminded.append(redemption)
+        announce(session, events.REDEMPTION_EXPIRING, events.RedemptionExpiringData().dump({
+            "redemption_id": redemption.id, "user_id": redemption.user_id, "merchant_id": redemption.merchant_id,
+            "merchant_tenant_id": redemption.merchant_tenant_id, "points": redemption.points,
+            "expires_at": redemption.expires_at}), subject=redemption.id)
+    return reminded
+
+
+def voucher_holders(*, session: Session, merchant_id: str, now: datetime | None = None) -> list[str]:
+    """The session tenant's residents holding a pending voucher at the merchant (the audience group
+    `merchant_voucher_holders`); the merchant must be visible to the tenant (its own, or a partner's that
+    accepts it), else NotFound."""
+    merchant = session.get(Merchant, merchant_id)
+    if merchant is None:
+        raise NotFound(MERCHANT_NOT_FOUND, {"merchant_id": merchant_id})
+    return sorted(set(session.scalars(select(Redemption.user_id).where(
+        Redemption.merchant_id == merchant.id, Redemption.status == "pending",
+        Redemption.expires_at > (now or utcnow()), Redemption.tenant_id == session.info["tenant_id"]))))
+
+
 def merchant_statement(*, session: Session, ctx: CallContext, merchant_id: str, since: datetime | None,
                        until: datetime | None, limit: int, after: str | None = None) -> dict[str, Any]:
     """What a merchant received, for its operators and its tenant's staff: totals over the period, and

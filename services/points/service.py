@@ -16,7 +16,18 @@ from services.common.database import Transaction, utcnow
 from services.common.dependencies import Database, TenantContext
 from services.common.logging import get_logger
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
-from services.points import access, agreements, awards, board, expiry, figures, ledger, personal_data, redemption
+from services.points import (
+    access,
+    agreements,
+    audiences,
+    awards,
+    board,
+    expiry,
+    figures,
+    ledger,
+    personal_data,
+    redemption,
+)
 from services.points.batch_entrypoints import BatchEntrypoints
 from services.points.contracts.schemas import (
     AccountSummary,
@@ -24,6 +35,8 @@ from services.points.contracts.schemas import (
     AgreementList,
     AgreementOut,
     AllFiguresOut,
+    AudienceOut,
+    AudienceQuery,
     AwardOutcome,
     AwardRequestList,
     AwardRequestOut,
@@ -36,6 +49,7 @@ from services.points.contracts.schemas import (
     CatalogueQuery,
     DecisionIn,
     FiguresOut,
+    HousekeepingIn,
     LedgerCheckOut,
     ManualAwardIn,
     MerchantIn,
@@ -70,7 +84,7 @@ from services.points.models import Account, Base, ExpiryPause, Merchant, Posting
 
 log = get_logger(__name__)
 
-# Seconds between housekeeping runs (voucher timeouts, expiry notices, expiry) in every tenant.
+# Seconds between housekeeping runs (voucher timeouts and reminders, expiry notices, expiry) in every tenant.
 HOUSEKEEPING_SECONDS = config.get_float("POINTS_HOUSEKEEPING_SECONDS")
 
 
@@ -260,14 +274,18 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
             return PauseList().dump({"items": page.items, "next_cursor": page.next_cursor})
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def run_housekeeping(self) -> dict:
-        """Staff run now what the timer runs every minute, for their tenant."""
+    def run_housekeeping(self, now: str | None = None) -> dict:
+        """Staff run now what the timer runs every minute, for their tenant. `now` (ISO 8601) is the settable
+        clock for tests: voucher reminders and expiry notices run as at that moment, while releases and expiry
+        never run ahead of the real clock (a staff member cannot expire anyone's points early by naming a
+        later time)."""
+        at = load(HousekeepingIn(), {"now": now})["now"]
         access.require_staff(self.ctx)
-        return RunOut().dump(self._housekeep(self.db.transaction))
+        return RunOut().dump(self._housekeep(self.db.transaction, at))
 
     @timer(interval=HOUSEKEEPING_SECONDS)
     def housekeeping(self) -> None:
-        """Voucher timeouts, expiry notices and expiry in every tenant of the bank."""
+        """Voucher timeouts and reminders, expiry notices and expiry in every tenant of the bank."""
         with self.db.system_read_all_tenants(reason="points housekeeping: find tenants") as session:
             tenants = sorted(session.scalars(select(Account.tenant_id).distinct()))
         for tenant_id in tenants:
@@ -281,16 +299,30 @@ class PointsService(BatchEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 
     @staticmethod
     def _housekeep(unit_of_work, now: datetime | None = None) -> dict[str, int]:
-        """Three short transactions in one tenant; `unit_of_work()` opens each."""
-        now = now or utcnow()
+        """Four short transactions in one tenant; `unit_of_work()` opens each. `now`: the settable clock
+        (announcements follow it; what moves points never runs ahead of the real clock)."""
+        real = utcnow()
+        now = now or real
         with unit_of_work() as tx:
-            vouchers = redemption.expire_due(session=tx.session, now=now)
+            vouchers = redemption.expire_due(session=tx.session, now=min(now, real))
+        with unit_of_work() as tx:
+            reminded = redemption.remind_expiring(session=tx.session, now=now)
         with unit_of_work() as tx:
             notices = expiry.send_notices(session=tx.session, now=now)
         with unit_of_work() as tx:
-            expired = expiry.expire_due(session=tx.session, now=now)
-        return {"vouchers_expired": len(vouchers), "notices_sent": len(notices), "people_expired": len(expired),
-                "points_expired": sum(item["amount"] for item in expired)}
+            expired = expiry.expire_due(session=tx.session, now=min(now, real))
+        return {"vouchers_reminded": len(reminded), "vouchers_expired": len(vouchers), "notices_sent": len(notices),
+                "people_expired": len(expired), "points_expired": sum(item["amount"] for item in expired)}
+
+    # --- audiences ------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def audience(self, group: str, ref: str) -> dict:
+        """The people of a group in the caller's tenant (`award_approvers` of a request,
+        `merchant_voucher_holders` of a merchant), for staff or another platform service (role `service`)."""
+        data = load(AudienceQuery(), {"group": group, "ref": ref})
+        with self.db.transaction() as tx:
+            return AudienceOut().dump(audiences.audience(session=tx.session, ctx=self.ctx, **data))
 
     # --- merchants and catalogue --------------------------------------------------------
 

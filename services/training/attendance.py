@@ -36,6 +36,7 @@ from services.training.contracts.messages import (
     CHECKIN_CLOSED,
     CHECKIN_CODE_EXPIRED,
     CHECKIN_CODE_INVALID,
+    MEETING_CANCELLED,
     MEETING_NOT_STARTED,
     NOT_ENROLLED_HERE,
     NOT_PARTICIPANTS,
@@ -80,6 +81,7 @@ def checkin_code(*, session: Session, ctx: CallContext, meeting_id: str, now: da
     now = now or utcnow()
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
     require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
+    _require_held(meeting)
     _require_checkin_open(meeting=meeting, now=now)
     window = window_of(now)
     token = make_token(meeting=meeting, window=window)
@@ -99,6 +101,7 @@ def check_in(*, session: Session, ctx: CallContext, meeting_id: str, token: str,
     me = ctx.require_user()
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
     check_token(meeting=meeting, token=token, now=now)
+    _require_held(meeting)
     _require_checkin_open(meeting=meeting, now=now)
     enrolment = _enrolment_counting(session=session, meeting=meeting, person_key=f"user:{me}",
                                     learner_tenant=ctx.tenant)
@@ -116,6 +119,7 @@ def mark(*, session: Session, ctx: CallContext, meeting_id: str, present: list[s
     now = now or utcnow()
     meeting = get_meeting(session=session, ctx=ctx, meeting_id=meeting_id)
     require_teacher(session=session, ctx=ctx, host_tenant=meeting.tenant_id, session_id=meeting.session_id)
+    _require_held(meeting)
     if now < meeting.starts_at - CHECKIN_OPENS_BEFORE:
         raise Conflict(MEETING_NOT_STARTED, {"starts_at": meeting.starts_at.isoformat()})
     enrolments = ({e.id: e for e in session.scalars(select(Enrolment).where(Enrolment.id.in_(present)))}
@@ -198,6 +202,13 @@ def _enrolment_counting(*, session: Session, meeting: Meeting, person_key: str,
         .order_by(Enrolment.requested_at)))
     own = [e for e in candidates if e.session_id == meeting.session_id]
     return (own or candidates or [None])[0]
+
+
+def _require_held(meeting: Meeting) -> None:
+    """A cancelled class takes no attendance."""
+    if meeting.cancelled_at is not None:
+        raise Conflict(MEETING_CANCELLED, {"cancelled_at": meeting.cancelled_at.isoformat(),
+                                           "cancel_reason": meeting.cancel_reason})
 
 
 def _require_checkin_open(*, meeting: Meeting, now: datetime) -> None:

@@ -103,11 +103,12 @@ def close_session(*, session: Session, ctx: CallContext, session_id: str,
         if missing:
             raise Conflict(EXAM_SCORES_MISSING, {"missing_scores": missing})
     held = session.scalar(select(func.count()).select_from(Meeting).where(
-        Meeting.session_id == cohort.id, Meeting.starts_at <= now)) or 0
+        Meeting.session_id == cohort.id, Meeting.starts_at <= now, Meeting.cancelled_at.is_(None))) or 0
     attended = dict(session.execute(
         select(Attendance.enrolment_id, func.count(func.distinct(Attendance.meeting_id)))
         .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(Attendance.enrolment_id.in_([e.id for e in enrolled]), Meeting.starts_at <= now)
+        .where(Attendance.enrolment_id.in_([e.id for e in enrolled]), Meeting.starts_at <= now,
+               Meeting.cancelled_at.is_(None))
         .group_by(Attendance.enrolment_id)).all()) if enrolled else {}
 
     results, issued = [], 0

@@ -250,7 +250,8 @@ def views(*, session: Session, enrolments: list[Enrolment]) -> list[dict[str, An
     attended = dict(session.execute(
         select(Attendance.enrolment_id, func.count(func.distinct(Attendance.meeting_id)))
         .where(Attendance.enrolment_id.in_(ids)).group_by(Attendance.enrolment_id)).all())
-    totals = dict(session.execute(select(Meeting.session_id, func.count()).where(Meeting.session_id.in_(session_ids))
+    totals = dict(session.execute(select(Meeting.session_id, func.count())
+                                  .where(Meeting.session_id.in_(session_ids), Meeting.cancelled_at.is_(None))
                                   .group_by(Meeting.session_id)).all())
     waiting = session.execute(select(Enrolment.session_id, Enrolment.arrival).where(
         Enrolment.session_id.in_(session_ids), Enrolment.status == "waitlisted")).all()

@@ -4,6 +4,12 @@ An event about a person (enrolled, attended, completed, certificate issued or re
 person's own community (`tenantid` = `learner_tenant_id`), even when a partner college hosts the course:
 the points service awards first-aid points, and jobs records certificates, in that community.
 `host_tenant_id` names the tenant that runs the session. Data carries ids, never names or phone numbers.
+
+An event about a class (one meeting of a course session: moved, cancelled, due tomorrow) concerns everyone
+on the session's roster, who may live in several communities: it is announced once in the host's tenant
+and once more in each other community with people enrolled in the session, each copy alike but for its
+`tenantid`. A consumer asks `training.audience("class_roster", session_id)` in the event's tenant and gets
+that community's own people (see docs/training.md, "Classes and reminders").
 """
 
 import json
@@ -21,6 +27,9 @@ SESSION_ATTENDED = "session_attended"
 COURSE_COMPLETED = "course_completed"
 CERTIFICATE_ISSUED = "certificate_issued"
 CERTIFICATE_REVOKED = "certificate_revoked"
+CLASS_RESCHEDULED = "class_rescheduled"
+CLASS_CANCELLED = "class_cancelled"
+CLASS_DUE = "class_due"
 
 
 class CoursePublishedData(Schema):
@@ -119,6 +128,45 @@ class CertificateRevokedData(Schema):
     revoked_at = fields.DateTime(required=True)
 
 
+class _ClassData(Schema):
+    session_id = fields.String(required=True, metadata={
+        "description": "the course session (cohort) whose roster is concerned: audience(\"class_roster\", session_id)"})
+    meeting_id = fields.String(required=True, metadata={"description": "the class (meeting) itself"})
+    course_id = fields.String(required=True)
+    course_title = fields.String(required=True)
+    host_tenant_id = fields.String(required=True)
+
+
+class ClassRescheduledData(_ClassData):
+    """Staff moved a class: its time (`old_starts_at` → `new_starts_at`) and/or its place
+    (`place_changed`; `venue` is where it is held now, null for an online class without a venue)."""
+
+    old_starts_at = fields.DateTime(required=True)
+    new_starts_at = fields.DateTime(required=True)
+    new_ends_at = fields.DateTime(required=True)
+    time_changed = fields.Boolean(required=True)
+    place_changed = fields.Boolean(required=True)
+    venue = fields.String(allow_none=True)
+    rescheduled_at = fields.DateTime(required=True)
+
+
+class ClassCancelledData(_ClassData):
+    """Staff cancelled a class before it began; it no longer counts towards attendance."""
+
+    starts_at = fields.DateTime(required=True)
+    reason = fields.String(required=True, metadata={
+        "description": "weather | mentor_unavailable | venue_unavailable | too_few_participants | holiday | other"})
+    cancelled_at = fields.DateTime(required=True)
+
+
+class ClassDueData(_ClassData):
+    """A class starts within the next 24 hours (the reminder timer, once per class and start time)."""
+
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    venue = fields.String(allow_none=True, metadata={"description": "null for an online class without a venue"})
+
+
 # event name → schema of the CloudEvent's `data`; the event catalogue is built from this.
 CATALOGUE = {
     COURSE_PUBLISHED: CoursePublishedData,
@@ -129,6 +177,9 @@ CATALOGUE = {
     COURSE_COMPLETED: CourseCompletedData,
     CERTIFICATE_ISSUED: CertificateIssuedData,
     CERTIFICATE_REVOKED: CertificateRevokedData,
+    CLASS_RESCHEDULED: ClassRescheduledData,
+    CLASS_CANCELLED: ClassCancelledData,
+    CLASS_DUE: ClassDueData,
 }
 
 # An example `data` of each event (docs/events.md shows them), kept as data: they are people's words.

@@ -44,7 +44,8 @@ def figures(*, session: Session, tenant_ids: Sequence[str] | None, since: dateti
     published = grouped(select(Course.tenant_id, func.count()).where(Course.status == "published")
                         .group_by(Course.tenant_id), Course)
     held_meetings = grouped(select(Meeting.tenant_id, Meeting.session_id, func.count())
-                            .where(Meeting.starts_at <= now, *within(Meeting.starts_at))
+                            .where(Meeting.starts_at <= now, Meeting.cancelled_at.is_(None),
+                                   *within(Meeting.starts_at))
                             .group_by(Meeting.tenant_id, Meeting.session_id), Meeting)
     session_kind = {sid: kind for sid, kind in session.execute(scoped(
         select(CourseSession.id, Course.kind).join(Course, Course.id == CourseSession.course_id), CourseSession)).all()}
@@ -61,7 +62,7 @@ def figures(*, session: Session, tenant_ids: Sequence[str] | None, since: dateti
         .join(Attendance, Attendance.enrolment_id == Enrolment.id)
         .join(Meeting, Meeting.id == Attendance.meeting_id)
         .where(Enrolment.status == "enrolled", Meeting.session_id == Enrolment.session_id, Meeting.starts_at <= now,
-               *within(Meeting.starts_at))
+               Meeting.cancelled_at.is_(None), *within(Meeting.starts_at))
         .group_by(Enrolment.tenant_id, Enrolment.session_id), Enrolment)
     certificates = grouped(select(Certificate.tenant_id, Certificate.course_kind, Certificate.certificate_name,
                                   Certificate.revoked_at.is_not(None), func.count())

@@ -113,10 +113,19 @@ class CourseSession(Shareable, Base):
 
 
 class Meeting(Shareable, Base):
-    """One class meeting of a session; `checkin_secret` keys its rotating QR codes and never leaves the service."""
+    """One class meeting of a session (a "class": what is moved, cancelled and reminded of); `checkin_secret`
+    keys its rotating QR codes and never leaves the service.
+
+    `venue` is where this one class is held when staff moved it away from the session's venue (None: the
+    session's). A cancelled class keeps its row (`cancelled_at`, `cancel_reason` a code of
+    contracts.messages.CLASS_CANCEL_REASONS) and no longer counts as held. `reminded_at` is claimed by the
+    reminder timer when it announces `class_due`, so each class is announced once per start time."""
 
     __tablename__ = "meetings"
-    __table_args__ = (Index("ix_meetings_tenant_session_start", "tenant_id", "session_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_meetings_tenant_session_start", "tenant_id", "session_id", "starts_at"),
+        Index("ix_meetings_reminder_due", "reminded_at", "starts_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     session_id: Mapped[str] = mapped_column(ForeignKey("course_sessions.id"))
@@ -126,6 +135,10 @@ class Meeting(Shareable, Base):
     topic: Mapped[str | None] = mapped_column(String(200), nullable=True)
     checkin_secret: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    venue: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Enrolment(Shareable, Base):

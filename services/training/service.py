@@ -16,16 +16,21 @@ from typing import Any
 
 from marshmallow import Schema
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from services.common.access import require_staff
 from services.common.contracts import PageQuery, load
+from services.common.database import utcnow
 from services.common.dependencies import Database, TenantContext
+from services.common.logging import get_logger
 from services.common.pagination import Page
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 from services.training import (
     attendance,
+    audiences,
     catalogue,
     certificate_pdf,
+    classes,
     completion,
     enrolment,
     figures,
@@ -41,6 +46,7 @@ from services.training.contracts.schemas import (
     AttendancePage,
     AttendanceQuery,
     AudienceIn,
+    AudienceOut,
     CancelIn,
     CategoryList,
     CertificateList,
@@ -58,6 +64,8 @@ from services.training.contracts.schemas import (
     EnrolmentListQuery,
     EnrolmentOut,
     ExamScoreIn,
+    MeetingCancelIn,
+    MeetingChange,
     MeetingIn,
     MeetingOut,
     MentorCreate,
@@ -67,6 +75,8 @@ from services.training.contracts.schemas import (
     MentorRatingsOut,
     RatingIn,
     RatingOut,
+    RemindIn,
+    RemindOut,
     RevokeIn,
     SessionCloseOut,
     SessionCreate,
@@ -81,6 +91,12 @@ _course_out = CourseOut()
 _session_out = SessionOut()
 _enrolment_out = EnrolmentOut()
 _certificate_out = CertificateOut()
+
+log = get_logger(__name__)
+
+# Seconds between the class reminder runs (`class_due`, the day before a class) in every tenant.
+# TODO(merge): a `TRAINING_REMINDER_SECONDS` setting in services/common/config.py (not this branch's file).
+REMINDER_SECONDS = 60.0
 
 
 def _page(schema: Schema, page: Page[Any], items: list[Any] | None = None) -> dict:
@@ -173,6 +189,56 @@ class TrainingService(MemberEntrypoints, PersonalDataEntrypoints, HealthEntrypoi
         with self.db.transaction() as tx:
             return MeetingOut().dump(scheduling.add_meeting(session=tx.session, ctx=self.ctx, session_id=session_id,
                                                             data=data))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def reschedule_meeting(self, meeting_id: str, payload: dict) -> dict:
+        """The host's staff move a class (time and/or place); announces `class_rescheduled`."""
+        changes = load(MeetingChange(), payload)
+        with self.db.transaction() as tx:
+            return MeetingOut().dump(classes.reschedule_meeting(session=tx.session, ctx=self.ctx,
+                                                                meeting_id=meeting_id, changes=changes))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def cancel_meeting(self, meeting_id: str, payload: dict) -> dict:
+        """The host's staff cancel a class with a reason code; announces `class_cancelled`."""
+        data = load(MeetingCancelIn(), payload)
+        with self.db.transaction() as tx:
+            return MeetingOut().dump(classes.cancel_meeting(session=tx.session, ctx=self.ctx, meeting_id=meeting_id,
+                                                            reason=data["reason"]))
+
+    # --- class reminders and audiences ---------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def remind_classes(self, now: str | None = None) -> dict:
+        """Staff run now, for their tenant, what the reminder timer runs every minute: `class_due` for the
+        classes starting within 24 hours of `now` (an ISO 8601 instant with its offset; default: the clock)."""
+        require_staff(self.ctx)
+        when = load(RemindIn(), {"now": now})["now"] or utcnow()
+        with self.db.transaction() as tx:
+            return RemindOut().dump({"reminded": len(classes.announce_due(session=tx.session, now=when))})
+
+    @timer(interval=REMINDER_SECONDS)
+    def class_reminders(self) -> None:
+        """`class_due` the day before each class, in every tenant running classes."""
+        now = utcnow()
+        with self.db.system_read_all_tenants(reason="training reminders: find tenants with classes due") as session:
+            tenants = classes.tenants_with_due(session=session, now=now)
+        for tenant_id in tenants:
+            try:
+                with self.db.system_in_tenant(tenant_id, reason="training reminders: classes due") as tx:
+                    reminded = classes.announce_due(session=tx.session, now=now)
+            except Exception:  # one tenant's trouble must not stop the others'
+                log.exception("training.reminders_failed", tenant_id=tenant_id)
+                continue
+            log.info("training.reminders", tenant_id=tenant_id, reminded=len(reminded))
+
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def audience(self, group: str, ref: str) -> dict:
+        """The people of a group training defines, in the context's tenant: `class_roster` (ref: a session or
+        one of its classes) or `course_enrolled` (ref: a course). For staff, or a service calling in (role
+        `service`)."""
+        with self.db.transaction() as tx:
+            return AudienceOut().dump(audiences.audience(session=tx.session, ctx=self.ctx, group=group, ref=ref))
 
     # --- enrolment -------------------------------------------------------------------------------------------
 

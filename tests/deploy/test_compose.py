@@ -78,3 +78,11 @@ def test_the_files_compose_mounts_exist_and_the_broker_and_database_load_them_at
     assert "definitions.local.path = /etc/rabbitmq/definitions.json" in conf
     assert any(v.endswith(":/docker-entrypoint-initdb.d/10-fengchao.sh:ro")
                for v in compose["services"]["postgres"]["volumes"])
+
+
+def test_the_notifications_service_gets_its_provider_and_push_settings_from_the_environment(compose):
+    env = compose["services"]["notifications"]["environment"]
+    for name in ("NOTIFICATIONS_SMS_URL", "NOTIFICATIONS_VAPID_PRIVATE_KEY", "NOTIFICATIONS_VAPID_SUBJECT",
+                 "NOTIFICATIONS_PUBLIC_URL"):
+        assert env[name].startswith("${" + name + ":-"), name
+    assert all(not name.startswith("NOTIFICATIONS_") for name in compose["services"]["gateway"]["environment"])

@@ -147,6 +147,23 @@ def test_migrations_are_a_separate_job_with_the_platforms_own_settings_and_image
 def test_the_nightly_backup_dumps_every_component_database(rendered):
     (cron,) = [o for o in rendered["base"] if o["kind"] == "CronJob"]
     script = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"][0]
-    assert "for component in jobs training governance points gateway" in script
+    assert "for component in jobs training governance points notifications gateway" in script
     assert set(config.SERVICE_NAMES) | {"gateway"} == set(
         re.search(r"for component in ([a-z ]+);", script).group(1).split())
+
+
+def test_only_the_notifications_pods_hold_the_sms_provider_url_and_the_vapid_key_and_from_the_secret(rendered):
+    deployments = by_kind(rendered["production"], "Deployment")
+    secret_settings = {"NOTIFICATIONS_SMS_URL": ("notifications-sms-url", True),
+                       "NOTIFICATIONS_VAPID_PRIVATE_KEY": ("notifications-vapid-private-key", False)}
+    for name, deployment in deployments.items():
+        (container,) = containers(deployment)
+        env = {e["name"]: e for e in container["env"]}
+        if name != "fengchao-notifications":
+            assert not set(secret_settings) & set(env), name
+            continue
+        for setting, (key, optional) in secret_settings.items():
+            ref = env[setting]["valueFrom"]["secretKeyRef"]
+            assert (ref["name"], ref["key"], ref.get("optional", False)) == ("fengchao-secrets", key, optional)
+        assert env["NOTIFICATIONS_VAPID_SUBJECT"]["value"].startswith(("mailto:", "https:"))
+        assert env["NOTIFICATIONS_PUBLIC_URL"]["value"].startswith("https://")

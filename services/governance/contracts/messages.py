@@ -23,6 +23,9 @@ VOTE_NOT_FOUND = message("governance.vote_not_found", "Vote not found")
 
 # --- who may do what -----------------------------------------------------------------------------
 MEMBERS_ONLY = message("governance.members_only", "Only members of this council can do this")
+UNKNOWN_AUDIENCE_GROUP = message("governance.unknown_audience_group",
+                                 "Unknown group: one of vote_eligible, council_members, session_invitees, "
+                                 "voice_author, duty_slot_signups")
 STAFF_FIGURES_ONLY = message("governance.staff_figures_only", "Only community staff see these figures")
 
 # --- what an act was refused for ---------------------------------------------------------------

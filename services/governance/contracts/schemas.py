@@ -335,7 +335,7 @@ class VoteOpen(Schema):
                                  metadata={"description": "This many blocks reject the proposal whatever the "
                                                           "majority; null: a block counts as disagree"})
     secret = fields.Boolean(load_default=False)
-    remind_before_hours = fields.Integer(load_default=12, validate=validate.Range(1, 24 * 30))
+    remind_before_hours = fields.Integer(load_default=24, validate=validate.Range(1, 24 * 30))
 
     @validates_schema
     def _window(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -804,3 +804,27 @@ class AssetQuery(Schema):
 
 class AssetList(Schema):
     items = fields.List(fields.Nested(AssetOut))
+
+
+class AudienceOut(Schema):
+    """`audience(group, ref)`: the accounts of a group in the caller's community."""
+
+    group = fields.String()
+    ref = fields.String()
+    user_ids = fields.List(fields.String())
+
+
+class SweepRun(Schema):
+    now = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None,
+                               metadata={"description": "The clock the reminders run at (tests); default: now. "
+                                                        "Votes close by the real clock only."})
+
+
+class SweepOut(Schema):
+    """What one sweep did in the caller's community."""
+
+    reminded = fields.Integer(metadata={"description": "vote_closing_soon announced"})
+    closed = fields.Integer(metadata={"description": "votes closed"})
+    mixed = fields.Integer(metadata={"description": "secret ballots mixed into the pool"})
+    sessions_reminded = fields.Integer(metadata={"description": "council_session_due announced"})
+    slots_reminded = fields.Integer(metadata={"description": "duty_slot_due announced"})

@@ -310,6 +310,8 @@ CASE_NOT_ASSIGNED = message("jobs.case_not_assigned", "The case is not assigned 
 SAY_WHERE_REFERRED = message("jobs.say_where_referred", "Say where it was referred")
 DESK_SIDE_ONLY = message("jobs.desk_side_only", "Staff and the desk only")
 NOTICE_NOT_FOUND = message("jobs.notice_not_found", "Notice not found")
+UNKNOWN_AUDIENCE_GROUP = message("jobs.unknown_audience_group",
+                                 "Not a group of the jobs service: case_person, fair_registrants or post_applicants")
 
 # figures
 FIGURES_FOR_STAFF = message("jobs.figures_for_staff", "Figures are for staff")

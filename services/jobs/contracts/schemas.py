@@ -703,7 +703,7 @@ class CaseConclude(Schema):
 class AccessEntryOut(Schema):
     seq = fields.Integer()
     actor_user_id = fields.String()
-    capacity = fields.String(metadata={"enum": ["person", "assignee", "tenant_admin", "opener"]})
+    capacity = fields.String(metadata={"enum": ["person", "assignee", "tenant_admin", "opener", "service"]})
     action = fields.String(metadata={"example": "viewed"})
     at = fields.DateTime()
 
@@ -776,3 +776,31 @@ class AllTenantFigures(Schema):
     tenants = fields.List(fields.Nested(TenantFigureRow))
     totals = fields.Nested(FigureValues)
     cases_by_category = fields.Nested(CasesByCategory)
+
+
+
+# --- audiences and reminders (issue 18) ----------------------------------------------------
+
+
+class AudienceQuery(Schema):
+    group = fields.String(required=True, validate=validate.Length(1, 40),
+                          metadata={"description": "case_person | fair_registrants | post_applicants"})
+    ref = fields.String(required=True, validate=validate.Length(1, 64),
+                        metadata={"description": "the case, fair or post id"})
+
+
+class AudienceOut(Schema):
+    group = fields.String()
+    ref = fields.String()
+    user_ids = fields.List(fields.String())
+
+
+class RemindersRun(Schema):
+    now = _when(load_default=None, allow_none=True,
+                metadata={"description": "the clock to run at (for tests); default: now"})
+
+
+class RemindersOut(Schema):
+    now = fields.DateTime()
+    wage_follow_ups_due = fields.Integer(metadata={"description": "wage_follow_up_due events announced"})
+    fairs_due = fields.Integer(metadata={"description": "fair_due events announced"})

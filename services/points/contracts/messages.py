@@ -53,6 +53,13 @@ REQUEST_STATUSES = enumeration(
     choice("rejected", "Rejected"),
 )
 
+# The groups of people `points.audience(group, ref)` answers (services.points.audiences), e.g. for a staff broadcast.
+AUDIENCE_GROUPS = enumeration(
+    "points.audience_group",
+    choice("award_approvers", "Staff who may approve the award request"),
+    choice("merchant_voucher_holders", "Residents holding a voucher of the merchant"),
+)
+
 
 # --- messages: why something was refused --------------------------------------------------
 
@@ -100,6 +107,9 @@ VOUCHER_USED = message("points.voucher_used", "Voucher already used")
 VOUCHER_CANCELLED = message("points.voucher_cancelled", "Voucher cancelled")
 VOUCHER_EXPIRED = message("points.voucher_expired", "Voucher expired")
 NOT_IN_THIS_STATE = message("points.not_in_this_state", "Not allowed in this state")
+
+# audiences
+UNKNOWN_AUDIENCE_GROUP = message("points.unknown_audience_group", "No such group of people in the moral bank")
 
 # personal data: what an erased person's free text becomes
 ERASED = message("points.erased", "(deleted with the account)")

@@ -12,6 +12,7 @@ from marshmallow import Schema, validate
 from services.common import contract_fields as fields
 from services.common.contracts import PageQuery, PersonId, page_limit, page_schema
 from services.points.contracts.messages import (
+    AUDIENCE_GROUPS,
     CATEGORIES,
     EVENT_TYPES,
     PERIODS,
@@ -279,9 +280,16 @@ class PauseQuery(PageQuery):
 PauseList = page_schema(PauseOut, "PauseList")
 
 
+class HousekeepingIn(Schema):
+    now = When(load_default=None, allow_none=True, metadata={
+        "description": "The settable clock, for tests: run as if it were this moment. Reminders and notices "
+                       "follow it; releases and expiry never run ahead of the real clock."})
+
+
 class RunOut(Schema):
     """What one housekeeping run did in the tenant."""
 
+    vouchers_reminded = fields.Integer(metadata={"description": "redemption_expiring announced"})
     vouchers_expired = fields.Integer()
     notices_sent = fields.Integer()
     people_expired = fields.Integer()
@@ -498,3 +506,22 @@ class AwardBatchOut(Schema):
     posted = fields.Integer(metadata={"description": "awards posted now"})
     pending = fields.Integer(metadata={"description": "awards above the threshold, waiting for a second staff member"})
     unchanged = fields.Integer(metadata={"description": "keys used before: answered with the first result"})
+
+
+# --- audiences (who a message goes to) ----------------------------------------------------
+
+
+class AudienceQuery(Schema):
+    group = fields.String(required=True, validate=validate.Length(1, 64),
+                          metadata={"description": " | ".join(AUDIENCE_GROUPS.values)})
+    ref = fields.String(required=True, validate=validate.Length(1, 64),
+                        metadata={"description": "award_approvers: an award request id; merchant_voucher_holders: "
+                                                 "a merchant id"})
+
+
+class AudienceOut(Schema):
+    """The people of the caller's tenant in a group, for the notifications service's fan-out."""
+
+    group = fields.String()
+    ref = fields.String()
+    user_ids = fields.List(fields.String())

@@ -110,6 +110,25 @@ CERTIFICATE_STATUSES = enumeration(
     choice("revoked", "Certificate revoked"),
 )
 
+# Why staff cancelled a class (the `reason` of the `class_cancelled` event and of `cancel_meeting`).
+CLASS_CANCEL_REASONS = enumeration(
+    "training.class_cancel_reason",
+    choice("weather", "Bad weather"),
+    choice("mentor_unavailable", "The teacher cannot come"),
+    choice("venue_unavailable", "The venue is not available"),
+    choice("too_few_participants", "Too few participants"),
+    choice("holiday", "Public holiday"),
+    choice("other", "Other reasons"),
+)
+
+# The groups of people `training.audience(group, ref)` answers (the notifications service's broadcasts
+# name them as "training.<group>").
+AUDIENCE_GROUPS = enumeration(
+    "training.audience_group",
+    choice("class_roster", "Participants of a class session"),
+    choice("course_enrolled", "Everyone enrolled in the course"),
+)
+
 
 # --- messages: who may --------------------------------------------------------------------------------------
 
@@ -152,6 +171,9 @@ CHECKIN_CLOSED = message("training.checkin_closed", "Check-in is not open now")
 CERTIFICATE_ALREADY_REVOKED = message("training.certificate_already_revoked", "The certificate is already revoked")
 MENTOR_PROFILE_EXISTS = message("training.mentor_profile_exists", "This mentor already has a profile")
 ALREADY_RATED = message("training.already_rated", "You already rated this session")
+MEETING_CANCELLED = message("training.meeting_cancelled", "This class was cancelled")
+MEETING_ALREADY_CANCELLED = message("training.meeting_already_cancelled", "This class is already cancelled")
+MEETING_ALREADY_BEGUN = message("training.meeting_already_begun", "This class has already begun")
 
 # --- messages: a field is wrong (sent as field messages, translated at the edge) ------------------------------
 
@@ -184,6 +206,9 @@ NO_MEETINGS = message("training.no_meetings", "schedule at least one meeting (me
 VENUE_OR_LINK = message("training.venue_or_link", "give a venue or an online_url")
 NAME_REQUIRED = message("training.name_required", "Enter your name")
 MARK_SOMEONE = message("training.mark_someone", "Mark at least one person")
+MOVE_INTO_THE_PAST = message("training.move_into_the_past", "A class cannot be moved into the past")
+UNKNOWN_AUDIENCE_GROUP = message("training.unknown_audience_group",
+                                 "Unknown group; one of: class_roster, course_enrolled")
 
 # --- the printed certificate (certificate_pdf.py sets each line in Chinese and English) ----------------------
 

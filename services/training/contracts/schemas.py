@@ -11,6 +11,8 @@ from marshmallow import Schema, ValidationError, validate, validates_schema
 from services.common import contract_fields as fields
 from services.common.contracts import PageQuery, PersonId, page_schema
 from services.training.contracts.messages import (
+    AUDIENCE_GROUPS,
+    CLASS_CANCEL_REASONS,
     COURSE_FORMATS,
     COURSE_KINDS,
     ENDS_BEFORE_START,
@@ -22,6 +24,7 @@ from services.training.contracts.messages import (
     NAME_REQUIRED,
     NO_MEETINGS,
     NOT_A_TENANT_ID,
+    NOTHING_TO_CHANGE,
     TARGET_GROUPS,
     TENANTS_OR_EVERYONE,
     VENUE_OR_LINK,
@@ -179,12 +182,36 @@ class SessionCreate(Schema):
             raise ValidationError(errors)
 
 
+class MeetingChange(Schema):
+    """Staff move a class: a new time (`starts_at`; `ends_at` defaults to keeping the length) and/or a new
+    place (`venue`; null: back at the session's venue). At least one of them."""
+
+    starts_at = _aware()
+    ends_at = _aware()
+    venue = fields.String(allow_none=True, validate=validate.Length(1, 200))
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if not data:
+            raise ValidationError(NOTHING_TO_CHANGE.text)
+        if "starts_at" in data and "ends_at" in data and data["starts_at"] >= data["ends_at"]:
+            raise ValidationError(ENDS_BEFORE_START.text, field_name="ends_at")
+
+
+class MeetingCancelIn(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(CLASS_CANCEL_REASONS.values),
+                           metadata={"description": " | ".join(CLASS_CANCEL_REASONS.values)})
+
+
 class MeetingOut(Schema):
     id = fields.String()
     session_id = fields.String()
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     topic = fields.String(allow_none=True)
+    venue = fields.String(allow_none=True, metadata={"description": "null: at the session's venue"})
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancel_reason = fields.String(allow_none=True, metadata={"description": " | ".join(CLASS_CANCEL_REASONS.values)})
 
 
 class SessionOut(Schema):
@@ -520,3 +547,20 @@ def utc(value: datetime | None) -> datetime | None:
     """An aware datetime in UTC (schemas accept any offset on the wire)."""
     return value.astimezone(UTC) if value is not None else None
 
+
+# --- class reminders and audiences (the notifications service) --------------------------------------------
+
+
+class RemindIn(Schema):
+    now = _aware(load_default=None, allow_none=True,
+                 metadata={"description": "the clock to run at (tests); default: now"})
+
+
+class RemindOut(Schema):
+    reminded = fields.Integer(metadata={"description": "classes announced as due (class_due) by this run"})
+
+
+class AudienceOut(Schema):
+    group = fields.String(metadata={"description": " | ".join(AUDIENCE_GROUPS.values)})
+    ref = fields.String()
+    user_ids = fields.List(fields.String(), metadata={"description": "the context tenant's own people, sorted"})

@@ -190,3 +190,32 @@ def test_a_broadcast_to_the_community_once_per_key_and_a_group_asked_of_its_serv
     with pytest.raises(Exception) as refused:
         call(platform, here, "send_broadcast", {**notice, "idempotency_key": "x"})
     assert type(refused.value).__name__ == "Forbidden"
+
+
+def test_a_cancelled_class_tells_its_roster_in_each_community_asked_of_training(platform, api):
+    from datetime import timedelta
+
+    from tests.e2e.training.conftest import iso, now
+
+    start = now() + timedelta(days=2)
+    session = api.session(api.course(audience={"everyone": True}), capacity=3, meetings=[
+        {"starts_at": iso(start), "ends_at": iso(start + timedelta(hours=2)), "topic": "第一课"}])
+    for who in ("courier_a", "courier_b"):  # xiangyang and dongxin, one roster each
+        assert api.enrol(who, session)["status"] == "enrolled"
+    before = {who: len(inbox(platform, who)) for who in ("courier_a", "courier_b", "courier_a2")}
+    college_staff = platform.people["college_staff"]
+    context = {"tenant_id": college_staff.tenant_id, "user_id": college_staff.user_id, "roles": "staff",
+               "locale": "zh-CN"}
+    from gateway.rpc import RpcPool
+
+    pool = RpcPool(platform.infra.amqp_uri, size=1, timeout=30)
+    try:
+        pool.call("training", "cancel_meeting", session["meetings"][0]["id"], {"reason": "weather"},
+                  context_data=context)
+    finally:
+        pool.close()
+    for who in ("courier_a", "courier_b"):
+        told = wait_until(lambda who=who: [m for m in inbox(platform, who) if m["kind"] == "class_cancelled"
+                                           and m["link"] == f"/courses/{session['course_id']}"])
+        assert len(told) == 1 and told[0]["title"] == "课程已取消", who
+    assert len(inbox(platform, "courier_a2")) == before["courier_a2"]  # not on the roster

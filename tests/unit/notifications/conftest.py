@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.common.members import apply_member_event
-from services.notifications import channels
+from services.notifications.channels import DeliveryFailed, Outgoing
 from services.notifications.models import Contact, PushSubscription
 from tests.support.sessions import TenantSessions
 
@@ -41,15 +41,31 @@ def notes():
     sessions.close()
 
 
+SENT: list[Outgoing] = []
+FAIL: dict[str, DeliveryFailed] = {}  # channel name -> the failure its sends raise
+
+
+class Recording:
+    """A channel of the interface (services.notifications.channels) that records instead of sending."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def send(self, outgoing: Outgoing) -> None:
+        if self.name in FAIL:
+            raise FAIL[self.name]
+        SENT.append(outgoing)
+
+
 @pytest.fixture
 def sent():
-    """What the (recording) channels were given; `channels.FAIL[name]` makes a channel fail."""
-    channels.SENT.clear()
-    channels.FAIL.clear()
-    yield channels.SENT
-    channels.SENT.clear()
-    channels.FAIL.clear()
+    """What the channels were given; `FAIL[name] = DeliveryFailed(...)` makes a channel fail."""
+    SENT.clear()
+    FAIL.clear()
+    yield SENT
+    SENT.clear()
+    FAIL.clear()
 
 
-def channel(name: str):
-    return channels.channel_for(name, {})
+def channel(name: str) -> Recording:
+    return Recording(name)

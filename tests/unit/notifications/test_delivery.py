@@ -9,10 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from services.common.database import announced
-from services.notifications import channels, delivery, fanout, preferences
+from services.notifications import delivery, fanout, preferences
+from services.notifications.channels import DeliveryFailed
 from services.notifications.delivery import Limits
 from services.notifications.models import Delivery
-from tests.unit.notifications.conftest import NOW, channel
+from tests.unit.notifications.conftest import FAIL, NOW, channel
 
 LIMITS = Limits(max_attempts=3, retry_seconds=60, per_day={"sms": 2, "push": 30})
 NIGHT = NOW.replace(hour=16)  # 00:00 in Hangzhou
@@ -97,7 +98,7 @@ def test_the_digest_folds_the_days_messages_into_one_at_the_digest_hour(notes, s
 
 def test_failures_back_off_exponentially_then_become_dead_letters_with_the_reason(notes, sent):
     _notify(notes, "xiangyang", "u-amy")
-    channels.FAIL["push"] = channels.DeliveryFailed("push service answered 503")
+    FAIL["push"] = DeliveryFailed("push service answered 503")
     assert _run(notes, "xiangyang", NOW)["failed"] == 1
     first = _rows(notes, "xiangyang")[0]
     assert first[3:6] == ("failed", None, 1) and first[6] == NOW + timedelta(seconds=60)
@@ -113,7 +114,7 @@ def test_failures_back_off_exponentially_then_become_dead_letters_with_the_reaso
     row = _rows(notes, "xiangyang")[0]
     assert row[3] == "dead" and row[7] == "push service answered 503"
     # staff retry it once the cause is fixed
-    channels.FAIL.clear()
+    FAIL.clear()
     with notes("xiangyang") as session, session.begin():
         (dead,) = session.scalars(select(Delivery).where(Delivery.status == "dead"))
         delivery.retry(session=session, delivery=dead, now=NOW + timedelta(hours=1))
@@ -122,7 +123,7 @@ def test_failures_back_off_exponentially_then_become_dead_letters_with_the_reaso
 
 def test_a_permanent_failure_is_dead_at_once(notes, sent):
     _notify(notes, "xiangyang", "u-amy", kind_event=("training", "waitlist_promoted"))
-    channels.FAIL["sms"] = channels.DeliveryFailed("number does not exist", permanent=True)
+    FAIL["sms"] = DeliveryFailed("number does not exist", permanent=True)
     assert _run(notes, "xiangyang", NOW) == {"sent": 1, "held": 0, "failed": 0, "dead": 1}
 
 

@@ -86,8 +86,9 @@ def test_an_application_step_nobody_is_told_about_makes_nothing(notes):
 def test_award_requests_go_to_the_tenants_staff_and_its_robot(notes):
     with notes("xiangyang") as session, session.begin():
         robots.set_url(session=session, url="wecombot://secret-key", actor="u-admin", now=NOW)
-    _, made = _event(notes, "xiangyang", "points", "award_requested", {"request_id": "r-1", "amount": 500})
-    assert sorted(u for u, *_ in made) == ["u-admin", "u-staff"]
+    _, made = _event(notes, "xiangyang", "points", "award_requested", {"request_id": "r-1", "amount": 500,
+                                                                      "requested_by": "u-staff"})
+    assert sorted(u for u, *_ in made) == ["u-admin"]  # not the staff member who asked
     with notes("xiangyang") as session, session.begin():
         channels = sorted(session.scalars(select(Delivery.channel)))
     assert channels == ["robot"]  # staff kinds: the inbox and the team's robot
@@ -124,3 +125,14 @@ def test_an_application_to_a_partners_post_is_told_in_the_applicants_community(n
     assert made[0][3].startswith("Your job application moved on")  # read in her language, from her community
     assert [m.user_id for m in _messages(notes, "xiangyang")] == ["u-amy"]
     assert _messages(notes, "dongxin") == []
+
+
+def test_an_invitation_round_tells_the_newly_invited_only(notes):
+    asked = []
+    _, made = _event(notes, "xiangyang", "governance", "council_session_scheduled",
+                     {"session_id": "cs-1", "newly_invited_user_ids": ["u-amy"]},
+                     ask=lambda s, g, r: asked.append(r) or ["u-amy", "u-wang"])
+    assert [(u, k) for u, k, *_ in made] == [("u-amy", "council_session_invited")] and asked == []
+    _, made = _event(notes, "xiangyang", "governance", "council_session_scheduled", {"session_id": "cs-1"},
+                     ask=lambda s, g, r: ["u-amy", "u-wang"])
+    assert sorted(u for u, *_ in made) == ["u-amy", "u-wang"]

@@ -149,7 +149,8 @@ def test_housekeeping_releases_timed_out_vouchers_warns_then_expires_and_announc
     factory = sessionmaker(session.get_bind(), class_=TenantSession, expire_on_commit=False)
     database = WorkerDatabase(factory, Base, CallContext(tenant_id="xiangyang"))
     done = PointsService._housekeep(database.transaction, now=NOW)
-    assert done == {"vouchers_expired": 0, "notices_sent": 1, "people_expired": 1, "points_expired": 10}
+    assert done == {"vouchers_reminded": 0, "vouchers_expired": 0, "notices_sent": 1, "people_expired": 1,
+                    "points_expired": 10}
     assert PointsService._housekeep(database.transaction, now=NOW)["notices_sent"] == 0  # told once
     with session.begin():
         sent = [(row.event_type, row.envelope["data"]["user_id"]) for row in session.scalars(select(Base.Outbox))]
