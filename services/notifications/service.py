@@ -352,8 +352,8 @@ class NotificationsService(MemberEntrypoints, PersonalDataEntrypoints, HealthEnt
             return DeliveryOut().dump(delivery.retry(session=tx.session, delivery=row, now=utcnow()))
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
-    def figures(self, since: str | None = None, until: str | None = None) -> dict:
-        params = load(FiguresQuery(), {"since": since, "until": until})
+    def figures(self, since: str | datetime | None = None, until: str | datetime | None = None) -> dict:
+        params = load(FiguresQuery(), {"since": _iso(since), "until": _iso(until)})
         with self.db.transaction() as tx:
             access.require_staff(self.ctx)
             tenant_id = self.ctx.tenant
@@ -378,7 +378,7 @@ class NotificationsService(MemberEntrypoints, PersonalDataEntrypoints, HealthEnt
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def deliver_due(self, now: str | None = None) -> dict:
-        when = load(NowIn(), {"now": now})["now"] or utcnow()
+        when = load(NowIn(), {"now": _iso(now)})["now"] or utcnow()
         access.require_staff_or_service(self.ctx)
         with self.db.transaction() as tx:
             budget = config.get_int("NOTIFICATIONS_SMS_PER_MINUTE") - _sms_sent_since(tx.session, when)
@@ -387,7 +387,7 @@ class NotificationsService(MemberEntrypoints, PersonalDataEntrypoints, HealthEnt
 
     @rpc(expected_exceptions=EXPECTED_ERRORS)
     def send_digests(self, now: str | None = None) -> dict:
-        when = load(NowIn(), {"now": now})["now"] or utcnow()
+        when = load(NowIn(), {"now": _iso(now)})["now"] or utcnow()
         access.require_staff_or_service(self.ctx)
         with self.db.transaction() as tx:
             return DigestRunOut().dump(delivery.send_digests(session=tx.session, now=when, channel=_channels()))
@@ -414,6 +414,11 @@ class NotificationsService(MemberEntrypoints, PersonalDataEntrypoints, HealthEnt
             budget -= done["sent"]
             if any(done.values()) or digests["digests"]:
                 log.info("notifications.sent", tenant_id=tenant_id, **done, digests=digests["digests"])
+
+
+def _iso(value: Any) -> Any:
+    """A time as the contract loads it: the gateway's client may hand a datetime over as one."""
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _sms_sent_since(session: Any, now: datetime) -> int:

@@ -131,6 +131,10 @@ class PushSubscriptionOut(Schema):
     created_at = fields.DateTime()
 
 
+class PushUnsubscribeIn(Schema):
+    endpoint = fields.String(required=True, validate=validate.Length(1, 1000))
+
+
 class RemovedOut(Schema):
     removed = fields.Integer()
 

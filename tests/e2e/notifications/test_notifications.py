@@ -139,6 +139,7 @@ def test_staff_see_deliveries_and_figures_of_their_own_community(platform, perso
     figures = call(platform, "staff_a", "figures")
     assert figures["tenant_id"] == "xiangyang" and figures["messages"].get("waitlist_promoted", 0) >= 1
     assert call(platform, "staff_b", "figures")["tenant_id"] == "dongxin"
+    assert call(platform, "staff_a", "figures", "2099-01-01T00:00:00+00:00", None)["messages"] == {}
     page = call(platform, "staff_a", "deliveries", {"limit": 5})
     assert all("address" not in d and "body" not in d for d in page["items"])
     with pytest.raises(Exception) as refused:
