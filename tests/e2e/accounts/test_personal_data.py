@@ -57,7 +57,7 @@ def test_a_person_exports_and_erases_their_data_and_the_ledger_still_balances(pl
     assert body["identity"]["memberships"] == [{"tenant_id": "xiangyang", "roles": ["resident"]}]
     assert "password_hash" not in str(body)
     xiangyang = body["tenants"]["xiangyang"]
-    assert set(xiangyang) == {"jobs", "training", "governance", "points"}
+    assert set(xiangyang) == {"jobs", "training", "governance", "points", "notifications"}
     assert xiangyang["jobs"]["worker_profiles"][0]["phone"] == me.phone
     assert sorted(p["amount"] for p in xiangyang["points"]["postings"]) == [8, 12]
     assert [a["balance"] for a in xiangyang["points"]["accounts"]] == [20]
