@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.access import STAFF_ROLES
-from services.common.database import write_in_tenant
+from services.common.database import new_id, write_in_tenant
 from services.common.members import member_model
 from services.notifications import preferences, render
 from services.notifications.kinds import KINDS
@@ -208,20 +208,23 @@ def create_messages(*, session: Session, event_id: str, the_plan: Plan, user_ids
         PushSubscription.user_id.in_(people)))) if people else set()
     allowed = set(channels) if channels is not None else None
     made: list[Message] = []
+    deliveries: list[Delivery] = []
     for user_id in people:
         message = _message(session, event_id=event_id, user_id=user_id, the_plan=the_plan, urgent=spec.urgent,
                            locale=locales_of.get(user_id), now=now, title=title, body=body, broadcast_id=broadcast_id)
         wanted = preferences.channels(chosen.get(user_id), the_plan.kind)
         for channel, reachable in (("sms", user_id in phones), ("push", user_id in pushable)):
             if wanted[channel] and reachable and (allowed is None or channel in allowed):
-                session.add(Delivery(message_id=message.id, user_id=user_id, kind=the_plan.kind, channel=channel,
-                                     urgent=spec.urgent, next_attempt_at=now, created_at=now))
+                deliveries.append(Delivery(message_id=message.id, user_id=user_id, kind=the_plan.kind,
+                                           channel=channel, urgent=spec.urgent, next_attempt_at=now, created_at=now))
         made.append(message)
     if spec.staff and TEAM not in existing and session.get(TeamRobot, session.info["tenant_id"]) is not None:
         team = _message(session, event_id=event_id, user_id=TEAM, the_plan=the_plan, urgent=spec.urgent,
                         locale=None, now=now, title=title, body=body, broadcast_id=broadcast_id)
-        session.add(Delivery(message_id=team.id, user_id=None, kind=the_plan.kind, channel="robot",
-                             urgent=spec.urgent, next_attempt_at=now, created_at=now))
+        deliveries.append(Delivery(message_id=team.id, user_id=None, kind=the_plan.kind, channel="robot",
+                                   urgent=spec.urgent, next_attempt_at=now, created_at=now))
+    session.flush()  # the messages first (one batch), then the deliveries that name them
+    session.add_all(deliveries)
     session.flush()
     return made
 
@@ -234,11 +237,10 @@ def _message(session: Session, *, event_id: str, user_id: str, the_plan: Plan, u
         words = (title, body)
     else:
         words = render.render(the_plan.kind, locale, the_plan.params, link)
-    message = Message(user_id=user_id, kind=the_plan.kind, event_id=event_id, title=words[0][:200],
+    message = Message(id=new_id(), user_id=user_id, kind=the_plan.kind, event_id=event_id, title=words[0][:200],
                       body=words[1][:1000], link=the_plan.link, short_code=code, urgent=urgent,
                       broadcast_id=broadcast_id, created_at=now)
-    session.add(message)
-    session.flush()
+    session.add(message)  # flushed with its deliveries, once for the whole fan-out
     return message
 
 
