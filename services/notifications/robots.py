@@ -11,24 +11,19 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from services.common.errors import ValidationFailed
+from services.notifications.channels.robot import ROBOT_SCHEMES, check_robot_url, redact_robot_url
 from services.notifications.contracts.messages import BAD_ROBOT_URL
 from services.notifications.models import TeamRobot
 
-# apprise schemes of the robots teams use; json(s):// for a self-hosted relay (and the test receiver)
-SCHEMES = ("wecombot", "dingtalk", "feishu", "lark", "json", "jsons")
+# the robots' apprise schemes (the robot channel's): each posts to its vendor's fixed host only
+SCHEMES = ROBOT_SCHEMES
 
 
 def view(robot: TeamRobot | None) -> dict[str, Any]:
     if robot is None or not robot.url:
         return {"configured": False, "scheme": None, "url_hint": None, "updated_at": None}
-    parts = urlsplit(robot.url)
-    return {"configured": True, "scheme": parts.scheme, "url_hint": f"{parts.scheme}://{_host(parts.netloc)}/…",
+    return {"configured": True, "scheme": urlsplit(robot.url).scheme, "url_hint": redact_robot_url(robot.url),
             "updated_at": robot.updated_at}
-
-
-def _host(netloc: str) -> str:
-    host = netloc.rsplit("@", 1)[-1]
-    return host[:4] + "…" if len(host) > 12 else host  # a WeCom key may sit where the host is
 
 
 def get(session: Session) -> TeamRobot | None:
@@ -43,12 +38,13 @@ def set_url(*, session: Session, url: str, actor: str, now: datetime) -> TeamRob
             session.delete(robot)
             session.flush()
         return None
-    parts = urlsplit(url.strip())
-    if parts.scheme not in SCHEMES or not parts.netloc:
-        raise ValidationFailed.from_messages({"url": [BAD_ROBOT_URL]})
+    try:
+        url = check_robot_url(url)
+    except ValueError:
+        raise ValidationFailed.from_messages({"url": [BAD_ROBOT_URL]}) from None
     if robot is None:
-        robot = TeamRobot(url=url.strip())
+        robot = TeamRobot(url=url)
         session.add(robot)
-    robot.url, robot.updated_by, robot.updated_at = url.strip(), actor, now
+    robot.url, robot.updated_by, robot.updated_at = url, actor, now
     session.flush()
     return robot

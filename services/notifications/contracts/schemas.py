@@ -254,5 +254,5 @@ class TeamRobotIn(Schema):
 class TeamRobotOut(Schema):
     configured = fields.Boolean()
     scheme = fields.String(allow_none=True)
-    url_hint = fields.String(allow_none=True, metadata={"description": "the URL's scheme and host, never its key"})
+    url_hint = fields.String(allow_none=True, metadata={"description": "the URL with its key or token hidden"})
     updated_at = fields.DateTime(allow_none=True)
