@@ -87,8 +87,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NOTIFICATIONS_PUSH_PER_DAY", "30",
             "Push notifications one person receives per day (urgent excepted); more wait for the next day."),
     Setting("NOTIFICATIONS_VAPID_PRIVATE_KEY", "",
-            "Web push VAPID private key (a PEM file's path, or the key as PEM or base64url DER); empty under "
-            "`make run`: a key pair is generated once into var/vapid/."),
+            "Web push VAPID private key (a file's path, a PEM, base64url DER or the raw scalar in base64url); "
+            "empty under `make run`: a key pair is generated once into var/vapid/."),
     Setting("NOTIFICATIONS_VAPID_SUBJECT", "mailto:admin@fengchao.local",
             "Contact of this deployment sent to push services with each VAPID-signed push (mailto: or https:)."),
     Setting("RELAY_POLL_INTERVAL", "0.2", "Seconds between outbox polls when the relay found nothing to publish."),

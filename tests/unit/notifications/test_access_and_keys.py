@@ -19,7 +19,6 @@ def test_staff_or_a_service_may_run_deliveries_and_residents_may_not():
 
 
 def test_the_vapid_public_key_is_the_uncompressed_point_of_the_private_key(tmp_path):
-    pytest.importorskip("cryptography")
     from services.notifications import vapid
 
     private = vapid.generate(tmp_path / "vapid")
@@ -27,6 +26,6 @@ def test_the_vapid_public_key_is_the_uncompressed_point_of_the_private_key(tmp_p
     key = vapid.public_key(str(private))
     raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
     assert len(raw) == 65 and raw[0] == 4
-    assert vapid.public_key(private.read_text()) == key
+    assert vapid.public_key(private.read_text().strip()) == key
     assert (tmp_path / "vapid" / "public_key.txt").read_text().strip() == key
     assert vapid.public_key("") is None
