@@ -79,15 +79,15 @@ class Digest(Schema):
 
 
 class KindChannels(Schema):
-    inbox = fields.Boolean(dump_only=True, metadata={"description": "always true"})
+    inbox = fields.Boolean(metadata={"description": "always true (ignored in a change)"})
     sms = fields.Boolean()
     push = fields.Boolean()
 
 
 class KindPreference(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS.values))
-    urgent = fields.Boolean(dump_only=True)
-    staff = fields.Boolean(dump_only=True)
+    urgent = fields.Boolean(metadata={"description": "ignored in a change"})
+    staff = fields.Boolean(metadata={"description": "ignored in a change"})
     channels = fields.Nested(KindChannels, required=True)
 
 

@@ -130,3 +130,16 @@ def test_export_and_erase_a_persons_messages_preferences_subscriptions_and_conta
         assert personal_data.export(session=session, user_id="u-amy") == {}
         assert session.scalars(select(PushSubscription).where(PushSubscription.user_id == "u-amy")).all() == []
         assert session.get(Contact, ("xiangyang", "erased-0001")).phone is None
+
+
+def test_the_preferences_answer_can_be_sent_back_as_a_change(notes):
+    from services.common.contracts import load
+    from services.notifications.contracts.schemas import PreferencesIn, PreferencesOut
+
+    with notes("dongxin") as session, session.begin():
+        shown = PreferencesOut().dump(preferences.view(preferences.of(session, "u-zhao")))
+        shown["kinds"][0]["channels"]["sms"] = True
+        changed = preferences.update(session=session, user_id="u-zhao",
+                                     changes=load(PreferencesIn(), shown, partial=True))
+        assert preferences.view(changed)["kinds"][0]["channels"]["sms"] is True
+        assert preferences.view(changed)["kinds"][0]["channels"]["inbox"] is True
