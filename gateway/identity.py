@@ -488,6 +488,7 @@ def erase_identity(*, session: Session, user: User) -> None:
     for tenant_id in [m.tenant_id for m in user.memberships]:
         remove_membership(session=session, user_id=user.id, tenant_id=tenant_id)  # the one way a membership ends
     revoke_all_tokens(session=session, user=user)
+    identity_events.forget_phone(session, user.id)  # no phone stays behind in the identity outbox either
     session.expire(user, ["memberships"])
 
 

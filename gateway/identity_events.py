@@ -130,6 +130,21 @@ def record_contact_everywhere(session: Session, user_id: str) -> list[str]:
     return [record_contact(session, user_id, tenant_id) for tenant_id in tenants]
 
 
+def forget_phone(session: Session, user_id: str) -> int:
+    """Erasure: blank the phone in every `contact_changed` row the outbox still holds about the person (published
+    or not: the null that erasure sends follows them anyway). Returns how many rows were blanked."""
+    session.flush()
+    rows = session.scalars(select(IdentityOutbox).where(IdentityOutbox.event_type == CONTACT_CHANGED,
+                                                         IdentityOutbox.envelope["subject"].as_string() == user_id))
+    blanked = 0
+    for row in rows:
+        if row.envelope.get("data", {}).get("phone") is not None:
+            row.envelope = {**row.envelope, "data": {**row.envelope["data"], "phone": None}}  # a new dict: tracked
+            blanked += 1
+    session.flush()
+    return blanked
+
+
 def record_joined(session: Session, memberships: list[Membership], *, replay: bool = False) -> int:
     """A bulk import's new memberships (the demo's 44,200 residents) as `members_joined` events of up to
     BATCH people of one tenant each: the same state and versions `record` would give each, in events a

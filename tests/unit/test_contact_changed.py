@@ -116,6 +116,10 @@ def test_leaving_and_erasure_tell_each_community_to_forget_the_phone(gateway):
     assert sorted(rows) == sorted([(stays.id, "dongxin", None), (erased.id, "dongxin", None),
                                    (erased.id, "xiangyang", None)])
     assert not [r for r in contacts(gateway) if "erased-" in str(r.envelope["data"]["phone"])]
+    # the erased person's phone stays in no outbox row; the one who only left keeps theirs in xiangyang's
+    assert {r.envelope["data"]["phone"] for r in contacts(gateway) if r.envelope["subject"] == erased.id} == {None}
+    assert "13900000206" in {r.envelope["data"]["phone"] for r in contacts(gateway)
+                             if r.envelope["subject"] == stays.id}
 
 
 def test_the_backfill_sends_each_membership_its_phone_again_as_a_replay(gateway):
