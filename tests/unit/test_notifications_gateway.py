@@ -405,3 +405,29 @@ def test_staff_deliveries_show_figures_and_dead_letters_with_their_reason_and_re
     assert ("notifications.retry_delivery", ("d-1",)) in [c[:2] for c in pool.calls]
     pool.answers["notifications.figures"] = ServiceUnavailable("away")
     assert client.get("/web/staff/deliveries").status_code == 200  # the figures part only is unavailable
+
+
+def test_a_broadcast_a_retry_and_the_team_robot_are_in_the_audit_log(platform):
+    from sqlalchemy import select
+
+    from gateway.models import AuditEntry
+
+    app, pool, people = platform
+    pool.answers["notifications.retry_delivery"] = lambda delivery_id: {"id": delivery_id, "status": "queued"}
+    pool.answers["notifications.set_team_robot"] = {"configured": True, "scheme": "wecombot", "url_hint": None,
+                                                    "updated_at": None}
+    body = {"group": "community", "title": "停电通知", "body": "周五停电"}
+    assert api(app, people["staff"])("POST", "/broadcasts", json=body).status_code == 201
+    assert api(app, people["staff"])("POST", "/deliveries/d-7/retry").status_code == 200
+    assert api(app, people["admin"])("PUT", "/team-robot", json={"url": "wecombot://key"}).status_code == 200
+    assert browser(app, people["staff"]).post("/web/staff/deliveries/d-8/retry", data=form()).status_code == 302
+    assert api(app, people["resident"])("POST", "/deliveries/d-9/retry").status_code == 403  # refused: no entry
+    with app.app_context():
+        store = app.extensions["fengchao.identity"]
+        with store.factory() as session:
+            found = [(e.action, e.target_id, e.tenant_id) for e in session.scalars(
+                select(AuditEntry).where(AuditEntry.action.like("notifications.%")).order_by(AuditEntry.id))]
+    assert found[-4:] == [("notifications.broadcast_send", "b-1", "xiangyang"),
+                          ("notifications.delivery_retry", "d-7", "xiangyang"),
+                          ("notifications.team_robot_set", None, "xiangyang"),
+                          ("notifications.delivery_retry", "d-8", "xiangyang")]
