@@ -72,15 +72,14 @@ def short_link(code: str) -> ResponseReturnValue:
 
 
 def _safe_target(link: str | None) -> str:
-    """Where a message's link may send the browser: a path on this site (or this host's own address), else the
-    inbox."""
-    if link:
+    """Where a message's link sends the browser: its path on this site, whatever host the link names (the
+    platform's base address may differ from the one the person reached), so a link never leaves the site;
+    anything that is not a web address goes to the inbox."""
+    if link and "\\" not in link:
         parts = urlsplit(link)
-        same_host = parts.scheme in ("http", "https") and parts.netloc == request.host
-        path = parts.path or "/"
-        if (same_host or (not parts.scheme and not parts.netloc)) and path.startswith("/") \
-                and not path.startswith("//") and "\\" not in link:
-            return path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        if parts.scheme in ("", "http", "https") and parts.path.startswith("/") and not parts.path.startswith("//"):
+            return parts.path + (f"?{parts.query}" if parts.query else "") \
+                + (f"#{parts.fragment}" if parts.fragment else "")
     return url_for("web.inbox")
 
 

@@ -283,9 +283,12 @@ def test_the_short_link_signs_in_first_then_opens_the_message_link(platform):
 
 @pytest.mark.parametrize("link, target", [
     ("http://localhost/web/points?tab=1", "/web/points?tab=1"),
-    ("https://evil.example.com/web/points", "/web/inbox"),
-    ("//evil.example.com/x", "/web/inbox"),
+    ("/web/votes/v-1#ballot", "/web/votes/v-1#ballot"),
+    ("https://evil.example.com/web/points", "/web/points"),  # the path, on this site
+    ("//evil.example.com/x", "/x"),
+    ("https://evil.example.com", "/web/inbox"),
     ("javascript:alert(1)", "/web/inbox"),
+    ("/\\evil.example.com", "/web/inbox"),
 ])
 def test_the_short_link_never_sends_the_browser_off_the_site(platform, link, target):
     app, pool, people = platform
