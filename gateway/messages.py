@@ -142,3 +142,11 @@ BROADCAST_GROUPS = enumeration(
     choice("jobs.fair_registrants", "A job fair's registrants"),
     choice("jobs.post_applicants", "A job post's applicants"),
 )
+
+# The time zones a person may choose for their quiet hours and daily summary (the notifications settings page).
+TIME_ZONES = enumeration(
+    "gateway.time_zone",
+    choice("Asia/Shanghai", "Beijing time"),
+    choice("Asia/Urumqi", "Xinjiang time (Urumqi)"),
+    choice("UTC", "Coordinated Universal Time (UTC)"),
+)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 
+from gateway import messages
 from gateway.auth import require_principal
 from gateway.messages import BROADCAST_GROUPS
 from gateway.services import call
@@ -122,7 +123,7 @@ def mark_all_read() -> ResponseReturnValue:
 # --- settings -------------------------------------------------------------------------------------------------------
 
 SETTINGS_FIELDS = ("quiet_hours", "time_zone", "digest", "kinds")
-TIME_ZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Taipei", "UTC")
+TIME_ZONES = messages.TIME_ZONES.values
 
 
 @blp.get("/settings/notifications")
