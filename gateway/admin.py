@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     remove_member.add_argument("phone")
     remove_member.add_argument("--tenant", required=True)
 
+    phone = commands.add_parser("change-phone", help="a person's new mobile number (their communities hear it)")
+    phone.add_argument("phone")
+    phone.add_argument("new_phone")
+
     deactivate = commands.add_parser("deactivate", help="suspend an account: no sign-in, every token refused")
     deactivate.add_argument("phone")
 
@@ -163,6 +167,13 @@ def _run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         if changed:
             _audit(session, args.tenant, "membership.remove", "person", user.id)
         return {"user_id": user.id, "tenant_id": args.tenant, "changed": changed}
+    if args.command == "change-phone":
+        user = _user(session, args.phone)
+        user, changed = identity.change_phone(session=session, user_id=user.id, phone=args.new_phone)
+        if changed:
+            for tenant_id in sorted({m.tenant_id for m in user.memberships}) or [NO_TENANT]:
+                _audit(session, tenant_id, "account.phone_change", "person", user.id)
+        return {"user_id": user.id, "changed": changed}
     if args.command in ("deactivate", "reactivate"):
         user = _user(session, args.phone)
         change = identity.deactivate_user if args.command == "deactivate" else identity.reactivate_user

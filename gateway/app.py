@@ -70,6 +70,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     for blueprint in blueprints():
         api.register_blueprint(blueprint)
     app.register_blueprint(web.blp)  # the web client: same auth, tenancy and service calls as the API
+    app.register_blueprint(web.notifications.root)  # /n/<code> (short links in texts and pushes) and /sw.js
     with_body = input_checks.operations_with_body(app, api.spec.to_dict())
 
     @app.before_request

@@ -58,9 +58,14 @@ PASS_THROUGH: dict[tuple[str, str], tuple[str, str | None, str | None]] = {
     ("partners.Webhook", "DELETE"): ("partners.webhook_delete", "webhook", "subscription_id"),
     ("partners.WebhookReplay", "POST"): ("partners.webhook_replay", "webhook", "subscription_id"),
     ("partners.WebhookSecretRotation", "POST"): ("partners.webhook_secret_rotate", "webhook", "subscription_id"),
+    ("notifications.Broadcasts", "POST"): ("notifications.broadcast_send", "broadcast", None),
+    ("notifications.RetryDelivery", "POST"): ("notifications.delivery_retry", "delivery", "delivery_id"),
+    ("notifications.TeamRobot", "PUT"): ("notifications.team_robot_set", "tenant", None),
     # The web client's staff pages make the same calls (a success there answers with a redirect).
     ("web.award", "POST"): ("points.award", "person", None),
     ("web.decide_award", "POST"): ("points.award_{decision}", "award_request", "request_id"),
+    ("web.send_broadcast", "POST"): ("notifications.broadcast_send", "broadcast", None),
+    ("web.retry_delivery", "POST"): ("notifications.delivery_retry", "delivery", "delivery_id"),
 }
 WEB_DECISIONS = ("approve", "reject")
 

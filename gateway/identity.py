@@ -217,11 +217,29 @@ def grant_membership(*, session: Session, user_id: str, tenant_id: str, roles: l
         membership = Membership(user_id=user_id, tenant_id=tenant_id, roles=sorted(set(roles)))
         session.add(membership)
         identity_events.record(session, "member_joined", {"user_id": user_id}, tenant_id)
+        identity_events.record_contact(session, user_id, tenant_id)  # the community may now text them
     elif set(roles) - set(membership.roles):
         membership.roles = sorted(set(membership.roles) | set(roles))
         identity_events.record(session, "member_role_granted", {"user_id": user_id}, tenant_id)
     session.flush()
     return membership
+
+
+def change_phone(*, session: Session, user_id: str, phone: str) -> tuple[User, bool]:
+    """A person's new mobile number (their sign-in name too). Returns the user and whether it changed; each
+    community they belong to hears it once (`contact_changed`, for text messages)."""
+    if not PHONE.match(phone or ""):
+        raise ValidationFailed.from_messages({"phone": [messages.PHONE_FORMAT]})
+    user = _account(session, user_id)
+    if user.phone == phone:
+        return user, False
+    user.phone = phone
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(messages.PHONE_ALREADY_REGISTERED) from None
+    identity_events.record_contact_everywhere(session, user.id)
+    return user, True
 
 
 def find_user_by_phone(*, session: Session, phone: str) -> User | None:
@@ -274,6 +292,7 @@ def remove_membership(*, session: Session, user_id: str, tenant_id: str) -> bool
         session.expire(user, ["memberships"])  # a caller reading them next must not see the ended one
     # the community's services forget the name with the membership (an erasure ends memberships this way too)
     identity_events.record(session, "member_left", {"user_id": user_id, "display_name": None}, tenant_id)
+    identity_events.record_contact(session, user_id, tenant_id, remove=True)  # and the phone
     return True
 
 
@@ -469,6 +488,7 @@ def erase_identity(*, session: Session, user: User) -> None:
     for tenant_id in [m.tenant_id for m in user.memberships]:
         remove_membership(session=session, user_id=user.id, tenant_id=tenant_id)  # the one way a membership ends
     revoke_all_tokens(session=session, user=user)
+    identity_events.forget_phone(session, user.id)  # no phone stays behind in the identity outbox either
     session.expire(user, ["memberships"])
 
 

@@ -6,6 +6,10 @@ remove_membership, deactivate_user, reactivate_user too). The relay (services.co
 "gateway") publishes the rows to the `identity.events` exchange as CloudEvents of source "identity";
 every service keeps its `members` table from them (services.common.members).
 
+One identity event carries a phone number: `contact_changed` (`record_contact`), written when a tenant
+learns a person's phone (joining it, the backfill), when the phone changes, and with `phone` null when the
+tenant must forget it (the membership ended, the account erased). Only the notifications service consumes it.
+
 Each event carries the person's whole state in the tenant after the change, read here from the
 rows, and the next number of the person's sequence (`version`). The user's row is locked while the
 number is taken, so a person's events are numbered in commit order even across gateway processes.
@@ -20,7 +24,15 @@ from sqlalchemy.orm import Session
 
 from gateway.models import IdentityOutbox, IdentityVersion, Membership, User
 from services.common.envelope import make_envelope
-from services.common.members import IDENTITY, MEMBER_EVENTS, MEMBERS_JOINED, MemberData, MembersJoinedData
+from services.common.members import (
+    CONTACT_CHANGED,
+    IDENTITY,
+    MEMBER_EVENTS,
+    MEMBERS_JOINED,
+    ContactData,
+    MemberData,
+    MembersJoinedData,
+)
 
 # People per members_joined event of a bulk import
 BATCH = 500
@@ -89,10 +101,56 @@ def record(session: Session, name: str, data: dict[str, Any], tenant_id: str) ->
     return event_id
 
 
+def phone_of(user: User) -> str | None:
+    """The phone a tenant may reach the person on: none once the account is erased."""
+    return None if user.erased_at is not None else user.phone
+
+
+def record_contact(session: Session, user_id: str, tenant_id: str, *, remove: bool = False,
+                   replay: bool = False) -> str:
+    """Write `contact_changed` for `user_id` in `tenant_id`: the account's phone as the rows say now, or null
+    when `remove` (the tenant must forget it: the membership ended, the account erased). Call it after the
+    change, inside the same transaction; returns the event's id."""
+    session.flush()
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValueError(f"no user {user_id!r}")
+    version = _next_versions(session, [user.id])[user.id]
+    data = {"user_id": user.id, "tenant_id": tenant_id, "version": version,
+            "phone": None if remove else phone_of(user), **({"replay": True} if replay else {})}
+    event_id = _add(session, CONTACT_CHANGED, tenant_id, ContactData().dump(data), user.id)
+    session.flush()
+    return event_id
+
+
+def record_contact_everywhere(session: Session, user_id: str) -> list[str]:
+    """`record_contact` in every tenant the person belongs to (their phone changed)."""
+    tenants = session.scalars(select(Membership.tenant_id).where(Membership.user_id == user_id)
+                              .order_by(Membership.tenant_id)).all()
+    return [record_contact(session, user_id, tenant_id) for tenant_id in tenants]
+
+
+def forget_phone(session: Session, user_id: str) -> int:
+    """Erasure: blank the phone in every `contact_changed` row the outbox still holds about the person (published
+    or not: the null that erasure sends follows them anyway). Returns how many rows were blanked."""
+    session.flush()
+    rows = session.scalars(select(IdentityOutbox).where(IdentityOutbox.event_type == CONTACT_CHANGED,
+                                                         IdentityOutbox.envelope["subject"].as_string() == user_id))
+    blanked = 0
+    for row in rows:
+        if row.envelope.get("data", {}).get("phone") is not None:
+            row.envelope = {**row.envelope, "data": {**row.envelope["data"], "phone": None}}  # a new dict: tracked
+            blanked += 1
+    session.flush()
+    return blanked
+
+
 def record_joined(session: Session, memberships: list[Membership], *, replay: bool = False) -> int:
     """A bulk import's new memberships (the demo's 44,200 residents) as `members_joined` events of up to
     BATCH people of one tenant each: the same state and versions `record` would give each, in events a
-    service applies in one transaction per BATCH people instead of one per person. Returns how many events."""
+    service applies in one transaction per BATCH people instead of one per person. Each person's phone then
+    follows as one `contact_changed` per membership (the notifications service's contacts). Returns how many
+    `members_joined` events."""
     session.flush()
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_({m.user_id for m in memberships})))}
     versions = _next_versions(session, list(users))
@@ -107,6 +165,12 @@ def record_joined(session: Session, memberships: list[Membership], *, replay: bo
             _add(session, MEMBERS_JOINED, tenant_id, MembersJoinedData().dump(
                 {"tenant_id": tenant_id, "members": states[start:start + BATCH]}), None)
             count += 1
+    contact_versions = _next_versions(session, list(users))  # after the member states: newer
+    for membership in sorted(memberships, key=lambda m: (m.tenant_id, m.user_id)):
+        user = users[membership.user_id]
+        data = {"user_id": user.id, "tenant_id": membership.tenant_id, "version": contact_versions[user.id],
+                "phone": phone_of(user), **({"replay": True} if replay else {})}
+        _add(session, CONTACT_CHANGED, membership.tenant_id, ContactData().dump(data), user.id)
     session.flush()
     return count
 
@@ -121,8 +185,9 @@ def record_everywhere(session: Session, name: str, data: dict[str, Any]) -> list
 
 def republish_memberships(session: Session, *, tenant_id: str | None = None) -> int:
     """The backfill: every current membership (of one tenant, or all) announced again, as `members_joined`
-    events marked `replay`. Safe to run any number of times: each person's state goes out under a newer
-    version, which a service applies over whatever it holds (the same state again, or the state it missed).
+    events marked `replay`, each person's phone after them as `contact_changed` (also marked `replay`). Safe
+    to run any number of times: each person's state goes out under a newer version, which a service applies
+    over whatever it holds (the same state again, or the state it missed).
     Returns how many memberships were announced."""
     query = select(Membership).order_by(Membership.tenant_id, Membership.user_id)
     if tenant_id is not None:

@@ -8,7 +8,7 @@ Imports nothing but services.common.messages, so any gateway module may read it.
 
 from __future__ import annotations
 
-from services.common.messages import message
+from services.common.messages import choice, enumeration, message
 
 # --- signing in, tokens, API keys ----------------------------------------------------------------
 
@@ -127,3 +127,26 @@ IDEMPOTENCY_KEY_REUSED = message("gateway.idempotency_key_reused", "This %(heade
 IDEMPOTENCY_UNFINISHED = message("gateway.idempotency_unfinished",
                                  "The first request with this key did not finish; retry now")
 IDEMPOTENCY_IN_PROGRESS = message("gateway.idempotency_in_progress", "A request with this key is still being processed")
+
+# --- notifications: the groups a staff notice goes to (the pages' choice) ---------------------------------
+
+# `community`, or `<service>.<group>` answered by that service's `audience(group, ref)` (issue 18).
+BROADCAST_GROUPS = enumeration(
+    "gateway.broadcast_group",
+    choice("community", "Everyone in the community"),
+    choice("training.class_roster", "A class's participants"),
+    choice("training.course_enrolled", "A course's enrolled people"),
+    choice("governance.council_members", "A council's members"),
+    choice("governance.session_invitees", "A council meeting's invitees"),
+    choice("governance.vote_eligible", "A vote's voters"),
+    choice("jobs.fair_registrants", "A job fair's registrants"),
+    choice("jobs.post_applicants", "A job post's applicants"),
+)
+
+# The time zones a person may choose for their quiet hours and daily summary (the notifications settings page).
+TIME_ZONES = enumeration(
+    "gateway.time_zone",
+    choice("Asia/Shanghai", "Beijing time"),
+    choice("Asia/Urumqi", "Xinjiang time (Urumqi)"),
+    choice("UTC", "Coordinated Universal Time (UTC)"),
+)

@@ -35,6 +35,8 @@ def _install(state: BlueprintSetupState) -> None:
     app.context_processor(_page_context)
     app.add_template_filter(forms.show_local, "localtime")
     app.add_template_global(words.label, "label")  # label("jobs.case_category", c): an enumerated value's words
+    # the header's unread badge: one notifications.unread_count per page, none when it does not answer
+    app.add_template_global(notifications.unread_count, "unread_count")
 
 
 def _page_context() -> dict[str, Any]:
@@ -108,6 +110,7 @@ from gateway.web import (  # noqa: E402,F401
     desk,
     fairs,
     merchant,
+    notifications,
     operator,
     places,
     profile,

@@ -112,7 +112,8 @@ Internally the envelope is the body of a nameko event on exchange `<service>.eve
 consumers acting for the tenant named in `tenantid`. Event data carries ids, not names or phone numbers —
 except the identity events (`cn.fengchao.identity.*`), which the gateway's identity publishes from its own outbox
 to exchange `identity.events` so that every service keeps its members table: they carry the person's display
-name and roles, never a phone number, and never leave the platform (see architecture.md, "People").
+name and roles, never a phone number — save `contact_changed`, which only the notifications service consumes, since
+it sends the SMS — and never leave the platform (see architecture.md, "People").
 
 Partners receive the same CloudEvent (content type `application/cloudevents+json`, without the internal
 headers) on the durable topic exchange `fengchao.partners` with routing key `<tenant>.<service>.<event>`, or as

@@ -46,6 +46,10 @@ ACCOUNT_REACTIVATED = "account_reactivated"
 # Many people joining one tenant at once (a bulk import, the backfill): a list of member_joined states.
 MEMBERS_JOINED = "members_joined"
 
+# A person's phone number as a tenant may use it to reach them (text messages): the one identity event that
+# carries a phone, consumed by the notifications service only (no MemberEntrypoints handler binds to it).
+CONTACT_CHANGED = "contact_changed"
+
 MEMBER_EVENTS = (MEMBER_JOINED, MEMBER_LEFT, MEMBER_ROLE_GRANTED, MEMBER_ROLE_REMOVED, MEMBER_PROFILE_CHANGED,
                  ACCOUNT_DEACTIVATED, ACCOUNT_REACTIVATED)
 
@@ -79,7 +83,25 @@ class MembersJoinedData(Schema):
     members = fields.List(fields.Nested(MemberData), required=True)
 
 
-CATALOGUE = {**{name: MemberData for name in MEMBER_EVENTS}, MEMBERS_JOINED: MembersJoinedData}
+class ContactData(Schema):
+    """A person's phone number, as the tenant in `tenantid` may use it to reach them, was set (the person
+    joined the tenant, or the backfill announced it again), changed, or removed (`phone` null: the account was
+    erased or the membership ended). The one identity event that carries a phone number: only the notifications
+    service binds a queue to it (its `contacts` table, for text messages); no other service consumes it, and
+    like every identity event it never leaves the platform (confidential). `version` is the same per-person
+    sequence as the member events', so a consumer keeps the phone of the newest event it saw."""
+
+    user_id = fields.String(required=True)
+    tenant_id = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={
+        "description": "the gateway's sequence of this person's identity events; higher is newer"})
+    phone = fields.String(required=True, allow_none=True, metadata={
+        "description": "the mobile number (11 digits); null once removed or erased"})
+    replay = fields.Boolean(metadata={"description": "true when re-published by the backfill"})
+
+
+CATALOGUE = {**{name: MemberData for name in MEMBER_EVENTS}, MEMBERS_JOINED: MembersJoinedData,
+             CONTACT_CHANGED: ContactData}
 
 # Example people of the event catalogue (docs/events.md): data, kept with the other examples.
 _NAMES = json.loads((Path(__file__).parent / "data" / "examples.json").read_text(encoding="utf-8"))["names"]
@@ -95,6 +117,7 @@ EXAMPLES = {
     MEMBERS_JOINED: {"tenant_id": "xiangyang", "members": [{**_EXAMPLE, "version": 1, "replay": True}]},
     ACCOUNT_DEACTIVATED: {**_EXAMPLE, "account_active": False},
     ACCOUNT_REACTIVATED: _EXAMPLE,
+    CONTACT_CHANGED: {"user_id": _EXAMPLE["user_id"], "tenant_id": "xiangyang", "version": 4, "phone": "13900000101"},
 }
 
 

@@ -21,7 +21,7 @@ from services.common.dependencies import Database, TenantContext
 from services.common.entrypoints import event_handler, rpc
 from services.common.errors import FengchaoError, NotFound, ServiceUnavailable
 from services.common.logging import get_logger
-from services.common.members import IDENTITY
+from services.common.members import CONTACT_CHANGED, IDENTITY
 from services.common.service import EXPECTED_ERRORS, HealthEntrypoints, MemberEntrypoints, PersonalDataEntrypoints
 from services.notifications import (
     access,
@@ -72,7 +72,6 @@ from services.notifications.models import DUE_STATES, SENT, Base, Delivery, Push
 log = get_logger(__name__)
 
 INTERVAL = config.get_float("NOTIFICATIONS_INTERVAL")
-CONTACT_CHANGED = "contact_changed"  # identity's confidential event: {user_id, tenant_id, version, phone}
 
 
 def channel_settings() -> dict[str, str]:
