@@ -23,7 +23,7 @@ def recipients(*, session: Session, group: str, ref: str | None, ask: Ask | None
     if group == "community":
         return fanout.community(session)
     service, name = group.split(".", 1)
-    the_plan = Plan(KIND, "/inbox", groups=((service, name, ref or ""),))
+    the_plan = Plan(KIND, "/web/inbox", groups=((service, name, ref or ""),))
     return fanout.recipients(session, the_plan, ask)
 
 
@@ -54,7 +54,7 @@ def send(*, session: Session, data: dict[str, Any], actor: str, ask: Ask | None,
     session.add(broadcast)
     session.flush()
     # A broadcast is chosen for SMS on purpose: it goes to everyone reachable who did not switch it off.
-    fanout.create_messages(session=session, event_id=f"broadcast:{broadcast.id}", the_plan=Plan(KIND, "/inbox"),
+    fanout.create_messages(session=session, event_id=f"broadcast:{broadcast.id}", the_plan=Plan(KIND, "/web/inbox"),
                            user_ids=people, now=now, title=data["title"], body=data["body"],
                            broadcast_id=broadcast.id, channels=broadcast.channels)
     return broadcast

@@ -64,12 +64,12 @@ def _group(service: str, group: str, ref: Any) -> tuple[tuple[str, str, str], ..
 
 
 def _vote(kind: str) -> Callable[[dict[str, Any]], Plan]:
-    return lambda d: Plan(kind, f"/votes/{d.get('vote_id')}", groups=_group("governance", "vote_eligible",
+    return lambda d: Plan(kind, f"/web/votes/{d.get('vote_id')}", groups=_group("governance", "vote_eligible",
                                                                             d.get("vote_id")))
 
 
 def _session(kind: str) -> Callable[[dict[str, Any]], Plan]:
-    return lambda d: Plan(kind, f"/council-sessions/{d.get('session_id')}",
+    return lambda d: Plan(kind, f"/web/council-sessions/{d.get('session_id')}",
                           groups=_group("governance", "session_invitees", d.get("session_id")))
 
 
@@ -77,67 +77,68 @@ def _invited(d: dict[str, Any]) -> Plan:
     """An invitation round names whom it invited (a later round does not invite the first one again);
     without the list, everyone invited is asked for."""
     if isinstance(d.get("newly_invited_user_ids"), list):
-        return Plan("council_session_invited", f"/council-sessions/{d.get('session_id')}",
+        return Plan("council_session_invited", f"/web/council-sessions/{d.get('session_id')}",
                     persons=_people(d["newly_invited_user_ids"]))
     return _session("council_session_invited")(d)
 
 
 def _class(kind: str) -> Callable[[dict[str, Any]], Plan]:
-    return lambda d: Plan(kind, f"/courses/{d['course_id']}" if d.get("course_id") else "/courses",
+    return lambda d: Plan(kind, f"/web/courses/{d['course_id']}" if d.get("course_id") else "/web/courses",
                           groups=_group("training", "class_roster", d.get("session_id")))
 
 
 def _case(d: dict[str, Any]) -> Plan:
     # Confidential: the person is never named in the event; the rights desk answers who it is.
-    return Plan("case_update", f"/rights/{d.get('case_id')}", groups=_group("jobs", "case_person", d.get("case_id")))
+    return Plan("case_update", f"/web/rights/{d.get('case_id')}",
+                groups=_group("jobs", "case_person", d.get("case_id")))
 
 
 def _application(d: dict[str, Any]) -> Plan | None:
     if d.get("to_status") not in TOLD_STATUSES:
         return None
-    return Plan("application_progressed", "/applications", persons=_people(d.get("applicant_user_id")),
+    return Plan("application_progressed", "/web/applications", persons=_people(d.get("applicant_user_id")),
                 tenant_id=d.get("applicant_tenant_id") or None)
 
 
 # (source service, event) -> the plan of its messages; the service binds one handler to each.
 SOURCES: dict[tuple[str, str], Callable[[dict[str, Any]], Plan | None]] = {
     ("governance", "vote_opened"): _vote("vote_opened"),
-    ("governance", "vote_closing_soon"): lambda d: Plan("vote_closing", f"/votes/{d.get('vote_id')}",
+    ("governance", "vote_closing_soon"): lambda d: Plan("vote_closing", f"/web/votes/{d.get('vote_id')}",
                                                         persons=_people(d.get("not_voted_user_ids"))),
     ("governance", "vote_closed"): _vote("vote_result"),
     ("governance", "council_session_scheduled"): _invited,
     ("governance", "council_session_due"): _session("council_session_reminder"),
-    ("governance", "voice_answered"): lambda d: Plan("voice_answered", f"/voice/{d.get('voice_id')}",
+    ("governance", "voice_answered"): lambda d: Plan("voice_answered", f"/web/voice/{d.get('voice_id')}",
                                                      groups=_group("governance", "voice_author", d.get("voice_id"))),
-    ("governance", "duty_slot_due"): lambda d: Plan("duty_tomorrow", "/duties",
+    ("governance", "duty_slot_due"): lambda d: Plan("duty_tomorrow", "/web/duties",
                                                     groups=_group("governance", "duty_slot_signups", d.get("slot_id"))),
     ("training", "waitlist_promoted"): lambda d: Plan(
-        "waitlist_promoted", f"/courses/{d['course_id']}" if d.get("course_id") else "/courses",
+        "waitlist_promoted", f"/web/courses/{d['course_id']}" if d.get("course_id") else "/web/courses",
         persons=_people(d.get("user_id"), d.get("guardian_user_id"))),
     ("training", "class_due"): _class("class_tomorrow"),
     ("training", "class_rescheduled"): _class("class_moved"),
     ("training", "class_cancelled"): _class("class_cancelled"),
     ("training", "certificate_issued"): lambda d: Plan("certificate_issued",
-                                                       f"/certificates/{d.get('certificate_id')}",
+                                                       f"/web/certificates/{d.get('certificate_id')}",
                                                        persons=_people(d.get("user_id"))),
     ("jobs", "application_status_changed"): _application,
     ("jobs", "wage_follow_up_due"): lambda d: Plan(
-        "wage_follow_up", f"/placements/{d['placement_id']}/wages" if d.get("placement_id") else "/applications",
+        "wage_follow_up", "/web/profile",
         persons=_people(d.get("worker_user_id")), tenant_id=d.get("worker_tenant_id") or None),
     ("jobs", "case_opened"): _case,
     ("jobs", "case_assigned"): _case,
     ("jobs", "case_answered"): _case,
     ("jobs", "case_resolved"): _case,
-    ("jobs", "fair_due"): lambda d: Plan("fair_tomorrow", f"/fairs/{d.get('fair_id')}",
+    ("jobs", "fair_due"): lambda d: Plan("fair_tomorrow", f"/web/fairs/{d.get('fair_id')}",
                                          groups=_group("jobs", "fair_registrants", d.get("fair_id"))),
-    ("points", "points_awarded"): lambda d: Plan("points_awarded", "/points", persons=_people(d.get("user_id")),
+    ("points", "points_awarded"): lambda d: Plan("points_awarded", "/web/points", persons=_people(d.get("user_id")),
                                                  params={"amount": d.get("amount")}),
-    ("points", "points_expiring"): lambda d: Plan("points_expiring", "/points", persons=_people(d.get("user_id")),
+    ("points", "points_expiring"): lambda d: Plan("points_expiring", "/web/points", persons=_people(d.get("user_id")),
                                                   params={"amount": d.get("amount")}),
     ("points", "redemption_expiring"): lambda d: Plan(
-        "voucher_expiring", f"/vouchers/{d['redemption_id']}" if d.get("redemption_id") else "/redemptions",
+        "voucher_expiring", f"/web/vouchers/{d['redemption_id']}" if d.get("redemption_id") else "/web/redemptions",
         persons=_people(d.get("user_id"))),
-    ("points", "award_requested"): lambda d: Plan("award_awaiting_approval", "/staff/awards", staff=True,
+    ("points", "award_requested"): lambda d: Plan("award_awaiting_approval", "/web/staff/awards", staff=True,
                                                   params={"amount": d.get("amount")},
                                                   exclude=_people(d.get("requested_by"))),
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from services.common.database import make_engine
@@ -42,7 +43,7 @@ def test_a_manual_award_reaches_the_persons_inbox_in_their_language_once(platfor
     _award(platform, "staff_a", amy, 20)
     (message,) = wait_until(lambda: inbox(platform, amy))
     assert message["kind"] == "points_awarded" and message["title"] == "Points received"
-    assert message["body"].startswith("You received 20 points: http") and message["link"] == "/points"
+    assert message["body"].startswith("You received 20 points: http") and message["link"] == "/web/points"
     assert f"/n/{message['short_code']}" in message["body"] and message["read_at"] is None
 
     # the same event delivered again (a relay that died between publishing and marking) adds nothing
@@ -72,7 +73,7 @@ def test_a_waiting_list_promotion_tells_the_promoted_person(platform, api, perso
     api.call("courier_a", "POST", f"/enrolments/{first['id']}/cancel", 200, json={"reason": "要加班"})
     promoted = wait_until(lambda: [m for m in inbox(platform, "courier_b") if m["kind"] == "waitlist_promoted"])
     assert len(promoted) == 1 and promoted[0]["urgent"] is True
-    assert promoted[0]["title"] == "您已获得名额" and promoted[0]["link"].startswith("/courses/")
+    assert promoted[0]["title"] == "您已获得名额" and promoted[0]["link"].startswith("/web/courses/")
     assert not [m for m in inbox(platform, "courier_a") if m["kind"] == "waitlist_promoted"]
 
 
@@ -96,7 +97,7 @@ def test_the_inbox_and_preferences_rpcs(platform, person):
     assert call(platform, reader, "mark_read", newest["id"])["read_at"] is not None
     assert call(platform, reader, "inbox", {"unread_only": True})["items"][0]["id"] != newest["id"]
     opened = call(platform, reader, "open_link", first["items"][1]["short_code"])
-    assert opened == {"message_id": first["items"][1]["id"], "link": "/points"}
+    assert opened == {"message_id": first["items"][1]["id"], "link": "/web/points"}
     assert call(platform, reader, "unread_count") == {"unread": 1}
     assert call(platform, reader, "mark_all_read") == {"marked": 1}
 
@@ -217,6 +218,32 @@ def test_a_cancelled_class_tells_its_roster_in_each_community_asked_of_training(
         pool.close()
     for who in ("courier_a", "courier_b"):
         told = wait_until(lambda who=who: [m for m in inbox(platform, who) if m["kind"] == "class_cancelled"
-                                           and m["link"] == f"/courses/{session['course_id']}"])
+                                           and m["link"] == f"/web/courses/{session['course_id']}"])
         assert len(told) == 1 and told[0]["title"] == "课程已取消", who
     assert len(inbox(platform, "courier_a2")) == before["courier_a2"]  # not on the roster
+
+
+def test_the_inbox_over_the_gateway_api_and_the_short_link(platform, person):
+    reader, neighbour = person("xiangyang"), person("dongxin")
+    _award(platform, "staff_a", reader, 15)
+    _award(platform, "staff_b", neighbour, 16)
+    http = platform.session(reader)
+
+    def api_inbox(who=reader):
+        answer = platform.session(who).get(platform.url("/api/v1/notifications/inbox"), timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"]
+
+    (message,) = wait_until(api_inbox)
+    assert message["body"].startswith("您获得了15积分") and message["link"] == "/web/points"
+    assert http.get(platform.url("/api/v1/notifications/inbox/unread-count"), timeout=30).json() == {"unread": 1}
+    theirs = wait_until(lambda: api_inbox(neighbour))
+    assert http.post(platform.url(f"/api/v1/notifications/inbox/{theirs[0]['id']}/read"),
+                     timeout=30).status_code == 404
+    read = http.post(platform.url(f"/api/v1/notifications/inbox/{message['id']}/read"), timeout=30)
+    assert read.status_code == 200 and read.json()["read_at"]
+    assert http.post(platform.url("/api/v1/notifications/inbox/read-all"), timeout=30).json() == {"marked": 0}
+    # the short link in the text goes to the page that opens it for its reader
+    short = requests.get(platform.url(f"/n/{message['short_code']}"), allow_redirects=False, timeout=30)
+    assert short.status_code in (301, 302, 303, 307, 308)
+    assert short.headers["Location"].endswith(f"/web/n/{message['short_code']}")

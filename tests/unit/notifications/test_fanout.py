@@ -61,7 +61,7 @@ def test_groups_are_asked_of_their_service_with_the_events_ref(notes):
                      ask=ask)
     assert asked == [("training", "class_roster", "s-1")]
     assert sorted(u for u, *_ in made) == ["u-amy", "u-gone", "u-wang"]  # u-gone: not known as gone yet
-    assert {m.link for m in _messages(notes, "xiangyang")} == {"/courses/c-1"}
+    assert {m.link for m in _messages(notes, "xiangyang")} == {"/web/courses/c-1"}
 
 
 def test_rights_desk_people_come_from_the_desk_and_read_no_detail(notes):

@@ -46,7 +46,7 @@ def test_reading_one_all_and_opening_a_short_link(notes):
         with pytest.raises(NotFound):
             inbox.open_link(session=session, user_id="u-amy", code="nope", now=NOW)
         opened = inbox.open_link(session=session, user_id="u-amy", code=code, now=NOW)
-        assert opened.id == message_id and opened.link == "/points" and opened.read_at == NOW
+        assert opened.id == message_id and opened.link == "/web/points" and opened.read_at == NOW
         assert inbox.unread_count(session=session, user_id="u-amy") == 1
         assert inbox.mark_all_read(session=session, user_id="u-amy", now=NOW) == 1
         assert inbox.unread_count(session=session, user_id="u-wang") == 1
