@@ -17,218 +17,44 @@ from typing import Any
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, validate
 
 from gateway.auth import require_principal
 from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
-from services.common import contract_fields as fields
 from services.common.access import ADMIN_ROLES, STAFF_ROLES
-from services.common.contracts import PageQuery, page_schema, partial_schema
+from services.common.contracts import PageQuery, partial_schema
+from services.notifications.contracts.schemas import (
+    BroadcastCreated,
+    BroadcastPage,
+    BroadcastPreviewIn,
+    BroadcastPreviewOut,
+    DeliveryOut,
+    DeliveryPage,
+    DeliveryQuery,
+    FiguresOut,
+    FiguresQuery,
+    InboxQuery,
+    MarkedOut,
+    MessageOut,
+    MessagePage,
+    PreferencesIn,
+    PreferencesOut,
+    PushSubscriptionIn,
+    PushSubscriptionOut,
+    PushUnsubscribeIn,
+    RemovedOut,
+    TeamRobotIn,
+    TeamRobotOut,
+    UnreadOut,
+    VapidKeyOut,
+)
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
                 description="通知 / Notifications: inbox, preferences, push, broadcasts, deliveries")
 
 RETRY_SAFE = {"parameters": [{"in": "header", "name": IDEMPOTENCY_HEADER, "schema": {"type": "string"},
                               "description": "Retry-safe: the same key returns the first answer (and sends once)"}]}
-
-# --- the contract ----------------------------------------------------------------------------------------
-# The shapes of services/notifications/contracts/schemas.py (written beside this, issue 18), declared here with
-# the same names so that the merge replaces this block by one import from there, as the points routes do.
-
-TIME_OF_DAY = r"^([01]\d|2[0-3]):[0-5]\d$"
-BROADCAST_CHANNELS = ("inbox", "sms", "push")
-GROUP = r"^(community|(jobs|training|governance|points)\.[a-z_]{2,40})$"
-
-
-class InboxQuery(PageQuery):
-    unread_only = fields.Boolean(load_default=False)
-
-
-class MessageOut(Schema):
-    id = fields.String()
-    kind = fields.String()
-    title = fields.String()
-    body = fields.String()
-    link = fields.String(metadata={"description": "the page where the person acts"})
-    short_code = fields.String(metadata={"description": "the message's short link is /n/<short_code>"})
-    urgent = fields.Boolean()
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
-
-
-MessagePage = page_schema(MessageOut, "MessagePage")
-
-
-class UnreadOut(Schema):
-    unread = fields.Integer()
-
-
-class MarkedOut(Schema):
-    marked = fields.Integer()
-
-
-class QuietHours(Schema):
-    start = fields.String(required=True, validate=validate.Regexp(TIME_OF_DAY), metadata={"example": "23:00"})
-    end = fields.String(required=True, validate=validate.Regexp(TIME_OF_DAY), metadata={"example": "07:00"})
-
-
-class Digest(Schema):
-    enabled = fields.Boolean(required=True)
-    hour = fields.Integer(required=True, validate=validate.Range(0, 23))
-
-
-class KindChannels(Schema):
-    inbox = fields.Boolean(dump_only=True, metadata={"description": "always true"})
-    sms = fields.Boolean()
-    push = fields.Boolean()
-
-
-class KindPreference(Schema):
-    kind = fields.String(required=True)
-    urgent = fields.Boolean(dump_only=True)
-    staff = fields.Boolean(dump_only=True)
-    channels = fields.Nested(KindChannels, required=True)
-
-
-class PreferencesIn(Schema):
-    """Any part may be left out; `kinds` lists only the kinds whose channels change."""
-
-    quiet_hours = fields.Nested(QuietHours)
-    time_zone = fields.String(validate=validate.Length(1, 64), metadata={"description": "IANA, e.g. Asia/Shanghai"})
-    digest = fields.Nested(Digest)
-    kinds = fields.List(fields.Nested(KindPreference))
-
-
-class PreferencesOut(Schema):
-    quiet_hours = fields.Nested(QuietHours)
-    time_zone = fields.String()
-    digest = fields.Nested(Digest)
-    kinds = fields.List(fields.Nested(KindPreference))
-
-
-class VapidKeyOut(Schema):
-    key = fields.String(metadata={"description": "URL-safe base64 public key for pushManager.subscribe"})
-
-
-class PushKeys(Schema):
-    p256dh = fields.String(required=True, validate=validate.Length(1, 200))
-    auth = fields.String(required=True, validate=validate.Length(1, 100))
-
-
-class PushSubscriptionIn(Schema):
-    endpoint = fields.Url(required=True, schemes={"https", "http"}, validate=validate.Length(1, 1000))
-    keys = fields.Nested(PushKeys, required=True)
-    user_agent = fields.String(load_default=None, allow_none=True, validate=validate.Length(0, 300))
-
-
-class PushSubscriptionOut(Schema):
-    id = fields.String()
-    endpoint = fields.String()
-    created_at = fields.DateTime()
-
-
-class PushUnsubscribeIn(Schema):
-    endpoint = fields.String(required=True, validate=validate.Length(1, 1000))
-
-
-class RemovedOut(Schema):
-    removed = fields.Integer()
-
-
-class BroadcastPreviewIn(Schema):
-    group = fields.String(required=True, validate=validate.Regexp(GROUP), metadata={
-        "description": "`community` (every member) or an owning service's group, e.g. `training.class_roster`"})
-    ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64),
-                        metadata={"description": "the group's thing, e.g. the class session's id"})
-    title = fields.String(required=True, validate=validate.Length(1, 100))
-    body = fields.String(required=True, validate=validate.Length(1, 500))
-    channels = fields.List(fields.String(validate=validate.OneOf(BROADCAST_CHANNELS)),
-                           load_default=lambda: ["inbox", "push"])
-
-
-class ChannelCounts(Schema):
-    inbox = fields.Integer()
-    sms = fields.Integer()
-    push = fields.Integer()
-
-
-class BroadcastPreviewOut(Schema):
-    recipients = fields.Integer()
-    channels = fields.Nested(ChannelCounts)
-
-
-class BroadcastCreated(Schema):
-    id = fields.String()
-    recipients = fields.Integer()
-    created_at = fields.DateTime()
-
-
-class BroadcastOut(Schema):
-    id = fields.String()
-    group = fields.String()
-    ref = fields.String(allow_none=True)
-    title = fields.String()
-    body = fields.String()
-    channels = fields.List(fields.String())
-    recipients = fields.Integer()
-    created_by = fields.String()
-    created_at = fields.DateTime()
-
-
-BroadcastPage = page_schema(BroadcastOut, "BroadcastPage")
-
-
-class DeliveryQuery(PageQuery):
-    status = fields.String(load_default=None, allow_none=True,
-                           validate=validate.OneOf(("queued", "held", "sent", "failed", "dead")))
-    channel = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("sms", "push", "robot")))
-
-
-class DeliveryOut(Schema):
-    """No address and no text: what staff need to see that something did not arrive, and why."""
-
-    id = fields.String()
-    message_id = fields.String()
-    kind = fields.String()
-    channel = fields.String()
-    status = fields.String()
-    attempts = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    next_attempt_at = fields.DateTime(allow_none=True)
-    sent_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-
-
-DeliveryPage = page_schema(DeliveryOut, "DeliveryPage")
-
-
-class FiguresQuery(Schema):
-    since = fields.AwareDateTime(load_default=None, allow_none=True)
-    until = fields.AwareDateTime(load_default=None, allow_none=True)
-
-
-class FiguresOut(Schema):
-    tenant_id = fields.String()
-    messages = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                           metadata={"description": "messages by kind"})
-    deliveries = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
-                             metadata={"description": "channel -> status -> count"})
-    unread = fields.Integer()
-
-
-class TeamRobotIn(Schema):
-    url = fields.String(required=True, validate=validate.Length(0, 1000),
-                        metadata={"description": "apprise URL: wecombot://, dingtalk://, feishu://; empty removes"})
-
-
-class TeamRobotOut(Schema):
-    configured = fields.Boolean()
-    scheme = fields.String(allow_none=True)
-    url_hint = fields.String(allow_none=True, metadata={"description": "the URL's scheme and host, never its key"})
-    updated_at = fields.DateTime(allow_none=True)
-
 
 # --- helpers ---------------------------------------------------------------------------------------------
 

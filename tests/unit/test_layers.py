@@ -16,7 +16,7 @@ CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]")
 SERVICES = ("jobs", "training", "governance", "points", "notifications")
 # The services whose contracts the gateway imports; notifications once its routes import its contracts (their
 # shapes are declared in gateway/routes/notifications.py until then, issue 18).
-GATEWAY_USES = ("jobs", "training", "governance", "points")
+GATEWAY_USES = ("jobs", "training", "governance", "points", "notifications")
 ALLOWED_SERVICE_MODULES = re.compile(
     r"^services\.(common(\..+)?|({})(\.contracts(\..+)?|\.events)?)$".format("|".join(SERVICES)))
 
