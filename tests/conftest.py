@@ -138,9 +138,42 @@ def people(infra):
 
 
 @pytest.fixture(scope="session")
-def platform(infra, processes, people):
+def sms_provider():
+    """The SMS provider the suite's notifications service sends to: a local receiver recording each request
+    (the generic JSON webhook apprise speaks, the phone number in the query)."""
+    from tests.support.receivers import RecordingReceiver
+
+    with RecordingReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def push_service():
+    """The Web Push service of the suite's browsers: verifies each push's VAPID signature and decrypts it."""
+    from tests.support.receivers import PushService
+
+    with PushService() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def vapid_keys():
+    """The deployment's VAPID key pair, as an operator would set NOTIFICATIONS_VAPID_PRIVATE_KEY."""
+    from services.notifications.channels.webpush import generate_vapid_keys
+
+    return generate_vapid_keys()
+
+
+def notifications_settings(sms_provider, vapid_keys) -> dict[str, str]:
+    return {"NOTIFICATIONS_SMS_URL": f"json://{sms_provider.host}:{sms_provider.port}/sms/send?:phone={{phone}}",
+            "NOTIFICATIONS_VAPID_PRIVATE_KEY": vapid_keys.private_key}
+
+
+@pytest.fixture(scope="session")
+def platform(infra, processes, people, sms_provider, vapid_keys):
     for service in infra.services:
-        processes.start_service(service)
+        extra = notifications_settings(sms_provider, vapid_keys) if service == "notifications" else {}
+        processes.start_service(service, **extra)
     relay = processes.start_relay(*infra.services)
     base_url = processes.start_gateway()
     processes.wait_for_members(seeded_memberships(people))
