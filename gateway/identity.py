@@ -329,6 +329,25 @@ def reactivate_user(*, session: Session, user_id: str) -> tuple[User, bool]:
     return user, True
 
 
+# The languages a person may choose for themselves (the members table's `locale`; messages follow it).
+ACCOUNT_LOCALES = ("zh-CN", "en")
+
+
+def set_locale(*, session: Session, user_id: str, locale: str) -> tuple[User, bool]:
+    """The language the person chose (the pages' language switch). Returns the user and whether it changed;
+    a change is announced in every community they belong to (`member_profile_changed`, `changed: ["locale"]`),
+    so each service's members table has it and later messages are written in it."""
+    if locale not in ACCOUNT_LOCALES:
+        raise ValueError(f"not a language a person may choose: {locale!r}")
+    user = _account(session, user_id)
+    if user.locale == locale:
+        return user, False
+    user.locale = locale
+    session.flush()
+    identity_events.record_everywhere(session, "member_profile_changed", {"user_id": user_id, "changed": ["locale"]})
+    return user, True
+
+
 def _account_key(phone: str) -> str:
     # The phone number itself is not kept in the throttle table: a hash names the account.
     return "account:" + hashlib.sha256((phone or "").encode()).hexdigest()[:40]

@@ -44,6 +44,9 @@ class User(Base):
     # Set by the operator (not erasure: reactivating clears it). While set, sign-in, refresh and every
     # token of the account are refused.
     deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The language the person chose with the pages' language switch ("zh-CN" or "en"); none until they choose.
+    # Every community they belong to hears it (member_profile_changed), so messages reach them in it.
+    locale: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
 

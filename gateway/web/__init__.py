@@ -91,13 +91,16 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
 
 @blp.get("/lang/<code>")
 def switch_language(code: str) -> ResponseReturnValue:
-    """The language switch: remembers the choice for a year and goes back where it was."""
+    """The language switch: remembers the choice for a year and goes back where it was. A signed-in person's
+    choice is also kept on their account and announced to every service, so what the platform writes to them
+    later (messages, text messages, push) is in that language too."""
     target = request.args.get("next") or url_for("web.home")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = url_for("web.home")
     response = redirect(target)
     if code in i18n.LOCALES:
         response.set_cookie(i18n.LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", path="/")
+        i18n.remember_for_account(g.get("principal"), code)
     return response
 
 
