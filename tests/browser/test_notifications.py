@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from gateway.rpc import RpcPool
+from services.common.database import make_engine
 from services.notifications import render
 from tests.browser.helpers import audit, new_phone, ok, run_id, sign_in
 
@@ -338,7 +339,7 @@ def test_a_web_push_is_sent_decrypted_shown_by_the_service_worker_and_its_click_
 
 
 def _identity_version(platform, user_id: str) -> int:
-    engine = create_engine(platform.infra.owner_url("gateway"))
+    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
     try:
         with engine.connect() as connection:
             return int(connection.execute(text("SELECT version FROM identity_versions WHERE user_id = :u"),
@@ -348,7 +349,7 @@ def _identity_version(platform, user_id: str) -> int:
 
 
 def _account_locale(platform, user_id: str) -> str | None:
-    engine = create_engine(platform.infra.owner_url("gateway"))
+    engine = make_engine(platform.infra.owner_url("gateway"), pool_size=1)
     try:
         with engine.connect() as connection:
             return connection.execute(text("SELECT locale FROM users WHERE id = :u"), {"u": user_id}).scalar_one()
