@@ -122,6 +122,7 @@ def _identity_record(session: Session, user: User) -> dict[str, Any]:
     record: dict[str, Any] = _iso({
         "user_id": user.id, "phone": user.phone, "display_name": user.display_name, "created_at": user.created_at,
         "password_changed_at": user.password_changed_at, "deactivated_at": user.deactivated_at,
+        "locale": user.locale,
         "memberships": [{"tenant_id": m.tenant_id, "roles": list(m.roles)} for m in user.memberships],
         "sign_in_sessions": [{"tenant_id": t.tenant_id, "expires_at": t.expires_at, "revoked_at": t.revoked_at}
                              for t in tokens],

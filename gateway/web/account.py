@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from gateway.schemas import LoginRequest
-from gateway.web import blp, forms, session
+from gateway.web import blp, forms, i18n, session
 from services.common.errors import FengchaoError
 
 LOGIN_FIELDS = ("phone", "password", "tenant_id")
@@ -38,6 +38,8 @@ def login() -> ResponseReturnValue:
         return _login_again(sent, errors, general, status=refused.status)
     response = redirect(_safe_next())
     session.store_tokens(response, pair)
+    if chosen := i18n.account_choice(body["phone"]):  # the language the person chose on another browser
+        response.set_cookie(i18n.LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", path="/")
     return response
 
 

@@ -3,7 +3,8 @@
 The choice is a cookie set by the language switch; without one, the browser's
 Accept-Language decides between the two catalogues, and Chinese wins a tie.
 A signed-in person's choice is also kept on their account (`remember_for_account`):
-the members table of every service gets it, so messages reach them in that language.
+the members table of every service gets it, so messages reach them in that language;
+signing in on a browser that has made no choice yet takes the account's (`account_choice`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ LANG_COOKIE = "fc_lang"
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 # a page locale → the account's (and the members table's) locale
 ACCOUNT_LOCALE = {"zh_CN": "zh-CN", "en": "en"}
+PAGE_LOCALE = {account: page for page, account in ACCOUNT_LOCALE.items()}
 
 
 def select_locale() -> str:
@@ -50,3 +52,13 @@ def remember_for_account(principal: Principal | None, code: str) -> bool:
         log.warning("web.locale_not_kept", code=refused.code)
         return False
     return changed
+
+
+def account_choice(phone: str) -> str | None:
+    """The page locale of the account signing in with `phone`, when this browser has not chosen one itself
+    (no language cookie) and the person chose one on another; else None."""
+    if request.cookies.get(LANG_COOKIE) in LOCALES:
+        return None
+    with db.session().begin():
+        user = identity.find_user_by_phone(session=db.session(), phone=phone)
+        return PAGE_LOCALE.get(user.locale or "") if user is not None else None

@@ -374,6 +374,8 @@ def test_a_courier_who_switches_to_english_gets_his_later_messages_in_english(pl
     page.wait_for_url("**/web/")
     assert page.evaluate("document.documentElement.lang") == "en"
     assert _account_locale(platform, courier.user_id) == "en"  # kept on the account
+    exported = ok(platform.session(courier.key).get(platform.url("/api/v1/account/export")))
+    assert exported["identity"]["locale"] == "en"  # part of what the platform holds about him
     version = _identity_version(platform, courier.user_id)
     # member_profile_changed went out (through the relay) and the notifications members table has it
     _wait(lambda: rpc(None, "notifications", "knows_member", courier.user_id, version, tenant_id="dongxin"),
@@ -394,10 +396,19 @@ def test_a_courier_who_switches_to_english_gets_his_later_messages_in_english(pl
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert audit(page) == {"low": [], "small": []}
 
+    # signing in on another phone that has chosen nothing: the pages follow the account's language
+    another = phone()
+    sign_in(another, platform, courier)
+    assert another.evaluate("document.documentElement.lang") == "en"
+    assert another.locator("[data-test=unread-badge]").inner_text() == "2"  # the Chinese answer and the English one
+
     # choosing the language already chosen announces nothing again
     page.goto(platform.url("/web/lang/en?next=/web/inbox"))
     assert _identity_version(platform, courier.user_id) == version
     # the other community: the neighbour's account and identity events untouched, and no answer reached him
     assert _account_locale(platform, other.user_id) is None
+    neighbour = phone()
+    sign_in(neighbour, platform, other)
+    assert neighbour.evaluate("document.documentElement.lang") == "zh-CN"
     assert _identity_version(platform, other.user_id) == other_version
     assert _voice_answers(platform, other.key) == []
