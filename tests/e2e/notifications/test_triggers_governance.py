@@ -187,8 +187,7 @@ def test_invitees_hear_of_a_council_session_and_are_reminded_the_day_before_once
     staff("POST", f"/sessions/{meeting['id']}/invitations", {})
 
     at = iso(starts - timedelta(hours=12))
-    assert governance("staff_a", "run_sweep", iso(starts - timedelta(days=2)))["sessions_reminded"] == 0 or not \
-        outbox(platform, "council_session_due", meeting["id"])
+    governance("staff_a", "run_sweep", iso(starts - timedelta(days=2)))
     assert outbox(platform, "council_session_due", meeting["id"]) == []
     governance("staff_a", "run_sweep", at)
     governance("staff_a", "run_sweep", at)

@@ -208,7 +208,16 @@ def test_every_step_of_a_rights_case_tells_only_its_person_that_there_is_a_messa
     for key in (admin, lawyer, admin_b):
         assert not of_kind(platform, key, "case_update"), key
     assert inbox(platform, amy, tenant_id="dongxin") == [] and inbox(platform, zhao, tenant_id="xiangyang") == []
-    assert wait_until(lambda: len(of_kind(platform, zhao, "case_update")) > 1, timeout=2) is False
+    assert outbox(platform, "case_resolved", other["id"]) == []  # closed, not helped: no event, no message
+    assert len(outbox(platform, "case_resolved", case["id"])) == 1
+
+    # the opening delivered again adds nothing; a later case opened shows the repeat was handled
+    (opened,) = outbox(platform, "case_opened", case["id"])
+    publish(platform, opened, service="jobs", event="case_opened", tenant_id="xiangyang")
+    later = person("xiangyang")
+    ok(platform.session(later).post(platform.url(CASES), json={"category": "legal_aid", "summary": "想咨询"}), 201)
+    assert wait_until(lambda: of_kind(platform, later, "case_update"))
+    assert len(of_kind(platform, amy, "case_update")) == 4
 
 
 def new_fair(platform, staff: str, starts: datetime, **overrides) -> dict:
