@@ -65,7 +65,7 @@ def outbox(platform, service: str, event: str) -> list[dict]:
 def republish(platform, service: str, envelope: dict) -> None:
     """The same envelope delivered again (a relay that died between publishing and marking it)."""
     publish(platform, envelope, service=service, event=envelope["type"].split(".")[-1],
-            tenant_id=envelope["tenant_id"])
+            tenant_id=envelope["tenantid"])
 
 
 def nothing_for(platform, *keys: str, kind: str) -> None:
@@ -106,14 +106,17 @@ def test_promoted_off_a_waiting_list_the_person_is_told_at_once_in_their_languag
 def test_class_tomorrow_reaches_the_roster_of_each_community_once(platform, api, person):
     amy, wang = person("xiangyang", locale="en"), person("xiangyang")
     zhao, waiting, outsider = person("dongxin"), person("dongxin"), person("xiangyang")
-    session = future_session(api, api.course(audience={"everyone": True}), timedelta(hours=30), capacity=3)
+    course = api.course(audience={"everyone": True})
+    session = future_session(api, course, timedelta(hours=30), capacity=3)
+    later = future_session(api, course, timedelta(hours=36))  # amy's second class, reminded later
     for key in (amy, wang, zhao):
         assert api.enrol(key, session)["status"] == "enrolled"
     assert api.enrol(waiting, session)["status"] == "waitlisted"
+    api.enrol(amy, later)
     starts = datetime.fromisoformat(session["meetings"][0]["starts_at"])
 
     reminded = rpc(platform, "college_staff", "training", "remind_classes", iso(starts - timedelta(hours=20)))
-    assert reminded == {"reminded": 1}
+    assert reminded["reminded"] >= 1
     (english,) = told(platform, amy, "class_tomorrow")
     assert (english["title"], english["body"]) == ("Class tomorrow", f"Your class is tomorrow: {link_of(english)}")
     assert english["link"] == f"/web/courses/{session['course_id']}"
@@ -122,18 +125,16 @@ def test_class_tomorrow_reaches_the_roster_of_each_community_once(platform, api,
     assert (chinese_one["title"], chinese_one["body"]) == render("class_tomorrow", "zh-CN", {}, link_of(chinese_one))
     assert theirs["body"] == render("class_tomorrow", "zh-CN", {}, link_of(theirs))[1]
 
-    # the reminder claimed the class: a second run announces nothing; the same event twice tells nobody twice
-    assert rpc(platform, "college_staff", "training", "remind_classes", iso(starts - timedelta(hours=19))) == \
-        {"reminded": 0}
+    # the same events delivered again tell nobody twice; amy's later class, reminded after them, once
     envelopes = [e for e in outbox(platform, "training", "class_due") if e["data"]["session_id"] == session["id"]]
-    assert sorted(e["tenant_id"] for e in envelopes) == ["dongxin", "xiangyang"]
+    assert {"dongxin", "xiangyang"} <= {e["tenantid"] for e in envelopes}  # one copy per roster's community
     for envelope in envelopes:
         republish(platform, "training", envelope)
-    api.call("college_staff", "POST", f"/courses/{session['course_id']}/withdraw", 200, json={})  # a later event
-    sentinel = person("xiangyang")
-    api.enrol(sentinel, future_session(api, api.course(audience={"everyone": True}), timedelta(hours=30)))
-    for key in (amy, wang):
-        assert len(kinds(platform, key, "class_tomorrow")) == 1
+    assert rpc(platform, "college_staff", "training", "remind_classes",
+               iso(starts - timedelta(hours=12)))["reminded"] >= 1
+    told(platform, amy, "class_tomorrow", count=2)
+    assert len(kinds(platform, amy, "class_tomorrow")) == 2
+    assert len(kinds(platform, wang, "class_tomorrow")) == 1
     assert len(kinds(platform, zhao, "class_tomorrow")) == 1
     nothing_for(platform, waiting, outsider, kind="class_tomorrow")
     assert kinds(platform, amy, "class_tomorrow", tenant_id="dongxin") == []
@@ -330,6 +331,7 @@ def test_an_award_waiting_for_approval_tells_the_other_staff_and_the_team_robot(
 
     try:
         requested = award(platform, "staff_a", resident, 350, expect=202)
+        assert requested["outcome"] != "posted" and requested["request"]["id"]
         (english,) = told(platform, checker, "award_awaiting_approval")
         assert (english["title"], english["body"]) == ("An award waits for approval",
                                                        f"An award waits for approval: {link_of(english)}")
@@ -343,7 +345,7 @@ def test_an_award_waiting_for_approval_tells_the_other_staff_and_the_team_robot(
                                          if d["kind"] == "award_awaiting_approval"])
         assert len(robot_rows) == 1 and "address" not in robot_rows[0]
         [envelope] = [e for e in outbox(platform, "points", "award_requested")
-                      if e["data"]["request_id"] in (requested.get("id"), requested.get("request_id"))]
+                      if e["data"]["request_id"] == requested["request"]["id"]]
         republish(platform, "points", envelope)
         award(platform, "staff_a", checker, 2)
         told(platform, checker, "points_awarded")
