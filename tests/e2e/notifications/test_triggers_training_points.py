@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from services.common.database import make_engine
 from services.notifications.render import render
 from tests.e2e.notifications.conftest import _POOL, call, context, inbox, publish, wait_until
-from tests.e2e.training.conftest import COLLEGE, iso
+from tests.e2e.training.conftest import iso
 
 pytestmark = pytest.mark.e2e
 
