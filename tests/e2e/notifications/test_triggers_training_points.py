@@ -103,6 +103,23 @@ def test_promoted_off_a_waiting_list_the_person_is_told_at_once_in_their_languag
     assert kinds(platform, amy, "waitlist_promoted", tenant_id="dongxin") == []
 
 
+def test_a_childs_place_off_the_waiting_list_is_told_to_the_guardian(platform, api, person):
+    first, guardian, zhao = person("xiangyang"), person("xiangyang", locale="en"), person("dongxin")
+    camp = api.course("staff_a", kind="children_camp", title="杭小蜂夏令营 / Little Bee summer camp",
+                      category_id=None, min_age=6, max_age=12, target_groups=["courier"])
+    session = api.session(camp, who="staff_a", capacity=1)
+    places = [api.call(key, "POST", f"/sessions/{session['id']}/enrolments", 201,
+                       json={"groups": ["courier"], "child": {"name": name, "age": 8}})
+              for key, name in ((first, "王小蜂"), (guardian, "Little Bee"))]
+    assert [p["status"] for p in places] == ["enrolled", "waitlisted"] and places[1]["user_id"] is None
+
+    api.call(first, "POST", f"/enrolments/{places[0]['id']}/cancel", 200, json={"reason": "生病"})
+    (message,) = told(platform, guardian, "waitlist_promoted")  # the child has no account: the guardian is told
+    assert message["urgent"] is True and message["body"] == f"A place opened, you are in: {link_of(message)}"
+    assert message["link"] == f"/web/courses/{camp['id']}"
+    nothing_for(platform, first, zhao, kind="waitlist_promoted")
+
+
 def test_class_tomorrow_reaches_the_roster_of_each_community_once(platform, api, person):
     amy, wang = person("xiangyang", locale="en"), person("xiangyang")
     zhao, waiting, outsider = person("dongxin"), person("dongxin"), person("xiangyang")
