@@ -337,7 +337,7 @@ def test_rights_desk_case_updates_reach_sms_and_push_without_any_case_detail(pla
 # --- the daily digest -----------------------------------------------------------------------------------------------
 
 
-def test_the_daily_digest_folds_a_days_non_urgent_sms_into_one(platform, person, sms_provider):
+def test_the_daily_digest_folds_a_days_non_urgent_sms_into_one_and_an_urgent_one_goes_at_once(platform, person, sms_provider):
     reader, other = person("xiangyang"), person("dongxin")
     phone = with_phone(platform, reader)
     other_phone = with_phone(platform, other)
@@ -361,15 +361,25 @@ def test_the_daily_digest_folds_a_days_non_urgent_sms_into_one(platform, person,
     assert call(platform, "staff_a", "send_digests", at(digest_at - timedelta(minutes=1)))["digests"] == 0
     assert sms_to(sms_provider, phone) == []
 
+    # an urgent message is not folded: it goes at once
+    opened = platform.session(reader).post(platform.url(CASES), json={
+        "category": "wage_arrears", "summary": "工资拖欠三个月"}, timeout=30)
+    assert opened.status_code == 201, opened.text
+    (urgent,) = messages(platform, reader, "case_update")
+    (urgent_sms,) = wait_until(lambda: deliveries(platform, "staff_a", urgent["id"], "sms"))
+    call(platform, "staff_a", "deliver_due", at(datetime.now(UTC)))
+    assert wait_until(lambda: delivery(platform, "staff_a", urgent_sms["id"])["status"] == "sent")
+    assert [sms_text(r) for r in sms_to(sms_provider, phone)] == [expected_sms(urgent)]
+
     ran = call(platform, "staff_a", "send_digests", at(digest_at))
     assert ran["digests"] >= 1 and ran["folded"] >= 3, ran
-    [sent] = sms_to(sms_provider, phone)
+    [_, sent] = sms_to(sms_provider, phone)
     newest = max(folded, key=lambda m: m["created_at"])
     link = f"http://127.0.0.1:8080/n/{newest['short_code']}"
     title, body = render("digest", "zh-CN", {"count": 3}, link)
     assert sms_text(sent) == f"{body.replace(link, ' ').strip()} {link}" and units(sms_text(sent)) <= 70
     assert all(delivery(platform, "staff_a", d["id"])["status"] == "sent" for d in rows)
     assert call(platform, "staff_a", "send_digests", at(digest_at + timedelta(minutes=5)))["digests"] == 0
-    assert len(sms_to(sms_provider, phone)) == 1
+    assert len(sms_to(sms_provider, phone)) == 2
     # the other community's reader was told nothing, by SMS or otherwise
     assert sms_to(sms_provider, other_phone) == [] and inbox(platform, other) == []
