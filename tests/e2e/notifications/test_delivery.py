@@ -337,7 +337,8 @@ def test_rights_desk_case_updates_reach_sms_and_push_without_any_case_detail(pla
 # --- the daily digest -----------------------------------------------------------------------------------------------
 
 
-def test_the_daily_digest_folds_a_days_non_urgent_sms_into_one_and_an_urgent_one_goes_at_once(platform, person, sms_provider):
+def test_the_daily_digest_folds_a_days_non_urgent_sms_into_one_and_an_urgent_one_goes_at_once(
+        platform, person, sms_provider):
     reader, other = person("xiangyang"), person("dongxin")
     phone = with_phone(platform, reader)
     other_phone = with_phone(platform, other)
