@@ -59,7 +59,9 @@ def test_a_special_fair_for_another_community_is_registered_for_and_checked_in_b
     png = courier.get(url + "/registration/qr", params={"format": "png"})
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     mine = courier.get(platform.url("/api/v1/jobs/fairs/registrations/mine")).json()["items"]
-    assert [(r["fair"]["id"], r["code"]) for r in mine] == [(fair["id"], ticket["code"])]
+    # (other tests register the same people for fairs of their own)
+    this_fair = [(r["fair"]["id"], r["code"]) for r in mine if r["fair"]["id"] == fair["id"]]
+    assert this_fair == [(fair["id"], ticket["code"])]
 
     # staff of the audience community may look, not work the door
     assert platform.session("staff_b").post(url + "/check-ins", json={"code": ticket["code"]}).status_code == 403
