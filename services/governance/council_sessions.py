@@ -100,12 +100,14 @@ def invite(*, session: Session, ctx: CallContext, session_id: str, member_ids: l
     invited = session.scalar(select(func.count()).select_from(SessionInvitation).where(
         SessionInvitation.session_id == session_id))
     if new:
-        user_ids = sorted(u for u in session.scalars(select(CouncilMember.user_id).where(
-            CouncilMember.id.in_(new), CouncilMember.user_id.is_not(None))) if u)
-        announce(session, events.COUNCIL_SESSION_SCHEDULED, events.CouncilSessionScheduledData().dump({
-            "session_id": meeting.id, "council_id": meeting.council_id, "starts_at": meeting.starts_at,
-            "ends_at": meeting.ends_at, "invited": invited, "newly_invited": len(new),
-            "newly_invited_user_ids": user_ids}), subject=meeting.id)
+        # One copy in the owner's community and one in each community with newly invited guests,
+        # each naming only its own community's accounts (sharing.announce_in_communities).
+        sharing.announce_in_communities(
+            session, events.COUNCIL_SESSION_SCHEDULED, events.CouncilSessionScheduledData().dump({
+                "session_id": meeting.id, "council_id": meeting.council_id, "starts_at": meeting.starts_at,
+                "ends_at": meeting.ends_at, "invited": invited, "newly_invited": len(new),
+                "newly_invited_user_ids": []}), subject=meeting.id, owner=meeting.tenant_id,
+            homes=sharing.accounts_by_home(session, CouncilMember.id.in_(new)), split="newly_invited_user_ids")
     return invited
 
 
@@ -246,9 +248,10 @@ def remind_due(*, session: Session, now: datetime | None = None) -> int:
             continue
         invited = session.scalar(select(func.count()).select_from(SessionInvitation).where(
             SessionInvitation.session_id == meeting.id))
-        announce(session, events.COUNCIL_SESSION_DUE, events.CouncilSessionDueData().dump({
+        sharing.announce_in_communities(session, events.COUNCIL_SESSION_DUE, events.CouncilSessionDueData().dump({
             "session_id": meeting.id, "council_id": meeting.council_id, "starts_at": meeting.starts_at,
-            "ends_at": meeting.ends_at, "invited": invited}), subject=meeting.id)
+            "ends_at": meeting.ends_at, "invited": invited}), subject=meeting.id, owner=meeting.tenant_id,
+            homes=invitees_by_home(session=session, session_id=meeting.id))
         announced += 1
     session.flush()
     return announced
@@ -267,6 +270,12 @@ def invitee_user_ids(*, session: Session, session_id: str, home_tenant_id: str) 
         select(CouncilMember.user_id).join(SessionInvitation, SessionInvitation.member_id == CouncilMember.id)
         .where(SessionInvitation.session_id == meeting.id, CouncilMember.user_id.is_not(None),
                CouncilMember.home_tenant_id == home_tenant_id).distinct()))
+
+
+def invitees_by_home(*, session: Session, session_id: str) -> dict[str, list[str]]:
+    """The invited accounts by home community: where council_session_due is announced."""
+    invited = select(SessionInvitation.member_id).where(SessionInvitation.session_id == session_id)
+    return sharing.accounts_by_home(session, CouncilMember.id.in_(invited))
 
 
 def view(*, session: Session, ctx: CallContext, meeting: CouncilSession) -> dict[str, Any]:

@@ -81,6 +81,10 @@ class ProposalSubmittedData(Schema):
 
 
 class VoteOpenedData(Schema):
+    """A vote opened. Announced in the council's community and once more in each other community
+    with eligible members seated from it (a shared council); each community's consumers ask
+    `governance.audience("vote_eligible", vote_id)` there and hear of their own people only."""
+
     vote_id = fields.String(required=True)
     proposal_id = fields.String()
     council_id = fields.String()
@@ -94,7 +98,10 @@ class VoteOpenedData(Schema):
 
 class VoteClosingSoonData(Schema):
     """Sent once, `remind_before_hours` before close, naming the members' accounts
-    that have not voted yet so a notifier can remind exactly them."""
+    that have not voted yet so a notifier can remind exactly them. Announced in the council's
+    community and once more in each other community with such members (a shared council); each
+    copy's `not_voted_user_ids` names only its own community's accounts (the owner's copy may be
+    empty), while `not_voted` counts them all."""
 
     vote_id = fields.String(required=True)
     proposal_id = fields.String()
@@ -104,7 +111,9 @@ class VoteClosingSoonData(Schema):
 
 
 class VoteClosedData(Schema):
-    """A vote closed with its tallies: totals, by stakeholder group and by channel."""
+    """A vote closed with its tallies: totals, by stakeholder group and by channel. Announced in
+    the council's community and once more in each other community with eligible members seated
+    from it; recipients: `governance.audience("vote_eligible", vote_id)` in each."""
 
     vote_id = fields.String(required=True)
     proposal_id = fields.String()
@@ -189,7 +198,10 @@ class CouncilSessionScheduledData(Schema):
     """A council session was scheduled and people were invited to it: announced each time an
     invitation adds people (`newly_invited` of `invited` in all). Who is invited is asked for at
     fan-out time: `governance.audience("session_invitees", session_id)`; `newly_invited_user_ids`
-    names the accounts this round invited (a later round need not invite the first one again)."""
+    names the accounts this round invited (a later round need not invite the first one again).
+    Announced in the council's community and once more in each other community with newly invited
+    guests; each copy's `newly_invited_user_ids` names only its own community's accounts (the
+    owner's copy may be empty), while `invited` and `newly_invited` count them all."""
 
     session_id = fields.String(required=True)
     council_id = fields.String(required=True)
@@ -203,7 +215,8 @@ class CouncilSessionScheduledData(Schema):
 class CouncilSessionDueData(Schema):
     """Timer: a scheduled council session starts in 24 hours (sent once per session, by the
     governance sweep; a session scheduled later than that is reminded at the next sweep, before it
-    starts). Recipients: `governance.audience("session_invitees", session_id)`."""
+    starts). Announced in the council's community and once more in each other community with
+    invited guests; recipients: `governance.audience("session_invitees", session_id)` in each."""
 
     session_id = fields.String(required=True)
     council_id = fields.String(required=True)

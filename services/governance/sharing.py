@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
-from services.common.database import Shareable
+from services.common.database import Shareable, announce
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.governance.contracts.messages import (
     COMMUNITIES_STILL_SEATED,
@@ -52,6 +52,30 @@ def owner_of(session: Session, model: type, object_id: str | None) -> str | None
     with it); None when it cannot see it (the domain call then answers 404)."""
     row = session.get(model, object_id) if object_id else None
     return row.tenant_id if row is not None else None
+
+
+def accounts_by_home(session: Session, *criteria: Any) -> dict[str, list[str]]:
+    """The accounts of the seats matching `criteria` (seats without an account left out), by home
+    community: `{tenant: [user ids, sorted, each once]}`."""
+    homes: dict[str, set[str]] = {}
+    for home, user_id in session.execute(select(CouncilMember.home_tenant_id, CouncilMember.user_id).where(
+            CouncilMember.user_id.is_not(None), *criteria)):
+        homes.setdefault(home, set()).add(user_id)
+    return {home: sorted(users) for home, users in homes.items()}
+
+
+def announce_in_communities(session: Session, event: str, data: dict[str, Any], *, subject: str, owner: str,
+                            homes: dict[str, list[str]], split: str | None = None) -> list[str]:
+    """Announce an event of a council once in its owner's community and once more in each other
+    community with people in `homes` (the seats it concerns, `accounts_by_home`), like training's
+    class events: the consumers of each copy (notifications) act in that community and ask
+    `governance.audience` there, which answers only its own people, so a guest seated from another
+    community is told in their own community, once. `split` names a field of `data` listing
+    accounts: each copy then carries only its own community's (the owner's copy may be empty).
+    Returns the event ids."""
+    tenants = [owner, *sorted(t for t, users in homes.items() if users and t != owner)]
+    return [announce(session, event, {**data, split: list(homes.get(tenant, []))} if split else data,
+                     subject=subject, tenant_id=tenant) for tenant in tenants]
 
 
 def visiting(ctx: CallContext) -> CallContext:

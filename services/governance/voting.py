@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from services.common.access import get_or_404, require_staff
 from services.common.context import CallContext
-from services.common.database import announce, new_id, utcnow
+from services.common.database import new_id, utcnow
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import events, sharing
 from services.governance.access import council_member
@@ -113,10 +113,11 @@ def open_vote(*, session: Session, ctx: CallContext, proposal_id: str, data: dic
         session.flush()
     except IntegrityError:
         raise Conflict(VOTE_EXISTS, {"state": "voting"}) from None
-    announce(session, events.VOTE_OPENED, events.VoteOpenedData().dump({
+    sharing.announce_in_communities(session, events.VOTE_OPENED, events.VoteOpenedData().dump({
         "vote_id": vote.id, "proposal_id": proposal.id, "council_id": vote.council_id, "opens_at": opens_at,
         "closes_at": closes_at, "quorum_percent": vote.quorum_percent, "threshold_percent": vote.threshold_percent,
-        "secret": vote.secret, "eligible": eligible_count(session=session, vote=vote)}), subject=vote.id)
+        "secret": vote.secret, "eligible": eligible_count(session=session, vote=vote)}), subject=vote.id,
+        owner=vote.tenant_id, homes=eligible_by_home(session=session, vote=vote))
     return vote
 
 
@@ -284,10 +285,11 @@ def close(*, session: Session, ctx: CallContext | None, vote_id: str, early: boo
     proposal = session.get(Proposal, vote.proposal_id)
     proposal.status, proposal.decided_at = result["outcome"], now
     session.flush()
-    announce(session, events.VOTE_CLOSED, events.VoteClosedData().dump({
+    sharing.announce_in_communities(session, events.VOTE_CLOSED, events.VoteClosedData().dump({
         "vote_id": vote.id, "proposal_id": vote.proposal_id, "closed_at": now,
         **{k: result[k] for k in ("outcome", "eligible", "voted", "quorum_met", "threshold_met", "blocked",
-                                  "totals", "by_group", "by_channel")}}), subject=vote.id)
+                                  "totals", "by_group", "by_channel")}}), subject=vote.id,
+        owner=vote.tenant_id, homes=eligible_by_home(session=session, vote=vote))
     return vote
 
 
@@ -361,10 +363,11 @@ def sweep(*, session: Session, now: datetime | None = None, closes_until: dateti
                                       .values(reminder_sent_at=now))
             if claimed.rowcount != 1:
                 continue
-            pending = not_voted_user_ids(session=session, vote=vote)
-            announce(session, events.VOTE_CLOSING_SOON, events.VoteClosingSoonData().dump({
+            pending = not_voted_by_home(session=session, vote=vote)
+            sharing.announce_in_communities(session, events.VOTE_CLOSING_SOON, events.VoteClosingSoonData().dump({
                 "vote_id": vote.id, "proposal_id": vote.proposal_id, "closes_at": vote.closes_at,
-                "not_voted_user_ids": pending, "not_voted": len(pending)}), subject=vote.id)
+                "not_voted_user_ids": [], "not_voted": sum(len(users) for users in pending.values())}),
+                subject=vote.id, owner=vote.tenant_id, homes=pending, split="not_voted_user_ids")
             reminded += 1
     mixed = 0
     for vote_id in votes_to_mix(session=session):
@@ -382,27 +385,37 @@ def eligible_count(*, session: Session, vote: Vote) -> int:
         or_(CouncilMember.active.is_(True), CouncilMember.id.in_(voted))))
 
 
+def _eligible(vote: Vote) -> tuple[Any, ...]:
+    """The seats eligible for a vote, as `eligible_count` counts them."""
+    voted = select(VoteReceipt.member_id).where(VoteReceipt.vote_id == vote.id)
+    return (CouncilMember.council_id == vote.council_id, CouncilMember.joined_at <= vote.opens_at,
+            or_(CouncilMember.active.is_(True), CouncilMember.id.in_(voted)))
+
+
 def eligible_user_ids(*, session: Session, vote_id: str, home_tenant_id: str) -> list[str]:
     """The accounts eligible for a vote (as `eligible_count` counts them) whose home community is
     `home_tenant_id` (audience `vote_eligible`); 404 for a vote the caller cannot see."""
     vote = get(session=session, vote_id=vote_id)
-    voted = select(VoteReceipt.member_id).where(VoteReceipt.vote_id == vote.id)
     return sorted(session.scalars(select(CouncilMember.user_id).where(
-        CouncilMember.council_id == vote.council_id, CouncilMember.joined_at <= vote.opens_at,
-        or_(CouncilMember.active.is_(True), CouncilMember.id.in_(voted)), CouncilMember.user_id.is_not(None),
+        *_eligible(vote), CouncilMember.user_id.is_not(None),
         CouncilMember.home_tenant_id == home_tenant_id).distinct()))
+
+
+def eligible_by_home(*, session: Session, vote: Vote) -> dict[str, list[str]]:
+    """The eligible accounts by home community: where vote_opened and vote_closed are announced."""
+    return sharing.accounts_by_home(session, *_eligible(vote))
+
+
+def not_voted_by_home(*, session: Session, vote: Vote) -> dict[str, list[str]]:
+    """The seated accounts that have not voted yet, by home community (vote_closing_soon's copies)."""
+    voted = select(VoteReceipt.member_id).where(VoteReceipt.vote_id == vote.id)
+    return sharing.accounts_by_home(session, CouncilMember.council_id == vote.council_id,
+                                    CouncilMember.joined_at <= vote.opens_at, CouncilMember.active.is_(True),
+                                    CouncilMember.id.not_in(voted))
 
 
 def voted_count(*, session: Session, vote: Vote) -> int:
     return session.scalar(select(func.count()).select_from(VoteReceipt).where(VoteReceipt.vote_id == vote.id))
-
-
-def not_voted_user_ids(*, session: Session, vote: Vote) -> list[str]:
-    voted = select(VoteReceipt.member_id).where(VoteReceipt.vote_id == vote.id)
-    return list(session.scalars(select(CouncilMember.user_id).where(
-        CouncilMember.council_id == vote.council_id, CouncilMember.joined_at <= vote.opens_at,
-        CouncilMember.active.is_(True), CouncilMember.user_id.is_not(None), CouncilMember.id.not_in(voted)
-    ).order_by(CouncilMember.user_id)))
 
 
 def view(*, session: Session, ctx: CallContext, vote: Vote, now: datetime | None = None) -> dict[str, Any]:

@@ -9,7 +9,11 @@ guessed id):
   service or the tenant's admins may ask (plain staff get NotFound, as for reading the case), and
   every answer is written to the case's access log.
 - `fair_registrants` (ref: a job fair id): the people who pre-registered and have not cancelled
-  (checked in or not). A community a fair is only shared with hears of its own residents only.
+  (checked in or not). Asked by a service (role `service`: notifications fanning out `fair_due`,
+  which is announced in the organiser's tenant and in each community with registrants, or a
+  staff broadcast) it answers the context tenant's own residents only, so each person is told
+  once, in their own community. The organiser's staff asking themselves see every registrant
+  (as on the fair's registration list); a community a fair is only shared with sees its own.
 - `post_applicants` (ref: a job post id): the people whose applications are still in the running
   (not withdrawn, not rejected). A community a post is only shared with hears of its own residents.
 
@@ -66,7 +70,7 @@ def _fair_registrants(session: Session, ctx: CallContext, ref: str) -> list[str 
     query = select(FairRegistration.user_id).where(
         FairRegistration.fair_id == fair.id, FairRegistration.source == "pre_registered",
         FairRegistration.status.in_(fairs.ACTIVE_REGISTRATION))
-    if fair.tenant_id != ctx.tenant:
+    if access.is_service(ctx) or fair.tenant_id != ctx.tenant:
         query = query.where(FairRegistration.resident_tenant_id == ctx.tenant)
     return list(session.scalars(query))
 

@@ -256,7 +256,8 @@ class WageFollowUpDueData(Schema):
 
 class FairDueData(Schema):
     """A published job fair starts within a day (announced once per fair by the jobs timer, in the
-    fair's tenant; again only if its start is moved). Its registrants:
+    fair's tenant and in each other community with people pre-registered; again only if its start
+    is moved). Each community's registrants (its own residents only, when a service asks):
     `jobs.audience("fair_registrants", fair_id)`."""
 
     fair_id = fields.String(required=True)

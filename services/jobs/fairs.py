@@ -555,11 +555,25 @@ def tenants_with_fairs_due(*, session: Session, now: datetime) -> set[str]:
     return set(session.scalars(select(JobFair.tenant_id).where(_due(now)).distinct()))
 
 
+def registrant_tenants(*, session: Session, fair: JobFair) -> list[str]:
+    """Where a fair's `fair_due` is announced: the organiser's tenant, then each other community
+    with active pre-registrations (`session` is the fair's tenant, where its registrations live)."""
+    residents = session.scalars(select(FairRegistration.resident_tenant_id).where(
+        FairRegistration.fair_id == fair.id, FairRegistration.source == "pre_registered",
+        FairRegistration.status.in_(ACTIVE_REGISTRATION)).distinct())
+    return [fair.tenant_id, *sorted(set(residents) - {fair.tenant_id})]
+
+
 def announce_fairs_due(*, session: Session, now: datetime) -> list[str]:
     """The timer's duty in one tenant (`session`'s): announce `fair_due` for each of its own
     published fairs starting within REMIND_BEFORE, once per fair (claimed by a conditional
     UPDATE of `reminder_sent_at`, so several service instances announce it once). A fair whose
-    start has passed is not announced any more. Returns the ids of the fairs announced."""
+    start has passed is not announced any more. Returns the ids of the fairs announced.
+
+    Each fair is announced in its own tenant and once more in each other community with people
+    pre-registered (`registrant_tenants`): the consumers of each copy ask
+    `jobs.audience("fair_registrants", fair_id)` as that community and hear only of its own
+    residents (audience.py), so everyone is told once, in their own community."""
     due = list(session.scalars(select(JobFair).where(JobFair.tenant_id == session.info["tenant_id"], _due(now))
                                .order_by(JobFair.starts_at)))
     announced = []
@@ -568,8 +582,9 @@ def announce_fairs_due(*, session: Session, now: datetime) -> list[str]:
                                   .values(reminder_sent_at=now))
         if claimed.rowcount != 1:
             continue
-        announce(session, events.FAIR_DUE, events.FairDueData().dump({
-            "fair_id": fair.id, "starts_at": fair.starts_at}), subject=fair.id)
+        payload = events.FairDueData().dump({"fair_id": fair.id, "starts_at": fair.starts_at})
+        for tenant_id in registrant_tenants(session=session, fair=fair):
+            announce(session, events.FAIR_DUE, payload, subject=fair.id, tenant_id=tenant_id)
         announced.append(fair.id)
     session.flush()
     return announced

@@ -1,5 +1,6 @@
 """Issue 18 over real RabbitMQ and PostgreSQL: `jobs.audience` answered to another service (the role
-`service`, no user) for its tenant only, and `jobs.run_reminders(now=)` announcing fair_due once."""
+`service`, no user) for its tenant's own people only, and `jobs.run_reminders(now=)` announcing fair_due
+once per community with registrants."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -68,14 +69,18 @@ def test_fair_registrants_per_tenant_and_fair_due_once_through_run_reminders(pla
         assert registered.status_code in (200, 201), registered.text
     people = platform.people
     both = sorted([people["courier_a"].user_id, people["courier_b"].user_id])
-    assert rpc("audience", "fair_registrants", fair_id, **_service("xiangyang"))["user_ids"] == both
+    # a service (notifications, for each community's copy of fair_due) hears of the tenant's own residents
+    # only, also in the organiser's tenant; the organiser's staff see every registrant
+    assert rpc("audience", "fair_registrants", fair_id, **_service("xiangyang"))["user_ids"] == [
+        people["courier_a"].user_id]
     assert rpc("audience", "fair_registrants", fair_id, **_service("dongxin"))["user_ids"] == [
         people["courier_b"].user_id]
+    staff_only = {"tenant_id": "xiangyang", "user_id": people["staff_a"].user_id, "roles": "staff"}
+    assert rpc("audience", "fair_registrants", fair_id, **staff_only)["user_ids"] == both
     with pytest.raises(NotFound):  # not shared with huanqiu
         rpc("audience", "fair_registrants", fair_id, **_service("huanqiu"))
 
     admin = {"tenant_id": "xiangyang", "user_id": desk_people["admin_x"].user_id, "roles": "staff,tenant_admin"}
-    staff_only = {"tenant_id": "xiangyang", "user_id": people["staff_a"].user_id, "roles": "staff"}
     courier = {"tenant_id": "xiangyang", "user_id": people["courier_a"].user_id, "roles": "resident"}
     with pytest.raises(Forbidden):
         rpc("run_reminders", iso(starts - timedelta(hours=12)), **courier)
@@ -84,7 +89,9 @@ def test_fair_registrants_per_tenant_and_fair_due_once_through_run_reminders(pla
     assert _outbox(platform, "fair_due", fair_id) == []
     assert rpc("run_reminders", iso(starts - timedelta(hours=12)), **admin)["fairs_due"] >= 1
     assert rpc("run_reminders", iso(starts - timedelta(hours=11)), **staff_only)["fairs_due"] == 0
-    assert _outbox(platform, "fair_due", fair_id) == [("xiangyang", {"fair_id": fair_id, "starts_at": iso(starts)})]
+    # once in the organiser's tenant and once in dongxin, where a registrant lives
+    data = {"fair_id": fair_id, "starts_at": iso(starts)}
+    assert sorted(_outbox(platform, "fair_due", fair_id)) == [("dongxin", data), ("xiangyang", data)]
     assert rpc("run_reminders", **staff_only)["fairs_due"] == 0  # staff run it on the real clock
 
 

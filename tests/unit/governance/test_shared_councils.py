@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from services.common.database import announced
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.governance import council_sessions, councils, proposals, resolutions, sharing, voting
 from services.governance.models import ActionItem, Council, CouncilSession, Proposal, Resolution, Vote
@@ -150,3 +151,75 @@ def test_a_communitys_sweep_leaves_a_vote_shared_with_it_to_the_owner(shared, go
     with home.begin():
         assert voting.sweep(session=home, now=NOW + timedelta(days=3))["closed"] == 1
         assert home.get(Vote, vote.id).status == "closed"
+
+
+def _copies(gov_sessions, event):
+    """(tenant, data) of each copy of `event` announced on the test's sessions, in order."""
+    return [(e["tenantid"], e["data"]) for session in gov_sessions._opened for e in announced(session, event)]
+
+
+def test_a_shared_councils_votes_and_sessions_are_announced_in_each_community_with_its_own_people(
+        shared, gov_sessions):
+    home, council, seats = shared
+    with home.begin():  # a seat without an account: nobody to tell in its community
+        councils.add_members(session=home, ctx=staff(OWNER), council_id=council.id, members=[
+            {"user_id": None, "display_name": "张大爷", "stakeholder_group": "resident",
+             "home_tenant_id": OWNER}])
+    proposal = proposal_in_deliberation(home, council, "hq-resident", tenant_id=OWNER)
+    vote = open_vote(home, proposal, tenant_id=OWNER)  # eligible: the three seated a month ago
+    everywhere = [OWNER, "dongxin", "xiangyang"]  # the owner first, then the others, each once
+    opened = _copies(gov_sessions, "vote_opened")
+    assert [t for t, _d in opened] == everywhere
+    assert all(d == opened[0][1] and d["vote_id"] == vote.id for _t, d in opened)
+
+    with home.begin():  # the courier of dongxin votes; a day before close the others are reminded
+        voting.cast(session=home, ctx=sharing.visiting(ctx("dongxin", "dx-courier")), vote_id=vote.id,
+                    choice="agree", reason=None, now=NOW + timedelta(hours=1))
+    with home.begin():
+        assert voting.sweep(session=home, now=NOW + timedelta(hours=37))["reminded"] == 1
+    with home.begin():
+        assert voting.sweep(session=home, now=NOW + timedelta(hours=38))["reminded"] == 0
+    reminded = _copies(gov_sessions, "vote_closing_soon")
+    assert [(t, d["not_voted_user_ids"], d["not_voted"]) for t, d in reminded] == [
+        (OWNER, ["hq-resident"], 2), ("xiangyang", ["xy-courier"], 2)]  # dongxin's has voted: no copy there
+
+    with home.begin():
+        meeting = council_sessions.schedule(session=home, ctx=staff(OWNER), council_id=council.id, data={
+            "title": "跨社区议事", "agenda": [], "topic_ids": [], "starts_at": NOW + timedelta(days=3),
+            "ends_at": NOW + timedelta(days=3, hours=2), "venue": "环球党群服务中心", "online_url": None,
+            "chair_member_id": None})
+    with home.begin():
+        council_sessions.invite(session=home, ctx=staff(OWNER), session_id=meeting.id,
+                                member_ids=[seats["xy-courier"].id])
+    with home.begin():
+        council_sessions.invite(session=home, ctx=staff(OWNER), session_id=meeting.id, member_ids=None)
+    invited = _copies(gov_sessions, "council_session_scheduled")
+    assert [(t, d["newly_invited_user_ids"], d["invited"], d["newly_invited"]) for t, d in invited] == [
+        (OWNER, [], 1, 1), ("xiangyang", ["xy-courier"], 1, 1),  # a guest alone: the owner's copy names nobody
+        (OWNER, ["hq-resident"], 4, 3), ("dongxin", ["dx-courier"], 4, 3)]
+    with home.begin():
+        assert council_sessions.remind_due(session=home, now=NOW + timedelta(days=2, hours=1)) == 1
+    assert [t for t, _d in _copies(gov_sessions, "council_session_due")] == everywhere
+
+    with home.begin():
+        voting.close(session=home, ctx=staff(OWNER), vote_id=vote.id, early=False, now=NOW + timedelta(hours=48))
+    closed = _copies(gov_sessions, "vote_closed")
+    assert [t for t, _d in closed] == everywhere and closed[0][1]["eligible"] == 3
+    ids = [e["id"] for session in gov_sessions._opened for e in announced(session)]
+    assert len(ids) == len(set(ids))  # each copy an event of its own
+
+
+def test_a_council_of_one_community_announces_once_there(gov_sessions):
+    home = gov_sessions("xiangyang")
+    with home.begin():
+        council = councils.create(session=home, ctx=staff(), data={"name": "红茶议事会", "theme": "",
+                                                                    "description": "", "shared_with": []})
+        for seat in councils.add_members(session=home, ctx=staff(), council_id=council.id, members=[
+                {"user_id": "c1", "display_name": "c1", "stakeholder_group": "courier"}]):
+            seat.joined_at = NOW - timedelta(days=1)
+    vote = open_vote(home, proposal_in_deliberation(home, council, "c1"))
+    with home.begin():
+        voting.sweep(session=home, now=NOW + timedelta(hours=37))
+    assert [(t, d["vote_id"]) for t, d in _copies(gov_sessions, "vote_opened")] == [("xiangyang", vote.id)]
+    assert [(t, d["not_voted_user_ids"]) for t, d in _copies(gov_sessions, "vote_closing_soon")] == [
+        ("xiangyang", ["c1"])]

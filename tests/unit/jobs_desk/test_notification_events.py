@@ -93,6 +93,28 @@ def test_fair_due_is_announced_once_the_day_before_and_not_before(db):
         (fair.id, "xiangyang", {"fair_id": fair.id, "starts_at": NOW.isoformat()})]
 
 
+def test_fair_due_is_announced_also_in_each_community_with_registrants_once(db):
+    fair = _create(db, audience_tenants=["dongxin", "huanqiu"])
+    _register(db, PERSON, fair.id)
+    _register(db, ctx("dongxin", "u-d1"), fair.id)
+    _register(db, ctx("dongxin", "u-d2"), fair.id)
+    _register(db, ctx("huanqiu", "u-h1"), fair.id)
+    session = db("xiangyang")  # a registration lives in the fair's tenant
+    with session.begin():
+        fairs.cancel_registration(session=session, ctx=ctx("huanqiu", "u-h1"), fair_id=fair.id,
+                                  now=NOW - timedelta(days=2))
+    with session.begin():
+        assert fairs.announce_fairs_due(session=session, now=NOW - timedelta(hours=23)) == [fair.id]
+    with session.begin():
+        assert fairs.announce_fairs_due(session=session, now=NOW - timedelta(hours=22)) == []
+    due = _announced(db, "fair_due")
+    data = {"fair_id": fair.id, "starts_at": NOW.isoformat()}
+    # the organiser's copy, then one for dongxin (two registrants, one copy); huanqiu's only one cancelled
+    assert [(e["subject"], e["tenantid"], e["data"]) for e in due] == [
+        (fair.id, "xiangyang", data), (fair.id, "dongxin", data)]
+    assert len({e["id"] for e in due}) == 2
+
+
 def test_drafts_cancelled_fairs_and_fairs_already_started_are_not_announced_and_other_tenants_are_left_alone(db):
     _create(db, publish=False)
     cancelled = _create(db)
@@ -174,8 +196,14 @@ def test_fair_registrants_are_the_pre_registered_people_and_a_sharing_tenant_hea
     _run(db, ctx("xiangyang", "u-neighbour"), fairs.cancel_registration, fair_id=fair.id, now=NOW - timedelta(hours=5))
     _run(db, ctx("xiangyang", "u-staff-x", "staff"), fairs.record_walk_in, fair_id=fair.id,
          resident_tenant_id="xiangyang", now=NOW)
+    # a service (notifications, for each tenant's copy of fair_due) hears of the tenant's own residents only
     assert _run(db, SERVICE, audience.members, group="fair_registrants", ref=fair.id) == {
-        "group": "fair_registrants", "ref": fair.id, "user_ids": ["u-courier", "u-d1", "u-d2"]}
+        "group": "fair_registrants", "ref": fair.id, "user_ids": ["u-courier"]}
+    assert _run(db, SERVICE_D, audience.members, group="fair_registrants", ref=fair.id)["user_ids"] == [
+        "u-d1", "u-d2"]
+    # the organiser's staff see every registrant; a sharing tenant's staff, their own
+    assert _run(db, STAFF, audience.members, group="fair_registrants", ref=fair.id)["user_ids"] == [
+        "u-courier", "u-d1", "u-d2"]
     assert _run(db, STAFF_D, audience.members, group="fair_registrants", ref=fair.id)["user_ids"] == ["u-d1", "u-d2"]
     not_shared = _create(db, organiser=STAFF_D)
     with pytest.raises(NotFound):
