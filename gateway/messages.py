@@ -13,6 +13,7 @@ from services.common.messages import choice, enumeration, message
 # --- signing in, tokens, API keys ----------------------------------------------------------------
 
 SIGN_IN_OR_API_KEY = message("gateway.sign_in_or_api_key", "Sign in, or send a partner API key")
+PEOPLE_ONLY = message("gateway.people_only", "Only a signed-in person has messages; an API key has none")
 USE_BEARER = message("gateway.use_bearer", "Use 'Authorization: Bearer <token>'")
 CREDENTIAL_OTHER_TENANT = message("gateway.credential_other_tenant", "The credential is for another tenant")
 NEEDS_ROLE = message("gateway.needs_role", "Needs one of the roles: %(roles)s")

@@ -18,12 +18,14 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from gateway import messages
 from gateway.auth import require_principal
 from gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from gateway.idempotency import idempotent
 from gateway.services import call, respond
 from services.common.access import ADMIN_ROLES, STAFF_ROLES
 from services.common.contracts import PageQuery, partial_schema
+from services.common.errors import Forbidden
 from services.notifications.contracts.schemas import (
     BroadcastCreated,
     BroadcastPage,
@@ -79,7 +81,9 @@ def broadcast_key(key: str | None) -> str:
 
 @blp.before_request
 def _signed_in() -> None:
-    require_principal()
+    # Messages are for people: a partner's API key has no inbox, preferences or browsers to push to.
+    if require_principal().kind == "api_key":
+        raise Forbidden(messages.PEOPLE_ONLY)
 
 
 # --- the inbox ---------------------------------------------------------------------------------------------
