@@ -49,6 +49,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("points_expiring"),
     Kind("voucher_expiring", urgent=True),
     Kind("award_awaiting_approval", staff=True),
+    Kind("voice_items_today", staff=True),
     Kind("broadcast"),
 )}
 

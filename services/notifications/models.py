@@ -6,9 +6,11 @@ the platform, and what they chose.
 - `deliveries`: one row per message and channel that leaves the platform (sms, push, robot), with its
   state, attempts, next attempt and last error; `dead` rows are the dead letters staff retry.
 - `preferences`, `push_subscriptions`, `contacts` (the phone from identity's confidential
-  `contact_changed`), `broadcasts`, `team_robots` (one robot URL per tenant).
+  `contact_changed`), `broadcasts`, `team_robots` (one robot URL per tenant), `voice_items` (counted for
+  the staff's daily summary).
 
-Every table here is created by migrations/versions/0004_notifications.py; keep the two identical.
+Every table here is created by migrations/versions/0004_notifications.py (and 0005_voice_items.py); keep the
+two identical.
 """
 
 from __future__ import annotations
@@ -151,3 +153,16 @@ class TeamRobot(TenantScoped, Base):
     url: Mapped[str] = mapped_column(String(1000))
     updated_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class VoiceItem(TenantScoped, Base):
+    """A voice item submitted in the tenant (governance.voice_submitted), kept only to count them for the
+    staff's daily summary: its id and time, never its author (services/notifications/staff_summary.py).
+    Created by migrations/versions/0005_voice_items.py."""
+
+    __tablename__ = "voice_items"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "voice_id", name="pk_voice_items"),
+                      Index("ix_voice_items_submitted", "submitted_at"))
+
+    voice_id: Mapped[str] = mapped_column(String(36))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)

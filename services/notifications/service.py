@@ -35,6 +35,7 @@ from services.notifications import (
     personal_data,
     preferences,
     robots,
+    staff_summary,
     vapid,
 )
 from services.notifications.audience import Audience
@@ -63,6 +64,7 @@ from services.notifications.contracts.schemas import (
     PushSubscriptionOut,
     RemovedOut,
     RunOut,
+    StaffSummaryRunOut,
     TeamRobotIn,
     TeamRobotOut,
     UnreadOut,
@@ -209,6 +211,16 @@ class NotificationsService(MemberEntrypoints, PersonalDataEntrypoints, HealthEnt
     @event_handler("points", "award_requested", requeue_on_error=True)
     def on_award_requested(self, envelope: dict) -> None:
         self._fan_out("points", "award_requested", envelope)
+
+    @event_handler("governance", "voice_submitted", requeue_on_error=True)
+    def on_voice_submitted(self, envelope: dict) -> None:
+        """Counted for the staff's daily summary (staff_summary.py); nobody is told now, nobody is named."""
+        if not self.ctx.tenant_id or not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
+            return
+        with self.db.transaction() as tx:
+            if tx.first_delivery(envelope, consumer="notifications.governance.voice_submitted"):
+                staff_summary.record_voice(session=tx.session, data=envelope["data"],
+                                           received_at=_when(envelope.get("time")) or utcnow())
 
     @event_handler(IDENTITY, CONTACT_CHANGED, requeue_on_error=True)
     def on_contact_changed(self, envelope: dict) -> None:
@@ -391,10 +403,20 @@ class NotificationsService(MemberEntrypoints, PersonalDataEntrypoints, HealthEnt
         with self.db.transaction() as tx:
             return DigestRunOut().dump(delivery.send_digests(session=tx.session, now=when, channel=_channels()))
 
+    @rpc(expected_exceptions=EXPECTED_ERRORS)
+    def send_staff_summaries(self, now: str | None = None) -> dict:
+        """The staff's daily summary of new voice items of the context's tenant, if due at `now` and not sent."""
+        when = load(NowIn(), {"now": _iso(now)})["now"] or utcnow()
+        access.require_staff_or_service(self.ctx)
+        with self.db.transaction() as tx:
+            return StaffSummaryRunOut().dump({"messages": staff_summary.send(session=tx.session, now=when)})
+
     @timer(interval=INTERVAL)
     def send_due(self) -> None:
-        """Due deliveries, then digests, in every tenant that has any."""
+        """The staff's daily summaries that are due, then due deliveries, then digests, in every tenant that
+        has any."""
         now = utcnow()
+        self._send_staff_summaries(now)
         with self.db.system_read_all_tenants(reason="notifications: find tenants with due deliveries") as session:
             tenants = sorted(set(session.scalars(select(Delivery.tenant_id).where(
                 Delivery.status.in_(DUE_STATES), Delivery.next_attempt_at <= now).distinct())))
@@ -413,6 +435,32 @@ class NotificationsService(MemberEntrypoints, PersonalDataEntrypoints, HealthEnt
             budget -= done["sent"]
             if any(done.values()) or digests["digests"]:
                 log.info("notifications.sent", tenant_id=tenant_id, **done, digests=digests["digests"])
+
+    def _send_staff_summaries(self, now: datetime) -> None:
+        try:
+            with self.db.system_read_all_tenants(reason="notifications: tenants with a staff summary due") as session:
+                tenants = staff_summary.tenants_due(session, now)
+        except Exception:
+            log.exception("notifications.staff_summary_failed")
+            return
+        for tenant_id in tenants:
+            try:
+                with self.db.system_in_tenant(tenant_id, reason="notifications: the staff's daily summary") as tx:
+                    made = staff_summary.send(session=tx.session, now=now)
+            except Exception:  # one tenant's trouble must not stop the others'
+                log.exception("notifications.staff_summary_failed", tenant_id=tenant_id)
+                continue
+            if made:
+                log.info("notifications.staff_summary_sent", tenant_id=tenant_id, messages=made)
+
+
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
 
 
 def _iso(value: Any) -> Any:

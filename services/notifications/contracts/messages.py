@@ -56,6 +56,10 @@ TEMPLATES: dict[str, tuple[Message, Message]] = {
     "award_awaiting_approval": (
         message("notifications.award_awaiting_approval.title", "An award waits for approval"),
         message("notifications.award_awaiting_approval.body", "An award waits for approval: %(link)s")),
+    # the staff's daily summary of new voice items (title and body together fit one SMS with the link)
+    "voice_items_today": (
+        message("notifications.voice_items_today.title", "Voice desk"),
+        message("notifications.voice_items_today.body", "%(count)s new voice items today %(link)s")),
     # a staff broadcast: the title and body are the staff member's own words; only the link is added
     "broadcast": (message("notifications.broadcast.title", "Notice from the community"),
                   message("notifications.broadcast.body", "Notice from the community: %(link)s")),
@@ -88,6 +92,7 @@ KINDS = enumeration(
     choice("points_expiring", "Points expiring"),
     choice("voucher_expiring", "A voucher expiring"),
     choice("award_awaiting_approval", "Awards waiting for approval"),
+    choice("voice_items_today", "New voice items today"),
     choice("broadcast", "Community notices"),
     choice("digest", "Daily summary"),
 )

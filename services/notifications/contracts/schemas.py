@@ -225,6 +225,10 @@ class DigestRunOut(Schema):
     folded = fields.Integer()
 
 
+class StaffSummaryRunOut(Schema):
+    messages = fields.Integer()  # staff messages written by this run; 0 when none due or already sent
+
+
 class NowIn(Schema):
     now = When(load_default=None, allow_none=True)
 
