@@ -110,7 +110,7 @@ def test_each_communitys_staff_hear_their_own_count_of_new_voice_items_once_a_da
         (english,) = [m for m in summaries(platform, reader) if m["id"] not in earlier]
         assert english["link"] == "/web/staff/voice" and not english["urgent"]
         assert english["title"] == "Voice desk"
-        assert english["body"].startswith(f"{len(counted['xiangyang'])} new voice items today http")
+        assert english["body"].startswith(f"New voice items today: {len(counted['xiangyang'])} http")
         assert len(english["title"]) + len(english["body"]) <= 70
         (chinese,) = [m for m in summaries(platform, admin) if m["id"] not in earlier]
         assert chinese["body"].startswith(f"今天有{len(counted['xiangyang'])}条新的民情诉求")

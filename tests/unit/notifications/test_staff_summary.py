@@ -57,7 +57,7 @@ def test_one_summary_per_tenant_and_day_after_the_hour_with_its_own_count(notes)
                                              ("u-staff", "voice_items_today")]
     by_user = {u: (title, body, link, urgent) for u, _, title, body, link, urgent in made}
     title, body, link, urgent = by_user["u-admin"]  # reads English
-    assert body.startswith("3 new voice items today http") and "/n/" in body and not urgent
+    assert body.startswith("New voice items today: 3 http") and "/n/" in body and not urgent
     assert len(title) + len(body) <= 70 and link == "/web/staff/voice"
     zh_title, zh_body, *_ = by_user["u-staff"]
     assert zh_body.startswith("今天有3条新的民情诉求") and len(zh_title) + len(zh_body) <= 70
@@ -85,7 +85,7 @@ def test_no_summary_on_a_day_without_items_and_the_next_day_counts_its_own(notes
     _submit(notes, "xiangyang", "v-3", at=HOUR + timedelta(days=2, hours=-1))
     assert _summary(notes, "xiangyang", HOUR + timedelta(days=2)) == 2
     bodies = sorted(body for user, _, _, body, *_ in _messages(notes, "xiangyang") if user == "u-admin")
-    assert [b.split(" http")[0] for b in bodies] == ["1 new voice items today", "2 new voice items today"]
+    assert [b.split(" http")[0] for b in bodies] == ["New voice items today: 1", "New voice items today: 2"]
     assert _messages(notes, "dongxin") == []  # the other community: nothing
 
 
