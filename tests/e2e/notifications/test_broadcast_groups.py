@@ -93,8 +93,10 @@ def broadcast_reaches_exactly(platform, staff: str, group: str, ref: str, member
     assert sorted((d["channel"], ids[d["message_id"]]) for d in rows) == [("push", pushable), ("sms", texter)]
 
     # the same key again: the first answer, and nothing more in anyone's inbox
-    again = http(platform, staff, "POST", BROADCASTS, 201, json=notice, headers={"Idempotency-Key": key})
-    assert again["id"] == sent["id"]
+    again = platform.session(staff).post(platform.url(BROADCASTS), json=notice, headers={"Idempotency-Key": key},
+                                         timeout=30)
+    assert again.status_code == 201 and again.json()["id"] == sent["id"], again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
     assert all(len(got(platform, m, title)) == 1 for m in members)
     listed = http(platform, staff, "GET", BROADCASTS, 200, params={"limit": 100})["items"]
     assert [b["recipients"] for b in listed if b["title"] == title] == [len(members)]
@@ -113,7 +115,8 @@ def broadcast_reaches_exactly(platform, staff: str, group: str, ref: str, member
 
 def council_of(platform, staff: str, *keys: str) -> dict:
     gov = "/api/v1/governance"
-    council = http(platform, staff, "POST", f"{gov}/councils", 201, json={"name": "红茶议事会", "theme": "小哥友好社区"})
+    council = http(platform, staff, "POST", f"{gov}/councils", 201,
+                   json={"name": "红茶议事会", "theme": "小哥友好社区"})
     http(platform, staff, "POST", f"{gov}/councils/{council['id']}/members", 201, json={"members": [
         *({"user_id": platform.people[k].user_id, "display_name": f"成员{i}", "stakeholder_group": "courier"}
           for i, k in enumerate(keys)),
