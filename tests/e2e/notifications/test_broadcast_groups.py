@@ -50,25 +50,26 @@ def subscribe_push(platform, key: str) -> None:
 def broadcast_reaches_exactly(platform, staff: str, group: str, ref: str, members: list[str],
                               outsiders: list[str]) -> None:
     """Preview, send with a key, send again with the key; exactly `members` hold it once, `outsiders` nothing.
-    The first member has a browser subscribed to push; the last switched text messages on for broadcasts (a
-    broadcast's SMS, like any non-urgent kind's, goes to those who chose it; everyone has a phone, from
-    identity's `contact_changed`)."""
-    pushable, texter = members[0], members[-1]
+    The first member has a browser subscribed to push; the last switched text messages off for broadcasts (staff
+    chose SMS for this one, so it goes to everyone with a phone — from identity's `contact_changed` — who did not
+    switch it off)."""
+    pushable, refuser = members[0], members[-1]
+    texters = sorted(members[:-1])
     title = f"通知 {uuid.uuid4().hex[:6]}"
     notice = {"group": group, "ref": ref, "title": title, "body": "周六上午9点在党群服务中心集合。",
               "channels": ["inbox", "sms", "push"]}
     subscribe_push(platform, pushable)
-    chosen = http(platform, texter, "PUT", "/api/v1/notifications/preferences", 200,
-                  json={"kinds": [{"kind": "broadcast", "channels": {"sms": True}}]})
-    assert {k["kind"]: k for k in chosen["kinds"]}["broadcast"]["channels"]["sms"] is True
+    chosen = http(platform, refuser, "PUT", "/api/v1/notifications/preferences", 200,
+                  json={"kinds": [{"kind": "broadcast", "channels": {"sms": False}}]})
+    assert {k["kind"]: k for k in chosen["kinds"]}["broadcast"]["channels"]["sms"] is False
 
     def preview() -> dict:
         return http(platform, staff, "POST", f"{BROADCASTS}/preview", 200, json=notice)
 
-    # the phone arrives with identity's contact_changed, on its own queue: wait for it to be known
-    counted = wait_until(lambda: (p := preview())["channels"]["sms"] == 1 and p)
-    assert counted == {"recipients": len(members), "channels": {"inbox": len(members), "sms": 1, "push": 1}}, \
-        preview()
+    # the phones arrive with identity's contact_changed, on its own queue: wait for them to be known
+    counted = wait_until(lambda: (p := preview())["channels"]["sms"] == len(texters) and p)
+    assert counted == {"recipients": len(members),
+                       "channels": {"inbox": len(members), "sms": len(texters), "push": 1}}, preview()
     assert http(platform, staff, "POST", f"{BROADCASTS}/preview", 200,
                 json={**notice, "channels": ["inbox"]})["channels"] == {"inbox": len(members), "sms": 0, "push": 0}
     assert not any(got(platform, k, title) for k in members)  # a preview sends nothing
@@ -86,11 +87,13 @@ def broadcast_reaches_exactly(platform, staff: str, group: str, ref: str, member
     for member in members:
         assert got(platform, member, title, tenant_id="dongxin") == []  # the group's people live in xiangyang
 
-    # the channels staff chose, as each person chose: one push to the subscribed browser, one SMS
+    # the channels staff chose, as each person chose: one push to the subscribed browser, an SMS to each but the
+    # one who refused
     ids = {got(platform, m, title)[0]["id"]: m for m in members}
     rows = [d for d in http(platform, staff, "GET", "/api/v1/notifications/deliveries", 200,
                             params={"limit": 100})["items"] if d["message_id"] in ids]
-    assert sorted((d["channel"], ids[d["message_id"]]) for d in rows) == [("push", pushable), ("sms", texter)]
+    assert sorted((d["channel"], ids[d["message_id"]]) for d in rows) == sorted(
+        [("push", pushable)] + [("sms", member) for member in texters])
 
     # the same key again: the first answer, and nothing more in anyone's inbox
     again = platform.session(staff).post(platform.url(BROADCASTS), json=notice, headers={"Idempotency-Key": key},
