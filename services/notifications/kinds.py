@@ -2,7 +2,8 @@
 which are for the community's staff, and which channels each uses until a person chooses otherwise.
 
 Defaults (docs/notifications.md): the inbox always; urgent kinds SMS and push; the rest push only;
-staff kinds the inbox and the team's robot."""
+staff kinds the inbox and the team's robot; a staff broadcast SMS and push, but only over the channels the
+staff member chose for it (a water cut-off sent by SMS reaches everyone who has not switched it off)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,14 @@ class Kind:
     code: str
     urgent: bool = False
     staff: bool = False
+    sms_unless_refused: bool = False  # SMS on by default although not urgent (the sender chose the channel)
 
     @property
     def default_channels(self) -> dict[str, bool]:
-        """The person's channels before they chose: inbox always, SMS only for urgent kinds."""
+        """The person's channels before they chose: inbox always, SMS for urgent kinds and broadcasts."""
         if self.staff:
             return {"inbox": True, "sms": False, "push": False}
-        return {"inbox": True, "sms": self.urgent, "push": True}
+        return {"inbox": True, "sms": self.urgent or self.sms_unless_refused, "push": True}
 
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
@@ -50,7 +52,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("voucher_expiring", urgent=True),
     Kind("award_awaiting_approval", staff=True),
     Kind("voice_items_today", staff=True),
-    Kind("broadcast"),
+    Kind("broadcast", sms_unless_refused=True),
 )}
 
 # Every kind has its words; `digest` is the fold of several messages, not a kind a person switches.

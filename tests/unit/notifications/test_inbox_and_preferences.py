@@ -95,7 +95,13 @@ def test_broadcast_preview_then_send_once_per_key(notes):
                                                                                                      "sms", "push"]}
     with notes("xiangyang") as session, session.begin():
         preview = broadcasts.preview(session=session, data=data, ask=None)
-        assert preview == {"recipients": 4, "channels": {"inbox": 4, "sms": 0, "push": 4}}  # SMS: nobody chose it
+        # Staff chose SMS for it: everyone with a phone who has not switched broadcasts' SMS off
+        assert preview == {"recipients": 4, "channels": {"inbox": 4, "sms": 4, "push": 4}}
+        preferences.update(session=session, user_id="u-amy", changes={"kinds": [
+            {"kind": "broadcast", "channels": {"sms": False}}]})
+        assert broadcasts.preview(session=session, data=data, ask=None)["channels"]["sms"] == 3
+        assert broadcasts.preview(session=session, data={**data, "channels": ["inbox"]},
+                                  ask=None)["channels"] == {"inbox": 4, "sms": 0, "push": 0}
         sent = broadcasts.send(session=session, data={**data, "idempotency_key": "k1"}, actor="u-staff", ask=None,
                                now=NOW)
         again = broadcasts.send(session=session, data={**data, "idempotency_key": "k1"}, actor="u-staff",
