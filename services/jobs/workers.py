@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -43,8 +44,16 @@ def register(*, session: Session, ctx: CallContext, data: dict[str, Any]) -> Wor
         if existing:
             raise Conflict(words.WORKER_EXISTS, {"worker_id": existing})
     profile = WorkerProfile(user_id=user_id, registered_by=actor, **data)
-    session.add(profile)
-    session.flush()
+    try:
+        # Two registrations at once (a client retrying while its first try is still committing): the unique
+        # constraint keeps the first, and the second hears what it would have heard a moment later.
+        with session.begin_nested():
+            session.add(profile)
+    except IntegrityError:
+        existing = session.scalar(select(WorkerProfile.id).where(WorkerProfile.user_id == user_id))
+        if existing is None:
+            raise
+        raise Conflict(words.WORKER_EXISTS, {"worker_id": existing}) from None
     announce(session, events.WORKER_REGISTERED, events.WorkerRegisteredData().dump({
         "worker_id": profile.id, "user_id": profile.user_id, "skills": profile.skills, "groups": profile.groups,
         "home_area": profile.home_area, "registered_by": profile.registered_by, "registered_at": profile.created_at,
